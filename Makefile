@@ -1,0 +1,59 @@
+# DCC Portal: `make run` serves the portal, `make test` runs every test. Both set up a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+BUN := $(TOOLS)/node_modules/.bin/bun
+BUN_VERSION := 1.4.5
+CHROMIUM := /usr/bin/chromium
+
+export PORT
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+
+.PHONY: run test setup db chromium unit browser bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+$(BUN):
+	mkdir -p $(TOOLS)
+	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
+
+setup: $(VENV)/.installed $(BUN)
+
+db: setup
+	$(PY) -m dcc_portal migrate
+	$(PY) -m dcc_portal load-demo
+
+run: db
+	$(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) --frontend-port $(PORT)
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+unit: setup
+	$(PY) -m pytest -m "not browser" -q
+
+browser: setup chromium
+	$(PY) -m pytest -m browser -q
+
+test: setup chromium
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .web var test-artifacts

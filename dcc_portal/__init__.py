@@ -1,0 +1,1 @@
+"""DCC Portal: the shared oncology record of a regional cancer network."""

@@ -1,0 +1,91 @@
+"""Operator commands: `python -m dcc_portal <command>`. Features add their own subcommands here."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from dcc_portal import db, migrate
+
+
+def _migrate(_args) -> int:
+    migrate.upgrade()
+    print("Base de données à jour.")
+    return 0
+
+
+def _makemigrations(args) -> int:
+    migrate.make_migration(args.message)
+    return 0
+
+
+def _load_demo(_args) -> int:
+    from dcc_portal.services import seed
+
+    with db.transaction() as session:
+        created = seed.load_demo_region(session)
+    print("Région de démonstration chargée." if created else "Région de démonstration déjà présente : rien n'a changé.")
+    return 0
+
+
+def _create_admin(args) -> int:
+    from dcc_portal.services import accounts
+    from dcc_portal.services.errors import ValidationFailed
+
+    password = args.password or getpass.getpass("Mot de passe (12 caractères au moins) : ")
+    try:
+        with db.transaction() as session:
+            account = accounts.create_initial_admin(
+                session, identifier=args.identifier, password=password,
+                family_name=args.family_name, given_name=args.given_name, rpps=args.rpps,
+            )
+            print(f"Administrateur {account.identifier} créé ; il enrôlera son second facteur à la première connexion.")
+    except ValidationFailed as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _audit_verify(_args) -> int:
+    from dcc_portal.services import audit
+
+    with db.transaction() as session:
+        report = audit.verify(session)
+    if report.ok:
+        print(f"Chaîne d'audit intègre : {report.checked} événements vérifiés.")
+        return 0
+    print(
+        f"Chaîne d'audit ROMPUE à l'événement n° {report.first_bad_seq} (id {report.first_bad_id}) : {report.reason}. "
+        f"{report.checked} événements vérifiés avant la rupture.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dcc_portal", description="Commandes d'exploitation du DCC Portal")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    make = commands.add_parser("makemigrations", help="generate a migration from model changes")
+    make.add_argument("message")
+    make.set_defaults(func=_makemigrations)
+    commands.add_parser("load-demo", help="load the demo region (idempotent)").set_defaults(func=_load_demo)
+
+    admin = commands.add_parser("create-admin", help="create an administrator account")
+    admin.add_argument("identifier")
+    admin.add_argument("--family-name", required=True)
+    admin.add_argument("--given-name", required=True)
+    admin.add_argument("--rpps", required=True)
+    admin.add_argument("--password", help="prompted when omitted")
+    admin.set_defaults(func=_create_admin)
+
+    audit_cmd = commands.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True)
+    audit_cmd.add_parser("verify", help="check the hash chain and report the first broken link").set_defaults(func=_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

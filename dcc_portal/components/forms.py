@@ -1,0 +1,114 @@
+"""Form pieces: labelled inputs with their French error message right under them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from dcc_portal import texts
+
+
+def error_text(error: rx.Var, *, field_id: str) -> rx.Component:
+    return rx.cond(
+        error != "",
+        rx.text(error, color_scheme="red", size="2", role="alert", id=f"{field_id}-error", data_testid=f"{field_id}-error"),
+    )
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    error: rx.Var | str = "",
+    type: str = "text",
+    autocomplete: str = "off",
+    placeholder: str = "",
+    input_mode: str | None = None,
+    max_length: int = 200,
+    default_value: str | rx.Var | None = None,
+    **props,
+) -> rx.Component:
+    extra = {"input_mode": input_mode} if input_mode else {}
+    if default_value is not None:
+        extra["default_value"] = default_value
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.95rem"}),
+        rx.input(
+            id=name,
+            name=name,
+            type=type,
+            auto_complete=autocomplete,
+            placeholder=placeholder,
+            max_length=max_length,
+            size="3",
+            width="100%",
+            **extra,
+            **props,
+        ),
+        error_text(error, field_id=name) if isinstance(error, rx.Var) else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def select_field(label: str, name: str, options: list[tuple[str, str]] | rx.Var, *, error: rx.Var | str = "", placeholder: str = "") -> rx.Component:
+    """Native <select>: keyboard and screen-reader friendly on phones and tablets, posts with the form."""
+    if isinstance(options, rx.Var):
+        items = rx.foreach(options, lambda option: rx.el.option(option[1], value=option[0]))
+    else:
+        items = [rx.el.option(text, value=value) for value, text in options]
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.95rem"}),
+        rx.el.select(
+            rx.el.option(placeholder or texts.ADMIN["choose"], value=""),
+            items,
+            id=name,
+            name=name,
+            style={
+                "width": "100%", "minHeight": "40px", "padding": "0.4rem", "borderRadius": "6px",
+                "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1), "fontSize": "1rem",
+            },
+        ),
+        error_text(error, field_id=name) if isinstance(error, rx.Var) else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def banner(message: rx.Var, *, color: str = "red", icon: str = "triangle-alert", testid: str = "form-error") -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon=icon, color_scheme=color, role="alert", width="100%", data_testid=testid),
+    )
+
+
+def submit_button(label: str, *, loading: rx.Var | bool = False, **props) -> rx.Component:
+    return rx.button(label, type="submit", size="3", loading=loading, width="100%", min_height="44px", **props)
+
+
+def pager(page: rx.Var, page_count: rx.Var, *, on_previous, on_next) -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.icon("chevron-left", size=16), texts.COMMON["previous"],
+            on_click=on_previous, disabled=page <= 1, variant="soft", size="3",
+        ),
+        rx.text(texts.COMMON["page"], " ", page, " ", texts.COMMON["of"], " ", page_count, size="2", white_space="nowrap", data_testid="pager"),
+        rx.button(
+            texts.COMMON["next"], rx.icon("chevron-right", size=16),
+            on_click=on_next, disabled=page >= page_count, variant="soft", size="3",
+        ),
+        justify="between",
+        align="center",
+        width="100%",
+        padding_top="0.75rem",
+    )
+
+
+def search_button() -> rx.Component:
+    """Icon only on phones, labelled from tablets up."""
+    return rx.button(
+        rx.icon("search", size=18),
+        rx.text(texts.COMMON["search"], display=["none", "none", "inline"]),
+        type="submit", size="3", aria_label=texts.COMMON["search"],
+    )

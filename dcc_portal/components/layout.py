@@ -1,0 +1,195 @@
+"""Page shell: role guard on load, responsive navigation (drawer on phones, sidebar from tablets up), title."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import reflex as rx
+
+from dcc_portal import texts
+from dcc_portal.state.session import SessionState
+
+# Phones (< 48em) get the drawer, tablets and wider the sidebar.
+PHONE_ONLY = ["flex", "flex", "none", "none", "none"]
+TABLET_UP = ["none", "none", "flex", "flex", "flex"]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    icon: str
+
+
+NAV = {
+    "gp": [NavItem(texts.GP["home"], "/gp", "users")],
+    "team": [NavItem(texts.TEAM["home"], "/team", "clipboard-list")],
+    "patient": [
+        NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
+        NavItem(texts.PATIENT["profile"], "/patient/profile", "id-card"),
+    ],
+    "admin": [
+        NavItem(texts.ADMIN["accounts"], "/admin", "user-cog"),
+        NavItem(texts.ADMIN["organisations"], "/admin/organisations", "building-2"),
+        NavItem(texts.ADMIN["care_teams"], "/admin/care-teams", "users-round"),
+    ],
+    "any": [],
+    "charter": [],
+}
+ACCOUNT_ITEM = NavItem(texts.COMMON["account"], "/account", "shield-check")
+
+
+def _nav_links(area: str, *, in_drawer: bool = False) -> rx.Component:
+    items = [*NAV[area], ACCOUNT_ITEM] if area != "charter" else []
+    wrap = (lambda link: rx.drawer.close(rx.box(link, width="100%"))) if in_drawer else (lambda link: link)
+    return rx.vstack(
+        *[
+            wrap(rx.link(
+                rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="2"),
+                href=item.href,
+                underline="none",
+                padding="0.6rem 0.75rem",
+                border_radius="8px",
+                width="100%",
+                min_height="44px",
+                display="flex",
+                align_items="center",
+                _hover={"background": rx.color("accent", 3)},
+            ))
+            for item in items
+        ],
+        spacing="1",
+        width="100%",
+    )
+
+
+def _drawer(area: str) -> rx.Component:
+    return rx.drawer.root(
+        rx.drawer.trigger(
+            rx.icon_button(rx.icon("menu"), variant="ghost", size="3", aria_label=texts.COMMON["menu"]),
+        ),
+        rx.drawer.overlay(z_index="40"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.hstack(
+                        rx.heading(texts.APP_NAME, size="5"),
+                        rx.spacer(),
+                        rx.drawer.close(
+                            rx.icon_button(rx.icon("x"), variant="ghost", aria_label=texts.COMMON["close_menu"])
+                        ),
+                        width="100%",
+                    ),
+                    rx.text(SessionState.user_name, size="2", color_scheme="gray"),
+                    _nav_links(area, in_drawer=True),
+                    rx.button(
+                        rx.icon("log-out", size=16), texts.COMMON["logout"],
+                        on_click=SessionState.logout, variant="soft", color_scheme="gray", width="100%", size="3",
+                    ),
+                    spacing="4",
+                    padding="1rem",
+                    width="100%",
+                ),
+                width="80%",
+                max_width="320px",
+                height="100%",
+                background=rx.color("gray", 1),
+                z_index="50",
+            )
+        ),
+        direction="left",
+    )
+
+
+def _header(area: str, title: str) -> rx.Component:
+    return rx.hstack(
+        rx.box(_drawer(area), display=PHONE_ONLY),
+        rx.link(
+            rx.hstack(rx.icon("ribbon", size=22, color=rx.color("accent", 9)), rx.heading(texts.APP_NAME, size="5"), align="center", spacing="2"),
+            href=SessionState.home,
+            underline="none",
+            color="inherit",
+        ),
+        rx.text(texts.APP_FULL_NAME, size="2", color_scheme="gray", display=TABLET_UP),
+        rx.spacer(),
+        rx.text(SessionState.user_name, size="2", display=TABLET_UP, data_testid="user-name"),
+        rx.button(
+            rx.icon("log-out", size=16), texts.COMMON["logout"],
+            on_click=SessionState.logout, variant="soft", color_scheme="gray", size="2",
+            display=TABLET_UP, data_testid="logout",
+        ),
+        align="center",
+        spacing="3",
+        padding_x="1rem",
+        height="56px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def shell(area: str, title: str, content: rx.Component) -> rx.Component:
+    return rx.box(
+        _header(area, title),
+        rx.hstack(
+            rx.box(
+                _nav_links(area),
+                display=TABLET_UP,
+                width="220px",
+                min_width="220px",
+                padding="1rem 0.5rem",
+                border_right=f"1px solid {rx.color('gray', 5)}",
+                min_height="calc(100vh - 56px)",
+                as_="nav",
+            ),
+            rx.box(
+                rx.heading(title, size="6", margin_bottom="1rem", as_="h1"),
+                content,
+                padding=["1rem", "1rem", "1.5rem"],
+                width="100%",
+                max_width="1100px",
+                min_width="0",
+                as_="main",
+            ),
+            spacing="0",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+        min_height="100vh",
+    )
+
+
+def area_page(*, route: str, title: str, area: str, on_load: list | None = None) -> Callable:
+    """Register a page of an area: the guard runs first on load, then the page's own loaders."""
+
+    def decorator(build: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def page() -> rx.Component:
+            return shell(area, title, build())
+
+        page.__name__ = build.__name__
+        return rx.page(route=route, title=f"{title} · {texts.APP_NAME}", on_load=[SessionState.guard(area), *(on_load or [])])(page)
+
+    return decorator
+
+
+def public_page(*, route: str, title: str, on_load: list | None = None) -> Callable:
+    """Pages reachable without a session (login): centred card, no navigation."""
+
+    def decorator(build: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def page() -> rx.Component:
+            return rx.center(
+                rx.card(build(), width="100%", max_width="440px", size="3"),
+                padding="1rem",
+                min_height="100vh",
+                background=rx.color("accent", 2),
+            )
+
+        page.__name__ = build.__name__
+        return rx.page(route=route, title=f"{title} · {texts.APP_NAME}", on_load=on_load or [])(page)
+
+    return decorator

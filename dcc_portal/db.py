@@ -1,0 +1,70 @@
+"""Database engine and transactions.
+
+SQLite is the embedded default: every connection gets WAL, synchronous=FULL, foreign keys and a
+busy timeout, and every transaction starts with BEGIN IMMEDIATE. Most transactions write an audit
+event, and an immediate transaction never fails half-way when another writer committed first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from dcc_portal import settings
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # transactions are begun explicitly below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_engine(url: str | None = None) -> Engine:
+    url = url or settings.db_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            if url.startswith("sqlite"):
+                engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+                _configure_sqlite(engine)
+            else:
+                engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def transaction(url: str | None = None) -> Iterator[Session]:
+    """One unit of work: committed when the block ends, rolled back on any error."""
+    with Session(get_engine(url), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

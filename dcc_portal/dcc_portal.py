@@ -1,0 +1,35 @@
+"""The Reflex app: builds rx.App and imports the pages. Nothing else lives here."""
+
+import logging
+import uuid
+
+import reflex as rx
+
+from dcc_portal import texts
+from dcc_portal.pages import account, admin, common, gp, login, patient, team  # noqa: F401  registers the pages
+from dcc_portal.services.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed
+
+logger = logging.getLogger("dcc_portal")
+
+
+def handle_backend_exception(exception: Exception):
+    """Known domain refusals become navigation or a message; anything else is logged with a reference."""
+    if isinstance(exception, NotAuthenticated):
+        return rx.redirect("/login")
+    if isinstance(exception, AccessDenied):
+        return rx.redirect("/forbidden")
+    if isinstance(exception, (ValidationFailed, DomainError)):
+        return rx.toast.error(exception.message, position="top-center")
+    reference = uuid.uuid4().hex[:8]
+    logger.error("unhandled error, reference %s", reference, exc_info=exception)
+    return rx.toast.error(f"{texts.COMMON['generic_error']} {reference}.", position="top-center", duration=15000)
+
+
+app = rx.App(
+    backend_exception_handler=handle_backend_exception,
+    head_components=[
+        rx.el.meta(name="robots", content="noindex, nofollow"),
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+    ],
+    html_lang="fr",
+)

@@ -1,0 +1,52 @@
+"""Display formatting shared by the UI and the rendered documents (French conventions, Europe/Paris time)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def to_paris(moment: datetime) -> datetime:
+    """A UTC datetime from the database (naive values are UTC), in Paris time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(PARIS)
+
+
+def date_fr(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_paris(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def datetime_fr(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_paris(value).strftime("%d/%m/%Y %H:%M")
+
+
+def age(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def ins_display(ins: str | None) -> str:
+    """1 84 12 75 056 001 23: the grouping printed on the carte Vitale."""
+    if not ins or len(ins) != 15:
+        return ins or ""
+    return f"{ins[0]} {ins[1:3]} {ins[3:5]} {ins[5:7]} {ins[7:10]} {ins[10:13]} {ins[13:]}"
+
+
+def person_name(family: str, given: str) -> str:
+    return f"{family.upper()} {given.title()}".strip()
+
+
+def professional_name(family: str, given: str, *, doctor: bool) -> str:
+    prefix = "Dr " if doctor else ""
+    return f"{prefix}{given.title()} {family.upper()}"
+
+
+SEX_LABELS = {"F": "Femme", "M": "Homme", "U": "Non précisé"}

@@ -1,0 +1,1 @@
+"""One module per screen; importing a module registers its pages."""

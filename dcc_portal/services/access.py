@@ -1,0 +1,124 @@
+"""The one place that decides who may see or change what, from the database at the time of the event.
+
+Rule (security.md, domain.md):
+- a patient sees their own record only;
+- a professional sees a patient through an active care-team membership (start <= today <= end) or by
+  being the declared médecin traitant, and only after accepting the current user charter;
+- the administrator manages accounts and teams but sees no clinical content;
+- every decision on patient data is audited, with the grant that allowed it or as a denial.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from dcc_portal.models import (
+    AuditAction,
+    AuditOutcome,
+    CareTeamMembership,
+    Grant,
+    Patient,
+    Role,
+    utcnow,
+)
+from dcc_portal.services import audit, charter
+from dcc_portal.services.actor import Actor
+from dcc_portal.services.errors import AccessDenied
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(PARIS).date()
+
+
+def active_membership_clause(today: date):
+    return (
+        (CareTeamMembership.start_date <= today)
+        & (CareTeamMembership.end_date.is_(None) | (CareTeamMembership.end_date >= today))
+        & CareTeamMembership.removed_at.is_(None)
+    )
+
+
+def is_team_member(db: Session, *, professional_id: int, patient_id: int, today: date) -> bool:
+    return (
+        db.exec(
+            select(CareTeamMembership.id).where(
+                CareTeamMembership.professional_id == professional_id,
+                CareTeamMembership.patient_id == patient_id,
+                active_membership_clause(today),
+            )
+        ).first()
+        is not None
+    )
+
+
+def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | None = None) -> Grant | None:
+    """Why the actor may access this patient's record now, or None."""
+    if actor.role == Role.PATIENT:
+        return Grant.SELF if actor.patient_id == patient.id else None
+    if not actor.role.is_care_professional or actor.professional_id is None:
+        return None
+    if charter.needs_acceptance(db, account_id=actor.account_id):
+        return None
+    today = paris_today(now)
+    if is_team_member(db, professional_id=actor.professional_id, patient_id=patient.id, today=today):
+        return Grant.CARE_TEAM
+    if patient.gp_professional_id == actor.professional_id:
+        return Grant.MEDECIN_TRAITANT
+    return None
+
+
+def deny(db: Session, *, actor: Actor | None, action: str, patient_id: int | None = None, detail: str = "") -> AccessDenied:
+    """Audit a denial and keep it even though the caller's work is abandoned."""
+    audit.record(db, actor=actor, action=action, outcome=AuditOutcome.DENIED, patient_id=patient_id, detail=detail)
+    db.commit()
+    return AccessDenied()
+
+
+def require_patient(
+    db: Session,
+    *,
+    actor: Actor,
+    patient_public_id: str,
+    action: str = AuditAction.READ,
+    document_id: str = "",
+    document_version: int | None = None,
+    detail: str = "",
+    now: datetime | None = None,
+) -> tuple[Patient, Grant]:
+    """The patient and the grant, with the access audited; AccessDenied (audited) otherwise.
+
+    An unknown id and a forbidden one get the same answer.
+    """
+    patient = None
+    if isinstance(patient_public_id, str) and 0 < len(patient_public_id) <= 32:
+        patient = db.exec(select(Patient).where(Patient.public_id == patient_public_id)).first()
+    if patient is None:
+        raise deny(db, actor=actor, action=action, detail=f"dossier inconnu {str(patient_public_id)[:40]}")
+    grant = grant_for(db, actor=actor, patient=patient, now=now)
+    if grant is None:
+        raise deny(db, actor=actor, action=action, patient_id=patient.id, detail=detail)
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        patient_id=patient.id,
+        grant=grant,
+        document_id=document_id,
+        document_version=document_version,
+        detail=detail,
+    )
+    return patient, grant
+
+
+def require_role(db: Session, *, actor: Actor | None, roles: set[Role] | frozenset[Role], action: str, detail: str = "") -> Actor:
+    """Role-level check for actions that are not about one patient (admin screens, directories)."""
+    if actor is None or actor.role not in roles:
+        raise deny(db, actor=actor, action=action, detail=detail or "rôle non autorisé")
+    if actor.role.is_professional and charter.needs_acceptance(db, account_id=actor.account_id):
+        raise deny(db, actor=actor, action=action, detail="charte non acceptée")
+    return actor

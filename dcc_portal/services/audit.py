@@ -1,0 +1,181 @@
+"""The audit trail: who did what to which record, when, why and with what outcome.
+
+Events are staged on the session with `record` and chained when the transaction commits, under a
+lock on the single `audit_head` row, so the chain follows commit order even with several workers.
+Never put passwords, codes, tokens or document contents in an event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from dcc_portal.models import AuditEvent, AuditHead, utcnow
+from dcc_portal.services.actor import Actor
+
+GENESIS_HASH = "0" * 64
+_PENDING_KEY = "dcc_audit_pending"
+
+# Fields covered by the hash, in order. Changing this list breaks every existing chain.
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "account_id",
+    "actor_role",
+    "organisation_id",
+    "action",
+    "outcome",
+    "patient_id",
+    "document_id",
+    "document_version",
+    "grant",
+    "justification",
+    "detail",
+    "client_ip",
+    "session_hash",
+)
+
+
+def record(
+    db: Session,
+    *,
+    action: str,
+    outcome: str = "success",
+    actor: Actor | None = None,
+    account_id: int | None = None,
+    actor_role: str = "",
+    patient_id: int | None = None,
+    document_id: str = "",
+    document_version: int | None = None,
+    grant: str = "",
+    justification: str = "",
+    detail: str = "",
+    client_ip: str = "",
+    session_hash: str = "",
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Stage one audit event; it is written, chained, with the transaction."""
+    item = AuditEvent(
+        seq=0,
+        at=at or utcnow(),
+        account_id=actor.account_id if actor else account_id,
+        actor_role=str(actor.role) if actor else actor_role,
+        organisation_id=actor.organisation_id if actor else None,
+        action=str(action),
+        outcome=str(outcome),
+        patient_id=patient_id,
+        document_id=document_id,
+        document_version=document_version,
+        grant=str(grant),
+        justification=justification[:500],
+        detail=detail[:500],
+        client_ip=(actor.client_ip if actor else client_ip)[:64],
+        session_hash=actor.session_hash if actor else session_hash,
+        prev_hash="",
+        hash="",
+    )
+    db.info.setdefault(_PENDING_KEY, []).append(item)
+    return item
+
+
+def event_hash(prev_hash: str, values: dict) -> str:
+    payload = [prev_hash] + [_canonical(values[name]) for name in HASHED_FIELDS]
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _canonical(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="microseconds")
+    return value
+
+
+def _lock_head(db: OrmSession) -> AuditHead:
+    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
+        db.add(head)
+        db.flush()
+    return head
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _chain_pending(db: OrmSession) -> None:
+    pending: list[AuditEvent] = db.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return
+    head = _lock_head(db)
+    seq, prev = head.seq, head.hash
+    for item in pending:
+        seq += 1
+        item.seq = seq
+        item.prev_hash = prev
+        item.hash = event_hash(prev, {name: getattr(item, name) for name in HASHED_FIELDS})
+        prev = item.hash
+        db.add(item)
+    head.seq, head.hash = seq, prev
+    db.add(head)
+    db.flush()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_pending(db: OrmSession) -> None:
+    db.info.pop(_PENDING_KEY, None)
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    first_bad_id: int | None = None
+    reason: str = ""
+
+
+def _rows(db: Session, batch: int) -> Iterator[tuple]:
+    columns = ", ".join(["id", "prev_hash", "hash", *(f'"{name}"' for name in HASHED_FIELDS)])
+    last_seq = 0
+    while True:
+        rows = db.execute(
+            text(f"SELECT {columns} FROM audit_event WHERE seq > :last ORDER BY seq LIMIT :n"),
+            {"last": last_seq, "n": batch},
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_seq = rows[-1][3]
+
+
+def verify(db: Session, *, batch: int = 20000) -> VerifyReport:
+    """Walk the chain in order and name the first event that does not link or does not hash."""
+    prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for row in _rows(db, batch):
+        event_id, prev_hash, stored_hash = row[0], row[1], row[2]
+        values = dict(zip(HASHED_FIELDS, row[3:], strict=True))
+        if isinstance(values["at"], str):
+            values["at"] = datetime.fromisoformat(values["at"])
+        seq = values["seq"]
+        if seq != expected_seq:
+            return VerifyReport(False, checked, seq, event_id, f"séquence rompue : attendu {expected_seq}, trouvé {seq}")
+        if prev_hash != prev:
+            return VerifyReport(False, checked, seq, event_id, "le lien avec l'événement précédent est rompu")
+        if event_hash(prev, values) != stored_hash:
+            return VerifyReport(False, checked, seq, event_id, "le contenu de l'événement a été modifié")
+        prev = stored_hash
+        expected_seq += 1
+        checked += 1
+    head = db.get(AuditHead, 1)
+    if head is not None and (head.seq != checked or head.hash != prev):
+        return VerifyReport(False, checked, checked + 1, None, "la fin de la chaîne ne correspond pas à la tête enregistrée")
+    return VerifyReport(True, checked)

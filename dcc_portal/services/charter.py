@@ -1,0 +1,67 @@
+"""The user charter professionals accept before reaching any data; a new version must be accepted again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from dcc_portal.models import Account, AuditAction, CharterAcceptance, CharterVersion, Role, utcnow
+from dcc_portal.services import audit
+from dcc_portal.services.actor import Actor
+
+
+@dataclass(frozen=True)
+class CharterView:
+    version_id: int
+    version: str
+    title: str
+    paragraphs: list[str]
+    published_at: datetime
+
+
+def current(db: Session) -> CharterVersion | None:
+    return db.exec(select(CharterVersion).order_by(CharterVersion.published_at.desc(), CharterVersion.id.desc())).first()
+
+
+def needs_acceptance(db: Session, *, account_id: int) -> bool:
+    """True for a professional who has not accepted the current version. Patients have no charter here."""
+    account = db.get(Account, account_id)
+    if account is None or not Role(account.role).is_professional:
+        return False
+    version = current(db)
+    if version is None:
+        return False
+    accepted = db.exec(
+        select(CharterAcceptance.id).where(
+            CharterAcceptance.account_id == account_id, CharterAcceptance.charter_version_id == version.id
+        )
+    ).first()
+    return accepted is None
+
+
+def view_current(db: Session) -> CharterView | None:
+    version = current(db)
+    if version is None:
+        return None
+    paragraphs = [block.strip() for block in version.body.split("\n\n") if block.strip()]
+    return CharterView(version.id, version.version, version.title, paragraphs, version.published_at)
+
+
+def accept(db: Session, *, actor: Actor, version_id: int, now: datetime | None = None) -> bool:
+    """Accept the version the user read; refused if a newer one was published meanwhile."""
+    version = current(db)
+    if version is None or version.id != version_id:
+        return False
+    if needs_acceptance(db, account_id=actor.account_id):
+        db.add(CharterAcceptance(account_id=actor.account_id, charter_version_id=version.id, accepted_at=now or utcnow(), client_ip=actor.client_ip))
+        audit.record(db, actor=actor, action=AuditAction.CHARTER_ACCEPT, detail=f"version {version.version}")
+    return True
+
+
+def publish(db: Session, *, version: str, title: str, body: str, now: datetime | None = None) -> CharterVersion:
+    row = CharterVersion(version=version, title=title, body=body, published_at=now or utcnow())
+    db.add(row)
+    db.flush()
+    return row

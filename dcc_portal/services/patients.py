@@ -1,0 +1,284 @@
+"""Patient lists and summaries for each area. Every read of a record goes through `access`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from dcc_portal import formatting
+from dcc_portal.models import (
+    AuditAction,
+    CareStage,
+    CareTeamMembership,
+    Organisation,
+    Patient,
+    Professional,
+    ProfessionalOrganisation,
+    Role,
+    TeamRole,
+
+)
+from dcc_portal.services import access, audit, identifiers, terminology
+from dcc_portal.services.actor import Actor
+
+PAGE_SIZE = 20
+
+STAGE_LABELS = {
+    CareStage.SUSPICION: "Suspicion",
+    CareStage.DIAGNOSIS: "Diagnostic",
+    CareStage.RCP: "RCP",
+    CareStage.ANNOUNCEMENT: "Annonce",
+    CareStage.TREATMENT: "Traitement",
+    CareStage.FOLLOW_UP: "Surveillance",
+}
+
+TEAM_ROLE_LABELS = {
+    TeamRole.REFERENT_PHYSICIAN: "Médecin référent",
+    TeamRole.ONCOLOGIST: "Oncologue",
+    TeamRole.SURGEON: "Chirurgien",
+    TeamRole.RADIOTHERAPIST: "Radiothérapeute",
+    TeamRole.ORGAN_SPECIALIST: "Spécialiste d'organe",
+    TeamRole.PATHOLOGIST: "Pathologiste",
+    TeamRole.RADIOLOGIST: "Radiologue",
+    TeamRole.NURSE: "Infirmier(ère) d'annonce / coordination",
+    TeamRole.RCP_SECRETARY: "Secrétariat RCP (3C)",
+    TeamRole.GP: "Médecin de ville",
+    TeamRole.OTHER: "Autre",
+}
+
+
+def stage_label(stage: str) -> str:
+    return STAGE_LABELS.get(stage, stage)
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    public_id: str
+    name: str
+    birth_date: str
+    age: int
+    sex: str
+    ins: str
+    stage: str
+    gp_name: str
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    role: str
+    specialty: str
+    organisation: str
+    phone: str
+    email: str
+    since: str = ""
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    public_id: str
+    name: str
+    birth_name: str
+    first_names: str
+    birth_date: str
+    age: int
+    sex: str
+    ins: str
+    ins_oid: str
+    local_id: str
+    stage: str
+    address: str
+    phone: str
+    email: str
+    medecin_traitant: Contact | None
+    care_team: list[Contact] = field(default_factory=list)
+    grant: str = ""
+
+
+def patient_name(patient: Patient) -> str:
+    family = patient.used_family_name or patient.birth_family_name
+    first = patient.used_first_name or patient.first_names.split(" ")[0]
+    return formatting.person_name(family, first)
+
+
+def professional_label(pro: Professional) -> str:
+    return formatting.professional_name(pro.family_name, pro.given_name, doctor=pro.specialty_code.startswith("G15_10"))
+
+
+def search_clause(query: str):
+    """Name words (prefix of any word of the name) or an exact INS; None for an empty query."""
+    raw = (query or "").strip()
+    if not raw:
+        return None
+    compact = identifiers.normalize_ins(raw)
+    if len(compact) == 15 and compact[:5].isdigit():
+        return Patient.ins == compact
+    words = identifiers.search_key(raw).split()[:5]
+    if not words:
+        return Patient.id == -1
+    clauses = []
+    for word in words:
+        clauses.append(or_(Patient.search_name.startswith(word, autoescape=True), Patient.search_name.contains(f" {word}", autoescape=True)))
+    clause = clauses[0]
+    for extra in clauses[1:]:
+        clause = clause & extra
+    return clause
+
+
+def _rows(db: Session, patients: list[Patient], today: date) -> list[PatientRow]:
+    gp_ids = {p.gp_professional_id for p in patients if p.gp_professional_id}
+    gps = {pro.id: pro for pro in db.exec(select(Professional).where(Professional.id.in_(gp_ids))).all()} if gp_ids else {}
+    return [
+        PatientRow(
+            public_id=p.public_id,
+            name=patient_name(p),
+            birth_date=formatting.date_fr(p.birth_date),
+            age=formatting.age(p.birth_date, today),
+            sex=p.sex,
+            ins=formatting.ins_display(p.ins),
+            stage=stage_label(p.care_stage),
+            gp_name=professional_label(gps[p.gp_professional_id]) if p.gp_professional_id in gps else "",
+        )
+        for p in patients
+    ]
+
+
+def paginate(db: Session, statement, *, page: int, today: date) -> Page:
+    page = max(1, min(int(page or 1), 10_000))
+    total = db.exec(select(func.count()).select_from(statement.subquery())).one()
+    patients = db.exec(
+        statement.order_by(Patient.search_name, Patient.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    return Page(items=_rows(db, list(patients), today), page=page, page_size=PAGE_SIZE, total=total)
+
+
+def _my_team_patient_ids(actor: Actor, today: date):
+    return select(CareTeamMembership.patient_id).where(
+        CareTeamMembership.professional_id == actor.professional_id, access.active_membership_clause(today)
+    )
+
+
+def list_for_gp(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
+    """Patients whose médecin traitant I am, or whose care team I belong to."""
+    access.require_role(db, actor=actor, roles={Role.GP}, action=AuditAction.SEARCH, detail="liste des patients (médecin)")
+    today = access.paris_today(now)
+    statement = select(Patient).where(
+        or_(Patient.gp_professional_id == actor.professional_id, Patient.id.in_(_my_team_patient_ids(actor, today)))
+    )
+    clause = search_clause(query)
+    if clause is not None:
+        statement = statement.where(clause)
+    result = paginate(db, statement, page=page, today=today)
+    audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"mes patients, page {result.page}, {len(result.items)} résultats")
+    return result
+
+
+TEAM_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
+
+
+def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
+    """The worklist: patients whose care team I belong to today."""
+    access.require_role(db, actor=actor, roles=TEAM_ROLES, action=AuditAction.SEARCH, detail="liste de travail")
+    today = access.paris_today(now)
+    statement = select(Patient).where(Patient.id.in_(_my_team_patient_ids(actor, today)))
+    clause = search_clause(query)
+    if clause is not None:
+        statement = statement.where(clause)
+    result = paginate(db, statement, page=page, today=today)
+    audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"liste de travail, page {result.page}, {len(result.items)} résultats")
+    return result
+
+
+def _organisation_names(db: Session, professional_ids: set[int]) -> dict[int, str]:
+    if not professional_ids:
+        return {}
+    rows = db.exec(
+        select(ProfessionalOrganisation.professional_id, Organisation.name)
+        .join(Organisation, Organisation.id == ProfessionalOrganisation.organisation_id)
+        .where(ProfessionalOrganisation.professional_id.in_(professional_ids))
+        .order_by(ProfessionalOrganisation.is_primary.desc())
+    ).all()
+    names: dict[int, str] = {}
+    for pro_id, name in rows:
+        names.setdefault(pro_id, name)
+    return names
+
+
+def care_team_contacts(db: Session, *, patient: Patient, today: date) -> tuple[Contact | None, list[Contact]]:
+    members = db.exec(
+        select(CareTeamMembership, Professional)
+        .join(Professional, Professional.id == CareTeamMembership.professional_id)
+        .where(CareTeamMembership.patient_id == patient.id, access.active_membership_clause(today))
+        .order_by(CareTeamMembership.start_date)
+    ).all()
+    gp = db.get(Professional, patient.gp_professional_id) if patient.gp_professional_id else None
+    orgs = _organisation_names(db, {pro.id for _, pro in members} | ({gp.id} if gp else set()))
+
+    def contact(pro: Professional, role: str, since: date | None = None) -> Contact:
+        return Contact(
+            name=professional_label(pro),
+            role=role,
+            specialty=terminology.specialty_label(pro.specialty_code),
+            organisation=orgs.get(pro.id, ""),
+            phone=pro.phone,
+            email=pro.email,
+            since=formatting.date_fr(since) if since else "",
+        )
+
+    team = [contact(pro, TEAM_ROLE_LABELS.get(TeamRole(m.team_role), m.team_role), m.start_date) for m, pro in members]
+    return (contact(gp, "Médecin traitant") if gp else None), team
+
+
+def summary(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> PatientSummary:
+    """Identity and care team of one patient, for anyone with access (audited read)."""
+    patient, grant = access.require_patient(
+        db, actor=actor, patient_public_id=patient_public_id, action=AuditAction.READ, detail="synthèse patient", now=now
+    )
+    return _summary(db, patient, grant=grant, today=access.paris_today(now))
+
+
+def _summary(db: Session, patient: Patient, *, grant: str, today: date) -> PatientSummary:
+    gp, team = care_team_contacts(db, patient=patient, today=today)
+    return PatientSummary(
+        public_id=patient.public_id,
+        name=patient_name(patient),
+        birth_name=patient.birth_family_name,
+        first_names=patient.first_names,
+        birth_date=formatting.date_fr(patient.birth_date),
+        age=formatting.age(patient.birth_date, today),
+        sex=formatting.SEX_LABELS.get(patient.sex, patient.sex),
+        ins=formatting.ins_display(patient.ins),
+        ins_oid=patient.ins_oid,
+        local_id=patient.local_id,
+        stage=stage_label(patient.care_stage),
+        address=" ".join(part for part in (patient.address, patient.postal_code, patient.city) if part),
+        phone=patient.phone,
+        email=patient.email,
+        medecin_traitant=gp,
+        care_team=team,
+        grant=str(grant),
+    )
+
+
+def my_record(db: Session, *, actor: Actor, now: datetime | None = None) -> PatientSummary:
+    """The patient's own identity and care team (how to reach them)."""
+    if actor.role != Role.PATIENT or actor.patient_id is None:
+        raise access.deny(db, actor=actor, action=AuditAction.READ, detail="espace patient")
+    patient = db.get(Patient, actor.patient_id)
+    return summary(db, actor=actor, patient_public_id=patient.public_id, now=now)
+

@@ -1,0 +1,1 @@
+"""Thin Reflex states: read input, call one service, expose display-ready values."""

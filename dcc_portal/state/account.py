@@ -1,0 +1,99 @@
+"""/account: password change, recovery codes, own sessions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from dcc_portal import formatting, texts
+from dcc_portal.services import auth, sessions
+from dcc_portal.state.session import authenticated
+
+T = texts.ACCOUNT
+
+
+class AccountState(rx.State):
+    open_sessions: list[dict[str, str]] = []
+    codes_left: int = 0
+    new_codes: list[str] = []
+    password_errors: dict[str, str] = {}
+    codes_errors: dict[str, str] = {}
+    notice: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def load(self):
+        self.new_codes = []
+        self.password_errors = {}
+        self.codes_errors = {}
+        self.notice = ""
+        await self._refresh()
+
+    async def _refresh(self) -> None:
+        async with authenticated(self) as (session, actor):
+            listed = sessions.list_sessions(session, actor=actor)
+            self.codes_left = auth.remaining_recovery_codes(session, actor=actor)
+        self.open_sessions = [
+            {
+                "ref": item.public_ref,
+                "created": formatting.datetime_fr(item.created_at),
+                "seen": formatting.datetime_fr(item.last_seen_at),
+                "ip": item.client_ip,
+                "agent": item.user_agent[:80],
+                "current": "true" if item.current else "",
+            }
+            for item in listed
+        ]
+
+    @rx.event
+    async def change_password(self, form_data: dict):
+        self.password_errors = {}
+        self.notice = ""
+        self.busy = True
+        yield
+        async with authenticated(self) as (session, actor):
+            errors = await asyncio.to_thread(
+                auth.change_password,
+                session,
+                actor=actor,
+                current_password=str(form_data.get("current_password", ""))[:10_000],
+                code=str(form_data.get("code", ""))[:50],
+                new_password=str(form_data.get("new_password", ""))[:10_000],
+                confirm=str(form_data.get("confirm", ""))[:10_000],
+            )
+        self.busy = False
+        if errors:
+            self.password_errors = errors
+            return
+        self.notice = T["password_changed"]
+        yield rx.set_value("current_password", "")
+        await self._refresh()
+
+    @rx.event
+    async def regenerate_codes(self, form_data: dict):
+        self.codes_errors = {}
+        self.notice = ""
+        async with authenticated(self) as (session, actor):
+            errors, codes = auth.regenerate_recovery_codes(
+                session, actor=actor,
+                current_password=str(form_data.get("codes_password", ""))[:10_000],
+                code=str(form_data.get("codes_code", ""))[:50],
+            )
+        if errors:
+            self.codes_errors = {("codes_password" if key == "current_password" else "codes_code"): value for key, value in errors.items()}
+            return
+        self.new_codes = codes
+        self.notice = T["regenerated"]
+        await self._refresh()
+
+    @rx.event
+    def hide_codes(self):
+        self.new_codes = []
+
+    @rx.event
+    async def end_session(self, ref: str):
+        async with authenticated(self) as (session, actor):
+            sessions.end_session(session, actor=actor, public_ref=str(ref)[:16])
+        self.notice = T["session_ended"]
+        await self._refresh()

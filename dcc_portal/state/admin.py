@@ -1,0 +1,184 @@
+"""Administration: accounts, organisations, care teams."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from dcc_portal import texts
+from dcc_portal.services import accounts, care_teams, organisations
+from dcc_portal.services.actor import Actor
+from dcc_portal.services.errors import ValidationFailed
+from dcc_portal.services.patients import Page
+from dcc_portal.state.display import row, rows
+from dcc_portal.state.paging import PagedListMixin
+from dcc_portal.state.session import authenticated
+
+T = texts.ADMIN
+
+
+def _form(form_data: dict, *names: str) -> dict[str, str]:
+    return {name: str(form_data.get(name, ""))[:200] for name in names}
+
+
+class AdminAccountsState(PagedListMixin, rx.State):
+    organisation_options: list[list[str]] = []
+    create_errors: dict[str, str] = {}
+    patient_errors: dict[str, str] = {}
+    notice: str = ""
+
+    def _fetch(self, session: Session, actor: Actor) -> Page:
+        return accounts.list_accounts(session, actor=actor, query=self.query, page=self.page)
+
+    @rx.event
+    async def load(self):
+        self.page = 1
+        self.notice = ""
+        await self._reload()
+        async with authenticated(self) as (session, actor):
+            self.organisation_options = [[org.public_id, org.name] for org in organisations.options(session, actor=actor)]
+
+    @rx.event
+    async def create_professional(self, form_data: dict):
+        self.create_errors, self.notice = {}, ""
+        values = _form(form_data, "identifier", "role", "family_name", "given_name", "rpps", "specialty_code",
+                       "organisation", "email", "phone")
+        try:
+            async with authenticated(self) as (session, actor):
+                accounts.create_professional_account(
+                    session, actor=actor, identifier=values["identifier"], role=values["role"],
+                    family_name=values["family_name"], given_name=values["given_name"], rpps=values["rpps"],
+                    specialty_code=values["specialty_code"], organisation_public_id=values["organisation"],
+                    email=values["email"], phone=values["phone"],
+                    initial_password=str(form_data.get("initial_password", ""))[:10_000],
+                )
+        except ValidationFailed as error:
+            self.create_errors = error.errors
+            return
+        self.notice = T["created"]
+        yield rx.set_value("initial_password", "")
+        await self._reload()
+
+    @rx.event
+    async def create_patient(self, form_data: dict):
+        self.patient_errors, self.notice = {}, ""
+        values = _form(form_data, "patient_identifier", "patient", "patient_email")
+        try:
+            async with authenticated(self) as (session, actor):
+                accounts.create_patient_account(
+                    session, actor=actor, identifier=values["patient_identifier"],
+                    patient_ins_or_local_id=values["patient"], email=values["patient_email"],
+                    initial_password=str(form_data.get("patient_password", ""))[:10_000],
+                )
+        except ValidationFailed as error:
+            self.patient_errors = {("patient_identifier" if k == "identifier" else "patient_password" if k == "initial_password" else k): v for k, v in error.errors.items()}
+            return
+        self.notice = T["created"]
+        yield rx.set_value("patient_password", "")
+        await self._reload()
+
+    async def _act(self, action, public_id: str, **kwargs) -> None:
+        async with authenticated(self) as (session, actor):
+            done = action(session, actor=actor, account_public_id=str(public_id)[:32], **kwargs)
+        self.notice = T["done"] if done else ""
+        await self._reload()
+
+    @rx.event
+    async def disable(self, public_id: str):
+        await self._act(accounts.set_active, public_id, active=False)
+
+    @rx.event
+    async def enable(self, public_id: str):
+        await self._act(accounts.set_active, public_id, active=True)
+
+    @rx.event
+    async def reset_mfa(self, public_id: str):
+        await self._act(accounts.reset_second_factor, public_id)
+
+    @rx.event
+    async def unlock(self, public_id: str):
+        await self._act(accounts.unlock, public_id)
+
+
+class AdminOrganisationsState(PagedListMixin, rx.State):
+    create_errors: dict[str, str] = {}
+    notice: str = ""
+
+    def _fetch(self, session: Session, actor: Actor) -> Page:
+        return organisations.list_organisations(session, actor=actor, page=self.page)
+
+    @rx.event
+    async def create(self, form_data: dict):
+        self.create_errors, self.notice = {}, ""
+        values = _form(form_data, "name", "kind", "finess", "city", "phone")
+        try:
+            async with authenticated(self) as (session, actor):
+                organisations.create_organisation(session, actor=actor, **values)
+        except ValidationFailed as error:
+            self.create_errors = error.errors
+            return
+        self.notice = T["done"]
+        await self._reload()
+
+
+class CareTeamState(rx.State):
+    """One patient's care team, for the administrator (and, later, the team itself)."""
+
+    patient: dict[str, str] = {}
+    members: list[dict[str, str]] = []
+    candidates: list[list[str]] = []
+    errors: dict[str, str] = {}
+    notice: str = ""
+    _patient_public_id: str = ""
+
+    async def _refresh(self) -> None:
+        async with authenticated(self) as (session, actor):
+            team = care_teams.view(session, actor=actor, patient_public_id=self._patient_public_id)
+        self.patient = row(team)
+        self.members = rows(team.members)
+
+    @rx.event
+    async def open(self, patient_public_id: str):
+        self._patient_public_id = str(patient_public_id)[:32]
+        self.errors, self.notice, self.candidates = {}, "", []
+        await self._refresh()
+
+    @rx.event
+    async def find_professionals(self, form_data: dict):
+        async with authenticated(self) as (session, actor):
+            found = care_teams.search_professionals(session, actor=actor, query=str(form_data.get("who", ""))[:100])
+        self.candidates = [[option.public_id, option.label] for option in found]
+        self.errors = {} if found else {"professional": texts.COMMON["no_result"]}
+
+    @rx.event
+    async def add_member(self, form_data: dict):
+        self.errors, self.notice = {}, ""
+        values = _form(form_data, "professional", "team_role", "start_date", "end_date")
+        try:
+            async with authenticated(self) as (session, actor):
+                care_teams.add_member(
+                    session, actor=actor, patient_public_id=self._patient_public_id,
+                    professional_public_id=values["professional"], team_role=values["team_role"],
+                    start_date=values["start_date"], end_date=values["end_date"],
+                )
+        except ValidationFailed as error:
+            self.errors = error.errors
+            return
+        self.notice = T["done"]
+        self.candidates = []
+        await self._refresh()
+
+    @rx.event
+    async def remove_member(self, membership_public_id: str):
+        self.errors, self.notice = {}, ""
+        try:
+            async with authenticated(self) as (session, actor):
+                care_teams.remove_member(
+                    session, actor=actor, patient_public_id=self._patient_public_id,
+                    membership_public_id=str(membership_public_id)[:32],
+                )
+        except ValidationFailed as error:
+            self.errors = error.errors
+            return
+        self.notice = T["removed"]
+        await self._refresh()

@@ -1,0 +1,185 @@
+"""Login: identifier + password, then the second factor (TOTP, recovery code, or enrolment at first login)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import reflex as rx
+
+from dcc_portal import db, texts
+from dcc_portal.services import auth, sessions
+from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, user_agent
+
+PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()
+
+
+class LoginState(rx.State):
+    step: str = "password"  # password | code | recovery | enrol | codes
+    identifier_error: str = ""
+    password_error: str = ""
+    code_error: str = ""
+    form_error: str = ""
+    busy: bool = False
+    enrol_qr: str = ""
+    enrol_key: str = ""  # shown once while enrolling, cleared as soon as the first code confirms it
+    shown_codes: list[str] = []  # the 10 recovery codes, shown once after enrolment
+
+    # Server-only: which account passed the first factor, and until when.
+    _pending_account_id: int = 0
+    _pending_until: float = 0.0
+
+    def _clear_errors(self) -> None:
+        self.identifier_error = self.password_error = self.code_error = self.form_error = ""
+
+    def _restart(self, message: str = "") -> None:
+        self._clear_errors()
+        self.step = "password"
+        self.enrol_qr = self.enrol_key = ""
+        self.shown_codes = []
+        self._pending_account_id = 0
+        self._pending_until = 0.0
+        self.form_error = message
+        self.busy = False
+
+    @rx.event
+    async def start(self):
+        """on_load of /login: a fresh form; an already signed-in user goes to their area."""
+        self._restart()
+        session_state = await self.get_state(SessionState)
+        if session_state.token:
+            with db.transaction() as session:
+                actor = sessions.resolve(session, token=session_state.token, client_ip=client_ip(self))
+            if actor is not None:
+                return rx.redirect(HOME_BY_ROLE[actor.role])
+        return None
+
+    @rx.event
+    def restart(self):
+        self._restart()
+
+    def _pending(self) -> int | None:
+        if self._pending_account_id and time.time() < self._pending_until:
+            return self._pending_account_id
+        self._restart(texts.AUTH["pending_expired"])
+        return None
+
+    @rx.event
+    async def submit_password(self, form_data: dict):
+        self._clear_errors()
+        identifier = str(form_data.get("identifier", ""))[:200]
+        password = str(form_data.get("password", ""))[:10_000]
+        if not identifier.strip():
+            self.identifier_error = texts.AUTH["required_identifier"]
+        if not password:
+            self.password_error = texts.AUTH["required_password"]
+        if self.identifier_error or self.password_error:
+            return
+        self.busy = True
+        yield
+        ip = client_ip(self)
+        result, enrolment = await asyncio.to_thread(_password_step, identifier, password, ip)
+        self.busy = False
+        if not result.ok:
+            self.form_error = result.message
+            return
+        self._pending_account_id = result.account_id
+        self._pending_until = time.time() + PENDING_SECONDS
+        if enrolment is not None:
+            self.enrol_qr, self.enrol_key = enrolment.qr_data_uri, enrolment.key_text
+            self.step = "enrol"
+        else:
+            self.step = "code"
+
+    async def _finish(self, token: str):
+        with db.transaction() as session:
+            actor = sessions.resolve(session, token=token, client_ip=client_ip(self))
+        session_state = await self.get_state(SessionState)
+        session_state._signed_in(token, actor.role, actor.display_name)
+        self._pending_account_id = 0
+        return HOME_BY_ROLE[actor.role]
+
+    @rx.event
+    async def submit_code(self, form_data: dict):
+        self._clear_errors()
+        account_id = self._pending()
+        if account_id is None:
+            return None
+        with db.transaction() as session:
+            result = auth.check_totp(
+                session, account_id=account_id, code=str(form_data.get("code", ""))[:50],
+                client_ip=client_ip(self), user_agent=user_agent(self),
+            )
+        if not result.ok:
+            self.code_error = result.message
+            return None
+        home = await self._finish(result.token)
+        self._restart()
+        return rx.redirect(home)
+
+    @rx.event
+    def show_recovery(self):
+        self._clear_errors()
+        self.step = "recovery"
+
+    @rx.event
+    def show_code(self):
+        self._clear_errors()
+        self.step = "code"
+
+    @rx.event
+    async def submit_recovery(self, form_data: dict):
+        self._clear_errors()
+        account_id = self._pending()
+        if account_id is None:
+            return None
+        with db.transaction() as session:
+            result = auth.check_recovery_code(
+                session, account_id=account_id, code=str(form_data.get("recovery", ""))[:50],
+                client_ip=client_ip(self), user_agent=user_agent(self),
+            )
+        if not result.ok:
+            self.code_error = result.message
+            return None
+        home = await self._finish(result.token)
+        self._restart()
+        return [
+            rx.toast.warning(texts.AUTH["recovery_left"].format(n=result.recovery_codes_left), duration=15000),
+            rx.redirect(home),
+        ]
+
+    @rx.event
+    async def submit_enrolment(self, form_data: dict):
+        self._clear_errors()
+        account_id = self._pending()
+        if account_id is None:
+            return
+        with db.transaction() as session:
+            result, codes = auth.confirm_enrolment(
+                session, account_id=account_id, code=str(form_data.get("code", ""))[:50],
+                client_ip=client_ip(self), user_agent=user_agent(self),
+            )
+        if not result.ok:
+            self.code_error = result.message
+            return
+        await self._finish(result.token)
+        self.enrol_qr = self.enrol_key = ""
+        self.shown_codes = codes
+        self.step = "codes"
+
+    @rx.event
+    async def codes_saved(self):
+        self.shown_codes = []
+        self.step = "password"
+        session_state = await self.get_state(SessionState)
+        return rx.redirect(session_state.home)
+
+
+def _password_step(identifier: str, password: str, ip: str):
+    """Runs in a worker thread: the password hash check is deliberately slow."""
+    with db.transaction() as session:
+        result = auth.check_password(session, identifier=identifier, password=password, client_ip=ip)
+        enrolment = None
+        if result.ok and result.needs_enrolment:
+            enrolment = auth.start_enrolment(session, account_id=result.account_id)
+    return result, enrolment

@@ -1,0 +1,26 @@
+"""Paginated, searchable patient lists: GP "my patients", team worklist, admin patient search."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from dcc_portal.services import care_teams, patients
+from dcc_portal.services.actor import Actor
+from dcc_portal.services.patients import Page
+from dcc_portal.state.paging import PagedListMixin
+
+
+class GpPatientsState(PagedListMixin, rx.State):
+    def _fetch(self, session: Session, actor: Actor) -> Page:
+        return patients.list_for_gp(session, actor=actor, query=self.query, page=self.page)
+
+
+class TeamWorklistState(PagedListMixin, rx.State):
+    def _fetch(self, session: Session, actor: Actor) -> Page:
+        return patients.list_for_team(session, actor=actor, query=self.query, page=self.page)
+
+
+class AdminPatientSearchState(PagedListMixin, rx.State):
+    def _fetch(self, session: Session, actor: Actor) -> Page:
+        return care_teams.search_patients_admin(session, actor=actor, query=self.query, page=self.page)

@@ -1,0 +1,46 @@
+"""One patient's summary (team area) and the patient's own record (patient area)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from dcc_portal.services import patients
+from dcc_portal.services.patients import PatientSummary
+from dcc_portal.state.display import row, rows
+from dcc_portal.state.session import authenticated
+
+
+def _expose(state, summary: PatientSummary) -> None:
+    state.identity = row(summary)
+    state.medecin_traitant = row(summary.medecin_traitant) if summary.medecin_traitant else {}
+    state.care_team = rows(summary.care_team)
+
+
+class PatientSummaryState(rx.State):
+    """/team/patient and /gp/patient (?p=<public id>): identity header and care team."""
+
+    identity: dict[str, str] = {}
+    medecin_traitant: dict[str, str] = {}
+    care_team: list[dict[str, str]] = []
+
+    @rx.event
+    async def load(self):
+        self.identity, self.medecin_traitant, self.care_team = {}, {}, []
+        public_id = self.router.url.query_parameters.get("p", "")
+        async with authenticated(self) as (session, actor):
+            summary = patients.summary(session, actor=actor, patient_public_id=public_id)
+        _expose(self, summary)
+
+
+class MyRecordState(rx.State):
+    """The patient's own identity and care team."""
+
+    identity: dict[str, str] = {}
+    medecin_traitant: dict[str, str] = {}
+    care_team: list[dict[str, str]] = []
+
+    @rx.event
+    async def load(self):
+        async with authenticated(self) as (session, actor):
+            summary = patients.my_record(session, actor=actor)
+        _expose(self, summary)
