@@ -5,7 +5,7 @@ import uuid
 
 import reflex as rx
 
-from dcc_portal import texts
+from dcc_portal import texts, web
 from dcc_portal.pages import account, admin, common, gp, login, patient, team  # noqa: F401  registers the pages
 from dcc_portal.services.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed
 
@@ -32,4 +32,5 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
     html_lang="fr",
+    api_transformer=[web.files_app, web.security_headers],
 )

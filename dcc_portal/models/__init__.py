@@ -4,6 +4,7 @@ from dcc_portal.models.accounts import (
     Account,
     CharterAcceptance,
     CharterVersion,
+    DownloadTicket,
     LoginThrottle,
     RecoveryCode,
     UserSession,
@@ -11,17 +12,25 @@ from dcc_portal.models.accounts import (
 from dcc_portal.models.audit import AuditEvent, AuditHead
 from dcc_portal.models.base import new_public_id, utcnow
 from dcc_portal.models.directory import Organisation, Professional, ProfessionalOrganisation
+from dcc_portal.models.documents import Document, DocumentVersion
 from dcc_portal.models.enums import (
     AccountStatus,
     AuditAction,
     AuditOutcome,
     CareStage,
+    DocumentKind,
+    DocumentStatus,
     Grant,
+    NotificationKind,
     OrganisationKind,
+    PathwayEventKind,
+    ReleaseMode,
     Role,
     Sex,
     TeamRole,
 )
+from dcc_portal.models.notifications import Notification
+from dcc_portal.models.pathway import CancerDiagnosis, PathwayEvent
 from dcc_portal.models.patients import CareTeamMembership, Patient
 
 __all__ = [
@@ -31,18 +40,29 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "AuditOutcome",
+    "CancerDiagnosis",
     "CareStage",
     "CareTeamMembership",
     "CharterAcceptance",
     "CharterVersion",
+    "Document",
+    "DocumentKind",
+    "DocumentStatus",
+    "DocumentVersion",
+    "DownloadTicket",
     "Grant",
     "LoginThrottle",
+    "Notification",
+    "NotificationKind",
     "Organisation",
     "OrganisationKind",
+    "PathwayEvent",
+    "PathwayEventKind",
     "Patient",
     "Professional",
     "ProfessionalOrganisation",
     "RecoveryCode",
+    "ReleaseMode",
     "Role",
     "Sex",
     "TeamRole",

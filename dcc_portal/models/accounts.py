@@ -86,3 +86,21 @@ class CharterAcceptance(SQLModel, table=True):
     charter_version_id: int = Field(foreign_key="charter_version.id")
     accepted_at: datetime = Field(default_factory=utcnow)
     client_ip: str = Field(default="", max_length=64)
+
+
+class DownloadTicket(SQLModel, table=True):
+    """A short-lived, single-use link to a file, issued to one session after an access check.
+
+    The file is produced (and access checked again) only when the browser fetches it."""
+
+    __tablename__ = "download_ticket"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_hash: str = Field(max_length=64, unique=True)
+    session_id: int = Field(foreign_key="user_session.id")
+    producer: str = Field(max_length=40)
+    target: str = Field(max_length=64)
+    variant: str = Field(default="", max_length=20)
+    inline: bool = Field(default=False)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -112,3 +112,53 @@ class Grant(StrEnum):
     RCP = "rcp"
     EMERGENCY = "emergency"
     ADMIN = "admin"
+
+
+class DocumentKind(StrEnum):
+    FRCP = "frcp"
+    PPS = "pps"
+    CR_ACP = "cr_acp"
+    CRO = "cro"
+    IMAGING = "imaging"
+    BIOLOGY = "biology"
+    CR_GM = "cr_gm"
+    CONSULTATION = "consultation"
+    LETTER = "letter"
+    TREATMENT_SUMMARY = "treatment_summary"
+    ANNOUNCEMENT_SUMMARY = "announcement_summary"
+    OTHER = "other"
+
+
+class DocumentStatus(StrEnum):
+    DRAFT = "draft"
+    VALIDATED = "validated"
+    ENTERED_IN_ERROR = "entered_in_error"
+
+
+class ReleaseMode(StrEnum):
+    AUTO = "auto"  # released to the patient when the medical announcement is recorded
+    RELEASED = "released"  # released early by the team (reason audited)
+    HELD = "held"  # held back by the team (reason audited)
+
+
+class NotificationKind(StrEnum):
+    DOCUMENT_SHARED = "document_shared"
+    ANNOUNCEMENT_RECORDED = "announcement_recorded"
+    RCP_DECISION = "rcp_decision"
+    PPS_UPDATED = "pps_updated"
+
+
+class PathwayEventKind(StrEnum):
+    SUSPICION = "suspicion"
+    DIAGNOSIS = "diagnosis"
+    REPORT = "report"
+    ANNOUNCEMENT_MEDICAL = "announcement_medical"
+    ANNOUNCEMENT_NURSING = "announcement_nursing"
+    SUPPORTIVE_CARE = "supportive_care"
+    GP_LIAISON = "gp_liaison"
+    RCP_REGISTERED = "rcp_registered"
+    RCP_DECISION = "rcp_decision"
+    PPS = "pps"
+    TREATMENT_START = "treatment_start"
+    TREATMENT_END = "treatment_end"
+    FOLLOW_UP = "follow_up"

@@ -32,6 +32,9 @@ class Patient(SQLModel, table=True):
     email: str = Field(default="", max_length=200)
     gp_professional_id: int | None = Field(default=None, foreign_key="professional.id")  # médecin traitant
     care_stage: str = Field(default="diagnosis", max_length=20)
+    # When the medical announcement consultation was first recorded: documents that announce a cancer
+    # reach the patient from then on (release gating).
+    medical_announcement_at: datetime | None = None
     # Upper-case, accent-free "USEDNAME BIRTHNAME FIRSTNAMES" for indexed prefix search.
     search_name: str = Field(default="", max_length=400, index=True)
     created_at: datetime = Field(default_factory=utcnow)

@@ -19,8 +19,11 @@ from dcc_portal.models import (
     AuditAction,
     AuditOutcome,
     CareTeamMembership,
+    Document,
+    DocumentStatus,
     Grant,
     Patient,
+    ReleaseMode,
     Role,
     utcnow,
 )
@@ -122,3 +125,73 @@ def require_role(db: Session, *, actor: Actor | None, roles: set[Role] | frozens
     if actor.role.is_professional and charter.needs_acceptance(db, account_id=actor.account_id):
         raise deny(db, actor=actor, action=action, detail="charte non acceptée")
     return actor
+
+
+def patient_may_see(document: Document, patient: Patient) -> bool:
+    """Release rule: validated, not flagged invisible to the patient, and, for a document that announces a
+    cancer, released by the team or after the medical announcement consultation was recorded."""
+    if document.status != DocumentStatus.VALIDATED or document.invisible_to_patient:
+        return False
+    if document.release_mode == ReleaseMode.HELD:
+        return False
+    if document.release_mode == ReleaseMode.RELEASED or not document.announces_cancer:
+        return True
+    return patient.medical_announcement_at is not None
+
+
+def release_date(document: Document, patient: Patient) -> datetime | None:
+    """When the patient could first see the document (shown to them), or None while it is not released."""
+    if not patient_may_see(document, patient):
+        return None
+    candidates = [moment for moment in (document.validated_at, document.released_at) if moment]
+    if document.announces_cancer and document.release_mode == ReleaseMode.AUTO and patient.medical_announcement_at:
+        candidates.append(patient.medical_announcement_at)
+    return max(candidates) if candidates else None
+
+
+def document_visible(*, actor: Actor, grant: Grant, document: Document, patient: Patient) -> bool:
+    """Given a grant on the patient, may the actor see this document?"""
+    if grant == Grant.SELF:
+        return patient_may_see(document, patient)
+    if document.status == DocumentStatus.DRAFT:
+        return grant == Grant.CARE_TEAM
+    if document.hidden_from_professionals:
+        # MASQUE_PS: only its author and the médecin traitant still see it.
+        return actor.professional_id is not None and actor.professional_id in (
+            document.author_professional_id,
+            patient.gp_professional_id,
+        )
+    return True
+
+
+def require_document(
+    db: Session,
+    *,
+    actor: Actor,
+    document_public_id: str,
+    action: str = AuditAction.READ,
+    document_version: int | None = None,
+    detail: str = "",
+    now: datetime | None = None,
+) -> tuple[Document, Patient, Grant]:
+    """The document, its patient and the grant, with the access audited; AccessDenied (audited) otherwise."""
+    document = None
+    if isinstance(document_public_id, str) and 0 < len(document_public_id) <= 32:
+        document = db.exec(select(Document).where(Document.public_id == document_public_id)).first()
+    if document is None:
+        raise deny(db, actor=actor, action=action, detail=f"document inconnu {str(document_public_id)[:40]}")
+    patient = db.get(Patient, document.patient_id)
+    grant = grant_for(db, actor=actor, patient=patient, now=now)
+    if grant is None or not document_visible(actor=actor, grant=grant, document=document, patient=patient):
+        raise deny(db, actor=actor, action=action, patient_id=patient.id, detail=f"document {document.public_id}")
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        patient_id=patient.id,
+        grant=grant,
+        document_id=document.public_id,
+        document_version=document_version or document.current_version,
+        detail=detail,
+    )
+    return document, patient, grant

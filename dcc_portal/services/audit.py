@@ -81,6 +81,8 @@ def record(
         prev_hash="",
         hash="",
     )
+    if not db.in_transaction():
+        db.begin()  # so that a rollback or close before any SQL statement still drops this event
     db.info.setdefault(_PENDING_KEY, []).append(item)
     return item
 
@@ -127,9 +129,11 @@ def _chain_pending(db: OrmSession) -> None:
     db.flush()
 
 
-@event.listens_for(OrmSession, "after_rollback")
-def _drop_pending(db: OrmSession) -> None:
-    db.info.pop(_PENDING_KEY, None)
+@event.listens_for(OrmSession, "after_transaction_end")
+def _drop_pending(db: OrmSession, transaction) -> None:
+    """Events not written by the commit (rollback, close) must not leak into the session's next transaction."""
+    if transaction.parent is None:
+        db.info.pop(_PENDING_KEY, None)
 
 
 @dataclass(frozen=True)
@@ -142,13 +146,15 @@ class VerifyReport:
 
 
 def _rows(db: Session, batch: int) -> Iterator[tuple]:
+    """Every row in seq order, including rows numbered outside the chain (seq < 1), which must not go unseen."""
     columns = ", ".join(["id", "prev_hash", "hash", *(f'"{name}"' for name in HASHED_FIELDS)])
-    last_seq = 0
+    last_seq = None
     while True:
-        rows = db.execute(
-            text(f"SELECT {columns} FROM audit_event WHERE seq > :last ORDER BY seq LIMIT :n"),
-            {"last": last_seq, "n": batch},
-        ).all()
+        if last_seq is None:
+            query, params = f"SELECT {columns} FROM audit_event ORDER BY seq LIMIT :n", {"n": batch}
+        else:
+            query, params = f"SELECT {columns} FROM audit_event WHERE seq > :last ORDER BY seq LIMIT :n", {"last": last_seq, "n": batch}
+        rows = db.execute(text(query), params).all()
         if not rows:
             return
         yield from rows
@@ -176,6 +182,9 @@ def verify(db: Session, *, batch: int = 20000) -> VerifyReport:
         expected_seq += 1
         checked += 1
     head = db.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyReport(False, checked, checked + 1, None, "la fin de la chaîne ne correspond pas à la tête enregistrée")
+    head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
+    if head_seq != checked or head_hash != prev:
+        # Events past the recorded head were added outside the application; missing ones were removed.
+        first_bad = min(head_seq, checked) + 1 if head_seq != checked else checked
+        return VerifyReport(False, checked, first_bad, None, "la fin de la chaîne ne correspond pas à la tête enregistrée")
     return VerifyReport(True, checked)

@@ -108,18 +108,23 @@ def _count_ip_failure(db: Session, client_ip: str, now: datetime) -> None:
     db.add(throttle)
 
 
+def _count_account_failure(db: Session, account: Account, now: datetime) -> bool:
+    """One more consecutive failure; True when it locks the account."""
+    if account.locked_until and now >= account.locked_until:
+        account.failed_count = 0  # a lock that has run out starts a new count
+        account.locked_until = None
+    account.failed_count += 1
+    account.last_failed_at = now
+    if account.failed_count >= LOCK_AFTER:
+        account.locked_until = now + LOCK_DURATION
+    db.add(account)
+    return account.locked_until is not None
+
+
 def _fail(db: Session, *, account: Account | None, client_ip: str, now: datetime, detail: str, identifier: str = "") -> None:
     _count_ip_failure(db, client_ip, now)
-    if account is not None:
-        if account.locked_until and now >= account.locked_until:
-            account.failed_count = 0  # a lock that has run out starts a new count
-            account.locked_until = None
-        account.failed_count += 1
-        account.last_failed_at = now
-        if account.failed_count >= LOCK_AFTER:
-            account.locked_until = now + LOCK_DURATION
-            detail += "; compte verrouillé"
-        db.add(account)
+    if account is not None and _count_account_failure(db, account, now):
+        detail += "; compte verrouillé"
     audit.record(
         db,
         action=AuditAction.LOGIN_FAILED,
@@ -339,8 +344,16 @@ def confirm_enrolment(
     return LoginResult(True, token=token), codes
 
 
-def _reauthenticate(db: Session, account: Account, *, password: str, code: str, now: datetime) -> dict[str, str]:
-    """Sensitive changes need the current password and a current code."""
+def _reauthenticate(db: Session, account: Account, actor: Actor, *, password: str, code: str, now: datetime, what: str) -> dict[str, str]:
+    """Sensitive changes need the current password and a current code, under the same lock and delays as a login.
+
+    Failures are counted and audited (and committed); the returned field errors are empty on success.
+    """
+    blocked = _gate(db, account=account, client_ip=actor.client_ip, now=now)
+    if blocked:
+        audit.record(db, actor=actor, action=what, outcome=AuditOutcome.DENIED, detail="réauthentification pendant un blocage")
+        db.commit()
+        return {"current_password": blocked}
     errors: dict[str, str] = {}
     ok, _ = passwords.verify_password(password, account.password_hash)
     if not ok:
@@ -348,7 +361,9 @@ def _reauthenticate(db: Session, account: Account, *, password: str, code: str, 
     normalized = totp.normalize_code(code)
     if normalized is None:
         errors["code"] = MSG_CODE_FORMAT
-    elif account.totp_secret_enc is not None:
+    elif account.totp_secret_enc is None:
+        errors["code"] = MSG_CODE_WRONG  # no active second factor: nothing can confirm the change
+    else:
         secret = totp.decrypt(account.totp_secret_enc, account_id=account.id)
         step = totp.matching_step(secret, normalized, now=_timestamp(now))
         if step is None:
@@ -357,17 +372,11 @@ def _reauthenticate(db: Session, account: Account, *, password: str, code: str, 
             errors["code"] = MSG_CODE_REUSED
         else:
             account.totp_last_step = step
+    if errors:
+        _count_account_failure(db, account, now)
+        audit.record(db, actor=actor, action=what, outcome=AuditOutcome.DENIED, detail="réauthentification échouée")
+        db.commit()
     return errors
-
-
-def _reauth_failed(db: Session, account: Account, actor: Actor, now: datetime, what: str) -> None:
-    account.failed_count += 1
-    account.last_failed_at = now
-    if account.failed_count >= LOCK_AFTER:
-        account.locked_until = now + LOCK_DURATION
-    db.add(account)
-    audit.record(db, actor=actor, action=what, outcome=AuditOutcome.DENIED, detail="réauthentification échouée")
-    db.commit()
 
 
 def change_password(
@@ -384,9 +393,10 @@ def change_password(
         errors["confirm"] = "Les deux saisies du nouveau mot de passe diffèrent."
     if errors:
         return errors
-    auth_errors = _reauthenticate(db, account, password=current_password, code=code, now=now)
+    auth_errors = _reauthenticate(
+        db, account, actor, password=current_password, code=code, now=now, what=AuditAction.PASSWORD_CHANGE
+    )
     if auth_errors:
-        _reauth_failed(db, account, actor, now, AuditAction.PASSWORD_CHANGE)
         return auth_errors
     account.password_hash = passwords.hash_password(new_password)
     account.password_changed_at = now
@@ -402,9 +412,10 @@ def regenerate_recovery_codes(
     """New set of 10 codes; the old set stops working."""
     now = now or utcnow()
     account = db.get(Account, actor.account_id)
-    errors = _reauthenticate(db, account, password=current_password, code=code, now=now)
+    errors = _reauthenticate(
+        db, account, actor, password=current_password, code=code, now=now, what=AuditAction.RECOVERY_CODES_REGENERATED
+    )
     if errors:
-        _reauth_failed(db, account, actor, now, AuditAction.RECOVERY_CODES_REGENERATED)
         return errors, []
     codes = _new_recovery_codes(db, account.id, now)
     audit.record(db, actor=actor, action=AuditAction.RECOVERY_CODES_REGENERATED)

@@ -82,8 +82,16 @@ def resolve(db: Session, *, token: str, client_ip: str = "", now: datetime | Non
     """The actor behind a client token, or None when the session is unknown, expired, revoked or the account disabled."""
     if not token:
         return None
-    now = now or utcnow()
     row = db.exec(select(UserSession).where(UserSession.token_hash == token_hash(token))).first()
+    return _actor_of(db, row, client_ip=client_ip, now=now or utcnow())
+
+
+def resolve_session_id(db: Session, *, session_id: int, client_ip: str = "", now: datetime | None = None) -> Actor | None:
+    """Same checks for a session known by its id (download tickets keep the id, never the token)."""
+    return _actor_of(db, db.get(UserSession, session_id), client_ip=client_ip, now=now or utcnow())
+
+
+def _actor_of(db: Session, row: UserSession | None, *, client_ip: str, now: datetime) -> Actor | None:
     if row is None or not _active(row, now):
         return None
     account = db.get(Account, row.account_id)

@@ -1,0 +1,268 @@
+"""Clinical documents as append-only versions (content + SHA-256 + author + time + reason).
+
+A correction is a new version; a withdrawal is the status entered_in_error, never a DELETE. Saving names the
+version the user started from: a stale save is refused and nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from dcc_portal import formatting
+from dcc_portal.models import (
+    AuditAction,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    DocumentVersion,
+    Grant,
+    Patient,
+    Professional,
+    utcnow,
+)
+from dcc_portal.services import access, audit, storage
+from dcc_portal.services.actor import Actor
+from dcc_portal.services.errors import StaleVersion
+from dcc_portal.services.patients import PAGE_SIZE, Page, professional_label
+
+# LOINC document type (DMP typeCode, JDV_J07_XdsTypeCode_CISIS) and French label of each kind.
+KINDS: dict[str, tuple[str, str]] = {
+    DocumentKind.FRCP: ("34794-8", "Fiche RCP"),
+    DocumentKind.PPS: ("18776-5", "Programme personnalisé de soins"),
+    DocumentKind.CR_ACP: ("60568-3", "Compte rendu d'anatomo-cytopathologie"),
+    DocumentKind.CRO: ("34874-8", "Compte rendu opératoire"),
+    DocumentKind.IMAGING: ("18748-4", "Compte rendu d'imagerie"),
+    DocumentKind.BIOLOGY: ("11502-2", "Compte rendu de biologie"),
+    DocumentKind.CR_GM: ("51969-4", "Compte rendu de génétique moléculaire"),
+    DocumentKind.CONSULTATION: ("11488-4", "Compte rendu de consultation"),
+    DocumentKind.LETTER: ("11490-0", "Lettre de liaison"),
+    DocumentKind.TREATMENT_SUMMARY: ("11488-4", "Compte rendu de traitement"),
+    DocumentKind.ANNOUNCEMENT_SUMMARY: ("", "Synthèse du dispositif d'annonce"),
+    DocumentKind.OTHER: ("", "Autre document"),
+}
+
+# Documents that announce a cancer are gated for the patient until the medical announcement.
+ANNOUNCING_KINDS = frozenset({DocumentKind.CR_ACP, DocumentKind.CR_GM, DocumentKind.FRCP, DocumentKind.PPS})
+
+
+def kind_label(kind: str) -> str:
+    return KINDS.get(kind, ("", kind))[1]
+
+
+def sha256_of_content(content: dict) -> tuple[str, str]:
+    """Canonical JSON text of structured content and its SHA-256."""
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def create(
+    db: Session,
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    title: str,
+    content: dict | None = None,
+    file_bytes: bytes | None = None,
+    mime_type: str = "application/json",
+    service_date: date | None = None,
+    organisation_id: int | None = None,
+    announces_cancer: bool | None = None,
+    share_with_dmp: bool = False,
+    reason: str = "création",
+    now: datetime | None = None,
+) -> tuple[Document, DocumentVersion]:
+    """A new draft with its first version. The caller has already checked the actor's right to write."""
+    now = now or utcnow()
+    document = Document(
+        patient_id=patient.id,
+        kind=kind,
+        title=title[:200],
+        status=DocumentStatus.DRAFT,
+        current_version=0,
+        service_date=service_date,
+        organisation_id=organisation_id or actor.organisation_id,
+        author_professional_id=actor.professional_id,
+        created_by_account_id=actor.account_id,
+        created_at=now,
+        updated_at=now,
+        announces_cancer=kind in ANNOUNCING_KINDS if announces_cancer is None else announces_cancer,
+        share_with_dmp=share_with_dmp,
+    )
+    db.add(document)
+    db.flush()
+    version = add_version(
+        db, actor=actor, document=document, expected_version=0, content=content, file_bytes=file_bytes,
+        mime_type=mime_type, reason=reason, now=now,
+    )
+    audit.record(db, actor=actor, action=AuditAction.CREATE, patient_id=patient.id, document_id=document.public_id,
+                 document_version=version.version, grant=Grant.CARE_TEAM, detail=kind_label(kind))
+    return document, version
+
+
+def add_version(
+    db: Session,
+    *,
+    actor: Actor,
+    document: Document,
+    expected_version: int,
+    content: dict | None = None,
+    file_bytes: bytes | None = None,
+    mime_type: str = "application/json",
+    reason: str = "",
+    now: datetime | None = None,
+) -> DocumentVersion:
+    """Append a version. `expected_version` is the version the user's edit started from."""
+    now = now or utcnow()
+    if document.current_version != expected_version or document.status == DocumentStatus.ENTERED_IN_ERROR:
+        raise StaleVersion()
+    # Compare-and-set first: a concurrent save from the same version makes this UPDATE match no row.
+    updated = db.execute(
+        Document.__table__.update()
+        .where(Document.__table__.c.id == document.id, Document.__table__.c.current_version == expected_version)
+        .values(current_version=expected_version + 1, updated_at=now)
+    )
+    if updated.rowcount != 1:
+        raise StaleVersion()
+    document.current_version = expected_version + 1
+    document.updated_at = now
+    if file_bytes is not None:
+        file_name, digest = storage.put(file_bytes)
+        content_text, size = None, len(file_bytes)
+    else:
+        content_text, digest = sha256_of_content(content or {})
+        file_name, size, mime_type = None, len(content_text.encode()), "application/json"
+    version = DocumentVersion(
+        document_id=document.id,
+        version=expected_version + 1,
+        content_json=content_text,
+        file_name=file_name,
+        mime_type=mime_type,
+        size=size,
+        sha256=digest,
+        author_account_id=actor.account_id,
+        author_professional_id=actor.professional_id,
+        reason=reason[:500],
+        created_at=now,
+    )
+    db.add(version)
+    db.flush()
+    if expected_version > 0:
+        audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=document.patient_id,
+                     document_id=document.public_id, document_version=version.version, detail=reason[:200])
+    return version
+
+
+def validate(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> None:
+    """The document becomes shareable (and, unless gated, visible to the patient)."""
+    now = now or utcnow()
+    document.status = DocumentStatus.VALIDATED
+    document.validated_at = now
+    document.updated_at = now
+    db.add(document)
+    audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=document.patient_id,
+                 document_id=document.public_id, document_version=document.current_version, detail="validation")
+
+
+def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reason: str, now: datetime | None = None) -> None:
+    document.status = DocumentStatus.ENTERED_IN_ERROR
+    document.updated_at = now or utcnow()
+    db.add(document)
+    audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=document.patient_id,
+                 document_id=document.public_id, document_version=document.current_version,
+                 detail=f"retiré (erreur) : {reason[:200]}")
+
+
+def version_row(db: Session, *, document: Document, version: int | None = None) -> DocumentVersion:
+    number = version or document.current_version
+    return db.exec(
+        select(DocumentVersion).where(DocumentVersion.document_id == document.id, DocumentVersion.version == number)
+    ).one()
+
+
+def content_of(version: DocumentVersion) -> dict:
+    return json.loads(version.content_json) if version.content_json else {}
+
+
+def file_of(version: DocumentVersion) -> bytes:
+    data = storage.get(version.file_name)
+    if hashlib.sha256(data).hexdigest() != version.sha256:
+        raise RuntimeError("stored file does not match its recorded SHA-256")
+    return data
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    public_id: str
+    kind: str
+    kind_label: str
+    title: str
+    status: str
+    version: int
+    service_date: str
+    author: str
+    updated: str
+    released: str  # for the patient: when it became visible to them
+
+
+def list_for_patient(
+    db: Session, *, actor: Actor, patient_public_id: str, page: int = 1, kinds: set[str] | None = None,
+    now: datetime | None = None,
+) -> Page:
+    """The documents of one patient that this actor may see, newest first (one audited read of the list)."""
+    patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
+                                            action=AuditAction.READ, detail="liste des documents", now=now)
+    statement = select(Document).where(Document.patient_id == patient.id, Document.status != DocumentStatus.ENTERED_IN_ERROR)
+    if kinds:
+        statement = statement.where(Document.kind.in_(kinds))
+    if grant == Grant.SELF:
+        statement = statement.where(Document.status == DocumentStatus.VALIDATED, Document.invisible_to_patient.is_(False))
+    elif grant != Grant.CARE_TEAM:
+        statement = statement.where(Document.status == DocumentStatus.VALIDATED)
+    candidates = db.exec(statement.order_by(Document.created_at.desc(), Document.id.desc()).limit(2000)).all()
+    visible = [doc for doc in candidates if access.document_visible(actor=actor, grant=grant, document=doc, patient=patient)]
+    page = max(1, min(int(page or 1), 10_000))
+    chunk = visible[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    authors = {pro.id: pro for pro in db.exec(select(Professional).where(
+        Professional.id.in_({doc.author_professional_id for doc in chunk if doc.author_professional_id})
+    )).all()} if chunk else {}
+    items = [
+        DocumentRow(
+            public_id=doc.public_id,
+            kind=doc.kind,
+            kind_label=kind_label(doc.kind),
+            title=doc.title,
+            status=doc.status,
+            version=doc.current_version,
+            service_date=formatting.date_fr(doc.service_date),
+            author=professional_label(authors[doc.author_professional_id]) if doc.author_professional_id in authors else "",
+            updated=formatting.datetime_fr(doc.updated_at),
+            released=formatting.datetime_fr(access.release_date(doc, patient)) if grant == Grant.SELF else "",
+        )
+        for doc in chunk
+    ]
+    return Page(items=items, page=page, page_size=PAGE_SIZE, total=len(visible))
+
+
+def count_for_patient(db: Session, *, patient_id: int) -> int:
+    return db.exec(select(func.count(Document.id)).where(Document.patient_id == patient_id)).one()
+
+
+def produce_file(db: Session, *, actor: Actor, target: str, variant: str = ""):
+    """Download producer for a stored file (an uploaded PDF), access checked and audited at fetch time."""
+    from dcc_portal.services.downloads import FilePayload
+
+    action = AuditAction.EXPORT if variant == "download" else AuditAction.READ
+    document, _patient, _grant = access.require_document(db, actor=actor, document_public_id=target, action=action,
+                                                         detail="fichier du document")
+    version = version_row(db, document=document)
+    if version.file_name is None:
+        raise access.deny(db, actor=actor, action=action, patient_id=document.patient_id, detail="pas de fichier")
+    stamp = document.service_date.isoformat() if document.service_date else document.created_at.date().isoformat()
+    return FilePayload(file_of(version), version.mime_type, f"{document.kind}-{stamp}-v{version.version}.pdf")

@@ -1,0 +1,84 @@
+"""The in-portal inbox. Titles name the patient and the kind of news, never clinical content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from dcc_portal import formatting
+from dcc_portal.models import Account, AccountStatus, Notification, Patient, utcnow
+from dcc_portal.services.actor import Actor
+from dcc_portal.services.patients import PAGE_SIZE, Page, patient_name
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    public_id: str
+    kind: str
+    title: str
+    created: str
+    unread: bool
+    patient_public_id: str
+
+
+def notify_account(db: Session, *, account_id: int, kind: str, title: str, patient_id: int | None = None,
+                   document_id: int | None = None) -> Notification:
+    row = Notification(account_id=account_id, kind=kind, title=title[:200], patient_id=patient_id, document_id=document_id)
+    db.add(row)
+    return row
+
+
+def notify_professional(db: Session, *, professional_id: int, kind: str, title: str, patient_id: int | None = None,
+                        document_id: int | None = None) -> Notification | None:
+    """Notify the professional's active account, if they have one."""
+    account_id = db.exec(
+        select(Account.id).where(Account.professional_id == professional_id, Account.status == AccountStatus.ACTIVE)
+    ).first()
+    if account_id is None:
+        return None
+    return notify_account(db, account_id=account_id, kind=kind, title=title, patient_id=patient_id, document_id=document_id)
+
+
+def notify_medecin_traitant(db: Session, *, patient: Patient, kind: str, title: str, document_id: int | None = None) -> Notification | None:
+    if patient.gp_professional_id is None:
+        return None
+    return notify_professional(
+        db, professional_id=patient.gp_professional_id, kind=kind,
+        title=f"{patient_name(patient)} : {title}", patient_id=patient.id, document_id=document_id,
+    )
+
+
+def unread_count(db: Session, *, actor: Actor) -> int:
+    return db.exec(
+        select(func.count(Notification.id)).where(Notification.account_id == actor.account_id, Notification.read_at.is_(None))
+    ).one()
+
+
+def inbox(db: Session, *, actor: Actor, page: int = 1) -> Page:
+    page = max(1, min(int(page or 1), 10_000))
+    base = select(Notification).where(Notification.account_id == actor.account_id)
+    total = db.exec(select(func.count()).select_from(base.subquery())).one()
+    rows = db.exec(base.order_by(Notification.created_at.desc(), Notification.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    patient_ids = {row.patient_id for row in rows if row.patient_id}
+    public_ids = dict(db.exec(select(Patient.id, Patient.public_id).where(Patient.id.in_(patient_ids))).all()) if patient_ids else {}
+    items = [
+        NotificationRow(row.public_id, row.kind, row.title, formatting.datetime_fr(row.created_at), row.read_at is None,
+                        public_ids.get(row.patient_id, ""))
+        for row in rows
+    ]
+    return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)
+
+
+def mark_read(db: Session, *, actor: Actor, public_id: str, now: datetime | None = None) -> bool:
+    row = db.exec(
+        select(Notification).where(Notification.public_id == str(public_id)[:32], Notification.account_id == actor.account_id)
+    ).first()
+    if row is None:
+        return False
+    if row.read_at is None:
+        row.read_at = now or utcnow()
+        db.add(row)
+    return True

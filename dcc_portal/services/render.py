@@ -1,0 +1,40 @@
+"""Rendering with jinja2 (autoescape always on for HTML and XML): print views, PDF through WeasyPrint, CDA, mails."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from dcc_portal import formatting
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html", "xml", "j2"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date_fr"] = formatting.date_fr
+    env.filters["datetime_fr"] = formatting.datetime_fr
+    return env
+
+
+def render(template: str, **context) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def pdf(html: str) -> bytes:
+    """PDF of a print view. No network: every resource is inline, and fetching anything else is refused."""
+    from weasyprint import HTML
+
+    def refuse(url: str, *args, **kwargs):
+        raise ValueError(f"external resource refused in PDF rendering: {url[:60]}")
+
+    return HTML(string=html, url_fetcher=refuse, base_url=str(TEMPLATES)).write_pdf()
