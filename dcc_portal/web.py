@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from dcc_portal import db
-from dcc_portal.services import downloads
+from dcc_portal.services import downloads, render
 from dcc_portal.services.errors import AccessDenied, NotAuthenticated
 
 SECURITY_HEADERS = [
@@ -39,7 +39,9 @@ async def _file(request: Request) -> Response:
         "content-disposition": f"{disposition}; filename*=UTF-8''{quote(payload.filename)}",
         "cache-control": "no-store",
     }
-    if not payload.mime_type.startswith("application/pdf"):
+    if payload.mime_type.startswith("text/html"):
+        headers["content-security-policy"] = render.PRINT_VIEW_CSP
+    elif not payload.mime_type.startswith("application/pdf"):
         headers["content-security-policy"] = "default-src 'none'; sandbox"
     return Response(payload.data, media_type=payload.mime_type, headers=headers)
 

@@ -7,6 +7,7 @@ version the user started from: a stale save is refused and nothing is overwritte
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -254,15 +255,54 @@ def count_for_patient(db: Session, *, patient_id: int) -> int:
     return db.exec(select(func.count(Document.id)).where(Document.patient_id == patient_id)).one()
 
 
-def produce_file(db: Session, *, actor: Actor, target: str, variant: str = ""):
-    """Download producer for a stored file (an uploaded PDF), access checked and audited at fetch time."""
+# kind -> "module:function"; the function takes (db, *, document, version, patient) and returns the print-view
+# HTML of a structured document (rendered with jinja2 from templates/print/). Features register their kinds.
+RENDERERS: dict[str, str] = {}
+
+
+def print_html(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> str:
+    if document.kind not in RENDERERS:
+        raise LookupError(f"no print view for documents of kind {document.kind}")
+    module_name, function = RENDERERS[document.kind].split(":")
+    render = getattr(importlib.import_module(module_name), function)
+    return render(db, document=document, version=version, patient=patient)
+
+
+def _file_name(document: Document, version: DocumentVersion, extension: str) -> str:
+    stamp = document.service_date.isoformat() if document.service_date else document.created_at.date().isoformat()
+    return f"{document.kind}-{stamp}-v{version.version}.{extension}"
+
+
+def _requested_version(document: Document, variant: str) -> int | None:
+    """Variants look like "v3" to ask for an older version; anything else means the current one."""
+    if variant.startswith("v") and variant[1:].isdigit() and 0 < int(variant[1:]) <= document.current_version:
+        return int(variant[1:])
+    return None
+
+
+def produce_view(db: Session, *, actor: Actor, target: str, variant: str = ""):
+    """Inline view: the uploaded PDF itself, or the print view of a structured document (audited read)."""
     from dcc_portal.services.downloads import FilePayload
 
-    action = AuditAction.EXPORT if variant == "download" else AuditAction.READ
-    document, _patient, _grant = access.require_document(db, actor=actor, document_public_id=target, action=action,
-                                                         detail="fichier du document")
-    version = version_row(db, document=document)
-    if version.file_name is None:
-        raise access.deny(db, actor=actor, action=action, patient_id=document.patient_id, detail="pas de fichier")
-    stamp = document.service_date.isoformat() if document.service_date else document.created_at.date().isoformat()
-    return FilePayload(file_of(version), version.mime_type, f"{document.kind}-{stamp}-v{version.version}.pdf")
+    document, patient, _grant = access.require_document(db, actor=actor, document_public_id=target,
+                                                        action=AuditAction.READ, detail="lecture du document")
+    version = version_row(db, document=document, version=_requested_version(document, variant))
+    if version.file_name is not None:
+        return FilePayload(file_of(version), version.mime_type, _file_name(document, version, "pdf"))
+    html = print_html(db, document=document, version=version, patient=patient)
+    return FilePayload(html.encode(), "text/html; charset=utf-8", _file_name(document, version, "html"))
+
+
+def produce_pdf(db: Session, *, actor: Actor, target: str, variant: str = ""):
+    """PDF download: the uploaded file, or the print view rendered by WeasyPrint (audited export)."""
+    from dcc_portal.services import render
+    from dcc_portal.services.downloads import FilePayload
+
+    document, patient, _grant = access.require_document(db, actor=actor, document_public_id=target,
+                                                        action=AuditAction.EXPORT, detail="téléchargement PDF")
+    version = version_row(db, document=document, version=_requested_version(document, variant))
+    if version.file_name is not None:
+        data = file_of(version)
+    else:
+        data = render.pdf(print_html(db, document=document, version=version, patient=patient))
+    return FilePayload(data, "application/pdf", _file_name(document, version, "pdf"))

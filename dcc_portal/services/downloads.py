@@ -22,7 +22,8 @@ URL_PREFIX = "/api/files/"
 
 # name -> "module:function"; the function takes (db, *, actor, target, variant) and returns a FilePayload.
 PRODUCERS: dict[str, str] = {
-    "document_file": "dcc_portal.services.documents:produce_file",
+    "document_view": "dcc_portal.services.documents:produce_view",
+    "document_pdf": "dcc_portal.services.documents:produce_pdf",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +12,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from dcc_portal import formatting
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+# The only script a print view runs: its print button. Served print views allow exactly this script.
+PRINT_SCRIPT = 'document.getElementById("print-button").addEventListener("click", function () { window.print(); });'
+_PRINT_SCRIPT_HASH = base64.b64encode(hashlib.sha256(PRINT_SCRIPT.encode()).digest()).decode()
+PRINT_VIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    f"script-src 'sha256-{_PRINT_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
 
 
 @lru_cache(maxsize=1)
@@ -23,6 +33,7 @@ def environment() -> Environment:
     )
     env.filters["date_fr"] = formatting.date_fr
     env.filters["datetime_fr"] = formatting.datetime_fr
+    env.globals["print_script"] = PRINT_SCRIPT
     return env
 
 
