@@ -180,3 +180,20 @@ ADMIN = {
     "ended": "Terminé",
     "choose": "Choisir",
 }
+
+DOCUMENT = {
+    "title": "Document",
+    "dated": "Du",
+    "version": "version",
+    "released": "Mis à votre disposition le",
+    "download_pdf": "Télécharger le PDF",
+    "frame_title": "Contenu du document",
+}
+
+NOTIFICATIONS = {
+    "title": "Notifications",
+    "empty": "Aucune notification.",
+    "unread": "non lue",
+    "open": "Ouvrir",
+    "bell": "Notifications non lues",
+}

@@ -102,6 +102,25 @@ def _drawer(area: str) -> rx.Component:
     )
 
 
+def _bell() -> rx.Component:
+    return rx.link(
+        rx.box(
+            rx.icon("bell", size=22),
+            rx.cond(
+                SessionState.unread > 0,
+                rx.badge(SessionState.unread, color_scheme="red", variant="solid", radius="full", size="1",
+                         position="absolute", top="-6px", right="-10px", data_testid="unread-badge"),
+            ),
+            position="relative",
+            padding="10px",
+        ),
+        href="/notifications",
+        aria_label=texts.NOTIFICATIONS["bell"],
+        color="inherit",
+        data_testid="bell",
+    )
+
+
 def _header(area: str, title: str) -> rx.Component:
     return rx.hstack(
         rx.box(_drawer(area), display=PHONE_ONLY),
@@ -113,6 +132,7 @@ def _header(area: str, title: str) -> rx.Component:
         ),
         rx.text(texts.APP_FULL_NAME, size="2", color_scheme="gray", display=TABLET_UP),
         rx.spacer(),
+        _bell(),
         rx.text(SessionState.user_name, size="2", display=TABLET_UP, data_testid="user-name"),
         rx.button(
             rx.icon("log-out", size=16), texts.COMMON["logout"],

@@ -153,8 +153,14 @@ def create_professional_account(
     )
     db.add(pro)
     db.flush()
-    if not existing:
-        db.add(ProfessionalOrganisation(professional_id=pro.id, organisation_id=organisation.id, is_primary=True))
+    if db.get(ProfessionalOrganisation, (pro.id, organisation.id)) is None:
+        # A professional already in the directory is linked to the organisation chosen for the account too.
+        has_primary = db.exec(
+            select(ProfessionalOrganisation.organisation_id).where(
+                ProfessionalOrganisation.professional_id == pro.id, ProfessionalOrganisation.is_primary
+            )
+        ).first()
+        db.add(ProfessionalOrganisation(professional_id=pro.id, organisation_id=organisation.id, is_primary=has_primary is None))
     account = Account(
         identifier=ident, role=role, email=email.strip()[:200], professional_id=pro.id,
         password_hash=passwords.hash_password(initial_password),

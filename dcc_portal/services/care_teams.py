@@ -21,7 +21,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services import access, audit, identifiers, terminology
 from dcc_portal.services.actor import Actor
-from dcc_portal.services.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.errors import ValidationFailed
 from dcc_portal.services.patients import (
     TEAM_ROLE_LABELS,
     Page,
@@ -220,8 +220,9 @@ def set_medecin_traitant(db: Session, *, actor: Actor, patient_public_id: str, p
 
 
 def search_professionals(db: Session, *, actor: Actor, query: str, limit: int = 10) -> list[ProfessionalOption]:
-    if actor.role != Role.ADMIN and actor.role not in MANAGING_ROLES:
-        raise AccessDenied()
+    access.require_role(
+        db, actor=actor, roles=MANAGING_ROLES | {Role.ADMIN}, action=AuditAction.SEARCH, detail="recherche de professionnels"
+    )
     words = identifiers.search_key(query).split()
     if not words:
         return []

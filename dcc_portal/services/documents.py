@@ -306,3 +306,47 @@ def produce_pdf(db: Session, *, actor: Actor, target: str, variant: str = ""):
     else:
         data = render.pdf(print_html(db, document=document, version=version, patient=patient))
     return FilePayload(data, "application/pdf", _file_name(document, version, "pdf"))
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    public_id: str
+    patient_public_id: str
+    patient_name: str
+    kind: str
+    kind_label: str
+    title: str
+    status: str
+    version: int
+    service_date: str
+    author: str
+    validated: str
+    released: str
+    is_file: bool
+    version_reason: str
+
+
+def describe(db: Session, *, actor: Actor, document_public_id: str, now: datetime | None = None) -> DocumentInfo:
+    """What the reader shows around the document itself (audited read)."""
+    from dcc_portal.services.patients import patient_name
+
+    document, patient, grant = access.require_document(db, actor=actor, document_public_id=document_public_id,
+                                                       action=AuditAction.READ, detail="ouverture du document", now=now)
+    version = version_row(db, document=document)
+    author = db.get(Professional, document.author_professional_id) if document.author_professional_id else None
+    return DocumentInfo(
+        public_id=document.public_id,
+        patient_public_id=patient.public_id,
+        patient_name=patient_name(patient),
+        kind=document.kind,
+        kind_label=kind_label(document.kind),
+        title=document.title,
+        status=document.status,
+        version=document.current_version,
+        service_date=formatting.date_fr(document.service_date),
+        author=professional_label(author) if author else "",
+        validated=formatting.datetime_fr(document.validated_at),
+        released=formatting.datetime_fr(access.release_date(document, patient)) if grant == Grant.SELF else "",
+        is_file=version.file_name is not None,
+        version_reason=version.reason,
+    )

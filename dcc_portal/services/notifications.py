@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import Account, AccountStatus, Notification, Patient, utcnow
+from dcc_portal.models import Account, AccountStatus, Document, Notification, Patient, utcnow
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.patients import PAGE_SIZE, Page, patient_name
 
@@ -22,6 +22,7 @@ class NotificationRow:
     created: str
     unread: bool
     patient_public_id: str
+    document_public_id: str
 
 
 def notify_account(db: Session, *, account_id: int, kind: str, title: str, patient_id: int | None = None,
@@ -63,22 +64,28 @@ def inbox(db: Session, *, actor: Actor, page: int = 1) -> Page:
     total = db.exec(select(func.count()).select_from(base.subquery())).one()
     rows = db.exec(base.order_by(Notification.created_at.desc(), Notification.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     patient_ids = {row.patient_id for row in rows if row.patient_id}
-    public_ids = dict(db.exec(select(Patient.id, Patient.public_id).where(Patient.id.in_(patient_ids))).all()) if patient_ids else {}
+    document_ids = {row.document_id for row in rows if row.document_id}
+    patients = dict(db.exec(select(Patient.id, Patient.public_id).where(Patient.id.in_(patient_ids))).all()) if patient_ids else {}
+    docs = dict(db.exec(select(Document.id, Document.public_id).where(Document.id.in_(document_ids))).all()) if document_ids else {}
     items = [
         NotificationRow(row.public_id, row.kind, row.title, formatting.datetime_fr(row.created_at), row.read_at is None,
-                        public_ids.get(row.patient_id, ""))
+                        patients.get(row.patient_id, ""), docs.get(row.document_id, ""))
         for row in rows
     ]
     return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)
 
 
-def mark_read(db: Session, *, actor: Actor, public_id: str, now: datetime | None = None) -> bool:
+def mark_read(db: Session, *, actor: Actor, public_id: str, now: datetime | None = None) -> NotificationRow | None:
+    """Marks one of the actor's own notifications read; returns it (for its link) or None."""
     row = db.exec(
         select(Notification).where(Notification.public_id == str(public_id)[:32], Notification.account_id == actor.account_id)
     ).first()
     if row is None:
-        return False
+        return None
     if row.read_at is None:
         row.read_at = now or utcnow()
         db.add(row)
-    return True
+    patient = db.get(Patient, row.patient_id) if row.patient_id else None
+    document = db.get(Document, row.document_id) if row.document_id else None
+    return NotificationRow(row.public_id, row.kind, row.title, formatting.datetime_fr(row.created_at), False,
+                           patient.public_id if patient else "", document.public_id if document else "")

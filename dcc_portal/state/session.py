@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from dcc_portal import db
 from dcc_portal.models import AuditAction, AuditOutcome, Role
-from dcc_portal.services import audit, charter, sessions
+from dcc_portal.services import audit, charter, notifications, sessions
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import NotAuthenticated
 
@@ -48,6 +48,7 @@ class SessionState(rx.State):
     user_name: str = ""
     user_role: str = ""
     home: str = "/login"
+    unread: int = 0
 
     def _resolve(self, session: Session) -> Actor | None:
         return sessions.resolve(session, token=self.token, client_ip=client_ip(self))
@@ -65,6 +66,7 @@ class SessionState(rx.State):
             self.home = HOME_BY_ROLE[actor.role]
             if area != "charter" and charter.needs_acceptance(session, account_id=actor.account_id):
                 return rx.redirect("/charter")
+            self.unread = notifications.unread_count(session, actor=actor)
             if actor.role not in AREA_ROLES.get(area, set()):
                 audit.record(
                     session,

@@ -54,6 +54,7 @@ class Server:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
     data_dir = tmp_path_factory.mktemp("server-data")
+    os.environ["DCC_DATA_DIR"] = str(data_dir)  # files stored by test set-up must land where the server reads
     db_url = f"sqlite:///{data_dir / 'dcc.db'}"
     migrate.upgrade(db_url)
     with dbmod.transaction(db_url) as session:
