@@ -50,3 +50,15 @@ def professional_name(family: str, given: str, *, doctor: bool) -> str:
 
 
 SEX_LABELS = {"F": "Femme", "M": "Homme", "U": "Non précisé"}
+
+
+def device_label(user_agent: str) -> str:
+    """'Chrome sur Android' rather than the raw User-Agent string."""
+    ua = user_agent or ""
+    browser = next((name for key, name in (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("OPR/", "Opera"),
+                                            ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+                    if key in ua), "Navigateur")
+    system = next((name for key, name in (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+                                           ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux"))
+                   if key in ua), "système inconnu")
+    return f"{browser} sur {system}"

@@ -81,7 +81,7 @@ def list_accounts(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
             status="Actif" if row.status == AccountStatus.ACTIVE else "Désactivé",
             second_factor="Actif" if row.totp_secret_enc else "À enrôler",
             locked=bool(row.locked_until and row.locked_until > now),
-            last_login=formatting.datetime_fr(row.last_login_at),
+            last_login=formatting.datetime_fr(row.last_login_at) or "jamais",
         )
         for row in rows
     ]

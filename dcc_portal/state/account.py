@@ -40,7 +40,7 @@ class AccountState(rx.State):
                 "created": formatting.datetime_fr(item.created_at),
                 "seen": formatting.datetime_fr(item.last_seen_at),
                 "ip": item.client_ip,
-                "agent": item.user_agent[:80],
+                "agent": formatting.device_label(item.user_agent),
                 "current": "true" if item.current else "",
             }
             for item in listed
