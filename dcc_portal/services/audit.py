@@ -169,9 +169,12 @@ def verify(db: Session, *, batch: int = 20000) -> VerifyReport:
     for row in _rows(db, batch):
         event_id, prev_hash, stored_hash = row[0], row[1], row[2]
         values = dict(zip(HASHED_FIELDS, row[3:], strict=True))
-        if isinstance(values["at"], str):
-            values["at"] = datetime.fromisoformat(values["at"])
         seq = values["seq"]
+        if isinstance(values["at"], str):
+            try:
+                values["at"] = datetime.fromisoformat(values["at"])
+            except ValueError:
+                return VerifyReport(False, checked, seq, event_id, "la date de l'événement a été altérée")
         if seq != expected_seq:
             return VerifyReport(False, checked, seq, event_id, f"séquence rompue : attendu {expected_seq}, trouvé {seq}")
         if prev_hash != prev:

@@ -132,7 +132,8 @@ def _fail(db: Session, *, account: Account | None, client_ip: str, now: datetime
         account_id=account.id if account else None,
         actor_role=account.role if account else "",
         client_ip=client_ip,
-        detail=detail if account else f"identifiant inconnu ({identifier[:40]})",
+        # Never the identifier itself: users sometimes type their password in that field.
+        detail=detail if account else f"identifiant inconnu (empreinte {hashlib.sha256(identifier.encode()).hexdigest()[:12]})",
     )
     db.commit()
 

@@ -1,0 +1,121 @@
+"""The demo region: clearly fictitious, valid identifiers, loaded once."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from dcc_portal import db as dbmod
+from dcc_portal.models import (
+    Account,
+    CareTeamMembership,
+    CharterVersion,
+    Organisation,
+    Patient,
+    Professional,
+    ProfessionalOrganisation,
+    Role,
+)
+from dcc_portal.services import identifiers, passwords, seed
+
+TABLES = (Organisation, Professional, ProfessionalOrganisation, Account, Patient, CareTeamMembership, CharterVersion)
+
+
+@pytest.fixture(scope="module")
+def demo(template_db, tmp_path_factory):
+    """One demo region for the whole module (hashing the demo passwords takes a few seconds)."""
+    path = tmp_path_factory.mktemp("seed") / "demo.db"
+    shutil.copy(template_db, path)
+    url = f"sqlite:///{path}"
+    with dbmod.transaction(url) as session:
+        assert seed.load_demo_region(session) is True
+    engine = dbmod.get_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.rollback()
+    engine.dispose()
+
+
+def counts(db: Session) -> dict[str, int]:
+    return {table.__name__: db.exec(select(func.count()).select_from(table)).one() for table in TABLES}
+
+
+def test_loading_twice_changes_nothing(demo):
+    before = counts(demo)
+    assert seed.load_demo_region(demo) is False
+    demo.flush()
+    assert counts(demo) == before
+
+
+def test_region_has_about_25_professionals_and_60_patients(demo):
+    assert 20 <= demo.exec(select(func.count()).select_from(Professional)).one() <= 30
+    assert demo.exec(select(func.count()).select_from(Patient)).one() == 60
+
+
+def test_every_role_has_a_demo_account(demo):
+    roles = set(demo.exec(select(Account.role)).all())
+    assert roles == {role.value for role in Role}
+
+
+def test_every_ins_is_valid_and_uses_the_test_oid(demo):
+    patients = demo.exec(select(Patient)).all()
+    assert all(identifiers.is_valid_ins(p.ins) for p in patients), [p.ins for p in patients if not identifiers.is_valid_ins(p.ins)]
+    assert {p.ins_oid for p in patients} == {"1.2.250.1.213.1.4.10"}
+    assert len({p.ins for p in patients}) == len(patients)
+
+
+def test_corsican_patients_are_included_with_a_valid_ins(demo):
+    corsican = [p for p in demo.exec(select(Patient)).all() if p.ins[5:7] == "2A"]
+    assert corsican and all(identifiers.is_valid_ins(p.ins) for p in corsican)
+
+
+def test_demo_patients_are_clearly_fictitious(demo):
+    assert all(p.local_id.startswith("DEMO-") for p in demo.exec(select(Patient)).all())
+
+
+def test_every_rpps_is_valid(demo):
+    rpps = demo.exec(select(Professional.rpps)).all()
+    assert rpps and all(identifiers.is_valid_rpps(value) for value in rpps)
+
+
+def test_every_finess_is_valid(demo):
+    finess = [value for value in demo.exec(select(Organisation.finess)).all() if value]
+    assert finess and all(identifiers.is_valid_finess(value) for value in finess)
+
+
+def test_every_professional_belongs_to_an_organisation(demo):
+    linked = set(demo.exec(select(ProfessionalOrganisation.professional_id)).all())
+    assert linked == set(demo.exec(select(Professional.id)).all())
+
+
+def test_every_patient_has_a_medecin_traitant_who_is_a_gp(demo):
+    gp_ids = set(demo.exec(select(Account.professional_id).where(Account.role == Role.GP)).all())
+    assert all(p.gp_professional_id in gp_ids for p in demo.exec(select(Patient)).all())
+
+
+def test_every_patient_has_a_care_team(demo):
+    with_team = set(demo.exec(select(CareTeamMembership.patient_id)).all())
+    assert with_team == set(demo.exec(select(Patient.id)).all())
+
+
+def test_care_team_members_have_a_care_role(demo):
+    member_ids = set(demo.exec(select(CareTeamMembership.professional_id)).all())
+    roles = set(demo.exec(select(Account.role).where(Account.professional_id.in_(member_ids))).all())
+    assert roles <= {Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY}
+
+
+def test_a_charter_is_published(demo):
+    assert demo.exec(select(CharterVersion)).first() is not None
+
+
+def test_demo_password_passes_the_policy_for_every_demo_account(demo):
+    for identifier in demo.exec(select(Account.identifier)).all():
+        assert passwords.policy_error(seed.DEMO_PASSWORD, identifier=identifier) is None
+
+
+def test_demo_accounts_log_in_with_the_demo_password(demo):
+    stored = demo.exec(select(Account.password_hash).where(Account.identifier == "onco.moreau")).one()
+    assert passwords.verify_password(seed.DEMO_PASSWORD, stored)[0]
