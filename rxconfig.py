@@ -20,7 +20,7 @@ config = rx.Config(
     show_built_with_reflex=False,
     plugins=[
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", scaling="100%", appearance="light")
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", scaling="100%", appearance="light")
         )
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],

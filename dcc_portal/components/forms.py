@@ -76,11 +76,14 @@ def select_field(label: str, name: str, options: list[tuple[str, str]] | rx.Var,
     )
 
 
+def notice(message: str | rx.Var, *, color: str = "blue", icon: str = "info", **props) -> rx.Component:
+    """A callout in high contrast (WCAG AA on its tinted background)."""
+    return rx.callout(message, icon=icon, color_scheme=color, high_contrast=True, width="100%", **props)
+
+
 def banner(message: rx.Var, *, color: str = "red", icon: str = "triangle-alert", testid: str = "form-error") -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon=icon, color_scheme=color, role="alert", width="100%", data_testid=testid),
-    )
+    """A message that appears only when set (form errors, confirmations)."""
+    return rx.cond(message != "", notice(message, color=color, icon=icon, role="alert", data_testid=testid))
 
 
 def submit_button(label: str, *, loading: rx.Var | bool = False, **props) -> rx.Component:

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.components.forms import notice
 from dcc_portal.components.layout import area_page
 from dcc_portal.state.charter import CharterState
 from dcc_portal.state.session import SessionState
@@ -23,7 +24,7 @@ def index() -> rx.Component:
 @area_page(route="/forbidden", title=texts.COMMON["forbidden_title"], area="any")
 def forbidden() -> rx.Component:
     return rx.vstack(
-        rx.callout(texts.COMMON["forbidden_body"], icon="shield-alert", color_scheme="red", data_testid="forbidden"),
+        notice(texts.COMMON["forbidden_body"], icon="shield-alert", color="red", data_testid="forbidden"),
         rx.link(rx.button(texts.COMMON["back_home"], size="3"), href=SessionState.home),
         spacing="4",
     )
@@ -33,7 +34,7 @@ def forbidden() -> rx.Component:
 def charter_page() -> rx.Component:
     return rx.vstack(
         rx.text(texts.CHARTER["intro"]),
-        rx.cond(CharterState.message != "", rx.callout(CharterState.message, color_scheme="amber")),
+        rx.cond(CharterState.message != "", notice(CharterState.message, color="amber")),
         rx.card(
             rx.vstack(
                 rx.heading(CharterState.title, size="4"),

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, error_text, field, submit_button
+from dcc_portal.components.forms import banner, error_text, field, notice, submit_button
 from dcc_portal.components.layout import public_page
 from dcc_portal.state.login import LoginState
 
@@ -122,7 +122,7 @@ def _enrol_form() -> rx.Component:
 def _codes_view() -> rx.Component:
     return rx.vstack(
         rx.heading(T["codes_title"], size="5", as_="h1"),
-        rx.callout(T["codes_help"], icon="key-round", color_scheme="amber"),
+        notice(T["codes_help"], icon="key-round", color="amber"),
         rx.grid(
             rx.foreach(LoginState.shown_codes, lambda code: rx.code(code, size="4", data_testid="recovery-code")),
             columns="2",

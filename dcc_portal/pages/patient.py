@@ -3,6 +3,7 @@
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.components.forms import notice
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.patients import contact_card, team_grid
 from dcc_portal.pages.record import identity_card
@@ -16,7 +17,7 @@ T = texts.PATIENT
 def patient_home() -> rx.Component:
     return rx.vstack(
         rx.text(T["welcome"], " ", SessionState.user_name, weight="medium", size="4"),
-        rx.callout(T["team_intro"], icon="info", color_scheme="blue"),
+        notice(T["team_intro"]),
         rx.heading(T["medecin_traitant"], size="4", as_="h2"),
         rx.cond(MyRecordState.medecin_traitant.length() > 0, contact_card(MyRecordState.medecin_traitant)),
         rx.heading(T["team"], size="4", as_="h2"),
