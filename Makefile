@@ -16,7 +16,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup db chromium unit browser bench clean
+.PHONY: run test setup db chromium servers unit browser bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,11 +37,16 @@ db: setup
 run: db
 	$(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) --frontend-port $(PORT)
 
+# Debian packages the tests need, installed only when missing (root or sudo).
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
+
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
-		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
-	fi
+	@test -x $(CHROMIUM) || { $(APT_INSTALL) chromium; }
+
+servers:
+	@command -v redis-server >/dev/null || { $(APT_INSTALL) redis-server; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(APT_INSTALL) postgresql; }
 
 unit: setup
 	$(PY) -m pytest -m "not browser" -q
@@ -49,8 +54,12 @@ unit: setup
 browser: setup chromium
 	$(PY) -m pytest -m browser -q
 
+# TEST_POSTGRES=1 (set by CI) runs the suite a second time on PostgreSQL.
 test: setup chromium
 	$(PY) -m pytest -q
+	@if [ "$(TEST_POSTGRES)" = "1" ]; then \
+		$(MAKE) --no-print-directory servers && TEST_DATABASE=postgres $(PY) -m pytest -q -m "not browser"; \
+	fi
 
 bench: setup
 	$(PY) -m bench

@@ -1,4 +1,6 @@
-"""Unit-test fixtures: a migrated SQLite database per test (copied from one migrated template)."""
+"""Unit-test fixtures: a migrated database per test, cloned from one migrated template.
+
+SQLite by default; TEST_DATABASE=postgres runs the same tests on a real PostgreSQL started for the session."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ import base64
 import os
 import secrets
 import shutil
-from pathlib import Path
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -16,20 +20,61 @@ from dcc_portal import db as dbmod  # noqa: E402
 from dcc_portal import migrate  # noqa: E402
 
 
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    url = f"sqlite:///{path}"
+def postgres():
+    if BACKEND != "postgres":
+        yield None
+        return
+    from tests.servers import Postgres
+
+    server = Postgres()
+    yield server
+    dbmod.dispose_engines()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory, postgres) -> str:
+    """URL of a migrated database that each test clones."""
+    if postgres is not None:
+        postgres.execute("CREATE DATABASE dcc_template")
+        url = postgres.url("dcc_template")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
     migrate.upgrade(url)
     dbmod.get_engine(url).dispose()
-    return path
+    return url
+
+
+@contextmanager
+def cloned_database(template_url: str, postgres, folder) -> Iterator[str]:
+    """A fresh copy of the migrated template, dropped afterwards."""
+    if postgres is not None:
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        postgres.execute(f"CREATE DATABASE {name} TEMPLATE dcc_template")
+        url = postgres.url(name)
+        try:
+            yield url
+        finally:
+            dbmod.get_engine(url).dispose()
+            postgres.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        return
+    path = folder / f"test-{uuid.uuid4().hex[:8]}.db"
+    shutil.copy(template_url.removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    try:
+        yield url
+    finally:
+        dbmod.get_engine(url).dispose()
 
 
 @pytest.fixture
-def db_url(template_db, tmp_path) -> str:
-    path = tmp_path / "test.db"
-    shutil.copy(template_db, path)
-    return f"sqlite:///{path}"
+def db_url(template_db, tmp_path, postgres):
+    with cloned_database(template_db, postgres, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from sqlalchemy import func
@@ -20,23 +19,20 @@ from dcc_portal.models import (
     Role,
 )
 from dcc_portal.services import identifiers, passwords, seed
+from tests.conftest import cloned_database
 
 TABLES = (Organisation, Professional, ProfessionalOrganisation, Account, Patient, CareTeamMembership, CharterVersion)
 
 
 @pytest.fixture(scope="module")
-def demo(template_db, tmp_path_factory):
+def demo(template_db, postgres, tmp_path_factory):
     """One demo region for the whole module (hashing the demo passwords takes a few seconds)."""
-    path = tmp_path_factory.mktemp("seed") / "demo.db"
-    shutil.copy(template_db, path)
-    url = f"sqlite:///{path}"
-    with dbmod.transaction(url) as session:
-        assert seed.load_demo_region(session) is True
-    engine = dbmod.get_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-        session.rollback()
-    engine.dispose()
+    with cloned_database(template_db, postgres, tmp_path_factory.mktemp("seed")) as url:
+        with dbmod.transaction(url) as session:
+            assert seed.load_demo_region(session) is True
+        with Session(dbmod.get_engine(url), expire_on_commit=False) as session:
+            yield session
+            session.rollback()
 
 
 def counts(db: Session) -> dict[str, int]:
