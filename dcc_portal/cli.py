@@ -63,6 +63,26 @@ def _audit_verify(_args) -> int:
     return 1
 
 
+def _backup(args) -> int:
+    from pathlib import Path
+
+    from dcc_portal import backup
+
+    manifest = backup.backup(Path(args.out))
+    print(f"Sauvegarde écrite dans {args.out} ({manifest['database']}, {len(manifest['files'])} fichiers).")
+    return 0
+
+
+def _restore(args) -> int:
+    from pathlib import Path
+
+    from dcc_portal import backup
+
+    manifest = backup.restore(Path(args.archive))
+    print(f"Restauration terminée depuis la sauvegarde du {manifest['created_at']} ({len(manifest['files'])} fichiers).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dcc_portal", description="Commandes d'exploitation du DCC Portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--rpps", required=True)
     admin.add_argument("--password", help="prompted when omitted")
     admin.set_defaults(func=_create_admin)
+
+    backup_cmd = commands.add_parser("backup", help="write a consistent backup (database + stored files)")
+    backup_cmd.add_argument("--out", required=True, help="archive to write (.tar)")
+    backup_cmd.set_defaults(func=_backup)
+    restore_cmd = commands.add_parser("restore", help="restore a backup written by the backup command")
+    restore_cmd.add_argument("archive")
+    restore_cmd.set_defaults(func=_restore)
 
     audit_cmd = commands.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain and report the first broken link").set_defaults(func=_audit_verify)
