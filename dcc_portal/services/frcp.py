@@ -277,7 +277,13 @@ def sign(db: Session, *, actor: Actor, case_public_id: str, expected_version: in
     message = auth.confirm_signature(db, actor=actor, code=code, what=AuditAction.UPDATE, now=now)
     if message:
         raise ValidationFailed({"code": message})
+    return freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=signer,
+                  document=document, grant=grant, correction_reason=correction_reason, now=now)
 
+
+def freeze(db: Session, *, actor: Actor, case: RcpCase, session: RcpSession, board: Rcp, patient: Patient,
+           signer: Professional, document: Document | None, grant: str, correction_reason: str, now: datetime) -> str:
+    """After the signer's second factor was checked: build, validate and store the fiche, then share it."""
     content = build_content(db, case=case, session=session, board=board, signer=signer, now=now,
                             correction_reason=correction_reason)
     if document is None:
