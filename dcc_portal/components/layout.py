@@ -24,7 +24,10 @@ class NavItem:
 
 NAV = {
     "gp": [NavItem(texts.GP["home"], "/gp", "users")],
-    "team": [NavItem(texts.TEAM["home"], "/team", "clipboard-list")],
+    "team": [
+        NavItem(texts.TEAM["home"], "/team", "clipboard-list"),
+        NavItem(texts.RCP["sessions"], "/team/rcp", "calendar-days"),
+    ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
         NavItem(texts.PATIENT["profile"], "/patient/profile", "id-card"),
