@@ -96,7 +96,7 @@ def rcp_plan() -> rx.Component:
                     columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
                 ),
                 rx.grid(
-                    select_field(T["recurrence"], "recurrence", [("none", T["once"]), ("weekly", T["weekly"]),
+                    select_field(T["recurrence"], "recurrence", [("weekly", T["weekly"]),
                                                                  ("biweekly", T["biweekly"]), ("monthly", T["monthly"])],
                                  error=e.get("recurrence", ""), placeholder=T["once"]),
                     field(T["count"], "count", type="number", default_value="1", error=e.get("count", ""), input_mode="numeric"),
@@ -454,7 +454,7 @@ def rcp_case() -> rx.Component:
 def rcp_register() -> rx.Component:
     e = RcpRegisterState.errors
     return rx.vstack(
-        _back(T["back_patient"], "/team/patient?p=" + RcpRegisterState.router.page.params.get("p", "")),
+        _back(T["back_patient"], "/team/patient?p=" + RcpRegisterState.patient_public_id),
         rx.heading(RcpRegisterState.patient_name, size="5", as_="h2"),
         rx.heading(T["checklist"], size="4", as_="h2"),
         rx.vstack(rx.foreach(RcpRegisterState.checklist, lambda i: rx.hstack(

@@ -55,7 +55,7 @@ class RcpPlanState(rx.State):
             async with authenticated(self) as (db, actor):
                 created = rcp.plan_sessions(
                     db, actor=actor, rcp_public_id=str(form.get("rcp", ""))[:32], first_date=str(form.get("first_date", "")),
-                    start_time=str(form.get("start_time", "")), recurrence=str(form.get("recurrence", "none")),
+                    start_time=str(form.get("start_time", "")), recurrence=str(form.get("recurrence") or "none"),
                     count=form.get("count") or 1, deadline_days=form.get("deadline_days") or 0,
                     deadline_time=str(form.get("deadline_time", "")), place=str(form.get("place", ""))[:200],
                     visio_url=str(form.get("visio_url", ""))[:300],
@@ -306,6 +306,7 @@ class RcpRegisterState(rx.State):
     """/team/rcp/register?p=: register a patient of one's care team for a session."""
 
     patient_name: str = ""
+    patient_public_id: str = ""
     sessions: list[list[str]] = []
     session_deadlines: list[dict[str, str]] = []
     checklist: list[dict[str, str]] = []
@@ -321,6 +322,7 @@ class RcpRegisterState(rx.State):
         async with authenticated(self) as (db, actor):
             context = rcp.registration_context(db, actor=actor, patient_public_id=self._patient_id())
         self.patient_name = context.patient_name
+        self.patient_public_id = self._patient_id()
         self.sessions = [[s.public_id, f"{s.rcp_name}, {s.starts}{' (inscriptions closes)' if s.deadline_passed else ''}"]
                          for s in context.sessions]
         self.session_deadlines = [{"name": f"{s.rcp_name}, {s.starts}", "deadline": s.deadline,
