@@ -297,7 +297,8 @@ def freeze(db: Session, *, actor: Actor, case: RcpCase, session: RcpSession, boa
     check_cda(xml)
     content.update({"cda_id": header.document_id, "cda_set_id": set_id, "cda_version": version_number, "cda": xml,
                     "format_code": FORMAT_CODE})
-    title = f"Fiche RCP {board.name} du {formatting.date_fr(session.starts_at)}"
+    board_name = board.name if board.name.upper().startswith("RCP") else f"RCP {board.name}"
+    title = f"Fiche {board_name} du {formatting.date_fr(session.starts_at)}"
     if document is None:
         document, version = documents.create(
             db, actor=actor, patient=patient, kind=DocumentKind.FRCP, title=title, content=content,

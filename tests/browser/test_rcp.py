@@ -119,7 +119,7 @@ def test_tumour_board_from_planning_to_the_gp(page_factory, server):
     shot(gp, "rcp-gp-notification-phone")
     item.get_by_role("button", name="Ouvrir").click()
     expect(gp).to_have_url(re.compile(r"/document/?\?d=\w+$"))
-    expect(gp.get_by_test_id("document-title")).to_contain_text("Fiche RCP RCP digestive")
+    expect(gp.get_by_test_id("document-title")).to_contain_text("Fiche RCP digestive du")
     frame = gp.frame_locator("[data-testid=document-frame]")
     expect(frame.get_by_text("Colectomie droite")).to_be_visible()
     assert_fits_width(gp)
