@@ -36,6 +36,7 @@ NAV = {
         NavItem(texts.ADMIN["accounts"], "/admin", "user-cog"),
         NavItem(texts.ADMIN["organisations"], "/admin/organisations", "building-2"),
         NavItem(texts.ADMIN["care_teams"], "/admin/care-teams", "users-round"),
+        NavItem(texts.RCP["directory"], "/team/rcp/directory", "book-open"),
     ],
     "any": [],
     "charter": [],
