@@ -83,6 +83,25 @@ def _restore(args) -> int:
     return 0
 
 
+def _documents_export(args) -> int:
+    from pathlib import Path
+
+    from dcc_portal.services import exports
+
+    try:
+        with db.transaction() as session:
+            result = exports.export_patient(session, reference=args.patient, fmt=args.format, out_dir=Path(args.out),
+                                            operator=getpass.getuser())
+    except (LookupError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    for path in result.written:
+        print(path)
+    print(f"{len(result.written)} document(s) exporté(s) pour {result.patient_local_id}"
+          + (f" ; {len(result.skipped)} sans export {args.format} disponible" if result.skipped else "") + ".")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dcc_portal", description="Commandes d'exploitation du DCC Portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit_cmd = commands.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain and report the first broken link").set_defaults(func=_audit_verify)
+
+    documents_cmd = commands.add_parser("documents", help="document tools").add_subparsers(dest="documents_command", required=True)
+    export = documents_cmd.add_parser("export", help="write a patient's validated documents to a folder (audited)")
+    export.add_argument("--patient", required=True, help="local id (DEMO-000001) or INS")
+    export.add_argument("--format", required=True, choices=["cda", "pdf"])
+    export.add_argument("--out", required=True, help="destination folder")
+    export.set_defaults(func=_documents_export)
     return parser
 
 

@@ -24,6 +24,10 @@ from dcc_portal.models.enums import (
     NotificationKind,
     OrganisationKind,
     PathwayEventKind,
+    RcpCaseReason,
+    RcpCaseStatus,
+    RcpKind,
+    RcpSessionStatus,
     ReleaseMode,
     Role,
     Sex,
@@ -32,6 +36,7 @@ from dcc_portal.models.enums import (
 from dcc_portal.models.notifications import Notification
 from dcc_portal.models.pathway import CancerDiagnosis, PathwayEvent
 from dcc_portal.models.patients import CareTeamMembership, Patient
+from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSession
 
 __all__ = [
     "Account",
@@ -61,6 +66,15 @@ __all__ = [
     "Patient",
     "Professional",
     "ProfessionalOrganisation",
+    "Rcp",
+    "RcpAttendance",
+    "RcpCase",
+    "RcpCaseReason",
+    "RcpCaseStatus",
+    "RcpKind",
+    "RcpMember",
+    "RcpSession",
+    "RcpSessionStatus",
     "RecoveryCode",
     "ReleaseMode",
     "Role",

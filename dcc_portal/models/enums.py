@@ -162,3 +162,29 @@ class PathwayEventKind(StrEnum):
     TREATMENT_START = "treatment_start"
     TREATMENT_END = "treatment_end"
     FOLLOW_UP = "follow_up"
+
+
+class RcpKind(StrEnum):
+    ORGAN = "organ"  # RCP appareil / organe
+    TRANSVERSAL = "transversal"  # oncogeriatrics, supportive care, oncogenetics, rare tumours...
+
+
+class RcpSessionStatus(StrEnum):
+    PLANNED = "planned"  # being prepared by the secretariat
+    PUBLISHED = "published"  # agenda published: members see it, clinicians register cases
+    OPEN = "open"  # the board is sitting
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class RcpCaseReason(StrEnum):
+    DIAGNOSTIC_OPINION = "diagnostic_opinion"  # avis diagnostique
+    TREATMENT_PROPOSAL = "treatment_proposal"  # proposition de traitement (dont surveillance, ajustement)
+    RECOURS = "recours"
+
+
+class RcpCaseStatus(StrEnum):
+    REGISTERED = "registered"  # inscrit, not yet handled
+    RECORDED = "recorded"  # cas enregistré: standard case, recorded without discussion
+    DISCUSSED = "discussed"  # cas discuté
+    WITHDRAWN = "withdrawn"

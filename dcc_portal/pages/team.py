@@ -23,4 +23,16 @@ def team_home() -> rx.Component:
 
 @area_page(route="/team/patient", title=T["summary"], area="team", on_load=[PatientSummaryState.load])
 def team_patient() -> rx.Component:
-    return patient_summary_view(back_href="/team")
+    return rx.vstack(
+        rx.cond(
+            PatientSummaryState.identity.length() > 0,
+            rx.link(
+                rx.button(rx.icon("calendar-plus", size=16), texts.RCP["register_link"], size="3", variant="soft"),
+                href="/team/rcp/register?p=" + PatientSummaryState.identity["public_id"].to(str),
+                data_testid="register-rcp",
+            ),
+        ),
+        patient_summary_view(back_href="/team"),
+        width="100%",
+        spacing="3",
+    )

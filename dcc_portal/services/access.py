@@ -2,8 +2,9 @@
 
 Rule (security.md, domain.md):
 - a patient sees their own record only;
-- a professional sees a patient through an active care-team membership (start <= today <= end) or by
-  being the declared médecin traitant, and only after accepting the current user charter;
+- a professional sees a patient through an active care-team membership (start <= today <= end), by
+  being the declared médecin traitant, or as a member of an RCP where the patient has a case registered (not
+  withdrawn), and only after accepting the current user charter;
 - the administrator manages accounts and teams but sees no clinical content;
 - every decision on patient data is audited, with the grant that allowed it or as a denial.
 """
@@ -23,6 +24,10 @@ from dcc_portal.models import (
     DocumentStatus,
     Grant,
     Patient,
+    RcpCase,
+    RcpCaseStatus,
+    RcpMember,
+    RcpSession,
     ReleaseMode,
     Role,
     utcnow,
@@ -72,7 +77,26 @@ def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | No
         return Grant.CARE_TEAM
     if patient.gp_professional_id == actor.professional_id:
         return Grant.MEDECIN_TRAITANT
+    if is_rcp_member_for(db, professional_id=actor.professional_id, patient_id=patient.id):
+        return Grant.RCP
     return None
+
+
+def is_rcp_member_for(db: Session, *, professional_id: int, patient_id: int) -> bool:
+    """Member of an RCP in which this patient has a case registered and not withdrawn."""
+    return (
+        db.exec(
+            select(RcpCase.id)
+            .join(RcpSession, RcpSession.id == RcpCase.session_id)
+            .join(RcpMember, RcpMember.rcp_id == RcpSession.rcp_id)
+            .where(
+                RcpCase.patient_id == patient_id,
+                RcpCase.status != RcpCaseStatus.WITHDRAWN,
+                RcpMember.professional_id == professional_id,
+            )
+        ).first()
+        is not None
+    )
 
 
 def deny(db: Session, *, actor: Actor | None, action: str, patient_id: int | None = None, detail: str = "") -> AccessDenied:

@@ -380,6 +380,44 @@ def _reauthenticate(db: Session, account: Account, actor: Actor, *, password: st
     return errors
 
 
+def confirm_signature(db: Session, *, actor: Actor, code: str, what: str, now: datetime | None = None) -> str:
+    """A signature is an authenticated act: the signer types a current TOTP code again.
+
+    Same lock, delays and single use as a login (a replayed or wrong code counts as a failure and is audited).
+    Returns "" when confirmed, otherwise the French message to show next to the code field.
+    """
+    now = now or utcnow()
+    account = db.get(Account, actor.account_id)
+    if account is None or account.status != AccountStatus.ACTIVE:
+        return GENERIC_FAILURE
+    blocked = _gate(db, account=account, client_ip=actor.client_ip, now=now)
+    if blocked:
+        audit.record(db, actor=actor, action=what, outcome=AuditOutcome.DENIED, detail="signature pendant un blocage")
+        db.commit()
+        return blocked
+    normalized = totp.normalize_code(code)
+    message = ""
+    if normalized is None:
+        message = MSG_CODE_FORMAT
+    elif account.totp_secret_enc is None:
+        message = MSG_CODE_WRONG
+    else:
+        step = totp.matching_step(totp.decrypt(account.totp_secret_enc, account_id=account.id), normalized,
+                                  now=_timestamp(now))
+        if step is None:
+            message = MSG_CODE_WRONG
+        elif account.totp_last_step is not None and step <= account.totp_last_step:
+            message = MSG_CODE_REUSED
+        else:
+            account.totp_last_step = step
+            db.add(account)
+    if message:
+        _count_account_failure(db, account, now)
+        audit.record(db, actor=actor, action=what, outcome=AuditOutcome.DENIED, detail="signature : code refusé")
+        db.commit()
+    return message
+
+
 def change_password(
     db: Session, *, actor: Actor, current_password: str, code: str, new_password: str, confirm: str, now: datetime | None = None
 ) -> dict[str, str]:
