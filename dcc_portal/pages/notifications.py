@@ -14,7 +14,7 @@ def _item(item: rx.Var) -> rx.Component:
     unread = item["unread"] != ""
     return rx.card(
         rx.hstack(
-            rx.cond(unread, rx.box(width="10px", height="10px", border_radius="50%", background=rx.color("accent", 9), flex_shrink="0", aria_label=T["unread"])),
+            rx.cond(unread, rx.box(width="10px", height="10px", border_radius="50%", background=rx.color("accent", 9), flex_shrink="0", role="img", aria_label=T["unread"])),
             rx.vstack(
                 rx.text(item["title"], weight=rx.cond(unread, "bold", "regular")),
                 rx.text(item["created"], size="1", color_scheme="gray"),
