@@ -11,7 +11,7 @@ T = texts.ACCOUNT
 
 
 def _password_card() -> rx.Component:
-    errors = AccountState.password_errors
+    errors = AccountState.change_errors
     return rx.card(
         rx.form(
             rx.vstack(

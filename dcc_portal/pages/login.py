@@ -26,7 +26,7 @@ def _password_form() -> rx.Component:
             rx.text(T["subtitle"], size="2", color_scheme="gray"),
             banner(LoginState.form_error),
             field(T["identifier"], "identifier", error=LoginState.identifier_error, autocomplete="username", max_length=120),
-            field(T["password"], "password", error=LoginState.password_error, type="password", autocomplete="current-password", max_length=10_000),
+            field(T["password"], "password", error=LoginState.pw_error, type="password", autocomplete="current-password", max_length=10_000),
             submit_button(T["continue"], loading=LoginState.busy, data_testid="login-submit"),
             spacing="4",
             width="100%",

@@ -17,7 +17,7 @@ class AccountState(rx.State):
     open_sessions: list[dict[str, str]] = []
     codes_left: int = 0
     new_codes: list[str] = []
-    password_errors: dict[str, str] = {}
+    change_errors: dict[str, str] = {}
     codes_errors: dict[str, str] = {}
     notice: str = ""
     busy: bool = False
@@ -25,7 +25,7 @@ class AccountState(rx.State):
     @rx.event
     async def load(self):
         self.new_codes = []
-        self.password_errors = {}
+        self.change_errors = {}
         self.codes_errors = {}
         self.notice = ""
         await self._refresh()
@@ -48,7 +48,7 @@ class AccountState(rx.State):
 
     @rx.event
     async def change_password(self, form_data: dict):
-        self.password_errors = {}
+        self.change_errors = {}
         self.notice = ""
         self.busy = True
         yield
@@ -64,7 +64,7 @@ class AccountState(rx.State):
             )
         self.busy = False
         if errors:
-            self.password_errors = errors
+            self.change_errors = errors
             return
         self.notice = T["password_changed"]
         yield rx.set_value("current_password", "")

@@ -17,7 +17,7 @@ PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()
 class LoginState(rx.State):
     step: str = "password"  # password | code | recovery | enrol | codes
     identifier_error: str = ""
-    password_error: str = ""
+    pw_error: str = ""
     code_error: str = ""
     form_error: str = ""
     busy: bool = False
@@ -30,7 +30,7 @@ class LoginState(rx.State):
     _pending_until: float = 0.0
 
     def _clear_errors(self) -> None:
-        self.identifier_error = self.password_error = self.code_error = self.form_error = ""
+        self.identifier_error = self.pw_error = self.code_error = self.form_error = ""
 
     def _restart(self, message: str = "") -> None:
         self._clear_errors()
@@ -72,8 +72,8 @@ class LoginState(rx.State):
         if not identifier.strip():
             self.identifier_error = texts.AUTH["required_identifier"]
         if not password:
-            self.password_error = texts.AUTH["required_password"]
-        if self.identifier_error or self.password_error:
+            self.pw_error = texts.AUTH["required_password"]
+        if self.identifier_error or self.pw_error:
             return
         self.busy = True
         yield
