@@ -20,6 +20,7 @@ from dcc_portal.models.enums import (
     CareStage,
     DocumentKind,
     DocumentStatus,
+    GpConsent,
     Grant,
     NotificationKind,
     OrganisationKind,
@@ -32,6 +33,7 @@ from dcc_portal.models.enums import (
 from dcc_portal.models.notifications import Notification
 from dcc_portal.models.pathway import CancerDiagnosis, PathwayEvent
 from dcc_portal.models.patients import CareTeamMembership, Patient
+from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 
 __all__ = [
     "Account",
@@ -50,6 +52,7 @@ __all__ = [
     "DocumentStatus",
     "DocumentVersion",
     "DownloadTicket",
+    "GpConsent",
     "Grant",
     "LoginThrottle",
     "Notification",
@@ -59,6 +62,9 @@ __all__ = [
     "PathwayEvent",
     "PathwayEventKind",
     "Patient",
+    "PpsAcknowledgement",
+    "PpsGpConsent",
+    "PpsHandover",
     "Professional",
     "ProfessionalOrganisation",
     "RecoveryCode",

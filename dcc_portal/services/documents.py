@@ -257,7 +257,9 @@ def count_for_patient(db: Session, *, patient_id: int) -> int:
 
 # kind -> "module:function"; the function takes (db, *, document, version, patient) and returns the print-view
 # HTML of a structured document (rendered with jinja2 from templates/print/). Features register their kinds.
-RENDERERS: dict[str, str] = {}
+RENDERERS: dict[str, str] = {
+    DocumentKind.PPS: "dcc_portal.services.pps:print_html",
+}
 
 
 def print_html(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> str:

@@ -24,6 +24,7 @@ URL_PREFIX = "/api/files/"
 PRODUCERS: dict[str, str] = {
     "document_view": "dcc_portal.services.documents:produce_view",
     "document_pdf": "dcc_portal.services.documents:produce_pdf",
+    "pps_ics": "dcc_portal.services.pps_calendar:produce_ics",
 }
 
 
