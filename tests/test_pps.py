@@ -238,7 +238,7 @@ def test_the_patient_sees_nothing_before_the_announcement_then_the_handed_over_v
     assert view.handed_over == "le 09/03/2026 par Dr Test MOREAU"
     assert [row.title for row in view.next_steps] == ["Chimiothérapie EC (séance 1 sur 4)", "Consultation avec votre oncologue",
                                                       "Chimiothérapie EC (séance 2 sur 4)"]
-    assert view.next_steps[0].day == "vendredi 20 mars 2026" and view.next_steps[0].time == "9 h 30"
+    assert view.next_steps[0].day == "Vendredi 20 mars 2026" and view.next_steps[0].time == "9 h 30"
     assert view.contacts[0].tel_href == "tel:0299202021"
     assert [row.reason for row in view.history] == ["Première version remise"]
 
@@ -351,7 +351,7 @@ def test_print_view_is_written_for_the_patient(world):
     hand_over(world)
     document = document_of(world)
     html = documents.produce_view(world.db, actor=world.onco, target=document.public_id).data.decode()
-    for text in ("Mon programme personnalisé de soins", "Qui appeler", "appelez le 15", "Votre calendrier", "vendredi 20 mars 2026",
+    for text in ("Mon programme personnalisé de soins", "Qui appeler", "appelez le 15", "Votre calendrier", "Vendredi 20 mars 2026",
                  "Par perfusion dans une veine", "Votre dossier a été discuté le 02/03/2026", "Remis le 09/03/2026 par Dr Test MOREAU"):
         assert text in html
     assert "font-size: 13pt" in html

@@ -23,4 +23,13 @@ def team_home() -> rx.Component:
 
 @area_page(route="/team/patient", title=T["summary"], area="team", on_load=[PatientSummaryState.load])
 def team_patient() -> rx.Component:
-    return patient_summary_view(back_href="/team")
+    return rx.vstack(
+        patient_summary_view(back_href="/team"),
+        rx.cond(
+            PatientSummaryState.identity.length() > 0,
+            rx.link(rx.button(rx.icon("notebook-text", size=16), texts.PPS["open"], size="3", variant="soft"),
+                    href="/team/pps?p=" + PatientSummaryState.identity["public_id"].to(str), data_testid="open-pps"),
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -223,6 +223,8 @@ class TeamView:
     can_write: bool
     can_edit_support: bool
     can_handover: bool
+    today: str  # ISO date, the handover form's default
+    default_by: str  # the acting physician, when they may be named as the one who handed it over
     handover_problems: list[str] = field(default_factory=list)
     versions: list[VersionRow] = field(default_factory=list)
     handovers: list[HandoverRow] = field(default_factory=list)
@@ -276,12 +278,17 @@ def team_view(db: Session, *, actor: Actor, patient_public_id: str, now: datetim
     today = access.paris_today(now)
     document = current_document(db, patient_id=patient.id)
     gp = db.get(Professional, patient.gp_professional_id) if patient.gp_professional_id else None
+    people = _physicians_of_team(db, patient, today)
+    me = db.get(Professional, actor.professional_id) if actor.professional_id else None
     common = dict(
         patient_public_id=patient.public_id, patient_name=patient_name(patient),
         birth_date=formatting.date_fr(patient.birth_date), medecin_traitant=professional_label(gp) if gp else "",
         announcement_recorded=patient.medical_announcement_at is not None,
         can_write=actor.role == Role.CLINICIAN, can_edit_support=actor.role in WRITER_ROLES,
         can_handover=actor.role == Role.CLINICIAN,
+        today=today.isoformat(),
+        default_by=me.public_id if me is not None and me.public_id in dict(people) else "",
+        handover_people=people,
     )
     if document is None:
         return TeamView(document_public_id="", status="none", version=0, consent="", consent_label=CONSENT_LABELS[""], **common)
@@ -299,7 +306,6 @@ def team_view(db: Session, *, actor: Actor, patient_public_id: str, now: datetim
         versions=_version_rows(db, document),
         handovers=[HandoverRow(row.version, formatting.date_fr(row.handed_over_on), names.get(row.handed_over_by_professional_id, ""))
                    for row in reversed(handovers)],
-        handover_people=_physicians_of_team(db, patient, today),
         **common,
     )
 
@@ -620,6 +626,10 @@ def day_long(day: date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def tel_href(phone: str) -> str:
     """A tel: link made of the digits of a number (never of the text itself)."""
     digits = re.sub(r"[^0-9]", "", phone or "")
@@ -636,12 +646,12 @@ def event_rows(events: list[pc.PlannedEvent], *, today: date) -> tuple[list[Even
         for event in selected:
             label = f"{MONTHS[event.day.month - 1]} {event.day.year}"
             result.append(EventRow(
-                key=event.key, day=day_long(event.day),
+                key=event.key, day=_capitalised(day_long(event.day)),
                 time=f"{event.at.hour} h {event.at.minute:02d}" if event.at else "",
                 until=f"jusqu'au {day_long(event.last_day)}" if event.last_day else "",
                 title=event.label, type_label=event.short_type,
                 place="À domicile" if event.at_home else event.place,
-                month=label if label != month else "", past=(event.last_day or event.day) < today,
+                month=_capitalised(label) if label != month else "", past=(event.last_day or event.day) < today,
             ))
             month = label
         return result

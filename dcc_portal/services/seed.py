@@ -123,8 +123,10 @@ def is_loaded(db: Session) -> bool:
 
 def load_demo_region(db: Session, *, password: str = DEMO_PASSWORD, patient_count: int = 60) -> bool:
     """Returns False when the demo region was already there (nothing changed)."""
+    from dcc_portal.services import seed_pps
+
     if is_loaded(db):
-        return False
+        return seed_pps.load(db)  # a region loaded before the PPS existed gets its demo programmes
     rng = random.Random(2026)
     orgs: dict[str, Organisation] = {}
     for key, (name, kind, city, phone, finess_base) in ORGS.items():
@@ -231,4 +233,5 @@ def load_demo_region(db: Session, *, password: str = DEMO_PASSWORD, patient_coun
     if charter.current(db) is None:
         charter.publish(db, version="1.0", title="Charte d'utilisation du DCC", body=CHARTER_V1_BODY, now=utcnow())
     db.flush()
+    seed_pps.load(db, today=today)
     return True
