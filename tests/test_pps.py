@@ -46,12 +46,22 @@ def test_a_clinician_writes_a_draft_prefilled_from_the_pathway(world):
 def test_the_last_rcp_proposal_prefills_when_there_is_one(world):
     assert pps_sources.last_rcp_proposal(world.db, patient_id=world.patient.id) is None
     frcp, _ = documents.create(world.db, actor=world.onco, patient=world.patient, kind=DocumentKind.FRCP, title="Fiche RCP",
-                               content={"proposal": "Chimiothérapie puis radiothérapie", "pps_treatment_types": ["C15632", "C15313", "bogus"]},
+                               content={"proposal": [
+                                   {"type_code": "C15632", "type_label": "Chimiothérapie", "intention": "first",
+                                    "intention_label": "Première intention", "detail": "4 cures EC"},
+                                   {"type_code": "C547", "type_label": "Hormonothérapie", "intention": "first",
+                                    "intention_label": "Première intention", "detail": ""},
+                                   {"type_code": "C15313", "type_label": "Radiothérapie", "intention": "alternative",
+                                    "intention_label": "Alternative", "detail": ""},
+                                   {"type_code": "C15747", "type_label": "Soins de support", "intention": "first"}]},
                                service_date=date(2026, 3, 2))
     documents.validate(world.db, actor=world.onco, document=frcp)
     data = pps.editor(world.db, actor=world.onco, patient_public_id=world.patient.public_id, now=NOW)
-    assert data.form["rcp_date"] == "2026-03-02" and data.form["rcp_proposal"] == "Chimiothérapie puis radiothérapie"
-    assert [item["type"] for item in data.form["treatments"]] == ["C15632", "C15313"]
+    assert data.form["rcp_date"] == "2026-03-02"
+    assert data.form["rcp_proposal"] == ("Chimiothérapie (première intention) : 4 cures EC\nHormonothérapie (première intention)\n"
+                                         "Radiothérapie (alternative)\nSoins de support")
+    # First-intention treatments become lines; FRCP-only codes (supportive care) do not; C547 maps to the PPS code.
+    assert [item["type"] for item in data.form["treatments"]] == ["C15632", "C15445"]
     assert "RCP du 02/03/2026" in data.prefill_note
 
 

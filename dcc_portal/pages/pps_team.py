@@ -300,7 +300,7 @@ def _section(section: str) -> rx.Component:
         return rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text(T[f"section_{section}"], " ", index + 1, weight="bold", size="2", color_scheme="gray"),
+                    rx.text(T[f"item_{section}"], " ", index + 1, weight="bold", size="2", color_scheme="gray"),
                     rx.spacer(),
                     _when_editable(section, rx.button(rx.icon("trash-2", size=16), T["remove"], on_click=S.remove_item(section, index),
                                                       variant="soft", color_scheme="red", size="3", type="button")),

@@ -325,7 +325,8 @@ def display_value(spec: Spec, value) -> str:
         parsed = _parse_date(str(value))
         return formatting.date_fr(parsed) if parsed else str(value)
     if spec.kind == "time":
-        return str(value).replace(":", " h ")
+        at = _time(value)
+        return f"{at.hour} h {at.minute:02d}" if at else str(value)
     if spec.kind == "code":
         return plain_label(spec.value_set, str(value))
     return str(value)

@@ -30,21 +30,29 @@ def current_diagnosis(db: Session, *, patient_id: int) -> CancerDiagnosis | None
     ).first()
 
 
-def _text(value) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return _text(value.get("text") or value.get("label") or "")
-    if isinstance(value, list):
-        return "\n".join(part for part in (_text(item) for item in value) if part)
-    return ""
+# The FRCP proposal uses JDV_TypeTraitement_FRCP; the PPS uses JDV_TypeTraitementPPS, identical but for this code.
+FRCP_TO_PPS_TYPE = {"C547": "C15445"}
+
+
+def _proposal_text(items: list) -> str:
+    lines = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        label = str(item.get("type_label") or "")
+        intention = str(item.get("intention_label") or "")
+        detail = str(item.get("detail") or "")
+        line = f"{label} ({intention.lower()})" if intention else label
+        lines.append(f"{line} : {detail}" if detail else line)
+    return "\n".join(line for line in lines if line)
 
 
 def last_rcp_proposal(db: Session, *, patient_id: int) -> RcpProposal | None:
     """The last validated fiche RCP of the patient, or None when there is none.
 
-    Reads the FRCP document (kind "frcp") that the RCP feature files for each decision: its date of session and
-    the structured proposal when its content carries one. Nothing else of the RCP model is used by the PPS.
+    Reads the FRCP document (kind "frcp", dated the day of the session) that the RCP feature freezes at signature:
+    its content's "proposal" is a list of {type_code, type_label, intention ("first" | "alternative"),
+    intention_label, detail}. First-intention treatments become the PPS's treatment lines.
     """
     frcp = db.exec(
         select(Document)
@@ -54,10 +62,8 @@ def last_rcp_proposal(db: Session, *, patient_id: int) -> RcpProposal | None:
     ).first()
     if frcp is None:
         return None
-    content = documents.content_of(documents.version_row(db, document=frcp))
-    types = content.get("pps_treatment_types") or []
-    return RcpProposal(
-        session_date=frcp.service_date,
-        proposal=_text(content.get("proposal"))[:4000],
-        treatment_types=[code for code in types if isinstance(code, str)][:20],
-    )
+    items = documents.content_of(documents.version_row(db, document=frcp)).get("proposal")
+    items = items if isinstance(items, list) else []
+    types = [FRCP_TO_PPS_TYPE.get(str(item.get("type_code")), str(item.get("type_code")))
+             for item in items if isinstance(item, dict) and item.get("intention", "first") == "first"]
+    return RcpProposal(session_date=frcp.service_date, proposal=_proposal_text(items)[:4000], treatment_types=types[:20])

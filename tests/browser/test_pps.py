@@ -207,3 +207,27 @@ def test_the_gp_cannot_open_a_pps_the_patient_refused_to_share(page_factory, ser
     login(page, server, gp.identifier, secret, lands_on="/gp")
     page.goto(f"/document?d={refused.public_id}")
     expect(page.get_by_test_id("forbidden")).to_be_visible()
+
+
+def test_the_nurse_completes_supportive_care_only(page_factory, server):
+    nurse = "ide.marchand"  # announcement nurse in patient.dubois's care team
+    dubois = _patient(server, "patient.dubois")
+    secret = enrol(server, nurse)
+    page = page_factory("tablet")
+    login(page, server, nurse, secret, lands_on="/team")
+    page.goto(f"/team/pps?p={dubois.public_id}")
+    expect(page.get_by_test_id("handover-submit")).to_have_count(0)  # handing over is the physician's
+    page.get_by_test_id("pps-edit").click()
+    expect(page.get_by_text("En tant qu'infirmier(ère)")).to_be_visible()
+    expect(page.locator("#treatments-title-0")).to_be_disabled()
+    expect(page.get_by_test_id("add-treatments")).to_have_count(0)
+    page.get_by_test_id("add-supportive_care").click()
+    last = page.get_by_test_id("item-supportive_care").last
+    last.locator("select").select_option("ORG-037")
+    last.locator("textarea").fill("Groupe de parole pour les proches, le premier jeudi du mois.")
+    page.locator("#reason").select_option("MED-561")
+    assert_fits_width(page)
+    shot(page, "pps-editor-nurse-tablet")
+    page.get_by_test_id("pps-save").click()
+    expect(page).to_have_url(re.compile(r"saved=1"))
+    expect(page.get_by_test_id("pps-version").first).to_contain_text("Réajustement des soins de support")
