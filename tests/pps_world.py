@@ -9,6 +9,7 @@ import pytest
 
 from dcc_portal.models import CancerDiagnosis, Document, GpConsent, Role
 from dcc_portal.services import pps
+from dcc_portal.services.seed import demo_finess
 from tests import factories
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -43,6 +44,7 @@ def programme(**changes) -> dict:
 def world(db):
     factories.publish_charter(db)
     org = factories.organisation(db)
+    org.finess = demo_finess("99000050")  # the custodian of a CDA document is identified by its FINESS
     gp_pro = factories.professional(db, specialty="G15_10/SM54", family="Durand")
     onco = factories.professional(db, org=org, family="Moreau")
     other_onco = factories.professional(db, org=org, family="Girard")
