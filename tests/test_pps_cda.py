@@ -9,7 +9,7 @@ from lxml import etree
 from dcc_portal.models import GpConsent
 from dcc_portal.services import documents, pps, pps_cda
 from dcc_portal.services.errors import AccessDenied
-from tests.pps_world import NOW, XSS, announce, document_of, hand_over, programme, treatment, world, write  # noqa: F401
+from tests.pps_world import XSS, announce, document_of, hand_over, programme, treatment, world, write  # noqa: F401
 
 NS = {"c": "urn:hl7-org:v3"}
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from dcc_portal.models import AuditAction, Document, utcnow
+from dcc_portal.models import AuditAction, Document, DocumentKind, utcnow
 from dcc_portal.services import access, documents, pps
 from dcc_portal.services import pps_content as pc
 from dcc_portal.services.actor import Actor
@@ -109,7 +109,7 @@ def _ics(db: Session, *, actor: Actor, document_public_id: str, detailed: bool, 
         db, actor=actor, document_public_id=document_public_id, action=AuditAction.EXPORT,
         detail="agenda (.ics) du programme de soins" + (" avec le type de soin et le lieu" if detailed else ""), now=now,
     )
-    if document.kind != "pps":
+    if document.kind != DocumentKind.PPS:
         raise access.deny(db, actor=actor, action=AuditAction.EXPORT, patient_id=document.patient_id, detail="agenda : pas un PPS")
     content = documents.content_of(documents.version_row(db, document=document))
     return calendar_text(document, content, detailed=detailed, now=now).encode(), document

@@ -83,7 +83,7 @@ def _item(section: str, item: dict, index: int) -> dict:
         "side_effects": "", "management": "",
     }
     if section == "treatments":
-        events = [event for event in pc.planned_events({"treatments": [item]})]
+        events = pc.planned_events({"treatments": [item]})
         last = max(((event.last_day or event.day) for event in events), default=None)
         row.update(
             low=_cda_date(str(item.get("start") or "")),
