@@ -179,10 +179,12 @@ class PpsEditorState(rx.State):
     @rx.event
     def set_reason(self, value: str):
         self.reason_code = str(value)[:40]
+        self.errors = {key: message for key, message in self.errors.items() if key != "reason"}
 
     @rx.event
     def set_reason_detail(self, value: str):
         self.reason_detail = str(value)[:400]
+        self.errors = {key: message for key, message in self.errors.items() if key != "reason_detail"}
 
     def _form(self) -> dict:
         form: dict = {name: getattr(self, name) for name in SCALARS}
@@ -207,7 +209,7 @@ class PpsEditorState(rx.State):
                 {key: value for key, value in item.items() if not key.startswith("err_")} | marks.get(index, {})
                 for index, item in enumerate(getattr(self, section))
             ])
-        if per_item:
+        if errors and "form" not in self.errors:
             self.errors["form"] = T["errors"]
 
     @rx.event

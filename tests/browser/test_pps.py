@@ -221,8 +221,11 @@ def test_the_nurse_completes_supportive_care_only(page_factory, server):
     expect(page.get_by_text("En tant qu'infirmier(ère)")).to_be_visible()
     expect(page.locator("#treatments-title-0")).to_be_disabled()
     expect(page.get_by_test_id("add-treatments")).to_have_count(0)
+    cards = page.get_by_test_id("item-supportive_care")
+    before = cards.count()
     page.get_by_test_id("add-supportive_care").click()
-    last = page.get_by_test_id("item-supportive_care").last
+    expect(cards).to_have_count(before + 1)
+    last = cards.nth(before)
     last.locator("select").select_option("ORG-037")
     last.locator("textarea").fill("Groupe de parole pour les proches, le premier jeudi du mois.")
     page.locator("#reason").select_option("MED-561")
