@@ -76,6 +76,21 @@ def select_field(label: str, name: str, options: list[tuple[str, str]] | rx.Var,
     )
 
 
+def dropdown(options: list[tuple[str, str]] | rx.Var, *, placeholder: str | None = None, **props) -> rx.Component:
+    """A bare native <select> (44px high): controlled with value/on_change, or posting with its name in a form.
+    `options` are (value, label) pairs or a Var of them; `placeholder` adds an empty first choice."""
+    if isinstance(options, rx.Var):
+        items = [rx.foreach(options, lambda option: rx.el.option(option[1], value=option[0]))]
+    else:
+        items = [rx.el.option(text, value=value) for value, text in options]
+    style = {
+        "width": "100%", "minHeight": "44px", "padding": "0.4rem", "borderRadius": "6px",
+        "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1), "fontSize": "1rem",
+    }
+    first = [rx.el.option(placeholder, value="")] if placeholder is not None else []
+    return rx.el.select(*first, *items, style=style, **props)
+
+
 def banner(message: rx.Var, *, color: str = "red", icon: str = "triangle-alert", testid: str = "form-error") -> rx.Component:
     return rx.cond(
         message != "",

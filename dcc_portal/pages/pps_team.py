@@ -3,17 +3,13 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, error_text, submit_button
+from dcc_portal.components.forms import banner, error_text, dropdown, submit_button
 from dcc_portal.components.layout import area_page
 from dcc_portal.services import pps_content as pc
 from dcc_portal.state.pps import PpsEditorState, TeamPpsState
 
 T = texts.PPS
 LABEL_STYLE = {"fontWeight": "500", "fontSize": "0.95rem"}
-SELECT_STYLE = {
-    "width": "100%", "minHeight": "44px", "padding": "0.4rem", "borderRadius": "6px",
-    "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1), "fontSize": "1rem",
-}
 
 
 # --- Overview --------------------------------------------------------------------------------------------------
@@ -104,10 +100,8 @@ def _handover_card() -> rx.Component:
                     ),
                     rx.vstack(
                         rx.el.label(T["handover_by"], html_for="handed_over_by", style=LABEL_STYLE),
-                        rx.el.select(
-                            rx.foreach(state.people, lambda person: rx.el.option(person[1], value=person[0])),
-                            id="handed_over_by", name="handed_over_by", default_value=state.view["default_by"], style=SELECT_STYLE,
-                        ),
+                        dropdown(state.people, id="handed_over_by", name="handed_over_by",
+                                      default_value=state.view["default_by"]),
                         error_text(errors.get("handed_over_by", ""), field_id="handed_over_by"),
                         spacing="1", width="100%",
                     ),
@@ -252,11 +246,8 @@ def _item_field(section: str, item, index, name: str, label: str, *, kind: str =
         )
     if kind == "code":
         spec = next(spec for spec in pc.SECTION_FIELDS[section] if spec.name == name)
-        control = rx.el.select(
-            rx.el.option(T["choose"], value=""),
-            *[rx.el.option(text, value=code) for code, text in pc.options(spec.value_set)],
-            id=field_id, value=item[name], on_change=setter, disabled=disabled, style=SELECT_STYLE,
-        )
+        control = dropdown(pc.options(spec.value_set), placeholder=T["choose"], id=field_id, value=item[name],
+                                on_change=setter, disabled=disabled)
     elif kind == "long":
         control = rx.text_area(id=field_id, value=item[name], on_change=setter, disabled=disabled, rows="3",
                                max_length=max_length, size="3", width="100%")
@@ -367,11 +358,8 @@ def _reason() -> rx.Component:
             rx.text(T["update_help"], size="2", color_scheme="gray"),
             _field_box(
                 T["update_reason"], "reason",
-                rx.el.select(
-                    rx.el.option(T["choose"], value=""),
-                    *[rx.el.option(text, value=code) for code, text in pc.options(pc.UPDATE_REASONS)],
-                    id="reason", value=S.reason_code, on_change=S.set_reason, style=SELECT_STYLE,
-                ),
+                dropdown(pc.options(pc.UPDATE_REASONS), placeholder=T["choose"], id="reason", value=S.reason_code,
+                              on_change=S.set_reason),
                 S.errors.get("reason", ""),
             ),
             _field_box(T["update_detail"], "reason_detail",
