@@ -6,7 +6,21 @@ import uuid
 import reflex as rx
 
 from dcc_portal import texts, web
-from dcc_portal.pages import account, admin, common, document, gp, login, notifications, patient, rcp, team  # noqa: F401  registers the pages
+
+from dcc_portal.pages import (  # noqa: F401  registers the pages
+    account,
+    admin,
+    common,
+    document,
+    gp,
+    login,
+    notifications,
+    patient,
+    pps_patient,
+    pps_team,
+    rcp,
+    team,
+)
 from dcc_portal.services.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed
 
 logger = logging.getLogger("dcc_portal")

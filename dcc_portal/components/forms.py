@@ -52,33 +52,32 @@ def field(
 
 
 def select_field(label: str, name: str, options: list[tuple[str, str]] | rx.Var, *, error: rx.Var | str = "", placeholder: str = "") -> rx.Component:
-    """Native <select>: keyboard and screen-reader friendly on phones and tablets, posts with the form."""
-    if isinstance(options, rx.Var):
-        items = rx.foreach(options, lambda option: rx.el.option(option[1], value=option[0]))
-    else:
-        items = [rx.el.option(text, value=value) for value, text in options]
+    """Labelled native <select>: keyboard and screen-reader friendly on phones and tablets, posts with the form."""
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.95rem"}),
-        rx.el.select(
-            rx.el.option(placeholder or texts.ADMIN["choose"], value=""),
-            items,
-            id=name,
-            name=name,
-            style={
-                "width": "100%", "minHeight": "40px", "padding": "0.4rem", "borderRadius": "6px",
-                "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1), "fontSize": "1rem",
-            },
-        ),
+        dropdown(options, placeholder=placeholder or texts.ADMIN["choose"], id=name, name=name),
         error_text(error, field_id=name) if isinstance(error, rx.Var) else rx.fragment(),
         spacing="1",
         width="100%",
         align="stretch",
     )
 
-
 def notice(message: str | rx.Var, *, color: str = "blue", icon: str = "info", **props) -> rx.Component:
     """A callout in high contrast (WCAG AA on its tinted background)."""
     return rx.callout(message, icon=icon, color_scheme=color, high_contrast=True, width="100%", **props)
+def dropdown(options: list[tuple[str, str]] | rx.Var, *, placeholder: str | None = None, **props) -> rx.Component:
+    """A bare native <select> (44px high): controlled with value/on_change, or posting with its name in a form.
+    `options` are (value, label) pairs or a Var of them; `placeholder` adds an empty first choice."""
+    if isinstance(options, rx.Var):
+        items = [rx.foreach(options, lambda option: rx.el.option(option[1], value=option[0]))]
+    else:
+        items = [rx.el.option(text, value=value) for value, text in options]
+    style = {
+        "width": "100%", "minHeight": "44px", "padding": "0.4rem", "borderRadius": "6px",
+        "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1), "fontSize": "1rem",
+    }
+    first = [rx.el.option(placeholder, value="")] if placeholder is not None else []
+    return rx.el.select(*first, *items, style=style, **props)
 
 
 def banner(message: rx.Var, *, color: str = "red", icon: str = "triangle-alert", testid: str = "form-error") -> rx.Component:

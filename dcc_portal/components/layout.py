@@ -30,6 +30,9 @@ NAV = {
     ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
+        NavItem(texts.PATIENT_PPS["nav"], "/patient/pps", "notebook-text"),
+        NavItem(texts.PATIENT_PPS["nav_calendar"], "/patient/calendar", "calendar-days"),
+        NavItem(texts.PATIENT_PPS["nav_contacts"], "/patient/contacts", "phone"),
         NavItem(texts.PATIENT["profile"], "/patient/profile", "id-card"),
     ],
     "admin": [

@@ -20,6 +20,7 @@ from dcc_portal.models.enums import (
     CareStage,
     DocumentKind,
     DocumentStatus,
+    GpConsent,
     Grant,
     NotificationKind,
     OrganisationKind,
@@ -37,6 +38,7 @@ from dcc_portal.models.notifications import Notification
 from dcc_portal.models.pathway import CancerDiagnosis, PathwayEvent
 from dcc_portal.models.patients import CareTeamMembership, Patient
 from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSession
+from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 
 __all__ = [
     "Account",
@@ -55,6 +57,7 @@ __all__ = [
     "DocumentStatus",
     "DocumentVersion",
     "DownloadTicket",
+    "GpConsent",
     "Grant",
     "LoginThrottle",
     "Notification",
@@ -64,6 +67,9 @@ __all__ = [
     "PathwayEvent",
     "PathwayEventKind",
     "Patient",
+    "PpsAcknowledgement",
+    "PpsGpConsent",
+    "PpsHandover",
     "Professional",
     "ProfessionalOrganisation",
     "Rcp",

@@ -34,6 +34,8 @@ class Document(SQLModel, table=True):
     hidden_from_professionals: bool = Field(default=False)  # MASQUE_PS
     invisible_to_patient: bool = Field(default=False)  # INVISIBLE_PATIENT, set by the team
     invisible_to_legal_reps: bool = Field(default=False)
+    # The patient has not agreed (refused, or not asked yet) that their médecin traitant sees this document.
+    withheld_from_medecin_traitant: bool = Field(default=False)
     # Release gating: a document that announces a cancer reaches the patient after the medical announcement.
     announces_cancer: bool = Field(default=False)
     release_mode: str = Field(default="auto", max_length=10)  # auto | released | held

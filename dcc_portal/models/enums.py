@@ -95,6 +95,7 @@ class AuditAction(StrEnum):
     ACCOUNT_UNLOCK = "account_unlock"
     AREA_ACCESS = "area_access"
     ADMIN = "admin"
+    ACKNOWLEDGE = "acknowledge"
 
 
 class AuditOutcome(StrEnum):
@@ -139,6 +140,13 @@ class ReleaseMode(StrEnum):
     AUTO = "auto"  # released to the patient when the medical announcement is recorded
     RELEASED = "released"  # released early by the team (reason audited)
     HELD = "held"  # held back by the team (reason audited)
+
+
+class GpConsent(StrEnum):
+    """The patient's answer about sharing a document (the PPS) with their médecin traitant."""
+
+    AGREED = "agreed"
+    REFUSED = "refused"
 
 
 class NotificationKind(StrEnum):

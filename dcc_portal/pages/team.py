@@ -26,13 +26,22 @@ def team_patient() -> rx.Component:
     return rx.vstack(
         rx.cond(
             PatientSummaryState.identity.length() > 0,
-            rx.link(
-                rx.button(rx.icon("calendar-plus", size=16), texts.RCP["register_link"], size="3", variant="soft"),
-                href="/team/rcp/register?p=" + PatientSummaryState.identity["public_id"].to(str),
-                data_testid="register-rcp",
+            rx.hstack(
+                rx.link(
+                    rx.button(rx.icon("calendar-plus", size=16), texts.RCP["register_link"], size="3", variant="soft"),
+                    href="/team/rcp/register?p=" + PatientSummaryState.identity["public_id"].to(str),
+                    data_testid="register-rcp",
+                ),
+                rx.link(
+                    rx.button(rx.icon("notebook-text", size=16), texts.PPS["open"], size="3", variant="soft"),
+                    href="/team/pps?p=" + PatientSummaryState.identity["public_id"].to(str),
+                    data_testid="open-pps",
+                ),
+                wrap="wrap",
+                spacing="2",
             ),
         ),
         patient_summary_view(back_href="/team"),
-        width="100%",
         spacing="3",
+        width="100%",
     )

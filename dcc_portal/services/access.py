@@ -6,6 +6,8 @@ Rule (security.md, domain.md):
   being the declared médecin traitant, or as a member of an RCP where the patient has a case registered (not
   withdrawn), and only after accepting the current user charter;
 - the administrator manages accounts and teams but sees no clinical content;
+- a document the patient did not agree to share with their médecin traitant (the PPS until consent is recorded
+  as given) is not shown to that doctor, whatever the grant;
 - every decision on patient data is audited, with the grant that allowed it or as a denial.
 """
 
@@ -173,10 +175,19 @@ def release_date(document: Document, patient: Patient) -> datetime | None:
     return max(candidates) if candidates else None
 
 
+def is_medecin_traitant(actor: Actor, patient: Patient) -> bool:
+    return actor.professional_id is not None and actor.professional_id == patient.gp_professional_id
+
+
 def document_visible(*, actor: Actor, grant: Grant, document: Document, patient: Patient) -> bool:
     """Given a grant on the patient, may the actor see this document?"""
     if grant == Grant.SELF:
         return patient_may_see(document, patient)
+    if document.withheld_from_medecin_traitant and is_medecin_traitant(actor, patient) \
+            and actor.professional_id != document.author_professional_id:
+        # Consent rule (the PPS): the patient refused, or was not yet asked, to share it with their médecin traitant.
+        # It holds whatever else would grant access, care-team membership included: the patient named this doctor.
+        return False
     if document.status == DocumentStatus.DRAFT:
         return grant == Grant.CARE_TEAM
     if document.hidden_from_professionals:

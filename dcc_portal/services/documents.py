@@ -259,6 +259,7 @@ def count_for_patient(db: Session, *, patient_id: int) -> int:
 # HTML of a structured document (rendered with jinja2 from templates/print/). Features register their kinds.
 RENDERERS: dict[str, str] = {
     DocumentKind.FRCP: "dcc_portal.services.frcp:print_view",
+    DocumentKind.PPS: "dcc_portal.services.pps:print_html",
 }
 
 

@@ -25,6 +25,7 @@ PRODUCERS: dict[str, str] = {
     "document_view": "dcc_portal.services.documents:produce_view",
     "document_pdf": "dcc_portal.services.documents:produce_pdf",
     "frcp_cda": "dcc_portal.services.frcp:produce_cda",
+    "pps_ics": "dcc_portal.services.pps_calendar:produce_ics",
 }
 
 

@@ -3,6 +3,7 @@ clearly fictitious patients (test INS OID, local ids DEMO-...). Loading twice ke
 
 from __future__ import annotations
 
+import importlib
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -121,13 +122,28 @@ def is_loaded(db: Session) -> bool:
     return db.exec(select(Organisation.id).where(Organisation.name == NETWORK_NAME)).first() is not None
 
 
-def load_demo_region(db: Session, *, password: str = DEMO_PASSWORD, patient_count: int = 60) -> bool:
-    """Returns False when the demo region was already there (nothing changed)."""
-    if is_loaded(db):
-        from dcc_portal.services import seed_rcp
+# Feature demo data, loaded in this order after the base region; each loader is idempotent, so a region loaded
+# before a feature existed gets that feature's demo data at the next `load-demo`.
+FEATURE_LOADERS = (
+    "dcc_portal.services.seed_rcp:load_demo_rcp",
+    "dcc_portal.services.seed_pps:load",
+)
 
-        seed_rcp.load_demo_rcp(db)
-        return False
+
+def load_demo_region(db: Session, *, password: str = DEMO_PASSWORD, patient_count: int = 60) -> bool:
+    """Returns False when everything was already there (nothing changed)."""
+    changed = False
+    if not is_loaded(db):
+        _load_base_region(db, password=password, patient_count=patient_count)
+        changed = True
+    for loader in FEATURE_LOADERS:
+        module_name, function = loader.split(":")
+        changed |= bool(getattr(importlib.import_module(module_name), function)(db))
+        db.flush()
+    return changed
+
+
+def _load_base_region(db: Session, *, password: str, patient_count: int) -> None:
     rng = random.Random(2026)
     orgs: dict[str, Organisation] = {}
     for key, (name, kind, city, phone, finess_base) in ORGS.items():
@@ -234,7 +250,3 @@ def load_demo_region(db: Session, *, password: str = DEMO_PASSWORD, patient_coun
     if charter.current(db) is None:
         charter.publish(db, version="1.0", title="Charte d'utilisation du DCC", body=CHARTER_V1_BODY, now=utcnow())
     db.flush()
-    from dcc_portal.services import seed_rcp
-
-    seed_rcp.load_demo_rcp(db)
-    return True

@@ -1,0 +1,105 @@
+"""The PPS as CDA R2: valid against CDA_extended.xsd, the CANCER-PPS schematron and the general CI-SIS profiles;
+stable identifiers across versions; free text inert; the same access rules as the document."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from dcc_portal.models import GpConsent
+from dcc_portal.services import documents, pps, pps_cda
+from dcc_portal.services.errors import AccessDenied
+from tests.pps_world import XSS, announce, document_of, hand_over, programme, treatment, world, write  # noqa: F401
+
+NS = {"c": "urn:hl7-org:v3"}
+
+
+def _complete_programme() -> dict:
+    return programme(
+        plan_summary="Chimiothérapie puis chirurgie. " + XSS, rcp_proposal=XSS, end_of_treatment="2026-09-30",
+        treatments=[treatment(side_effects="Nausées " + XSS, management="Antiémétiques " + XSS, place=XSS),
+                    treatment(uid="aaaaaaaaaaa2", type="C15313", title="Radiothérapie", start="2026-07-01", sessions="20",
+                              every_days="", weekdays_only="true", time="", route="", side_effects="", management="",
+                              place="", at_home="")],
+        measures=[{"type": "MED-555", "detail": XSS}],
+        supportive_care=[{"type": "ORG-036", "detail": "Diététique " + XSS, "contact": XSS}],
+        social=[{"type": "PAT-024", "detail": XSS}],
+        contacts=[{"who": XSS, "reason": XSS, "phone": "02 99 20 20 21", "hours": XSS, "emergency": "true"}],
+    )
+
+
+def _xml(world, version: int | None = None) -> str:
+    document = document_of(world)
+    return pps_cda.build_xml(world.db, document=document, version=documents.version_row(world.db, document=document, version=version),
+                             patient=world.patient)
+
+
+def test_the_generated_pps_cda_passes_the_schema_the_pps_schematron_and_the_ci_sis_profiles(world):
+    write(world, _complete_programme())
+    hand_over(world)
+    write(world, _complete_programme() | {"plan_summary": "Ajusté"}, expected=1, reason_code=pps.pc.OTHER_UPDATE_REASON,
+          reason_detail="Précision " + XSS)
+    xml = _xml(world)
+    result = pps_cda.validate(xml)
+    assert result.ok, result.summary()[:10]
+    names = [report.schema for report in result.reports]
+    assert names[0] == "CI-SIS_CANCER-PPS_2022.01.sch" and len(names) == 5
+    assert all(report.asserts > 20 for report in result.reports)
+
+    tree = etree.fromstring(xml.encode())
+    assert tree.xpath("/c:ClinicalDocument/c:code/@code", namespaces=NS) == ["18776-5"]
+    assert "1.2.250.1.213.1.1.1.26" in tree.xpath("/c:ClinicalDocument/c:templateId/@root", namespaces=NS)
+    qualifiers = tree.xpath("//c:procedure[c:code/@code='MED-568']/c:code/c:qualifier/c:value/@code", namespaces=NS)
+    assert qualifiers == ["C15632", "C15313"]
+    assert tree.xpath("//c:observation[c:code/@code='GEN-037']/c:value/@code", namespaces=NS) == ["GEN-092.08.02"]
+    assert tree.xpath("//c:observation[c:code/@code='ORG-189']/c:value/@value", namespaces=NS) == ["20260302"]
+    assert tree.xpath("//c:observation[c:code/@code='GEN-178']/c:value/@value", namespaces=NS) == ["20260309"]
+    assert tree.xpath("//c:observation[c:code/@code='GEN-177']/c:effectiveTime/c:low/@value", namespaces=NS)[:2] == ["20260320", "20260701"]
+    assert tree.xpath("//c:participant[c:functionCode/@code='PCP']//c:family/text()", namespaces=NS) == ["DURAND"]
+    assert tree.xpath("//c:targetSiteCode/@code", namespaces=NS) == ["C50.9"]
+    # Free text is text: no element came from it, and it reads back unchanged.
+    assert not tree.xpath("//*[local-name()='script']")
+    assert "<script>" not in xml and "&lt;script&gt;" in xml
+    assert "".join(tree.xpath("//c:content[@ID='proposition-rcp']//text()", namespaces=NS)) == XSS
+
+
+def test_broken_parts_are_caught(world):
+    write(world, _complete_programme())
+    hand_over(world)
+    xml = _xml(world)
+    wrong_type = xml.replace('<value code="C15632"', '<value code="C99999"', 1)
+    report = pps_cda.validate(wrong_type, profiles=False)
+    assert not report.ok and any("JDV_TypeTraitementPPS" in line for line in report.summary())
+    wrong_document = xml.replace('<code code="18776-5" codeSystem="2.16.840.1.113883.6.1"', '<code code="11488-4" codeSystem="2.16.840.1.113883.6.1"', 1)
+    assert any("Entete_Cancer-PPS" in line for line in pps_cda.validate(wrong_document, profiles=False).summary())
+
+
+def test_identifiers_are_stable_and_a_new_version_replaces_the_previous_one(world):
+    write(world)
+    with pytest.raises(ValueError):  # a draft has no CDA
+        _xml(world)
+    hand_over(world)
+    first = etree.fromstring(_xml(world).encode())
+    again = etree.fromstring(_xml(world).encode())
+    assert first.xpath("/c:ClinicalDocument/c:id/@root", namespaces=NS) == again.xpath("/c:ClinicalDocument/c:id/@root", namespaces=NS)
+    write(world, programme(plan_summary="Nouveau"), expected=1, reason_code="MED-560")
+    second = etree.fromstring(_xml(world).encode())
+    set_id = "/c:ClinicalDocument/c:setId/@root"
+    assert second.xpath(set_id, namespaces=NS) == first.xpath(set_id, namespaces=NS)
+    assert second.xpath("/c:ClinicalDocument/c:versionNumber/@value", namespaces=NS) == ["2"]
+    assert second.xpath("//c:relatedDocument[@typeCode='RPLC']/c:parentDocument/c:id/@root", namespaces=NS) == \
+        first.xpath("/c:ClinicalDocument/c:id/@root", namespaces=NS)
+    assert not first.xpath("//c:relatedDocument", namespaces=NS)
+
+
+def test_the_cda_export_follows_the_document_access_rules(world):
+    write(world)
+    hand_over(world, consent=GpConsent.REFUSED)
+    document = document_of(world)
+    assert pps_cda.cda_bytes(world.db, actor=world.onco, document_public_id=document.public_id).startswith(b"<?xml")
+    with pytest.raises(AccessDenied):
+        pps_cda.cda_bytes(world.db, actor=world.gp, document_public_id=document.public_id)
+    with pytest.raises(AccessDenied):  # released only after the announcement
+        pps_cda.cda_bytes(world.db, actor=world.me, document_public_id=document.public_id)
+    announce(world)
+    assert pps_cda.cda_bytes(world.db, actor=world.me, document_public_id=document.public_id)
