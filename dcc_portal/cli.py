@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     documents_cmd = commands.add_parser("documents", help="document tools").add_subparsers(dest="documents_command", required=True)
     export = documents_cmd.add_parser("export", help="write a patient's validated documents to a folder (audited)")
     export.add_argument("--patient", required=True, help="local id (DEMO-000001) or INS")
-    export.add_argument("--format", required=True, choices=["cda", "pdf"])
+    export.add_argument("--format", required=True, choices=["cda", "pdf", "ics"])
     export.add_argument("--out", required=True, help="destination folder")
     export.set_defaults(func=_documents_export)
     return parser

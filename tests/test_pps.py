@@ -3,7 +3,7 @@ gating, the patient's acknowledgement and what changed, print view and PDF."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlmodel import select
@@ -365,3 +365,23 @@ def test_print_view_is_written_for_the_patient(world):
                  "Par perfusion dans une veine", "Votre dossier a été discuté le 02/03/2026", "Remis le 09/03/2026 par Dr Test MOREAU"):
         assert text in html
     assert "font-size: 13pt" in html
+
+
+def test_operator_export_writes_the_pps_as_cda_pdf_and_calendar(world, tmp_path):
+    from icalendar import Calendar
+
+    from dcc_portal.services import cda_validation, exports
+
+    write(world)
+    hand_over(world)
+    written = {}
+    for fmt in ("cda", "pdf", "ics"):
+        result = exports.export_patient(world.db, reference=world.patient.local_id, fmt=fmt, out_dir=tmp_path / fmt)
+        assert len(result.written) == 1
+        written[fmt] = open(result.written[0], "rb").read()
+    assert cda_validation.xsd_errors(written["cda"]) == []
+    assert b"18776-5" in written["cda"]
+    assert written["pdf"].startswith(b"%PDF")
+    starts = [event.get("DTSTART").dt for event in Calendar.from_ical(written["ics"]).walk("VEVENT")]
+    timed = [start for start in starts if isinstance(start, datetime)]
+    assert timed and all(str(start.tzinfo) == "Europe/Paris" for start in timed)

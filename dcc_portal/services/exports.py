@@ -20,8 +20,11 @@ from dcc_portal.services import audit, documents, identifiers
 EXPORTERS: dict[tuple[str, str], str] = {
     (DocumentKind.FRCP, "cda"): "dcc_portal.services.frcp:export_cda",
     (DocumentKind.FRCP, "pdf"): "dcc_portal.services.frcp:export_pdf",
+    (DocumentKind.PPS, "cda"): "dcc_portal.services.pps_cda:export_cda",
+    (DocumentKind.PPS, "pdf"): "dcc_portal.services.pps:export_pdf",
+    (DocumentKind.PPS, "ics"): "dcc_portal.services.pps_calendar:export_ics",
 }
-FORMATS = ("cda", "pdf")
+FORMATS = ("cda", "pdf", "ics")
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def find_patient(db: Session, reference: str) -> Patient | None:
 
 def export_patient(db: Session, *, reference: str, fmt: str, out_dir: Path, operator: str = "") -> ExportResult:
     if fmt not in FORMATS:
-        raise ValueError(f"format inconnu : {fmt} (cda ou pdf)")
+        raise ValueError(f"format inconnu : {fmt} (cda, pdf ou ics)")
     patient = find_patient(db, reference)
     if patient is None:
         raise LookupError("Patient introuvable (identifiant local ou INS).")

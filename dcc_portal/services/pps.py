@@ -838,3 +838,9 @@ def print_html(db: Session, *, document: Document, version: DocumentVersion, pat
 def pdf_bytes(db: Session, *, actor: Actor, document_public_id: str) -> bytes:
     """The PDF of the current version for anyone who may see it (audited export); for `documents export`."""
     return documents.produce_pdf(db, actor=actor, target=document_public_id).data
+
+
+def export_pdf(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> tuple[str, bytes]:
+    """Operator export (services/exports.EXPORTERS)."""
+    html = print_html(db, document=document, version=version, patient=patient, show_print_button=False)
+    return f"pps-{document.public_id}-v{version.version}.pdf", render.pdf(html)

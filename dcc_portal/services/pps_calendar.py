@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from dcc_portal.models import AuditAction, Document, DocumentKind, utcnow
+from dcc_portal.models import AuditAction, Document, DocumentKind, DocumentVersion, Patient, utcnow
 from dcc_portal.services import access, documents, pps
 from dcc_portal.services import pps_content as pc
 from dcc_portal.services.actor import Actor
@@ -132,3 +132,9 @@ def ics_bytes(db: Session, *, actor: Actor, patient_public_id: str, detailed: bo
     if document is None or not access.document_visible(actor=actor, grant=_grant, document=document, patient=patient):
         return None
     return _ics(db, actor=actor, document_public_id=document.public_id, detailed=detailed, now=now)[0]
+
+
+def export_ics(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> tuple[str, bytes]:
+    """Operator export (services/exports.EXPORTERS): the planned events without clinical detail."""
+    text = calendar_text(document, documents.content_of(version), detailed=False)
+    return f"pps-calendrier-{document.public_id}-v{version.version}.ics", text.encode()

@@ -206,3 +206,8 @@ def cda_bytes(db: Session, *, actor: Actor, document_public_id: str) -> bytes:
     document, patient, _grant = access.require_document(db, actor=actor, document_public_id=document_public_id,
                                                         action=AuditAction.EXPORT, detail="export CDA du PPS")
     return build_xml(db, document=document, version=documents.version_row(db, document=document), patient=patient).encode()
+
+
+def export_cda(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> tuple[str, bytes]:
+    """Operator export (services/exports.EXPORTERS)."""
+    return f"pps-{document.public_id}-v{version.version}.xml", build_xml(db, document=document, version=version, patient=patient).encode()
