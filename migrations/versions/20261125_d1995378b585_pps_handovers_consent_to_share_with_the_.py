@@ -65,6 +65,8 @@ def upgrade() -> None:
     with op.batch_alter_table('document', schema=None) as batch_op:
         # Existing documents stay visible to the médecin traitant as before.
         batch_op.add_column(sa.Column('withheld_from_medecin_traitant', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.alter_column('withheld_from_medecin_traitant', server_default=None)  # the model sets the value
 
 
 
