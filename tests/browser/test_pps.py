@@ -11,6 +11,7 @@ import icalendar
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from dcc_portal import texts
 from dcc_portal.models import Account, AuditEvent, Document, Notification, Patient, utcnow
 from tests.browser.helpers import assert_fits_width, enrol, login, shot
 
@@ -47,6 +48,10 @@ def _write_and_hand_over(server, page, patient: Patient, start: date) -> None:
 
     page.get_by_label("Date de la RCP").fill((date.today() - timedelta(days=5)).isoformat())
     page.get_by_label("Le programme en quelques mots, pour le patient").fill("Six cures de chimiothérapie. " + HOSTILE)
+    # Lines prefilled from the last fiche RCP (when the patient has one) are replaced by the plan written here.
+    prefilled = page.get_by_test_id("item-treatments")
+    while prefilled.count():
+        prefilled.first.get_by_role("button", name=texts.PPS["remove"]).click()
     page.get_by_test_id("add-treatments").click()
     page.locator("#treatments-type-0").select_option("C15632")
     page.locator("#treatments-start-0").fill(start.isoformat())
