@@ -135,7 +135,9 @@ def add_version(
     document.updated_at = now
     if file_bytes is not None:
         file_name, digest = storage.put(file_bytes)
-        content_text, size = None, len(file_bytes)
+        size = len(file_bytes)
+        # Structured metadata may accompany a file (e.g. an external report's author and conclusion).
+        content_text = sha256_of_content(content)[0] if content else None
     else:
         content_text, digest = sha256_of_content(content or {})
         file_name, size, mime_type = None, len(content_text.encode()), "application/json"
@@ -257,7 +259,10 @@ def count_for_patient(db: Session, *, patient_id: int) -> int:
 
 # kind -> "module:function"; the function takes (db, *, document, version, patient) and returns the print-view
 # HTML of a structured document (rendered with jinja2 from templates/print/). Features register their kinds.
-RENDERERS: dict[str, str] = {}
+RENDERERS: dict[str, str] = {
+    DocumentKind.CONSULTATION: "dcc_portal.services.reports:print_html",
+    DocumentKind.LETTER: "dcc_portal.services.reports:print_html",
+}
 
 
 def print_html(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> str:
