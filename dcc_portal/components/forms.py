@@ -51,24 +51,41 @@ def field(
     )
 
 
-def select_field(label: str, name: str, options: list[tuple[str, str]] | rx.Var, *, error: rx.Var | str = "", placeholder: str = "") -> rx.Component:
-    """Native <select>: keyboard and screen-reader friendly on phones and tablets, posts with the form."""
+def select_field(label: str, name: str, options: list[tuple[str, str]] | rx.Var, *, error: rx.Var | str = "",
+                 placeholder: str | None = "", default_value: rx.Var | str | None = None) -> rx.Component:
+    """Native <select>: keyboard and screen-reader friendly on phones and tablets, posts with the form.
+    placeholder=None leaves out the empty first choice (the options then hold every choice)."""
     if isinstance(options, rx.Var):
         items = rx.foreach(options, lambda option: rx.el.option(option[1], value=option[0]))
     else:
         items = [rx.el.option(text, value=value) for value, text in options]
+    extra = {"default_value": default_value} if default_value is not None else {}
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.95rem"}),
         rx.el.select(
-            rx.el.option(placeholder or texts.ADMIN["choose"], value=""),
+            *([rx.el.option(placeholder or texts.ADMIN["choose"], value="")] if placeholder is not None else []),
             items,
             id=name,
             name=name,
+            **extra,
             style={
                 "width": "100%", "minHeight": "40px", "padding": "0.4rem", "borderRadius": "6px",
                 "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1), "fontSize": "1rem",
             },
         ),
+        error_text(error, field_id=name) if isinstance(error, rx.Var) else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def text_area(label: str, name: str, *, error: rx.Var | str = "", default_value: rx.Var | str | None = None,
+              rows: str = "4", max_length: int = 5000) -> rx.Component:
+    extra = {"default_value": default_value} if default_value is not None else {}
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.95rem"}),
+        rx.text_area(id=name, name=name, rows=rows, max_length=max_length, size="3", width="100%", **extra),
         error_text(error, field_id=name) if isinstance(error, rx.Var) else rx.fragment(),
         spacing="1",
         width="100%",

@@ -27,6 +27,7 @@ NAV = {
     "team": [NavItem(texts.TEAM["home"], "/team", "clipboard-list")],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
+        NavItem(texts.PATIENT["documents"], "/patient/documents", "files"),
         NavItem(texts.PATIENT["profile"], "/patient/profile", "id-card"),
     ],
     "admin": [

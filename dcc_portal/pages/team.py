@@ -5,9 +5,12 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.patients import searchable_list
-from dcc_portal.pages.record import patient_summary_view
+from dcc_portal.pages.record import team_patient_file
+from dcc_portal.state.announcement import AnnouncementState
+from dcc_portal.state.pathway import PathwayState
 from dcc_portal.state.patient_lists import TeamWorklistState
 from dcc_portal.state.patient_record import PatientSummaryState
+from dcc_portal.state.reports import TeamDocumentsState
 
 T = texts.TEAM
 
@@ -21,6 +24,7 @@ def team_home() -> rx.Component:
     )
 
 
-@area_page(route="/team/patient", title=T["summary"], area="team", on_load=[PatientSummaryState.load])
+@area_page(route="/team/patient", title=texts.PATHWAY["file_title"], area="team",
+           on_load=[PatientSummaryState.load, PathwayState.load, AnnouncementState.load, TeamDocumentsState.load])
 def team_patient() -> rx.Component:
-    return patient_summary_view(back_href="/team")
+    return team_patient_file()

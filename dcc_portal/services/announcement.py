@@ -278,20 +278,8 @@ def record(
     if errors:
         raise ValidationFailed(errors)
     author = db.get(Professional, actor.professional_id) if actor.professional_id else None
-    event = PathwayEvent(patient_id=patient.id, kind=EVENT_KINDS[temps], occurred_on=occurred_on,
-                         title=_event_title(temps, author, content.get("needs", {})), author_professional_id=actor.professional_id)
-    db.add(event)
-    db.flush()
-    step = AnnouncementStep(patient_id=patient.id, temps=temps, occurred_on=occurred_on, current_version=1,
-                            author_professional_id=actor.professional_id, created_by_account_id=actor.account_id,
-                            pathway_event_id=event.id, created_at=now, updated_at=now)
-    db.add(step)
-    db.flush()
-    text, digest = _canonical(content)
-    version = AnnouncementStepVersion(step_id=step.id, version=1, occurred_on=occurred_on, content_json=text, sha256=digest,
-                                      author_account_id=actor.account_id, author_professional_id=actor.professional_id,
-                                      reason="création", created_at=now)
-    db.add(version)
+    step, version = create_step(db, patient=patient, temps=temps, occurred_on=occurred_on, content=content, author=author,
+                                account_id=actor.account_id, now=now)
     if not inputs.record_submission(db, actor=actor, key=submission_key, target=step.public_id):
         raise StaleVersion()
     if temps in MEDICAL and patient.medical_announcement_at is None:
@@ -305,6 +293,27 @@ def record(
                                           title="nouvelle étape du dispositif d'annonce")
     db.flush()
     return _view(step, version, author)
+
+
+def create_step(db: Session, *, patient: Patient, temps: str, occurred_on, content: dict, author: Professional | None,
+                account_id: int | None, now: datetime) -> tuple[AnnouncementStep, AnnouncementStepVersion]:
+    """The rows of a new step and its line on the timeline (checks are the caller's)."""
+    event = PathwayEvent(patient_id=patient.id, kind=EVENT_KINDS[temps], occurred_on=occurred_on,
+                         title=_event_title(temps, author, content.get("needs", {})),
+                         author_professional_id=author.id if author else None)
+    db.add(event)
+    db.flush()
+    step = AnnouncementStep(patient_id=patient.id, temps=temps, occurred_on=occurred_on, current_version=1,
+                            author_professional_id=author.id if author else None, created_by_account_id=account_id,
+                            pathway_event_id=event.id, created_at=now, updated_at=now)
+    db.add(step)
+    db.flush()
+    text, digest = _canonical(content)
+    version = AnnouncementStepVersion(step_id=step.id, version=1, occurred_on=occurred_on, content_json=text, sha256=digest,
+                                      author_account_id=account_id, author_professional_id=author.id if author else None,
+                                      reason="création", created_at=now)
+    db.add(version)
+    return step, version
 
 
 def correct(

@@ -123,7 +123,10 @@ def is_loaded(db: Session) -> bool:
 
 def load_demo_region(db: Session, *, password: str = DEMO_PASSWORD, patient_count: int = 60) -> bool:
     """Returns False when the demo region was already there (nothing changed)."""
+    from dcc_portal.services import seed_pathways
+
     if is_loaded(db):
+        seed_pathways.load_demo_pathways(db)  # a region loaded before pathways existed gets them once
         return False
     rng = random.Random(2026)
     orgs: dict[str, Organisation] = {}
@@ -231,4 +234,5 @@ def load_demo_region(db: Session, *, password: str = DEMO_PASSWORD, patient_coun
     if charter.current(db) is None:
         charter.publish(db, version="1.0", title="Charte d'utilisation du DCC", body=CHARTER_V1_BODY, now=utcnow())
     db.flush()
+    seed_pathways.load_demo_pathways(db)
     return True
