@@ -85,10 +85,10 @@ def test_status_at_a_glance_and_timeline(db):
     assert done == {"medical_diagnosis": True, "medical_treatment": False, "nursing": True,
                     "supportive_care": False, "gp_liaison": False}
     assert over.steps[0].needs_summary == "nutrition, psychologique, social"
-    assert over.steps[0].referrals_summary.startswith("Prise en charge diététique")
+    assert over.steps[0].referrals_summary == "Diététicien(ne), Psychologue / psycho-oncologue"
     titles = [item.title for item in pathway.timeline(db, actor=t.gp, patient_public_id=p, now=T0)]
     assert titles[0].startswith("Temps médical : annonce du diagnostic (Dr Test")
-    assert "besoins : nutrition, psychologique, social ; orientations : Prise en charge diététique" in titles[1]
+    assert "besoins : nutrition, psychologique, social ; orientations : Diététicien(ne)" in titles[1]
 
 
 def test_medecin_traitant_is_notified_without_clinical_detail(db):
@@ -179,6 +179,16 @@ def test_free_text_is_kept_as_typed(db):
         announcement.record(db, actor=t.nurse, patient_public_id=t.patient.public_id, temps="nursing",
                             values=nursing(notes="x" * 5001), now=T0)
     assert "notes" in error.value.errors
+
+
+def test_referrals_are_codes_of_the_supportive_care_value_set_or_local():
+    from dcc_portal.services import terminology
+
+    official = terminology.load(terminology.SUPPORTIVE_CARE).index
+    for codes in announcement.REFERRALS.values():
+        for code in codes:
+            assert code in official or code in {"PSYCHO", "SOCIAL"}
+    assert announcement.referral_official_label("ORG-036") == "Prise en charge diététique et nutritionnelle"
 
 
 def test_needs_values_are_checked(db):

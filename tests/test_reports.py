@@ -296,3 +296,40 @@ def test_print_view_and_pdf_show_hostile_text_inert(db):
     assert "Chimiothérapie" not in text  # the hostile conclusion replaced it
     assert "/JavaScript" not in pdf.data.decode("latin-1") and "/URI" not in pdf.data.decode("latin-1")
     assert not any("/Annots" in page for page in reader.pages)  # no link was made out of the text
+
+
+def test_upload_bodies_over_the_limit_are_refused_before_the_app_reads_them():
+    import asyncio
+
+    from dcc_portal import web
+
+    reached = []
+
+    async def app(scope, receive, send):
+        while (await receive()).get("more_body"):
+            pass
+        reached.append(scope["path"])
+
+    guarded = web.upload_limit(app)
+
+    def call(path: str, length: int, chunks: list[bytes]):
+        sent = []
+
+        async def receive():
+            body = chunks.pop(0) if chunks else b""
+            return {"type": "http.request", "body": body, "more_body": bool(chunks)}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "path": path, "method": "POST", "headers": [(b"content-length", str(length).encode())]}
+        asyncio.run(guarded(scope, receive, send))
+        return sent
+
+    refused = call("/_upload", web.UPLOAD_LIMIT + 1, [b"x"])
+    assert refused[0]["status"] == 413 and reached == []
+    with pytest.raises(ValueError):  # a body longer than it declared is cut off too
+        call("/_upload", 10, [b"x" * (web.UPLOAD_LIMIT // 2), b"x" * (web.UPLOAD_LIMIT // 2), b"x" * 10])
+    call("/_upload", 10, [b"x" * 10])
+    call("/_event", web.UPLOAD_LIMIT * 2, [b"x"])
+    assert reached == ["/_upload", "/_event"]

@@ -23,7 +23,7 @@ def gp_home() -> rx.Component:
     )
 
 
-@area_page(route="/gp/patient", title=texts.TEAM["summary"], area="gp",
+@area_page(route="/gp/patient", title=texts.PATHWAY["file_title"], area="gp",
            on_load=[PatientSummaryState.load, PathwayState.load, PatientDocumentsState.load])
 def gp_patient() -> rx.Component:
     return gp_patient_file()

@@ -26,7 +26,7 @@ def _needs_grid() -> rx.Component:
                              default_value=v[f"need_{domain}"], error=e.get(f"need_{domain}", ""))
                 for domain, label in announcement.NEED_DOMAINS
             ],
-            columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
+            columns="1", spacing="3", width="100%",
         ),
         banner(e.get("needs", "")),
         spacing="2", width="100%", data_testid="needs-grid",
@@ -45,7 +45,6 @@ def step_form() -> rx.Component:
                     rx.icon_button(rx.icon("x"), on_click=S.close_form, type="button", variant="ghost", aria_label=texts.COMMON["cancel"]),
                     width="100%", align="center",
                 ),
-                rx.el.input(type="hidden", name="form_key", value=S.form_key),
                 field(T["occurred_on"], "occurred_on", type="date", default_value=v["occurred_on"], error=e.get("occurred_on", "")),
                 rx.cond(rx.Var.create(MEDICAL).contains(temps),
                         field(T["accompanied_by"], "accompanied_by", default_value=v["accompanied_by"], error=e.get("accompanied_by", ""))),

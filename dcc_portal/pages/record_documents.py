@@ -35,7 +35,7 @@ def _file_picker() -> rx.Component:
             max_size=reports.MAX_UPLOAD_BYTES,
             multiple=False,
             on_drop=S.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
-            on_drop_rejected=S.file_rejected,
+            on_drop_rejected=lambda _rejected: S.file_rejected(),
             border=f"2px dashed {rx.color('gray', 7)}",
             border_radius="8px",
             padding="1rem",

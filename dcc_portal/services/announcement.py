@@ -86,7 +86,19 @@ NEED_DOMAINS = [
 ]
 NEED_LABELS = dict(NEED_DOMAINS)
 # Referrals offered for each domain: codes of JDV_SoinsOncoDeSupport_CISIS, or local codes where it has none.
-_LOCAL_REFERRALS = {"PSYCHO": "Psychologue / psycho-oncologue", "SOCIAL": "Assistant(e) de service social"}
+# The value set's labels are long; the screens use these short ones (the code is what is stored).
+REFERRAL_LABELS = {
+    "ORG-035": "Consultation douleur",
+    "ORG-036": "Diététicien(ne)",
+    "PSYCHO": "Psychologue / psycho-oncologue",
+    "ORG-037": "Soutien des proches et aidants",
+    "SOCIAL": "Assistant(e) de service social",
+    "ORG-175": "Activité physique adaptée",
+    "MED-051": "Préservation de la fertilité",
+    "MED-562": "Sevrage tabagique",
+    "MED-563": "Sevrage alcoolique",
+    "MED-564": "Sevrage (autre addiction)",
+}
 REFERRALS = {
     "pain": ["ORG-035"],
     "nutrition": ["ORG-036"],
@@ -103,7 +115,12 @@ CHANNELS = {"phone": "Téléphone", "letter": "Courrier", "mssante": "Messagerie
 
 
 def referral_label(code: str) -> str:
-    return _LOCAL_REFERRALS.get(code) or terminology.load(terminology.SUPPORTIVE_CARE).label(code, code)
+    return REFERRAL_LABELS.get(code, code)
+
+
+def referral_official_label(code: str) -> str:
+    """The value set's own label (local codes keep the portal's)."""
+    return terminology.load(terminology.SUPPORTIVE_CARE).label(code, REFERRAL_LABELS.get(code, code))
 
 
 def need_options(domain: str) -> list[tuple[str, str]]:

@@ -173,7 +173,9 @@ def load_demo_pathways(db: Session, *, today: date | None = None) -> bool:
             author = professional_label(pathologist) if pathologist else "Laboratoire d'anatomie pathologique (fictif)"
             filed(DocumentKind.CR_ACP, acp_day, cancer.biopsy, author, org_names.get(primary_org.get(pathologist.id if pathologist else 0), "CHU de Villeneuve-sur-Loire (fictif)"),
                   f"Prélèvements : {cancer.biopsy.lower()}.\nExamen macroscopique et microscopique standard.", cancer.conclusion,
-                  pdf=with_pdf or stage >= 3)
+                  pdf=with_pdf or stage >= 3, by=actor_of(pathologist, Role.CLINICIAN) if pathologist else doctor)
+            pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.DIAGNOSIS, occurred_on=acp_day,
+                              title=f"Diagnostic : {site.code} {site.display}", author_professional_id=pathologist.id if pathologist else None)
         if stage >= 3:  # announcement recorded
             announced = _at(announce_day, 11)
             patient.medical_announcement_at = announced

@@ -115,9 +115,10 @@ class AnnouncementState(rx.State):
         await self._refresh()
         # The timeline and the documents' release state change with a new step.
         from dcc_portal.state.pathway import PathwayState
+        from dcc_portal.state.patient_record import PatientSummaryState
         from dcc_portal.state.reports import TeamDocumentsState
 
-        yield [PathwayState.load, TeamDocumentsState.load]
+        yield [PatientSummaryState.load, PathwayState.load, TeamDocumentsState.load]
 
 
 

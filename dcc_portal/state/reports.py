@@ -113,11 +113,10 @@ class TeamDocumentsState(PagedListMixin, rx.State):
         self._staged_token, self.staged_name, self.staged_size = staged.token, staged.name, staged.size
 
     @rx.event
-    def file_rejected(self, rejections: list[dict]):
+    def file_rejected(self):
+        """The browser refused the file before sending it (too big, not a PDF, several files)."""
         self.staged_name, self.staged_size, self._staged_token = "", "", ""
-        codes = " ".join(str(error.get("code", "")) for item in rejections for error in item.get("errors", []))
-        self.errors = {**self.errors, "file": "Le fichier dépasse 20 Mo." if "too-large" in codes
-                       else "Seuls les fichiers PDF sont acceptés."}
+        self.errors = {**self.errors, "file": "Fichier refusé : choisissez un seul fichier PDF de 20 Mo au plus."}
 
     async def _save(self, action) -> bool:
         self.saving = True

@@ -55,7 +55,7 @@ def test_nurse_records_the_nursing_time_with_needs_and_referrals(page_factory, s
     card = page.get_by_test_id("step-card").first
     expect(card).to_contain_text("Temps d'accompagnement soignant")
     expect(card).to_contain_text("nutrition, psychologique, social")
-    expect(card).to_contain_text("Prise en charge diététique et nutritionnelle, Psychologue / psycho-oncologue")
+    expect(card).to_contain_text("Diététicien(ne), Psychologue / psycho-oncologue")
     expect(card).to_contain_text("<script>window.__pwned=1</script> javascript:alert(1)")
     expect(page.get_by_test_id("status-nursing")).to_have_attribute("data-done", "yes")
     no_injection(page)
@@ -186,6 +186,12 @@ def test_report_pdf_is_uploaded_checked_and_viewed(page_factory, server):
     expect(page.get_by_test_id("file-error")).to_contain_text("n'est pas un PDF")
     _drop(page, "vide.pdf", b"")
     expect(page.get_by_test_id("file-error")).to_contain_text("vide")
+    _drop(page, "gros.pdf", b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024 + 10) + b"\n%%EOF\n")
+    expect(page.get_by_test_id("file-error")).to_contain_text("20 Mo", timeout=60_000)
+    # The server refuses an oversized upload body before reading it, whatever the page does.
+    big = httpx.post(f"{server.base_url}/_upload", content=b"x" * (22 * 1024 * 1024),
+                     headers={"reflex-client-token": "x", "reflex-event-handler": "x"}, timeout=60)
+    assert big.status_code == 413
     pdf = render.pdf("<html><body><h1>Compte rendu opératoire</h1><p>Tumorectomie gauche.</p></body></html>")
     _drop(page, "../../x.pdf", pdf)
     expect(page.get_by_test_id("file-ready")).to_contain_text("x.pdf")
@@ -205,6 +211,7 @@ def test_report_pdf_is_uploaded_checked_and_viewed(page_factory, server):
     card = page.get_by_test_id("team-document").filter(has_text="Tumorectomie").first
     expect(card).to_contain_text(f"Tumorectomie {HOSTILE}")
     expect(card).to_contain_text("Compte rendu opératoire")
+    expect(card).to_contain_text("Dr Julien ROUSSEAU")  # the report's author, not the person who filed it
     no_injection(page)
     assert_fits_width(page)
     shot(page, "upload-filed-tablet")
@@ -214,6 +221,21 @@ def test_report_pdf_is_uploaded_checked_and_viewed(page_factory, server):
         assert re.fullmatch(r"[0-9a-f]{64}", version.file_name) and version.size == len(pdf)
     files_root = Path(server.db_url.removeprefix("sqlite:///")).parent / "files"
     assert all(re.fullmatch(r"[0-9a-f]{2}|[0-9a-f]{64}", p.name) for p in files_root.rglob("*"))
+
+    # Hold it back from the patient, with a reason (audited).
+    card.get_by_test_id("release-document").click()
+    release_form = page.get_by_test_id("document-form")
+    release_form.locator("#mode").select_option("held")
+    release_form.get_by_test_id("document-submit").click()
+    expect(page.get_by_test_id("reason-error")).to_be_visible()
+    release_form.locator("#reason").fill("Résultat à expliquer en consultation")
+    release_form.get_by_test_id("document-submit").click()
+    expect(card.get_by_test_id("release-label")).to_have_attribute("data-state", "held")
+    expect(card.get_by_test_id("release-label")).to_contain_text("Résultat à expliquer en consultation")
+    with server.session() as db:
+        from dcc_portal.models import AuditEvent
+
+        assert db.exec(select(AuditEvent).where(AuditEvent.justification == "Résultat à expliquer en consultation")).one()
 
     card.get_by_test_id("open-document").click()
     expect(page.get_by_test_id("document-title")).to_have_text(f"Tumorectomie {HOSTILE}")
