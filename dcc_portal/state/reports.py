@@ -97,10 +97,10 @@ class TeamDocumentsState(PagedListMixin, rx.State):
 
     @rx.event
     async def stage_file(self, files: list[rx.UploadFile]):
+        if not files:  # the browser refused the file (file_rejected says why)
+            return
         self.errors = {k: v for k, v in self.errors.items() if k != "file"}
         self.staged_name, self.staged_size, self._staged_token = "", "", ""
-        if not files:
-            return
         upload = files[0]
         data = await upload.read(reports.MAX_UPLOAD_BYTES + 1)
         try:
