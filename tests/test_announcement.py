@@ -83,7 +83,7 @@ def test_status_at_a_glance_and_timeline(db):
     over = announcement.overview(db, actor=t.gp, patient_public_id=p, now=T0)
     done = {item.temps: item.done for item in over.status}
     assert done == {"medical_diagnosis": True, "medical_treatment": False, "nursing": True,
-                    "supportive_care": False, "gp_liaison": False}
+                    "supportive_care": True, "gp_liaison": False}  # needs were assessed during the nursing time
     assert over.steps[0].needs_summary == "nutrition, psychologique, social"
     assert over.steps[0].referrals_summary == "Diététicien(ne), Psychologue / psycho-oncologue"
     titles = [item.title for item in pathway.timeline(db, actor=t.gp, patient_public_id=p, now=T0)]

@@ -96,7 +96,7 @@ def text_area(label: str, name: str, *, error: rx.Var | str = "", default_value:
 def banner(message: rx.Var, *, color: str = "red", icon: str = "triangle-alert", testid: str = "form-error") -> rx.Component:
     return rx.cond(
         message != "",
-        rx.callout(message, icon=icon, color_scheme=color, role="alert", width="100%", data_testid=testid),
+        rx.callout(message, icon=icon, color_scheme=color, high_contrast=True, role="alert", width="100%", data_testid=testid),
     )
 
 

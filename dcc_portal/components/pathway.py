@@ -28,14 +28,15 @@ def timeline_view(items: rx.Var, *, empty: str = T["timeline_empty"]) -> rx.Comp
             rx.vstack(
                 rx.hstack(
                     rx.text(entry["date"], weight="bold", size="2"),
-                    rx.badge(entry["kind_label"], variant="soft", size="1",
+                    rx.badge(entry["kind_label"], variant="soft", size="1", high_contrast=True,
                              color_scheme=rx.match(entry["kind"], *[(k, c) for k, c in KIND_COLOURS.items()], "gray")),
                     wrap="wrap", spacing="2", align="center",
                 ),
                 rx.text(entry["title"], size="2", style={"overflowWrap": "anywhere"}),
                 rx.cond(
                     entry["document_public_id"] != "",
-                    rx.link(rx.button(rx.icon("file-text", size=16), T["open"], variant="soft", size="2", min_height="44px"),
+                    rx.link(rx.button(rx.icon("file-text", size=16), T["open"], variant="soft", size="2", min_height="44px",
+                                      high_contrast=True),
                             href=reader_href(entry["document_public_id"])),
                 ),
                 spacing="1", min_width="0", width="100%",

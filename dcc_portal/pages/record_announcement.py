@@ -87,7 +87,7 @@ def announcement_tab(*, editable: bool = True) -> rx.Component:
             rx.text(T["not_announced"], size="2", color_scheme="gray"),
         ),
         rx.cond(S.held_documents > 0,
-                rx.callout(rx.text(S.held_documents, " ", T["held"]), icon="lock", color_scheme="amber", width="100%", data_testid="held-documents")),
+                rx.callout(rx.text(S.held_documents, " ", T["held"]), icon="lock", color_scheme="amber", high_contrast=True, width="100%", data_testid="held-documents")),
         banner(S.notice, color="green", icon="check", testid="step-notice"),
         rx.cond(
             S.form_temps == "",

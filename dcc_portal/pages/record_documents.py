@@ -20,6 +20,13 @@ RELEASE_OPTIONS = [(ReleaseMode.AUTO.value, T["release_auto"]), (ReleaseMode.REL
 RELEASE_COLOURS = {"draft": "orange", "hidden": "gray", "waiting": "amber", "held": "red", "released": "blue", "visible": "grass"}
 
 
+# react-dropzone renders its own hidden file input without a label; name it for screen readers.
+_LABEL_FILE_INPUT = (
+    "document.querySelectorAll('[data-testid=file-drop] input[type=file]')"
+    f".forEach(function (input) {{ input.setAttribute('aria-label', {T['file']!r}); }});"
+)
+
+
 def _file_picker() -> rx.Component:
     return rx.vstack(
         rx.el.label(T["file"], style={"fontWeight": "500", "fontSize": "0.95rem"}),
@@ -47,6 +54,7 @@ def _file_picker() -> rx.Component:
                            icon="file-check", color_scheme="grass", width="100%", data_testid="file-ready")),
         error_text(S.errors.get("file", ""), field_id="file"),
         spacing="1", width="100%",
+        on_mount=rx.call_script(_LABEL_FILE_INPUT),
     )
 
 

@@ -440,8 +440,11 @@ def overview(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
         Professional.id.in_({v.author_professional_id for _, v in rows if v.author_professional_id}))).all()} if rows else {}
     steps = [_view(step, version, authors.get(version.author_professional_id)) for step, version in rows]
     first_dates: dict[str, str] = {}
-    for step, version in reversed(rows):
+    for (step, version), view in zip(reversed(rows), reversed(steps), strict=True):
         first_dates.setdefault(step.temps, formatting.date_fr(version.occurred_on))
+        if step.temps == T.NURSING and any(need.value for need in view.needs):
+            # Needs assessed during the nursing time count as the supportive-care assessment.
+            first_dates.setdefault(T.SUPPORTIVE_CARE.value, formatting.date_fr(version.occurred_on))
     held = 0
     if patient.medical_announcement_at is None:
         held = db.exec(select(func.count(Document.id)).where(

@@ -128,6 +128,8 @@ class TeamDocumentsState(PagedListMixin, rx.State):
             return False
         except StaleVersion as error:
             self.errors = {"form": error.message}
+            self.saving = False
+            await self._reload()  # the list shows the version saved meanwhile; the form keeps what was typed
             return False
         finally:
             self.saving = False

@@ -28,6 +28,14 @@ def no_injection(page: Page) -> None:
     assert page.locator("a[href^='javascript']").count() == 0
 
 
+def assert_accessible(page: Page) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not violations, [(v["id"], [n["html"][:100] for n in v["nodes"][:3]]) for v in violations]
+
+
 def open_tab(page: Page, name: str) -> None:
     page.get_by_test_id(f"tab-{name}").click()
 
@@ -49,6 +57,7 @@ def test_nurse_records_the_nursing_time_with_needs_and_referrals(page_factory, s
     form.locator("#need_psychological").select_option("PSYCHO")
     form.locator("#need_pain").select_option("none")
     form.locator("#need_social").select_option("need")
+    assert_accessible(page)
     shot(page, "announcement-nursing-form-tablet")
     form.get_by_test_id("step-submit").dblclick()  # a double submit records one step
     expect(page.get_by_test_id("step-notice")).to_be_visible()
@@ -115,6 +124,7 @@ def test_announcement_releases_the_cr_acp_to_the_patient_and_the_gp_is_told(page
     expect(summary).to_contain_text("8070/3 Carcinome épidermoïde, SAI")
     expect(summary).to_contain_text("cT3 N1 M0")
     expect(summary).to_contain_text("OMS 1")
+    assert_accessible(tablet)
     shot(tablet, "pathway-tab-tablet")
 
     open_tab(tablet, "documents")
@@ -143,6 +153,7 @@ def test_announcement_releases_the_cr_acp_to_the_patient_and_the_gp_is_told(page
     expect(card).to_be_visible()
     expect(card.get_by_test_id("released-on")).to_contain_text(re.compile(r"Disponible depuis le \d\d/\d\d/\d{4} \d\d:\d\d"))
     assert_fits_width(phone)
+    assert_accessible(phone)
     shot(phone, "patient-documents-after-announcement-phone")
     card.get_by_test_id("open-document").click()
     expect(phone.get_by_test_id("document-title")).to_be_visible()
@@ -166,6 +177,7 @@ def test_announcement_releases_the_cr_acp_to_the_patient_and_the_gp_is_told(page
     expect(timeline).to_contain_text("Compte rendu d'anatomo-cytopathologie")
     expect(gp.get_by_test_id("document-card").filter(has_text="anatomo-cytopathologie")).to_be_visible()
     assert_fits_width(gp)
+    assert_accessible(gp)
     shot(gp, "gp-patient-timeline-phone")
 
 
@@ -196,6 +208,7 @@ def test_report_pdf_is_uploaded_checked_and_viewed(page_factory, server):
     _drop(page, "../../x.pdf", pdf)
     expect(page.get_by_test_id("file-ready")).to_contain_text("x.pdf")
     expect(page.get_by_test_id("file-error")).to_have_count(0)
+    assert_accessible(page)
     form = page.get_by_test_id("document-form")
     form.locator("#kind").select_option("cro")
     form.locator("#service_date").fill("1900-01-01")
