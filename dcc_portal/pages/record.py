@@ -149,6 +149,23 @@ def gp_patient_file() -> rx.Component:
             PatientSummaryState.identity.length() > 0,
             rx.vstack(
                 patient_header(),
+                rx.cond(
+                    PathwayState.diagnosis.length() > 0,
+                    rx.card(
+                        rx.vstack(
+                            rx.heading(P["diagnosis"], size="3", as_="h2"),
+                            rx.text(PathwayState.diagnosis["icd10_code"], " ", PathwayState.diagnosis["icd10_label"], size="2", weight="medium"),
+                            rx.text(
+                                PathwayState.diagnosis["morphology_label"],
+                                rx.cond(PathwayState.diagnosis["tnm"] != "", " · " + PathwayState.diagnosis["tnm"].to(str), ""),
+                                rx.cond(PathwayState.diagnosis["performance"] != "", " · OMS " + PathwayState.diagnosis["performance"].to(str), ""),
+                                size="2", color_scheme="gray",
+                            ),
+                            spacing="1", width="100%",
+                        ),
+                        width="100%", data_testid="gp-diagnosis",
+                    ),
+                ),
                 rx.heading(texts.GP["timeline"], size="4", as_="h2"),
                 timeline_view(PathwayState.timeline),
                 rx.heading(texts.GP["documents"], size="4", as_="h2"),
