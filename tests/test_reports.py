@@ -300,6 +300,7 @@ def test_print_view_and_pdf_show_hostile_text_inert(db):
 
 def test_upload_bodies_over_the_limit_are_refused_before_the_app_reads_them():
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from dcc_portal import web
 
@@ -323,7 +324,9 @@ def test_upload_bodies_over_the_limit_are_refused_before_the_app_reads_them():
             sent.append(message)
 
         scope = {"type": "http", "path": path, "method": "POST", "headers": [(b"content-length", str(length).encode())]}
-        asyncio.run(guarded(scope, receive, send))
+        # In a thread of its own: the browser tests may leave an event loop running in this one.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, guarded(scope, receive, send)).result()
         return sent
 
     refused = call("/_upload", web.UPLOAD_LIMIT + 1, [b"x"])
