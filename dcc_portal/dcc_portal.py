@@ -46,5 +46,5 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
     html_lang="fr",
-    api_transformer=[web.files_app, web.security_headers],
+    api_transformer=[web.files_app, web.upload_limit, web.security_headers],
 )

@@ -1,6 +1,7 @@
 """User-facing French text of the screens, one section per area (a translation adds a sibling module)."""
 
 APP_NAME = "DCC"
+
 APP_FULL_NAME = "Dossier communicant de cancérologie"
 
 COMMON = {
@@ -42,18 +43,12 @@ AUTH = {
     "recovery_help": "Saisissez l'un de vos codes de secours (format abcde-12345). Chaque code ne sert qu'une fois.",
     "recovery": "Code de secours",
     "enrol_title": "Activez votre second facteur",
-    "enrol_help": (
-        "Première connexion : installez une application d'authentification (par exemple FreeOTP, Aegis, Google "
-        "Authenticator ou Microsoft Authenticator), puis scannez ce QR code."
-    ),
+    "enrol_help": "Première connexion : installez une application d'authentification (par exemple FreeOTP, Aegis, Google Authenticator ou Microsoft Authenticator), puis scannez ce QR code.",
     "enrol_manual": "Impossible de scanner ? Saisissez cette clé dans l'application (type : basé sur le temps) :",
     "enrol_confirm": "Code affiché par l'application",
     "enrol_submit": "Activer",
     "codes_title": "Vos codes de secours",
-    "codes_help": (
-        "Conservez ces 10 codes en lieu sûr (imprimés ou dans un gestionnaire de mots de passe). Ils remplacent "
-        "votre téléphone si vous le perdez ; chacun ne sert qu'une fois. Ils ne seront plus affichés."
-    ),
+    "codes_help": "Conservez ces 10 codes en lieu sûr (imprimés ou dans un gestionnaire de mots de passe). Ils remplacent votre téléphone si vous le perdez ; chacun ne sert qu'une fois. Ils ne seront plus affichés.",
     "codes_done": "J'ai conservé mes codes, continuer",
     "restart": "Recommencer la connexion",
     "recovery_left": "Code de secours accepté. Il vous reste {n} code(s) de secours : pensez à en générer de nouveaux dans Mon compte.",
@@ -98,6 +93,8 @@ GP = {
     "count": "patient(s)",
     "born": "né(e) le",
     "stage": "Étape",
+    "timeline": "Parcours",
+    "documents": "Documents partagés",
 }
 
 TEAM = {
@@ -133,6 +130,12 @@ PATIENT = {
     "identity": "Mon identité",
     "contact": "Mes coordonnées",
     "profile_help": "Une erreur dans votre identité ? Signalez-la au secrétariat de votre équipe de soins.",
+    "documents": "Mes documents",
+    "documents_intro": "Les comptes rendus et courriers que votre équipe met à votre disposition. Certains résultats ne s'affichent qu'après la consultation où votre médecin vous les a expliqués.",
+    "documents_empty": "Aucun document pour l'instant.",
+    "released_on": "Disponible depuis le",
+    "dated": "Du",
+    "read": "Lire",
 }
 
 ADMIN = {
@@ -197,7 +200,6 @@ NOTIFICATIONS = {
     "open": "Ouvrir",
     "bell": "Notifications non lues",
 }
-
 
 RCP = {
     "sessions": "Réunions de concertation (RCP)",
@@ -334,17 +336,13 @@ PPS = {
     "handover_save": "Enregistrer la remise",
     "handover_saved": "Remise enregistrée. Le PPS est validé.",
     "handover_missing": "Avant la remise, complétez le PPS :",
-    "announcement_missing": (
-        "La consultation d'annonce (temps médical) n'est pas encore enregistrée : le patient ne verra ce PPS dans "
-        "son espace qu'après son enregistrement."
-    ),
+    "announcement_missing": "La consultation d'annonce (temps médical) n'est pas encore enregistrée : le patient ne verra ce PPS dans son espace qu'après son enregistrement.",
     "handovers": "Remises",
     "versions": "Versions",
     "by": "par",
     "saved": "PPS enregistré.",
     "saved_issued": "Nouvelle version enregistrée : elle est visible par le patient et, s'il l'a accepté, par son médecin traitant.",
     "stale": "Recharger la dernière version (votre saisie sera perdue)",
-    # editor
     "prefill": "Prérempli",
     "nurse_only": "En tant qu'infirmier(ère), vous complétez les soins de support et l'accompagnement social ; le reste est en lecture seule.",
     "section_general": "RCP et programme en bref",
@@ -413,10 +411,7 @@ PATIENT_PPS = {
     "title": "Mon programme de soins",
     "calendar_title": "Mon calendrier",
     "contacts_title": "Qui appeler",
-    "not_available": (
-        "Votre programme personnalisé de soins n'est pas encore disponible ici. Votre médecin vous le remettra et "
-        "vous l'expliquera lors d'une consultation ; il apparaîtra ensuite dans cet espace."
-    ),
+    "not_available": "Votre programme personnalisé de soins n'est pas encore disponible ici. Votre médecin vous le remettra et vous l'expliquera lors d'une consultation ; il apparaîtra ensuite dans cet espace.",
     "new_title": "Votre programme de soins",
     "new_body": "Prenez le temps de le lire. Vous pourrez en parler avec votre équipe à tout moment.",
     "updated_title": "Votre programme a changé",
@@ -450,10 +445,7 @@ PATIENT_PPS = {
     "download_pdf": "Télécharger en PDF",
     "download_ics": "Ajouter à mon agenda (.ics)",
     "ics_detailed": "Indiquer le type de soin et le lieu dans mon agenda",
-    "ics_help": (
-        "Par défaut, votre agenda affichera seulement « Rendez-vous médical », sans détail : les agendas sont souvent "
-        "synchronisés avec d'autres services. Cochez la case pour y voir aussi le type de soin et le lieu."
-    ),
+    "ics_help": "Par défaut, votre agenda affichera seulement « Rendez-vous médical », sans détail : les agendas sont souvent synchronisés avec d'autres services. Cochez la case pour y voir aussi le type de soin et le lieu.",
     "my_documents": "Tous mes documents",
     "upcoming": "À venir",
     "past": "Déjà passés",
@@ -467,4 +459,98 @@ PATIENT_PPS = {
     "team": "Mon équipe",
     "team_link": "Toute mon équipe de soins",
     "no_contacts": "Les contacts de votre programme apparaîtront ici dès qu'il vous aura été remis.",
+}
+
+PATHWAY = {
+    "file_title": "Dossier du patient",
+    "tab_summary": "Synthèse",
+    "tab_pathway": "Parcours",
+    "tab_announcement": "Annonce",
+    "tab_documents": "Documents",
+    "born": "Né(e) le",
+    "ins": "INS",
+    "gp": "Médecin traitant",
+    "no_gp": "Aucun médecin traitant déclaré",
+    "diagnosis": "Diagnostic",
+    "no_diagnosis": "Aucun diagnostic enregistré.",
+    "edit_diagnosis": "Modifier le diagnostic",
+    "add_diagnosis": "Saisir le diagnostic",
+    "site": "Localisation (CIM-10)",
+    "site_search": "Rechercher une localisation : code (C50) ou mots (sein)",
+    "morphology": "Morphologie (CIM-O-3)",
+    "morphology_search": "Rechercher une morphologie : code (8500) ou mots (canalaire)",
+    "picked": "Choisi :",
+    "clear": "Retirer",
+    "laterality": "Latéralité",
+    "tnm": "TNM",
+    "tnm_prefix": "Type de TNM",
+    "tnm_t": "T",
+    "tnm_n": "N",
+    "tnm_m": "M",
+    "other_staging": "Autre classification (FIGO, Gleason, grade…)",
+    "performance": "Indice de performance OMS",
+    "performance_date": "Date de l'évaluation OMS",
+    "suspicion_date": "Date de la suspicion",
+    "diagnosis_date": "Date du diagnostic (CR-ACP)",
+    "discovery_mode": "Mode de découverte",
+    "clinical_phase": "Phase",
+    "updated": "Mis à jour le",
+    "version": "version",
+    "timeline": "Chronologie du parcours",
+    "timeline_empty": "Aucune étape pour l'instant.",
+    "open": "Ouvrir",
+    "reload": "Recharger",
+    "announcement": "Dispositif d'annonce",
+    "announcement_status": "Où en est l'annonce",
+    "announced_on": "Annonce médicale enregistrée le",
+    "not_announced": "Annonce médicale pas encore enregistrée",
+    "held": "document(s) annonçant le cancer attendent l'annonce médicale pour être visibles par le patient.",
+    "to_do": "à faire",
+    "record": "Enregistrer",
+    "steps": "Étapes enregistrées",
+    "no_steps": "Aucune étape enregistrée.",
+    "occurred_on": "Date de la consultation",
+    "notes": "Ce qui a été dit, entendu et compris",
+    "accompanied_by": "Personne présente avec le patient (facultatif)",
+    "needs": "Besoins en soins de support et orientations",
+    "needs_help": "Pour chaque domaine : pas de besoin, besoin repéré, et l'orientation proposée.",
+    "channel": "Comment le médecin traitant a été informé",
+    "reason": "Motif de la correction",
+    "correct": "Corriger",
+    "history": "Versions",
+    "needs_detected": "Besoins :",
+    "referrals": "Orientations :",
+    "by": "par",
+    "recorded": "saisi le",
+    "documents": "Documents du patient",
+    "no_documents": "Aucun document.",
+    "new_structured": "Rédiger un compte rendu",
+    "new_upload": "Déposer un PDF",
+    "kind": "Type de document",
+    "service_date": "Date de l'acte",
+    "title": "Titre",
+    "author": "Auteur (médecin, laboratoire…)",
+    "establishment": "Établissement",
+    "conclusion": "Conclusion",
+    "body": "Compte rendu",
+    "gating": "Annonce un cancer ? (visible par le patient seulement après l'annonce médicale)",
+    "gating_auto": "Selon le type (CR-ACP, CR-GM, fiche RCP, PPS : oui)",
+    "gating_yes": "Oui : attendre l'annonce médicale",
+    "gating_no": "Non : visible par le patient dès validation",
+    "validate_now": "Valider maintenant (partagé avec le médecin traitant)",
+    "file": "Fichier PDF (20 Mo au plus)",
+    "choose_file": "Choisir un PDF",
+    "drop_help": "ou déposez-le ici",
+    "file_ready": "Prêt à déposer :",
+    "version_reason": "Motif de la nouvelle version",
+    "release_mode": "Diffusion au patient",
+    "release_auto": "Suivre la règle : visible après l'annonce médicale",
+    "release_now": "Diffuser maintenant (avant l'annonce)",
+    "release_hold": "Retenir (même après l'annonce)",
+    "release_reason": "Motif (tracé dans le journal d'audit)",
+    "validate": "Valider",
+    "new_version": "Nouvelle version",
+    "release": "Diffusion",
+    "draft": "Brouillon",
+    "pdf": "PDF",
 }

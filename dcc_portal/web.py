@@ -49,6 +49,37 @@ async def _file(request: Request) -> Response:
 files_app = Starlette(routes=[Route(downloads.URL_PREFIX + "{ticket}", _file, methods=["GET"])])
 
 
+UPLOAD_PATH = "/_upload"
+UPLOAD_LIMIT = 21 * 1024 * 1024  # one 20 MB PDF plus the multipart envelope; handlers check the file itself
+
+
+def upload_limit(app):
+    """ASGI middleware refusing upload bodies over the limit before they are spooled to disk."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http" or not scope.get("path", "").startswith(UPLOAD_PATH):
+            await app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > UPLOAD_LIMIT):
+            await PlainTextResponse("Fichier trop volumineux (20 Mo au plus).", status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > UPLOAD_LIMIT:
+                    raise ValueError("upload over the size limit")
+            return message
+
+        await app(scope, limited_receive, send)
+
+    return wrapped
+
+
 def security_headers(app):
     """ASGI middleware adding conservative headers to every HTTP response."""
 

@@ -51,11 +51,15 @@ def field(
     )
 
 
-def select_field(label: str, name: str, options: list[tuple[str, str]] | rx.Var, *, error: rx.Var | str = "", placeholder: str = "") -> rx.Component:
-    """Labelled native <select>: keyboard and screen-reader friendly on phones and tablets, posts with the form."""
+def select_field(label: str, name: str, options: list[tuple[str, str]] | rx.Var, *, error: rx.Var | str = "",
+                 placeholder: str | None = "", default_value: rx.Var | str | None = None) -> rx.Component:
+    """Labelled native <select>: keyboard and screen-reader friendly on phones and tablets, posts with the form.
+    placeholder=None leaves out the empty first choice (the options then hold every choice)."""
+    extra = {"default_value": default_value} if default_value is not None else {}
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.95rem"}),
-        dropdown(options, placeholder=placeholder or texts.ADMIN["choose"], id=name, name=name),
+        dropdown(options, placeholder=(placeholder or texts.ADMIN["choose"]) if placeholder is not None else None,
+                 id=name, name=name, **extra),
         error_text(error, field_id=name) if isinstance(error, rx.Var) else rx.fragment(),
         spacing="1",
         width="100%",
@@ -78,6 +82,19 @@ def dropdown(options: list[tuple[str, str]] | rx.Var, *, placeholder: str | None
     }
     first = [rx.el.option(placeholder, value="")] if placeholder is not None else []
     return rx.el.select(*first, *items, style=style, **props)
+
+
+def text_area(label: str, name: str, *, error: rx.Var | str = "", default_value: rx.Var | str | None = None,
+              rows: str = "4", max_length: int = 5000) -> rx.Component:
+    extra = {"default_value": default_value} if default_value is not None else {}
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.95rem"}),
+        rx.text_area(id=name, name=name, rows=rows, max_length=max_length, size="3", width="100%", **extra),
+        error_text(error, field_id=name) if isinstance(error, rx.Var) else rx.fragment(),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
 
 
 def banner(message: rx.Var, *, color: str = "red", icon: str = "triangle-alert", testid: str = "form-error") -> rx.Component:

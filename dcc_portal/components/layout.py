@@ -33,6 +33,7 @@ NAV = {
         NavItem(texts.PATIENT_PPS["nav"], "/patient/pps", "notebook-text"),
         NavItem(texts.PATIENT_PPS["nav_calendar"], "/patient/calendar", "calendar-days"),
         NavItem(texts.PATIENT_PPS["nav_contacts"], "/patient/contacts", "phone"),
+        NavItem(texts.PATIENT["documents"], "/patient/documents", "files"),
         NavItem(texts.PATIENT["profile"], "/patient/profile", "id-card"),
     ],
     "admin": [

@@ -9,12 +9,14 @@ from dcc_portal.models.accounts import (
     RecoveryCode,
     UserSession,
 )
+from dcc_portal.models.announcement import AnnouncementStep, AnnouncementStepVersion, FormSubmission
 from dcc_portal.models.audit import AuditEvent, AuditHead
 from dcc_portal.models.base import new_public_id, utcnow
 from dcc_portal.models.directory import Organisation, Professional, ProfessionalOrganisation
 from dcc_portal.models.documents import Document, DocumentVersion
 from dcc_portal.models.enums import (
     AccountStatus,
+    AnnouncementTemps,
     AuditAction,
     AuditOutcome,
     CareStage,
@@ -43,6 +45,9 @@ from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 __all__ = [
     "Account",
     "AccountStatus",
+    "AnnouncementStep",
+    "AnnouncementStepVersion",
+    "AnnouncementTemps",
     "AuditAction",
     "AuditEvent",
     "AuditHead",
@@ -58,6 +63,7 @@ __all__ = [
     "DocumentVersion",
     "DownloadTicket",
     "GpConsent",
+    "FormSubmission",
     "Grant",
     "LoginThrottle",
     "Notification",

@@ -156,6 +156,16 @@ class NotificationKind(StrEnum):
     PPS_UPDATED = "pps_updated"
 
 
+class AnnouncementTemps(StrEnum):
+    """The temps of the dispositif d'annonce (INCa): the medical time split in two, as in the 2019 reference."""
+
+    MEDICAL_DIAGNOSIS = "medical_diagnosis"
+    MEDICAL_TREATMENT = "medical_treatment"
+    NURSING = "nursing"
+    SUPPORTIVE_CARE = "supportive_care"
+    GP_LIAISON = "gp_liaison"
+
+
 class PathwayEventKind(StrEnum):
     SUSPICION = "suspicion"
     DIAGNOSIS = "diagnosis"

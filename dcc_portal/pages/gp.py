@@ -5,9 +5,11 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.patients import searchable_list
-from dcc_portal.pages.record import patient_summary_view
+from dcc_portal.pages.record import gp_patient_file
+from dcc_portal.state.pathway import PathwayState
 from dcc_portal.state.patient_lists import GpPatientsState
 from dcc_portal.state.patient_record import PatientSummaryState
+from dcc_portal.state.reports import PatientDocumentsState
 
 T = texts.GP
 
@@ -21,6 +23,7 @@ def gp_home() -> rx.Component:
     )
 
 
-@area_page(route="/gp/patient", title=texts.TEAM["summary"], area="gp", on_load=[PatientSummaryState.load])
+@area_page(route="/gp/patient", title=texts.PATHWAY["file_title"], area="gp",
+           on_load=[PatientSummaryState.load, PathwayState.load, PatientDocumentsState.load])
 def gp_patient() -> rx.Component:
-    return patient_summary_view(back_href="/gp")
+    return gp_patient_file()

@@ -5,9 +5,11 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.forms import notice
 from dcc_portal.components.layout import area_page
+from dcc_portal.components.pathway import document_list
 from dcc_portal.components.patients import contact_card, team_grid
 from dcc_portal.pages.record import identity_card
 from dcc_portal.state.patient_record import MyRecordState
+from dcc_portal.state.reports import MyDocumentsState
 from dcc_portal.state.session import SessionState
 
 T = texts.PATIENT
@@ -32,6 +34,16 @@ def patient_profile() -> rx.Component:
     return rx.vstack(
         rx.cond(MyRecordState.identity.length() > 0, identity_card(MyRecordState.identity), rx.spinner()),
         rx.text(T["profile_help"], size="2", color_scheme="gray"),
+        spacing="3",
+        width="100%",
+    )
+
+
+@area_page(route="/patient/documents", title=T["documents"], area="patient", on_load=[MyDocumentsState.load])
+def patient_documents() -> rx.Component:
+    return rx.vstack(
+        rx.text(T["documents_intro"], size="2", color_scheme="gray"),
+        document_list(MyDocumentsState, empty=T["documents_empty"], released=True),
         spacing="3",
         width="100%",
     )

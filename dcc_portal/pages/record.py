@@ -1,12 +1,20 @@
-"""The patient summary shown to professionals with access: identity header, médecin traitant, care team."""
+"""The patient file shown to professionals with access: identity header, médecin traitant, care team; for the team
+the pathway (diagnosis, timeline), the announcement and the documents in tabs; for the GP the timeline and documents."""
 
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.components.pathway import document_list, timeline_view
 from dcc_portal.components.patients import contact_card, stage_badge, team_grid
+from dcc_portal.pages.record_announcement import announcement_tab
+from dcc_portal.pages.record_documents import documents_tab
+from dcc_portal.pages.record_pathway import pathway_tab
+from dcc_portal.state.pathway import PathwayState
 from dcc_portal.state.patient_record import PatientSummaryState
+from dcc_portal.state.reports import PatientDocumentsState
 
 T = texts.TEAM
+P = texts.PATHWAY
 
 
 def _item(label: str, value: rx.Var) -> rx.Component:
@@ -63,4 +71,130 @@ def patient_summary_view(*, back_href: str) -> rx.Component:
         ),
         spacing="3",
         width="100%",
+    )
+
+
+def patient_header() -> rx.Component:
+    """Always visible above the tabs: who this is (names, birth date, INS) and their médecin traitant."""
+    identity = PatientSummaryState.identity
+    gp = PatientSummaryState.medecin_traitant
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(identity["name"], size="5", as_="h2", data_testid="patient-name"),
+                stage_badge(identity["stage"]),
+                wrap="wrap", align="center",
+            ),
+            rx.text(identity["first_names"], " · ", P["born"], " ", identity["birth_date"], " (", identity["age"], " ans) · ",
+                    identity["sex"], size="2"),
+            rx.text(P["ins"], " ", identity["ins"], " · ", identity["local_id"], size="2", color_scheme="gray"),
+            rx.text(P["gp"], " : ", rx.cond(gp.length() > 0, gp["name"], P["no_gp"]), size="2"),
+            spacing="1", width="100%",
+        ),
+        width="100%",
+        data_testid="patient-header",
+    )
+
+
+def _summary_tab() -> rx.Component:
+    return rx.vstack(
+        identity_card(PatientSummaryState.identity),
+        rx.heading(T["medecin_traitant"], size="4", as_="h2"),
+        rx.cond(PatientSummaryState.medecin_traitant.length() > 0, contact_card(PatientSummaryState.medecin_traitant), rx.text(T["none"])),
+        rx.heading(T["care_team"], size="4", as_="h2"),
+        team_grid(PatientSummaryState.care_team),
+        spacing="3", width="100%",
+    )
+
+
+def _tab(value: str, label: str) -> rx.Component:
+    return rx.tabs.trigger(label, value=value, min_height="44px", data_testid=f"tab-{value}")
+
+
+def _team_actions() -> rx.Component:
+    """What the team starts from a patient's file: an RCP registration, the PPS."""
+    public_id = PatientSummaryState.identity["public_id"].to(str)
+    return rx.hstack(
+        rx.link(
+            rx.button(rx.icon("calendar-plus", size=16), texts.RCP["register_link"], size="3", variant="soft"),
+            href="/team/rcp/register?p=" + public_id,
+            data_testid="register-rcp",
+        ),
+        rx.link(
+            rx.button(rx.icon("notebook-text", size=16), texts.PPS["open"], size="3", variant="soft"),
+            href="/team/pps?p=" + public_id,
+            data_testid="open-pps",
+        ),
+        wrap="wrap",
+        spacing="2",
+    )
+
+
+def team_patient_file() -> rx.Component:
+    return rx.vstack(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"])), href="/team"),
+        rx.cond(
+            PatientSummaryState.identity.length() > 0,
+            rx.vstack(
+                patient_header(),
+                _team_actions(),
+                rx.tabs.root(
+                    rx.tabs.list(
+                        _tab("pathway", P["tab_pathway"]),
+                        _tab("announcement", P["tab_announcement"]),
+                        _tab("documents", P["tab_documents"]),
+                        _tab("summary", P["tab_summary"]),
+                        size="2",
+                    ),
+                    rx.tabs.content(rx.box(pathway_tab(), padding_top="1rem"), value="pathway"),
+                    rx.tabs.content(rx.box(announcement_tab(), padding_top="1rem"), value="announcement"),
+                    rx.tabs.content(rx.box(documents_tab(), padding_top="1rem"), value="documents"),
+                    rx.tabs.content(rx.box(_summary_tab(), padding_top="1rem"), value="summary"),
+                    default_value="pathway",
+                    width="100%",
+                ),
+                spacing="3", width="100%",
+            ),
+            rx.spinner(),
+        ),
+        spacing="3", width="100%",
+    )
+
+
+def gp_patient_file() -> rx.Component:
+    """The GP's phone view: who, the pathway so far (newest first), the shared documents, then the team."""
+    return rx.vstack(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"])), href="/gp"),
+        rx.cond(
+            PatientSummaryState.identity.length() > 0,
+            rx.vstack(
+                patient_header(),
+                rx.cond(
+                    PathwayState.diagnosis.length() > 0,
+                    rx.card(
+                        rx.vstack(
+                            rx.heading(P["diagnosis"], size="3", as_="h2"),
+                            rx.text(PathwayState.diagnosis["icd10_code"], " ", PathwayState.diagnosis["icd10_label"], size="2", weight="medium"),
+                            rx.text(
+                                PathwayState.diagnosis["morphology_label"],
+                                rx.cond(PathwayState.diagnosis["tnm"] != "", " · " + PathwayState.diagnosis["tnm"].to(str), ""),
+                                rx.cond(PathwayState.diagnosis["performance"] != "", " · OMS " + PathwayState.diagnosis["performance"].to(str), ""),
+                                size="2", color_scheme="gray",
+                            ),
+                            spacing="1", width="100%",
+                        ),
+                        width="100%", data_testid="gp-diagnosis",
+                    ),
+                ),
+                rx.heading(texts.GP["timeline"], size="4", as_="h2"),
+                timeline_view(PathwayState.timeline),
+                rx.heading(texts.GP["documents"], size="4", as_="h2"),
+                document_list(PatientDocumentsState, empty=P["no_documents"]),
+                rx.heading(T["care_team"], size="4", as_="h2"),
+                team_grid(PatientSummaryState.care_team),
+                spacing="3", width="100%",
+            ),
+            rx.spinner(),
+        ),
+        spacing="3", width="100%",
     )

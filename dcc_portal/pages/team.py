@@ -5,9 +5,12 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.patients import searchable_list
-from dcc_portal.pages.record import patient_summary_view
+from dcc_portal.pages.record import team_patient_file
+from dcc_portal.state.announcement import AnnouncementState
+from dcc_portal.state.pathway import PathwayState
 from dcc_portal.state.patient_lists import TeamWorklistState
 from dcc_portal.state.patient_record import PatientSummaryState
+from dcc_portal.state.reports import TeamDocumentsState
 
 T = texts.TEAM
 
@@ -21,27 +24,7 @@ def team_home() -> rx.Component:
     )
 
 
-@area_page(route="/team/patient", title=T["summary"], area="team", on_load=[PatientSummaryState.load])
+@area_page(route="/team/patient", title=texts.PATHWAY["file_title"], area="team",
+           on_load=[PatientSummaryState.load, PathwayState.load, AnnouncementState.load, TeamDocumentsState.load])
 def team_patient() -> rx.Component:
-    return rx.vstack(
-        rx.cond(
-            PatientSummaryState.identity.length() > 0,
-            rx.hstack(
-                rx.link(
-                    rx.button(rx.icon("calendar-plus", size=16), texts.RCP["register_link"], size="3", variant="soft"),
-                    href="/team/rcp/register?p=" + PatientSummaryState.identity["public_id"].to(str),
-                    data_testid="register-rcp",
-                ),
-                rx.link(
-                    rx.button(rx.icon("notebook-text", size=16), texts.PPS["open"], size="3", variant="soft"),
-                    href="/team/pps?p=" + PatientSummaryState.identity["public_id"].to(str),
-                    data_testid="open-pps",
-                ),
-                wrap="wrap",
-                spacing="2",
-            ),
-        ),
-        patient_summary_view(back_href="/team"),
-        spacing="3",
-        width="100%",
-    )
+    return team_patient_file()

@@ -135,7 +135,9 @@ def add_version(
     document.updated_at = now
     if file_bytes is not None:
         file_name, digest = storage.put(file_bytes)
-        content_text, size = None, len(file_bytes)
+        size = len(file_bytes)
+        # Structured metadata may accompany a file (e.g. an external report's author and conclusion).
+        content_text = sha256_of_content(content)[0] if content else None
     else:
         content_text, digest = sha256_of_content(content or {})
         file_name, size, mime_type = None, len(content_text.encode()), "application/json"
@@ -233,6 +235,7 @@ def list_for_patient(
     authors = {pro.id: pro for pro in db.exec(select(Professional).where(
         Professional.id.in_({doc.author_professional_id for doc in chunk if doc.author_professional_id})
     )).all()} if chunk else {}
+    named = _named_authors(db, [doc.id for doc in chunk])
     items = [
         DocumentRow(
             public_id=doc.public_id,
@@ -242,13 +245,31 @@ def list_for_patient(
             status=doc.status,
             version=doc.current_version,
             service_date=formatting.date_fr(doc.service_date),
-            author=professional_label(authors[doc.author_professional_id]) if doc.author_professional_id in authors else "",
+            author=named.get(doc.id) or (
+                professional_label(authors[doc.author_professional_id]) if doc.author_professional_id in authors else ""),
             updated=formatting.datetime_fr(doc.updated_at),
             released=formatting.datetime_fr(access.release_date(doc, patient)) if grant == Grant.SELF else "",
         )
         for doc in chunk
     ]
     return Page(items=items, page=page, page_size=PAGE_SIZE, total=len(visible))
+
+
+def _named_authors(db: Session, document_ids: list[int]) -> dict[int, str]:
+    """The author named in the current version's content (an external report's signatory), by document id."""
+    if not document_ids:
+        return {}
+    rows = db.exec(
+        select(DocumentVersion.document_id, DocumentVersion.content_json)
+        .join(Document, (Document.id == DocumentVersion.document_id) & (Document.current_version == DocumentVersion.version))
+        .where(Document.id.in_(document_ids), DocumentVersion.content_json.is_not(None))
+    ).all()
+    named = {}
+    for document_id, text in rows:
+        author = json.loads(text).get("author") if text else None
+        if isinstance(author, str) and author:
+            named[document_id] = author
+    return named
 
 
 def count_for_patient(db: Session, *, patient_id: int) -> int:
@@ -260,6 +281,8 @@ def count_for_patient(db: Session, *, patient_id: int) -> int:
 RENDERERS: dict[str, str] = {
     DocumentKind.FRCP: "dcc_portal.services.frcp:print_view",
     DocumentKind.PPS: "dcc_portal.services.pps:print_html",
+    DocumentKind.CONSULTATION: "dcc_portal.services.reports:print_html",
+    DocumentKind.LETTER: "dcc_portal.services.reports:print_html",
 }
 
 
@@ -347,7 +370,7 @@ def describe(db: Session, *, actor: Actor, document_public_id: str, now: datetim
         status=document.status,
         version=document.current_version,
         service_date=formatting.date_fr(document.service_date),
-        author=professional_label(author) if author else "",
+        author=content_of(version).get("author") or (professional_label(author) if author else ""),
         validated=formatting.datetime_fr(document.validated_at),
         released=formatting.datetime_fr(access.release_date(document, patient)) if grant == Grant.SELF else "",
         is_file=version.file_name is not None,

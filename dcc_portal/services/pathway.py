@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import AuditAction, Document, PathwayEvent, PathwayEventKind
+from dcc_portal.models import AuditAction, Document, Grant, PathwayEvent, PathwayEventKind
 from dcc_portal.services import access
 from dcc_portal.services.actor import Actor
 
@@ -27,6 +27,10 @@ EVENT_LABELS = {
     PathwayEventKind.TREATMENT_END: "Fin de traitement",
     PathwayEventKind.FOLLOW_UP: "Surveillance",
 }
+
+# Steps that reveal the cancer: the patient sees them only once the medical announcement was recorded.
+GATED_FOR_PATIENT = frozenset({PathwayEventKind.DIAGNOSIS, PathwayEventKind.REPORT, PathwayEventKind.RCP_DECISION,
+                               PathwayEventKind.PPS})
 
 
 def add_event(db: Session, *, patient_id: int, kind: str, occurred_on: date, title: str,
@@ -59,8 +63,11 @@ def timeline(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
         .limit(500)
     ).all()
     items = []
+    announced = patient.medical_announcement_at is not None
     for event, document in rows:
         if document is not None and not access.document_visible(actor=actor, grant=grant, document=document, patient=patient):
+            continue
+        if grant == Grant.SELF and not announced and event.kind in GATED_FOR_PATIENT:
             continue
         items.append(TimelineItem(
             public_id=event.public_id,

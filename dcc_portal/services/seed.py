@@ -125,6 +125,7 @@ def is_loaded(db: Session) -> bool:
 # Feature demo data, loaded in this order after the base region; each loader is idempotent, so a region loaded
 # before a feature existed gets that feature's demo data at the next `load-demo`.
 FEATURE_LOADERS = (
+    "dcc_portal.services.seed_pathways:load_demo_pathways",
     "dcc_portal.services.seed_rcp:load_demo_rcp",
     "dcc_portal.services.seed_pps:load",
 )

@@ -44,3 +44,53 @@ def put(data: bytes) -> tuple[str, str]:
 
 def get(name: str) -> bytes:
     return _path(name).read_bytes()
+
+
+# Uploads wait here between their checks and the form that files them: same rules (random names, never served),
+# and taken (read then deleted) when filed. Abandoned ones are swept after a day.
+STAGING_LIFETIME_SECONDS = 24 * 3600
+
+
+def _staging() -> Path:
+    root = settings.data_dir() / "staging"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _staged_path(token: str) -> Path:
+    if not isinstance(token, str) or len(token) != 64 or any(ch not in "0123456789abcdef" for ch in token):
+        raise ValueError("invalid staged file token")
+    return _staging() / token
+
+
+def stage(data: bytes) -> str:
+    import time
+
+    now = time.time()
+    for old in _staging().iterdir():
+        try:
+            if now - old.stat().st_mtime > STAGING_LIFETIME_SECONDS:
+                old.unlink()
+        except FileNotFoundError:
+            pass
+    token = secrets.token_hex(32)
+    path = _staged_path(token)
+    temporary = path.with_suffix(".part")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)
+    return token
+
+
+def staged(token: str) -> bytes | None:
+    try:
+        return _staged_path(token).read_bytes()
+    except (ValueError, FileNotFoundError):
+        return None
+
+
+def discard_staged(token: str) -> None:
+    try:
+        _staged_path(token).unlink()
+    except (ValueError, FileNotFoundError):
+        pass

@@ -61,3 +61,73 @@ def specialty_label(code: str) -> str:
 
 def is_specialty(code: str) -> bool:
     return code in load(SPECIALTIES).index
+
+
+# --- Cancer pathway value sets and the pickers' search ---
+
+TUMOURS = "JDV_Tumeur_CISIS"  # CIM-10
+MORPHOLOGIES = "JDV_Morphologie_CISIS"  # ICD-O-3
+PHASES = "JDV_PhaseCancer_CISIS"
+PROGRESSIONS = "JDV_ProgressionCancer_CISIS"
+PERFORMANCE = "JDV_OMSEchPerf_CISIS"
+SUPPORTIVE_CARE = "JDV_SoinsOncoDeSupport_CISIS"
+PICKERS = frozenset({TUMOURS, MORPHOLOGIES})
+SEARCH_LIMIT = 12
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or ligatures: 'Épidermoïde' and 'oe' in 'œsophage' compare equal."""
+    import unicodedata
+
+    text = (text or "").replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae").replace("’", "'")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return [word for word in re.split(r"[^0-9a-z/.]+", fold(text)) if word]
+
+
+@lru_cache(maxsize=8)
+def _search_index(file_stem: str) -> tuple[tuple[Concept, str, str, tuple[str, ...]], ...]:
+    """(concept, folded code, folded label, label words) for each concept."""
+    return tuple(
+        (concept, fold(concept.code), fold(concept.display), tuple(_words(concept.display)))
+        for concept in load(file_stem).concepts
+    )
+
+
+def search(file_stem: str, query: str, *, limit: int = SEARCH_LIMIT) -> list[Concept]:
+    """Concepts whose code starts with the query, or whose label holds every word of it (accent-insensitive).
+
+    Best first: exact code, code prefix, label words starting with the query words, then anywhere in the label.
+    Nothing is a wildcard: the query is only ever compared as plain text.
+    """
+    if file_stem not in PICKERS:
+        raise ValueError("not a searchable value set")
+    raw = fold((query or "").strip())[:100]
+    if not raw:
+        return []
+    terms = _words(raw)
+    compact = raw.replace(" ", "")
+    scored: list[tuple[int, str, Concept]] = []
+    for concept, code, label, words in _search_index(file_stem):
+        if code == compact:
+            rank = 0
+        elif code.startswith(compact):
+            rank = 1
+        elif terms and all(any(word.startswith(term) for word in words) for term in terms):
+            rank = 2
+        elif terms and all(term in label for term in terms):
+            rank = 3
+        else:
+            continue
+        scored.append((rank, code, concept))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [concept for _, _, concept in scored[: max(1, min(limit, 50))]]
+
+
+def concept(file_stem: str, code: str) -> Concept | None:
+    return load(file_stem).index.get((code or "").strip())
