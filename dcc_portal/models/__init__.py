@@ -1,5 +1,6 @@
 """All tables. Importing this package registers every table on SQLModel.metadata."""
 
+from dcc_portal.models.access_control import EmergencyAccess, PatientOpposition
 from dcc_portal.models.accounts import (
     Account,
     CharterAcceptance,
@@ -50,6 +51,7 @@ __all__ = [
     "DocumentStatus",
     "DocumentVersion",
     "DownloadTicket",
+    "EmergencyAccess",
     "Grant",
     "LoginThrottle",
     "Notification",
@@ -59,6 +61,7 @@ __all__ = [
     "PathwayEvent",
     "PathwayEventKind",
     "Patient",
+    "PatientOpposition",
     "Professional",
     "ProfessionalOrganisation",
     "RecoveryCode",
