@@ -276,6 +276,13 @@ def _admin_row(event: AuditEvent, accounts: dict, orgs: dict, patients: dict) ->
     )
 
 
+def _page_statement(where: list, *, page: int):
+    return (
+        select(AuditEvent).where(*where).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * ADMIN_PAGE_SIZE).limit(ADMIN_PAGE_SIZE)
+    )
+
+
 def search(db: Session, *, actor: Actor, filters: AuditFilters, page: int = 1) -> AuditPage:
     """Newest first, 50 a page (audited as an administrative action)."""
     access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.ADMIN, detail="journal d'audit")
@@ -284,10 +291,7 @@ def search(db: Session, *, actor: Actor, filters: AuditFilters, page: int = 1) -
     total = _capped_count(db, where, COUNT_CAP)
     max_page = max(1, -(-min(total, COUNT_CAP) // ADMIN_PAGE_SIZE))
     page = max(1, min(int(page or 1), max_page))
-    events = db.exec(
-        select(AuditEvent).where(*where).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * ADMIN_PAGE_SIZE).limit(ADMIN_PAGE_SIZE)
-    ).all()
+    events = db.exec(_page_statement(where, page=page)).all()
     accounts, orgs, patients = _lookups(db, list(events))
     audit.record(db, actor=actor, action=AuditAction.ADMIN, detail=f"journal d'audit : recherche ({_summary(resolved)}), page {page}")
     return AuditPage(
