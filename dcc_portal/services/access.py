@@ -231,8 +231,8 @@ def document_visible(*, actor: Actor, grant: Grant, document: Document, patient:
     """Given a grant on the patient, may the actor see this document?"""
     if grant == Grant.SELF:
         return patient_may_see(document, patient)
-    if document.status == DocumentStatus.DRAFT:
-        return grant == Grant.CARE_TEAM
+    if document.status == DocumentStatus.DRAFT and grant != Grant.CARE_TEAM:
+        return False
     if document.hidden_from_professionals:
         # MASQUE_PS: only its author and the médecin traitant still see it.
         return actor.professional_id is not None and actor.professional_id in (
