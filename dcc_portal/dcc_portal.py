@@ -6,7 +6,19 @@ import uuid
 import reflex as rx
 
 from dcc_portal import texts, web
-from dcc_portal.pages import account, admin, common, document, gp, login, notifications, patient, team  # noqa: F401  registers the pages
+from dcc_portal.pages import (  # noqa: F401  registers the pages
+    account,
+    admin,
+    audit,
+    common,
+    document,
+    gp,
+    login,
+    notifications,
+    patient,
+    record_search,
+    team,
+)
 from dcc_portal.services.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed
 
 logger = logging.getLogger("dcc_portal")

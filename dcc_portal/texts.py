@@ -119,7 +119,55 @@ TEAM = {
     "stage": "Étape du parcours",
     "back": "Retour à la liste",
     "none": "Non renseigné",
+    "manage_team": "Gérer l'équipe de soins",
+    "team_screen": "Équipe de soins",
+    "back_summary": "Retour à la synthèse du patient",
+    "change_gp": "Changer de médecin traitant",
+    "find_gp": "Médecin (nom ou RPPS)",
+    "gp_choice": "Nouveau médecin traitant",
+    "set_gp": "Définir comme médecin traitant",
+    "gp_changed": "Médecin traitant changé. Il a accès au dossier dès maintenant.",
+    "current_gp": "Médecin traitant actuel",
+    "confirm_remove_title": "Retirer ce membre de l'équipe ?",
+    "confirm_remove": "Son accès au dossier prend fin immédiatement, même s'il a le dossier ouvert. L'action est tracée.",
+    "emergency_list": "Accès en urgence récents",
+    "emergency_list_help": "Des professionnels hors de l'équipe de soins ont ouvert ce dossier en urgence :",
+    "emergency_running": "en cours",
+    "emergency_until_prefix": "Accès en urgence en cours jusqu'au",
+    "emergency_until_suffix": "Chaque consultation est tracée avec votre motif et signalée au patient et à son équipe de soins.",
+    "find_record": "Rechercher un dossier",
 }
+
+EMERGENCY = {
+    "title": "Rechercher un dossier",
+    "intro": (
+        "Pour un patient hors de votre équipe de soins : recherche par INS exact, ou par nom et date de naissance. "
+        "Seule l'identité minimale est affichée, et chaque recherche est tracée."
+    ),
+    "ins": "INS (15 caractères)",
+    "or": "ou",
+    "family_name": "Nom (de naissance ou d'usage), prénom facultatif",
+    "birth_date": "Date de naissance",
+    "search": "Rechercher",
+    "results": "Résultats",
+    "none": "Aucun dossier ne correspond. Vérifiez l'INS, ou le nom et la date de naissance.",
+    "has_access": "Vous avez accès à ce dossier",
+    "open": "Ouvrir le dossier",
+    "no_access": "Hors de votre équipe de soins",
+    "emergency": "Accès en urgence",
+    "form_title": "Accès en urgence (bris de glace)",
+    "warning": (
+        "Vous n'appartenez pas à l'équipe de soins de ce patient. L'accès en urgence est réservé aux situations où "
+        "la prise en charge l'exige. Il dure 4 heures ; chaque consultation est tracée avec votre motif, et il est "
+        "signalé au patient, à son médecin traitant et à son équipe de soins."
+    ),
+    "reason": "Motif de l'accès en urgence (20 caractères au moins)",
+    "reason_placeholder": "Ex. : patient admis aux urgences, besoin des traitements en cours",
+    "confirm": "Accéder en urgence au dossier",
+    "cancel": "Annuler",
+    "born": "né(e) le",
+}
+
 
 PATIENT = {
     "home": "Mon équipe de soins",
@@ -133,6 +181,33 @@ PATIENT = {
     "identity": "Mon identité",
     "contact": "Mes coordonnées",
     "profile_help": "Une erreur dans votre identité ? Signalez-la au secrétariat de votre équipe de soins.",
+    "access_log": "Qui a consulté mon dossier",
+    "access_log_intro": (
+        "Les professionnels qui ont consulté ou mis à jour votre dossier, avec la date, leur fonction et le motif. "
+        "Vos propres consultations n'y figurent pas."
+    ),
+    "access_log_empty": "Aucun professionnel n'a encore consulté votre dossier.",
+    "emergency_badge": "Accès en urgence",
+    "emergency_reason": "Motif donné :",
+    "times": "fois",
+    "emergency_notice": "Un professionnel hors de votre équipe de soins a ouvert votre dossier en urgence.",
+    "see_access_log": "Voir qui a consulté mon dossier",
+    "oppositions": "Mes oppositions",
+    "oppositions_intro": (
+        "Vous pouvez vous opposer à ce qu'un professionnel qui ne fait pas partie de votre équipe de soins actuelle "
+        "consulte votre dossier. Votre opposition s'applique immédiatement, et vous pouvez la lever à tout moment. "
+        "Elle ne peut pas viser l'équipe qui vous soigne aujourd'hui."
+    ),
+    "current_oppositions": "Mes oppositions en cours",
+    "no_opposition": "Vous ne vous êtes opposé(e) à aucun professionnel.",
+    "since": "depuis le",
+    "withdraw": "Lever l'opposition",
+    "find_professional": "Nom du professionnel",
+    "find_placeholder": "Ex. : Dupont, ou Dupont Marie",
+    "oppose": "M'opposer à son accès",
+    "opposed": "Opposition enregistrée : ce professionnel ne peut plus consulter votre dossier.",
+    "withdrawn": "Opposition levée.",
+    "cannot_oppose": "Impossible : fait partie de votre équipe de soins actuelle",
 }
 
 ADMIN = {
@@ -179,6 +254,26 @@ ADMIN = {
     "active": "Actif",
     "ended": "Terminé",
     "choose": "Choisir",
+    "audit": "Journal d'audit",
+    "audit_patient": "Patient (INS ou identifiant local)",
+    "audit_user": "Identifiant de l'utilisateur",
+    "audit_action": "Action",
+    "audit_outcome": "Résultat",
+    "audit_from": "Du (date, heure de Paris)",
+    "audit_to": "Au (inclus)",
+    "audit_search": "Rechercher",
+    "audit_export": "Exporter en CSV",
+    "audit_count": "événement(s)",
+    "audit_capped": "Plus de 10 000 événements : seuls les 10 000 plus récents sont parcourus. Affinez la recherche.",
+    "audit_all": "Toutes",
+    "audit_any": "Tous",
+    "audit_patient_label": "Patient",
+    "audit_document": "Document",
+    "audit_grant": "Motif d'accès",
+    "audit_justification": "Justification",
+    "audit_ip": "IP",
+    "audit_empty": "Aucun événement ne correspond.",
+    "audit_verify_help": "Intégrité de la chaîne : python -m dcc_portal audit verify",
 }
 
 DOCUMENT = {

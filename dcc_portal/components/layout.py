@@ -23,16 +23,25 @@ class NavItem:
 
 
 NAV = {
-    "gp": [NavItem(texts.GP["home"], "/gp", "users")],
-    "team": [NavItem(texts.TEAM["home"], "/team", "clipboard-list")],
+    "gp": [
+        NavItem(texts.GP["home"], "/gp", "users"),
+        NavItem(texts.TEAM["find_record"], "/gp/search", "search"),
+    ],
+    "team": [
+        NavItem(texts.TEAM["home"], "/team", "clipboard-list"),
+        NavItem(texts.TEAM["find_record"], "/team/search", "search"),
+    ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
         NavItem(texts.PATIENT["profile"], "/patient/profile", "id-card"),
+        NavItem(texts.PATIENT["access_log"], "/patient/access-log", "eye"),
+        NavItem(texts.PATIENT["oppositions"], "/patient/oppositions", "user-x"),
     ],
     "admin": [
         NavItem(texts.ADMIN["accounts"], "/admin", "user-cog"),
         NavItem(texts.ADMIN["organisations"], "/admin/organisations", "building-2"),
         NavItem(texts.ADMIN["care_teams"], "/admin/care-teams", "users-round"),
+        NavItem(texts.ADMIN["audit"], "/admin/audit", "scroll-text"),
     ],
     "any": [],
     "charter": [],

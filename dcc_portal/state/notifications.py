@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from dcc_portal.models import Role
+from dcc_portal.models import NotificationKind, Role
 from dcc_portal.services import notifications
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.patients import Page
@@ -28,6 +28,8 @@ class NotificationsState(PagedListMixin, rx.State):
         (await self.get_state(SessionState)).unread = unread
         if item is None:
             return None
+        if actor.role == Role.PATIENT and item.kind == NotificationKind.EMERGENCY_ACCESS:
+            return rx.redirect("/patient/access-log")
         if item.document_public_id:
             return rx.redirect(f"/document?d={item.document_public_id}")
         if item.patient_public_id and actor.role in PATIENT_PAGE:
