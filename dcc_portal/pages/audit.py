@@ -28,13 +28,13 @@ def _filters() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.flex(
+            rx.grid(
                 submit_button(T["audit_search"], data_testid="audit-search"),
                 rx.button(rx.icon("download", size=16), T["audit_export"], on_click=AdminAuditState.export, type="button",
                           loading=AdminAuditState.exporting, variant="soft", size="3", width="100%", min_height="44px",
                           data_testid="audit-export"),
-                direction=rx.breakpoints(initial="column", sm="row"),
-                gap="3",
+                columns=rx.breakpoints(initial="1", sm="2"),
+                spacing="3",
                 width="100%",
             ),
             spacing="3",

@@ -256,11 +256,11 @@ def _access_history(db: Session, *, patients: list[Patient], orgs: dict[str, Org
                      organisation_id=org_of[identifier], session_hash=f"demo{session}", client_ip="192.0.2.10")
 
     def read(identifier: str, patient: Patient, grant: str, *, days: float, count: int = 1, action: str = AuditAction.READ,
-             justification: str = "") -> None:
+             justification: str = "", detail: str = "synthèse patient (démonstration)") -> None:
         who = actor(identifier, f"{identifier[:6]}{int(days * 10)}")
         for index in range(count):
             audit.record(db, actor=who, action=action, patient_id=patient.id, grant=grant, justification=justification,
-                         detail="synthèse patient (démonstration)", at=now - timedelta(days=days) + timedelta(minutes=4 * index))
+                         detail=detail, at=now - timedelta(days=days) + timedelta(minutes=4 * index))
 
     leroy, dubois, morel = patients[0], patients[1], patients[2]
     read("onco.moreau", leroy, Grant.CARE_TEAM, days=3.2, count=3)
@@ -272,7 +272,8 @@ def _access_history(db: Session, *, patients: list[Patient], orgs: dict[str, Org
     started = now - timedelta(days=2, hours=3)
     db.add(EmergencyAccess(patient_id=dubois.id, professional_id=fontaine.professional_id, account_id=fontaine.id,
                            reason=DEMO_EMERGENCY_REASON, started_at=started, expires_at=started + access.EMERGENCY_DURATION))
-    read("pneumo.fontaine", dubois, Grant.EMERGENCY, days=2.125, action=AuditAction.EMERGENCY_ACCESS, justification=DEMO_EMERGENCY_REASON)
+    read("pneumo.fontaine", dubois, Grant.EMERGENCY, days=2.125, action=AuditAction.EMERGENCY_ACCESS,
+         justification=DEMO_EMERGENCY_REASON, detail="accès en urgence ouvert pour 4 heures (démonstration)")
     read("pneumo.fontaine", dubois, Grant.EMERGENCY, days=2.12, count=3, justification=DEMO_EMERGENCY_REASON)
 
     rousseau = accounts["chir.rousseau"]
