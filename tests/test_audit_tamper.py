@@ -77,6 +77,15 @@ def test_an_edited_event_is_named(db, chain):
     assert report.reason == "le contenu de l'événement a été modifié"
 
 
+@pytest.mark.parametrize("stored", ["2026-03-10 08:04:01", "2026-03-10T08:03:00.000000", "2026-03-10 08:04:00.000001", "hier"])
+def test_a_rewritten_time_is_named_whatever_its_form(db, chain, stored):
+    """Event 5 happened at 08:04:00.000000 UTC; any other instant, in any text form, or no time at all, is found."""
+    _drop_triggers(chain)
+    chain.execute("UPDATE audit_event SET at = ? WHERE seq = 5", (stored,))
+    report = _verify(db)
+    assert (report.ok, report.first_bad_seq, report.reason) == (False, 5, "le contenu de l'événement a été modifié")
+
+
 def test_an_edited_event_with_its_hash_recomputed_breaks_the_next_link(db, chain):
     _drop_triggers(chain)
     row = db.exec(select(AuditEvent).where(AuditEvent.seq == 4)).one()
