@@ -217,6 +217,17 @@ def test_removal_from_the_team_cuts_an_open_session(page_factory, server):
     denied = [e for e in audit_events(server, action="read", account_id=lambert) if e.outcome == "denied"]
     assert len(denied) > before and denied[-1].patient_id == patient.id
 
+    # The team also changes the médecin traitant from the same screen.
+    nurse.get_by_label("Médecin (nom ou RPPS)").fill("Garnier")
+    nurse.get_by_role("button", name="Rechercher").nth(1).click()
+    garnier = nurse.locator("#medecin_traitant option", has_text="Hugo GARNIER")
+    expect(garnier).to_have_count(1)
+    nurse.get_by_label("Nouveau médecin traitant").select_option(garnier.get_attribute("value"))
+    nurse.get_by_test_id("set-gp").click()
+    expect(nurse.get_by_test_id("notice")).to_contain_text("Médecin traitant changé")
+    expect(nurse.get_by_test_id("current-gp")).to_contain_text("Dr Hugo GARNIER")
+    assert db_patient(server, patient.id).gp_professional_id == _professional_id(server, "mg.garnier")
+
 
 # --- the administrator's audit search (tablet) ---
 
