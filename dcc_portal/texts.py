@@ -192,6 +192,8 @@ PATIENT = {
     "times": "fois",
     "emergency_notice": "Un professionnel hors de votre équipe de soins a ouvert votre dossier en urgence.",
     "see_access_log": "Voir qui a consulté mon dossier",
+    "to_oppositions": "Vous ne souhaitez pas qu'un professionnel extérieur à votre équipe de soins consulte votre dossier ?",
+    "to_oppositions_link": "Gérer mes oppositions",
     "oppositions": "Mes oppositions",
     "oppositions_intro": (
         "Vous pouvez vous opposer à ce qu'un professionnel qui ne fait pas partie de votre équipe de soins actuelle "

@@ -21,7 +21,11 @@ def patient_home() -> rx.Component:
         emergency_list(MyRecordState.emergencies, intro=T["emergency_notice"]),
         rx.cond(
             MyRecordState.emergencies.length() > 0,
-            rx.link(T["see_access_log"], href="/patient/access-log", data_testid="see-access-log"),
+            rx.vstack(
+                rx.link(T["see_access_log"], href="/patient/access-log", data_testid="see-access-log"),
+                rx.link(T["to_oppositions_link"], href="/patient/oppositions"),
+                spacing="2",
+            ),
         ),
         rx.callout(T["team_intro"], icon="info", color_scheme="blue"),
         rx.heading(T["medecin_traitant"], size="4", as_="h2"),
@@ -86,6 +90,7 @@ def patient_access_log() -> rx.Component:
             rx.cond(state.loaded, rx.text(T["access_log_empty"], color_scheme="gray", data_testid="access-log-empty")),
         ),
         rx.cond(state.page_count > 1, pager(state.page, state.page_count, on_previous=state.previous_page, on_next=state.next_page)),
+        rx.text(T["to_oppositions"], " ", rx.link(T["to_oppositions_link"], href="/patient/oppositions"), size="2"),
         spacing="3",
         width="100%",
     )
