@@ -6,10 +6,10 @@ import uuid
 import reflex as rx
 
 from dcc_portal import texts, web
-
 from dcc_portal.pages import (  # noqa: F401  registers the pages
     account,
     admin,
+    audit,
     common,
     document,
     gp,
@@ -19,6 +19,7 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     pps_patient,
     pps_team,
     rcp,
+    record_search,
     team,
 )
 from dcc_portal.services.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed

@@ -23,10 +23,14 @@ class NavItem:
 
 
 NAV = {
-    "gp": [NavItem(texts.GP["home"], "/gp", "users")],
+    "gp": [
+        NavItem(texts.GP["home"], "/gp", "users"),
+        NavItem(texts.TEAM["find_record"], "/gp/search", "search"),
+    ],
     "team": [
         NavItem(texts.TEAM["home"], "/team", "clipboard-list"),
         NavItem(texts.RCP["sessions"], "/team/rcp", "calendar-days"),
+        NavItem(texts.TEAM["find_record"], "/team/search", "search"),
     ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
@@ -35,12 +39,15 @@ NAV = {
         NavItem(texts.PATIENT_PPS["nav_contacts"], "/patient/contacts", "phone"),
         NavItem(texts.PATIENT["documents"], "/patient/documents", "files"),
         NavItem(texts.PATIENT["profile"], "/patient/profile", "id-card"),
+        NavItem(texts.PATIENT["access_log"], "/patient/access-log", "eye"),
+        NavItem(texts.PATIENT["oppositions"], "/patient/oppositions", "user-x"),
     ],
     "admin": [
         NavItem(texts.ADMIN["accounts"], "/admin", "user-cog"),
         NavItem(texts.ADMIN["organisations"], "/admin/organisations", "building-2"),
         NavItem(texts.ADMIN["care_teams"], "/admin/care-teams", "users-round"),
         NavItem(texts.RCP["directory"], "/team/rcp/directory", "book-open"),
+        NavItem(texts.ADMIN["audit"], "/admin/audit", "scroll-text"),
     ],
     "any": [],
     "charter": [],

@@ -1,5 +1,6 @@
 """All tables. Importing this package registers every table on SQLModel.metadata."""
 
+from dcc_portal.models.access_control import EmergencyAccess, PatientOpposition
 from dcc_portal.models.accounts import (
     Account,
     CharterAcceptance,
@@ -64,6 +65,7 @@ __all__ = [
     "DownloadTicket",
     "GpConsent",
     "FormSubmission",
+    "EmergencyAccess",
     "Grant",
     "LoginThrottle",
     "Notification",
@@ -76,6 +78,7 @@ __all__ = [
     "PpsAcknowledgement",
     "PpsGpConsent",
     "PpsHandover",
+    "PatientOpposition",
     "Professional",
     "ProfessionalOrganisation",
     "Rcp",

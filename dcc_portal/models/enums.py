@@ -94,6 +94,7 @@ class AuditAction(StrEnum):
     ACCOUNT_ENABLE = "account_enable"
     ACCOUNT_UNLOCK = "account_unlock"
     AREA_ACCESS = "area_access"
+    EMERGENCY_ACCESS = "emergency_access"  # bris de glace: opened outside the care team, reason in justification
     ADMIN = "admin"
     ACKNOWLEDGE = "acknowledge"
 
@@ -154,6 +155,7 @@ class NotificationKind(StrEnum):
     ANNOUNCEMENT_RECORDED = "announcement_recorded"
     RCP_DECISION = "rcp_decision"
     PPS_UPDATED = "pps_updated"
+    EMERGENCY_ACCESS = "emergency_access"
 
 
 class AnnouncementTemps(StrEnum):

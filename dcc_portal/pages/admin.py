@@ -3,12 +3,12 @@
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.components.care_team import care_team_panel
 from dcc_portal.components.forms import banner, field, pager, search_button, select_field, submit_button
 from dcc_portal.components.layout import area_page
-from dcc_portal.models import OrganisationKind, Role, TeamRole
+from dcc_portal.models import OrganisationKind, Role
 from dcc_portal.services.accounts import ROLE_LABELS
 from dcc_portal.services.organisations import KIND_LABELS
-from dcc_portal.services.patients import TEAM_ROLE_LABELS
 from dcc_portal.services.terminology import SPECIALTIES, load, specialty_label
 from dcc_portal.state.admin import AdminAccountsState, AdminOrganisationsState, CareTeamState
 from dcc_portal.state.patient_lists import AdminPatientSearchState
@@ -189,79 +189,6 @@ def admin_organisations() -> rx.Component:
     )
 
 
-def _member_card(item: rx.Var) -> rx.Component:
-    return rx.card(
-        rx.hstack(
-            rx.vstack(
-                rx.text(item["name"], weight="bold"),
-                rx.text(item["team_role"], " · ", item["specialty"], size="2", color_scheme="gray"),
-                rx.text(item["start"], rx.cond(item["end"] != "", " → " + item["end"].to(str), ""), size="1", color_scheme="gray"),
-                spacing="1",
-                min_width="0",
-            ),
-            rx.spacer(),
-            rx.cond(
-                item["active"] != "",
-                rx.button(T["remove"], on_click=CareTeamState.remove_member(item["public_id"]), variant="soft", color_scheme="red", size="2", data_testid="remove-member"),
-                rx.badge(T["ended"], color_scheme="gray"),
-            ),
-            align="center",
-            width="100%",
-        ),
-        width="100%",
-        data_testid="member-card",
-    )
-
-
-def _team_panel() -> rx.Component:
-    state = CareTeamState
-    errors = state.errors
-    return rx.vstack(
-        rx.heading(T["team_of"], " ", state.patient["patient_name"], " (", state.patient["birth_date"], ")", size="4", as_="h2"),
-        rx.text(texts.TEAM["medecin_traitant"], " : ", state.patient["medecin_traitant"], size="2"),
-        banner(state.notice, color="green", icon="check", testid="notice"),
-        banner(errors.get("membership", "")),
-        rx.vstack(rx.foreach(state.members, _member_card), spacing="2", width="100%"),
-        rx.card(
-            rx.vstack(
-                rx.heading(T["add_member"], size="3", as_="h3"),
-                rx.form(
-                    rx.hstack(
-                        rx.input(name="who", placeholder=T["professional"], aria_label=T["professional"], size="3", width="100%", max_length=100),
-                        rx.button(texts.COMMON["search"], type="submit", size="3", variant="soft"),
-                        width="100%",
-                    ),
-                    on_submit=state.find_professionals,
-                    width="100%",
-                ),
-                rx.form(
-                    rx.vstack(
-                        select_field(T["professional"], "professional", state.candidates, error=errors.get("professional", "")),
-                        select_field(T["team_role"], "team_role", [(r.value, TEAM_ROLE_LABELS[r]) for r in TeamRole], error=errors.get("team_role", "")),
-                        rx.grid(
-                            field(T["start_date"], "start_date", type="date", error=errors.get("start_date", "")),
-                            field(T["end_date"], "end_date", type="date", error=errors.get("end_date", "")),
-                            columns="2",
-                            spacing="3",
-                            width="100%",
-                        ),
-                        submit_button(T["add_member"]),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=state.add_member,
-                    width="100%",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            width="100%",
-        ),
-        spacing="3",
-        width="100%",
-    )
-
-
 def _patient_pick(item: rx.Var) -> rx.Component:
     return rx.card(
         rx.hstack(
@@ -283,7 +210,7 @@ def _patient_pick(item: rx.Var) -> rx.Component:
 def admin_care_teams() -> rx.Component:
     state = AdminPatientSearchState
     return rx.vstack(
-        rx.cond(CareTeamState.patient.length() > 0, _team_panel()),
+        rx.cond(CareTeamState.patient.length() > 0, care_team_panel()),
         rx.separator(),
         rx.form(
             rx.hstack(

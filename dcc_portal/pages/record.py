@@ -49,28 +49,52 @@ def identity_card(identity: rx.Var) -> rx.Component:
     )
 
 
-def patient_summary_view(*, back_href: str) -> rx.Component:
-    return rx.vstack(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"])), href=back_href),
-        rx.cond(
-            PatientSummaryState.identity.length() > 0,
+def emergency_notice(item: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.text(
+            rx.text.strong(item["who"]), " · ", item["role"],
+            rx.cond(item["organisation"] != "", " · " + item["organisation"].to(str), ""),
+            size="2",
+        ),
+        rx.text(
+            item["started"], " → ", item["until"],
+            rx.cond(item["running"] != "", rx.badge(T["emergency_running"], color_scheme="red", margin_left="0.5rem")),
+            size="2", color_scheme="gray",
+        ),
+        rx.text(texts.PATIENT["emergency_reason"], " ", rx.el.q(item["reason"]), size="2"),
+        padding_y="0.4rem",
+        border_top=f"1px solid {rx.color('amber', 6)}",
+        width="100%",
+        data_testid="emergency-notice",
+    )
+
+
+def emergency_list(items: rx.Var, *, intro: str) -> rx.Component:
+    """Recent emergency accesses to the record, with their reason (care team, médecin traitant, patient)."""
+    return rx.cond(
+        items.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("siren")),
             rx.vstack(
-                identity_card(PatientSummaryState.identity),
-                rx.heading(T["medecin_traitant"], size="4", as_="h2"),
-                rx.cond(
-                    PatientSummaryState.medecin_traitant.length() > 0,
-                    contact_card(PatientSummaryState.medecin_traitant),
-                    rx.text(T["none"]),
-                ),
-                rx.heading(T["care_team"], size="4", as_="h2"),
-                team_grid(PatientSummaryState.care_team),
-                spacing="3",
+                rx.text(intro, weight="bold"),
+                rx.foreach(items, emergency_notice),
+                spacing="1",
                 width="100%",
             ),
-            rx.spinner(),
+            color_scheme="amber",
+            width="100%",
+            data_testid="emergency-list",
         ),
-        spacing="3",
-        width="100%",
+    )
+
+
+def _emergency_banner(identity: rx.Var) -> rx.Component:
+    return rx.cond(
+        identity["emergency_until"] != "",
+        rx.callout(
+            rx.text(rx.text.strong(T["emergency_until_prefix"], " ", identity["emergency_until"], "."), " ", T["emergency_until_suffix"]),
+            icon="siren", color_scheme="red", width="100%", data_testid="emergency-banner",
+        ),
     )
 
 
@@ -125,6 +149,14 @@ def _team_actions() -> rx.Component:
             href="/team/pps?p=" + public_id,
             data_testid="open-pps",
         ),
+        rx.cond(
+            PatientSummaryState.identity["grant"] == "care_team",
+            rx.link(
+                rx.button(rx.icon("users-round", size=16), T["manage_team"], variant="soft", size="3"),
+                href="/team/care-team?p=" + public_id,
+                data_testid="manage-team",
+            ),
+        ),
         wrap="wrap",
         spacing="2",
     )
@@ -136,7 +168,9 @@ def team_patient_file() -> rx.Component:
         rx.cond(
             PatientSummaryState.identity.length() > 0,
             rx.vstack(
+                _emergency_banner(PatientSummaryState.identity),
                 patient_header(),
+                emergency_list(PatientSummaryState.emergencies, intro=T["emergency_list_help"]),
                 _team_actions(),
                 rx.tabs.root(
                     rx.tabs.list(
@@ -168,6 +202,7 @@ def gp_patient_file() -> rx.Component:
         rx.cond(
             PatientSummaryState.identity.length() > 0,
             rx.vstack(
+                _emergency_banner(PatientSummaryState.identity),
                 patient_header(),
                 rx.cond(
                     PathwayState.diagnosis.length() > 0,

@@ -1,10 +1,11 @@
 """The one place that decides who may see or change what, from the database at the time of the event.
 
-Rule (security.md, domain.md):
+Rule (security.md, domain.md), spelled out in `grant_for`:
 - a patient sees their own record only;
-- a professional sees a patient through an active care-team membership (start <= today <= end), by
-  being the declared médecin traitant, or as a member of an RCP where the patient has a case registered (not
-  withdrawn), and only after accepting the current user charter;
+- a professional sees a patient through an active care-team membership, being the declared médecin traitant,
+  membership of an RCP where the patient has a case registered (not withdrawn), or an emergency access (bris de
+  glace) still running, and only after accepting the current user charter;
+  the patient's opposition removes every access except the care team's;
 - the administrator manages accounts and teams but sees no clinical content;
 - a document the patient did not agree to share with their médecin traitant (the PPS until consent is recorded
   as given) is not shown to that doctor, whatever the grant;
@@ -13,7 +14,8 @@ Rule (security.md, domain.md):
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -24,12 +26,14 @@ from dcc_portal.models import (
     CareTeamMembership,
     Document,
     DocumentStatus,
+    EmergencyAccess,
     Grant,
     Patient,
     RcpCase,
     RcpCaseStatus,
     RcpMember,
     RcpSession,
+    PatientOpposition,
     ReleaseMode,
     Role,
     utcnow,
@@ -66,22 +70,98 @@ def is_team_member(db: Session, *, professional_id: int, patient_id: int, today:
     )
 
 
+def is_opposed(db: Session, *, professional_id: int, patient_id: int) -> bool:
+    """The patient objects to this professional's access (opposition recorded and not withdrawn)."""
+    return (
+        db.exec(
+            select(PatientOpposition.id).where(
+                PatientOpposition.patient_id == patient_id,
+                PatientOpposition.professional_id == professional_id,
+                PatientOpposition.withdrawn_at.is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+EMERGENCY_DURATION = timedelta(hours=4)
+
+
+def active_emergency(db: Session, *, professional_id: int, patient_id: int, now: datetime) -> EmergencyAccess | None:
+    """The running emergency access of this professional to this patient (started <= now < expires), if any."""
+    return db.exec(
+        select(EmergencyAccess)
+        .where(
+            EmergencyAccess.professional_id == professional_id,
+            EmergencyAccess.patient_id == patient_id,
+            EmergencyAccess.expires_at > now,
+            EmergencyAccess.started_at <= now,
+        )
+        .order_by(EmergencyAccess.expires_at.desc())
+    ).first()
+
+
+GrantRule = Callable[[Session, Actor, Patient, datetime], "Grant | None"]
+
+
+def _medecin_traitant(db: Session, actor: Actor, patient: Patient, now: datetime) -> Grant | None:
+    return Grant.MEDECIN_TRAITANT if patient.gp_professional_id == actor.professional_id else None
+
+
+def _emergency(db: Session, actor: Actor, patient: Patient, now: datetime) -> Grant | None:
+    found = active_emergency(db, professional_id=actor.professional_id, patient_id=patient.id, now=now)
+    return Grant.EMERGENCY if found is not None else None
+
+
+# Grants held outside the care team, tried in order; the patient's opposition removes all of them. A new way in
+# (membership of the RCP a case is registered in...) is added here, before the emergency access, the last resort.
+def _rcp(db: Session, actor: Actor, patient: Patient, now: datetime) -> Grant | None:
+    return Grant.RCP if is_rcp_member_for(db, professional_id=actor.professional_id, patient_id=patient.id) else None
+
+
+OUTSIDE_TEAM_GRANTS: list[GrantRule] = [_medecin_traitant, _rcp, _emergency]
+
+
 def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | None = None) -> Grant | None:
-    """Why the actor may access this patient's record now, or None."""
+    """Why the actor may access this patient's record now, or None.
+
+    The rule; the first step that decides wins:
+    1. A patient: SELF on their own record, nothing on any other.
+    2. Only the care roles (gp, clinician, nurse, rcp_secretary) with a directory entry can hold clinical access;
+       the administrator holds none here (team management has its own, administrative, path).
+    3. A professional who has not accepted the current user charter: nothing.
+    4. A care-team membership active today in Paris (start <= today <= planned end, not removed): CARE_TEAM.
+       The patient cannot object to the team treating them now.
+    5. The patient objects to this professional (opposition not withdrawn): nothing more.
+    6. Declared médecin traitant: MEDECIN_TRAITANT.
+    7. Member of an RCP in which the patient has a case registered and not withdrawn: RCP.
+    8. An emergency access of this professional, started and not expired (4 hours): EMERGENCY.
+    Otherwise nothing.
+    """
+    now = now or utcnow()
     if actor.role == Role.PATIENT:
-        return Grant.SELF if actor.patient_id == patient.id else None
+        return Grant.SELF if actor.patient_id is not None and actor.patient_id == patient.id else None
     if not actor.role.is_care_professional or actor.professional_id is None:
         return None
     if charter.needs_acceptance(db, account_id=actor.account_id):
         return None
-    today = paris_today(now)
-    if is_team_member(db, professional_id=actor.professional_id, patient_id=patient.id, today=today):
+    if is_team_member(db, professional_id=actor.professional_id, patient_id=patient.id, today=paris_today(now)):
         return Grant.CARE_TEAM
-    if patient.gp_professional_id == actor.professional_id:
-        return Grant.MEDECIN_TRAITANT
-    if is_rcp_member_for(db, professional_id=actor.professional_id, patient_id=patient.id):
-        return Grant.RCP
+    if is_opposed(db, professional_id=actor.professional_id, patient_id=patient.id):
+        return None
+    for rule in OUTSIDE_TEAM_GRANTS:
+        grant = rule(db, actor, patient, now)
+        if grant is not None:
+            return grant
     return None
+
+
+def justification_for(db: Session, *, actor: Actor, patient: Patient, grant: Grant | None, now: datetime | None = None) -> str:
+    """What the audit records next to the grant: the reason given for an emergency access."""
+    if grant != Grant.EMERGENCY or actor.professional_id is None:
+        return ""
+    found = active_emergency(db, professional_id=actor.professional_id, patient_id=patient.id, now=now or utcnow())
+    return found.reason if found is not None else ""
 
 
 def is_rcp_member_for(db: Session, *, professional_id: int, patient_id: int) -> bool:
@@ -137,6 +217,7 @@ def require_patient(
         action=action,
         patient_id=patient.id,
         grant=grant,
+        justification=justification_for(db, actor=actor, patient=patient, grant=grant, now=now),
         document_id=document_id,
         document_version=document_version,
         detail=detail,
@@ -188,8 +269,8 @@ def document_visible(*, actor: Actor, grant: Grant, document: Document, patient:
         # Consent rule (the PPS): the patient refused, or was not yet asked, to share it with their médecin traitant.
         # It holds whatever else would grant access, care-team membership included: the patient named this doctor.
         return False
-    if document.status == DocumentStatus.DRAFT:
-        return grant == Grant.CARE_TEAM
+    if document.status == DocumentStatus.DRAFT and grant != Grant.CARE_TEAM:
+        return False
     if document.hidden_from_professionals:
         # MASQUE_PS: only its author and the médecin traitant still see it.
         return actor.professional_id is not None and actor.professional_id in (
@@ -225,6 +306,7 @@ def require_document(
         action=action,
         patient_id=patient.id,
         grant=grant,
+        justification=justification_for(db, actor=actor, patient=patient, grant=grant, now=now),
         document_id=document.public_id,
         document_version=document_version or document.current_version,
         detail=detail,

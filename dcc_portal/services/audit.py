@@ -88,9 +88,24 @@ def record(
 
 
 def event_hash(prev_hash: str, values: dict) -> str:
-    payload = [prev_hash] + [_canonical(values[name]) for name in HASHED_FIELDS]
+    return _chain_hash([prev_hash] + [_canonical(values[name]) for name in HASHED_FIELDS])
+
+
+def _chain_hash(payload: list) -> str:
     data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
+
+
+_AT = HASHED_FIELDS.index("at")
+
+
+def _canonical_at(value) -> str:
+    """`_canonical` of a stored time; SQLite hands back its own text form, 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC)."""
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            return f"{value[:10]}T{value[11:]}"
+        value = datetime.fromisoformat(value)
+    return _canonical(value)
 
 
 def _canonical(value):
@@ -168,18 +183,17 @@ def verify(db: Session, *, batch: int = 20000) -> VerifyReport:
     checked = 0
     for row in _rows(db, batch):
         event_id, prev_hash, stored_hash = row[0], row[1], row[2]
-        values = dict(zip(HASHED_FIELDS, row[3:], strict=True))
-        seq = values["seq"]
-        if isinstance(values["at"], str):
-            try:
-                values["at"] = datetime.fromisoformat(values["at"])
-            except ValueError:
-                return VerifyReport(False, checked, seq, event_id, "la date de l'événement a été altérée")
+        payload = [prev, *row[3:]]  # the hashed fields in HASHED_FIELDS order; only the time needs a canonical form
+        seq = payload[1]
+        try:
+            payload[1 + _AT] = _canonical_at(payload[1 + _AT])
+        except (TypeError, ValueError):
+            return VerifyReport(False, checked, seq, event_id, "le contenu de l'événement a été modifié")
         if seq != expected_seq:
             return VerifyReport(False, checked, seq, event_id, f"séquence rompue : attendu {expected_seq}, trouvé {seq}")
         if prev_hash != prev:
             return VerifyReport(False, checked, seq, event_id, "le lien avec l'événement précédent est rompu")
-        if event_hash(prev, values) != stored_hash:
+        if _chain_hash(payload) != stored_hash:
             return VerifyReport(False, checked, seq, event_id, "le contenu de l'événement a été modifié")
         prev = stored_hash
         expected_seq += 1

@@ -231,6 +231,7 @@ def search_professionals(db: Session, *, actor: Actor, query: str, limit: int = 
         or_(func.upper(Professional.family_name).startswith(word, autoescape=True), Professional.rpps == word)
     )
     rows = db.exec(statement.order_by(Professional.family_name).limit(limit)).all()
+    audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"recherche de professionnels (annuaire) : {len(rows)} résultat(s)")
     return [
         ProfessionalOption(pro.public_id, f"{professional_label(pro)} — {terminology.specialty_label(pro.specialty_code)} — RPPS {pro.rpps}")
         for pro in rows

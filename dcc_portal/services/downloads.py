@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from dcc_portal.models import DownloadTicket, utcnow
-from dcc_portal.services import sessions
+from dcc_portal.models import AuditAction, AuditOutcome, DownloadTicket, utcnow
+from dcc_portal.services import audit, sessions
 from dcc_portal.services.actor import Actor
-from dcc_portal.services.errors import AccessDenied, NotAuthenticated
+from dcc_portal.services.errors import NotAuthenticated
 
 TICKET_LIFETIME = timedelta(minutes=2)
 URL_PREFIX = "/api/files/"
@@ -26,6 +26,7 @@ PRODUCERS: dict[str, str] = {
     "document_pdf": "dcc_portal.services.documents:produce_pdf",
     "frcp_cda": "dcc_portal.services.frcp:produce_cda",
     "pps_ics": "dcc_portal.services.pps_calendar:produce_ics",
+    "audit_csv": "dcc_portal.services.audit_log:produce_csv",
 }
 
 
@@ -45,7 +46,9 @@ def issue(db: Session, *, actor: Actor, producer: str, target: str, variant: str
           now: datetime | None = None) -> str:
     """A URL for the current session only, valid once and briefly."""
     if producer not in PRODUCERS or actor.session_id is None:
-        raise AccessDenied()
+        from dcc_portal.services import access
+
+        raise access.deny(db, actor=actor, action=AuditAction.EXPORT, detail=f"lien de téléchargement refusé ({str(producer)[:40]})")
     ticket = secrets.token_urlsafe(32)
     db.add(DownloadTicket(
         ticket_hash=hashlib.sha256(ticket.encode()).hexdigest(), session_id=actor.session_id, producer=producer,
@@ -60,11 +63,22 @@ def redeem(db: Session, *, ticket: str, client_ip: str = "", now: datetime | Non
     now = now or utcnow()
     row = db.exec(select(DownloadTicket).where(DownloadTicket.ticket_hash == hashlib.sha256(ticket.encode()).hexdigest())).first()
     if row is None or row.used_at is not None or now >= row.expires_at:
+        if row is not None:
+            # A real ticket replayed or fetched late (unknown ones are not written: anyone can send those).
+            audit.record(
+                db, action=AuditAction.EXPORT, outcome=AuditOutcome.DENIED, client_ip=client_ip[:64],
+                detail=f"lien de téléchargement expiré ou déjà utilisé ({row.producer} {row.target[:32]})",
+                actor=sessions.resolve_session_id(db, session_id=row.session_id, client_ip=client_ip, now=now),
+            )
+            db.commit()
         raise NotAuthenticated("Ce lien de téléchargement a expiré. Relancez le téléchargement depuis le portail.")
     row.used_at = now
     db.add(row)
     actor = sessions.resolve_session_id(db, session_id=row.session_id, client_ip=client_ip, now=now)
     if actor is None:
+        audit.record(db, action=AuditAction.EXPORT, outcome=AuditOutcome.DENIED, client_ip=client_ip[:64],
+                     detail="lien de téléchargement d'une session fermée")
+        db.commit()
         raise NotAuthenticated()
     payload = _producer(row.producer)(db, actor=actor, target=row.target, variant=row.variant)
     return payload, row.inline

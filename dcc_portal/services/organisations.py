@@ -42,6 +42,7 @@ def list_organisations(db: Session, *, actor: Actor, page: int = 1) -> Page:
     page = max(1, min(int(page or 1), 10_000))
     total = db.exec(select(func.count(Organisation.id))).one()
     rows = db.exec(select(Organisation).order_by(Organisation.name).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    audit.record(db, actor=actor, action=AuditAction.ADMIN, detail=f"liste des organisations, page {page}")
     return Page(items=[_row(org) for org in rows], page=page, page_size=PAGE_SIZE, total=total)
 
 

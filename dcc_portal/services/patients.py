@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, or_
@@ -13,13 +13,13 @@ from dcc_portal.models import (
     AuditAction,
     CareStage,
     CareTeamMembership,
+    Grant,
     Organisation,
     Patient,
     Professional,
     ProfessionalOrganisation,
     Role,
     TeamRole,
-
 )
 from dcc_portal.services import access, audit, identifiers, terminology
 from dcc_portal.services.actor import Actor
@@ -108,6 +108,10 @@ class PatientSummary:
     medecin_traitant: Contact | None
     care_team: list[Contact] = field(default_factory=list)
     grant: str = ""
+    # Emergency accesses of the last weeks, for the care team, the médecin traitant and the patient.
+    emergencies: list = field(default_factory=list)
+    # For a professional working under an emergency access: when it ends.
+    emergency_until: str = ""
 
 
 def patient_name(patient: Patient) -> str:
@@ -204,7 +208,7 @@ def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
     return result
 
 
-def _organisation_names(db: Session, professional_ids: set[int]) -> dict[int, str]:
+def organisation_names(db: Session, professional_ids: set[int]) -> dict[int, str]:
     if not professional_ids:
         return {}
     rows = db.exec(
@@ -227,7 +231,7 @@ def care_team_contacts(db: Session, *, patient: Patient, today: date) -> tuple[C
         .order_by(CareTeamMembership.start_date)
     ).all()
     gp = db.get(Professional, patient.gp_professional_id) if patient.gp_professional_id else None
-    orgs = _organisation_names(db, {pro.id for _, pro in members} | ({gp.id} if gp else set()))
+    orgs = organisation_names(db, {pro.id for _, pro in members} | ({gp.id} if gp else set()))
 
     def contact(pro: Professional, role: str, since: date | None = None) -> Contact:
         return Contact(
@@ -246,10 +250,17 @@ def care_team_contacts(db: Session, *, patient: Patient, today: date) -> tuple[C
 
 def summary(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> PatientSummary:
     """Identity and care team of one patient, for anyone with access (audited read)."""
+    from dcc_portal.services import emergency
+
     patient, grant = access.require_patient(
         db, actor=actor, patient_public_id=patient_public_id, action=AuditAction.READ, detail="synthèse patient", now=now
     )
-    return _summary(db, patient, grant=grant, today=access.paris_today(now))
+    result = _summary(db, patient, grant=grant, today=access.paris_today(now))
+    if grant in (Grant.CARE_TEAM, Grant.MEDECIN_TRAITANT, Grant.SELF):
+        result = replace(result, emergencies=emergency.notices_for_patient(db, patient=patient, now=now))
+    elif grant == Grant.EMERGENCY:
+        result = replace(result, emergency_until=emergency.running_until(db, actor=actor, patient=patient, now=now))
+    return result
 
 
 def _summary(db: Session, patient: Patient, *, grant: str, today: date) -> PatientSummary:

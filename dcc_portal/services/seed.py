@@ -12,18 +12,23 @@ from sqlmodel import Session, select
 
 from dcc_portal.models import (
     Account,
+    AuditAction,
     CareStage,
     CareTeamMembership,
+    EmergencyAccess,
+    Grant,
     Organisation,
     OrganisationKind,
     Patient,
+    PatientOpposition,
     Professional,
     ProfessionalOrganisation,
     Role,
     TeamRole,
     utcnow,
 )
-from dcc_portal.services import charter, identifiers, passwords
+from dcc_portal.services import access, audit, charter, identifiers, passwords
+from dcc_portal.services.actor import Actor
 
 DEMO_PASSWORD = "Oncologie-Demo-2026"
 NETWORK_NAME = "ONCO-DÉMO, réseau régional de cancérologie (fictif)"
@@ -250,4 +255,47 @@ def _load_base_region(db: Session, *, password: str, patient_count: int) -> None
         )
     if charter.current(db) is None:
         charter.publish(db, version="1.0", title="Charte d'utilisation du DCC", body=CHARTER_V1_BODY, now=utcnow())
+    db.flush()
+    _access_history(db, patients=patients, orgs=orgs)
+
+
+DEMO_EMERGENCY_REASON = "Hospitalisation en urgence pour détresse respiratoire : recherche du traitement en cours"
+
+
+def _access_history(db: Session, *, patients: list[Patient], orgs: dict[str, Organisation]) -> None:
+    """Past accesses so that "Qui a consulté mon dossier" is not empty: team reads for the three patients with an
+    account, a past emergency access (expired) to patient.dubois's record, and patient.morel's opposition."""
+    accounts = {row.identifier: row for row in db.exec(select(Account).where(Account.professional_id.is_not(None))).all()}
+    org_of = {spec.identifier: orgs[spec.org].id for spec in PROS}
+    now = utcnow()
+
+    def actor(identifier: str, session: str) -> Actor:
+        row = accounts[identifier]
+        return Actor(account_id=row.id, role=Role(row.role), display_name=identifier, professional_id=row.professional_id,
+                     organisation_id=org_of[identifier], session_hash=f"demo{session}", client_ip="192.0.2.10")
+
+    def read(identifier: str, patient: Patient, grant: str, *, days: float, count: int = 1, action: str = AuditAction.READ,
+             justification: str = "", detail: str = "synthèse patient (démonstration)") -> None:
+        who = actor(identifier, f"{identifier[:6]}{int(days * 10)}")
+        for index in range(count):
+            audit.record(db, actor=who, action=action, patient_id=patient.id, grant=grant, justification=justification,
+                         detail=detail, at=now - timedelta(days=days) + timedelta(minutes=4 * index))
+
+    leroy, dubois, morel = patients[0], patients[1], patients[2]
+    read("onco.moreau", leroy, Grant.CARE_TEAM, days=3.2, count=3)
+    read("ide.petit", leroy, Grant.CARE_TEAM, days=2.1, action=AuditAction.UPDATE)
+    read("mg.durand", leroy, Grant.MEDECIN_TRAITANT, days=1.3, count=2)
+    read("onco.girard", dubois, Grant.CARE_TEAM, days=5.4, count=2)
+
+    fontaine = accounts["pneumo.fontaine"]
+    started = now - timedelta(days=2, hours=3)
+    db.add(EmergencyAccess(patient_id=dubois.id, professional_id=fontaine.professional_id, account_id=fontaine.id,
+                           reason=DEMO_EMERGENCY_REASON, started_at=started, expires_at=started + access.EMERGENCY_DURATION))
+    read("pneumo.fontaine", dubois, Grant.EMERGENCY, days=2.125, action=AuditAction.EMERGENCY_ACCESS,
+         justification=DEMO_EMERGENCY_REASON, detail="accès en urgence ouvert pour 4 heures (démonstration)")
+    read("pneumo.fontaine", dubois, Grant.EMERGENCY, days=2.12, count=3, justification=DEMO_EMERGENCY_REASON)
+
+    rousseau = accounts["chir.rousseau"]
+    db.add(PatientOpposition(patient_id=morel.id, professional_id=rousseau.professional_id, created_at=now - timedelta(days=20),
+                             created_by_account_id=db.exec(select(Account.id).where(Account.patient_id == morel.id)).one()))
     db.flush()

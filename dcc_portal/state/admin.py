@@ -6,12 +6,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from dcc_portal import texts
-from dcc_portal.services import accounts, care_teams, organisations
+from dcc_portal.services import accounts, organisations
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import ValidationFailed
 from dcc_portal.services.patients import Page
-from dcc_portal.state.display import row, rows
 from dcc_portal.state.paging import PagedListMixin
+from dcc_portal.state.care_team import CareTeamState  # noqa: F401  the administrator manages care teams with it
 from dcc_portal.state.session import authenticated
 
 T = texts.ADMIN
@@ -119,66 +119,3 @@ class AdminOrganisationsState(PagedListMixin, rx.State):
             return
         self.notice = T["done"]
         await self._reload()
-
-
-class CareTeamState(rx.State):
-    """One patient's care team, for the administrator (and, later, the team itself)."""
-
-    patient: dict[str, str] = {}
-    members: list[dict[str, str]] = []
-    candidates: list[list[str]] = []
-    errors: dict[str, str] = {}
-    notice: str = ""
-    _patient_public_id: str = ""
-
-    async def _refresh(self) -> None:
-        async with authenticated(self) as (session, actor):
-            team = care_teams.view(session, actor=actor, patient_public_id=self._patient_public_id)
-        self.patient = row(team)
-        self.members = rows(team.members)
-
-    @rx.event
-    async def open(self, patient_public_id: str):
-        self._patient_public_id = str(patient_public_id)[:32]
-        self.errors, self.notice, self.candidates = {}, "", []
-        await self._refresh()
-
-    @rx.event
-    async def find_professionals(self, form_data: dict):
-        async with authenticated(self) as (session, actor):
-            found = care_teams.search_professionals(session, actor=actor, query=str(form_data.get("who", ""))[:100])
-        self.candidates = [[option.public_id, option.label] for option in found]
-        self.errors = {} if found else {"professional": texts.COMMON["no_result"]}
-
-    @rx.event
-    async def add_member(self, form_data: dict):
-        self.errors, self.notice = {}, ""
-        values = _form(form_data, "professional", "team_role", "start_date", "end_date")
-        try:
-            async with authenticated(self) as (session, actor):
-                care_teams.add_member(
-                    session, actor=actor, patient_public_id=self._patient_public_id,
-                    professional_public_id=values["professional"], team_role=values["team_role"],
-                    start_date=values["start_date"], end_date=values["end_date"],
-                )
-        except ValidationFailed as error:
-            self.errors = error.errors
-            return
-        self.notice = T["done"]
-        self.candidates = []
-        await self._refresh()
-
-    @rx.event
-    async def remove_member(self, membership_public_id: str):
-        self.errors, self.notice = {}, ""
-        try:
-            async with authenticated(self) as (session, actor):
-                care_teams.remove_member(
-                    session, actor=actor, patient_public_id=self._patient_public_id,
-                    membership_public_id=str(membership_public_id)[:32],
-                )
-        except ValidationFailed as error:
-            self.errors = error.errors
-            return
-        self.notice = T["removed"]
-        await self._refresh()

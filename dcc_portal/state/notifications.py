@@ -30,6 +30,8 @@ class NotificationsState(PagedListMixin, rx.State):
             return None
         if item.kind == NotificationKind.PPS_UPDATED and actor.role == Role.PATIENT:
             return rx.redirect("/patient/pps")  # the patient's own page shows what changed
+        if actor.role == Role.PATIENT and item.kind == NotificationKind.EMERGENCY_ACCESS:
+            return rx.redirect("/patient/access-log")
         if item.document_public_id:
             return rx.redirect(f"/document?d={item.document_public_id}")
         if item.patient_public_id and actor.role in PATIENT_PAGE:

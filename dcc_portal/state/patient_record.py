@@ -14,6 +14,7 @@ def _expose(state, summary: PatientSummary) -> None:
     state.identity = row(summary)
     state.medecin_traitant = row(summary.medecin_traitant) if summary.medecin_traitant else {}
     state.care_team = rows(summary.care_team)
+    state.emergencies = rows(summary.emergencies)
 
 
 class PatientSummaryState(rx.State):
@@ -22,10 +23,11 @@ class PatientSummaryState(rx.State):
     identity: dict[str, str] = {}
     medecin_traitant: dict[str, str] = {}
     care_team: list[dict[str, str]] = []
+    emergencies: list[dict[str, str]] = []
 
     @rx.event
     async def load(self):
-        self.identity, self.medecin_traitant, self.care_team = {}, {}, []
+        self.identity, self.medecin_traitant, self.care_team, self.emergencies = {}, {}, [], []
         public_id = self.router.url.query_parameters.get("p", "")
         async with authenticated(self) as (session, actor):
             summary = patients.summary(session, actor=actor, patient_public_id=public_id)
@@ -38,6 +40,7 @@ class MyRecordState(rx.State):
     identity: dict[str, str] = {}
     medecin_traitant: dict[str, str] = {}
     care_team: list[dict[str, str]] = []
+    emergencies: list[dict[str, str]] = []
 
     @rx.event
     async def load(self):

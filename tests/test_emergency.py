@@ -1,0 +1,152 @@
+"""Emergency access (bris de glace): minimal-identity search, a reason, four hours, flagged everywhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from dcc_portal.models import AuditEvent, EmergencyAccess, Grant, Notification, Role
+from dcc_portal.services import emergency, patients
+from dcc_portal.services.errors import AccessDenied, ValidationFailed
+from tests import factories as f
+
+REASON = "Patient admis aux urgences inconscient, besoin des traitements en cours"
+
+
+@pytest.fixture
+def world(db):
+    f.publish_charter(db)
+    org = f.organisation(db)
+    gp = f.professional(db, specialty="G15_10/SM54", org=org)
+    oncologist = f.professional(db, org=org)
+    outsider = f.professional(db, specialty="G15_10/SM26", org=org, family="URGENTISTE")
+    patient = f.patient(db, gp=gp, family="ZEPHYRIN")
+    f.member(db, patient=patient, pro=oncologist)
+    accounts = {
+        "gp": f.account(db, role=Role.GP, professional=gp)[0],
+        "oncologist": f.account(db, role=Role.CLINICIAN, professional=oncologist)[0],
+        "outsider": f.account(db, role=Role.CLINICIAN, professional=outsider)[0],
+        "patient": f.account(db, role=Role.PATIENT, patient=patient)[0],
+    }
+    actors = {name: f.actor_for(db, account) for name, account in accounts.items()}
+    db.commit()
+    return patient, actors
+
+
+def _events(db, **filters) -> list[AuditEvent]:
+    statement = select(AuditEvent)
+    for name, value in filters.items():
+        statement = statement.where(getattr(AuditEvent, name) == value)
+    return list(db.exec(statement.order_by(AuditEvent.seq)).all())
+
+
+def test_search_by_ins_shows_minimal_identity_and_is_audited(db, world):
+    patient, actors = world
+    found = emergency.find_records(db, actor=actors["outsider"], ins=patient.ins)
+    db.commit()
+    assert [(r.public_id, r.access) for r in found] == [(patient.public_id, "")]
+    shown = found[0]
+    assert set(vars(shown)) == {"public_id", "name", "birth_date", "sex", "access"}
+    assert "ZEPHYRIN" in shown.name
+    hits = _events(db, account_id=actors["outsider"].account_id, action="search", patient_id=patient.id)
+    assert len(hits) == 1 and hits[0].outcome == "success"
+
+
+def test_search_by_name_needs_the_birth_date(db, world):
+    patient, actors = world
+    with pytest.raises(ValidationFailed) as error:
+        emergency.find_records(db, actor=actors["outsider"], family_name="zephyrin")
+    assert error.value.errors == {"birth_date": "Saisissez la date de naissance."}
+    found = emergency.find_records(db, actor=actors["outsider"], family_name="Zéphyrin", birth_date=patient.birth_date.isoformat())
+    assert [r.public_id for r in found] == [patient.public_id]
+    assert emergency.find_records(db, actor=actors["outsider"], family_name="Zéphyrin", birth_date="1999-01-02") == []
+
+
+def test_search_rejects_an_ins_with_a_wrong_key(db, world):
+    patient, actors = world
+    bad = patient.ins[:13] + f"{(int(patient.ins[13:]) + 1) % 100:02d}"
+    with pytest.raises(ValidationFailed) as error:
+        emergency.find_records(db, actor=actors["outsider"], ins=bad)
+    assert "clé" in error.value.errors["ins"]
+
+
+def test_patients_cannot_search_records(db, world):
+    _patient, actors = world
+    with pytest.raises(AccessDenied):
+        emergency.find_records(db, actor=actors["patient"], ins="123")
+    assert _events(db, account_id=actors["patient"].account_id, outcome="denied")
+
+
+def test_reason_too_short_is_refused_in_french_and_nothing_is_opened(db, world):
+    patient, actors = world
+    with pytest.raises(ValidationFailed) as error:
+        emergency.open_access(db, actor=actors["outsider"], patient_public_id=patient.public_id, reason="urgence")
+    assert error.value.errors["reason"] == "Indiquez le motif de l'accès en urgence (20 caractères au moins)."
+    db.rollback()
+    assert db.exec(select(EmergencyAccess)).all() == []
+
+
+def test_emergency_access_lasts_four_hours_and_flags_every_access(db, world):
+    patient, actors = world
+    outsider = actors["outsider"]
+    start = f.T0
+    with pytest.raises(AccessDenied):
+        patients.summary(db, actor=outsider, patient_public_id=patient.public_id, now=start)
+    emergency.open_access(db, actor=outsider, patient_public_id=patient.public_id, reason=REASON, now=start)
+    db.commit()
+
+    summary = patients.summary(db, actor=outsider, patient_public_id=patient.public_id, now=start + timedelta(hours=3, minutes=59))
+    assert summary.grant == Grant.EMERGENCY and summary.emergency_until
+    db.commit()
+    reads = _events(db, account_id=outsider.account_id, action="read", outcome="success")
+    assert reads and all(e.grant == "emergency" and e.justification == REASON for e in reads)
+    opened = _events(db, account_id=outsider.account_id, action="emergency_access")
+    assert len(opened) == 1 and opened[0].justification == REASON and opened[0].grant == "emergency"
+
+    with pytest.raises(AccessDenied):
+        patients.summary(db, actor=outsider, patient_public_id=patient.public_id, now=start + timedelta(hours=4))
+
+
+def test_team_gp_and_patient_are_told(db, world):
+    patient, actors = world
+    emergency.open_access(db, actor=actors["outsider"], patient_public_id=patient.public_id, reason=REASON, now=f.T0)
+    db.commit()
+    told = {n.account_id: n for n in db.exec(select(Notification).where(Notification.kind == "emergency_access")).all()}
+    assert set(told) == {actors["oncologist"].account_id, actors["gp"].account_id, actors["patient"].account_id}
+    assert "URGENTISTE" in told[actors["patient"].account_id].title
+
+    team_view = patients.summary(db, actor=actors["oncologist"], patient_public_id=patient.public_id, now=f.T0 + timedelta(hours=1))
+    assert [(n.reason, n.running) for n in team_view.emergencies] == [(REASON, True)]
+    own_view = patients.my_record(db, actor=actors["patient"], now=f.T0 + timedelta(days=2))
+    assert [(n.reason, n.running) for n in own_view.emergencies] == [(REASON, False)]
+
+
+def test_a_professional_with_access_does_not_need_it(db, world):
+    patient, actors = world
+    with pytest.raises(ValidationFailed) as error:
+        emergency.open_access(db, actor=actors["oncologist"], patient_public_id=patient.public_id, reason=REASON)
+    assert "déjà accès" in error.value.errors["reason"]
+
+
+def test_opposition_refuses_emergency_access_and_is_audited(db, world):
+    from dcc_portal.services import oppositions
+
+    patient, actors = world
+    outsider = actors["outsider"]
+    found = oppositions.search_professionals(db, actor=actors["patient"], query="urgentiste")
+    oppositions.add(db, actor=actors["patient"], professional_public_id=found[0].public_id)
+    db.commit()
+    with pytest.raises(AccessDenied):
+        emergency.open_access(db, actor=outsider, patient_public_id=patient.public_id, reason=REASON)
+    denied = _events(db, account_id=outsider.account_id, action="emergency_access", outcome="denied")
+    assert denied and denied[-1].patient_id == patient.id
+    assert db.exec(select(EmergencyAccess)).all() == []
+
+
+def test_an_unknown_record_is_refused_like_a_forbidden_one(db, world):
+    _patient, actors = world
+    with pytest.raises(AccessDenied):
+        emergency.open_access(db, actor=actors["outsider"], patient_public_id="0" * 32, reason=REASON)
+    assert _events(db, account_id=actors["outsider"].account_id, action="emergency_access", outcome="denied")
