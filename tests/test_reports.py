@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, Document, DocumentVersion, Notification
-from dcc_portal.services import announcement, documents, pathway, reports, storage
+from dcc_portal.services import announcement, documents, pathway, reports
 from dcc_portal.services.errors import AccessDenied, StaleVersion, ValidationFailed
 from tests.factories import T0
 from tests.pathway_builders import small_pdf, team

@@ -120,7 +120,7 @@ def test_reused_code_is_refused(page_factory, server):
 
 def test_lock_after_repeated_failures_refuses_even_correct_credentials(page_factory, server, viewport):
     identifier = "mg.faure"
-    secret = enrol(server, identifier)
+    enrol(server, identifier)
     with server.session() as session:
         row = session.exec(select(Account).where(Account.identifier == identifier)).one()
         row.failed_count = auth.LOCK_AFTER - 1
