@@ -14,6 +14,7 @@ from dcc_portal.models.base import new_public_id, utcnow
 from dcc_portal.models.directory import Organisation, Professional, ProfessionalOrganisation
 from dcc_portal.models.documents import Document, DocumentVersion
 from dcc_portal.models.enums import (
+    OPEN_SUBMISSION_STATUSES,
     AccountStatus,
     AuditAction,
     AuditOutcome,
@@ -27,13 +28,16 @@ from dcc_portal.models.enums import (
     ReleaseMode,
     Role,
     Sex,
+    SubmissionStatus,
     TeamRole,
 )
 from dcc_portal.models.notifications import Notification
 from dcc_portal.models.pathway import CancerDiagnosis, PathwayEvent
 from dcc_portal.models.patients import CareTeamMembership, Patient
+from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
 
 __all__ = [
+    "OPEN_SUBMISSION_STATUSES",
     "Account",
     "AccountStatus",
     "AuditAction",
@@ -65,6 +69,9 @@ __all__ = [
     "ReleaseMode",
     "Role",
     "Sex",
+    "SharingAttempt",
+    "SharingSubmission",
+    "SubmissionStatus",
     "TeamRole",
     "UserSession",
     "new_public_id",

@@ -95,6 +95,9 @@ class AuditAction(StrEnum):
     ACCOUNT_UNLOCK = "account_unlock"
     AREA_ACCESS = "area_access"
     ADMIN = "admin"
+    SHARE_RESEND = "share_resend"
+    SHARE_CANCEL = "share_cancel"
+    DMP_OPPOSITION = "dmp_opposition"
 
 
 class AuditOutcome(StrEnum):
@@ -133,6 +136,21 @@ class DocumentStatus(StrEnum):
     DRAFT = "draft"
     VALIDATED = "validated"
     ENTERED_IN_ERROR = "entered_in_error"
+
+
+class SubmissionStatus(StrEnum):
+    """A document-sharing submission (DMP feeding)."""
+
+    PENDING = "pending"  # queued, not tried yet
+    SENDING = "sending"  # claimed by a worker: sent, answer awaited
+    RETRYING = "retrying"  # a transient failure; next attempt at next_attempt_at
+    ACKNOWLEDGED = "acknowledged"  # the recipient registered it
+    REJECTED = "rejected"  # refused (4xx or a check before sending); a person must act
+    CANCELLED = "cancelled"  # by a person, by the patient's opposition, or the document was withdrawn
+    SUPERSEDED = "superseded"  # a newer version was validated before this one was ever sent
+
+
+OPEN_SUBMISSION_STATUSES = frozenset({SubmissionStatus.PENDING, SubmissionStatus.SENDING, SubmissionStatus.RETRYING})
 
 
 class ReleaseMode(StrEnum):
