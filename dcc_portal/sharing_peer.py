@@ -248,9 +248,10 @@ def create_app(state: PeerState | None = None) -> Starlette:
         with state.lock:
             response = _register(state, bundle, found)
         result = "registered" if response.status_code == 200 else "duplicate" if response.status_code == 409 else "refused"
-        if mode == "slow":
+        done(response, result)
+        if mode == "slow":  # registered first, answered late: what a client that timed out never hears about
             await asyncio.sleep(delay)
-        return done(response, result)
+        return response
 
     async def admin_state(_request: Request) -> Response:
         with state.lock:
