@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 from sqlmodel import Session
 
 from dcc_portal.models import Organisation, Role
-from dcc_portal.services import documents, render
+from dcc_portal.services import charter, documents, render
+from dcc_portal.services.seed import demo_finess
 from tests import factories
+
+_finess = itertools.count(101)
 
 PDF_HTML = "<html><body><h1>Compte rendu d'imagerie</h1><p>Scanner thoraco-abdomino-pelvien : {note}</p></body></html>"
 
@@ -21,8 +25,10 @@ class Team:
     """An oncologist, a nurse, an RCP secretary and a GP around one patient, with real sessions."""
 
     def __init__(self, db: Session, *, org_kind: str = "chu"):
-        factories.publish_charter(db)
-        self.org = Organisation(name="CHU de Test <&>", kind=org_kind, city="Villeneuve", finess="990000101")
+        if charter.current(db) is None:
+            factories.publish_charter(db)
+        self.org = Organisation(name="CHU de Test <&>", kind=org_kind, city="Villeneuve",
+                                finess=demo_finess(f"9900{next(_finess):04d}"))
         db.add(self.org)
         db.flush()
         self.oncologist = factories.professional(db, org=self.org, family="Moreau")

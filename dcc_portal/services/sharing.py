@@ -297,7 +297,7 @@ def set_opposition(db: Session, *, actor: Actor, opposed: bool, patient_public_i
     """Record or lift the opposition. Returns how many queued submissions were cancelled."""
     now = now or utcnow()
     what = "opposition à l'alimentation du DMP" if opposed else "levée de l'opposition à l'alimentation du DMP"
-    patient = _opposition_patient(db, actor=actor, patient_public_id=patient_public_id, action=AuditAction.DMP_OPPOSITION,
+    patient = _opposition_patient(db, actor=actor, patient_public_id=patient_public_id, action=AuditAction.UPDATE,
                                   detail=what, now=now)
     cancelled = 0
     if opposed and patient.dmp_opposed_at is None:
@@ -471,7 +471,7 @@ def resend(db: Session, *, actor: Actor, submission_public_id: str, now: datetim
     """Queue a rejected or cancelled submission again (same identifiers: the recipient recognises a duplicate)."""
     now = now or utcnow()
     submission, document, patient, grant = _submission_for_action(
-        db, actor=actor, submission_public_id=submission_public_id, action=AuditAction.SHARE_RESEND, detail="renvoi au DMP", now=now)
+        db, actor=actor, submission_public_id=submission_public_id, action=AuditAction.UPDATE, detail="renvoi au DMP", now=now)
     if submission.status not in RESENDABLE:
         raise _stale()
     if patient.dmp_opposed_at is not None:
@@ -509,7 +509,7 @@ def resend(db: Session, *, actor: Actor, submission_public_id: str, now: datetim
 def cancel(db: Session, *, actor: Actor, submission_public_id: str, reason: str = "", now: datetime | None = None) -> None:
     now = now or utcnow()
     submission, document, patient, grant = _submission_for_action(
-        db, actor=actor, submission_public_id=submission_public_id, action=AuditAction.SHARE_CANCEL, detail="annulation d'un envoi au DMP", now=now)
+        db, actor=actor, submission_public_id=submission_public_id, action=AuditAction.UPDATE, detail="annulation d'un envoi au DMP", now=now)
     reason = " ".join(str(reason).split())[:200]
     if submission.status == SubmissionStatus.SENDING:
         raise ValidationFailed({"submission": "Envoi en cours : attendez la réponse du DMP avant d'annuler."})
