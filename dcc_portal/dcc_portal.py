@@ -6,7 +6,8 @@ import uuid
 import reflex as rx
 
 from dcc_portal import texts, web
-from dcc_portal.pages import account, admin, common, document, gp, login, notifications, patient, team  # noqa: F401  registers the pages
+from dcc_portal.pages import account, admin, common, document, gp, login, notifications, patient, sharing, team  # noqa: F401  registers the pages
+from dcc_portal.services import sharing_worker
 from dcc_portal.services.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed
 
 logger = logging.getLogger("dcc_portal")
@@ -34,3 +35,6 @@ app = rx.App(
     html_lang="fr",
     api_transformer=[web.files_app, web.security_headers],
 )
+# The DMP outbox is sent by a worker that lives as long as the portal (several backend processes share the work
+# through database leases); `python -m dcc_portal sharing-worker` runs it alone.
+app.register_lifespan_task(sharing_worker.lifespan_task)

@@ -197,3 +197,79 @@ NOTIFICATIONS = {
     "open": "Ouvrir",
     "bell": "Notifications non lues",
 }
+
+SHARING = {
+    "nav": "Envois au DMP",
+    "title": "Envois au DMP",
+    "admin_title": "Envois au DMP (toute la région)",
+    "intro": (
+        "Documents envoyés au dossier médical partagé (Mon espace santé) de vos patients. "
+        "Un envoi refusé demande une action : renvoyez-le une fois le problème réglé, ou annulez-le."
+    ),
+    "admin_intro": (
+        "Suivi technique des envois au DMP de tous les établissements. Les contenus cliniques ne sont pas affichés."
+    ),
+    "patient_scope": "Patient :",
+    "all_patients": "Voir les envois de tous mes patients",
+    "filters": "Filtrer les envois",
+    "filter_all": "Tous",
+    "filter_rejected": "Refusés",
+    "filter_waiting": "En attente",
+    "filter_retrying": "Nouvel essai",
+    "filter_acknowledged": "Reçus",
+    "filter_closed": "Annulés",
+    "count": "envoi(s)",
+    "empty": "Aucun envoi dans cette catégorie.",
+    "version": "version",
+    "created": "Validé le",
+    "attempts": "tentative(s)",
+    "last_attempt": "dernier essai le",
+    "resend": "Renvoyer",
+    "cancel": "Annuler l'envoi",
+    "download": "Télécharger (XDM)",
+    "resent": "Renvoi demandé : le document repart dans quelques instants. Cette action est tracée.",
+    "cancelled": "Envoi annulé. Cette action est tracée.",
+    "cancel_title": "Annuler cet envoi au DMP ?",
+    "cancel_help": "Le document restera dans le DCC mais ne sera pas envoyé au DMP. Vous pourrez le renvoyer plus tard.",
+    "cancel_reason": "Motif (facultatif)",
+    "cancel_confirm": "Confirmer l'annulation",
+    "keep": "Ne pas annuler",
+    "patient_header": "Patient",
+    "document_header": "Document",
+    # Opposition: team patient page
+    "dmp_title": "Alimentation du DMP",
+    "dmp_on": "Les documents partagés de ce patient sont envoyés à son DMP.",
+    "dmp_off": "Le patient s'oppose à l'envoi de ses documents au DMP",
+    "dmp_since": "depuis le",
+    "dmp_by": "enregistré par",
+    "dmp_open": "envoi(s) en cours",
+    "dmp_oppose": "Le patient s'oppose à l'envoi",
+    "dmp_oppose_help": (
+        "À n'utiliser qu'à la demande du patient. Les envois en attente seront annulés et aucun nouveau document "
+        "ne sera envoyé. Cette action est tracée."
+    ),
+    "dmp_lift": "Le patient lève son opposition",
+    "dmp_lift_help": "Les prochains documents validés seront de nouveau envoyés. Cette action est tracée.",
+    "dmp_confirm": "Confirmer",
+    "dmp_back": "Annuler",
+    "dmp_saved": "Choix du patient enregistré.",
+    "dmp_see": "Voir les envois au DMP de ce patient",
+    # Opposition: patient area
+    "my_dmp_title": "Mon espace santé",
+    "my_dmp_intro": (
+        "Votre équipe de soins envoie vos documents de cancérologie (comptes rendus, fiche de réunion de "
+        "concertation, programme personnalisé de soins) à votre dossier médical partagé, dans Mon espace santé. "
+        "Vous et les professionnels qui vous soignent pouvez ainsi les retrouver."
+    ),
+    "my_dmp_on": "Vos documents sont envoyés à Mon espace santé.",
+    "my_dmp_off": "Vous avez demandé que vos documents ne soient pas envoyés à Mon espace santé",
+    "my_dmp_oppose": "Je ne veux pas que mes documents y soient envoyés",
+    "my_dmp_oppose_help": (
+        "Vos documents restent consultables par votre équipe de soins dans le DCC. Ils ne seront plus envoyés "
+        "à Mon espace santé, et ceux qui attendent d'être envoyés ne le seront pas. Vous pourrez changer d'avis "
+        "à tout moment."
+    ),
+    "my_dmp_lift": "J'accepte de nouveau l'envoi de mes documents",
+    "my_dmp_lift_help": "Les prochains documents validés par votre équipe seront envoyés à Mon espace santé.",
+    "my_dmp_saved": "Votre choix est enregistré. Vous pouvez le modifier à tout moment.",
+}

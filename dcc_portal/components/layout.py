@@ -24,7 +24,10 @@ class NavItem:
 
 NAV = {
     "gp": [NavItem(texts.GP["home"], "/gp", "users")],
-    "team": [NavItem(texts.TEAM["home"], "/team", "clipboard-list")],
+    "team": [
+        NavItem(texts.TEAM["home"], "/team", "clipboard-list"),
+        NavItem(texts.SHARING["nav"], "/team/sharing", "send"),
+    ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
         NavItem(texts.PATIENT["profile"], "/patient/profile", "id-card"),
@@ -33,6 +36,7 @@ NAV = {
         NavItem(texts.ADMIN["accounts"], "/admin", "user-cog"),
         NavItem(texts.ADMIN["organisations"], "/admin/organisations", "building-2"),
         NavItem(texts.ADMIN["care_teams"], "/admin/care-teams", "users-round"),
+        NavItem(texts.SHARING["nav"], "/admin/sharing", "send"),
     ],
     "any": [],
     "charter": [],

@@ -6,8 +6,10 @@ from dcc_portal import texts
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.patients import searchable_list
 from dcc_portal.pages.record import patient_summary_view
+from dcc_portal.pages.sharing import team_opposition_card
 from dcc_portal.state.patient_lists import TeamWorklistState
 from dcc_portal.state.patient_record import PatientSummaryState
+from dcc_portal.state.sharing import DmpOppositionState
 
 T = texts.TEAM
 
@@ -21,6 +23,6 @@ def team_home() -> rx.Component:
     )
 
 
-@area_page(route="/team/patient", title=T["summary"], area="team", on_load=[PatientSummaryState.load])
+@area_page(route="/team/patient", title=T["summary"], area="team", on_load=[PatientSummaryState.load, DmpOppositionState.load])
 def team_patient() -> rx.Component:
-    return patient_summary_view(back_href="/team")
+    return rx.vstack(patient_summary_view(back_href="/team"), team_opposition_card(), spacing="3", width="100%")

@@ -24,6 +24,7 @@ URL_PREFIX = "/api/files/"
 PRODUCERS: dict[str, str] = {
     "document_view": "dcc_portal.services.documents:produce_view",
     "document_pdf": "dcc_portal.services.documents:produce_pdf",
+    "sharing_xdm": "dcc_portal.services.sharing:produce_xdm",
 }
 
 

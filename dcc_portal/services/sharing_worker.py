@@ -290,6 +290,7 @@ async def lifespan_task() -> None:
     config = WorkerConfig.from_env()
     if not config.url:
         logger.warning("DCC_SHARING_URL is not set: DMP submissions are queued but not sent")
+        return
     worker = Worker(config)
     try:
         while True:
