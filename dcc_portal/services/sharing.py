@@ -288,7 +288,7 @@ def opposition(db: Session, *, actor: Actor, patient_public_id: str = "", now: d
     return Opposition(
         patient_public_id=patient.public_id, opposed=patient.dmp_opposed_at is not None,
         since=formatting.datetime_fr(patient.dmp_opposed_at),
-        source={"patient": "le patient", "team": "l'équipe de soins"}.get(patient.dmp_opposition_source, ""),
+        source={"patient": "le patient", "team": "l'équipe de soins"}.get(patient.dmp_opposition_source or "", ""),
         open_submissions=open_count,
     )
 
@@ -307,7 +307,7 @@ def set_opposition(db: Session, *, actor: Actor, opposed: bool, patient_public_i
                                 account_id=actor.account_id)
     elif not opposed and patient.dmp_opposed_at is not None:
         patient.dmp_opposed_at = None
-        patient.dmp_opposition_source = ""
+        patient.dmp_opposition_source = None
     db.add(patient)
     source = "par le patient" if actor.role == Role.PATIENT else "par l'équipe, à la demande du patient"
     audit.record(db, actor=actor, action=AuditAction.DMP_OPPOSITION, patient_id=patient.id,

@@ -1,8 +1,8 @@
 """DMP feeding: sharing outbox, attempts, patient opposition
 
-Revision ID: 5afefffc51d8
+Revision ID: 01cfb2568877
 Revises: 93333f91f736
-Create Date: 2026-11-25 23:06:26.557621
+Create Date: 2026-11-25 23:36:50.486243
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '5afefffc51d8'
+revision: str = '01cfb2568877'
 down_revision: str | Sequence[str] | None = '93333f91f736'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -82,7 +82,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('patient', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dmp_opposed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('dmp_opposition_source', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('dmp_opposition_source', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True))
 
 
 
