@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from dcc_portal.services import cda_n1, cda_validation
-from tests.sharing_helpers import Team, pdf_bytes
+from tests.sharing_fixtures import Team, pdf_bytes
 
 NS = {"c": "urn:hl7-org:v3"}
 

@@ -24,7 +24,7 @@ from dcc_portal import db as dbmod
 from dcc_portal.models import AuditEvent, SharingAttempt, SharingSubmission, SubmissionStatus, utcnow
 from dcc_portal.services import documents, sharing, storage
 from dcc_portal.services.sharing_worker import Worker, WorkerConfig
-from tests.sharing_helpers import PEER_TOKEN, ROOT, Clock, Peer, Team, pdf_bytes, worker_env
+from tests.sharing_fixtures import PEER_TOKEN, ROOT, Clock, Peer, Team, pdf_bytes, worker_env
 
 BASE, CAP = 30.0, 600.0
 

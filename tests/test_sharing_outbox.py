@@ -19,7 +19,7 @@ from dcc_portal.services import cda_n1, documents, mhd, sharing, storage, xdm
 from dcc_portal.services.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.sharing_worker import Worker, WorkerConfig, backoff
 from tests import factories
-from tests.sharing_helpers import Team, pdf_bytes
+from tests.sharing_fixtures import Team, pdf_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +99,22 @@ def test_a_file_that_is_not_a_pdf_is_rejected_with_a_reason_not_sent(db: Session
     document, _ = team.report(db, pdf=b"<html><script>alert(1)</script></html>")
     [queued] = submissions(db, document)
     assert queued.status == "rejected" and "n'est pas un PDF" in queued.last_error and queued.next_attempt_at is None
+
+
+def test_without_an_ins_nothing_is_built_until_the_team_resends(db: Session):
+    team = Team(db)
+    team.patient.ins, team.patient.ins_oid = None, ""
+    db.add(team.patient)
+    document, _ = team.report(db)
+    [queued] = submissions(db, document)
+    assert queued.status == "rejected" and queued.cda_file is None and "INS" in queued.last_error
+    with pytest.raises(ValidationFailed, match="INS"):
+        sharing.resend(db, actor=team.oncologist_actor, submission_public_id=queued.public_id)
+    team.patient.ins, team.patient.ins_oid = "265014400500544", "1.2.250.1.213.1.4.10"
+    db.add(team.patient)
+    sharing.resend(db, actor=team.oncologist_actor, submission_public_id=queued.public_id)
+    db.refresh(queued)
+    assert queued.status == "pending" and b'extension="265014400500544"' in storage.get(queued.cda_file)
 
 
 def test_a_new_version_supersedes_an_unsent_one_and_waits_for_a_tried_one(db: Session, db_url):

@@ -35,7 +35,6 @@ from dcc_portal.models import (
     Patient,
     Professional,
     Role,
-    SharingAttempt,
     SharingSubmission,
     SubmissionStatus,
     utcnow,
@@ -49,6 +48,7 @@ from dcc_portal.services.patients import PAGE_SIZE, Page, patient_name, professi
 TEAM_VIEW_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 TEAM_ACTION_ROLES = frozenset({Role.CLINICIAN, Role.RCP_SECRETARY})
 OPPOSITION_REASON = "Opposition du patient à l'alimentation du DMP."
+NO_INS = "INS du patient absente : le DMP n'accepte que des documents identifiés par l'INS. Renvoyez une fois l'INS qualifiée."
 
 STATUS_LABELS = {
     SubmissionStatus.PENDING: "En attente d'envoi",
@@ -138,7 +138,8 @@ def on_validated(db: Session, *, actor: Actor, document: Document, now: datetime
         authenticator_professional_id=actor.professional_id or document.author_professional_id,
         next_attempt_at=now, created_at=now, updated_at=now,
     )
-    problem = _build(db, submission, document, patient)
+    # Without an INS the CDA would carry no national identity: it is built when the team resends, INS recorded.
+    problem = NO_INS if not (patient.ins and patient.ins_oid) else _build(db, submission, document, patient)
     if problem:
         submission.status = SubmissionStatus.REJECTED
         submission.last_error = problem
@@ -212,7 +213,7 @@ def metadata_for(db: Session, *, submission: SharingSubmission, now: datetime) -
     patient = db.get(Patient, submission.patient_id)
     version: DocumentVersion = documents.version_row(db, document=document, version=submission.document_version)
     if not patient.ins or not patient.ins_oid:
-        raise cda_n1.NotShareable("INS du patient absente : le DMP n'accepte que des documents identifiés par l'INS.")
+        raise cda_n1.NotShareable(NO_INS)
     if submission.cda_file is None:
         raise cda_n1.NotShareable(submission.last_error or "Document CDA absent.")
     data = storage.get(submission.cda_file)
@@ -483,6 +484,8 @@ def resend(db: Session, *, actor: Actor, submission_public_id: str, now: datetim
     if newer is not None or document.current_version != submission.document_version:
         raise ValidationFailed({"submission": "Une version plus récente de ce document existe : c'est elle qui est envoyée."})
     previous = submission.status
+    if not (patient.ins and patient.ins_oid):
+        raise ValidationFailed({"submission": NO_INS})
     if submission.cda_file is None:
         problem = _build(db, submission, document, patient)
         if problem:
@@ -531,21 +534,7 @@ def cancel(db: Session, *, actor: Actor, submission_public_id: str, reason: str 
                  detail=f"envoi au DMP annulé (était : {STATUS_LABELS.get(previous, previous)})" + (f" : {reason}" if reason else ""))
 
 
-# --------------------------------------------------------------------------------------------------- history, export
-
-
-@dataclass(frozen=True)
-class AttemptRow:
-    number: int
-    started: str
-    outcome: str
-    http_status: str
-    detail: str
-
-
-def attempts(db: Session, *, submission_id: int) -> list[SharingAttempt]:
-    return list(db.exec(select(SharingAttempt).where(SharingAttempt.submission_id == submission_id)
-                        .order_by(SharingAttempt.number, SharingAttempt.id)).all())
+# --------------------------------------------------------------------------------------------------- export
 
 
 def produce_xdm(db: Session, *, actor: Actor, target: str, variant: str = ""):

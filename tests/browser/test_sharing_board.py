@@ -16,7 +16,7 @@ from dcc_portal.services import documents, sessions
 from dcc_portal.services.sharing_worker import Worker, WorkerConfig
 from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot
 from tests.browser.test_accessibility import _serious
-from tests.sharing_helpers import PEER_TOKEN, Peer, pdf_bytes
+from tests.sharing_fixtures import PEER_TOKEN, Peer, pdf_bytes
 
 REASON = "Le patient n'a pas de DMP ouvert : ouverture à proposer au patient."
 
