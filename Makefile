@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 PORT ?= 8000
+SHARING_PEER_PORT ?= 8765
+SHARING_PEER_TOKEN ?= demo-sharing-token
 VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .tools
@@ -34,7 +36,13 @@ db: setup
 	$(PY) -m dcc_portal migrate
 	$(PY) -m dcc_portal load-demo
 
+# Without a DMP endpoint configured, the demo starts the test document recipient and sends to it.
 run: db
+	@if [ -z "$$DCC_SHARING_URL" ]; then \
+		$(PY) -m dcc_portal sharing-peer --port $(SHARING_PEER_PORT) --token $(SHARING_PEER_TOKEN) & peer=$$!; \
+		trap 'kill $$peer 2>/dev/null' EXIT; \
+		export DCC_SHARING_URL=http://127.0.0.1:$(SHARING_PEER_PORT)/fhir DCC_SHARING_TOKEN=$(SHARING_PEER_TOKEN); \
+	fi; \
 	$(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) --frontend-port $(PORT)
 
 # Debian packages the tests need, installed only when missing (root or sudo).

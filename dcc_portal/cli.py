@@ -102,6 +102,78 @@ def _documents_export(args) -> int:
     return 0
 
 
+def _sharing_worker(args) -> int:
+    import logging
+    import signal
+    import threading
+
+    from dcc_portal.services.sharing_worker import Worker, WorkerConfig
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = WorkerConfig.from_env()
+    if not config.url:
+        print("DCC_SHARING_URL n'est pas défini : aucun destinataire.", file=sys.stderr)
+        return 2
+    worker = Worker(config)
+    if args.once:
+        results = worker.run_once()
+        worker.close()
+        for result in results:
+            print(f"{result.submission_public_id} : {result.outcome} — {result.message}")
+        print(f"{len(results)} envoi(s) traité(s).")
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker.run_forever(stop)
+    return 0
+
+
+def _sharing_peer(args) -> int:
+    from dcc_portal import sharing_peer
+
+    state = sharing_peer.PeerState(mode=args.mode, delay=args.delay, reject_status=args.reject_status,
+                                   reject_message=args.reject_message, token=args.token or "",
+                                   username=args.username or "", password=args.password or "")
+    print(f"Destinataire de test (IHE MHD ITI-65) sur http://{args.host}:{args.port}/fhir, mode {args.mode}.", flush=True)
+    sharing_peer.serve(host=args.host, port=args.port, state=state)
+    return 0
+
+
+def _sharing_status(_args) -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from dcc_portal.models import SharingSubmission
+    from dcc_portal.services.sharing import STATUS_LABELS
+
+    with db.transaction() as session:
+        rows = session.exec(select(SharingSubmission.status, func.count(SharingSubmission.id)).group_by(SharingSubmission.status)).all()
+    for status, count in sorted(rows):
+        print(f"{STATUS_LABELS.get(status, status):<28} {count}")
+    if not rows:
+        print("Aucun envoi au DMP.")
+    return 0
+
+
+def _sharing_xdm(args) -> int:
+    from pathlib import Path
+
+    from dcc_portal.services import sharing
+
+    try:
+        with db.transaction() as session:
+            name, data = sharing.export_xdm(session, document_public_id=args.document, version=args.version,
+                                            operator=getpass.getuser())
+    except LookupError as error:
+        print(error, file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else Path(name)
+    out.write_bytes(data)
+    print(f"Archive XDM écrite dans {out} ({len(data)} octets).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dcc_portal", description="Commandes d'exploitation du DCC Portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +198,27 @@ def build_parser() -> argparse.ArgumentParser:
     restore_cmd = commands.add_parser("restore", help="restore a backup written by the backup command")
     restore_cmd.add_argument("archive")
     restore_cmd.set_defaults(func=_restore)
+
+    worker = commands.add_parser("sharing-worker", help="send the DMP outbox (ITI-65) until stopped")
+    worker.add_argument("--once", action="store_true", help="send what is due, then exit")
+    worker.set_defaults(func=_sharing_worker)
+    peer = commands.add_parser("sharing-peer", help="run the test document recipient (IHE MHD ITI-65)")
+    peer.add_argument("--host", default="127.0.0.1")
+    peer.add_argument("--port", type=int, default=8765)
+    peer.add_argument("--mode", choices=["normal", "error500", "slow", "reject"], default="normal")
+    peer.add_argument("--delay", type=float, default=60.0, help="seconds the slow mode waits before answering")
+    peer.add_argument("--reject-status", type=int, default=422)
+    peer.add_argument("--reject-message", default="Document refusé par le destinataire.")
+    peer.add_argument("--token", help="require this bearer token")
+    peer.add_argument("--username", help="require basic authentication")
+    peer.add_argument("--password")
+    peer.set_defaults(func=_sharing_peer)
+    commands.add_parser("sharing-status", help="count DMP submissions by status").set_defaults(func=_sharing_status)
+    xdm_cmd = commands.add_parser("sharing-xdm", help="write the XDM ZIP of a document version for a manual DMP upload")
+    xdm_cmd.add_argument("--document", required=True, help="document public id")
+    xdm_cmd.add_argument("--version", type=int)
+    xdm_cmd.add_argument("--out", help="file to write (default: dmp-xdm-<local id>-v<n>.zip)")
+    xdm_cmd.set_defaults(func=_sharing_xdm)
 
     audit_cmd = commands.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain and report the first broken link").set_defaults(func=_audit_verify)

@@ -20,8 +20,10 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     pps_team,
     rcp,
     record_search,
+    sharing,
     team,
 )
+from dcc_portal.services import sharing_worker
 from dcc_portal.services.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed
 
 logger = logging.getLogger("dcc_portal")
@@ -49,3 +51,6 @@ app = rx.App(
     html_lang="fr",
     api_transformer=[web.files_app, web.upload_limit, web.security_headers],
 )
+# The DMP outbox is sent by a worker that lives as long as the portal (several backend processes share the work
+# through database leases); `python -m dcc_portal sharing-worker` runs it alone.
+app.register_lifespan_task(sharing_worker.lifespan_task)

@@ -8,6 +8,7 @@ import base64
 import os
 import secrets
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 import pytest
 
 os.environ.setdefault("DCC_SECRET_KEY", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+# Files stored by tests (uploaded PDFs, frozen CDA documents) stay out of the project's var/ folder.
+os.environ.setdefault("DCC_DATA_DIR", tempfile.mkdtemp(prefix="dcc-test-data-"))
 
 from dcc_portal import db as dbmod  # noqa: E402
 from dcc_portal import migrate  # noqa: E402

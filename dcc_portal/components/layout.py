@@ -30,6 +30,7 @@ NAV = {
     "team": [
         NavItem(texts.TEAM["home"], "/team", "clipboard-list"),
         NavItem(texts.RCP["sessions"], "/team/rcp", "calendar-days"),
+        NavItem(texts.SHARING["nav"], "/team/sharing", "send"),
         NavItem(texts.TEAM["find_record"], "/team/search", "search"),
     ],
     "patient": [
@@ -48,6 +49,7 @@ NAV = {
         NavItem(texts.ADMIN["care_teams"], "/admin/care-teams", "users-round"),
         NavItem(texts.RCP["directory"], "/team/rcp/directory", "book-open"),
         NavItem(texts.ADMIN["audit"], "/admin/audit", "scroll-text"),
+        NavItem(texts.SHARING["nav"], "/admin/sharing", "send"),
     ],
     "any": [],
     "charter": [],

@@ -16,6 +16,7 @@ from dcc_portal.models.base import new_public_id, utcnow
 from dcc_portal.models.directory import Organisation, Professional, ProfessionalOrganisation
 from dcc_portal.models.documents import Document, DocumentVersion
 from dcc_portal.models.enums import (
+    OPEN_SUBMISSION_STATUSES,
     AccountStatus,
     AnnouncementTemps,
     AuditAction,
@@ -35,6 +36,7 @@ from dcc_portal.models.enums import (
     ReleaseMode,
     Role,
     Sex,
+    SubmissionStatus,
     TeamRole,
 )
 from dcc_portal.models.notifications import Notification
@@ -42,8 +44,10 @@ from dcc_portal.models.pathway import CancerDiagnosis, PathwayEvent
 from dcc_portal.models.patients import CareTeamMembership, Patient
 from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSession
 from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
+from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
 
 __all__ = [
+    "OPEN_SUBMISSION_STATUSES",
     "Account",
     "AccountStatus",
     "AnnouncementStep",
@@ -94,6 +98,9 @@ __all__ = [
     "ReleaseMode",
     "Role",
     "Sex",
+    "SharingAttempt",
+    "SharingSubmission",
+    "SubmissionStatus",
     "TeamRole",
     "UserSession",
     "new_public_id",

@@ -97,6 +97,9 @@ class AuditAction(StrEnum):
     EMERGENCY_ACCESS = "emergency_access"  # bris de glace: opened outside the care team, reason in justification
     ADMIN = "admin"
     ACKNOWLEDGE = "acknowledge"
+    SHARE_RESEND = "share_resend"
+    SHARE_CANCEL = "share_cancel"
+    DMP_OPPOSITION = "dmp_opposition"
 
 
 class AuditOutcome(StrEnum):
@@ -135,6 +138,21 @@ class DocumentStatus(StrEnum):
     DRAFT = "draft"
     VALIDATED = "validated"
     ENTERED_IN_ERROR = "entered_in_error"
+
+
+class SubmissionStatus(StrEnum):
+    """A document-sharing submission (DMP feeding)."""
+
+    PENDING = "pending"  # queued, not tried yet
+    SENDING = "sending"  # claimed by a worker: sent, answer awaited
+    RETRYING = "retrying"  # a transient failure; next attempt at next_attempt_at
+    ACKNOWLEDGED = "acknowledged"  # the recipient registered it
+    REJECTED = "rejected"  # refused (4xx or a check before sending); a person must act
+    CANCELLED = "cancelled"  # by a person, by the patient's opposition, or the document was withdrawn
+    SUPERSEDED = "superseded"  # a newer version was validated before this one was ever sent
+
+
+OPEN_SUBMISSION_STATUSES = frozenset({SubmissionStatus.PENDING, SubmissionStatus.SENDING, SubmissionStatus.RETRYING})
 
 
 class ReleaseMode(StrEnum):

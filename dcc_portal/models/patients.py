@@ -35,6 +35,9 @@ class Patient(SQLModel, table=True):
     # When the medical announcement consultation was first recorded: documents that announce a cancer
     # reach the patient from then on (release gating).
     medical_announcement_at: datetime | None = None
+    # Opposition to feeding the DMP (CSP L.1111-15): set by the patient or by the team on the patient's word.
+    dmp_opposed_at: datetime | None = None
+    dmp_opposition_source: str | None = Field(default=None, max_length=10)  # patient | team (who: the audit trail)
     # Upper-case, accent-free "USEDNAME BIRTHNAME FIRSTNAMES" for indexed prefix search.
     search_name: str = Field(default="", max_length=400, index=True)
     created_at: datetime = Field(default_factory=utcnow)

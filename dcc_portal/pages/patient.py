@@ -9,9 +9,11 @@ from dcc_portal.components.pathway import document_list
 from dcc_portal.components.patients import contact_card, team_grid
 from dcc_portal.pages.record import emergency_list, identity_card
 from dcc_portal.state.patient_access import AccessLogState, OppositionsState
+from dcc_portal.pages.sharing import patient_opposition_card
 from dcc_portal.state.patient_record import MyRecordState
 from dcc_portal.state.reports import MyDocumentsState
 from dcc_portal.state.session import SessionState
+from dcc_portal.state.sharing import DmpOppositionState
 
 T = texts.PATIENT
 
@@ -39,11 +41,12 @@ def patient_home() -> rx.Component:
     )
 
 
-@area_page(route="/patient/profile", title=T["profile"], area="patient", on_load=[MyRecordState.load])
+@area_page(route="/patient/profile", title=T["profile"], area="patient", on_load=[MyRecordState.load, DmpOppositionState.load])
 def patient_profile() -> rx.Component:
     return rx.vstack(
         rx.cond(MyRecordState.identity.length() > 0, identity_card(MyRecordState.identity), rx.spinner()),
         rx.text(T["profile_help"], size="2", color_scheme="gray"),
+        patient_opposition_card(),
         spacing="3",
         width="100%",
     )

@@ -13,6 +13,8 @@ from dcc_portal.state.care_team import CareTeamState
 from dcc_portal.state.patient_lists import TeamWorklistState
 from dcc_portal.state.patient_record import PatientSummaryState
 from dcc_portal.state.reports import TeamDocumentsState
+from dcc_portal.pages.sharing import team_opposition_card
+from dcc_portal.state.sharing import DmpOppositionState
 
 T = texts.TEAM
 
@@ -27,10 +29,10 @@ def team_home() -> rx.Component:
 
 
 @area_page(route="/team/patient", title=texts.PATHWAY["file_title"], area="team",
-           on_load=[PatientSummaryState.load, PathwayState.load, AnnouncementState.load, TeamDocumentsState.load])
+           on_load=[PatientSummaryState.load, PathwayState.load, AnnouncementState.load, TeamDocumentsState.load,
+                    DmpOppositionState.load])
 def team_patient() -> rx.Component:
-    return team_patient_file()
-
+    return rx.vstack(team_patient_file(), team_opposition_card(), spacing="3", width="100%")
 
 
 @area_page(route="/team/care-team", title=T["team_screen"], area="team", on_load=[CareTeamState.load])

@@ -163,7 +163,8 @@ def add_version(
 
 
 def validate(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> None:
-    """The document becomes shareable (and, unless gated, visible to the patient)."""
+    """The document becomes shareable (and, unless gated, visible to the patient); a document marked for the DMP
+    gets its sharing submission queued (services/sharing.py)."""
     now = now or utcnow()
     document.status = DocumentStatus.VALIDATED
     document.validated_at = now
@@ -171,6 +172,10 @@ def validate(db: Session, *, actor: Actor, document: Document, now: datetime | N
     db.add(document)
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=document.patient_id,
                  document_id=document.public_id, document_version=document.current_version, detail="validation")
+    # Documents marked for the DMP are queued for sending in this same transaction (the outbox).
+    from dcc_portal.services import sharing
+
+    sharing.on_validated(db, actor=actor, document=document, now=now)
 
 
 def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reason: str, now: datetime | None = None) -> None:
@@ -180,6 +185,9 @@ def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reas
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=document.patient_id,
                  document_id=document.public_id, document_version=document.current_version,
                  detail=f"retiré (erreur) : {reason[:200]}")
+    from dcc_portal.services import sharing
+
+    sharing.on_entered_in_error(db, document=document, now=now)
 
 
 def version_row(db: Session, *, document: Document, version: int | None = None) -> DocumentVersion:

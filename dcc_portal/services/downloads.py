@@ -27,6 +27,7 @@ PRODUCERS: dict[str, str] = {
     "frcp_cda": "dcc_portal.services.frcp:produce_cda",
     "pps_ics": "dcc_portal.services.pps_calendar:produce_ics",
     "audit_csv": "dcc_portal.services.audit_log:produce_csv",
+    "sharing_xdm": "dcc_portal.services.sharing:produce_xdm",
 }
 
 

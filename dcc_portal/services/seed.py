@@ -257,6 +257,7 @@ def _load_base_region(db: Session, *, password: str, patient_count: int) -> None
         charter.publish(db, version="1.0", title="Charte d'utilisation du DCC", body=CHARTER_V1_BODY, now=utcnow())
     db.flush()
     _access_history(db, patients=patients, orgs=orgs)
+    _demo_dmp_feed(db, patients, pros, orgs)
 
 
 DEMO_EMERGENCY_REASON = "Hospitalisation en urgence pour détresse respiratoire : recherche du traitement en cours"
@@ -298,4 +299,53 @@ def _access_history(db: Session, *, patients: list[Patient], orgs: dict[str, Org
     rousseau = accounts["chir.rousseau"]
     db.add(PatientOpposition(patient_id=morel.id, professional_id=rousseau.professional_id, created_at=now - timedelta(days=20),
                              created_by_account_id=db.exec(select(Account.id).where(Account.patient_id == morel.id)).one()))
+    db.flush()
+
+
+# Reports shared with the DMP: (patient index, kind, title, what the outbox shows). Pending ones are sent by the
+# worker when `make run` starts the test recipient; the others show a refusal, a retry and the patient's opposition.
+DMP_REPORTS = [
+    (0, "imaging", "Scanner thoraco-abdomino-pelvien", "pending"),
+    (6, "cro", "Compte rendu opératoire : tumorectomie", "rejected"),
+    (12, "imaging", "IRM pelvienne", "retrying"),
+    (18, "consultation", "Consultation d'oncologie", "pending"),
+    (24, "imaging", "Scintigraphie osseuse", "opposed"),
+    (3, "cr_acp", "Compte rendu d'anatomopathologie : biopsie", "pending"),
+]
+DEMO_REJECTION = "Refusé par le destinataire (HTTP 422) : le patient n'a pas de DMP ouvert (démonstration)."
+
+
+def _demo_dmp_feed(db: Session, patients: list[Patient], pros: dict[str, Professional], orgs: dict[str, Organisation]) -> None:
+    from dcc_portal.models import SharingSubmission, SubmissionStatus
+    from dcc_portal.services import documents, render
+    from dcc_portal.services.actor import Actor
+
+    pdf = render.pdf("<html><body><h1>Compte rendu (démonstration)</h1><p>Document fictif de la région de démonstration."
+                     "</p></body></html>")
+    oncologists = [spec.identifier for spec in PROS if spec.team_role == TeamRole.ONCOLOGIST]
+    accounts = {a.professional_id: a for a in db.exec(select(Account).where(Account.professional_id.is_not(None))).all()}
+    now = utcnow()
+    for index, kind, title, outcome in DMP_REPORTS:
+        patient = patients[index]
+        spec = next(p for p in PROS if p.identifier == oncologists[index % 3])
+        author = pros[spec.identifier]
+        actor = Actor(account_id=accounts[author.id].id, role=Role.CLINICIAN, display_name=f"Dr {author.family_name}",
+                      professional_id=author.id, organisation_id=orgs[spec.org].id)
+        if outcome == "opposed":
+            patient.dmp_opposed_at, patient.dmp_opposition_source = now - timedelta(days=20), "patient"
+            db.add(patient)
+        document, _version = documents.create(
+            db, actor=actor, patient=patient, kind=kind, title=title, file_bytes=pdf, mime_type="application/pdf",
+            service_date=(now - timedelta(days=3 + index)).date(), organisation_id=orgs[spec.org].id, share_with_dmp=True,
+        )
+        documents.validate(db, actor=actor, document=document)
+        submission = db.exec(select(SharingSubmission).where(SharingSubmission.document_id == document.id)).one()
+        if outcome == "rejected":
+            submission.status, submission.attempts, submission.last_attempt_at = SubmissionStatus.REJECTED, 1, now
+            submission.last_http_status, submission.last_error, submission.next_attempt_at = 422, DEMO_REJECTION, None
+        elif outcome == "retrying":
+            submission.status, submission.attempts, submission.last_attempt_at = SubmissionStatus.RETRYING, 3, now
+            submission.last_http_status, submission.next_attempt_at = 503, now + timedelta(minutes=20)
+            submission.last_error = "Erreur du destinataire (HTTP 503) : service momentanément indisponible."
+        db.add(submission)
     db.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +44,19 @@ def load(file_stem: str) -> ValueSet:
         for node in value_set.iter(f"{_SVS}Concept")
     )
     return ValueSet(value_set.get("id", ""), value_set.get("displayName", file_stem), concepts)
+
+
+@lru_cache(maxsize=8)
+def load_fhir(file_stem: str) -> ValueSet:
+    """A FHIR ValueSet (JSON, compose.include with enumerated concepts): code_system is the FHIR system URL."""
+    resource = json.loads((TERMINOLOGY_DIR / f"{file_stem}.json").read_text(encoding="utf-8"))
+    concepts = tuple(
+        Concept(concept["code"], include["system"], concept.get("display", ""))
+        for include in resource.get("compose", {}).get("include", [])
+        for concept in include.get("concept", [])
+    )
+    oid = next((i["value"].removeprefix("urn:oid:") for i in resource.get("identifier", []) if i.get("value", "").startswith("urn:oid:")), "")
+    return ValueSet(oid, resource.get("name", file_stem), concepts)
 
 
 SPECIALTIES = "JDV_J01_XdsAuthorSpecialty_CISIS"
