@@ -521,6 +521,7 @@ PATIENT_PPS = {
 }
 
 PATHWAY = {
+    "share_dmp": "Envoyer au DMP (Mon espace santé) une fois validé",
     "file_title": "Dossier du patient",
     "tab_summary": "Synthèse",
     "tab_pathway": "Parcours",

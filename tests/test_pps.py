@@ -385,3 +385,20 @@ def test_operator_export_writes_the_pps_as_cda_pdf_and_calendar(world, tmp_path)
     starts = [event.get("DTSTART").dt for event in Calendar.from_ical(written["ics"]).walk("VEVENT")]
     timed = [start for start in starts if isinstance(start, datetime)]
     assert timed and all(str(start.tzinfo) == "Europe/Paris" for start in timed)
+
+
+def test_the_handed_over_pps_and_each_later_version_are_queued_for_the_dmp_as_cda_pps(world):
+    from dcc_portal.models import SharingSubmission
+    from dcc_portal.services import cda_validation, storage
+
+    write(world)
+    hand_over(world)
+    write(world, programme(treatments=[treatment(start="2026-03-27")]), expected=1, reason_code="GEN-176")
+    document = document_of(world)
+    queued = world.db.exec(select(SharingSubmission).where(SharingSubmission.document_id == document.id)
+                           .order_by(SharingSubmission.document_version)).all()
+    assert [row.document_version for row in queued] == [1, 2]
+    for row in queued:
+        assert (row.cda_level, row.format_code) == ("N3", "urn:asip:ci-sis:pps-cancer:2017")
+        xml = storage.get(row.cda_file)
+        assert b"18776-5" in xml and cda_validation.xsd_errors(xml) == []

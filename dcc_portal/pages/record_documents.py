@@ -76,7 +76,16 @@ def _report_fields(*, upload: bool) -> rx.Component:
         text_area(T["conclusion"], "conclusion", default_value=v["conclusion"], error=e.get("conclusion", ""), rows="3", max_length=4000),
         select_field(T["gating"], "announces_cancer", GATING_OPTIONS, placeholder=None, default_value=v["announces_cancer"],
                      error=e.get("announces_cancer", "")),
+        checkbox("share_dmp", T["share_dmp"], checked=v["share_dmp"] == "on"),
         spacing="3", width="100%",
+    )
+
+
+def checkbox(name: str, label: str, *, checked: rx.Var) -> rx.Component:
+    """A native checkbox posting with its form, touch-sized with its label."""
+    return rx.el.label(
+        rx.hstack(rx.el.input(type="checkbox", name=name, default_checked=checked, style={"width": "22px", "height": "22px"}),
+                  rx.text(label, size="2"), align="center", spacing="2", min_height="44px"),
     )
 
 
@@ -84,11 +93,7 @@ def _validate_box() -> rx.Component:
     return rx.cond(
         S.can_validate,
         rx.vstack(
-            rx.el.label(
-                rx.hstack(rx.el.input(type="checkbox", name="validate", default_checked=S.form_values["validate"] == "on",
-                                      style={"width": "22px", "height": "22px"}),
-                          rx.text(T["validate_now"], size="2"), align="center", spacing="2", min_height="44px"),
-            ),
+            checkbox("validate", T["validate_now"], checked=S.form_values["validate"] == "on"),
             error_text(S.errors.get("validate", ""), field_id="validate"),
             spacing="1",
         ),

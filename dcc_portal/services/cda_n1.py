@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 import base64
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from lxml import etree
 from sqlmodel import Session
 
 from dcc_portal import formatting
-from dcc_portal.models import Document, DocumentVersion, Organisation, Patient, Professional
+from dcc_portal.models import Document, DocumentKind, DocumentVersion, Organisation, Patient, Professional
 from dcc_portal.services import cda, cda_validation, dmp_metadata, documents, render
 
 XDS_SD_TEMPLATE = "1.3.6.1.4.1.19376.1.2.20"
@@ -127,6 +129,13 @@ def pdf_of(db: Session, *, document: Document, version: DocumentVersion, patient
     raise NotShareable("Ce document n'a ni CDA ni vue imprimable : il ne peut pas être envoyé au DMP.")
 
 
+# Kinds whose structured CDA (level N3) is built from the stored version rather than frozen in it:
+# kind -> "module:function" taking (db, *, document, version, patient) and returning the XML text.
+VOLET_BUILDERS: dict[str, str] = {
+    DocumentKind.PPS: "dcc_portal.services.pps_cda:build_xml",
+}
+
+
 def package(db: Session, *, document: Document, version: DocumentVersion, patient: Patient,
             authenticator_professional_id: int | None = None) -> CdaPackage:
     """The CDA document of one version: the volet's own CDA when it has one, an N1 wrapper otherwise."""
@@ -136,6 +145,15 @@ def package(db: Session, *, document: Document, version: DocumentVersion, patien
         if not code:
             raise NotShareable("Format CDA de ce document inconnu (formatCode).")
         return CdaPackage(str(content["cda"]).encode(), str(content["cda_id"]), code, "N3")
+    if document.kind in VOLET_BUILDERS:
+        module_name, function = VOLET_BUILDERS[document.kind].split(":")
+        try:
+            xml = getattr(importlib.import_module(module_name), function)(db, document=document, version=version, patient=patient)
+        except ValueError as problem:
+            raise NotShareable(f"Document CDA impossible à produire : {problem}") from problem
+        root = etree.fromstring(xml.encode())
+        return CdaPackage(xml.encode(), root.find("{urn:hl7-org:v3}id").get("root"),
+                          dmp_metadata.FORMAT_BY_KIND[document.kind], "N3")
     pdf = pdf_of(db, document=document, version=version, patient=patient)
     header = n1_header(db, document=document, version=version, patient=patient,
                        authenticator_professional_id=authenticator_professional_id)

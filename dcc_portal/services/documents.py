@@ -159,6 +159,11 @@ def add_version(
     if expected_version > 0:
         audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=document.patient_id,
                      document_id=document.public_id, document_version=version.version, detail=reason[:200])
+    if document.status == DocumentStatus.VALIDATED:
+        # A new version of a validated document is in force at once: it replaces the previous one in the DMP too.
+        from dcc_portal.services import sharing
+
+        sharing.on_validated(db, actor=actor, document=document, now=now)
     return version
 
 

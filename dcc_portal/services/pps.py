@@ -400,7 +400,7 @@ def write_version(db: Session, *, actor: Actor, patient: Patient, document: Docu
         raise ValidationFailed({"form": "Aucune modification : rien n'a été enregistré."})
     if document is None:
         document, version = documents.create(db, actor=actor, patient=patient, kind=DocumentKind.PPS, title=TITLE,
-                                             content=content, reason="création", now=now)
+                                             content=content, reason="création", share_with_dmp=True, now=now)
         document.withheld_from_medecin_traitant = True  # until the patient agrees
         db.add(document)
         return SaveResult(document.public_id, version.version, False)
@@ -486,12 +486,13 @@ def hand_over(db: Session, *, actor: Actor, patient: Patient, document: Document
     """Record the handover of the current version; no access check here (callers do it)."""
     now = now or utcnow()
     first = document.status == DocumentStatus.DRAFT
-    if first:
-        documents.validate(db, actor=actor, document=document, now=now)
     document.service_date = handed_over_on
     db.add(document)
     db.add(PpsHandover(document_id=document.id, version=document.current_version, handed_over_on=handed_over_on,
                        handed_over_by_professional_id=by.id, recorded_at=now, recorded_by_account_id=actor.account_id))
+    if first:
+        db.flush()  # the handover is part of the version the DMP receives (its CDA carries the handover date)
+        documents.validate(db, actor=actor, document=document, now=now)
     apply_consent(db, actor=actor, document=document, patient=patient, consent=consent, notify=not first, now=now)
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id, document_id=document.public_id,
                  document_version=document.current_version, detail=f"PPS remis au patient le {formatting.date_fr(handed_over_on)}")

@@ -135,7 +135,11 @@ def _common(values: dict, kinds: list[str], errors: dict[str, str], *, patient: 
         errors["announces_cancer"] = "Choix inconnu."
     return {"kind": kind, "service_date": service_date, "title": title or documents.kind_label(kind),
             "establishment": establishment, "conclusion": conclusion, "announces_cancer": GATING_CHOICES.get(gating),
-            "validate": str(values.get("validate", "") or "") in ("on", "true", "1", "yes")}
+            "validate": _checked(values.get("validate")), "share_with_dmp": _checked(values.get("share_dmp"))}
+
+
+def _checked(value) -> bool:
+    return str(value or "") in ("on", "true", "1", "yes")
 
 
 def _structured_content(values: dict, errors: dict[str, str], author: str, common: dict) -> dict:
@@ -185,7 +189,8 @@ def create_structured(db: Session, *, actor: Actor, patient_public_id: str, valu
         raise ValidationFailed(errors)
     document, _version = documents.create(db, actor=actor, patient=patient, kind=common["kind"], title=common["title"],
                                           content=content, service_date=common["service_date"],
-                                          announces_cancer=common["announces_cancer"], now=now)
+                                          announces_cancer=common["announces_cancer"],
+                                          share_with_dmp=common["share_with_dmp"], now=now)
     if not inputs.record_submission(db, actor=actor, key=submission_key, target=document.public_id):
         raise StaleVersion()
     if common["validate"]:
@@ -212,12 +217,13 @@ def correct_structured(db: Session, *, actor: Actor, document_public_id: str, ex
         errors["reason"] = "Indiquez le motif de la nouvelle version."
     if errors:
         raise ValidationFailed(errors)
-    version = documents.add_version(db, actor=actor, document=document, expected_version=int(expected_version or -1),
-                                    content=content, reason=reason, now=now)
     document.title = common["title"]
     document.service_date = common["service_date"]
     if common["announces_cancer"] is not None:
         document.announces_cancer = common["announces_cancer"]
+    document.share_with_dmp = common["share_with_dmp"]
+    version = documents.add_version(db, actor=actor, document=document, expected_version=int(expected_version or -1),
+                                    content=content, reason=reason, now=now)
     db.add(document)
     if document.status == DocumentStatus.VALIDATED:
         notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.DOCUMENT_SHARED,
@@ -281,7 +287,7 @@ def file_pdf(db: Session, *, actor: Actor, patient_public_id: str, staged_token:
     document, _version = documents.create(db, actor=actor, patient=patient, kind=common["kind"], title=common["title"],
                                           content=content, file_bytes=data, mime_type="application/pdf",
                                           service_date=common["service_date"], announces_cancer=common["announces_cancer"],
-                                          reason="dépôt", now=now)
+                                          share_with_dmp=common["share_with_dmp"], reason="dépôt", now=now)
     if not inputs.record_submission(db, actor=actor, key=submission_key, target=document.public_id):
         raise StaleVersion()
     if common["validate"]:
@@ -441,6 +447,7 @@ class ReportForm:
     body: str
     author: str
     announces_cancer: str  # "yes" | "no"
+    share_dmp: str  # "on" | ""
 
 
 def edit_form(db: Session, *, actor: Actor, document_public_id: str, now: datetime | None = None) -> ReportForm:
@@ -458,6 +465,7 @@ def edit_form(db: Session, *, actor: Actor, document_public_id: str, now: dateti
         establishment=content.get("establishment", ""), conclusion=content.get("conclusion", ""),
         body=content.get("body", ""), author=content.get("author", ""),
         announces_cancer="yes" if document.announces_cancer else "no",
+        share_dmp="on" if document.share_with_dmp else "",
     )
 
 

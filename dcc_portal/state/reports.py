@@ -16,7 +16,8 @@ from dcc_portal.services.patients import Page
 from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated
 
-REPORT_FIELDS = ("kind", "service_date", "title", "author", "establishment", "conclusion", "body", "announces_cancer", "validate")
+REPORT_FIELDS = ("kind", "service_date", "title", "author", "establishment", "conclusion", "body", "announces_cancer", "validate",
+                 "share_dmp")
 
 
 class TeamDocumentsState(PagedListMixin, rx.State):
@@ -66,19 +67,20 @@ class TeamDocumentsState(PagedListMixin, rx.State):
     def open_structured(self):
         self._open("structured", "Nouveau compte rendu ou courrier", {
             "kind": "consultation", "service_date": access.paris_today().isoformat(),
-            "establishment": self._default_establishment, "validate": "on"})
+            "establishment": self._default_establishment, "validate": "on", "share_dmp": "on"})
 
     @rx.event
     def open_upload(self):
         self._open("upload", "Déposer un compte rendu PDF", {
-            "kind": "", "service_date": "", "validate": "on" if self.can_validate else ""})
+            "kind": "", "service_date": "", "validate": "on" if self.can_validate else "", "share_dmp": "on"})
 
     @rx.event
     async def open_correction(self, public_id: str):
         async with authenticated(self) as (db, actor):
             current = reports.edit_form(db, actor=actor, document_public_id=str(public_id)[:32])
         values = {"kind": current.kind, "service_date": current.service_date, "title": current.title,
-                  "establishment": current.establishment, "conclusion": current.conclusion, "body": current.body}
+                  "establishment": current.establishment, "conclusion": current.conclusion, "body": current.body,
+                  "announces_cancer": current.announces_cancer, "share_dmp": current.share_dmp}
         if current.is_file:
             self._open("new_file", f"Nouvelle version du PDF : {current.title} (version {current.version})", values,
                        current.public_id, current.version)
