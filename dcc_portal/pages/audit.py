@@ -89,7 +89,7 @@ def admin_audit() -> rx.Component:
         _filters(),
         banner(state.errors.get("export", "")),
         rx.text(state.total, " ", T["audit_count"], size="2", color_scheme="gray", data_testid="audit-count"),
-        rx.cond(state.capped, rx.callout(T["audit_capped"], icon="info", color_scheme="amber", width="100%")),
+        rx.cond(state.capped, rx.callout(T["audit_capped"], icon="info", color_scheme="amber", width="100%", high_contrast=True)),
         rx.cond(
             state.items.length() > 0,
             rx.vstack(rx.foreach(state.items, _event), spacing="2", width="100%"),

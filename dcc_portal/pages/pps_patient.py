@@ -28,7 +28,7 @@ def _documents_link() -> rx.Component:
 
 def _not_available() -> rx.Component:
     return rx.vstack(
-        rx.callout(T["not_available"], icon="info", color_scheme="gray", width="100%", data_testid="pps-not-available"),
+        rx.callout(T["not_available"], icon="info", color_scheme="gray", width="100%", data_testid="pps-not-available", high_contrast=True),
         _documents_link(),
         spacing="3",
         width="100%",
@@ -252,7 +252,7 @@ def _call_card(item) -> rx.Component:
 @area_page(route="/patient/contacts", title=T["contacts_title"], area="patient", on_load=[PatientPpsState.load])
 def patient_contacts() -> rx.Component:
     return rx.vstack(
-        rx.callout(T["emergency_body"], icon="triangle-alert", color_scheme="red", width="100%"),
+        rx.callout(T["emergency_body"], icon="triangle-alert", color_scheme="red", width="100%", high_contrast=True),
         rx.link(rx.button(rx.icon("siren", size=18), T["emergency_title"], color_scheme="red", size="3", width="100%",
                           **WRAPPING), href="tel:15", width="100%"),
         rx.cond(

@@ -83,12 +83,11 @@ def _handover_card() -> rx.Component:
                     state.problems.length() > 0,
                     rx.callout(
                         rx.vstack(rx.text(T["handover_missing"]), rx.foreach(state.problems, lambda problem: rx.text("• ", problem)), spacing="1"),
-                        icon="list-checks", color_scheme="amber", width="100%", data_testid="handover-problems",
-                    ),
+                        icon="list-checks", color_scheme="amber", width="100%", data_testid="handover-problems", high_contrast=True),
                 ),
                 rx.cond(
                     state.view["announcement_recorded"] == "",
-                    rx.callout(T["announcement_missing"], icon="info", color_scheme="blue", width="100%", data_testid="announcement-missing"),
+                    rx.callout(T["announcement_missing"], icon="info", color_scheme="blue", width="100%", data_testid="announcement-missing", high_contrast=True),
                 ),
                 rx.grid(
                     rx.vstack(
@@ -382,8 +381,8 @@ def team_pps_edit() -> rx.Component:
             S.loaded,
             rx.vstack(
                 rx.heading(S.patient_name, size="5", as_="h2", data_testid="pps-patient"),
-                rx.cond(S.prefill_note != "", rx.callout(S.prefill_note, icon="sparkles", color_scheme="blue", width="100%")),
-                rx.cond(S.nurse_only, rx.callout(T["nurse_only"], icon="info", color_scheme="blue", width="100%")),
+                rx.cond(S.prefill_note != "", rx.callout(S.prefill_note, icon="sparkles", color_scheme="blue", width="100%", high_contrast=True)),
+                rx.cond(S.nurse_only, rx.callout(T["nurse_only"], icon="info", color_scheme="blue", width="100%", high_contrast=True)),
                 _general(),
                 *[_section(section) for section in pc.SECTIONS],
                 rx.cond(S.issued, _reason()),

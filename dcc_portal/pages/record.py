@@ -59,7 +59,7 @@ def emergency_notice(item: rx.Var) -> rx.Component:
         rx.text(
             item["started"], " → ", item["until"],
             rx.cond(item["running"] != "", rx.badge(T["emergency_running"], color_scheme="red", margin_left="0.5rem")),
-            size="2", color_scheme="gray",
+            size="2",
         ),
         rx.text(texts.PATIENT["emergency_reason"], " ", rx.el.q(item["reason"]), size="2"),
         padding_y="0.4rem",
@@ -82,6 +82,7 @@ def emergency_list(items: rx.Var, *, intro: str) -> rx.Component:
                 width="100%",
             ),
             color_scheme="amber",
+            high_contrast=True,
             width="100%",
             data_testid="emergency-list",
         ),
@@ -93,8 +94,7 @@ def _emergency_banner(identity: rx.Var) -> rx.Component:
         identity["emergency_until"] != "",
         rx.callout(
             rx.text(rx.text.strong(T["emergency_until_prefix"], " ", identity["emergency_until"], "."), " ", T["emergency_until_suffix"]),
-            icon="siren", color_scheme="red", width="100%", data_testid="emergency-banner",
-        ),
+            icon="siren", color_scheme="red", width="100%", data_testid="emergency-banner", high_contrast=True),
     )
 
 

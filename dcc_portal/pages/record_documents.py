@@ -51,7 +51,7 @@ def _file_picker() -> rx.Component:
         ),
         rx.cond(S.staged_name != "",
                 rx.callout(rx.text(T["file_ready"], " ", rx.text.strong(S.staged_name), " (", S.staged_size, ")"),
-                           icon="file-check", color_scheme="grass", width="100%", data_testid="file-ready")),
+                           icon="file-check", color_scheme="grass", width="100%", data_testid="file-ready", high_contrast=True)),
         error_text(S.errors.get("file", ""), field_id="file"),
         spacing="1", width="100%",
         on_mount=rx.call_script(_LABEL_FILE_INPUT),

@@ -71,7 +71,7 @@ def _emergency_form() -> rx.Component:
             rx.vstack(
                 rx.heading(T["form_title"], size="4", as_="h2"),
                 rx.text(rx.text.strong(selected["name"]), " · ", selected["sex"], " · ", T["born"], " ", selected["birth_date"]),
-                rx.callout(T["warning"], icon="shield-alert", color_scheme="red", width="100%"),
+                rx.callout(T["warning"], icon="shield-alert", color_scheme="red", width="100%", high_contrast=True),
                 rx.vstack(
                     rx.el.label(T["reason"], html_for="reason", style={"fontWeight": "500", "fontSize": "0.95rem"}),
                     rx.text_area(id="reason", name="reason", placeholder=T["reason_placeholder"], max_length=500, rows="4",
@@ -105,7 +105,7 @@ def _screen() -> rx.Component:
                 rx.cond(
                     state.results.length() > 0,
                     rx.vstack(rx.foreach(state.results, _result), spacing="2", width="100%"),
-                    rx.cond(state.searched, rx.callout(T["none"], icon="search-x", color_scheme="gray", width="100%", data_testid="no-record")),
+                    rx.cond(state.searched, rx.callout(T["none"], icon="search-x", color_scheme="gray", width="100%", data_testid="no-record", high_contrast=True)),
                 ),
                 spacing="3",
                 width="100%",

@@ -62,6 +62,12 @@ def record(
     at: datetime | None = None,
 ) -> AuditEvent:
     """Stage one audit event; it is written, chained, with the transaction."""
+    if not grant and actor is not None and patient_id is not None:
+        # A change made after an access check in the same transaction is made under the grant that check recorded.
+        for earlier in reversed(db.info.get(_PENDING_KEY, [])):
+            if earlier.patient_id == patient_id and earlier.account_id == actor.account_id and earlier.grant:
+                grant, justification = earlier.grant, justification or earlier.justification
+                break
     item = AuditEvent(
         seq=0,
         at=at or utcnow(),

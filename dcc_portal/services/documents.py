@@ -103,7 +103,7 @@ def create(
         mime_type=mime_type, reason=reason, now=now,
     )
     audit.record(db, actor=actor, action=AuditAction.CREATE, patient_id=patient.id, document_id=document.public_id,
-                 document_version=version.version, grant=Grant.CARE_TEAM, detail=kind_label(kind))
+                 document_version=version.version, detail=kind_label(kind))
     return document, version
 
 

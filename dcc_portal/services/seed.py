@@ -97,7 +97,7 @@ PROS = [
 ]
 
 # Patients with a portal account (identifier -> patient index in the generated list).
-PATIENT_ACCOUNTS = {"patient.leroy": 0, "patient.dubois": 1, "patient.morel": 2}
+PATIENT_ACCOUNTS = {"patient.leroy": 0, "patient.dubois": 1, "patient.morel": 2, "patient.simon": 4}
 
 FEMALE_FIRST = ["Monique", "Françoise", "Catherine", "Sylvie", "Martine", "Isabelle", "Nathalie", "Christine",
                 "Brigitte", "Valérie", "Sandrine", "Véronique", "Chantal", "Josiane", "Odile", "Agnès"]

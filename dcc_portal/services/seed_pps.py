@@ -1,6 +1,6 @@
 """Demo PPS: realistic programmes (chemotherapy cycles, radiotherapy, surgery, follow-up) for demo patients in
-treatment or follow-up, handed over, some updated with a CI-SIS reason. patient.dubois has a released PPS whose
-newer version he has not read yet. Fictitious, like the rest of the demo region; loading twice changes nothing."""
+treatment or follow-up, handed over, some updated with a CI-SIS reason. patient.simon has a released PPS whose
+newer version she has not read yet. Fictitious, like the rest of the demo region; loading twice changes nothing."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from dcc_portal.services import pps_content as pc
 from dcc_portal.services.access import PARIS
 from dcc_portal.services.actor import Actor
 
-UNREAD_PATIENT = "patient.dubois"
+UNREAD_PATIENT = "patient.simon"
 DEMO_PATIENTS = 8
 
 DIAGNOSES = {
@@ -209,12 +209,12 @@ def load(db: Session, *, today: date | None = None) -> bool:
         return False
     today = today or date.today()
     rng = random.Random(6)
-    dubois = db.exec(select(Patient).join(Account, Account.patient_id == Patient.id).where(Account.identifier == UNREAD_PATIENT)).first()
+    unread_patient = db.exec(select(Patient).join(Account, Account.patient_id == Patient.id).where(Account.identifier == UNREAD_PATIENT)).first()
     chosen = list(db.exec(select(Patient).where(Patient.care_stage.in_([CareStage.TREATMENT, CareStage.FOLLOW_UP]))
                           .order_by(Patient.local_id).limit(DEMO_PATIENTS)).all())
-    if dubois is not None:
-        dubois.care_stage = CareStage.TREATMENT  # a patient with a PPS is past the announcement
-        chosen.insert(0, dubois)
+    if unread_patient is not None:
+        unread_patient.care_stage = CareStage.TREATMENT  # a patient with a PPS is past the announcement
+        chosen.insert(0, unread_patient)
     for number, patient in enumerate(chosen):
         memberships = db.exec(select(CareTeamMembership).where(CareTeamMembership.patient_id == patient.id)).all()
         referent = next((m for m in memberships if m.team_role == TeamRole.REFERENT_PHYSICIAN), None)
@@ -223,7 +223,7 @@ def load(db: Session, *, today: date | None = None) -> bool:
         author = db.get(Professional, referent.professional_id)
         team_start = min(m.start_date for m in memberships)
         follow_up_stage = patient.care_stage == CareStage.FOLLOW_UP
-        kind = "colon" if patient is dubois else KINDS_BY_SEX["F" if patient.sex == "F" else "M"][number % 3]
+        kind = "colon" if patient is unread_patient else KINDS_BY_SEX["F" if patient.sex == "F" else "M"][number % 3]
         rcp = max(team_start + timedelta(days=1), today - timedelta(days=rng.randint(200, 300) if follow_up_stage else rng.randint(14, 40)))
         handed = min(rcp + timedelta(days=4), today - timedelta(days=1))
         if db.exec(select(CancerDiagnosis.id).where(CancerDiagnosis.patient_id == patient.id)).first() is None:
@@ -237,14 +237,14 @@ def load(db: Session, *, today: date | None = None) -> bool:
         db.flush()
         actor = _actor(db, author)
         start = handed + timedelta(days=7) if not follow_up_stage else today - timedelta(days=20)
-        if patient is dubois:
+        if patient is unread_patient:
             start = today - timedelta(days=16)  # cures every 14 days: the next ones are close
         form = _form(kind, start, rcp=rcp, phone="02 99 20 20 20", follow_up_stage=follow_up_stage)
         document = _write(db, actor, patient, None, form, when=_at(rcp + timedelta(days=2)))
         consent = GpConsent.REFUSED if number == 3 else GpConsent.AGREED
         pps.hand_over(db, actor=actor, patient=patient, document=document, handed_over_on=handed, by=author, consent=consent,
                       now=_at(handed, 12))
-        if patient is dubois:
+        if patient is unread_patient:
             account = db.exec(select(Account).where(Account.identifier == UNREAD_PATIENT)).one()
             db.add(PpsAcknowledgement(document_id=document.id, version=document.current_version, account_id=account.id,
                                       acknowledged_at=_at(handed, 20)))

@@ -187,16 +187,16 @@ def test_clinician_hands_over_and_patient_reads_calendar_downloads_and_acknowled
 
 
 def test_demo_patient_sees_the_newer_version_and_what_changed(page_factory, server):
-    secret = enrol(server, "patient.dubois")
+    secret = enrol(server, "patient.simon")
     page = page_factory("phone")
-    login(page, server, "patient.dubois", secret, lands_on="/patient")
+    login(page, server, "patient.simon", secret, lands_on="/patient")
     page.get_by_role("button", name="Ouvrir le menu").click()
     page.get_by_role("dialog").get_by_role("link", name="Mon programme de soins").click()
     expect(page).to_have_url(re.compile(r"/patient/pps/?$"))
     expect(page.get_by_test_id("pps-unread")).to_contain_text("Votre programme a changé")
     expect(page.get_by_test_id("pps-change").first).to_contain_text("Chimiothérapie FOLFOX")
     assert_fits_width(page)
-    shot(page, "pps-demo-dubois-phone")
+    shot(page, "pps-demo-simon-phone")
 
 
 def test_the_gp_cannot_open_a_pps_the_patient_refused_to_share(page_factory, server):
@@ -215,12 +215,12 @@ def test_the_gp_cannot_open_a_pps_the_patient_refused_to_share(page_factory, ser
 
 
 def test_the_nurse_completes_supportive_care_only(page_factory, server):
-    nurse = "ide.marchand"  # announcement nurse in patient.dubois's care team
-    dubois = _patient(server, "patient.dubois")
+    nurse = "ide.marchand"  # announcement nurse in patient.simon's care team
+    simon = _patient(server, "patient.simon")
     secret = enrol(server, nurse)
     page = page_factory("tablet")
     login(page, server, nurse, secret, lands_on="/team")
-    page.goto(f"/team/pps?p={dubois.public_id}")
+    page.goto(f"/team/pps?p={simon.public_id}")
     expect(page.get_by_test_id("handover-submit")).to_have_count(0)  # handing over is the physician's
     page.get_by_test_id("pps-edit").click()
     expect(page.get_by_text("En tant qu'infirmier(ère)")).to_be_visible()
