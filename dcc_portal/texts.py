@@ -5,6 +5,7 @@ APP_NAME = "DCC"
 APP_FULL_NAME = "Dossier communicant de cancérologie"
 
 COMMON = {
+    "navigation": "Navigation principale",
     "logout": "Se déconnecter",
     "account": "Mon compte",
     "menu": "Ouvrir le menu",
@@ -261,6 +262,8 @@ NOTIFICATIONS = {
 }
 
 RCP = {
+    "presenter": "Médecin qui présente le dossier",
+    "presenter_self": "Moi-même (médecin demandeur)",
     "sessions": "Réunions de concertation (RCP)",
     "plan": "Planifier des séances",
     "directory": "Annuaire des RCP",

@@ -57,7 +57,21 @@ NAV = {
 ACCOUNT_ITEM = NavItem(texts.COMMON["account"], "/account", "shield-check")
 
 
+# Pages shared by every role ("any": account, documents, notifications...) show the navigation of the user's own area.
+AREA_OF_ROLE = {"gp": "gp", "clinician": "team", "nurse": "team", "rcp_secretary": "team", "patient": "patient", "admin": "admin"}
+
+
 def _nav_links(area: str, *, in_drawer: bool = False) -> rx.Component:
+    if area == "any":
+        return rx.match(
+            SessionState.user_role,
+            *[(role, _area_links(own, in_drawer=in_drawer)) for role, own in AREA_OF_ROLE.items()],
+            _area_links("any", in_drawer=in_drawer),
+        )
+    return _area_links(area, in_drawer=in_drawer)
+
+
+def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
     items = [*NAV[area], ACCOUNT_ITEM] if area != "charter" else []
     wrap = (lambda link: rx.drawer.close(rx.box(link, width="100%"))) if in_drawer else (lambda link: link)
     return rx.vstack(
@@ -91,7 +105,7 @@ def _drawer(area: str) -> rx.Component:
             rx.drawer.content(
                 rx.vstack(
                     rx.hstack(
-                        rx.heading(texts.APP_NAME, size="5"),
+                        rx.heading(texts.APP_NAME, size="5", as_="span"),
                         rx.spacer(),
                         rx.drawer.close(
                             rx.icon_button(rx.icon("x"), variant="ghost", aria_label=texts.COMMON["close_menu"])
@@ -142,7 +156,7 @@ def _header(area: str, title: str) -> rx.Component:
     return rx.hstack(
         rx.box(_drawer(area), display=PHONE_ONLY),
         rx.link(
-            rx.hstack(rx.icon("ribbon", size=22, color=rx.color("accent", 9)), rx.heading(texts.APP_NAME, size="5"), align="center", spacing="2"),
+            rx.hstack(rx.icon("ribbon", size=22, color=rx.color("accent", 9)), rx.heading(texts.APP_NAME, size="5", as_="span"), align="center", spacing="2"),
             href=SessionState.home,
             underline="none",
             color="inherit",
@@ -174,23 +188,18 @@ def shell(area: str, title: str, content: rx.Component) -> rx.Component:
         _header(area, title),
         rx.hstack(
             rx.box(
-                _nav_links(area),
+                rx.el.nav(_nav_links(area), aria_label=texts.COMMON["navigation"]),
                 display=TABLET_UP,
                 width="220px",
                 min_width="220px",
                 padding="1rem 0.5rem",
                 border_right=f"1px solid {rx.color('gray', 5)}",
                 min_height="calc(100vh - 56px)",
-                as_="nav",
             ),
-            rx.box(
+            rx.el.main(
                 rx.heading(title, size="6", margin_bottom="1rem", as_="h1"),
                 content,
-                padding=["1rem", "1rem", "1.5rem"],
-                width="100%",
-                max_width="1100px",
-                min_width="0",
-                as_="main",
+                style={"padding": "clamp(1rem, 2vw, 1.5rem)", "width": "100%", "maxWidth": "1100px", "minWidth": "0"},
             ),
             spacing="0",
             align="start",

@@ -471,6 +471,8 @@ def rcp_register() -> rx.Component:
                              error=e.get("reason", "")),
                 _textarea(T["question"], "question", error=e.get("question", "")),
                 _textarea(T["summary"], "summary", error=e.get("summary", ""), rows=4, max_length=8000),
+                select_field(T["presenter"], "presenter", RcpRegisterState.presenters, error=e.get("presenter", ""),
+                             placeholder=T["presenter_self"]),
                 _checkbox(T["patient_informed"], "patient_informed"),
                 _checkbox(T["imaging_reviewed"], "imaging_reviewed"),
                 submit_button(T["register_submit"], loading=RcpRegisterState.saving, data_testid="register-submit"),

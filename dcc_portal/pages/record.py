@@ -58,7 +58,7 @@ def emergency_notice(item: rx.Var) -> rx.Component:
         ),
         rx.text(
             item["started"], " → ", item["until"],
-            rx.cond(item["running"] != "", rx.badge(T["emergency_running"], color_scheme="red", margin_left="0.5rem")),
+            rx.cond(item["running"] != "", rx.badge(T["emergency_running"], color_scheme="red", high_contrast=True, margin_left="0.5rem")),
             size="2",
         ),
         rx.text(texts.PATIENT["emergency_reason"], " ", rx.el.q(item["reason"]), size="2"),

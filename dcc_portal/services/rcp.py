@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from dcc_portal import formatting
 from dcc_portal.models import (
+    CareTeamMembership,
     AuditAction,
     CancerDiagnosis,
     Document,
@@ -657,6 +658,7 @@ class RegistrationContext:
     sessions: list[SessionRow]
     checklist: list[ChecklistItem]
     cases: list[CaseRow]
+    presenters: list[tuple[str, str]]  # (public id, label): the physicians of the patient's care team
 
 
 @dataclass(frozen=True)
@@ -712,7 +714,19 @@ def registration_context(db: Session, *, actor: Actor, patient_public_id: str, n
         sessions=open_sessions_for_registration(db, now=now) if grant == Grant.CARE_TEAM else [],
         checklist=checklist(db, patient=patient),
         cases=[_case_row(db, c, s, r, patient) for c, s, r in cases],
+        presenters=_team_physicians(db, patient=patient, now=now),
     )
+
+
+def _team_physicians(db: Session, *, patient: Patient, now: datetime | None) -> list[tuple[str, str]]:
+    rows = db.exec(
+        select(Professional)
+        .join(CareTeamMembership, CareTeamMembership.professional_id == Professional.id)
+        .where(CareTeamMembership.patient_id == patient.id, access.active_membership_clause(access.paris_today(now)))
+        .order_by(Professional.family_name)
+    ).all()
+    return [(pro.public_id, f"{professional_label(pro)} — {terminology.specialty_label(pro.specialty_code)}")
+            for pro in rows if is_physician(pro.specialty_code)]
 
 
 def register_case(

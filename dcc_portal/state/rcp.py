@@ -311,6 +311,7 @@ class RcpRegisterState(rx.State):
     session_deadlines: list[dict[str, str]] = []
     checklist: list[dict[str, str]] = []
     cases: list[dict[str, str]] = []
+    presenters: list[list[str]] = []
     errors: dict[str, str] = {}
     message: str = ""
     saving: bool = False
@@ -329,6 +330,7 @@ class RcpRegisterState(rx.State):
                                    "closed": "true" if s.deadline_passed else ""} for s in context.sessions]
         self.checklist = rows(context.checklist)
         self.cases = rows(context.cases)
+        self.presenters = [list(option) for option in context.presenters]
 
     @rx.event
     async def load(self):
@@ -345,7 +347,7 @@ class RcpRegisterState(rx.State):
                 rcp.register_case(
                     db, actor=actor, patient_public_id=self._patient_id(), session_public_id=str(form.get("session", ""))[:32],
                     reason=str(form.get("reason", "")), question=str(form.get("question", ""))[:4000],
-                    summary=str(form.get("summary", ""))[:8000],
+                    summary=str(form.get("summary", ""))[:8000], presenter_public_id=str(form.get("presenter", ""))[:32],
                     declared={"patient_informed": bool(form.get("patient_informed")),
                               "imaging_reviewed": bool(form.get("imaging_reviewed"))},
                 )
