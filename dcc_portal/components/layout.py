@@ -25,6 +25,7 @@ class NavItem:
 NAV = {
     "gp": [
         NavItem(texts.GP["home"], "/gp", "users"),
+        NavItem(texts.NOTIFICATIONS["title"], "/notifications", "bell"),
         NavItem(texts.TEAM["find_record"], "/gp/search", "search"),
     ],
     "team": [
