@@ -81,8 +81,13 @@ def test_search_by_name_words_or_exact_ins_and_wildcards_are_plain(db):
 def test_what_is_new_since_my_last_visit(db):
     t = team(db)
     p = t.patient.public_id
+    reports.create_structured(db, actor=t.clinician, patient_public_id=p, values=consultation(title="Avant"))
+    announcement.record(db, actor=t.clinician, patient_public_id=p, temps="gp_liaison",
+                        values={**medical(), "channel": "phone"})
+    db.flush()
     first = row_for(gp.my_patients(db, actor=t.gp), t.patient)
-    assert first.last_visit == ""  # never opened
+    assert first.last_visit == ""  # never opened: only what is left to read is news
+    assert (first.new_count, first.news) == (1, "compte rendu")
     gp.patient_pathway(db, actor=t.gp, patient_public_id=p)
     db.flush()
     seen = row_for(gp.my_patients(db, actor=t.gp), t.patient)

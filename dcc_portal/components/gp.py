@@ -40,7 +40,8 @@ def patient_card(item: rx.Var) -> rx.Component:
                                           size="2", data_testid="new-badge")),
                     align="center", width="100%",
                 ),
-                rx.text(item["birth_date"], " · ", item["age"], " ans · INS ", item["ins"], size="2", color_scheme="gray"),
+                rx.text(item["birth_date"], " · ", item["age"], " ans · ",
+                        rx.el.span("INS ", item["ins"], style={"whiteSpace": "nowrap"}), size="2", color_scheme="gray"),
                 stage_bar(item["stage_step"], item["stage"]),
                 rx.cond(
                     new,
@@ -63,7 +64,8 @@ def patient_list(state) -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.input(name="q", placeholder=T["search_placeholder"], size="3", width="100%", max_length=100,
-                         aria_label=T["search_label"], default_value=state.query, data_testid="patient-search"),
+                         aria_label=T["search_label"], default_value=state.query, data_testid="patient-search",
+                         min_height="44px"),
                 search_button(),
                 width="100%",
             ),
@@ -121,7 +123,7 @@ def vertical_timeline(items: rx.Var) -> rx.Component:
                     rx.text(entry["date"], weight="bold", size="2"),
                     rx.badge(entry["kind_label"], variant="soft", size="1", high_contrast=True,
                              color_scheme=rx.match(entry["kind"], *[(k, c) for k, c in KIND_COLOURS.items()], "gray")),
-                    rx.cond(new, rx.badge(T["new"], color_scheme="red", variant="solid", size="1", data_testid="step-new")),
+                    rx.cond(new, rx.badge(T["new"], color_scheme="red", variant="solid", size="1", high_contrast=True, data_testid="step-new")),
                     wrap="wrap", spacing="2", align="center",
                 ),
                 rx.text(entry["title"], size="2", weight=rx.cond(new, "bold", "regular"), style={"overflowWrap": "anywhere"}),
@@ -153,7 +155,7 @@ def delay_list(delays: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.text(delay["label"], weight="bold", size="2"),
-                    rx.cond(exceeded, rx.badge(T["delay_exceeded"], color_scheme="red", variant="solid", size="1")),
+                    rx.cond(exceeded, rx.badge(T["delay_exceeded"], color_scheme="red", variant="solid", size="1", high_contrast=True)),
                     wrap="wrap", spacing="2", align="center",
                 ),
                 rx.text(delay["text"], size="2"),

@@ -4,7 +4,8 @@ documents shared with me, unread first.
 "What is new" for a patient, counted from the last time this account opened the patient's page (PatientVisit):
 the timeline steps recorded since, that carry no document (announcement, RCP registration, treatment start...), and
 the documents validated or updated since that this account has not read at their current version (DocumentRead),
-among those it may see. The list costs two queries per page, whatever the number of patients: the count, and the
+among those it may see. A patient never opened shows only the documents not read yet: the whole pathway is not
+news. The list costs two queries per page, whatever the number of patients: the count, and the
 page itself whose news are correlated subqueries on (patient_id, created_at) / (patient_id, updated_at) indexes,
 evaluated for the page's rows only.
 """
@@ -115,24 +116,19 @@ def unread_clause(account_id: int):
                            DocumentRead.version >= Document.current_version)
 
 
-def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
-    """My patients, by name, each with its stage and what is new since my last visit (two queries per page)."""
-    access.require_role(db, actor=actor, roles={Role.GP}, action=AuditAction.SEARCH, detail="mes patients")
-    now = now or utcnow()
-    today = access.paris_today(now)
+def list_statements(actor: Actor, *, query: str, page: int, today: date):
+    """(count, page) statements of my patients: the list costs these two queries, whatever the number of patients."""
     conditions = [_mine(actor, today)]
     clause = patients.search_clause(query)
     if clause is not None:
         conditions.append(clause)
-    page = max(1, min(int(page or 1), 10_000))
-    total = db.exec(select(func.count(Patient.id)).where(*conditions)).one()
-
+    total = select(func.count(Patient.id)).where(*conditions)
     ids = (select(Patient.id).where(*conditions).order_by(Patient.search_name, Patient.id)
            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).subquery("page_ids"))
     visit = aliased(PatientVisit)
     seen = visit.last_seen_at
     new_step = and_(PathwayEvent.patient_id == Patient.id, PathwayEvent.document_id.is_(None),
-                    or_(seen.is_(None), PathwayEvent.created_at > seen))
+                    seen.is_not(None), PathwayEvent.created_at > seen)
     new_document = and_(Document.patient_id == Patient.id, access.shared_document_clause(actor.professional_id),
                         or_(seen.is_(None), Document.updated_at > seen), unread_clause(actor.account_id))
     step_count = select(func.count(PathwayEvent.id)).where(new_step).correlate(Patient, visit).scalar_subquery()
@@ -141,12 +137,24 @@ def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, no
     document_count = select(func.count(Document.id)).where(new_document).correlate(Patient, visit).scalar_subquery()
     document_mask = (select(func.coalesce(func.sum(distinct(_bits(Document.kind, DOCUMENT_GROUPS, OTHER_DOCUMENT_BIT))), 0))
                      .where(new_document).correlate(Patient, visit).scalar_subquery())
-    rows = db.exec(
+    rows = (
         select(Patient, seen, step_count, step_mask, document_count, document_mask)
         .join(ids, ids.c.id == Patient.id)
         .outerjoin(visit, and_(visit.patient_id == Patient.id, visit.account_id == actor.account_id))
         .order_by(Patient.search_name, Patient.id)
-    ).all()
+    )
+    return total, rows
+
+
+def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
+    """My patients, by name, each with its stage and what is new since my last visit (two queries per page)."""
+    access.require_role(db, actor=actor, roles={Role.GP}, action=AuditAction.SEARCH, detail="mes patients")
+    now = now or utcnow()
+    today = access.paris_today(now)
+    page = max(1, min(int(page or 1), 10_000))
+    count_statement, page_statement = list_statements(actor, query=query, page=page, today=today)
+    total = db.exec(count_statement).one()
+    rows = db.exec(page_statement).all()
     items = []
     for patient, last_seen, steps, steps_mask, docs, docs_mask in rows:
         stage = patient.care_stage if patient.care_stage in pathway.STAGE_ORDER else ""
@@ -298,7 +306,7 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
         if document is not None:
             return reads.get(document.id, 0) < document.current_version and (
                 previous is None or _aware(document.updated_at) > _aware(previous))
-        return previous is None or _aware(event.created_at) > _aware(previous)
+        return previous is not None and _aware(event.created_at) > _aware(previous)
 
     timeline = [Step(event.public_id, event.kind, pathway.EVENT_LABELS.get(event.kind, event.kind),
                      formatting.date_fr(event.occurred_on), event.title, document.public_id if document else "",
@@ -320,6 +328,8 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
                         "done" if index + 1 < position else "todo") for index, key in enumerate(STAGES)]
     row = diagnosis._current(db, patient.id)
     gp, team = patients.care_team_contacts(db, patient=patient, today=today)
+    if access.is_medecin_traitant(actor, patient):
+        gp = None  # the reader: no card of their own
     return PatientPathway(
         public_id=patient.public_id,
         name=patient_name(patient),
@@ -365,24 +375,32 @@ class SharedDocument:
     unread: bool
 
 
-def shared_documents(db: Session, *, actor: Actor, patient_public_id: str, page: int = 1,
-                     now: datetime | None = None) -> Page:
-    """The validated documents of one patient the actor may see, unread ones first, then newest (audited read)."""
-    patient, _grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
-                                             action=AuditAction.READ, detail="documents partagés", now=now)
-    page = max(1, min(int(page or 1), 10_000))
-    conditions = [Document.patient_id == patient.id, access.shared_document_clause(actor.professional_id or -1)]
-    total = db.exec(select(func.count(Document.id)).join(Patient, Patient.id == Document.patient_id).where(*conditions)).one()
+def documents_statements(actor: Actor, *, patient_id: int, page: int):
+    """(count, page) statements of one patient's documents shared with the actor, unread first."""
+    conditions = [Document.patient_id == patient_id, access.shared_document_clause(actor.professional_id or -1)]
+    total = select(func.count(Document.id)).join(Patient, Patient.id == Document.patient_id).where(*conditions)
     read = aliased(DocumentRead)
     unread = case((or_(read.version.is_(None), read.version < Document.current_version), 1), else_=0)
-    rows = db.exec(
+    rows = (
         select(Document, unread)
         .join(Patient, Patient.id == Document.patient_id)
         .outerjoin(read, and_(read.document_id == Document.id, read.account_id == actor.account_id))
         .where(*conditions)
         .order_by(unread.desc(), Document.updated_at.desc(), Document.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
+    )
+    return total, rows
+
+
+def shared_documents(db: Session, *, actor: Actor, patient_public_id: str, page: int = 1,
+                     now: datetime | None = None) -> Page:
+    """The validated documents of one patient the actor may see, unread ones first, then newest (audited read)."""
+    patient, _grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
+                                             action=AuditAction.READ, detail="documents partagés", now=now)
+    page = max(1, min(int(page or 1), 10_000))
+    count_statement, page_statement = documents_statements(actor, patient_id=patient.id, page=page)
+    total = db.exec(count_statement).one()
+    rows = db.exec(page_statement).all()
     chunk = [document for document, _ in rows]
     named = documents._named_authors(db, [document.id for document in chunk])
     author_ids = {document.author_professional_id for document in chunk if document.author_professional_id}

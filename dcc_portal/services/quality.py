@@ -23,15 +23,17 @@ class Target:
     days: int
     since: str  # « le diagnostic »
     reached: str  # « RCP tenue »
+    planned: str  # « RCP prévue »
     missing: str  # « Pas encore de RCP »
 
 
 TARGETS = (
     Target("diagnosis_to_rcp", "Du diagnostic à la RCP", DIAGNOSIS_TO_RCP_DAYS, "le diagnostic", "RCP tenue",
-           "Pas encore de RCP"),
+           "RCP prévue", "Pas encore de RCP"),
     Target("rcp_to_treatment", "De la décision de RCP au premier traitement", RCP_TO_TREATMENT_DAYS,
-           "la décision de RCP", "Premier traitement", "Pas encore de traitement enregistré"),
-    Target("rcp_to_pps", "De la RCP à la remise du PPS", RCP_TO_PPS_DAYS, "la RCP", "PPS remis",
+           "la décision de RCP", "Premier traitement", "Premier traitement prévu au PPS",
+           "Pas encore de traitement enregistré"),
+    Target("rcp_to_pps", "De la RCP à la remise du PPS", RCP_TO_PPS_DAYS, "la RCP", "PPS remis", "Remise du PPS prévue",
            "PPS pas encore remis"),
 )
 TARGET_BY_KEY = {target.key: target for target in TARGETS}
@@ -53,7 +55,7 @@ class PathwayDates:
 class Delay:
     key: str
     label: str
-    status: str  # done (both dates held) | planned (the end is the PPS's planned date) | waiting (no end date yet)
+    status: str  # done (both dates held and past) | planned (the end is ahead, or only planned) | waiting (no end yet)
     days: int
     target_days: int
     text: str  # one plain sentence
@@ -74,9 +76,9 @@ def _delay(target: Target, start: date, end: date | None, today: date, *, planne
     if end is None:
         days = (today - start).days
         status, text = "waiting", f"{target.missing} : {weeks(days)} depuis {target.since} ({objective})."
-    elif planned:
+    elif planned or end > today:
         days = (end - start).days
-        status, text = "planned", f"{target.reached} prévu au PPS {weeks(days)} après {target.since} ({objective})."
+        status, text = "planned", f"{target.planned} {weeks(days)} après {target.since} ({objective})."
     else:
         days = (end - start).days
         status, text = "done", f"{target.reached} {weeks(days)} après {target.since} ({objective})."
