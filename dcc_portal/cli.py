@@ -129,6 +129,49 @@ def _sharing_worker(args) -> int:
     return 0
 
 
+def _mail_worker(args) -> int:
+    import logging
+    import signal
+    import threading
+
+    from dcc_portal.services.mail_worker import MailConfig, MailWorker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config = MailConfig.from_env()
+    if not config.host:
+        print("DCC_SMTP_HOST n'est pas défini : aucun serveur SMTP.", file=sys.stderr)
+        return 2
+    worker = MailWorker(config)
+    if args.once:
+        results = worker.run_once()
+        for result in results:
+            print(f"{result.message_public_id} : {result.outcome} — {result.detail}")
+        print(f"{len(results)} courriel(s) traité(s).")
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker.run_forever(stop)
+    return 0
+
+
+def _mail_status(_args) -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from dcc_portal.models import MailMessage
+
+    with db.transaction() as session:
+        rows = session.exec(select(MailMessage.status, func.count(MailMessage.id)).group_by(MailMessage.status)).all()
+    labels = {"pending": "en attente", "sending": "en cours d'envoi", "retrying": "nouvel essai prévu",
+              "sent": "envoyés", "failed": "refusés (adresse à corriger)"}
+    for status, count in sorted(rows):
+        print(f"{labels.get(status, status):<30} {count}")
+    if not rows:
+        print("Aucun courriel.")
+    return 0
+
+
 def _sharing_peer(args) -> int:
     from dcc_portal import sharing_peer
 
@@ -219,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     xdm_cmd.add_argument("--version", type=int)
     xdm_cmd.add_argument("--out", help="file to write (default: dmp-xdm-<local id>-v<n>.zip)")
     xdm_cmd.set_defaults(func=_sharing_xdm)
+
+    mail_cmd = commands.add_parser("mail-worker", help="send the e-mail notifications outbox (SMTP) until stopped")
+    mail_cmd.add_argument("--once", action="store_true", help="send what is due, then exit")
+    mail_cmd.set_defaults(func=_mail_worker)
+    commands.add_parser("mail-status", help="count e-mail notifications by status").set_defaults(func=_mail_status)
 
     audit_cmd = commands.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain and report the first broken link").set_defaults(func=_audit_verify)

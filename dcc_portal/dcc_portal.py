@@ -23,7 +23,7 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     sharing,
     team,
 )
-from dcc_portal.services import sharing_worker
+from dcc_portal.services import mail_worker, sharing_worker
 from dcc_portal.services.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed
 
 logger = logging.getLogger("dcc_portal")
@@ -54,3 +54,5 @@ app = rx.App(
 # The DMP outbox is sent by a worker that lives as long as the portal (several backend processes share the work
 # through database leases); `python -m dcc_portal sharing-worker` runs it alone.
 app.register_lifespan_task(sharing_worker.lifespan_task)
+# Same for the e-mail outbox (`python -m dcc_portal mail-worker` runs it alone).
+app.register_lifespan_task(mail_worker.lifespan_task)

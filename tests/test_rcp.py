@@ -294,6 +294,19 @@ def _signed(db, world):
     return case_id, document_id
 
 
+def test_registration_and_signed_fiche_move_the_care_stage(db, world):
+    session_id = _session(db, world)
+    case_id = _register(db, world, session_id)
+    assert (world.patient.care_stage, world.patient.care_stage_on) == ("rcp", date(2026, 3, 20))  # registered that day
+    world.patient.care_stage = "announcement"  # say the diagnosis was announced meanwhile
+    _sit(db, world, session_id)
+    _decide(db, world, case_id)
+    when = datetime.now(UTC)
+    frcp.sign(db, actor=world.coordinator_actor, case_public_id=case_id, expected_version=1,
+              code=f.code_for(world.coordinator_secret, when), now=when)
+    assert (world.patient.care_stage, world.patient.care_stage_on) == ("rcp", date(2026, 3, 31))  # the session's day
+
+
 def test_signing_needs_the_coordinator_and_a_fresh_code(db, world):
     session_id = _session(db, world)
     case_id = _register(db, world, session_id)

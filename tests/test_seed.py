@@ -115,3 +115,27 @@ def test_demo_password_passes_the_policy_for_every_demo_account(demo):
 def test_demo_accounts_log_in_with_the_demo_password(demo):
     stored = demo.exec(select(Account.password_hash).where(Account.identifier == "onco.moreau")).one()
     assert passwords.verify_password(seed.DEMO_PASSWORD, stored)[0]
+
+
+def test_demo_gp_area_has_news_stages_and_treatment_dates(demo):
+    from dcc_portal.models import PathwayEvent, PatientVisit
+    from dcc_portal.services import gp, sessions
+
+    durand = demo.exec(select(Account).where(Account.identifier == "mg.durand")).one()
+    actor = sessions.resolve(demo, token=sessions.open_session(demo, account_id=durand.id, client_ip="127.0.0.1"))
+    from dcc_portal.models import CharterAcceptance
+    from dcc_portal.services import charter
+
+    demo.add(CharterAcceptance(account_id=durand.id, charter_version_id=charter.current(demo).id))
+    demo.flush()
+    page = gp.my_patients(demo, actor=actor)
+    assert page.total >= 15
+    assert any(row.new_count > 0 for row in page.items) and any(row.new_count == 0 for row in page.items)
+    assert any(row.last_visit == "" for row in page.items)
+    assert demo.exec(select(func.count()).select_from(PatientVisit)).one() >= 10
+    in_treatment = demo.exec(select(Patient).where(Patient.care_stage.in_(["treatment", "follow_up"]))).all()
+    assert in_treatment
+    for patient in in_treatment:
+        kinds = set(demo.exec(select(PathwayEvent.kind).where(PathwayEvent.patient_id == patient.id)).all())
+        assert "treatment_start" in kinds, patient.local_id
+        assert ("follow_up" in kinds) == (patient.care_stage == "follow_up"), patient.local_id

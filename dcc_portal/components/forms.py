@@ -30,6 +30,7 @@ def field(
     extra = {"input_mode": input_mode} if input_mode else {}
     if default_value is not None:
         extra["default_value"] = default_value
+    props.setdefault("min_height", "44px")  # a touch target
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.95rem"}),
         rx.input(
@@ -110,12 +111,12 @@ def pager(page: rx.Var, page_count: rx.Var, *, on_previous, on_next) -> rx.Compo
     return rx.hstack(
         rx.button(
             rx.icon("chevron-left", size=16), texts.COMMON["previous"],
-            on_click=on_previous, disabled=page <= 1, variant="soft", size="3",
+            on_click=on_previous, disabled=page <= 1, variant="soft", size="3", min_height="44px",
         ),
         rx.text(texts.COMMON["page"], " ", page, " ", texts.COMMON["of"], " ", page_count, size="2", white_space="nowrap", data_testid="pager"),
         rx.button(
             texts.COMMON["next"], rx.icon("chevron-right", size=16),
-            on_click=on_next, disabled=page >= page_count, variant="soft", size="3",
+            on_click=on_next, disabled=page >= page_count, variant="soft", size="3", min_height="44px",
         ),
         justify="between",
         align="center",
@@ -129,5 +130,5 @@ def search_button() -> rx.Component:
     return rx.button(
         rx.icon("search", size=18),
         rx.text(texts.COMMON["search"], display=["none", "none", "inline"]),
-        type="submit", size="3", aria_label=texts.COMMON["search"],
+        type="submit", size="3", aria_label=texts.COMMON["search"], min_height="44px",
     )

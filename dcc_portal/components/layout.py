@@ -25,6 +25,7 @@ class NavItem:
 NAV = {
     "gp": [
         NavItem(texts.GP["home"], "/gp", "users"),
+        NavItem(texts.NOTIFICATIONS["title"], "/notifications", "bell"),
         NavItem(texts.TEAM["find_record"], "/gp/search", "search"),
     ],
     "team": [
@@ -143,7 +144,7 @@ def _bell() -> rx.Component:
                          position="absolute", top="-6px", right="-10px", data_testid="unread-badge"),
             ),
             position="relative",
-            padding="10px",
+            padding="11px",
         ),
         href="/notifications",
         aria_label=texts.NOTIFICATIONS["bell"],
@@ -160,6 +161,9 @@ def _header(area: str, title: str) -> rx.Component:
             href=SessionState.home,
             underline="none",
             color="inherit",
+            min_height="44px",
+            display="flex",
+            align_items="center",
         ),
         rx.text(texts.APP_FULL_NAME, size="2", color_scheme="gray", display=TABLET_UP),
         rx.spacer(),

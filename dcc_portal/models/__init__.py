@@ -15,7 +15,10 @@ from dcc_portal.models.audit import AuditEvent, AuditHead
 from dcc_portal.models.base import new_public_id, utcnow
 from dcc_portal.models.directory import Organisation, Professional, ProfessionalOrganisation
 from dcc_portal.models.documents import Document, DocumentVersion
+from dcc_portal.models.gp import DocumentRead, PatientVisit
+from dcc_portal.models.mail import MailMessage
 from dcc_portal.models.enums import (
+    OPEN_MAIL_STATUSES,
     OPEN_SUBMISSION_STATUSES,
     AccountStatus,
     AnnouncementTemps,
@@ -26,6 +29,7 @@ from dcc_portal.models.enums import (
     DocumentStatus,
     GpConsent,
     Grant,
+    MailStatus,
     NotificationKind,
     OrganisationKind,
     PathwayEventKind,
@@ -47,6 +51,7 @@ from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
 
 __all__ = [
+    "OPEN_MAIL_STATUSES",
     "OPEN_SUBMISSION_STATUSES",
     "Account",
     "AccountStatus",
@@ -64,6 +69,7 @@ __all__ = [
     "CharterVersion",
     "Document",
     "DocumentKind",
+    "DocumentRead",
     "DocumentStatus",
     "DocumentVersion",
     "DownloadTicket",
@@ -72,6 +78,8 @@ __all__ = [
     "EmergencyAccess",
     "Grant",
     "LoginThrottle",
+    "MailMessage",
+    "MailStatus",
     "Notification",
     "NotificationKind",
     "Organisation",
@@ -79,6 +87,7 @@ __all__ = [
     "PathwayEvent",
     "PathwayEventKind",
     "Patient",
+    "PatientVisit",
     "PpsAcknowledgement",
     "PpsGpConsent",
     "PpsHandover",

@@ -14,6 +14,7 @@ class Document(SQLModel, table=True):
     __table_args__ = (
         Index("ix_document_patient_created", "patient_id", "created_at"),
         Index("ix_document_patient_kind", "patient_id", "kind"),
+        Index("ix_document_patient_updated", "patient_id", "updated_at"),  # what is new since a visit
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -174,6 +174,20 @@ class NotificationKind(StrEnum):
     RCP_DECISION = "rcp_decision"
     PPS_UPDATED = "pps_updated"
     EMERGENCY_ACCESS = "emergency_access"
+    PATHWAY_STEP = "pathway_step"  # treatment started, treatment ended, follow-up
+
+
+class MailStatus(StrEnum):
+    """An e-mail of the outbox."""
+
+    PENDING = "pending"  # queued, not tried yet
+    SENDING = "sending"  # claimed by a worker (lease)
+    RETRYING = "retrying"  # a transient failure (server down, 4xx); next attempt at next_attempt_at
+    SENT = "sent"  # accepted by the SMTP server
+    FAILED = "failed"  # refused for good (5xx): the address must be fixed
+
+
+OPEN_MAIL_STATUSES = frozenset({MailStatus.PENDING, MailStatus.SENDING, MailStatus.RETRYING})
 
 
 class AnnouncementTemps(StrEnum):

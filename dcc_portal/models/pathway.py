@@ -43,7 +43,10 @@ class PathwayEvent(SQLModel, table=True):
     """One dated step of the timeline, pointing at its document when there is one."""
 
     __tablename__ = "pathway_event"
-    __table_args__ = (Index("ix_pathway_event_patient_when", "patient_id", "occurred_on"),)
+    __table_args__ = (
+        Index("ix_pathway_event_patient_when", "patient_id", "occurred_on"),
+        Index("ix_pathway_event_patient_created", "patient_id", "created_at"),  # what is new since a visit
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=32, unique=True)

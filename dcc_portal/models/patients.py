@@ -32,6 +32,8 @@ class Patient(SQLModel, table=True):
     email: str = Field(default="", max_length=200)
     gp_professional_id: int | None = Field(default=None, foreign_key="professional.id")  # médecin traitant
     care_stage: str = Field(default="diagnosis", max_length=20)
+    # Date of the pathway step that set care_stage: a step dated earlier (entered late) does not move it back.
+    care_stage_on: date | None = None
     # When the medical announcement consultation was first recorded: documents that announce a cancer
     # reach the patient from then on (release gating).
     medical_announcement_at: datetime | None = None

@@ -60,6 +60,33 @@ def _codes_card() -> rx.Component:
     )
 
 
+def _mail_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(T["mail_title"], size="4", as_="h2"),
+            rx.text(T["mail_help"], size="2"),
+            rx.el.label(
+                rx.switch(id="email_notifications", checked=AccountState.mail_enabled, on_change=AccountState.set_mail,
+                          size="3", disabled=AccountState.mail_address == "", data_testid="mail-switch"),
+                rx.text(T["mail_switch"], weight="medium"),
+                html_for="email_notifications",
+                style={"display": "flex", "alignItems": "center", "gap": "0.75rem", "minHeight": "44px", "cursor": "pointer"},
+            ),
+            rx.cond(
+                AccountState.mail_address != "",
+                rx.text(T["mail_address"], " ", rx.text.strong(AccountState.mail_address), size="2", style={"overflowWrap": "anywhere"}),
+                rx.text(T["mail_no_address"], size="2", color_scheme="gray"),
+            ),
+            rx.cond(AccountState.mail_error != "", rx.text(AccountState.mail_error, color_scheme="red", size="2", role="alert",
+                                                          data_testid="mail-error")),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        data_testid="mail-card",
+    )
+
+
 def _session_row(item: rx.Var) -> rx.Component:
     return rx.card(
         rx.hstack(
@@ -86,6 +113,7 @@ def _session_row(item: rx.Var) -> rx.Component:
 def account() -> rx.Component:
     return rx.vstack(
         banner(AccountState.notice, color="green", icon="check", testid="notice"),
+        _mail_card(),
         _password_card(),
         _codes_card(),
         rx.card(

@@ -1,29 +1,127 @@
-"""GP area (phones): my patients."""
+"""GP area (phones): my patients with what is new, and one patient's pathway."""
 
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.components.gp import (
+    TOUCH,
+    contact_card,
+    delay_list,
+    document_list,
+    next_step_list,
+    patient_list,
+    stage_steps,
+    vertical_timeline,
+)
 from dcc_portal.components.layout import area_page
-from dcc_portal.components.patients import searchable_list
-from dcc_portal.pages.record import gp_patient_file
-from dcc_portal.state.pathway import PathwayState
-from dcc_portal.state.patient_lists import GpPatientsState
-from dcc_portal.state.patient_record import PatientSummaryState
-from dcc_portal.state.reports import PatientDocumentsState
+from dcc_portal.components.pathway import status_chips
+from dcc_portal.components.patients import stage_badge
+from dcc_portal.state.gp import GpDocumentsState, GpPatientState, GpPatientsState
 
 T = texts.GP
+S = GpPatientState
 
 
 @area_page(route="/gp", title=T["home"], area="gp", on_load=[GpPatientsState.load])
 def gp_home() -> rx.Component:
     return rx.vstack(
         rx.text(T["intro"], size="2", color_scheme="gray"),
-        searchable_list(GpPatientsState, placeholder=T["search_placeholder"], href_base="/gp/patient", count_label=T["count"]),
+        patient_list(GpPatientsState),
         width="100%",
     )
 
 
-@area_page(route="/gp/patient", title=texts.PATHWAY["file_title"], area="gp",
-           on_load=[PatientSummaryState.load, PathwayState.load, PatientDocumentsState.load])
+def _section(title: str, *children, testid: str) -> rx.Component:
+    return rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="2", width="100%", data_testid=testid)
+
+
+def _header() -> rx.Component:
+    patient = S.patient
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(patient["name"], size="5", as_="h2", data_testid="patient-name", style={"overflowWrap": "anywhere"}),
+                stage_badge(patient["stage"]),
+                wrap="wrap", align="center",
+            ),
+            rx.text(patient["first_names"], " · ", texts.PATHWAY["born"], " ", patient["birth_date"], " (", patient["age"],
+                    " ans) · ", patient["sex"], size="2"),
+            rx.text(texts.PATHWAY["ins"], " ", patient["ins"], size="2", color_scheme="gray"),
+            rx.cond(patient["diagnosis"] != "",
+                    rx.vstack(
+                        rx.text(rx.text.strong(T["diagnosis"], " : "), patient["diagnosis"], size="2"),
+                        rx.cond(patient["diagnosis_detail"] != "", rx.text(patient["diagnosis_detail"], size="2", color_scheme="gray")),
+                        spacing="0", data_testid="gp-diagnosis",
+                    )),
+            spacing="1", width="100%",
+        ),
+        width="100%", data_testid="patient-header",
+    )
+
+
+def _news() -> rx.Component:
+    patient = S.patient
+    return rx.cond(
+        patient["last_visit"] == "",
+        rx.callout(T["first_visit"], icon="info", color_scheme="blue", high_contrast=True, width="100%", data_testid="news-summary"),
+        rx.cond(
+            patient["new_count"] != "0",
+            rx.callout(rx.text(rx.text.strong(patient["new_count"], " ", T["new_since"]), " (", patient["last_visit"], ")."),
+                       icon="bell-ring", color_scheme="red", high_contrast=True, width="100%", data_testid="news-summary"),
+            rx.text(T["last_visit"], " ", patient["last_visit"], ".", size="2", color_scheme="gray", data_testid="news-summary"),
+        ),
+    )
+
+
+def _next_steps() -> rx.Component:
+    return rx.match(
+        S.patient["pps"],
+        ("shared", rx.cond(S.next_steps.length() > 0, next_step_list(S.next_steps),
+                           rx.text(T["next_steps_none"], size="2", color_scheme="gray"))),
+        ("withheld", rx.callout(T["pps_withheld"], icon="lock", color_scheme="gray", high_contrast=True, width="100%",
+                                data_testid="pps-withheld")),
+        rx.text(T["pps_none"], size="2", color_scheme="gray"),
+    )
+
+
+def _emergency_banner() -> rx.Component:
+    return rx.cond(
+        S.patient["emergency_until"] != "",
+        rx.callout(
+            rx.text(rx.text.strong(texts.TEAM["emergency_until_prefix"], " ", S.patient["emergency_until"], "."), " ",
+                    texts.TEAM["emergency_until_suffix"]),
+            icon="siren", color_scheme="red", width="100%", data_testid="emergency-banner",
+        ),
+    )
+
+
+@area_page(route="/gp/patient", title=T["file_title"], area="gp", on_load=[GpPatientState.load, GpDocumentsState.load])
 def gp_patient() -> rx.Component:
-    return gp_patient_file()
+    return rx.vstack(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"]), align="center"), href="/gp",
+                min_height=TOUCH, display="flex", align_items="center", data_testid="back"),
+        rx.cond(
+            S.loaded,
+            rx.vstack(
+                _emergency_banner(),
+                _header(),
+                _news(),
+                stage_steps(S.stages),
+                _section(T["delays"],
+                         rx.cond(S.delays.length() > 0, delay_list(S.delays), rx.text(T["no_delay"], size="2", color_scheme="gray")),
+                         rx.text(T["delays_help"], size="1", color_scheme="gray"),
+                         testid="delays"),
+                _section(T["next_steps"], _next_steps(), testid="next-steps"),
+                _section(T["documents"], document_list(GpDocumentsState), testid="documents"),
+                _section(T["timeline"], vertical_timeline(S.timeline), testid="pathway"),
+                _section(T["announcement"], status_chips(S.announcement), testid="announcement"),
+                _section(T["care_team"],
+                         rx.cond(S.medecin_traitant.length() > 0, contact_card(S.medecin_traitant)),
+                         rx.foreach(S.care_team, contact_card),
+                         testid="care-team"),
+                spacing="4", width="100%",
+            ),
+            rx.spinner(),
+        ),
+        spacing="3", width="100%",
+    )

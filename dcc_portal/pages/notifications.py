@@ -22,7 +22,7 @@ def _item(item: rx.Var) -> rx.Component:
                 min_width="0",
             ),
             rx.spacer(),
-            rx.button(T["open"], on_click=NotificationsState.open(item["public_id"]), variant="soft", size="3"),
+            rx.button(T["open"], on_click=NotificationsState.open(item["public_id"]), variant="soft", size="3", min_height="44px"),
             align="center",
             width="100%",
         ),

@@ -1,17 +1,14 @@
-"""The patient file shown to professionals with access: identity header, médecin traitant, care team; for the team
-the pathway (diagnosis, timeline), the announcement and the documents in tabs; for the GP the timeline and documents."""
+"""The patient file shown to the team: identity header, médecin traitant, care team, and the pathway (diagnosis,
+timeline), the announcement and the documents in tabs. The GP's phone view is pages/gp.py."""
 
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.pathway import document_list, timeline_view
 from dcc_portal.components.patients import contact_card, stage_badge, team_grid
 from dcc_portal.pages.record_announcement import announcement_tab
 from dcc_portal.pages.record_documents import documents_tab
 from dcc_portal.pages.record_pathway import pathway_tab
-from dcc_portal.state.pathway import PathwayState
 from dcc_portal.state.patient_record import PatientSummaryState
-from dcc_portal.state.reports import PatientDocumentsState
 
 T = texts.TEAM
 P = texts.PATHWAY
@@ -187,46 +184,6 @@ def team_patient_file() -> rx.Component:
                     default_value="pathway",
                     width="100%",
                 ),
-                spacing="3", width="100%",
-            ),
-            rx.spinner(),
-        ),
-        spacing="3", width="100%",
-    )
-
-
-def gp_patient_file() -> rx.Component:
-    """The GP's phone view: who, the pathway so far (newest first), the shared documents, then the team."""
-    return rx.vstack(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"])), href="/gp"),
-        rx.cond(
-            PatientSummaryState.identity.length() > 0,
-            rx.vstack(
-                _emergency_banner(PatientSummaryState.identity),
-                patient_header(),
-                rx.cond(
-                    PathwayState.diagnosis.length() > 0,
-                    rx.card(
-                        rx.vstack(
-                            rx.heading(P["diagnosis"], size="3", as_="h2"),
-                            rx.text(PathwayState.diagnosis["icd10_code"], " ", PathwayState.diagnosis["icd10_label"], size="2", weight="medium"),
-                            rx.text(
-                                PathwayState.diagnosis["morphology_label"],
-                                rx.cond(PathwayState.diagnosis["tnm"] != "", " · " + PathwayState.diagnosis["tnm"].to(str), ""),
-                                rx.cond(PathwayState.diagnosis["performance"] != "", " · OMS " + PathwayState.diagnosis["performance"].to(str), ""),
-                                size="2", color_scheme="gray",
-                            ),
-                            spacing="1", width="100%",
-                        ),
-                        width="100%", data_testid="gp-diagnosis",
-                    ),
-                ),
-                rx.heading(texts.GP["timeline"], size="4", as_="h2"),
-                timeline_view(PathwayState.timeline),
-                rx.heading(texts.GP["documents"], size="4", as_="h2"),
-                document_list(PatientDocumentsState, empty=P["no_documents"]),
-                rx.heading(T["care_team"], size="4", as_="h2"),
-                team_grid(PatientSummaryState.care_team),
                 spacing="3", width="100%",
             ),
             rx.spinner(),

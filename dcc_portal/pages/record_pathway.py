@@ -5,7 +5,7 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.forms import banner, error_text, field, select_field, submit_button
 from dcc_portal.components.pathway import timeline_view
-from dcc_portal.services import diagnosis
+from dcc_portal.services import diagnosis, pathway
 from dcc_portal.state.pathway import PathwayState
 
 T = texts.PATHWAY
@@ -116,6 +116,35 @@ def diagnosis_form() -> rx.Component:
     )
 
 
+MILESTONE_OPTIONS = [(kind.value, label) for kind, (_stage, label) in pathway.MILESTONES.items()]
+
+
+def milestone_form() -> rx.Component:
+    e = S.step_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(T["milestone_title"], size="3", as_="h3"),
+                rx.text(T["milestone_help"], size="2", color_scheme="gray"),
+                rx.grid(
+                    select_field(T["milestone_kind"], "milestone_kind", MILESTONE_OPTIONS, error=e.get("milestone_kind", "")),
+                    field(T["milestone_date"], "milestone_date", type="date", default_value=S.today,
+                          error=e.get("milestone_date", "")),
+                    columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
+                ),
+                field(T["milestone_detail"], "milestone_detail", max_length=150, error=e.get("milestone_detail", "")),
+                submit_button(T["milestone_submit"], loading=S.adding_step, data_testid="milestone-submit"),
+                spacing="3", width="100%",
+            ),
+            on_submit=S.add_step,
+            key=S.step_form_key,
+            width="100%",
+        ),
+        width="100%",
+        data_testid="milestone-form",
+    )
+
+
 def pathway_tab() -> rx.Component:
     return rx.vstack(
         banner(S.notice, color="green", icon="check", testid="diagnosis-notice"),
@@ -141,6 +170,7 @@ def pathway_tab() -> rx.Component:
             width="100%",
         ),
         rx.heading(T["timeline"], size="4", as_="h2"),
+        rx.cond(S.can_add_step, milestone_form()),
         timeline_view(S.timeline),
         spacing="3", width="100%",
     )

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, not_, or_
 from sqlmodel import Session, select
 
 from dcc_portal.models import (
@@ -278,6 +279,26 @@ def document_visible(*, actor: Actor, grant: Grant, document: Document, patient:
             patient.gp_professional_id,
         )
     return True
+
+
+def medecin_traitant_may_see(document: Document, patient: Patient) -> bool:
+    """What the médecin traitant is told about: a validated document, not one the patient refused to share with them."""
+    if document.status != DocumentStatus.VALIDATED:
+        return False
+    return not (document.withheld_from_medecin_traitant and document.author_professional_id != patient.gp_professional_id)
+
+
+def shared_document_clause(professional_id: int):
+    """`document_visible` for a professional, as SQL over Document joined to its Patient, for validated documents
+    (lists and counts that cannot afford a check per row). tests/test_gp.py checks it agrees with document_visible."""
+    author = Document.author_professional_id
+    is_author = and_(author.is_not(None), author == professional_id)
+    is_gp = and_(Patient.gp_professional_id.is_not(None), Patient.gp_professional_id == professional_id)
+    return and_(
+        Document.status == DocumentStatus.VALIDATED,
+        not_(and_(Document.withheld_from_medecin_traitant.is_(True), is_gp, not_(is_author))),
+        or_(Document.hidden_from_professionals.is_(False), is_author, is_gp),
+    )
 
 
 def require_document(

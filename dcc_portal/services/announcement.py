@@ -37,7 +37,7 @@ from dcc_portal.models import (
     Role,
     utcnow,
 )
-from dcc_portal.services import access, audit, inputs, notifications, terminology
+from dcc_portal.services import access, audit, inputs, notifications, pathway, terminology
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.patients import professional_label
@@ -299,10 +299,10 @@ def record(
                                 account_id=actor.account_id, now=now)
     if not inputs.record_submission(db, actor=actor, key=submission_key, target=step.public_id):
         raise StaleVersion()
+    if temps in MEDICAL:
+        pathway.move_stage(db, patient=patient, stage=CareStage.ANNOUNCEMENT, on=occurred_on)
     if temps in MEDICAL and patient.medical_announcement_at is None:
         patient.medical_announcement_at = now
-        if patient.care_stage in (CareStage.SUSPICION, CareStage.DIAGNOSIS, CareStage.RCP):
-            patient.care_stage = CareStage.ANNOUNCEMENT
         db.add(patient)
         audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id, grant=grant,
                      detail="annonce médicale enregistrée : documents annonçant le cancer mis à disposition du patient")
@@ -428,6 +428,11 @@ def overview(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
         raise access.deny(db, actor=actor, action=AuditAction.READ, detail="annonce (espace patient)")
     patient, _grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                              action=AuditAction.READ, detail="dispositif d'annonce", now=now)
+    return overview_of(db, patient=patient)
+
+
+def overview_of(db: Session, *, patient: Patient) -> Overview:
+    """The overview of a patient whose access the caller has checked and audited."""
     rows = db.exec(
         select(AnnouncementStep, AnnouncementStepVersion)
         .join(AnnouncementStepVersion, (AnnouncementStepVersion.step_id == AnnouncementStep.id)

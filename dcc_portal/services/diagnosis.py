@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import AuditAction, CancerDiagnosis, Grant, PathwayEventKind, Role, utcnow
+from dcc_portal.models import AuditAction, CancerDiagnosis, CareStage, Grant, PathwayEventKind, Role, utcnow
 from dcc_portal.services import access, audit, inputs, pathway, terminology
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import StaleVersion, ValidationFailed
@@ -246,6 +246,7 @@ def save(
     if row.diagnosis_date and not had_diagnosis_date:
         pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.DIAGNOSIS, occurred_on=row.diagnosis_date,
                           title=f"Diagnostic : {row.icd10_code} {row.icd10_label}", author_professional_id=actor.professional_id)
+        pathway.move_stage(db, patient=patient, stage=CareStage.DIAGNOSIS, on=row.diagnosis_date)
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id, grant=grant,
                         detail=f"diagnostic enregistré (version {row.version})")
     return _view(row)

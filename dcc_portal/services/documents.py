@@ -20,6 +20,7 @@ from dcc_portal.models import (
     AuditAction,
     Document,
     DocumentKind,
+    DocumentRead,
     DocumentStatus,
     DocumentVersion,
     Grant,
@@ -285,6 +286,21 @@ def _named_authors(db: Session, document_ids: list[int]) -> dict[int, str]:
     return named
 
 
+def mark_read(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> None:
+    """The actor opened the current version (the caller checked access): it is read, and so are the actor's
+    notifications about it. A later version is unread again."""
+    from dcc_portal.services import notifications
+
+    now = now or utcnow()
+    row = db.get(DocumentRead, (actor.account_id, document.id))
+    if row is None:
+        db.add(DocumentRead(account_id=actor.account_id, document_id=document.id, version=document.current_version, read_at=now))
+    elif row.version != document.current_version:
+        row.version, row.read_at = document.current_version, now
+        db.add(row)
+    notifications.mark_read_for_document(db, actor=actor, document_id=document.id, now=now)
+
+
 def count_for_patient(db: Session, *, patient_id: int) -> int:
     return db.exec(select(func.count(Document.id)).where(Document.patient_id == patient_id)).one()
 
@@ -294,8 +310,10 @@ def count_for_patient(db: Session, *, patient_id: int) -> int:
 RENDERERS: dict[str, str] = {
     DocumentKind.FRCP: "dcc_portal.services.frcp:print_view",
     DocumentKind.PPS: "dcc_portal.services.pps:print_html",
-    DocumentKind.CONSULTATION: "dcc_portal.services.reports:print_html",
-    DocumentKind.LETTER: "dcc_portal.services.reports:print_html",
+    # Any other kind held as structured content (written in the portal, or metadata and text received from
+    # elsewhere) reads as a report: author, establishment, text, conclusion.
+    **{kind: "dcc_portal.services.reports:print_html" for kind in DocumentKind
+       if kind not in (DocumentKind.FRCP, DocumentKind.PPS)},
 }
 
 
@@ -372,6 +390,7 @@ def describe(db: Session, *, actor: Actor, document_public_id: str, now: datetim
     document, patient, grant = access.require_document(db, actor=actor, document_public_id=document_public_id,
                                                        action=AuditAction.READ, detail="ouverture du document", now=now)
     version = version_row(db, document=document)
+    mark_read(db, actor=actor, document=document, now=now)
     author = db.get(Professional, document.author_professional_id) if document.author_professional_id else None
     return DocumentInfo(
         public_id=document.public_id,

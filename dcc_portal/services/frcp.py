@@ -18,6 +18,7 @@ from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
     CancerDiagnosis,
+    CareStage,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -277,8 +278,10 @@ def sign(db: Session, *, actor: Actor, case_public_id: str, expected_version: in
     message = auth.confirm_signature(db, actor=actor, code=code, what=AuditAction.UPDATE, now=now)
     if message:
         raise ValidationFailed({"code": message})
-    return freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=signer,
-                  document=document, grant=grant, correction_reason=correction_reason, now=now)
+    document_public_id = freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=signer,
+                                document=document, grant=grant, correction_reason=correction_reason, now=now)
+    pathway.move_stage(db, patient=patient, stage=CareStage.RCP, on=formatting.to_paris(session.starts_at).date())
+    return document_public_id
 
 
 def freeze(db: Session, *, actor: Actor, case: RcpCase, session: RcpSession, board: Rcp, patient: Patient,

@@ -1,4 +1,7 @@
-"""The in-portal inbox. Titles name the patient and the kind of news, never clinical content."""
+"""The in-portal inbox. Titles name the patient and the kind of news, never clinical content.
+
+Every notification goes through `notify_account`, which also queues its e-mail when the account opted in
+(services/mail.py: a message without any clinical detail, in the same transaction)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from sqlmodel import Session, select
 
 from dcc_portal import formatting
 from dcc_portal.models import Account, AccountStatus, Document, Notification, Patient, utcnow
+from dcc_portal.services import access
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.patients import PAGE_SIZE, Page, patient_name
 
@@ -27,8 +31,12 @@ class NotificationRow:
 
 def notify_account(db: Session, *, account_id: int, kind: str, title: str, patient_id: int | None = None,
                    document_id: int | None = None) -> Notification:
+    from dcc_portal.services import mail
+
     row = Notification(account_id=account_id, kind=kind, title=title[:200], patient_id=patient_id, document_id=document_id)
     db.add(row)
+    db.flush()
+    mail.queue_for(db, notification=row)
     return row
 
 
@@ -44,12 +52,34 @@ def notify_professional(db: Session, *, professional_id: int, kind: str, title: 
 
 
 def notify_medecin_traitant(db: Session, *, patient: Patient, kind: str, title: str, document_id: int | None = None) -> Notification | None:
+    """Tell the patient's médecin traitant, unless the patient objects to them (outside the care team) or the
+    document is one they may not see (not validated, or the PPS the patient did not agree to share)."""
     if patient.gp_professional_id is None:
         return None
+    gp = patient.gp_professional_id
+    today = access.paris_today()
+    if access.is_opposed(db, professional_id=gp, patient_id=patient.id) and not access.is_team_member(
+            db, professional_id=gp, patient_id=patient.id, today=today):
+        return None
+    if document_id is not None:
+        document = db.get(Document, document_id)
+        if document is None or not access.medecin_traitant_may_see(document, patient):
+            return None
     return notify_professional(
         db, professional_id=patient.gp_professional_id, kind=kind,
         title=f"{patient_name(patient)} : {title}", patient_id=patient.id, document_id=document_id,
     )
+
+
+def mark_read_for_document(db: Session, *, actor: Actor, document_id: int, now: datetime | None = None) -> int:
+    """Reading a document settles the actor's notifications about it; returns how many were unread."""
+    rows = db.exec(select(Notification).where(Notification.account_id == actor.account_id,
+                                              Notification.document_id == document_id,
+                                              Notification.read_at.is_(None))).all()
+    for row in rows:
+        row.read_at = now or utcnow()
+        db.add(row)
+    return len(rows)
 
 
 def unread_count(db: Session, *, actor: Actor) -> int:

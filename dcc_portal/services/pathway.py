@@ -1,4 +1,12 @@
-"""The patient's pathway timeline: dated steps, each pointing at its document when there is one."""
+"""The patient's pathway: dated steps, each pointing at its document when there is one, and where the patient stands.
+
+Care stage (Patient.care_stage, shown in every patient list): stored on the patient row rather than computed from
+the timeline, so that lists read it with the patient and never join the pathway. The services that move a patient
+forward set it through `move_stage`: RCP registration and signed fiche (rcp), medical announcement (announcement),
+PPS handover and treatment start (treatment), end of treatment and follow-up (follow_up), a diagnosis date
+(diagnosis). The step with the latest date wins (Patient.care_stage_on keeps it): a step entered late with an
+earlier date does not move the patient back, while a new RCP registration after a relapse does.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,21 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import AuditAction, Document, Grant, PathwayEvent, PathwayEventKind
-from dcc_portal.services import access
+from dcc_portal.models import (
+    AuditAction,
+    CareStage,
+    Document,
+    Grant,
+    NotificationKind,
+    PathwayEvent,
+    PathwayEventKind,
+    Patient,
+    Role,
+    utcnow,
+)
+from dcc_portal.services import access, audit, inputs, notifications
 from dcc_portal.services.actor import Actor
+from dcc_portal.services.errors import ValidationFailed
 
 EVENT_LABELS = {
     PathwayEventKind.SUSPICION: "Suspicion",
@@ -31,6 +51,21 @@ EVENT_LABELS = {
 # Steps that reveal the cancer: the patient sees them only once the medical announcement was recorded.
 GATED_FOR_PATIENT = frozenset({PathwayEventKind.DIAGNOSIS, PathwayEventKind.REPORT, PathwayEventKind.RCP_DECISION,
                                PathwayEventKind.PPS})
+
+
+# The pathway in order, as the GP screens show it (suspicion comes before the first of these).
+STAGE_ORDER = [CareStage.SUSPICION, CareStage.DIAGNOSIS, CareStage.RCP, CareStage.ANNOUNCEMENT, CareStage.TREATMENT,
+               CareStage.FOLLOW_UP]
+
+
+def move_stage(db: Session, *, patient: Patient, stage: str, on: date) -> bool:
+    """Set the patient's care stage from a step dated `on`, unless a later-dated step already set it."""
+    if patient.care_stage_on is not None and on < patient.care_stage_on:
+        return False
+    changed = patient.care_stage != stage
+    patient.care_stage, patient.care_stage_on = stage, on
+    db.add(patient)
+    return changed
 
 
 def add_event(db: Session, *, patient_id: int, kind: str, occurred_on: date, title: str,
@@ -55,6 +90,22 @@ def timeline(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
     """Oldest first. Steps pointing at a document the actor may not see are left out."""
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                             action=AuditAction.READ, detail="parcours", now=now)
+    return [_item(event, document) for event, document in visible_steps(db, actor=actor, grant=grant, patient=patient)]
+
+
+def _item(event: PathwayEvent, document: Document | None) -> TimelineItem:
+    return TimelineItem(
+        public_id=event.public_id,
+        kind=event.kind,
+        kind_label=EVENT_LABELS.get(event.kind, event.kind),
+        date=formatting.date_fr(event.occurred_on),
+        title=event.title,
+        document_public_id=document.public_id if document is not None else "",
+    )
+
+
+def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient) -> list[tuple[PathwayEvent, Document | None]]:
+    """The steps the actor may see (access already checked and audited by the caller), oldest first."""
     rows = db.exec(
         select(PathwayEvent, Document)
         .outerjoin(Document, Document.id == PathwayEvent.document_id)
@@ -62,19 +113,51 @@ def timeline(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
         .order_by(PathwayEvent.occurred_on, PathwayEvent.id)
         .limit(500)
     ).all()
-    items = []
+    steps = []
     announced = patient.medical_announcement_at is not None
     for event, document in rows:
         if document is not None and not access.document_visible(actor=actor, grant=grant, document=document, patient=patient):
             continue
         if grant == Grant.SELF and not announced and event.kind in GATED_FOR_PATIENT:
             continue
-        items.append(TimelineItem(
-            public_id=event.public_id,
-            kind=event.kind,
-            kind_label=EVENT_LABELS.get(event.kind, event.kind),
-            date=formatting.date_fr(event.occurred_on),
-            title=event.title,
-            document_public_id=document.public_id if document is not None else "",
-        ))
-    return items
+        steps.append((event, document))
+    return steps
+
+
+# Steps the care team records by hand: the dates the portal cannot learn from a document.
+MILESTONES = {
+    PathwayEventKind.TREATMENT_START: (CareStage.TREATMENT, "Début du traitement"),
+    PathwayEventKind.TREATMENT_END: (CareStage.FOLLOW_UP, "Fin des traitements actifs"),
+    PathwayEventKind.FOLLOW_UP: (CareStage.FOLLOW_UP, "Entrée en surveillance"),
+}
+MILESTONE_WRITERS = frozenset({Role.CLINICIAN, Role.NURSE})
+
+
+def record_milestone(db: Session, *, actor: Actor, patient_public_id: str, kind: str, occurred_on: str, detail: str = "",
+                     now: datetime | None = None) -> str:
+    """A treatment start, end of treatment or entry into follow-up, recorded by the care team (moves the care
+    stage, tells the médecin traitant). Returns the step's public id."""
+    now = now or utcnow()
+    patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
+                                            action=AuditAction.CREATE, detail="étape du parcours", now=now)
+    if grant != Grant.CARE_TEAM or actor.role not in MILESTONE_WRITERS:
+        raise access.deny(db, actor=actor, action=AuditAction.CREATE, patient_id=patient.id,
+                          detail="étape du parcours : réservée à l'équipe de soins")
+    errors: dict[str, str] = {}
+    if kind not in MILESTONES:
+        errors["milestone_kind"] = "Choisissez l'étape."
+    day = inputs.parse_date(occurred_on, "milestone_date", errors, not_before=patient.birth_date,
+                            not_before_label="la naissance du patient", now=now)
+    detail = inputs.text(detail, 150)
+    if errors:
+        raise ValidationFailed(errors)
+    stage, label = MILESTONES[PathwayEventKind(kind)]
+    event = add_event(db, patient_id=patient.id, kind=kind, occurred_on=day, title=f"{label} : {detail}" if detail else label,
+                      author_professional_id=actor.professional_id)
+    move_stage(db, patient=patient, stage=stage, on=day)
+    audit.record(db, actor=actor, action=AuditAction.CREATE, patient_id=patient.id, grant=grant,
+                 detail=f"étape du parcours : {label} le {formatting.date_fr(day)}")
+    notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.PATHWAY_STEP,
+                                          title="nouvelle étape du parcours")
+    db.flush()
+    return event.public_id

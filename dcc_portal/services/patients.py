@@ -177,21 +177,6 @@ def _my_team_patient_ids(actor: Actor, today: date):
     )
 
 
-def list_for_gp(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
-    """Patients whose médecin traitant I am, or whose care team I belong to."""
-    access.require_role(db, actor=actor, roles={Role.GP}, action=AuditAction.SEARCH, detail="liste des patients (médecin)")
-    today = access.paris_today(now)
-    statement = select(Patient).where(
-        or_(Patient.gp_professional_id == actor.professional_id, Patient.id.in_(_my_team_patient_ids(actor, today)))
-    )
-    clause = search_clause(query)
-    if clause is not None:
-        statement = statement.where(clause)
-    result = paginate(db, statement, page=page, today=today)
-    audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"mes patients, page {result.page}, {len(result.items)} résultats")
-    return result
-
-
 TEAM_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 
 

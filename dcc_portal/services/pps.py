@@ -25,6 +25,7 @@ from dcc_portal.models import (
     Account,
     AccountStatus,
     AuditAction,
+    CareStage,
     CareTeamMembership,
     Document,
     DocumentKind,
@@ -530,6 +531,7 @@ def record_handover(db: Session, *, actor: Actor, patient_public_id: str, expect
     if errors:
         raise ValidationFailed(errors)
     hand_over(db, actor=actor, patient=patient, document=document, handed_over_on=day, by=by, consent=gp_consent, now=now)
+    pathway.move_stage(db, patient=patient, stage=CareStage.TREATMENT, on=day)
 
 
 def record_gp_consent(db: Session, *, actor: Actor, patient_public_id: str, gp_consent: str, now: datetime | None = None) -> None:

@@ -22,6 +22,7 @@ from dcc_portal.models import (
     CareTeamMembership,
     AuditAction,
     CancerDiagnosis,
+    CareStage,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -793,6 +794,7 @@ def register_case(
     pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.RCP_REGISTERED,
                       occurred_on=formatting.to_paris(session.starts_at).date(),
                       title=f"Inscription en RCP : {rcp.name}", author_professional_id=requester_id)
+    pathway.move_stage(db, patient=patient, stage=CareStage.RCP, on=access.paris_today(now))
     audit.record(db, actor=actor, action=AuditAction.CREATE, patient_id=patient.id, grant=grant,
                  detail=f"inscription RCP {rcp.national_id} séance {session.public_id}")
     return case.public_id

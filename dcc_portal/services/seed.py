@@ -133,6 +133,7 @@ FEATURE_LOADERS = (
     "dcc_portal.services.seed_pathways:load_demo_pathways",
     "dcc_portal.services.seed_rcp:load_demo_rcp",
     "dcc_portal.services.seed_pps:load",
+    "dcc_portal.services.seed_gp:load",
 )
 
 

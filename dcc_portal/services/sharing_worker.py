@@ -15,21 +15,17 @@ the outcome.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import random
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
-from sqlalchemy import and_, exists, update
+from sqlalchemy import exists
 from sqlalchemy.orm import aliased
-from sqlmodel import select
 
 from dcc_portal import db as dbmod
 from dcc_portal.models import (
@@ -44,18 +40,14 @@ from dcc_portal.models import (
     SubmissionStatus,
     utcnow,
 )
-from dcc_portal.services import audit, cda_n1, mhd, sharing
+from dcc_portal.services import audit, cda_n1, mhd, outbox, sharing
+from dcc_portal.services.outbox import backoff, env_float
+
+__all__ = ["Result", "Worker", "WorkerConfig", "backoff", "lifespan_task"]
 
 logger = logging.getLogger("dcc_portal.sharing")
 WORKER_ROLE = "sharing"  # actor_role of the worker's audit events (no portal account)
 CLAIMABLE = (SubmissionStatus.PENDING, SubmissionStatus.RETRYING, SubmissionStatus.SENDING)
-
-
-def _float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -78,23 +70,17 @@ class WorkerConfig:
             token=os.environ.get("DCC_SHARING_TOKEN", ""),
             username=os.environ.get("DCC_SHARING_USERNAME", ""),
             password=os.environ.get("DCC_SHARING_PASSWORD", ""),
-            timeout=_float("DCC_SHARING_TIMEOUT", 30.0),
-            lease=_float("DCC_SHARING_LEASE", 120.0),
-            retry_base=_float("DCC_SHARING_RETRY_BASE", 30.0),
-            retry_max=_float("DCC_SHARING_RETRY_MAX", 3600.0),
-            poll=_float("DCC_SHARING_POLL", 5.0),
+            timeout=env_float("DCC_SHARING_TIMEOUT", 30.0),
+            lease=env_float("DCC_SHARING_LEASE", 120.0),
+            retry_base=env_float("DCC_SHARING_RETRY_BASE", 30.0),
+            retry_max=env_float("DCC_SHARING_RETRY_MAX", 3600.0),
+            poll=env_float("DCC_SHARING_POLL", 5.0),
         )
 
     @property
     def lease_seconds(self) -> float:
         """A lease always outlives the HTTP timeout: a slow answer is never mistaken for a dead worker."""
         return max(self.lease, self.timeout + 1.0)
-
-
-def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> timedelta:
-    """Exponential backoff with equal jitter: between half and all of min(cap, base * 2^(attempt-1))."""
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    return timedelta(seconds=ceiling / 2 + rng.random() * ceiling / 2)
 
 
 @dataclass(frozen=True)
@@ -110,7 +96,7 @@ class Worker:
                  client: httpx.Client | None = None):
         self.config = config
         self.db_url = db_url
-        self.name = (name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}")[:80]
+        self.name = outbox.worker_name(name)
         self.clock = clock
         self.rng = rng or random.Random()
         self._client = client
@@ -155,24 +141,8 @@ class Worker:
             older.document_version < SharingSubmission.document_version,
             older.status.in_(list(OPEN_SUBMISSION_STATUSES)),
         )
-        due = and_(SharingSubmission.status.in_(list(CLAIMABLE)), SharingSubmission.next_attempt_at <= now)
-        lease_end = now + timedelta(seconds=self.config.lease_seconds)
-        with dbmod.transaction(self.db_url) as db:
-            candidates = db.exec(
-                select(SharingSubmission.id).where(due, ~waiting_for_older)
-                .order_by(SharingSubmission.next_attempt_at, SharingSubmission.id).limit(5)
-            ).all()
-            for candidate in candidates:
-                taken = db.execute(
-                    update(SharingSubmission)
-                    .where(SharingSubmission.id == candidate, due)
-                    .values(status=SubmissionStatus.SENDING, lease_owner=self.name, lease_expires_at=lease_end,
-                            next_attempt_at=lease_end, attempts=SharingSubmission.attempts + 1,
-                            last_attempt_at=now, updated_at=now)
-                )
-                if taken.rowcount == 1:
-                    return candidate
-        return None
+        return outbox.claim(self.db_url, SharingSubmission, claimable=CLAIMABLE, sending=SubmissionStatus.SENDING,
+                            owner=self.name, lease_seconds=self.config.lease_seconds, now=now, extra=[~waiting_for_older])
 
     # ------------------------------------------------------------------------------------------- one submission
 
@@ -203,7 +173,7 @@ class Worker:
         """Write the outcome if this worker still holds the lease; returns the outcome recorded."""
         with dbmod.transaction(self.db_url) as db:
             submission = db.get(SharingSubmission, submission_id)
-            values: dict = {"lease_owner": "", "lease_expires_at": None, "last_http_status": http_status, "updated_at": finished}
+            values: dict = {"last_http_status": http_status, "updated_at": finished}
             next_at = None
             if answer.outcome in ("acknowledged", "duplicate"):
                 values |= {"status": SubmissionStatus.ACKNOWLEDGED, "acknowledged_at": finished, "next_attempt_at": None,
@@ -218,12 +188,8 @@ class Worker:
                 values |= {"status": SubmissionStatus.CANCELLED, "next_attempt_at": None, "closed_reason": answer.message[:300]}
             else:
                 values |= {"status": SubmissionStatus.REJECTED, "next_attempt_at": None, "last_error": answer.message[:500]}
-            kept = db.execute(
-                update(SharingSubmission)
-                .where(SharingSubmission.id == submission_id, SharingSubmission.status == SubmissionStatus.SENDING,
-                       SharingSubmission.lease_owner == self.name)
-                .values(**values)
-            ).rowcount == 1
+            kept = outbox.finish(db, SharingSubmission, row_id=submission_id, sending=SubmissionStatus.SENDING,
+                                 owner=self.name, values=values)
             outcome = answer.outcome if kept else "lost_lease"
             attempt = db.get(SharingAttempt, attempt_id)
             attempt.finished_at = finished
@@ -270,15 +236,11 @@ class Worker:
 
     def run_forever(self, stop: threading.Event) -> None:
         logger.info("sharing worker %s started, recipient %s", self.name, self.config.url or "(none)")
-        while not stop.is_set():
-            try:
-                busy = bool(self.run_once())
-            except Exception:  # the database may be briefly unavailable: never let the worker die
-                logger.exception("sharing worker %s: unexpected error, retrying", self.name)
-                busy = False
-            if not busy:
-                stop.wait(self.config.poll)
-        self.close()
+        try:
+            outbox.run_forever(self.run_once, stop=stop, poll=self.config.poll, logger=logger,
+                               label=f"sharing worker {self.name}")
+        finally:
+            self.close()
 
 
 async def lifespan_task() -> None:
@@ -293,13 +255,6 @@ async def lifespan_task() -> None:
         return
     worker = Worker(config)
     try:
-        while True:
-            try:
-                busy = await asyncio.to_thread(worker.run_once)
-            except Exception:
-                logger.exception("sharing worker: unexpected error, retrying")
-                busy = []
-            if not busy:
-                await asyncio.sleep(config.poll)
+        await outbox.run_in_portal(worker.run_once, poll=config.poll, logger=logger, label="sharing worker")
     finally:
         worker.close()

@@ -7,7 +7,8 @@ import asyncio
 import reflex as rx
 
 from dcc_portal import formatting, texts
-from dcc_portal.services import auth, sessions
+from dcc_portal.services import auth, mail, sessions
+from dcc_portal.services.errors import ValidationFailed
 from dcc_portal.state.session import authenticated
 
 T = texts.ACCOUNT
@@ -21,6 +22,9 @@ class AccountState(rx.State):
     codes_errors: dict[str, str] = {}
     notice: str = ""
     busy: bool = False
+    mail_enabled: bool = False
+    mail_address: str = ""
+    mail_error: str = ""
 
     @rx.event
     async def load(self):
@@ -28,12 +32,15 @@ class AccountState(rx.State):
         self.change_errors = {}
         self.codes_errors = {}
         self.notice = ""
+        self.mail_error = ""
         await self._refresh()
 
     async def _refresh(self) -> None:
         async with authenticated(self) as (session, actor):
             listed = sessions.list_sessions(session, actor=actor)
             self.codes_left = auth.remaining_recovery_codes(session, actor=actor)
+            choice = mail.preference(session, actor=actor)
+        self.mail_enabled, self.mail_address = choice.enabled, choice.address
         self.open_sessions = [
             {
                 "ref": item.public_ref,
@@ -86,6 +93,19 @@ class AccountState(rx.State):
         self.new_codes = codes
         self.notice = T["regenerated"]
         await self._refresh()
+
+    @rx.event
+    async def set_mail(self, enabled: bool):
+        self.mail_error, self.notice = "", ""
+        try:
+            async with authenticated(self) as (session, actor):
+                choice = mail.set_preference(session, actor=actor, enabled=enabled is True)
+        except ValidationFailed as error:
+            self.mail_error = error.errors.get("email_notifications", error.message)
+            self.mail_enabled = False
+            return
+        self.mail_enabled, self.mail_address = choice.enabled, choice.address
+        self.notice = T["mail_on"] if choice.enabled else T["mail_off"]
 
     @rx.event
     def hide_codes(self):

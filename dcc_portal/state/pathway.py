@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dcc_portal.services import diagnosis, pathway, terminology
+from dcc_portal import texts
+from dcc_portal.services import access, diagnosis, pathway, terminology
 from dcc_portal.services.errors import StaleVersion, ValidationFailed
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
@@ -28,6 +29,11 @@ class PathwayState(rx.State):
     morphology: list[str] = ["", ""]
     icd10_results: list[list[str]] = []
     morphology_results: list[list[str]] = []
+    can_add_step: bool = False
+    today: str = ""
+    step_errors: dict[str, str] = {}
+    step_form_key: int = 0
+    adding_step: bool = False
     _patient_public_id: str = ""
     _version: int = 0
 
@@ -36,6 +42,8 @@ class PathwayState(rx.State):
             view = diagnosis.current(db, actor=actor, patient_public_id=self._patient_public_id)
             items = pathway.timeline(db, actor=actor, patient_public_id=self._patient_public_id)
             self.can_edit = actor.role in diagnosis.WRITERS
+            self.can_add_step = actor.role in pathway.MILESTONE_WRITERS
+        self.today = access.paris_today().isoformat()
         self.diagnosis = row(view) if view else {}
         self._version = view.version if view else 0
         self.timeline = rows(list(reversed(items)))  # newest first
@@ -47,6 +55,27 @@ class PathwayState(rx.State):
         self.diagnosis, self.timeline = {}, []
         self._patient_public_id = self.router.url.query_parameters.get("p", "")[:32]
         await self._refresh()
+
+    @rx.event
+    async def add_step(self, form_data: dict):
+        self.step_errors, self.notice = {}, ""
+        self.adding_step = True
+        yield
+        try:
+            async with authenticated(self) as (db, actor):
+                pathway.record_milestone(db, actor=actor, patient_public_id=self._patient_public_id,
+                                         kind=str(form_data.get("milestone_kind", ""))[:40],
+                                         occurred_on=str(form_data.get("milestone_date", ""))[:20],
+                                         detail=str(form_data.get("milestone_detail", ""))[:200])
+        except ValidationFailed as error:
+            self.step_errors = error.errors
+            return
+        finally:
+            self.adding_step = False
+        self.step_form_key += 1
+        self.notice = texts.PATHWAY["milestone_saved"]
+        await self._refresh()
+        yield
 
     @rx.event
     def start_edit(self):

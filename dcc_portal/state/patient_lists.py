@@ -1,4 +1,4 @@
-"""Paginated, searchable patient lists: GP "my patients", team worklist, admin patient search."""
+"""Paginated, searchable patient lists: team worklist, admin patient search (the GP's list: state/gp.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from dcc_portal.services import care_teams, patients
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.patients import Page
 from dcc_portal.state.paging import PagedListMixin
-
-
-class GpPatientsState(PagedListMixin, rx.State):
-    def _fetch(self, session: Session, actor: Actor) -> Page:
-        return patients.list_for_gp(session, actor=actor, query=self.query, page=self.page)
 
 
 class TeamWorklistState(PagedListMixin, rx.State):

@@ -1,5 +1,5 @@
 """Documents of one patient: the team's list with versions and release state and its forms (structured report,
-PDF upload, new version, release decision); the GP's list; the patient's own released documents."""
+PDF upload, new version, release decision); the patient's own released documents (the GP's: state/gp.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import reflex as rx
 from sqlmodel import Session
 
 
-from dcc_portal.services import access, documents, reports
+from dcc_portal.services import access, reports
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.patients import Page
@@ -184,21 +184,6 @@ class TeamDocumentsState(PagedListMixin, rx.State):
         if ok:
             self.notice = "Document validé : partagé avec le médecin traitant."
             await self._reload()
-
-
-class PatientDocumentsState(PagedListMixin, rx.State):
-    """A professional's read-only list of one patient's documents (the GP page)."""
-
-    _patient_public_id: str = ""
-
-    def _fetch(self, session: Session, actor: Actor) -> Page:
-        return documents.list_for_patient(session, actor=actor, patient_public_id=self._patient_public_id, page=self.page)
-
-    @rx.event
-    async def load(self):
-        self._patient_public_id = self.router.url.query_parameters.get("p", "")[:32]
-        self.page = 1
-        await self._reload()
 
 
 class MyDocumentsState(PagedListMixin, rx.State):
