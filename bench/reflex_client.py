@@ -59,6 +59,7 @@ class ReflexClient:
         self._reader: asyncio.Task | None = None
         self._changed = asyncio.Event()
         self.closed: BaseException | None = None
+        self.on_update: Callable[[dict], None] | None = None  # for debugging: sees every update
 
     # ------------------------------------------------------------------------------------------ connection
 
@@ -86,9 +87,15 @@ class ReflexClient:
             raise ServerError(f"unexpected Engine.IO opening: {opening!r}")
         payload = {"vars": self._storage_vars()} if self.session_token else {}
         boot = {"name": HYDRATE, "payload": payload, "router_data": self._router_data(path)}
+        self.state.get(ROOT, {}).pop("is_hydrated_rx_state_", None)
         await self._ws.send(f"40{NAMESPACE}," + json.dumps({"event": boot}))
         self.closed = None
         self._reader = asyncio.create_task(self._read())
+        # The page's on_load handlers run after the hydrate; the page is ready once the server says it is hydrated.
+        await self.until(self.hydrated, timeout=timeout)
+
+    def hydrated(self) -> bool:
+        return self.state.get(ROOT, {}).get("is_hydrated_rx_state_") is True
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -120,6 +127,8 @@ class ReflexClient:
 
     def _apply(self, update: dict) -> None:
         self.updates += 1
+        if self.on_update is not None:
+            self.on_update(update)
         for substate, values in (update.get("delta") or {}).items():
             self.state.setdefault(substate, {}).update(values)
             if substate == SESSION and "token_rx_state_" in values:
@@ -168,9 +177,10 @@ class ReflexClient:
     async def navigate(self, path: str, done: Callable[[], bool], *, timeout: float = 30) -> float:
         """Go to another page as the browser's router does (the page's on_load runs on the server)."""
         self.path = path
+        self.state.get(ROOT, {}).pop("is_hydrated_rx_state_", None)
         start = time.perf_counter()
         await self.emit(ON_LOAD)
-        await self.until(done, timeout=timeout)
+        await self.until(lambda: done() and self.hydrated(), timeout=timeout)
         return time.perf_counter() - start
 
     def expect_update(self, state: str, name: str):

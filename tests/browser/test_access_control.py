@@ -41,7 +41,8 @@ def _professional_id(server, identifier: str) -> int:
 
 
 def _unrelated_patient(server, identifiers: list[str], *, skip: set[int] = frozenset()) -> Patient:
-    """A patient none of these users can reach (no team, not their GP, not themselves, no opposition, no emergency)."""
+    """A patient none of these users can reach (no team, not their GP, not themselves, no case in one of their RCPs,
+    no opposition, no emergency)."""
     with server.session() as db:
         rows = [db.exec(select(Account).where(Account.identifier == ident)).one() for ident in identifiers]
         pro_ids = {row.professional_id for row in rows if row.professional_id}
@@ -52,7 +53,8 @@ def _unrelated_patient(server, identifiers: list[str], *, skip: set[int] = froze
             team = set(db.exec(select(CareTeamMembership.professional_id).where(CareTeamMembership.patient_id == patient.id)).all())
             other = db.exec(select(EmergencyAccess.id).where(EmergencyAccess.patient_id == patient.id)).first()
             opposed = db.exec(select(PatientOpposition.id).where(PatientOpposition.patient_id == patient.id)).first()
-            if not team & pro_ids and other is None and opposed is None and db.exec(
+            in_their_rcp = any(access.is_rcp_member_for(db, professional_id=pro, patient_id=patient.id) for pro in pro_ids)
+            if not team & pro_ids and not in_their_rcp and other is None and opposed is None and db.exec(
                 select(Account.id).where(Account.patient_id == patient.id)
             ).first() is None:
                 return patient
