@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench.common import percentiles, print_table
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
 from dcc_portal.models import Account, CareTeamMembership, Organisation, Patient, Professional, ProfessionalOrganisation, Role
@@ -44,11 +44,6 @@ def _world(url: str) -> tuple[str, str]:
         return token, patient.public_id
 
 
-def _percentiles(durations: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(durations, n=100, method="inclusive")
-    return cuts[49] * 1000, cuts[94] * 1000
-
-
 def bench_record(url: str, count: int) -> tuple[float, float, float]:
     """audit.record + commit, one event per transaction (the floor of any audited action)."""
     durations = []
@@ -58,7 +53,7 @@ def bench_record(url: str, count: int) -> tuple[float, float, float]:
             audit.record(db, action="read", account_id=1, actor_role="clinician", patient_id=1, grant="care_team",
                          detail=f"banc d'essai {index}")
         durations.append(time.perf_counter() - start)
-    return (count / sum(durations), *_percentiles(durations))
+    return (count / sum(durations), *percentiles(durations))
 
 
 def bench_audited_read(url: str, token: str, patient_id: str, count: int) -> tuple[float, float, float]:
@@ -70,7 +65,7 @@ def bench_audited_read(url: str, token: str, patient_id: str, count: int) -> tup
             actor = sessions.resolve(db, token=token)
             patients.summary(db, actor=actor, patient_public_id=patient_id)
         durations.append(time.perf_counter() - start)
-    return (count / sum(durations), *_percentiles(durations))
+    return (count / sum(durations), *percentiles(durations))
 
 
 def generate_chain(path: Path, count: int, *, batch: int = 50_000) -> float:
@@ -148,12 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             (f"generate {args.events:,} chained events (executemany)", f"{args.events / written:,.0f} events/s", f"{written:.1f} s total", ""),
             (f"audit verify on {report.checked:,} events", f"{report.checked / verify_seconds:,.0f} events/s", f"{verify_seconds:.1f} s total", ""),
         ]
-        widths = [max(len(row[i]) for row in rows + [("measure", "throughput", "p50", "p95")]) for i in range(4)]
-        header = ("measure", "throughput", "p50", "p95")
-        print("  ".join(text.ljust(width) for text, width in zip(header, widths, strict=True)))
-        print("  ".join("-" * width for width in widths))
-        for row in rows:
-            print("  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)))
+        print_table(("measure", "throughput", "p50", "p95"), rows)
         print()
         print(f"database file after the run: {path.stat().st_size / 1e6:,.0f} MB")
     return 0

@@ -217,6 +217,23 @@ def _sharing_xdm(args) -> int:
     return 0
 
 
+def _generate_region(args) -> int:
+    from dcc_portal import region
+
+    sizes = region.Sizes(patients=args.patients, gps=args.gps, hospital=args.hospital, rcps=args.rcps, years=args.years,
+                         documents=args.documents, audit_events=args.audit_events,
+                         big_gps=min(5, max(1, args.gps // 400)), big_gp_patients=min(2000, max(1, args.patients // 50)),
+                         patient_accounts=min(2000, args.patients))
+    try:
+        counts = region.generate(args.db_url, sizes=sizes, seed=args.seed)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 2
+    for table, count in sorted(counts.items()):
+        print(f"{table:<28} {count:>12,}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dcc_portal", description="Commandes d'exploitation du DCC Portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -267,6 +284,17 @@ def build_parser() -> argparse.ArgumentParser:
     mail_cmd.add_argument("--once", action="store_true", help="send what is due, then exit")
     mail_cmd.set_defaults(func=_mail_worker)
     commands.add_parser("mail-status", help="count e-mail notifications by status").set_defaults(func=_mail_status)
+    region_cmd = commands.add_parser("generate-region", help="generate a fictitious region at production scale")
+    region_cmd.add_argument("--db-url", help="database to fill (default: REFLEX_DB_URL); migrated and demo-loaded first")
+    region_cmd.add_argument("--patients", type=int, default=100_000)
+    region_cmd.add_argument("--gps", type=int, default=2_000)
+    region_cmd.add_argument("--hospital", type=int, default=1_000, help="hospital professionals")
+    region_cmd.add_argument("--rcps", type=int, default=50)
+    region_cmd.add_argument("--years", type=int, default=5, help="years of RCP sessions, documents and audit events")
+    region_cmd.add_argument("--documents", type=int, default=1_000_000)
+    region_cmd.add_argument("--audit-events", type=int, default=5_000_000)
+    region_cmd.add_argument("--seed", type=int, default=2026, help="same seed, same region")
+    region_cmd.set_defaults(func=_generate_region)
 
     audit_cmd = commands.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True)
     audit_cmd.add_parser("verify", help="check the hash chain and report the first broken link").set_defaults(func=_audit_verify)

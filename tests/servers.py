@@ -90,3 +90,123 @@ class Redis:
         self.process.terminate()
         self.process.wait(timeout=10)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Portal:
+    """The production server (`reflex run --env prod --single-port`) in its own process group, so that it can be
+    stopped, or killed with everything it started (SIGKILL to the group), and started again on the same data.
+
+    With `redis_url` Reflex keeps its state in Redis and runs `workers` backend processes (GRANIAN_WORKERS)."""
+
+    def __init__(self, *, db_url: str, data_dir: Path, log: Path, redis_url: str | None = None, workers: int = 1,
+                 port: int | None = None, env: dict[str, str] | None = None):
+        self.db_url = db_url
+        self.data_dir = Path(data_dir)
+        self.log = Path(log)
+        self.redis_url = redis_url
+        self.workers = workers if redis_url else 1
+        self.port = port or free_port()
+        self.base_url = f"http://localhost:{self.port}"
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+
+    def environment(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "DCC_DATA_DIR": str(self.data_dir),
+            "REFLEX_DB_URL": self.db_url,
+            "PORT": str(self.port),
+            "DCC_PUBLIC_URL": self.base_url,
+            "REFLEX_USE_SYSTEM_BUN": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}",
+            **self.extra_env,
+        }
+        env.pop("REFLEX_REDIS_URL", None)
+        env.pop("GRANIAN_WORKERS", None)
+        if self.redis_url:
+            env["REFLEX_REDIS_URL"] = self.redis_url
+            env["GRANIAN_WORKERS"] = str(self.workers)
+        return env
+
+    def start(self, *, timeout: float = 600, rebuild: bool = True) -> None:
+        """Build the frontend and serve; `rebuild=False` restarts the backend alone on the last build."""
+        import httpx
+
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        if rebuild:
+            command = [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port",
+                       "--backend-port", str(self.port), "--frontend-port", str(self.port)]
+        else:
+            command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.portal_backend"]
+        with open(self.log, "a") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.environment(), stdout=out,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early, see {self.log}:\n{self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.base_url}/login/", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"server did not start, see {self.log}")
+
+    def pids(self) -> list[int]:
+        """The server's process tree (its process group)."""
+        if self.process is None:
+            return []
+        pgid = self.process.pid
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if os.getpgid(int(entry.name)) == pgid:
+                        found.append(int(entry.name))
+                except (ProcessLookupError, PermissionError):
+                    pass
+        return found
+
+    def rss_bytes(self) -> int:
+        total = 0
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        return total
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: no clean shutdown, as in a power cut of the application."""
+        import signal
+
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=30)
+        self.process = None
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=20)
+        self.process = None

@@ -136,6 +136,9 @@ def _chain_pending(db: OrmSession) -> None:
     pending: list[AuditEvent] = db.info.pop(_PENDING_KEY, [])
     if not pending:
         return
+    # Every other change takes its row locks first: the head, which serialises all writers, is then held only for
+    # the chaining and the commit, and never waited for while holding a lock another writer needs.
+    db.flush()
     head = _lock_head(db)
     seq, prev = head.seq, head.hash
     for item in pending:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from dcc_portal.models import Account, AuditAction, CharterAcceptance, CharterVersion, Role, utcnow
@@ -25,8 +27,29 @@ def current(db: Session) -> CharterVersion | None:
     return db.exec(select(CharterVersion).order_by(CharterVersion.published_at.desc(), CharterVersion.id.desc())).first()
 
 
+# Accounts found up to date in the current transaction: a handler asks once per record it touches (an RCP agenda
+# asks for every case), and an acceptance cannot be withdrawn. Dropped when the transaction ends or a version is
+# published.
+_ACCEPTED = "dcc_charter_accepted"
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget(db: OrmSession, transaction) -> None:
+    if transaction.parent is None:
+        db.info.pop(_ACCEPTED, None)
+
+
 def needs_acceptance(db: Session, *, account_id: int) -> bool:
     """True for a professional who has not accepted the current version. Patients have no charter here."""
+    if account_id in db.info.get(_ACCEPTED, ()):
+        return False
+    result = _needs_acceptance(db, account_id)
+    if not result:
+        db.info.setdefault(_ACCEPTED, set()).add(account_id)
+    return result
+
+
+def _needs_acceptance(db: Session, account_id: int) -> bool:
     account = db.get(Account, account_id)
     if account is None or not Role(account.role).is_professional:
         return False
@@ -62,6 +85,7 @@ def accept(db: Session, *, actor: Actor, version_id: int, now: datetime | None =
 
 def publish(db: Session, *, version: str, title: str, body: str, now: datetime | None = None) -> CharterVersion:
     row = CharterVersion(version=version, title=title, body=body, published_at=now or utcnow())
+    db.info.pop(_ACCEPTED, None)
     db.add(row)
     db.flush()
     return row

@@ -1,22 +1,21 @@
 """Browser tests: the production server (`reflex run --env prod --single-port`) on a temporary database
-loaded with the demo region, driven by Playwright with Debian's Chromium."""
+loaded with the demo region, driven by Playwright with Debian's Chromium.
+
+TEST_DATABASE=postgres runs the same server as in production: PostgreSQL, Reflex's state in Redis and
+several backend workers (BROWSER_WORKERS, default 3), so an event may land on any worker."""
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
 from dcc_portal.services import seed
+from tests.servers import Portal
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,70 +34,55 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+WORKERS = int(os.environ.get("BROWSER_WORKERS", "3"))
 
 
 class Server:
-    def __init__(self, base_url: str, db_url: str, log: Path):
+    def __init__(self, base_url: str, db_url: str, log: Path, workers: int = 1):
         self.base_url = base_url
         self.db_url = db_url
         self.log = log
+        self.workers = workers
 
     def session(self):
         return dbmod.transaction(self.db_url)
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
+def redis_server():
+    if BACKEND != "postgres":
+        yield None
+        return
+    from tests.servers import Redis
+
+    server = Redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, postgres, redis_server) -> Server:
     data_dir = tmp_path_factory.mktemp("server-data")
     os.environ["DCC_DATA_DIR"] = str(data_dir)  # files stored by test set-up must land where the server reads
-    db_url = f"sqlite:///{data_dir / 'dcc.db'}"
+    if postgres is not None:
+        postgres.execute("CREATE DATABASE dcc_browser")
+        db_url = postgres.url("dcc_browser")
+    else:
+        db_url = f"sqlite:///{data_dir / 'dcc.db'}"
     migrate.upgrade(db_url)
     with dbmod.transaction(db_url) as session:
         seed.load_demo_region(session)
-    port = _free_port()
-    base_url = f"http://localhost:{port}"
-    env = {
-        **os.environ,
-        "DCC_DATA_DIR": str(data_dir),
-        "REFLEX_DB_URL": db_url,
-        "PORT": str(port),
-        "DCC_PUBLIC_URL": base_url,
-        "REFLEX_USE_SYSTEM_BUN": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}",
-    }
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "server.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port",
-             "--backend-port", str(port), "--frontend-port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+    log = ARTIFACTS / ("server.log" if postgres is None else "server-postgres.log")
+    log.unlink(missing_ok=True)
+    portal = Portal(db_url=db_url, data_dir=data_dir, log=log, redis_url=redis_server.url if redis_server else None,
+                    workers=WORKERS)
     try:
-        deadline = time.time() + 600
-        while time.time() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited early, see {log}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base_url}/login/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        else:
-            raise RuntimeError(f"server did not start, see {log}")
-        yield Server(base_url, db_url, log)
+        portal.start()
+        yield Server(portal.base_url, db_url, log, portal.workers)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        portal.stop()
         dbmod.get_engine(db_url).dispose()
 
 

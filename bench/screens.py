@@ -1,0 +1,292 @@
+"""Server time of each screen on the regional dataset, next to the bare SQL query the screen needs (its floor).
+
+    python -m dcc_portal generate-region --db-url URL      # once (minutes); then, as often as needed:
+    python -m bench.screens --db-url URL [--runs 200] [--only gp_list,worklist] [--markdown]
+
+Each measure is what a Reflex event handler does: one transaction that resolves the session token into an Actor
+(a real session of a real account), calls the same service function the state calls (access check and audit event
+included) and commits. The floor is the SQL alone, in its own transaction, without the ORM, the access rule or
+the audit. Prints p50/p95 and the ratio of the p95 to the floor's p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from bench.common import markdown_table, percentiles, print_table, timed
+from dcc_portal import db as dbmod
+from dcc_portal import region, settings
+from dcc_portal.models import (
+    Account,
+    CareTeamMembership,
+    CharterAcceptance,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Patient,
+    RcpCase,
+    RcpSession,
+    utcnow,
+)
+from dcc_portal.services import (
+    access,
+    audit_log,
+    cda_validation,
+    charter,
+    documents,
+    downloads,
+    pathway,
+    patients,
+    pps_cda,
+    rcp,
+    sessions,
+)
+from dcc_portal.services.audit_log import AuditFilters
+
+
+@dataclass
+class Screen:
+    key: str
+    label: str
+    call: Callable[[object, object, int], object]  # (db, actor, i)
+    account: str
+    floor: Callable[[object, int], object]  # (db, i)
+    runs: int | None = None
+
+
+class World:
+    """Accounts, patients and documents picked from the generated region (and the demo region inside it)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.tokens: dict[str, str] = {}
+        with dbmod.transaction(url) as db:
+            if db.exec(select(Account.id).where(Account.identifier == region.gp_identifier(1))).first() is None:
+                raise SystemExit(f"no generated region in {url}: run `python -m dcc_portal generate-region --db-url {url}`")
+            self.big_gp = region.gp_identifier(1)
+            self.gp_professional = self._professional(db, self.big_gp)
+            # The busiest hospital clinician (largest worklist) and a patient of theirs with many documents.
+            busiest = db.exec(text(
+                "SELECT m.professional_id, COUNT(*) AS n FROM care_team_membership m JOIN account a "
+                "ON a.professional_id = m.professional_id WHERE a.role = 'clinician' AND a.identifier LIKE 'region.%' "
+                "AND m.end_date IS NULL AND m.removed_at IS NULL GROUP BY m.professional_id ORDER BY n DESC LIMIT 1"
+            )).one()
+            self.team_professional, self.worklist_size = busiest
+            self.clinician = db.exec(select(Account.identifier).where(Account.professional_id == self.team_professional)).one()
+            heavy = db.exec(text(
+                "SELECT d.patient_id, COUNT(*) AS n FROM document d JOIN care_team_membership m ON m.patient_id = d.patient_id "
+                "WHERE m.professional_id = :pro AND m.end_date IS NULL AND m.removed_at IS NULL "
+                "GROUP BY d.patient_id ORDER BY n DESC LIMIT 1"), params={"pro": self.team_professional}).one()
+            self.patient_id, self.patient_documents = heavy
+            self.patient_public = db.get(Patient, self.patient_id).public_id
+            self.document_public = db.exec(select(Document.public_id).where(
+                Document.patient_id == self.patient_id, Document.status == DocumentStatus.VALIDATED,
+                Document.kind == DocumentKind.CONSULTATION)).first() or db.exec(select(Document.public_id).where(
+                    Document.patient_id == self.patient_id, Document.status == DocumentStatus.VALIDATED)).first()
+            # The next published session with the most registered cases, and a physician member of its RCP.
+            session_row = db.exec(text(
+                "SELECT s.id, s.public_id, s.rcp_id, COUNT(c.id) AS n FROM rcp_session s JOIN rcp_case c ON c.session_id = s.id "
+                "WHERE s.status = 'published' AND s.starts_at > :now GROUP BY s.id, s.public_id, s.rcp_id ORDER BY n DESC LIMIT 1"
+            ), params={"now": utcnow()}).one()
+            self.session_id, self.session_public, rcp_id, self.session_cases = session_row
+            self.rcp_member = db.exec(text(
+                "SELECT a.identifier FROM rcp_member m JOIN account a ON a.professional_id = m.professional_id "
+                "WHERE m.rcp_id = :rcp AND a.role = 'clinician' ORDER BY m.is_coordinator DESC LIMIT 1"),
+                params={"rcp": rcp_id}).one()[0]
+            self.audit_patient_local = db.exec(select(Patient.local_id).where(Patient.id == self.patient_id)).one()
+            self.audit_user = self.clinician
+            # A signed fiche RCP and a handed-over PPS of the demo region, with a care-team member of each patient.
+            self.frcp_public, self.frcp_reader = self._demo_document(db, DocumentKind.FRCP)
+            self.pps_public, self.pps_reader = self._demo_document(db, DocumentKind.PPS)
+            self.search_prefix = db.exec(select(Patient.search_name).where(
+                Patient.gp_professional_id == self.gp_professional).order_by(Patient.id)).first()[:3]
+        for identifier in {self.big_gp, self.clinician, self.rcp_member, self.frcp_reader, self.pps_reader, "admin.dsrc"}:
+            self.tokens[identifier] = self._open_session(identifier)
+
+    def _professional(self, db, identifier: str) -> int:
+        return db.exec(select(Account.professional_id).where(Account.identifier == identifier)).one()
+
+    def _demo_document(self, db, kind: str) -> tuple[str, str]:
+        today = date.today()
+        for document in db.exec(select(Document).where(Document.kind == kind, Document.status == DocumentStatus.VALIDATED)
+                                .order_by(Document.id)).all():
+            member = db.exec(
+                select(Account.identifier).join(CareTeamMembership, CareTeamMembership.professional_id == Account.professional_id)
+                .where(CareTeamMembership.patient_id == document.patient_id, access.active_membership_clause(today),
+                       Account.role == "clinician").order_by(Account.id)).first()
+            if member:
+                return document.public_id, member
+        raise SystemExit(f"no validated {kind} document with a clinician in its patient's care team")
+
+    def _open_session(self, identifier: str) -> str:
+        with dbmod.transaction(self.url) as db:
+            account = db.exec(select(Account).where(Account.identifier == identifier)).one()
+            current = charter.current(db)
+            if current is not None and charter.needs_acceptance(db, account_id=account.id):
+                db.add(CharterAcceptance(account_id=account.id, charter_version_id=current.id))
+            return sessions.open_session(db, account_id=account.id, client_ip="127.0.0.1", user_agent="bench.screens")
+
+
+def _floor(sql: str, **fixed):
+    statements = [part.strip() for part in sql.split(";") if part.strip()]
+
+    def run(db, _i):
+        for statement in statements:
+            db.execute(text(statement), fixed).all()
+
+    return run
+
+
+ACTIVE = "m.start_date <= :today AND (m.end_date IS NULL OR m.end_date >= :today) AND m.removed_at IS NULL"
+
+
+def screens(world: World) -> list[Screen]:
+    today = date.today()
+    gp, pro = world.gp_professional, world.team_professional
+    patient_columns = "p.public_id, p.birth_family_name, p.used_family_name, p.first_names, p.used_first_name, " \
+                      "p.birth_date, p.sex, p.ins, p.care_stage, p.gp_professional_id"
+    gp_where = (f"(p.gp_professional_id = :gp OR p.id IN (SELECT m.patient_id FROM care_team_membership m "
+                f"WHERE m.professional_id = :gp AND {ACTIVE}))")
+    prefix = world.search_prefix
+    team_where = f"p.id IN (SELECT m.patient_id FROM care_team_membership m WHERE m.professional_id = :pro AND {ACTIVE})"
+
+    def document_open(db, actor, _i):
+        documents.describe(db, actor=actor, document_public_id=world.document_public)
+        downloads.issue(db, actor=actor, producer="document_view", target=world.document_public, inline=True)
+
+    def document_view(db, actor, _i):
+        documents.produce_view(db, actor=actor, target=world.document_public)
+
+    def cda(db, actor, _i):
+        xml = pps_cda.cda_bytes(db, actor=actor, document_public_id=world.pps_public)
+        errors = cda_validation.xsd_errors(xml)
+        if errors:
+            raise RuntimeError(f"PPS CDA does not validate: {errors[:3]}")
+
+    return [
+        Screen("gp_list", f"GP « mes patients », 1re page ({world.big_gp})",
+               lambda db, actor, _i: patients.list_for_gp(db, actor=actor, page=1), world.big_gp,
+               _floor(f"SELECT COUNT(*) FROM patient p WHERE {gp_where}; SELECT {patient_columns} FROM patient p "
+                      f"WHERE {gp_where} ORDER BY p.search_name, p.id LIMIT 20", gp=gp, today=today)),
+        Screen("gp_search", f"GP « mes patients », recherche « {prefix} »",
+               lambda db, actor, _i: patients.list_for_gp(db, actor=actor, query=prefix, page=1), world.big_gp,
+               _floor(f"SELECT COUNT(*) FROM patient p WHERE {gp_where} AND p.search_name LIKE :q; SELECT {patient_columns} "
+                      f"FROM patient p WHERE {gp_where} AND p.search_name LIKE :q ORDER BY p.search_name, p.id LIMIT 20",
+                      gp=gp, today=today, q=f"{prefix}%")),
+        Screen("worklist", f"équipe : liste de travail ({world.worklist_size} patients)",
+               lambda db, actor, _i: patients.list_for_team(db, actor=actor, page=1), world.clinician,
+               _floor(f"SELECT COUNT(*) FROM patient p WHERE {team_where}; SELECT {patient_columns} FROM patient p "
+                      f"WHERE {team_where} ORDER BY p.search_name, p.id LIMIT 20", pro=pro, today=today)),
+        Screen("pathway", f"parcours patient : frise + documents ({world.patient_documents} documents)",
+               lambda db, actor, _i: (pathway.timeline(db, actor=actor, patient_public_id=world.patient_public),
+                                      documents.list_for_patient(db, actor=actor, patient_public_id=world.patient_public)),
+               world.clinician,
+               _floor("SELECT e.public_id, e.kind, e.occurred_on, e.title, d.public_id FROM pathway_event e "
+                      "LEFT JOIN document d ON d.id = e.document_id WHERE e.patient_id = :patient "
+                      "ORDER BY e.occurred_on, e.id LIMIT 500; "
+                      "SELECT COUNT(*) FROM document d WHERE d.patient_id = :patient AND d.status <> 'entered_in_error'; "
+                      "SELECT d.public_id, d.kind, d.title, d.status, d.current_version, d.service_date, d.updated_at "
+                      "FROM document d WHERE d.patient_id = :patient AND d.status <> 'entered_in_error' "
+                      "ORDER BY d.created_at DESC, d.id DESC LIMIT 20", patient=world.patient_id)),
+        Screen("rcp_agenda", f"RCP : ordre du jour d'une séance ({world.session_cases} dossiers)",
+               lambda db, actor, _i: rcp.session_detail(db, actor=actor, session_public_id=world.session_public),
+               world.rcp_member,
+               _floor("SELECT c.public_id, c.reason, c.question, c.status, p.public_id, p.birth_family_name, p.first_names "
+                      "FROM rcp_case c JOIN patient p ON p.id = c.patient_id WHERE c.session_id = :session "
+                      "AND c.status <> 'withdrawn' ORDER BY c.created_at; SELECT professional_id, specialty_code "
+                      "FROM rcp_attendance WHERE session_id = :session", session=world.session_id)),
+        Screen("audit_patient", "audit : recherche par patient (1re page)",
+               lambda db, actor, _i: audit_log.search(db, actor=actor, filters=AuditFilters(patient=world.audit_patient_local)),
+               "admin.dsrc",
+               _floor("SELECT COUNT(*) FROM (SELECT 1 FROM audit_event WHERE patient_id = :patient LIMIT 10001) AS capped; "
+                      "SELECT * FROM audit_event WHERE patient_id = :patient ORDER BY at DESC, seq DESC LIMIT 50",
+                      patient=world.patient_id)),
+        Screen("audit_user_month", "audit : un utilisateur sur un mois (1re page)",
+               lambda db, actor, _i: audit_log.search(db, actor=actor, filters=AuditFilters(
+                   user=world.audit_user, date_from=(today - timedelta(days=30)).isoformat(), date_to=today.isoformat())),
+               "admin.dsrc",
+               _floor("SELECT COUNT(*) FROM (SELECT 1 FROM audit_event a JOIN account u ON u.id = a.account_id "
+                      "WHERE u.identifier = :user AND a.at >= :start LIMIT 10001) AS capped; "
+                      "SELECT a.* FROM audit_event a JOIN account u ON u.id = a.account_id WHERE u.identifier = :user "
+                      "AND a.at >= :start ORDER BY a.at DESC, a.seq DESC LIMIT 50",
+                      user=world.audit_user, start=utcnow() - timedelta(days=31))),
+        Screen("document_open", "ouverture d'un document (lecteur + ticket, audité)", document_open, world.clinician,
+               _floor("SELECT * FROM document WHERE public_id = :doc; SELECT v.* FROM document_version v JOIN document d "
+                      "ON d.id = v.document_id AND v.version = d.current_version WHERE d.public_id = :doc",
+                      doc=world.document_public)),
+        Screen("document_view", "vue imprimable du document (/api/files)", document_view, world.clinician,
+               _floor("SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
+                      "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.document_public)),
+        Screen("frcp_pdf", "fiche RCP en PDF (WeasyPrint)",
+               lambda db, actor, _i: documents.produce_pdf(db, actor=actor, target=world.frcp_public), world.frcp_reader,
+               _floor("SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
+                      "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.frcp_public), runs=30),
+        Screen("cda", "CDA R2 du PPS : génération + validation XSD", cda, world.pps_reader,
+               _floor("SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
+                      "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.pps_public), runs=50),
+    ]
+
+
+def measure(world: World, screen: Screen, runs: int) -> tuple[list[float], list[float]]:
+    token = world.tokens[screen.account]
+
+    def handler(i):
+        with dbmod.transaction(world.url) as db:
+            actor = sessions.resolve(db, token=token, client_ip="127.0.0.1")
+            if actor is None:
+                raise RuntimeError(f"session of {screen.account} not valid")
+            screen.call(db, actor, i)
+
+    def floor(i):
+        with dbmod.transaction(world.url) as db:
+            screen.floor(db, i)
+
+    count = screen.runs or runs
+    return timed(handler, count), timed(floor, count)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.screens", description=__doc__.splitlines()[0])
+    parser.add_argument("--db-url", default=os.environ.get("REFLEX_DB_URL") or settings.db_url(),
+                        help="database holding the generated region (default REFLEX_DB_URL)")
+    parser.add_argument("--runs", type=int, default=200, help="timed calls per screen (PDF and CDA: fewer)")
+    parser.add_argument("--only", default="", help="comma-separated screen keys")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table (for the README)")
+    args = parser.parse_args(argv)
+
+    world = World(args.db_url)
+    backend = "PostgreSQL" if not args.db_url.startswith("sqlite") else "SQLite (WAL, synchronous=FULL)"
+    with dbmod.transaction(args.db_url) as db:
+        counts = {name: db.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
+                  for name in ("patient", "document", "audit_event", "rcp_session")}
+    print(f"DCC Portal — screens on the regional dataset ({backend}, {os.cpu_count()} CPU), {date.today()}: "
+          f"{counts['patient']:,} patients, {counts['document']:,} documents, {counts['audit_event']:,} audit events, "
+          f"{counts['rcp_session']:,} RCP sessions")
+    print()
+    wanted = {key.strip() for key in args.only.split(",") if key.strip()}
+    rows = []
+    for screen in screens(world):
+        if wanted and screen.key not in wanted:
+            continue
+        handler, floor = measure(world, screen, args.runs)
+        (p50, p95), (f50, f95) = percentiles(handler), percentiles(floor)
+        rows.append((screen.label, f"{p50:.1f} ms", f"{p95:.1f} ms", f"{f50:.1f} ms", f"{f95:.1f} ms", f"{p95 / f95:.1f}×"))
+        print(f"  {screen.key}: p95 {p95:.1f} ms (floor {f95:.1f} ms)", file=sys.stderr)
+    dbmod.dispose_engines()
+    header = ("screen (service calls of the handler)", "p50", "p95", "floor p50", "floor p95", "p95 / floor")
+    print(markdown_table(header, rows) if args.markdown else "")
+    if not args.markdown:
+        print_table(header, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
