@@ -62,11 +62,15 @@ unit: setup
 browser: setup chromium
 	$(PY) -m pytest -m browser -q
 
-# TEST_POSTGRES=1 (set by CI) runs the suite a second time on PostgreSQL.
+# Unit and browser tests run in separate processes (Playwright's sync API keeps an event loop running).
+# TEST_POSTGRES=1 (set by CI) runs both again on PostgreSQL, the browser tests with Redis and several workers.
 test: setup chromium
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not browser"
+	$(PY) -m pytest -q -m browser
 	@if [ "$(TEST_POSTGRES)" = "1" ]; then \
-		$(MAKE) --no-print-directory servers && TEST_DATABASE=postgres $(PY) -m pytest -q -m "not browser"; \
+		$(MAKE) --no-print-directory servers && \
+		TEST_DATABASE=postgres $(PY) -m pytest -q -m "not browser" && \
+		TEST_DATABASE=postgres $(PY) -m pytest -q -m browser; \
 	fi
 
 bench: setup

@@ -50,8 +50,9 @@ def _write_and_hand_over(server, page, patient: Patient, start: date) -> None:
     page.get_by_label("Le programme en quelques mots, pour le patient").fill("Six cures de chimiothérapie. " + HOSTILE)
     # Lines prefilled from the last fiche RCP (when the patient has one) are replaced by the plan written here.
     prefilled = page.get_by_test_id("item-treatments")
-    while prefilled.count():
+    for left in range(prefilled.count(), 0, -1):
         prefilled.first.get_by_role("button", name=texts.PPS["remove"]).click()
+        expect(prefilled).to_have_count(left - 1)
     page.get_by_test_id("add-treatments").click()
     page.locator("#treatments-type-0").select_option("C15632")
     page.locator("#treatments-start-0").fill(start.isoformat())
