@@ -16,6 +16,7 @@ from dcc_portal.models import (
     CareTeamMembership,
     Grant,
     Organisation,
+    OrganisationKind,
     Patient,
     Professional,
     ProfessionalOrganisation,
@@ -528,3 +529,16 @@ def test_medecin_traitant_must_be_a_physician(db, setting, who):
         care_teams.set_medecin_traitant(db, actor=setting.admin, patient_public_id=setting.patient.public_id,
                                         professional_public_id=public_id)
     assert setting.patient.gp_professional_id == setting.gp_pro.id
+
+
+def test_rcp_organiser_choices_list_hospitals_only_and_only_for_the_secretariat(db, setting):
+    practice = factories.organisation(db, name="Cabinet du Parc")
+    practice.kind = OrganisationKind.GP_PRACTICE
+    db.add(practice)
+    db.flush()
+    choices = organisations.hospital_choices(db, actor=setting.admin)
+    assert (setting.org.public_id, "CHU de Test") in choices
+    assert practice.public_id not in {public_id for public_id, _name in choices}
+    with pytest.raises(AccessDenied):
+        organisations.hospital_choices(db, actor=setting.member)
+    assert [e.detail for e in events(db, AuditAction.READ, outcome="denied")] == ["établissements organisateurs de RCP"]

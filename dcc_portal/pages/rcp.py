@@ -3,7 +3,7 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, error_text, field, pager, select_field, submit_button
+from dcc_portal.components.forms import banner, dropdown, error_text, field, pager, select_field, submit_button
 from dcc_portal.components.layout import area_page
 from dcc_portal.state.rcp import RcpCaseState, RcpDirectoryState, RcpPlanState, RcpRegisterState, RcpSessionState, RcpSessionsState
 from dcc_portal.state.session import SessionState
@@ -134,7 +134,7 @@ def _rcp_card(item) -> rx.Component:
             rx.text(item["usual_schedule"], " · ", item["place"], size="2", color_scheme="gray", style=WRAP),
             rx.cond(item["visio_url"] != "", rx.text(T["visio"], " : ", item["visio_url"], size="2", color_scheme="gray", style=WRAP)),
             rx.text(item["members"], " ", T["members_count"], size="2"),
-            rx.button(T["see_members"], on_click=RcpDirectoryState.select(item["public_id"]), variant="soft", size="2",
+            rx.button(T["see_members"], on_click=RcpDirectoryState.show_members(item["public_id"]), variant="soft", size="2",
                       min_height="44px"),
             spacing="1", width="100%",
         ),
@@ -325,17 +325,14 @@ def _proposal_row(item) -> rx.Component:
     return rx.grid(
         rx.vstack(
             rx.el.label(T["treatment_type"], html_for="type_" + index.to(str), style={"fontWeight": "500"}),
-            rx.el.select(rx.el.option(T["none_option"], value=""),
-                         rx.foreach(RcpCaseState.types, lambda t: rx.el.option(t[1], value=t[0])),
-                         id="type_" + index.to(str), name="type_" + index.to(str), default_value=item["type_code"],
-                         style={"width": "100%", "minHeight": "44px", "fontSize": "1rem"}),
+            dropdown(RcpCaseState.types, placeholder=T["none_option"], id="type_" + index.to(str),
+                     name="type_" + index.to(str), default_value=item["type_code"]),
             spacing="1", width="100%",
         ),
         rx.vstack(
             rx.el.label(T["intention"], html_for="intention_" + index.to(str), style={"fontWeight": "500"}),
-            rx.el.select(rx.el.option(T["first"], value="first"), rx.el.option(T["alternative"], value="alternative"),
-                         id="intention_" + index.to(str), name="intention_" + index.to(str), default_value=item["intention"],
-                         style={"width": "100%", "minHeight": "44px", "fontSize": "1rem"}),
+            dropdown([("first", T["first"]), ("alternative", T["alternative"])], id="intention_" + index.to(str),
+                     name="intention_" + index.to(str), default_value=item["intention"]),
             spacing="1", width="100%",
         ),
         rx.vstack(

@@ -37,6 +37,18 @@ def _row(org: Organisation) -> OrganisationRow:
     return OrganisationRow(org.public_id, org.name, KIND_LABELS.get(org.kind, org.kind), org.finess or "", org.city, org.phone)
 
 
+HOSPITAL_KINDS = (OrganisationKind.UNIVERSITY_HOSPITAL, OrganisationKind.CANCER_CENTRE, OrganisationKind.GENERAL_HOSPITAL,
+                  OrganisationKind.PRIVATE_CLINIC)
+
+
+def hospital_choices(db: Session, *, actor: Actor) -> list[tuple[str, str]]:
+    """(public id, name) of the establishments that may organise an RCP, for a picker."""
+    access.require_role(db, actor=actor, roles={Role.RCP_SECRETARY, Role.ADMIN}, action=AuditAction.READ,
+                        detail="établissements organisateurs de RCP")
+    statement = select(Organisation.public_id, Organisation.name).where(Organisation.kind.in_(HOSPITAL_KINDS))
+    return [(public_id, name) for public_id, name in db.exec(statement.order_by(Organisation.name)).all()]
+
+
 def list_organisations(db: Session, *, actor: Actor, page: int = 1) -> Page:
     access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.ADMIN, detail="liste des organisations")
     page = max(1, min(int(page or 1), 10_000))

@@ -94,20 +94,17 @@ class RcpDirectoryState(PagedListMixin, rx.State):
 
     @rx.event
     async def load_form(self):
-        from sqlmodel import select
+        from dcc_portal.services import organisations, terminology
 
-        from dcc_portal.models import Organisation
-        from dcc_portal.services import terminology
-
-        async with authenticated(self) as (db, _actor):
-            self.organisations = [[o.public_id, o.name] for o in db.exec(select(Organisation).where(
-                Organisation.kind.in_(["chu", "clcc", "ch", "clinic"])).order_by(Organisation.name)).all()]
+        async with authenticated(self) as (db, actor):
+            if actor.role in rcp.EDITOR_ROLES:
+                self.organisations = [list(choice) for choice in organisations.hospital_choices(db, actor=actor)]
         self.appareils = [[c.code, c.display.capitalize()] for c in terminology.load(rcp.APPAREIL).concepts]
         self.organs = [[c.code, c.display.capitalize()] for c in terminology.load(rcp.ORGANE).concepts]
         self.transversals = [[c.code, c.display.capitalize()] for c in terminology.load(rcp.TRANSVERSAL_TYPES).concepts]
 
     @rx.event
-    async def select(self, public_id: str):
+    async def show_members(self, public_id: str):
         async with authenticated(self) as (db, actor):
             detail = rcp.rcp_detail(db, actor=actor, rcp_public_id=str(public_id)[:32])
         self.selected = row(detail.row)
@@ -129,7 +126,7 @@ class RcpDirectoryState(PagedListMixin, rx.State):
         except ValidationFailed as error:
             yield rx.toast.error(error.message)
             return
-        yield RcpDirectoryState.select(rcp_id)
+        yield RcpDirectoryState.show_members(rcp_id)
         yield RcpDirectoryState.load
 
     @rx.event
@@ -155,7 +152,7 @@ class RcpDirectoryState(PagedListMixin, rx.State):
             return
         self.errors, self.saving = {}, False
         yield RcpDirectoryState.load
-        yield RcpDirectoryState.select(public_id)
+        yield RcpDirectoryState.show_members(public_id)
 
 
 class RcpSessionState(rx.State):
