@@ -49,6 +49,8 @@ DOCUMENTS = state_name("dcc_portal.state.reports", "team_documents_state")
 SAVED = "Compte rendu enregistré."
 ROUNDS = 3
 BUILT = Path(__file__).resolve().parents[2] / ".web" / "build" / "client"
+# A rebuild rewrites the frontend the suite's shared server is serving, pointed at this portal's port: these
+# portals compile only when nothing was built yet, and their websocket clients need no frontend anyway.
 
 
 class World:
@@ -160,7 +162,7 @@ def test_acknowledged_writes_survive_sigkill_and_the_outbox_resumes(tmp_path, po
     acknowledged: list[dict] = []
     rng = random.Random(9)
     try:
-        world.portal.start()
+        world.portal.start(rebuild=not BUILT.exists())
         session_token = ""
         for round_number in range(ROUNDS):
 
