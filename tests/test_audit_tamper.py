@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import psycopg
+
 import pytest
 from sqlmodel import select
 
@@ -15,11 +17,36 @@ from dcc_portal.models import AuditEvent
 from dcc_portal.services import audit
 
 EVENTS = 12
+REFUSED = (sqlite3.DatabaseError, psycopg.Error)
+
+
+class Raw:
+    """A connection outside the application, with the power of the database owner (SQLite file or PostgreSQL)."""
+
+    def __init__(self, db_url: str):
+        self.postgres = db_url.startswith("postgresql")
+        if self.postgres:
+            self.connection = psycopg.connect(db_url.replace("+psycopg", ""), autocommit=True)
+        else:
+            self.connection = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+
+    def execute(self, sql: str, params: tuple = ()):
+        return self.connection.execute(sql.replace("?", "%s") if self.postgres else sql, params)
+
+    def drop_triggers(self) -> None:
+        if self.postgres:
+            self.execute("DROP TRIGGER audit_event_no_change ON audit_event")
+        else:
+            self.execute("DROP TRIGGER audit_event_no_update")
+            self.execute("DROP TRIGGER audit_event_no_delete")
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 @pytest.fixture
 def chain(db, db_url):
-    """Twelve chained events written through the application; returns a raw connection to the same file."""
+    """Twelve chained events written through the application; returns a raw connection to the same database."""
     start = datetime(2026, 3, 10, 8, tzinfo=UTC)
     for index in range(EVENTS):
         audit.record(db, action="read", account_id=index + 1, actor_role="clinician", patient_id=100 + index,
@@ -29,15 +56,14 @@ def chain(db, db_url):
     db.commit()
     assert audit.verify(db).ok
     db.rollback()  # every transaction holds the SQLite write lock (BEGIN IMMEDIATE): release it for the raw connection
-    raw = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    raw = Raw(db_url)
     yield raw
     raw.close()
 
 
-def _drop_triggers(raw) -> None:
+def _drop_triggers(raw: Raw) -> None:
     """What only the database owner can do: the application's role cannot."""
-    raw.execute("DROP TRIGGER audit_event_no_update")
-    raw.execute("DROP TRIGGER audit_event_no_delete")
+    raw.drop_triggers()
 
 
 def _id_of(raw, seq: int) -> int:
@@ -63,7 +89,7 @@ def _verify(db) -> audit.VerifyReport:
     ],
 )
 def test_the_database_refuses_update_and_delete(db, chain, statement):
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(REFUSED, match="append-only"):
         chain.execute(statement)
     assert chain.execute("SELECT count(*) FROM audit_event").fetchone()[0] == EVENTS
     assert _verify(db).ok
@@ -81,6 +107,10 @@ def test_an_edited_event_is_named(db, chain):
 def test_a_rewritten_time_is_named_whatever_its_form(db, chain, stored):
     """Event 5 happened at 08:04:00.000000 UTC; any other instant, in any text form, or no time at all, is found."""
     _drop_triggers(chain)
+    if chain.postgres and stored == "hier":  # a typed column: PostgreSQL refuses what is not a time
+        with pytest.raises(psycopg.errors.InvalidDatetimeFormat):
+            chain.execute("UPDATE audit_event SET at = ? WHERE seq = 5", (stored,))
+        return
     chain.execute("UPDATE audit_event SET at = ? WHERE seq = 5", (stored,))
     report = _verify(db)
     assert (report.ok, report.first_bad_seq, report.reason) == (False, 5, "le contenu de l'événement a été modifié")

@@ -10,11 +10,13 @@ from sqlmodel import Field, SQLModel
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
+    # Searches page by (at DESC, id DESC): id ends each index so that PostgreSQL reads a page without sorting
+    # (SQLite indexes carry the rowid anyway).
     __table_args__ = (
-        Index("ix_audit_patient_at", "patient_id", "at"),
-        Index("ix_audit_account_at", "account_id", "at"),
-        Index("ix_audit_action_at", "action", "at"),
-        Index("ix_audit_at", "at"),
+        Index("ix_audit_patient_at", "patient_id", "at", "id"),
+        Index("ix_audit_account_at", "account_id", "at", "id"),
+        Index("ix_audit_action_at", "action", "at", "id"),
+        Index("ix_audit_at", "at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
