@@ -14,7 +14,7 @@ NS = {"c": "urn:hl7-org:v3"}
 
 
 @pytest.fixture(scope="module")
-def n1(tmp_path_factory, template_db):
+def n1(tmp_path_factory, template_db, postgres):
     """One N1 document built from a real report (module-scoped: the schematrons are slow to compile)."""
     import os
 
@@ -27,7 +27,7 @@ def n1(tmp_path_factory, template_db):
     previous = os.environ.get("DCC_DATA_DIR")
     os.environ["DCC_DATA_DIR"] = str(folder / "data")
     try:
-        with cloned_database(template_db, None, folder) as url, Session(dbmod.get_engine(url)) as db:
+        with cloned_database(template_db, postgres, folder) as url, Session(dbmod.get_engine(url)) as db:
             team = Team(db)
             team.patient.address = "12 rue <script>alert(1)</script>"
             pdf = pdf_bytes("javascript:alert(1) <b>")

@@ -296,7 +296,9 @@ def world(db_url, monkeypatch):
                                                             argon2__memory_cost=1024, argon2__parallelism=1))
     passwords._dummy_hash.cache_clear()
     # Thousands of short transactions: durability is not what this test is about.
-    event.listen(dbmod.get_engine(db_url), "connect", lambda connection, _record: connection.execute("PRAGMA synchronous=OFF"))
+    if db_url.startswith("sqlite"):
+        event.listen(dbmod.get_engine(db_url), "connect",
+                     lambda connection, _record: connection.execute("PRAGMA synchronous=OFF"))
     _app()
     yield _build_world(db_url)
     passwords._dummy_hash.cache_clear()

@@ -9,9 +9,9 @@ several workers; the writes come from bench/reflex_client.py, the browser's prot
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import json
-import os
 import random
 import secrets
 import subprocess
@@ -56,10 +56,10 @@ BUILT = Path(__file__).resolve().parents[2] / ".web" / "build" / "client"
 class World:
     """A portal of its own (it gets killed), the demo region, a clinician and one of their patients."""
 
-    def __init__(self, tmp_path: Path, postgres, redis_server, name: str):
+    def __init__(self, tmp_path: Path, postgres, redis_server, name: str, monkeypatch):
         self.data_dir = tmp_path / "data"
         self.data_dir.mkdir()
-        os.environ["DCC_DATA_DIR"] = str(self.data_dir)
+        monkeypatch.setenv("DCC_DATA_DIR", str(self.data_dir))  # restored after the test: later tests write elsewhere
         if postgres is not None:
             postgres.execute(f"CREATE DATABASE {name}")
             self.db_url = postgres.url(name)
@@ -117,6 +117,12 @@ class World:
         dbmod.get_engine(self.db_url).dispose()
 
 
+def _run(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API may keep an event loop running in this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def _open_patient(world: World, session_token: str) -> ReflexClient:
     """A tab on the patient's documents: logs in the first time, then reconnects with the stored session token."""
     client = ReflexClient(world.portal.base_url)
@@ -157,8 +163,8 @@ async def _write_until_killed(client: ReflexClient, acknowledged: list[dict], pr
         acknowledged.append({"title": title, "body": body})
 
 
-def test_acknowledged_writes_survive_sigkill_and_the_outbox_resumes(tmp_path, postgres, redis_server):
-    world = World(tmp_path, postgres, redis_server, "dcc_crash")
+def test_acknowledged_writes_survive_sigkill_and_the_outbox_resumes(tmp_path, postgres, redis_server, monkeypatch):
+    world = World(tmp_path, postgres, redis_server, "dcc_crash", monkeypatch)
     acknowledged: list[dict] = []
     rng = random.Random(9)
     try:
@@ -177,7 +183,7 @@ def test_acknowledged_writes_survive_sigkill_and_the_outbox_resumes(tmp_path, po
                 return client.session_token
 
             before = len(acknowledged)
-            session_token = asyncio.run(one_round())
+            session_token = _run(one_round())
             assert len(acknowledged) > before, f"no save acknowledged during round {round_number + 1}"
             world.portal.start(rebuild=False)
 
@@ -224,8 +230,8 @@ def test_acknowledged_writes_survive_sigkill_and_the_outbox_resumes(tmp_path, po
         world.close()
 
 
-def test_backup_while_writing_then_restore(tmp_path, postgres, redis_server):
-    world = World(tmp_path, postgres, redis_server, "dcc_backup")
+def test_backup_while_writing_then_restore(tmp_path, postgres, redis_server, monkeypatch):
+    world = World(tmp_path, postgres, redis_server, "dcc_backup", monkeypatch)
     acknowledged: list[dict] = []
     archive = tmp_path / "backup.tar"
     try:
@@ -234,13 +240,15 @@ def test_backup_while_writing_then_restore(tmp_path, postgres, redis_server):
         async def write_during_backup() -> None:
             client = await _open_patient(world, "")
             writer = asyncio.create_task(_write_until_killed(client, acknowledged, "Essai sauvegarde"))
-            await asyncio.sleep(1.0)
+            deadline = time.monotonic() + 60
+            while not acknowledged and time.monotonic() < deadline:  # the snapshot holds at least one save
+                await asyncio.sleep(0.2)
             await asyncio.to_thread(backup.backup, archive, url=world.db_url)
             await asyncio.sleep(1.0)
             writer.cancel()
             await client.close()
 
-        asyncio.run(write_during_backup())
+        _run(write_during_backup())
         assert acknowledged, "writes went on during the backup"
         world.portal.stop()
         with dbmod.transaction(world.db_url) as db:
