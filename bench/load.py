@@ -39,10 +39,10 @@ from dcc_portal import region, settings
 from dcc_portal.services import seed, totp
 
 WORKLIST = state_name("dcc_portal.state.patient_lists", "team_worklist_state")
-GP_LIST = state_name("dcc_portal.state.patient_lists", "gp_patients_state")
+GP_LIST = state_name("dcc_portal.state.gp", "gp_patients_state")
 TEAM_DOCS = state_name("dcc_portal.state.reports", "team_documents_state")
 DMP_OPPOSITION = state_name("dcc_portal.state.sharing", "dmp_opposition_state")
-GP_DOCS = state_name("dcc_portal.state.reports", "patient_documents_state")
+GP_DOCS = state_name("dcc_portal.state.gp", "gp_documents_state")
 READER = state_name("dcc_portal.state.document_reader", "document_reader_state")
 SEARCHES = ["MAR", "DU", "LE", "BER", "ROB", "PET", "GAR", "MOR", "LAC", "BON"]
 
