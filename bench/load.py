@@ -105,6 +105,9 @@ class Session:
         team = self.role != "gp"
         home, listing = ("/team", WORKLIST) if team else ("/gp", GP_LIST)
         c = self.client
+        # Every session starts browsing when the window opens: a first think time spreads them out, instead of
+        # measuring one burst of simultaneous list loads.
+        await self._pause()
         while time.monotonic() < until and c.closed is None:
             await self._timed("page: list (worklist / my patients)", c.navigate(home, c.expect_update(listing, "items")))
             await self._pause()
