@@ -61,7 +61,9 @@ class Results:
             self.window_events += 1
 
     def error(self, kind: str, error: BaseException) -> None:
-        self.errors[f"{kind}: {type(error).__name__}"] += 1
+        # The message without the account identifier, so that the same failure is counted once.
+        reason = " ".join(word for word in str(error).split() if not word.startswith("region."))[:60]
+        self.errors[f"{kind}: {type(error).__name__}" + (f" ({reason})" if reason else "")] += 1
 
 
 class Session:
