@@ -49,6 +49,7 @@ from dcc_portal.services import (
     rcp,
     sessions,
 )
+from dcc_portal.services import gp as gp_service
 from dcc_portal.services.audit_log import AuditFilters
 
 
@@ -145,16 +146,30 @@ def _floor(sql: str, **fixed):
     return run
 
 
+def _compiled_floor(world: World, account: str, build: Callable[[object], list]):
+    """The statements a service builds (SQLAlchemy Core), compiled once with their values, run as plain SQL."""
+    compiled: list[str] = []
+
+    def run(db, _i):
+        if not compiled:
+            actor = sessions.resolve(db, token=world.tokens[account], client_ip="127.0.0.1")
+            dialect = db.get_bind().dialect
+            compiled.extend(str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+                            for statement in build(actor))
+        for sql in compiled:
+            db.execute(text(sql)).all()
+
+    return run
+
+
 ACTIVE = "m.start_date <= :today AND (m.end_date IS NULL OR m.end_date >= :today) AND m.removed_at IS NULL"
 
 
 def screens(world: World) -> list[Screen]:
     today = date.today()
-    gp, pro = world.gp_professional, world.team_professional
+    pro = world.team_professional
     patient_columns = "p.public_id, p.birth_family_name, p.used_family_name, p.first_names, p.used_first_name, " \
                       "p.birth_date, p.sex, p.ins, p.care_stage, p.gp_professional_id"
-    gp_where = (f"(p.gp_professional_id = :gp OR p.id IN (SELECT m.patient_id FROM care_team_membership m "
-                f"WHERE m.professional_id = :gp AND {ACTIVE}))")
     prefix = world.search_prefix
     team_where = f"p.id IN (SELECT m.patient_id FROM care_team_membership m WHERE m.professional_id = :pro AND {ACTIVE})"
 
@@ -173,14 +188,13 @@ def screens(world: World) -> list[Screen]:
 
     return [
         Screen("gp_list", f"GP « mes patients », 1re page ({world.big_gp})",
-               lambda db, actor, _i: patients.list_for_gp(db, actor=actor, page=1), world.big_gp,
-               _floor(f"SELECT COUNT(*) FROM patient p WHERE {gp_where}; SELECT {patient_columns} FROM patient p "
-                      f"WHERE {gp_where} ORDER BY p.search_name, p.id LIMIT 20", gp=gp, today=today)),
+               lambda db, actor, _i: gp_service.my_patients(db, actor=actor, page=1), world.big_gp,
+               _compiled_floor(world, world.big_gp, lambda actor: list(gp_service.list_statements(
+                   actor, query="", page=1, today=access.paris_today())))),
         Screen("gp_search", f"GP « mes patients », recherche « {prefix} »",
-               lambda db, actor, _i: patients.list_for_gp(db, actor=actor, query=prefix, page=1), world.big_gp,
-               _floor(f"SELECT COUNT(*) FROM patient p WHERE {gp_where} AND p.search_name LIKE :q; SELECT {patient_columns} "
-                      f"FROM patient p WHERE {gp_where} AND p.search_name LIKE :q ORDER BY p.search_name, p.id LIMIT 20",
-                      gp=gp, today=today, q=f"{prefix}%")),
+               lambda db, actor, _i: gp_service.my_patients(db, actor=actor, query=prefix, page=1), world.big_gp,
+               _compiled_floor(world, world.big_gp, lambda actor: list(gp_service.list_statements(
+                   actor, query=prefix, page=1, today=access.paris_today())))),
         Screen("worklist", f"équipe : liste de travail ({world.worklist_size} patients)",
                lambda db, actor, _i: patients.list_for_team(db, actor=actor, page=1), world.clinician,
                _floor(f"SELECT COUNT(*) FROM patient p WHERE {team_where}; SELECT {patient_columns} FROM patient p "
