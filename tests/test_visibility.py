@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import select
 
-from dcc_portal.models import AuditEvent, Role
-from dcc_portal.services import documents, visibility
+from dcc_portal.models import AuditEvent, Document, DocumentStatus, Grant, ReleaseMode, Role
+from dcc_portal.services import access, documents, visibility
 from dcc_portal.services.errors import AccessDenied, ValidationFailed
 from tests import factories as f
 
@@ -100,3 +103,34 @@ def test_no_change_writes_no_change_event(db, world):
     db.commit()
     assert not [e for e in db.exec(select(AuditEvent)).all() if e.detail.startswith("visibilité :")]
     assert visibility.get(db, actor=actors["author"], document_public_id=document.public_id).dmp_codes == []
+
+
+def test_the_sql_rule_of_lists_agrees_with_document_visible(db, world):
+    """Lists page in the database with access.visible_documents_clause: for every combination of flags, statuses,
+    authors and grants it selects exactly the documents document_visible lets through."""
+    patient, _document, actors = world
+    author_ids = {who: actors[who].professional_id for who in ("author", "gp", "colleague")} | {"nobody": None}
+    made = []
+    for status, withheld, hidden, invisible, release, announces, author in itertools.product(
+            (DocumentStatus.DRAFT, DocumentStatus.VALIDATED), (False, True), (False, True), (False, True),
+            (ReleaseMode.AUTO, ReleaseMode.RELEASED, ReleaseMode.HELD), (False, True), author_ids):
+        made.append(Document(patient_id=patient.id, kind="consultation", title="x", status=status, current_version=1,
+                             withheld_from_medecin_traitant=withheld, hidden_from_professionals=hidden,
+                             invisible_to_patient=invisible, release_mode=release, announces_cancer=announces,
+                             author_professional_id=author_ids[author]))
+    db.add_all(made)
+    db.flush()
+    cases = [("author", Grant.CARE_TEAM), ("colleague", Grant.CARE_TEAM), ("gp", Grant.MEDECIN_TRAITANT),
+             ("gp", Grant.CARE_TEAM), ("outsider", Grant.EMERGENCY), ("outsider", Grant.RCP), ("patient", Grant.SELF)]
+    for announced in (None, datetime(2026, 3, 1, tzinfo=UTC)):
+        patient.medical_announcement_at = announced
+        db.add(patient)
+        db.flush()
+        for who, grant in cases:
+            actor = actors[who]
+            expected = {d.id for d in made if access.document_visible(actor=actor, grant=grant, document=d, patient=patient)}
+            found = set(db.exec(select(Document.id).where(
+                Document.id.in_([d.id for d in made]),
+                access.visible_documents_clause(actor=actor, grant=grant, patient=patient))).all())
+            assert found == expected, (who, grant, announced)
+            assert 0 < len(found) < len(made)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, event, not_, or_
+from sqlalchemy import and_, event, not_, or_, true
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -356,6 +356,27 @@ def medecin_traitant_may_see(document: Document, patient: Patient) -> bool:
     if document.status != DocumentStatus.VALIDATED:
         return False
     return not (document.withheld_from_medecin_traitant and document.author_professional_id != patient.gp_professional_id)
+
+
+def visible_documents_clause(*, actor: Actor, grant: Grant, patient: Patient):
+    """`document_visible` as SQL over the documents of one patient, so that a list pages and counts in the database.
+    tests/test_visibility.py checks it agrees with document_visible."""
+    if grant == Grant.SELF:
+        conditions = [Document.status == DocumentStatus.VALIDATED, Document.invisible_to_patient.is_(False),
+                      Document.release_mode != ReleaseMode.HELD]
+        if patient.medical_announcement_at is None:
+            conditions.append(or_(Document.release_mode == ReleaseMode.RELEASED, Document.announces_cancer.is_(False)))
+        return and_(*conditions)
+    author = Document.author_professional_id
+    is_author = and_(author.is_not(None), author == actor.professional_id) if actor.professional_id else None
+    conditions = [true()]
+    if is_medecin_traitant(actor, patient):
+        conditions.append(or_(Document.withheld_from_medecin_traitant.is_(False), is_author))
+    else:
+        conditions.append(or_(Document.hidden_from_professionals.is_(False), *([is_author] if is_author is not None else [])))
+    if grant != Grant.CARE_TEAM:
+        conditions.append(Document.status != DocumentStatus.DRAFT)
+    return and_(*conditions)
 
 
 def shared_document_clause(professional_id: int):

@@ -235,17 +235,14 @@ def list_for_patient(
     """The documents of one patient that this actor may see, newest first (one audited read of the list)."""
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                             action=AuditAction.READ, detail="liste des documents", now=now)
-    statement = select(Document).where(Document.patient_id == patient.id, Document.status != DocumentStatus.ENTERED_IN_ERROR)
+    conditions = [Document.patient_id == patient.id, Document.status != DocumentStatus.ENTERED_IN_ERROR,
+                  access.visible_documents_clause(actor=actor, grant=grant, patient=patient)]
     if kinds:
-        statement = statement.where(Document.kind.in_(kinds))
-    if grant == Grant.SELF:
-        statement = statement.where(Document.status == DocumentStatus.VALIDATED, Document.invisible_to_patient.is_(False))
-    elif grant != Grant.CARE_TEAM:
-        statement = statement.where(Document.status == DocumentStatus.VALIDATED)
-    candidates = db.exec(statement.order_by(Document.created_at.desc(), Document.id.desc()).limit(2000)).all()
-    visible = [doc for doc in candidates if access.document_visible(actor=actor, grant=grant, document=doc, patient=patient)]
+        conditions.append(Document.kind.in_(kinds))
+    total = db.exec(select(func.count(Document.id)).where(*conditions)).one()
     page = max(1, min(int(page or 1), 10_000))
-    chunk = visible[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    chunk = db.exec(select(Document).where(*conditions).order_by(Document.created_at.desc(), Document.id.desc())
+                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     authors = {pro.id: pro for pro in db.exec(select(Professional).where(
         Professional.id.in_({doc.author_professional_id for doc in chunk if doc.author_professional_id})
     )).all()} if chunk else {}
@@ -266,7 +263,7 @@ def list_for_patient(
         )
         for doc in chunk
     ]
-    return Page(items=items, page=page, page_size=PAGE_SIZE, total=len(visible))
+    return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)
 
 
 def _named_authors(db: Session, document_ids: list[int]) -> dict[int, str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, distinct, exists, func, or_
+from sqlalchemy import and_, case, distinct, exists, func, or_, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -107,7 +107,9 @@ def _mine(actor: Actor, today: date):
     opposed = exists().where(PatientOpposition.patient_id == Patient.id,
                              PatientOpposition.professional_id == actor.professional_id,
                              PatientOpposition.withdrawn_at.is_(None))
-    return or_(and_(Patient.gp_professional_id == actor.professional_id, ~opposed), Patient.id.in_(team))
+    followed = select(Patient.id).where(Patient.gp_professional_id == actor.professional_id, ~opposed)
+    # A union of the two indexed sets: PostgreSQL answers an OR of them with a scan of every patient.
+    return Patient.id.in_(union(followed, team))
 
 
 def unread_clause(account_id: int):
