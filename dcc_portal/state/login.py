@@ -44,8 +44,10 @@ class LoginState(rx.State):
 
     @rx.event
     async def start(self):
-        """on_load of /login: a fresh form; an already signed-in user goes to their area."""
-        self._restart()
+        """on_load of /login: a fresh form; an already signed-in user goes to their area. A password step already
+        passed in this tab is kept: the prerendered form can be submitted before this event arrives."""
+        if not (self._pending_account_id and time.time() < self._pending_until):
+            self._restart()
         session_state = await self.get_state(SessionState)
         if session_state.token:
             with db.transaction() as session:
