@@ -102,14 +102,28 @@ def _documents_export(args) -> int:
     return 0
 
 
-def _sharing_worker(args) -> int:
+def _log_to_stderr() -> None:
     import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _run_until_stopped(worker) -> int:
+    """An outbox worker's loop, until SIGTERM or SIGINT."""
     import signal
     import threading
 
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker.run_forever(stop)
+    return 0
+
+
+def _sharing_worker(args) -> int:
     from dcc_portal.services.sharing_worker import Worker, WorkerConfig
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _log_to_stderr()
     config = WorkerConfig.from_env()
     if not config.url:
         print("DCC_SHARING_URL n'est pas défini : aucun destinataire.", file=sys.stderr)
@@ -122,21 +136,13 @@ def _sharing_worker(args) -> int:
             print(f"{result.submission_public_id} : {result.outcome} — {result.message}")
         print(f"{len(results)} envoi(s) traité(s).")
         return 0
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    worker.run_forever(stop)
-    return 0
+    return _run_until_stopped(worker)
 
 
 def _mail_worker(args) -> int:
-    import logging
-    import signal
-    import threading
-
     from dcc_portal.services.mail_worker import MailConfig, MailWorker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _log_to_stderr()
     config = MailConfig.from_env()
     if not config.host:
         print("DCC_SMTP_HOST n'est pas défini : aucun serveur SMTP.", file=sys.stderr)
@@ -148,11 +154,7 @@ def _mail_worker(args) -> int:
             print(f"{result.message_public_id} : {result.outcome} — {result.detail}")
         print(f"{len(results)} courriel(s) traité(s).")
         return 0
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    worker.run_forever(stop)
-    return 0
+    return _run_until_stopped(worker)
 
 
 def _mail_status(_args) -> int:

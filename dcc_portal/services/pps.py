@@ -759,16 +759,12 @@ def patient_view(db: Session, *, actor: Actor, now: datetime | None = None) -> P
         changes = [ChangeRow(change.title, change.lines) for change in pc.differences(_content(db, document, read), content)]
         reasons = [row.reason for row in _version_rows(db, document, from_version=read + 1, plain=True)]
     upcoming, past = event_rows(pc.planned_events(content), today=today)
-    end = content.get("end_of_treatment")
     return PatientView(
         available=True,
         document_public_id=document.public_id,
         version=document.current_version,
         version_date=formatting.date_fr(version.created_at),
         handed_over=handover_text(db, document),
-        plan_summary=str(content.get("plan_summary") or ""),
-        end_of_treatment=day_long(date.fromisoformat(end)) if end else "",
-        rcp_date=formatting.date_fr(date.fromisoformat(content["rcp_date"])) if content.get("rcp_date") else "",
         unread=read is None or read < document.current_version,
         first_read=read is None,
         reasons=reasons,
@@ -776,16 +772,27 @@ def patient_view(db: Session, *, actor: Actor, now: datetime | None = None) -> P
         next_steps=upcoming[:3],
         upcoming=upcoming,
         past=past,
-        treatments=_treatment_cards(content),
-        follow_up=_cards("follow_up", content),
-        measures=_cards("measures", content),
-        supportive_care=_cards("supportive_care", content),
-        social=_cards("social", content),
-        contacts=contact_rows(content),
-        team=team_rows(content),
-        diagnosis=diagnosis_lines(content.get("diagnosis") or {}),
+        **_sections(content),
         history=_version_rows(db, document, from_version=issued_from, plain=True),
     )
+
+
+def _sections(content: dict) -> dict:
+    """The programme's sections as the patient's page and the printable PPS both show them."""
+    end = content.get("end_of_treatment")
+    return {
+        "plan_summary": str(content.get("plan_summary") or ""),
+        "end_of_treatment": day_long(date.fromisoformat(end)) if end else "",
+        "rcp_date": formatting.date_fr(date.fromisoformat(content["rcp_date"])) if content.get("rcp_date") else "",
+        "treatments": _treatment_cards(content),
+        "follow_up": _cards("follow_up", content),
+        "measures": _cards("measures", content),
+        "supportive_care": _cards("supportive_care", content),
+        "social": _cards("social", content),
+        "contacts": contact_rows(content),
+        "team": team_rows(content),
+        "diagnosis": diagnosis_lines(content.get("diagnosis") or {}),
+    }
 
 
 def acknowledge(db: Session, *, actor: Actor, version: int, now: datetime | None = None) -> None:
@@ -808,7 +815,6 @@ def print_html(db: Session, *, document: Document, version: DocumentVersion, pat
     """The printable PPS (documents.RENDERERS), written for the patient: large type, plain words."""
     content = documents.content_of(version)
     upcoming, past = event_rows(pc.planned_events(content), today=date.min)
-    end = content.get("end_of_treatment")
     return render.render(
         "print/pps.html.j2",
         title=f"{TITLE} de {patient_name(patient)}",
@@ -822,19 +828,9 @@ def print_html(db: Session, *, document: Document, version: DocumentVersion, pat
         draft=document.status == DocumentStatus.DRAFT,
         reason=update_reason(content, plain=True),
         handed_over=handover_text(db, document, up_to_version=version.version),
-        plan_summary=str(content.get("plan_summary") or ""),
-        end_of_treatment=day_long(date.fromisoformat(end)) if end else "",
-        rcp_date=formatting.date_fr(date.fromisoformat(content["rcp_date"])) if content.get("rcp_date") else "",
         rcp_proposal=str(content.get("rcp_proposal") or ""),
         events=upcoming,
-        treatments=_treatment_cards(content),
-        follow_up=_cards("follow_up", content),
-        measures=_cards("measures", content),
-        supportive_care=_cards("supportive_care", content),
-        social=_cards("social", content),
-        contacts=contact_rows(content),
-        team=team_rows(content),
-        diagnosis=diagnosis_lines(content.get("diagnosis") or {}),
+        **_sections(content),
     )
 
 
