@@ -204,6 +204,7 @@ def shell(area: str, title: str, content: rx.Component) -> rx.Component:
                 rx.heading(title, size="6", margin_bottom="1rem", as_="h1"),
                 content,
                 style={"padding": "clamp(1rem, 2vw, 1.5rem)", "width": "100%", "maxWidth": "1100px", "minWidth": "0"},
+                aria_busy=rx.cond(rx.State.is_hydrated, "false", "true"),
             ),
             spacing="0",
             align="start",

@@ -75,6 +75,12 @@ def login(page: Page, server, identifier: str, secret: str, *, lands_on: str | N
         expect(page).to_have_url(re.compile(rf"{re.escape(lands_on)}/?$"))
 
 
+def visit(page: Page, path: str) -> None:
+    """Open an area page and wait until its loaders have run: a click or a search typed before that would be lost."""
+    page.goto(path)
+    expect(page.locator("main[aria-busy=false]")).to_have_count(1)
+
+
 def assert_fits_width(page: Page) -> None:
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"horizontal scrolling on {page.url}: {overflow}px too wide"

@@ -26,7 +26,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services import access, documents, patients, sessions
 from dcc_portal.services.seed import DEMO_EMERGENCY_REASON
-from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot
+from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot, visit
 
 REASON = "Patiente admise aux urgences pour fièvre sous chimiothérapie : besoin du protocole en cours"
 
@@ -148,7 +148,7 @@ def test_patient_objects_to_a_professional_then_withdraws(page_factory, server):
     secret = enrol(server, identifier)
     page = page_factory("phone")
     login(page, server, identifier, secret, lands_on="/patient")
-    page.goto("/patient/oppositions")
+    visit(page, "/patient/oppositions")
     page.get_by_label("Nom du professionnel").fill("Moreau")
     page.get_by_test_id("find-professional").click()
     choice = page.get_by_test_id("professional-choice").filter(has_text="Paul MOREAU")
@@ -198,7 +198,7 @@ def test_removal_from_the_team_cuts_an_open_session(page_factory, server):
 
     nurse = page_factory("tablet")
     login(nurse, server, colleague, enrol(server, colleague), lands_on="/team")
-    nurse.goto(f"/team/patient?p={patient.public_id}")
+    visit(nurse, f"/team/patient?p={patient.public_id}")
     nurse.get_by_test_id("manage-team").click()
     expect(nurse).to_have_url(re.compile(rf"/team/care-team/?\?p={patient.public_id}$"))
     card = nurse.get_by_test_id("member-card").filter(has_text="Anne LAMBERT")

@@ -30,7 +30,7 @@ from dcc_portal.models import (
     utcnow,
 )
 from dcc_portal.services import access, frcp, pps, rcp, sessions
-from tests.browser.helpers import assert_fits_width, enrol, fresh_code, login, shot
+from tests.browser.helpers import assert_fits_width, enrol, fresh_code, login, shot, visit
 from tests.pps_world import programme, treatment
 
 GP = "mg.renaud"
@@ -180,7 +180,7 @@ def test_gp_journey_on_the_phone(page_factory, server):
     assert data[:4] == b"%PDF" and "Colectomie droite" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
 
     # 4. Back to my patients: read, the badge is gone.
-    page.goto("/gp")
+    visit(page, "/gp")
     page.get_by_test_id("patient-search").fill(family.lower())
     page.get_by_test_id("patient-search").press("Enter")
     card = page.get_by_test_id("patient-card").filter(has_text=family)
@@ -232,7 +232,7 @@ def test_gp_journey_on_the_phone(page_factory, server):
     assert open(download_info.value.path(), "rb").read(4) == b"%PDF"
 
     # 7. E-mail notifications, off by default, turned on from the account page.
-    page.goto("/account")
+    visit(page, "/account")
     switch = page.get_by_test_id("mail-switch")
     expect(switch).to_have_attribute("data-state", "unchecked")
     page.get_by_text("M'avertir par courriel").click()

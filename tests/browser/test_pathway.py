@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from dcc_portal.models import AnnouncementStep, Document, DocumentVersion, Notification, Patient
 from dcc_portal.services import render
-from tests.browser.helpers import account, assert_fits_width, enrol, login, shot
+from tests.browser.helpers import account, assert_fits_width, enrol, login, shot, visit
 
 HOSTILE = '<script>window.__pwned=1</script> javascript:alert(1)'
 
@@ -103,7 +103,7 @@ def test_announcement_releases_the_cr_acp_to_the_patient_and_the_gp_is_told(page
     secret = enrol(server, "onco.girard")
     tablet = page_factory("tablet")
     login(tablet, server, "onco.girard", secret, lands_on="/team")
-    tablet.goto(f"/team/patient?p={p}")
+    visit(tablet, f"/team/patient?p={p}")
     tablet.get_by_test_id("edit-diagnosis").click()
     tablet.get_by_test_id("icd10-search").fill("bronches poumon lobe supérieur")
     tablet.get_by_test_id("icd10-option").filter(has_text="C34.1").click()

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from dcc_portal import texts
 from dcc_portal.models import Account, AuditEvent, Document, Notification, Patient, utcnow
-from tests.browser.helpers import assert_fits_width, enrol, login, shot
+from tests.browser.helpers import assert_fits_width, enrol, login, shot, visit
 
 CLINICIAN = "onco.benali"  # referent oncologist of patient.morel in the demo region
 PATIENT = "patient.morel"
@@ -38,7 +38,7 @@ def _watch_dialogs(page) -> list[str]:
 
 
 def _write_and_hand_over(server, page, patient: Patient, start: date) -> None:
-    page.goto(f"/team/patient?p={patient.public_id}")
+    visit(page, f"/team/patient?p={patient.public_id}")
     page.get_by_test_id("open-pps").click()
     expect(page).to_have_url(re.compile(r"/team/pps/?\?p="))
     expect(page.get_by_test_id("pps-write")).to_be_visible()
@@ -146,7 +146,7 @@ def test_clinician_hands_over_and_patient_reads_calendar_downloads_and_acknowled
     shot(phone, "pps-patient-contacts-phone")
     assert_fits_width(phone)
 
-    phone.goto("/patient/pps")
+    visit(phone, "/patient/pps")
     phone.get_by_test_id("pps-acknowledge").click()
     expect(phone.get_by_test_id("notice")).to_contain_text("c'est noté")
     expect(phone.get_by_test_id("pps-unread")).to_have_count(0)

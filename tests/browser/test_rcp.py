@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from dcc_portal.models import Account, CareTeamMembership, Patient, RcpCase
-from tests.browser.helpers import assert_fits_width, enrol, fresh_code, login, shot
+from tests.browser.helpers import assert_fits_width, enrol, fresh_code, login, shot, visit
 
 XSS = '<script>window.__xss=1</script> javascript:alert(1)'
 
@@ -57,7 +57,7 @@ def test_tumour_board_from_planning_to_the_gp(page_factory, server):
     # 2. The oncologist registers a patient of his care team, with the question for the board.
     onco = page_factory("tablet")
     login(onco, server, "onco.moreau", onco_secret, lands_on="/team")
-    onco.goto(f"/team/patient?p={patient.public_id}")
+    visit(onco, f"/team/patient?p={patient.public_id}")
     onco.get_by_test_id("register-rcp").click()
     expect(onco).to_have_url(re.compile(r"/team/rcp/register\?p=\w+$"))
     expect(onco.get_by_test_id("checklist-item").first).to_be_visible()
@@ -73,7 +73,7 @@ def test_tumour_board_from_planning_to_the_gp(page_factory, server):
     shot(onco, "rcp-register-tablet")
 
     # 3. The session runs: attendance, and the quorum computed live.
-    secretary.goto(session_url)
+    visit(secretary, session_url)
     secretary.get_by_test_id("open-session").click()
     expect(secretary.get_by_test_id("session-status")).to_have_text("En séance")
     expect(secretary.get_by_test_id("quorum")).to_contain_text("Quorum non atteint")
@@ -87,7 +87,7 @@ def test_tumour_board_from_planning_to_the_gp(page_factory, server):
     shot(secretary, "rcp-session-tablet")
 
     # 4. The coordinator records the proposal, then validates and signs the fiche with a fresh code.
-    onco.goto(session_url)
+    visit(onco, session_url)
     onco.get_by_test_id("case-card").filter(has_text=shown_name).click()
     expect(onco).to_have_url(re.compile(r"/team/rcp/case\?c=\w+$"))
     expect(onco.get_by_test_id("case-question")).to_contain_text("<script>")

@@ -14,7 +14,7 @@ from sqlmodel import select
 from dcc_portal.models import Account, CareTeamMembership, Document, Patient, Role, SharingSubmission, utcnow
 from dcc_portal.services import documents, sessions
 from dcc_portal.services.sharing_worker import Worker, WorkerConfig
-from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot
+from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot, visit
 from tests.browser.test_accessibility import _serious
 from tests.sharing_fixtures import PEER_TOKEN, Peer, pdf_bytes
 
@@ -128,7 +128,7 @@ def test_the_admin_board_shows_the_regions_refusals_without_clinical_titles(page
     secret = enrol(server, "admin.dsrc")
     page = page_factory("tablet")
     login(page, server, "admin.dsrc", secret, lands_on="/admin")
-    page.goto("/admin/sharing")
+    visit(page, "/admin/sharing")
     page.get_by_test_id("filter-rejected").click()
     card = page.get_by_test_id("submission").first
     expect(card).to_contain_text("DEMO-")
