@@ -48,7 +48,8 @@ class Patient(SQLModel, table=True):
 class CareTeamMembership(SQLModel, table=True):
     __tablename__ = "care_team_membership"
     __table_args__ = (
-        Index("ix_care_team_professional_patient", "professional_id", "patient_id"),
+        # Covers the worklist's conditions: counting a clinician's current patients reads the index alone.
+        Index("ix_care_team_professional_patient", "professional_id", "patient_id", "start_date", "end_date", "removed_at"),
         Index("ix_care_team_patient", "patient_id", "end_date"),
     )
 
