@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, event, not_, or_, true
+from sqlalchemy import and_, bindparam, event, not_, or_, true
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -103,20 +103,36 @@ def _prefetched(db: Session, professional_id: int, patient_id: int, key: str, to
     return patient_id in known[key]
 
 
+# The access checks run at every event on a patient: their statements are built once, with bound parameters.
+_TEAM_MEMBER = select(CareTeamMembership.id).where(
+    CareTeamMembership.professional_id == bindparam("professional_id"),
+    CareTeamMembership.patient_id == bindparam("patient_id"),
+    active_membership_clause(bindparam("today")),
+)
+_OPPOSED = select(PatientOpposition.id).where(
+    PatientOpposition.patient_id == bindparam("patient_id"),
+    PatientOpposition.professional_id == bindparam("professional_id"),
+    PatientOpposition.withdrawn_at.is_(None),
+)
+_RCP_MEMBER = (
+    select(RcpCase.id)
+    .join(RcpSession, RcpSession.id == RcpCase.session_id)
+    .join(RcpMember, RcpMember.rcp_id == RcpSession.rcp_id)
+    .where(
+        RcpCase.patient_id == bindparam("patient_id"),
+        RcpCase.status != RcpCaseStatus.WITHDRAWN,
+        RcpMember.professional_id == bindparam("professional_id"),
+    )
+)
+_PATIENT_BY_PUBLIC_ID = select(Patient).where(Patient.public_id == bindparam("public_id"))
+
+
 def is_team_member(db: Session, *, professional_id: int, patient_id: int, today: date) -> bool:
     known = _prefetched(db, professional_id, patient_id, "team", today)
     if known is not None:
         return known
-    return (
-        db.exec(
-            select(CareTeamMembership.id).where(
-                CareTeamMembership.professional_id == professional_id,
-                CareTeamMembership.patient_id == patient_id,
-                active_membership_clause(today),
-            )
-        ).first()
-        is not None
-    )
+    params = {"professional_id": professional_id, "patient_id": patient_id, "today": today}
+    return db.exec(_TEAM_MEMBER, params=params).first() is not None
 
 
 def is_opposed(db: Session, *, professional_id: int, patient_id: int) -> bool:
@@ -124,16 +140,7 @@ def is_opposed(db: Session, *, professional_id: int, patient_id: int) -> bool:
     known = _prefetched(db, professional_id, patient_id, "opposed")
     if known is not None:
         return known
-    return (
-        db.exec(
-            select(PatientOpposition.id).where(
-                PatientOpposition.patient_id == patient_id,
-                PatientOpposition.professional_id == professional_id,
-                PatientOpposition.withdrawn_at.is_(None),
-            )
-        ).first()
-        is not None
-    )
+    return db.exec(_OPPOSED, params={"professional_id": professional_id, "patient_id": patient_id}).first() is not None
 
 
 EMERGENCY_DURATION = timedelta(hours=4)
@@ -221,19 +228,7 @@ def is_rcp_member_for(db: Session, *, professional_id: int, patient_id: int) -> 
     known = _prefetched(db, professional_id, patient_id, "rcp")
     if known is not None:
         return known
-    return (
-        db.exec(
-            select(RcpCase.id)
-            .join(RcpSession, RcpSession.id == RcpCase.session_id)
-            .join(RcpMember, RcpMember.rcp_id == RcpSession.rcp_id)
-            .where(
-                RcpCase.patient_id == patient_id,
-                RcpCase.status != RcpCaseStatus.WITHDRAWN,
-                RcpMember.professional_id == professional_id,
-            )
-        ).first()
-        is not None
-    )
+    return db.exec(_RCP_MEMBER, params={"professional_id": professional_id, "patient_id": patient_id}).first() is not None
 
 
 def deny(db: Session, *, actor: Actor | None, action: str, patient_id: int | None = None, detail: str = "") -> AccessDenied:
@@ -260,7 +255,7 @@ def require_patient(
     """
     patient = None
     if isinstance(patient_public_id, str) and 0 < len(patient_public_id) <= 32:
-        patient = db.exec(select(Patient).where(Patient.public_id == patient_public_id)).first()
+        patient = db.exec(_PATIENT_BY_PUBLIC_ID, params={"public_id": patient_public_id}).first()
     if patient is None:
         raise deny(db, actor=actor, action=action, detail=f"dossier inconnu {str(patient_public_id)[:40]}")
     return patient, authorize_patient(db, actor=actor, patient=patient, action=action, document_id=document_id,

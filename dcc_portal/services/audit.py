@@ -122,8 +122,11 @@ def _canonical(value):
     return value
 
 
+_HEAD = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+
+
 def _lock_head(db: OrmSession) -> AuditHead:
-    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    head = db.execute(_HEAD).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
         db.add(head)

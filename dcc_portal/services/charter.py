@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, exists
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -49,19 +49,28 @@ def needs_acceptance(db: Session, *, account_id: int) -> bool:
     return result
 
 
+def _needs_acceptance_statement():
+    account_id = bindparam("account_id")
+    latest = (
+        select(CharterVersion.id)
+        .order_by(CharterVersion.published_at.desc(), CharterVersion.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    accepted = exists().where(CharterAcceptance.account_id == account_id, CharterAcceptance.charter_version_id == latest)
+    return select(Account.role, latest, accepted).where(Account.id == account_id)
+
+
+# Built once: every page load asks it.
+_NEEDS_ACCEPTANCE = _needs_acceptance_statement()
+
+
 def _needs_acceptance(db: Session, account_id: int) -> bool:
-    account = db.get(Account, account_id)
-    if account is None or not Role(account.role).is_professional:
+    found = db.exec(_NEEDS_ACCEPTANCE, params={"account_id": account_id}).first()
+    if found is None:
         return False
-    version = current(db)
-    if version is None:
-        return False
-    accepted = db.exec(
-        select(CharterAcceptance.id).where(
-            CharterAcceptance.account_id == account_id, CharterAcceptance.charter_version_id == version.id
-        )
-    ).first()
-    return accepted is None
+    role, version_id, has_accepted = found
+    return Role(role).is_professional and version_id is not None and not has_accepted
 
 
 def view_current(db: Session) -> CharterView | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -82,10 +82,14 @@ def mark_read_for_document(db: Session, *, actor: Actor, document_id: int, now: 
     return len(rows)
 
 
+# Built once: the badge is counted at every page load.
+_UNREAD = select(func.count(Notification.id)).where(
+    Notification.account_id == bindparam("account_id"), Notification.read_at.is_(None)
+)
+
+
 def unread_count(db: Session, *, actor: Actor) -> int:
-    return db.exec(
-        select(func.count(Notification.id)).where(Notification.account_id == actor.account_id, Notification.read_at.is_(None))
-    ).one()
+    return db.exec(_UNREAD, params={"account_id": actor.account_id}).one()
 
 
 def inbox(db: Session, *, actor: Actor, page: int = 1) -> Page:

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from dcc_portal.models import (
@@ -56,63 +57,101 @@ def _active(row: UserSession, now: datetime) -> bool:
 
 
 def display_name(db: Session, account: Account) -> str:
-    if account.professional_id:
-        pro = db.get(Professional, account.professional_id)
-        if pro:
-            return f"{pro.given_name} {pro.family_name}"
-    if account.patient_id:
-        patient = db.get(Patient, account.patient_id)
-        if patient:
-            first = patient.used_first_name or patient.first_names.split(" ")[0]
-            return f"{first.title()} {(patient.used_family_name or patient.birth_family_name).upper()}"
-    return account.identifier
+    pro = db.get(Professional, account.professional_id) if account.professional_id else None
+    patient = db.get(Patient, account.patient_id) if account.patient_id else None
+    return _name(account.identifier, pro, patient)
 
 
-def _primary_organisation(db: Session, professional_id: int | None) -> int | None:
-    if professional_id is None:
-        return None
-    return db.exec(
+def _name(identifier: str, pro, patient) -> str:
+    """`pro` and `patient` are rows (or None) with the name columns of a professional and a patient."""
+    if pro is not None and pro.family_name is not None:
+        return f"{pro.given_name} {pro.family_name}"
+    if patient is not None and patient.birth_family_name is not None:
+        first = patient.used_first_name or patient.first_names.split(" ")[0]
+        return f"{first.title()} {(patient.used_family_name or patient.birth_family_name).upper()}"
+    return identifier
+
+
+def _actor_statement():
+    """Session, account, names and primary organisation in one statement, built once: it runs at every event of every user."""
+    primary_organisation = (
         select(ProfessionalOrganisation.organisation_id)
-        .where(ProfessionalOrganisation.professional_id == professional_id)
+        .where(ProfessionalOrganisation.professional_id == Account.professional_id)
         .order_by(ProfessionalOrganisation.is_primary.desc())
-    ).first()
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            UserSession,
+            Account,
+            Professional.given_name,
+            Professional.family_name,
+            Patient.used_first_name,
+            Patient.first_names,
+            Patient.used_family_name,
+            Patient.birth_family_name,
+            primary_organisation,
+        )
+        .join(Account, Account.id == UserSession.account_id)
+        .outerjoin(Professional, Professional.id == Account.professional_id)
+        .outerjoin(Patient, Patient.id == Account.patient_id)
+    )
+
+
+_BY_TOKEN = _actor_statement().where(UserSession.token_hash == bindparam("token_hash"))
+_BY_ID = _actor_statement().where(UserSession.id == bindparam("session_id"))
 
 
 def resolve(db: Session, *, token: str, client_ip: str = "", now: datetime | None = None) -> Actor | None:
     """The actor behind a client token, or None when the session is unknown, expired, revoked or the account disabled."""
     if not token:
         return None
-    row = db.exec(select(UserSession).where(UserSession.token_hash == token_hash(token))).first()
-    return _actor_of(db, row, client_ip=client_ip, now=now or utcnow())
+    found = db.exec(_BY_TOKEN, params={"token_hash": token_hash(token)}).first()
+    return _actor_of(db, found, client_ip=client_ip, now=now or utcnow())
 
 
 def resolve_session_id(db: Session, *, session_id: int, client_ip: str = "", now: datetime | None = None) -> Actor | None:
     """Same checks for a session known by its id (download tickets keep the id, never the token)."""
-    return _actor_of(db, db.get(UserSession, session_id), client_ip=client_ip, now=now or utcnow())
+    found = db.exec(_BY_ID, params={"session_id": session_id}).first()
+    return _actor_of(db, found, client_ip=client_ip, now=now or utcnow())
 
 
-def _actor_of(db: Session, row: UserSession | None, *, client_ip: str, now: datetime) -> Actor | None:
-    if row is None or not _active(row, now):
+def _actor_of(db: Session, found, *, client_ip: str, now: datetime) -> Actor | None:
+    if found is None:
         return None
-    account = db.get(Account, row.account_id)
-    if account is None or account.status != AccountStatus.ACTIVE:
+    row, account, given, family, used_first, first_names, used_family, birth_family, organisation_id = found
+    if not _active(row, now):
+        return None
+    if account.status != AccountStatus.ACTIVE:
         row.revoked_at, row.revoke_reason = now, "account_disabled"
         db.add(row)
         return None
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         row.last_seen_at = now
         db.add(row)
+    names = _Names(given, family, used_first, first_names, used_family, birth_family)
     return Actor(
         account_id=account.id,
         role=Role(account.role),
-        display_name=display_name(db, account),
+        display_name=_name(account.identifier, names, names),
         professional_id=account.professional_id,
         patient_id=account.patient_id,
-        organisation_id=_primary_organisation(db, account.professional_id),
+        organisation_id=organisation_id if account.professional_id else None,
         session_id=row.id,
         session_hash=row.token_hash[:16],
         client_ip=client_ip or row.client_ip,
     )
+
+
+@dataclass(frozen=True)
+class _Names:
+    given_name: str | None
+    family_name: str | None
+    used_first_name: str | None
+    first_names: str | None
+    used_family_name: str | None
+    birth_family_name: str | None
 
 
 def revoke_token(db: Session, *, token: str, reason: str = "logout", now: datetime | None = None) -> None:
