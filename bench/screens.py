@@ -189,11 +189,11 @@ def screens(world: World) -> list[Screen]:
     return [
         Screen("gp_list", f"GP « mes patients », 1re page ({world.big_gp})",
                lambda db, actor, _i: gp_service.my_patients(db, actor=actor, page=1), world.big_gp,
-               _compiled_floor(world, world.big_gp, lambda actor: list(gp_service.list_statements(
+               _compiled_floor(world, world.big_gp, lambda actor: list(gp_service.list_statements_with_values(
                    actor, query="", page=1, today=access.paris_today())))),
         Screen("gp_search", f"GP « mes patients », recherche « {prefix} »",
                lambda db, actor, _i: gp_service.my_patients(db, actor=actor, query=prefix, page=1), world.big_gp,
-               _compiled_floor(world, world.big_gp, lambda actor: list(gp_service.list_statements(
+               _compiled_floor(world, world.big_gp, lambda actor: list(gp_service.list_statements_with_values(
                    actor, query=prefix, page=1, today=access.paris_today())))),
         Screen("worklist", f"équipe : liste de travail ({world.worklist_size} patients)",
                lambda db, actor, _i: patients.list_for_team(db, actor=actor, page=1), world.clinician,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, union
+from sqlalchemy import Integer, and_, bindparam, case, distinct, exists, func, or_, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -100,42 +100,42 @@ class MyPatientRow:
     last_visit: str  # "" when never opened
 
 
-def _mine(actor: Actor, today: date):
+def _mine(professional_id, today):
     """Ids of the patients whose médecin traitant I am (unless they object to me) or whose care team I belong to
     today: a union of the two indexed sets (PostgreSQL answers an OR of them with a scan of every patient)."""
     team = select(CareTeamMembership.patient_id).where(
-        CareTeamMembership.professional_id == actor.professional_id, access.active_membership_clause(today))
+        CareTeamMembership.professional_id == professional_id, access.active_membership_clause(today))
     opposed = exists().where(PatientOpposition.patient_id == Patient.id,
-                             PatientOpposition.professional_id == actor.professional_id,
+                             PatientOpposition.professional_id == professional_id,
                              PatientOpposition.withdrawn_at.is_(None))
-    followed = select(Patient.id).where(Patient.gp_professional_id == actor.professional_id, ~opposed)
+    followed = select(Patient.id).where(Patient.gp_professional_id == professional_id, ~opposed)
     return union(followed, team)
 
 
-def unread_clause(account_id: int):
+def unread_clause(account_id):
     """The document has not been opened by this account at its current version."""
     return ~exists().where(DocumentRead.account_id == account_id, DocumentRead.document_id == Document.id,
                            DocumentRead.version >= Document.current_version)
 
 
-def list_statements(actor: Actor, *, query: str, page: int, today: date):
-    """(count, page) statements of my patients: the list costs these two queries, whatever the number of patients."""
-    mine = _mine(actor, today)
+def _list_statements(search):
+    """(count, page) statements of my patients, with bound parameters for who I am, today and the page."""
+    professional_id, account_id, today = bindparam("professional_id"), bindparam("account_id"), bindparam("today")
+    mine = _mine(professional_id, today)
     conditions = [Patient.id.in_(mine)]
-    clause = patients.search_clause(query)
-    if clause is not None:
-        conditions.append(clause)
+    if search is not None:
+        conditions.append(search)
         total = select(func.count(Patient.id)).where(*conditions)
     else:
         total = select(func.count()).select_from(mine.subquery())
     ids = (select(Patient.id).where(*conditions).order_by(Patient.search_name, Patient.id)
-           .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).subquery("page_ids"))
+           .offset(bindparam("offset", type_=Integer)).limit(PAGE_SIZE).subquery("page_ids"))
     visit = aliased(PatientVisit)
     seen = visit.last_seen_at
     new_step = and_(PathwayEvent.patient_id == Patient.id, PathwayEvent.document_id.is_(None),
                     seen.is_not(None), PathwayEvent.created_at > seen)
-    new_document = and_(Document.patient_id == Patient.id, access.shared_document_clause(actor.professional_id),
-                        or_(seen.is_(None), Document.updated_at > seen), unread_clause(actor.account_id))
+    new_document = and_(Document.patient_id == Patient.id, access.shared_document_clause(professional_id),
+                        or_(seen.is_(None), Document.updated_at > seen), unread_clause(account_id))
     step_count = select(func.count(PathwayEvent.id)).where(new_step).correlate(Patient, visit).scalar_subquery()
     step_mask = (select(func.coalesce(func.sum(distinct(_bits(PathwayEvent.kind, STEP_GROUPS, 64))), 0))
                  .where(new_step).correlate(Patient, visit).scalar_subquery())
@@ -145,10 +145,29 @@ def list_statements(actor: Actor, *, query: str, page: int, today: date):
     rows = (
         select(Patient, seen, step_count, step_mask, document_count, document_mask)
         .join(ids, ids.c.id == Patient.id)
-        .outerjoin(visit, and_(visit.patient_id == Patient.id, visit.account_id == actor.account_id))
+        .outerjoin(visit, and_(visit.patient_id == Patient.id, visit.account_id == account_id))
         .order_by(Patient.search_name, Patient.id)
     )
     return total, rows
+
+
+# Without a search the statements are always the same: built once (building them cost more than running them).
+_WITHOUT_SEARCH = _list_statements(None)
+
+
+def list_statements(actor: Actor, *, query: str, page: int, today: date):
+    """(count, page, parameters) of my patients: the list costs these two queries, whatever the number of patients."""
+    search = patients.search_clause(query)
+    count, rows = _WITHOUT_SEARCH if search is None else _list_statements(search)
+    params = {"professional_id": actor.professional_id, "account_id": actor.account_id, "today": today,
+              "offset": (page - 1) * PAGE_SIZE}
+    return count, rows, params
+
+
+def list_statements_with_values(actor: Actor, *, query: str, page: int, today: date) -> list:
+    """The same two statements with their values in place (to compile them as plain SQL)."""
+    count, rows, params = list_statements(actor, query=query, page=page, today=today)
+    return [count.params(params), rows.params(params)]
 
 
 def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
@@ -157,9 +176,9 @@ def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, no
     now = now or utcnow()
     today = access.paris_today(now)
     page = max(1, min(int(page or 1), 10_000))
-    count_statement, page_statement = list_statements(actor, query=query, page=page, today=today)
-    total = db.exec(count_statement).one()
-    rows = db.exec(page_statement).all()
+    count_statement, page_statement, params = list_statements(actor, query=query, page=page, today=today)
+    total = db.exec(count_statement, params=params).one()
+    rows = db.exec(page_statement, params=params).all()
     items = []
     for patient, last_seen, steps, steps_mask, docs, docs_mask in rows:
         stage = patient.care_stage if patient.care_stage in pathway.STAGE_ORDER else ""

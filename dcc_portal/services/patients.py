@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import Integer, bindparam, func, or_
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -162,21 +162,37 @@ def _rows(db: Session, patients: list[Patient], today: date) -> list[PatientRow]
     ]
 
 
-def paginate(db: Session, statement, *, page: int, today: date, count=None) -> Page:
-    """`count`: a cheaper statement giving the same number, when there is one."""
-    page = max(1, min(int(page or 1), 10_000))
-    total = db.exec(count if count is not None else select(func.count()).select_from(statement.subquery())).one()
+def paginate(db: Session, statement, *, page: int, today: date) -> Page:
+    page = _page_number(page)
+    total = db.exec(select(func.count()).select_from(statement.subquery())).one()
     patients = db.exec(
         statement.order_by(Patient.search_name, Patient.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     return Page(items=_rows(db, list(patients), today), page=page, page_size=PAGE_SIZE, total=total)
 
 
-def _my_team_patient_ids(actor: Actor, today: date):
-    return select(CareTeamMembership.patient_id).where(
-        CareTeamMembership.professional_id == actor.professional_id, access.active_membership_clause(today)
-    )
+def _page_number(page) -> int:
+    return max(1, min(int(page or 1), 10_000))
 
+
+def _worklist_statements(search):
+    """(count, page) of the patients whose care team I belong to today, with bound parameters."""
+    mine = select(CareTeamMembership.patient_id).where(
+        CareTeamMembership.professional_id == bindparam("professional_id"),
+        access.active_membership_clause(bindparam("today")),
+    )
+    statement = select(Patient).where(Patient.id.in_(mine))
+    if search is None:
+        count = select(func.count(func.distinct(mine.subquery().c.patient_id)))  # the index alone
+    else:
+        statement = statement.where(search)
+        count = select(func.count()).select_from(statement.subquery())
+    rows = statement.order_by(Patient.search_name, Patient.id).offset(bindparam("offset", type_=Integer)).limit(PAGE_SIZE)
+    return count, rows
+
+
+# Without a search the statements are always the same: built once (building them cost more than running them).
+_WORKLIST = _worklist_statements(None)
 
 TEAM_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 
@@ -185,15 +201,13 @@ def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
     """The worklist: patients whose care team I belong to today."""
     access.require_role(db, actor=actor, roles=TEAM_ROLES, action=AuditAction.SEARCH, detail="liste de travail")
     today = access.paris_today(now)
-    mine = _my_team_patient_ids(actor, today)
-    statement = select(Patient).where(Patient.id.in_(mine))
-    clause = search_clause(query)
-    count = None
-    if clause is not None:
-        statement = statement.where(clause)
-    else:
-        count = select(func.count(func.distinct(mine.subquery().c.patient_id)))
-    result = paginate(db, statement, page=page, today=today, count=count)
+    page = _page_number(page)
+    search = search_clause(query)
+    count, rows = _WORKLIST if search is None else _worklist_statements(search)
+    params = {"professional_id": actor.professional_id, "today": today, "offset": (page - 1) * PAGE_SIZE}
+    total = db.exec(count, params=params).one()
+    patients = db.exec(rows, params=params).all()
+    result = Page(items=_rows(db, list(patients), today), page=page, page_size=PAGE_SIZE, total=total)
     audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"liste de travail, page {result.page}, {len(result.items)} résultats")
     return result
 
