@@ -11,6 +11,9 @@ config = rx.Config(
     # The portal opens its own engine (dcc_portal/db.py); REFLEX_DB_URL is read there.
     db_url=None,
     redis_url=settings.redis_url(),
+    # One worker keeps the pages' state in memory; Reflex's default would write it, patient names included, to
+    # files under .web at every event. Several workers share it through Redis.
+    state_manager_mode="redis" if settings.redis_url() else "memory",
     api_url=_public,
     deploy_url=_public,
     backend_port=settings.port(),

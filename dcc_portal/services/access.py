@@ -125,6 +125,7 @@ _RCP_MEMBER = (
     )
 )
 _PATIENT_BY_PUBLIC_ID = select(Patient).where(Patient.public_id == bindparam("public_id"))
+_DOCUMENT_BY_PUBLIC_ID = select(Document).where(Document.public_id == bindparam("public_id"))
 
 
 def is_team_member(db: Session, *, professional_id: int, patient_id: int, today: date) -> bool:
@@ -400,7 +401,7 @@ def require_document(
     """The document, its patient and the grant, with the access audited; AccessDenied (audited) otherwise."""
     document = None
     if isinstance(document_public_id, str) and 0 < len(document_public_id) <= 32:
-        document = db.exec(select(Document).where(Document.public_id == document_public_id)).first()
+        document = db.exec(_DOCUMENT_BY_PUBLIC_ID, params={"public_id": document_public_id}).first()
     if document is None:
         raise deny(db, actor=actor, action=action, detail=f"document inconnu {str(document_public_id)[:40]}")
     patient = db.get(Patient, document.patient_id)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -122,16 +122,22 @@ def _canonical(value):
     return value
 
 
-_HEAD = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+_HEAD_TABLE = AuditHead.__table__
+_EVENT_TABLE = AuditEvent.__table__
+_EVENT_COLUMNS = [column.name for column in _EVENT_TABLE.columns if column.name != "id"]
+# Built once; written as plain rows: the ORM's unit of work cost more than the hashing.
+_LOCK_HEAD = select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash).where(_HEAD_TABLE.c.id == 1).with_for_update()
+_CREATE_HEAD = insert(_HEAD_TABLE).values(id=1, seq=0, hash=GENESIS_HASH)
+_ADVANCE_HEAD = update(_HEAD_TABLE).where(_HEAD_TABLE.c.id == 1)
+_INSERT_EVENTS = insert(_EVENT_TABLE)
 
 
-def _lock_head(db: OrmSession) -> AuditHead:
-    head = db.execute(_HEAD).scalar_one_or_none()
+def _lock_head(db: OrmSession) -> tuple[int, str]:
+    head = db.execute(_LOCK_HEAD).first()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
-        db.add(head)
-        db.flush()
-    return head
+        db.execute(_CREATE_HEAD)
+        return 0, GENESIS_HASH
+    return head.seq, head.hash
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -142,18 +148,17 @@ def _chain_pending(db: OrmSession) -> None:
     # Every other change takes its row locks first: the head, which serialises all writers, is then held only for
     # the chaining and the commit, and never waited for while holding a lock another writer needs.
     db.flush()
-    head = _lock_head(db)
-    seq, prev = head.seq, head.hash
+    seq, prev = _lock_head(db)
+    rows = []
     for item in pending:
         seq += 1
         item.seq = seq
         item.prev_hash = prev
         item.hash = event_hash(prev, {name: getattr(item, name) for name in HASHED_FIELDS})
         prev = item.hash
-        db.add(item)
-    head.seq, head.hash = seq, prev
-    db.add(head)
-    db.flush()
+        rows.append({name: getattr(item, name) for name in _EVENT_COLUMNS})
+    db.execute(_INSERT_EVENTS, rows)
+    db.execute(_ADVANCE_HEAD.values(seq=seq, hash=prev))
 
 
 @event.listens_for(OrmSession, "after_transaction_end")

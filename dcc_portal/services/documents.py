@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -196,11 +196,13 @@ def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reas
     sharing.on_entered_in_error(db, document=document, now=now)
 
 
+_VERSION = select(DocumentVersion).where(
+    DocumentVersion.document_id == bindparam("document_id"), DocumentVersion.version == bindparam("version")
+)
+
+
 def version_row(db: Session, *, document: Document, version: int | None = None) -> DocumentVersion:
-    number = version or document.current_version
-    return db.exec(
-        select(DocumentVersion).where(DocumentVersion.document_id == document.id, DocumentVersion.version == number)
-    ).one()
+    return db.exec(_VERSION, params={"document_id": document.id, "version": version or document.current_version}).one()
 
 
 def content_of(version: DocumentVersion) -> dict:

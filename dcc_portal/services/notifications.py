@@ -71,11 +71,16 @@ def notify_medecin_traitant(db: Session, *, patient: Patient, kind: str, title: 
     )
 
 
+_UNREAD_ABOUT_DOCUMENT = select(Notification).where(
+    Notification.account_id == bindparam("account_id"),
+    Notification.document_id == bindparam("document_id"),
+    Notification.read_at.is_(None),
+)
+
+
 def mark_read_for_document(db: Session, *, actor: Actor, document_id: int, now: datetime | None = None) -> int:
     """Reading a document settles the actor's notifications about it; returns how many were unread."""
-    rows = db.exec(select(Notification).where(Notification.account_id == actor.account_id,
-                                              Notification.document_id == document_id,
-                                              Notification.read_at.is_(None))).all()
+    rows = db.exec(_UNREAD_ABOUT_DOCUMENT, params={"account_id": actor.account_id, "document_id": document_id}).all()
     for row in rows:
         row.read_at = now or utcnow()
         db.add(row)
