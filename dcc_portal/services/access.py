@@ -59,6 +59,13 @@ def active_membership_clause(today: date):
     )
 
 
+def team_patient_ids(professional_id, today):
+    """The ids of the patients whose care team this professional belongs to today (values or bound parameters)."""
+    return select(CareTeamMembership.patient_id).where(
+        CareTeamMembership.professional_id == professional_id, active_membership_clause(today)
+    )
+
+
 # Decisions prepared for a whole list of patients (`prefetch`), valid for the rest of the transaction only.
 _PREFETCHED = "dcc_access_prefetched"
 

@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
-    CareTeamMembership,
     Document,
     DocumentKind,
     DocumentRead,
@@ -103,8 +102,7 @@ class MyPatientRow:
 def _mine(professional_id, today):
     """Ids of the patients whose médecin traitant I am (unless they object to me) or whose care team I belong to
     today: a union of the two indexed sets (PostgreSQL answers an OR of them with a scan of every patient)."""
-    team = select(CareTeamMembership.patient_id).where(
-        CareTeamMembership.professional_id == professional_id, access.active_membership_clause(today))
+    team = access.team_patient_ids(professional_id, today)
     opposed = exists().where(PatientOpposition.patient_id == Patient.id,
                              PatientOpposition.professional_id == professional_id,
                              PatientOpposition.withdrawn_at.is_(None))

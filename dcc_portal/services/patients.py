@@ -177,10 +177,7 @@ def _page_number(page) -> int:
 
 def _worklist_statements(search):
     """(count, page) of the patients whose care team I belong to today, with bound parameters."""
-    mine = select(CareTeamMembership.patient_id).where(
-        CareTeamMembership.professional_id == bindparam("professional_id"),
-        access.active_membership_clause(bindparam("today")),
-    )
+    mine = access.team_patient_ids(bindparam("professional_id"), bindparam("today"))
     statement = select(Patient).where(Patient.id.in_(mine))
     if search is None:
         count = select(func.count(func.distinct(mine.subquery().c.patient_id)))  # the index alone

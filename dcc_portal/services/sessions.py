@@ -63,7 +63,7 @@ def display_name(db: Session, account: Account) -> str:
 
 
 def _name(identifier: str, pro, patient) -> str:
-    """`pro` and `patient` are rows (or None) with the name columns of a professional and a patient."""
+    """`pro` and `patient`: rows (or None) with the name columns of a professional and of a patient, by name."""
     if pro is not None and pro.family_name is not None:
         return f"{pro.given_name} {pro.family_name}"
     if patient is not None and patient.birth_family_name is not None:
@@ -120,7 +120,7 @@ def resolve_session_id(db: Session, *, session_id: int, client_ip: str = "", now
 def _actor_of(db: Session, found, *, client_ip: str, now: datetime) -> Actor | None:
     if found is None:
         return None
-    row, account, given, family, used_first, first_names, used_family, birth_family, organisation_id = found
+    row, account, organisation_id = found[0], found[1], found[-1]
     if not _active(row, now):
         return None
     if account.status != AccountStatus.ACTIVE:
@@ -130,11 +130,10 @@ def _actor_of(db: Session, found, *, client_ip: str, now: datetime) -> Actor | N
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         row.last_seen_at = now
         db.add(row)
-    names = _Names(given, family, used_first, first_names, used_family, birth_family)
     return Actor(
         account_id=account.id,
         role=Role(account.role),
-        display_name=_name(account.identifier, names, names),
+        display_name=_name(account.identifier, found, found),
         professional_id=account.professional_id,
         patient_id=account.patient_id,
         organisation_id=organisation_id if account.professional_id else None,
@@ -142,16 +141,6 @@ def _actor_of(db: Session, found, *, client_ip: str, now: datetime) -> Actor | N
         session_hash=row.token_hash[:16],
         client_ip=client_ip or row.client_ip,
     )
-
-
-@dataclass(frozen=True)
-class _Names:
-    given_name: str | None
-    family_name: str | None
-    used_first_name: str | None
-    first_names: str | None
-    used_family_name: str | None
-    birth_family_name: str | None
 
 
 def revoke_token(db: Session, *, token: str, reason: str = "logout", now: datetime | None = None) -> None:

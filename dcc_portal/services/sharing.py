@@ -26,7 +26,6 @@ from dcc_portal.models import (
     OPEN_SUBMISSION_STATUSES,
     AuditAction,
     AuditOutcome,
-    CareTeamMembership,
     Document,
     DocumentStatus,
     DocumentVersion,
@@ -364,8 +363,7 @@ def _detail(submission: SharingSubmission) -> str:
 
 
 def _team_scope(actor: Actor, today):
-    return SharingSubmission.patient_id.in_(select(CareTeamMembership.patient_id).where(
-        CareTeamMembership.professional_id == actor.professional_id, access.active_membership_clause(today)))
+    return SharingSubmission.patient_id.in_(access.team_patient_ids(actor.professional_id, today))
 
 
 def board(db: Session, *, actor: Actor, page: int = 1, status_filter: str = "all", patient_public_id: str = "",
