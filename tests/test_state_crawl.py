@@ -369,3 +369,62 @@ def test_the_crawler_sees_a_leak_when_there_is_one(db_url, world):
         state.identity = {"name": f"{foreign.birth_family_name} Secretina", "ins": formatting.ins_display(foreign.ins)}
     assert len(_leaks(root, [], forbidden)) >= 2
     assert _leaks(root, ["rx.toast('Titre confidentiel AZERTY-2')"], forbidden)
+
+
+def test_a_page_opens_in_one_event_and_each_loader_keeps_its_audited_read(db_url, world, monkeypatch):
+    asyncio.run(_open_patient_page(db_url, world, monkeypatch))
+
+
+async def _open_patient_page(db_url: str, world: World, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from reflex_base.event import EventHandler
+
+    from dcc_portal.state import session as session_module
+    from dcc_portal.state.patient_record import PatientSummaryState
+    from dcc_portal.state.reports import TeamDocumentsState
+
+    route = "/team/patient"
+    guard = session_module.SessionState.guard.fn
+
+    def opened(role: Role):
+        root = _new_root(f"{route}?p={world.own.public_id}", world.tokens[role])
+        return root, root.get_substate(session_module.SessionState._get_substate_path())
+
+    def details_since(since: int, role: Role) -> list[str]:
+        with dbmod.transaction(db_url) as db:
+            return list(db.exec(select(AuditEvent.detail).where(
+                AuditEvent.seq > since, AuditEvent.account_id == world.account_ids[role]).order_by(AuditEvent.seq)).all())
+
+    # The clinician of the care team: the guard then every loader, in one event, each read audited.
+    root, session_state = opened(Role.CLINICIAN)
+    since = _audit_position(db_url)
+    assert await guard(session_state, route=route) is None
+    assert root.get_substate(PatientSummaryState._get_substate_path()).identity["name"].startswith("OWNPATIENT")
+    titles = [item["title"] for item in root.get_substate(TeamDocumentsState._get_substate_path()).items]
+    assert "Titre partage POIUYT" in titles and "Titre masque WXCVBN" not in titles
+    read = details_since(since, Role.CLINICIAN)
+    assert {"synthèse patient", "liste des documents"} <= set(read), read
+
+    # A loader that fails: the reads of the loaders before it stay audited; the failure reaches the browser.
+    page = session_module.PAGES[route]
+
+    def broken(_state):
+        raise RuntimeError("panne")
+
+    failing = replace(page, loaders=(page.loaders[0], EventHandler(fn=broken, state=page.loaders[1].state), *page.loaders[2:]))
+    monkeypatch.setitem(session_module.PAGES, route, failing)
+    root, session_state = opened(Role.CLINICIAN)
+    since = _audit_position(db_url)
+    with pytest.raises(RuntimeError):
+        await guard(session_state, route=route)
+    assert details_since(since, Role.CLINICIAN) == ["synthèse patient"]
+    monkeypatch.setitem(session_module.PAGES, route, page)
+
+    # A GP is turned away by the area check, audited, before any loader reads the record.
+    root, session_state = opened(Role.GP)
+    since = _audit_position(db_url)
+    answer = await guard(session_state, route=route)
+    assert "/forbidden" in repr(answer)
+    assert root.get_substate(PatientSummaryState._get_substate_path()).identity == {}
+    assert details_since(since, Role.GP) == [f"espace team ({route})"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.state.session import SessionState
+from dcc_portal.state.session import SessionState, guarded_page_load
 
 # Phones (< 48em) get the drawer, tablets and wider the sidebar.
 PHONE_ONLY = ["flex", "flex", "none", "none", "none"]
@@ -216,14 +216,14 @@ def shell(area: str, title: str, content: rx.Component) -> rx.Component:
 
 
 def area_page(*, route: str, title: str, area: str, on_load: list | None = None) -> Callable:
-    """Register a page of an area: the guard runs first on load, then the page's own loaders."""
+    """Register a page of an area: on load, the guard then the page's own loaders, in one event."""
 
     def decorator(build: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def page() -> rx.Component:
             return shell(area, title, build())
 
         page.__name__ = build.__name__
-        return rx.page(route=route, title=f"{title} · {texts.APP_NAME}", on_load=[SessionState.guard(area), *(on_load or [])])(page)
+        return rx.page(route=route, title=f"{title} · {texts.APP_NAME}", on_load=guarded_page_load(route, area, on_load))(page)
 
     return decorator
 

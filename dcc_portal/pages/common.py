@@ -6,7 +6,7 @@ from dcc_portal import texts
 from dcc_portal.components.forms import notice
 from dcc_portal.components.layout import area_page
 from dcc_portal.state.charter import CharterState
-from dcc_portal.state.session import SessionState
+from dcc_portal.state.session import SessionState, guarded_page_load
 
 
 class HomeRedirectState(rx.State):
@@ -16,7 +16,7 @@ class HomeRedirectState(rx.State):
         return rx.redirect(session_state.home if session_state.token else "/login")
 
 
-@rx.page(route="/", title=texts.APP_FULL_NAME, on_load=[SessionState.guard("any"), HomeRedirectState.go])
+@rx.page(route="/", title=texts.APP_FULL_NAME, on_load=guarded_page_load("/", "any", [HomeRedirectState.go]))
 def index() -> rx.Component:
     return rx.center(rx.spinner(size="3"), min_height="100vh")
 

@@ -3,8 +3,11 @@ at every privileged event (never trusted for who the user is)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import inspect
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
@@ -54,8 +57,12 @@ class SessionState(rx.State):
         return sessions.resolve(session, token=self.token, client_ip=client_ip(self))
 
     @rx.event
-    def guard(self, area: str):
-        """on_load of every protected page: signed in, charter accepted, and the right role for the area."""
+    async def guard(self, route: str):
+        """on_load of every protected page: signed in, charter accepted, the right role for the page's area, then the
+        page's own loaders (each checks access in its service and commits its own work)."""
+        page = PAGES.get(route)
+        if page is None:
+            return rx.redirect("/forbidden")
         with db.transaction() as session:
             actor = self._resolve(session)
             if actor is None:
@@ -64,18 +71,25 @@ class SessionState(rx.State):
             self.user_name = actor.display_name
             self.user_role = str(actor.role)
             self.home = HOME_BY_ROLE[actor.role]
-            if area != "charter" and charter.needs_acceptance(session, account_id=actor.account_id):
+            if page.area != "charter" and charter.needs_acceptance(session, account_id=actor.account_id):
                 return rx.redirect("/charter")
             self.unread = notifications.unread_count(session, actor=actor)
-            if actor.role not in AREA_ROLES.get(area, set()):
+            if actor.role not in AREA_ROLES.get(page.area, set()):
                 audit.record(
                     session,
                     actor=actor,
                     action=AuditAction.AREA_ACCESS,
                     outcome=AuditOutcome.DENIED,
-                    detail=f"espace {str(area)[:20]} ({self.router.url.path[:80]})",
+                    detail=f"espace {page.area} ({self.router.url.path[:80]})",
                 )
                 return rx.redirect("/forbidden")
+            with _within(session, actor):
+                for loader in page.loaders:
+                    outcome = loader.fn(await self.get_state(loader.state))
+                    if inspect.isawaitable(outcome):
+                        outcome = await outcome
+                    if outcome is not None:
+                        return outcome
         return None
 
     def _forget(self) -> None:
@@ -101,12 +115,57 @@ class SessionState(rx.State):
         self.home = HOME_BY_ROLE[role]
 
 
+@dataclass(frozen=True)
+class GuardedPage:
+    area: str
+    loaders: tuple  # event handlers without arguments, run in this order
+
+
+# Route -> area and loaders, filled when the pages are declared (`guarded_page_load`).
+PAGES: dict[str, GuardedPage] = {}
+
+
+def guarded_page_load(route: str, area: str, loaders: list | None = None):
+    """The one on_load event of a protected page: the guard, then the loaders, with one session check (a page
+    used to cost an event and a session check per loader)."""
+    loaders = tuple(loaders or ())
+    if not all(getattr(loader, "fn", None) and getattr(loader, "state", None) for loader in loaders):
+        raise TypeError(f"{route}: page loaders are event handlers without arguments")
+    PAGES[route] = GuardedPage(area=area, loaders=loaders)
+    return SessionState.guard(route)
+
+
+# The database session and actor of the page being opened: the loaders' `authenticated` blocks use them.
+_OPEN_PAGE: ContextVar[tuple[Session, Actor] | None] = ContextVar("dcc_open_page", default=None)
+
+
+@contextmanager
+def _within(session: Session, actor: Actor) -> Iterator[None]:
+    token = _OPEN_PAGE.set((session, actor))
+    try:
+        yield
+    finally:
+        _OPEN_PAGE.reset(token)
+
+
 @asynccontextmanager
 async def authenticated(state: rx.State) -> AsyncIterator[tuple[Session, Actor]]:
-    """One transaction with the actor resolved from the session token; NotAuthenticated otherwise.
+    """One transaction with the actor resolved from the session token; NotAuthenticated otherwise. Within a page's
+    guard, a transaction on the guard's session, for the actor the guard resolved.
 
     Every handler that touches patient data goes through here, then through a service that checks access.
     """
+    opened = _OPEN_PAGE.get()
+    if opened is not None:
+        # Each loader stays one unit of work: what it read is audited, and kept, even if a later loader fails.
+        session, _actor = opened
+        try:
+            yield opened
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return
     session_state = await state.get_state(SessionState)
     with db.transaction() as session:
         actor = sessions.resolve(session, token=session_state.token, client_ip=client_ip(state))
