@@ -32,8 +32,6 @@ from dcc_portal.models import (
     DocumentKind,
     DocumentStatus,
     Patient,
-    RcpCase,
-    RcpSession,
     utcnow,
 )
 from dcc_portal.services import (
@@ -197,8 +195,11 @@ def screens(world: World) -> list[Screen]:
                    actor, query=prefix, page=1, today=access.paris_today())))),
         Screen("worklist", f"équipe : liste de travail ({world.worklist_size} patients)",
                lambda db, actor, _i: patients.list_for_team(db, actor=actor, page=1), world.clinician,
+               # The busiest clinician's patients are most of the region: read in name order, keeping theirs.
                _floor(f"SELECT COUNT(*) FROM patient p WHERE {team_where}; SELECT {patient_columns} FROM patient p "
-                      f"WHERE {team_where} ORDER BY p.search_name, p.id LIMIT 20", pro=pro, today=today)),
+                      f"WHERE EXISTS (SELECT 1 FROM care_team_membership m WHERE m.patient_id = p.id "
+                      f"AND m.professional_id = :pro AND {ACTIVE}) ORDER BY p.search_name, p.id LIMIT 20",
+                      pro=pro, today=today)),
         Screen("pathway", f"parcours patient : frise + documents ({world.patient_documents} documents)",
                lambda db, actor, _i: (pathway.timeline(db, actor=actor, patient_public_id=world.patient_public),
                                       documents.list_for_patient(db, actor=actor, patient_public_id=world.patient_public)),

@@ -176,7 +176,8 @@ def _page_number(page) -> int:
 
 
 def _worklist_statements(search):
-    """(count, page) of the patients whose care team I belong to today, with bound parameters."""
+    """(count, page, page read in name order or None) of the patients whose care team I belong to today, with bound
+    parameters. A search clusters its matches in name order: no reading in name order then."""
     mine = access.team_patient_ids(bindparam("professional_id"), bindparam("today"))
     statement = select(Patient).where(Patient.id.in_(mine))
     if search is None:
@@ -184,12 +185,29 @@ def _worklist_statements(search):
     else:
         statement = statement.where(search)
         count = select(func.count()).select_from(statement.subquery())
-    rows = statement.order_by(Patient.search_name, Patient.id).offset(bindparam("offset", type_=Integer)).limit(PAGE_SIZE)
-    return count, rows
+    by_name = None if search is not None else _page_of(select(Patient).where(
+        mine.where(CareTeamMembership.patient_id == Patient.id).exists()))
+    return count, _page_of(statement), by_name
+
+
+def _page_of(statement):
+    return statement.order_by(Patient.search_name, Patient.id).offset(bindparam("offset", type_=Integer)).limit(PAGE_SIZE)
 
 
 # Without a search the statements are always the same: built once (building them cost more than running them).
 _WORKLIST = _worklist_statements(None)
+_REGION_SIZE = select(func.max(Patient.id))
+
+
+def _read_in_name_order(db: Session, *, total: int, offset: int) -> bool:
+    """Whether to walk the patients in name order keeping mine, rather than sort all of mine: about
+    (offset + page) x region / total rows read instead of total; it wins for the busiest clinicians (thousands of
+    patients: 8 ms -> 1 ms on a region of 100,000)."""
+    if total <= PAGE_SIZE:
+        return False
+    region = db.exec(_REGION_SIZE).one() or 0
+    return (offset + PAGE_SIZE) * region < total * total
+
 
 TEAM_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 
@@ -200,9 +218,11 @@ def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
     today = access.paris_today(now)
     page = _page_number(page)
     search = search_clause(query)
-    count, rows = _WORKLIST if search is None else _worklist_statements(search)
+    count, rows, rows_by_name = _WORKLIST if search is None else _worklist_statements(search)
     params = {"professional_id": actor.professional_id, "today": today, "offset": (page - 1) * PAGE_SIZE}
     total = db.exec(count, params=params).one()
+    if rows_by_name is not None and _read_in_name_order(db, total=total, offset=params["offset"]):
+        rows = rows_by_name
     patients = db.exec(rows, params=params).all()
     result = Page(items=_rows(db, list(patients), today), page=page, page_size=PAGE_SIZE, total=total)
     audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"liste de travail, page {result.page}, {len(result.items)} résultats")
