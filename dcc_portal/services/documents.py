@@ -230,11 +230,28 @@ class DocumentRow:
     released: str  # for the patient: when it became visible to them
 
 
+@dataclass(frozen=True)
+class PatientDocuments:
+    """One page of a patient's documents, with what the care team's view adds to the rows."""
+
+    page: Page  # of DocumentRow
+    documents: list[Document]  # the same documents, in the same order
+    patient: Patient
+    files: set[int]  # ids of the documents whose current version is a file
+
+
 def list_for_patient(
     db: Session, *, actor: Actor, patient_public_id: str, page: int = 1, kinds: set[str] | None = None,
     now: datetime | None = None,
 ) -> Page:
     """The documents of one patient that this actor may see, newest first (one audited read of the list)."""
+    return patient_documents(db, actor=actor, patient_public_id=patient_public_id, page=page, kinds=kinds, now=now).page
+
+
+def patient_documents(
+    db: Session, *, actor: Actor, patient_public_id: str, page: int = 1, kinds: set[str] | None = None,
+    now: datetime | None = None,
+) -> PatientDocuments:
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                             action=AuditAction.READ, detail="liste des documents", now=now)
     conditions = [Document.patient_id == patient.id, Document.status != DocumentStatus.ENTERED_IN_ERROR,
@@ -243,12 +260,9 @@ def list_for_patient(
         conditions.append(Document.kind.in_(kinds))
     total = db.exec(select(func.count(Document.id)).where(*conditions)).one()
     page = max(1, min(int(page or 1), 10_000))
-    chunk = db.exec(select(Document).where(*conditions).order_by(Document.created_at.desc(), Document.id.desc())
-                    .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    authors = {pro.id: pro for pro in db.exec(select(Professional).where(
-        Professional.id.in_({doc.author_professional_id for doc in chunk if doc.author_professional_id})
-    )).all()} if chunk else {}
-    named = _named_authors(db, [doc.id for doc in chunk])
+    chunk = list(db.exec(select(Document).where(*conditions).order_by(Document.created_at.desc(), Document.id.desc())
+                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all())
+    authors, files = current_versions(db, chunk)
     items = [
         DocumentRow(
             public_id=doc.public_id,
@@ -258,31 +272,38 @@ def list_for_patient(
             status=doc.status,
             version=doc.current_version,
             service_date=formatting.date_fr(doc.service_date),
-            author=named.get(doc.id) or (
-                professional_label(authors[doc.author_professional_id]) if doc.author_professional_id in authors else ""),
+            author=authors.get(doc.id, ""),
             updated=formatting.datetime_fr(doc.updated_at),
             released=formatting.datetime_fr(access.release_date(doc, patient)) if grant == Grant.SELF else "",
         )
         for doc in chunk
     ]
-    return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)
+    return PatientDocuments(page=Page(items=items, page=page, page_size=PAGE_SIZE, total=total), documents=chunk,
+                            patient=patient, files=files)
 
 
-def _named_authors(db: Session, document_ids: list[int]) -> dict[int, str]:
-    """The author named in the current version's content (an external report's signatory), by document id."""
-    if not document_ids:
-        return {}
+def current_versions(db: Session, chunk: list[Document]) -> tuple[dict[int, str], set[int]]:
+    """For a page of documents, by document id: the author to show (the one named in the current version, an
+    external report's signatory, or else the authoring professional), and which current versions are files."""
+    if not chunk:
+        return {}, set()
+    pro_ids = {doc.author_professional_id for doc in chunk if doc.author_professional_id}
+    pros = {pro.id: pro for pro in db.exec(select(Professional).where(Professional.id.in_(pro_ids))).all()} if pro_ids else {}
+    authors = {doc.id: professional_label(pros[doc.author_professional_id]) for doc in chunk
+               if doc.author_professional_id in pros}
     rows = db.exec(
-        select(DocumentVersion.document_id, DocumentVersion.content_json)
+        select(DocumentVersion.document_id, DocumentVersion.content_json, DocumentVersion.file_name)
         .join(Document, (Document.id == DocumentVersion.document_id) & (Document.current_version == DocumentVersion.version))
-        .where(Document.id.in_(document_ids), DocumentVersion.content_json.is_not(None))
+        .where(Document.id.in_([doc.id for doc in chunk]))
     ).all()
-    named = {}
-    for document_id, text in rows:
-        author = json.loads(text).get("author") if text else None
-        if isinstance(author, str) and author:
-            named[document_id] = author
-    return named
+    files = set()
+    for document_id, text, file_name in rows:
+        named = json.loads(text).get("author") if text else None
+        if isinstance(named, str) and named:
+            authors[document_id] = named
+        if file_name is not None:
+            files.add(document_id)
+    return authors, files
 
 
 def mark_read(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> None:

@@ -32,7 +32,6 @@ from dcc_portal.models import (
     PatientOpposition,
     PatientVisit,
     PpsHandover,
-    Professional,
     Role,
     utcnow,
 )
@@ -50,7 +49,7 @@ from dcc_portal.services import (
 )
 from dcc_portal.services import pps_content as pc
 from dcc_portal.services.actor import Actor
-from dcc_portal.services.patients import PAGE_SIZE, Page, patient_name, professional_label, stage_label
+from dcc_portal.services.patients import PAGE_SIZE, Page, patient_name, stage_label
 
 K = PathwayEventKind
 # What a new step without a document is about: one bit per group, so SUM(DISTINCT bit) lists the groups present.
@@ -288,22 +287,20 @@ def _aware(moment: datetime | None) -> datetime | None:
     return formatting.to_paris(moment) if moment is not None else None
 
 
-def _pathway_dates(db: Session, *, actor: Actor, grant: str, patient: Patient, steps, today: date,
-                   pps_document: Document | None, pps_visible: bool) -> quality.PathwayDates:
-    row = diagnosis._current(db, patient.id)
-    diagnosed = row.diagnosis_date if row else None
+def _pathway_dates(db: Session, *, diagnosed: date | None, steps, pps_document: Document | None,
+                   pps_content: dict | None) -> quality.PathwayDates:
+    """pps_content: the shared PPS's content, None when the PPS is withheld from the reader."""
     rcp_day = next((event.occurred_on for event, _ in steps if event.kind == K.RCP_DECISION
                     and (diagnosed is None or event.occurred_on >= diagnosed)), None)
     treatment = next((event.occurred_on for event, _ in steps if event.kind == K.TREATMENT_START
                       and (rcp_day is None or event.occurred_on >= rcp_day)), None)
     planned = handover = None
-    if pps_document is not None and pps_visible:
-        content = documents.content_of(documents.version_row(db, document=pps_document))
-        starts = [event.day for event in pc.planned_events(content) if event.section == "treatments"]
+    if pps_content is not None:
+        starts = [event.day for event in pc.planned_events(pps_content) if event.section == "treatments"]
         planned = min(starts) if starts else None
         handover = db.exec(select(func.min(PpsHandover.handed_over_on)).where(PpsHandover.document_id == pps_document.id)).one()
     return quality.PathwayDates(diagnosis=diagnosed, rcp=rcp_day, treatment=treatment, planned_treatment=planned,
-                                pps_handover=handover, pps_withheld=pps_document is not None and not pps_visible)
+                                pps_handover=handover, pps_withheld=pps_document is not None and pps_content is None)
 
 
 def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> PatientPathway:
@@ -338,17 +335,17 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
                                                                         patient=patient) \
         and pps_document.status != "draft"
     next_steps: list[NextStep] = []
-    if pps_visible:
-        content = documents.content_of(documents.version_row(db, document=pps_document))
-        upcoming, _past = pps.event_rows(pc.planned_events(content), today=today)
+    pps_content = documents.content_of(documents.version_row(db, document=pps_document)) if pps_visible else None
+    if pps_content is not None:
+        upcoming, _past = pps.event_rows(pc.planned_events(pps_content), today=today)
         next_steps = [NextStep(e.day, e.time, e.until, e.title, e.type_label, e.place) for e in upcoming[:5]]
-    dates = _pathway_dates(db, actor=actor, grant=grant, patient=patient, steps=steps, today=today,
-                           pps_document=pps_document, pps_visible=pps_visible)
+    row = diagnosis._current(db, patient.id)
+    dates = _pathway_dates(db, diagnosed=row.diagnosis_date if row else None, steps=steps, pps_document=pps_document,
+                           pps_content=pps_content)
     stage = patient.care_stage if patient.care_stage in pathway.STAGE_ORDER else ""
     position = pathway.STAGE_ORDER.index(stage) if stage else 0
     stages = [StageStep(key, stage_label(key), "current" if index + 1 == position else
                         "done" if index + 1 < position else "todo") for index, key in enumerate(STAGES)]
-    row = diagnosis._current(db, patient.id)
     gp, team = patients.care_team_contacts(db, patient=patient, today=today)
     if access.is_medecin_traitant(actor, patient):
         gp = None  # the reader: no card of their own
@@ -424,9 +421,7 @@ def shared_documents(db: Session, *, actor: Actor, patient_public_id: str, page:
     total = db.exec(count_statement).one()
     rows = db.exec(page_statement).all()
     chunk = [document for document, _ in rows]
-    named = documents._named_authors(db, [document.id for document in chunk])
-    author_ids = {document.author_professional_id for document in chunk if document.author_professional_id}
-    authors = {pro.id: pro for pro in db.exec(select(Professional).where(Professional.id.in_(author_ids))).all()} if author_ids else {}
+    authors, _files = documents.current_versions(db, chunk)
     items = [
         SharedDocument(
             public_id=document.public_id,
@@ -434,8 +429,7 @@ def shared_documents(db: Session, *, actor: Actor, patient_public_id: str, page:
             kind_label=documents.kind_label(document.kind),
             title=document.title,
             service_date=formatting.date_fr(document.service_date),
-            author=named.get(document.id) or (professional_label(authors[document.author_professional_id])
-                                              if document.author_professional_id in authors else ""),
+            author=authors.get(document.id, ""),
             updated=formatting.datetime_fr(document.updated_at),
             version=document.current_version,
             unread=bool(flag),

@@ -405,32 +405,19 @@ def release_state(document: Document, patient: Patient) -> tuple[str, str]:
 
 def team_documents(db: Session, *, actor: Actor, patient_public_id: str, page: int = 1, now: datetime | None = None) -> Page:
     """The documents list (documents.list_for_patient) with, for the care team, status, versions and release state."""
-    listed = documents.list_for_patient(db, actor=actor, patient_public_id=patient_public_id, page=page, now=now)
-    ids = [item.public_id for item in listed.items]
-    rows = {doc.public_id: doc for doc in db.exec(select(Document).where(Document.public_id.in_(ids))).all()} if ids else {}
-    patient = db.exec(select(Patient).where(Patient.public_id == patient_public_id)).one() if ids else None
-    files = set()
-    if ids:
-        from dcc_portal.models import DocumentVersion
-
-        files = set(db.exec(
-            select(Document.public_id).join(DocumentVersion, (DocumentVersion.document_id == Document.id)
-                                            & (DocumentVersion.version == Document.current_version))
-            .where(Document.public_id.in_(ids), DocumentVersion.file_name.is_not(None))
-        ).all())
+    listed = documents.patient_documents(db, actor=actor, patient_public_id=patient_public_id, page=page, now=now)
     items = []
-    for item in listed.items:
-        doc = rows[item.public_id]
-        state, label = release_state(doc, patient)
+    for item, doc in zip(listed.page.items, listed.documents, strict=True):
+        state, label = release_state(doc, listed.patient)
+        is_file = doc.id in listed.files
         items.append(TeamDocumentRow(
             public_id=item.public_id, kind_label=item.kind_label, title=item.title, service_date=item.service_date,
             author=item.author, status=item.status,
             status_label="Validé" if item.status == DocumentStatus.VALIDATED else "Brouillon",
-            version=item.version, is_file=item.public_id in files,
-            is_structured=item.public_id not in files and doc.kind in STRUCTURED_KINDS,
+            version=item.version, is_file=is_file, is_structured=not is_file and doc.kind in STRUCTURED_KINDS,
             release_state=state, release_label=label, release_mode=doc.release_mode,
         ))
-    return Page(items=items, page=listed.page, page_size=listed.page_size, total=listed.total)
+    return Page(items=items, page=listed.page.page, page_size=listed.page.page_size, total=listed.page.total)
 
 
 @dataclass(frozen=True)
