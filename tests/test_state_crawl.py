@@ -371,7 +371,7 @@ def test_the_crawler_sees_a_leak_when_there_is_one(db_url, world):
     assert _leaks(root, ["rx.toast('Titre confidentiel AZERTY-2')"], forbidden)
 
 
-def test_a_page_opens_in_one_event_and_each_loader_keeps_its_audited_read(db_url, world, monkeypatch):
+def test_a_page_opens_in_one_event_and_loads_whole_or_not_at_all(db_url, world, monkeypatch):
     asyncio.run(_open_patient_page(db_url, world, monkeypatch))
 
 
@@ -406,7 +406,8 @@ async def _open_patient_page(db_url: str, world: World, monkeypatch) -> None:
     read = details_since(since, Role.CLINICIAN)
     assert {"synthèse patient", "liste des documents"} <= set(read), read
 
-    # A loader that fails: the reads of the loaders before it stay audited; the failure reaches the browser.
+    # A loader that fails: the page loads whole or not at all; nothing read is left in the states, no audit record
+    # is kept for what the browser was not sent, and the failure reaches the browser.
     page = session_module.PAGES[route]
 
     def broken(_state):
@@ -418,7 +419,8 @@ async def _open_patient_page(db_url: str, world: World, monkeypatch) -> None:
     since = _audit_position(db_url)
     with pytest.raises(RuntimeError):
         await guard(session_state, route=route)
-    assert details_since(since, Role.CLINICIAN) == ["synthèse patient"]
+    assert root.get_substate(PatientSummaryState._get_substate_path()).identity == {}
+    assert details_since(since, Role.CLINICIAN) == []
     monkeypatch.setitem(session_module.PAGES, route, page)
 
     # A GP is turned away by the area check, audited, before any loader reads the record.

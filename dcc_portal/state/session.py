@@ -58,8 +58,9 @@ class SessionState(rx.State):
 
     @rx.event
     async def guard(self, route: str):
-        """on_load of every protected page: signed in, charter accepted, the right role for the page's area, then the
-        page's own loaders (each checks access in its service and commits its own work)."""
+        """on_load of every protected page, in one transaction: signed in, charter accepted, the right role for the
+        page's area, then the page's own loaders (each checks access in its service). The page loads whole or not at
+        all: what the browser is sent was read in the transaction that commits its audit records."""
         page = PAGES.get(route)
         if page is None:
             return rx.redirect("/forbidden")
@@ -83,13 +84,21 @@ class SessionState(rx.State):
                     detail=f"espace {page.area} ({self.router.url.path[:80]})",
                 )
                 return rx.redirect("/forbidden")
-            with _within(session, actor):
-                for loader in page.loaders:
-                    outcome = loader.fn(await self.get_state(loader.state))
-                    if inspect.isawaitable(outcome):
-                        outcome = await outcome
-                    if outcome is not None:
-                        return outcome
+            loaded = []
+            try:
+                with _within(session, actor):
+                    for loader in page.loaders:
+                        loaded.append(await self.get_state(loader.state))
+                        outcome = loader.fn(loaded[-1])
+                        if inspect.isawaitable(outcome):
+                            outcome = await outcome
+                        if outcome is not None:
+                            return outcome
+            except BaseException:
+                # The page's reads are rolled back with their audit records: none of them may reach the browser.
+                for state in loaded:
+                    state.reset()
+                raise
         return None
 
     def _forget(self) -> None:
@@ -126,8 +135,8 @@ PAGES: dict[str, GuardedPage] = {}
 
 
 def guarded_page_load(route: str, area: str, loaders: list | None = None):
-    """The one on_load event of a protected page: the guard, then the loaders, with one session check (a page
-    used to cost an event and a session check per loader)."""
+    """The one on_load event of a protected page: the guard, then the loaders, one transaction for all (a page
+    used to cost an event, a session check and a durable commit per loader)."""
     loaders = tuple(loaders or ())
     if not all(getattr(loader, "fn", None) and getattr(loader, "state", None) for loader in loaders):
         raise TypeError(f"{route}: page loaders are event handlers without arguments")
@@ -135,7 +144,7 @@ def guarded_page_load(route: str, area: str, loaders: list | None = None):
     return SessionState.guard(route)
 
 
-# The database session and actor of the page being opened: the loaders' `authenticated` blocks use them.
+# The transaction and actor of the page being opened: the loaders' `authenticated` blocks join them.
 _OPEN_PAGE: ContextVar[tuple[Session, Actor] | None] = ContextVar("dcc_open_page", default=None)
 
 
@@ -151,20 +160,13 @@ def _within(session: Session, actor: Actor) -> Iterator[None]:
 @asynccontextmanager
 async def authenticated(state: rx.State) -> AsyncIterator[tuple[Session, Actor]]:
     """One transaction with the actor resolved from the session token; NotAuthenticated otherwise. Within a page's
-    guard, a transaction on the guard's session, for the actor the guard resolved.
+    guard, the guard's transaction and actor.
 
     Every handler that touches patient data goes through here, then through a service that checks access.
     """
     opened = _OPEN_PAGE.get()
     if opened is not None:
-        # Each loader stays one unit of work: what it read is audited, and kept, even if a later loader fails.
-        session, _actor = opened
-        try:
-            yield opened
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        yield opened
         return
     session_state = await state.get_state(SessionState)
     with db.transaction() as session:
