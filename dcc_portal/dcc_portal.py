@@ -5,7 +5,7 @@ import uuid
 
 import reflex as rx
 
-from dcc_portal import texts, web
+from dcc_portal import memory, texts, web
 from dcc_portal.pages import (  # noqa: F401  registers the pages
     account,
     admin,
@@ -56,3 +56,5 @@ app = rx.App(
 app.register_lifespan_task(sharing_worker.lifespan_task)
 # Same for the e-mail outbox (`python -m dcc_portal mail-worker` runs it alone).
 app.register_lifespan_task(mail_worker.lifespan_task)
+# What the app built at start-up is kept for the life of the process: out of the garbage collector's way.
+app.register_lifespan_task(memory.lifespan_task)
