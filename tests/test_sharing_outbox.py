@@ -207,12 +207,16 @@ def test_the_team_records_the_opposition_on_the_patients_word_and_lifts_it(db: S
     assert details[0].startswith("opposition") and details[1].startswith("levée")
 
 
-def test_only_the_patient_and_the_care_team_set_the_opposition(db: Session):
+def test_only_the_patient_and_the_care_team_see_and_set_the_opposition(db: Session):
     team = Team(db)
     other = factories.patient(db)
     for actor in (team.gp_actor, team.admin_actor):
         with pytest.raises(AccessDenied):
             sharing.set_opposition(db, actor=actor, opposed=True, patient_public_id=team.patient.public_id)
+    # The médecin traitant reads the record, but the DMP panel is the team's: none for them, and no refusal either.
+    assert sharing.opposition(db, actor=team.gp_actor, patient_public_id=team.patient.public_id) is None
+    with pytest.raises(AccessDenied):
+        sharing.opposition(db, actor=team.admin_actor, patient_public_id=team.patient.public_id)
     # A patient naming another patient still acts on their own record only.
     sharing.set_opposition(db, actor=team.patient_actor, opposed=True, patient_public_id=other.public_id)
     db.refresh(other)

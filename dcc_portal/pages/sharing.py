@@ -238,7 +238,7 @@ def _opposition_card(*, patient_area: bool) -> rx.Component:
 
 
 def team_opposition_card() -> rx.Component:
-    return _opposition_card(patient_area=False)
+    return rx.cond(DmpOppositionState.outside_team, rx.fragment(), _opposition_card(patient_area=False))
 
 
 def patient_opposition_card() -> rx.Component:

@@ -266,8 +266,9 @@ class Opposition:
 
 
 def _opposition_patient(db: Session, *, actor: Actor, patient_public_id: str, action: str, detail: str,
-                        now: datetime | None) -> Patient:
-    """The patient themself, or a member of their care team (audited either way)."""
+                        now: datetime | None, refuse_outside_team: bool = True) -> Patient | None:
+    """The patient themself, or a member of their care team (audited either way). A professional holding the record
+    otherwise (emergency access, RCP, médecin traitant) is refused, or gets None when `refuse_outside_team` is off."""
     if actor.role == Role.PATIENT:
         patient = db.get(Patient, actor.patient_id) if actor.patient_id else None
         if patient is None:
@@ -276,13 +277,19 @@ def _opposition_patient(db: Session, *, actor: Actor, patient_public_id: str, ac
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id, action=action,
                                             detail=detail, now=now)
     if grant not in (Grant.SELF, Grant.CARE_TEAM):
+        if not refuse_outside_team:
+            return None
         raise access.deny(db, actor=actor, action=action, patient_id=patient.id, detail=f"{detail} : hors équipe de soins")
     return patient
 
 
-def opposition(db: Session, *, actor: Actor, patient_public_id: str = "", now: datetime | None = None) -> Opposition:
+def opposition(db: Session, *, actor: Actor, patient_public_id: str = "", now: datetime | None = None) -> Opposition | None:
+    """The patient's opposition to DMP feeding, for the patient and the care team; None for a professional who
+    holds the record outside the team (their page has no DMP panel: the team records the opposition)."""
     patient = _opposition_patient(db, actor=actor, patient_public_id=patient_public_id, action=AuditAction.READ,
-                                  detail="opposition à l'alimentation du DMP", now=now)
+                                  detail="opposition à l'alimentation du DMP", now=now, refuse_outside_team=False)
+    if patient is None:
+        return None
     open_count = db.exec(select(func.count(SharingSubmission.id)).where(
         SharingSubmission.patient_id == patient.id, SharingSubmission.status.in_(list(OPEN_SUBMISSION_STATUSES)))).one()
     return Opposition(

@@ -132,6 +132,7 @@ class DmpOppositionState(rx.State):
     saving: bool = False
     notice: str = ""
     loaded: bool = False
+    outside_team: bool = False  # the reader holds the record outside the care team: no panel
 
     def _target(self) -> str:
         return self.router.url.query_parameters.get("p", "")[:32]
@@ -139,9 +140,11 @@ class DmpOppositionState(rx.State):
     async def _refresh(self) -> None:
         async with authenticated(self) as (db, actor):
             state = sharing.opposition(db, actor=actor, patient_public_id=self._target())
+        self.outside_team, self.loaded = state is None, True
+        if state is None:
+            return
         self.opposed, self.since, self.source = state.opposed, state.since, state.source
         self.open_submissions, self.patient_public_id = state.open_submissions, state.patient_public_id
-        self.loaded = True
 
     @rx.event
     async def load(self):

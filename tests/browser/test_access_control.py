@@ -96,6 +96,10 @@ def test_emergency_access_needs_a_reason_and_is_flagged(page_factory, server):
     expect(page).to_have_url(re.compile(rf"/team/patient/?\?p={target.public_id}$"))
     expect(page.get_by_test_id("emergency-banner")).to_contain_text("Accès en urgence en cours jusqu'au")
     expect(page.get_by_test_id("patient-name")).to_be_visible()
+    # The whole page is there, without the care team's DMP panel, and stays there.
+    expect(page.locator("main[aria-busy=false]")).to_have_count(1)
+    expect(page.get_by_test_id("dmp-card")).to_have_count(0)
+    expect(page).to_have_url(re.compile(rf"/team/patient/?\?p={target.public_id}$"))
     assert_fits_width(page)
     shot(page, "emergency-summary-tablet")
 
