@@ -404,7 +404,7 @@ def release_state(document: Document, patient: Patient) -> tuple[str, str]:
 
 
 def team_documents(db: Session, *, actor: Actor, patient_public_id: str, page: int = 1, now: datetime | None = None) -> Page:
-    """The documents list (documents.list_for_patient) with, for the care team, status, versions and release state."""
+    """The documents list (documents.patient_documents) with, for the care team, status, versions and release state."""
     listed = documents.patient_documents(db, actor=actor, patient_public_id=patient_public_id, page=page, now=now)
     items = []
     for item, doc in zip(listed.page.items, listed.documents, strict=True):
