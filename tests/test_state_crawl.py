@@ -396,10 +396,22 @@ async def _open_patient_page(db_url: str, world: World, monkeypatch) -> None:
             return list(db.exec(select(AuditEvent.detail).where(
                 AuditEvent.seq > since, AuditEvent.account_id == world.account_ids[role]).order_by(AuditEvent.seq)).all())
 
-    # The clinician of the care team: the guard then every loader, in one event, each read audited.
+    # The clinician of the care team: the guard then every loader, in one event, each read audited. The page's
+    # states are fetched (from Redis, in several workers' mode) while no database connection is held: another event
+    # of the worker runs meanwhile, and must not find the database locked by this one.
+    held_while_fetching = []
+    fetch_state = session_module.SessionState.get_state
+
+    async def watched_get_state(self, state_cls):
+        held_while_fetching.append(dbmod.get_engine(db_url).pool.checkedout())
+        return await fetch_state(self, state_cls)
+
+    monkeypatch.setattr(session_module.SessionState, "get_state", watched_get_state)
     root, session_state = opened(Role.CLINICIAN)
     since = _audit_position(db_url)
     assert await guard(session_state, route=route) is None
+    monkeypatch.setattr(session_module.SessionState, "get_state", fetch_state)
+    assert held_while_fetching and set(held_while_fetching) == {0}, held_while_fetching
     assert root.get_substate(PatientSummaryState._get_substate_path()).identity["name"].startswith("OWNPATIENT")
     titles = [item["title"] for item in root.get_substate(TeamDocumentsState._get_substate_path()).items]
     assert "Titre partage POIUYT" in titles and "Titre masque WXCVBN" not in titles

@@ -64,6 +64,9 @@ class SessionState(rx.State):
         page = PAGES.get(route)
         if page is None:
             return rx.redirect("/forbidden")
+        # Fetched before the transaction: with page state in Redis this awaits the network, and no other event of this
+        # worker may run while the transaction holds the database (SQLite's write lock is taken at its start).
+        states = [await self.get_state(loader.state) for loader in page.loaders]
         with db.transaction() as session:
             actor = self._resolve(session)
             if actor is None:
@@ -87,9 +90,9 @@ class SessionState(rx.State):
             loaded = []
             try:
                 with _within(session, actor):
-                    for loader in page.loaders:
-                        loaded.append(await self.get_state(loader.state))
-                        outcome = loader.fn(loaded[-1])
+                    for loader, state in zip(page.loaders, states):
+                        loaded.append(state)
+                        outcome = loader.fn(state)
                         if inspect.isawaitable(outcome):
                             outcome = await outcome
                         if outcome is not None:
