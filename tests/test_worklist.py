@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from dcc_portal.models import AuditAction, AuditEvent, Role, utcnow
+from dcc_portal.models import AuditAction, AuditEvent, Patient, Role, utcnow
 from dcc_portal.services import access, patients
 from dcc_portal.services.errors import AccessDenied
 from tests import factories as f
@@ -58,7 +58,7 @@ def test_both_ways_of_reading_a_page_give_the_same_page(db, world):
     assert not patients._read_in_name_order(db, total=33, offset=20)
     assert not patients._read_in_name_order(db, total=patients.PAGE_SIZE, offset=0)
     assert _names(patients.list_for_team(db, actor=actor, page=1)) == expected[:20]
-    count, sorted_page, walked_page = patients._WORKLIST
+    count, sorted_page, walked_page = patients._worklist_statements(None)
     params = {"professional_id": actor.professional_id, "today": TODAY, "offset": 20}
     assert [p.id for p in db.exec(sorted_page, params=params).all()] == [p.id for p in db.exec(walked_page, params=params).all()]
     assert db.exec(count, params=params).one() == 33
@@ -69,10 +69,19 @@ def test_a_search_narrows_the_worklist_and_each_page_is_audited(db, world):
     found = patients.list_for_team(db, actor=actor, query="nom1")
     assert _names(found) == [name for name in world[2] if name.startswith("NOM1")]
     assert patients.list_for_team(db, actor=actor, query="autre").total == 0
+    # Every word must start a word of the name; the same statements serve every search of as many words.
+    assert _names(patients.list_for_team(db, actor=actor, query="cla nom1")) == _names(found)
+    assert patients.list_for_team(db, actor=actor, query="nom1 laire").total == 0
+    # Wildcards are not the user's to use; an INS finds its one patient.
+    assert patients.list_for_team(db, actor=actor, query="%").total == 0
+    assert patients.list_for_team(db, actor=actor, query="n_m1").total == 0
+    own = db.exec(select(Patient).where(Patient.birth_family_name == "NOM07")).one()
+    assert _names(patients.list_for_team(db, actor=actor, query=own.ins)) == [patients.patient_name(own)]
     db.commit()
     details = db.exec(select(AuditEvent.detail).where(AuditEvent.account_id == actor.account_id,
                                                       AuditEvent.action == AuditAction.SEARCH)).all()
-    assert details == ["liste de travail, page 1, 10 résultats", "liste de travail, page 1, 0 résultats"]
+    assert details[:2] == ["liste de travail, page 1, 10 résultats", "liste de travail, page 1, 0 résultats"]
+    assert len(details) == 7
 
 
 def test_a_gp_has_no_worklist(db, world):

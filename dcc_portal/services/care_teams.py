@@ -23,6 +23,7 @@ from dcc_portal.services import access, audit, identifiers, terminology
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import ValidationFailed
 from dcc_portal.services.patients import (
+    LIST_COLUMNS,
     TEAM_ROLE_LABELS,
     Page,
     paginate,
@@ -241,7 +242,7 @@ def search_professionals(db: Session, *, actor: Actor, query: str, limit: int = 
 def search_patients_admin(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
     """Identity only, to manage teams; the administrator sees no clinical content."""
     access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.SEARCH, detail="recherche patient (administration)")
-    statement = select(Patient)
+    statement = select(*LIST_COLUMNS)
     clause = search_clause(query)
     if clause is not None:
         statement = statement.where(clause)

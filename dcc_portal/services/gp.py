@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import Integer, and_, bindparam, case, distinct, exists, func, or_, union
 from sqlalchemy.orm import aliased
@@ -115,13 +116,15 @@ def unread_clause(account_id):
                            DocumentRead.version >= Document.current_version)
 
 
-def _list_statements(search):
-    """(count, page) statements of my patients, with bound parameters for who I am, today and the page."""
+@cache
+def _list_statements(search_shape):
+    """(count, page) statements of my patients, with bound parameters for who I am, today, the page and the search;
+    built once per search shape (building them cost more than running them)."""
     professional_id, account_id, today = bindparam("professional_id"), bindparam("account_id"), bindparam("today")
     mine = _mine(professional_id, today)
     conditions = [Patient.id.in_(mine)]
-    if search is not None:
-        conditions.append(search)
+    if search_shape is not None:
+        conditions.append(patients.search_condition(search_shape))
         total = select(func.count(Patient.id)).where(*conditions)
     else:
         total = select(func.count()).select_from(mine.subquery())
@@ -148,16 +151,12 @@ def _list_statements(search):
     return total, rows
 
 
-# Without a search the statements are always the same: built once (building them cost more than running them).
-_WITHOUT_SEARCH = _list_statements(None)
-
-
 def list_statements(actor: Actor, *, query: str, page: int, today: date):
     """(count, page, parameters) of my patients: the list costs these two queries, whatever the number of patients."""
-    search = patients.search_clause(query)
-    count, rows = _WITHOUT_SEARCH if search is None else _list_statements(search)
+    search = patients.parse_search(query)
+    count, rows = _list_statements(search.shape)
     params = {"professional_id": actor.professional_id, "account_id": actor.account_id, "today": today,
-              "offset": (page - 1) * PAGE_SIZE}
+              "offset": (page - 1) * PAGE_SIZE, **search.values}
     return count, rows, params
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cache
 from datetime import date, datetime
 
-from sqlalchemy import Integer, bindparam, func, or_
+from sqlalchemy import Integer, and_, bindparam, false, func, or_
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -124,29 +125,63 @@ def professional_label(pro: Professional) -> str:
     return formatting.professional_name(pro.family_name, pro.given_name, doctor=pro.specialty_code.startswith("G15_10"))
 
 
-def search_clause(query: str):
-    """Name words (prefix of any word of the name) or an exact INS; None for an empty query."""
+@dataclass(frozen=True)
+class NameSearch:
+    """A search box's query: the shape of its condition (None: no search, "ins", or the number of name words) and
+    the values the condition binds. Statements are built once per shape, not once per search."""
+
+    shape: str | int | None
+    values: dict[str, str]
+
+
+def parse_search(query: str) -> NameSearch:
+    """Name words (prefix of any word of the name) or an exact INS."""
     raw = (query or "").strip()
     if not raw:
-        return None
+        return NameSearch(None, {})
     compact = identifiers.normalize_ins(raw)
     if len(compact) == 15 and compact[:5].isdigit():
-        return Patient.ins == compact
+        return NameSearch("ins", {"search_ins": compact})
+    # search_key leaves letters, digits and spaces only: no LIKE wildcard can come from the user.
     words = identifiers.search_key(raw).split()[:5]
-    if not words:
-        return Patient.id == -1
-    clauses = []
-    for word in words:
-        clauses.append(or_(Patient.search_name.startswith(word, autoescape=True), Patient.search_name.contains(f" {word}", autoescape=True)))
-    clause = clauses[0]
-    for extra in clauses[1:]:
-        clause = clause & extra
-    return clause
+    values = {}
+    for n, word in enumerate(words):
+        values[f"search_start_{n}"] = f"{word}%"
+        values[f"search_inner_{n}"] = f"% {word}%"
+    return NameSearch(len(words), values)
 
 
-def _rows(db: Session, patients: list[Patient], today: date) -> list[PatientRow]:
+@cache
+def search_condition(shape: str | int | None):
+    """The condition of a search shape, with bound parameters; None for no search."""
+    if shape is None:
+        return None
+    if shape == "ins":
+        return Patient.ins == bindparam("search_ins")
+    if shape == 0:
+        return false()
+    return and_(*(or_(Patient.search_name.like(bindparam(f"search_start_{n}")),
+                      Patient.search_name.like(bindparam(f"search_inner_{n}"))) for n in range(shape)))
+
+
+def search_clause(query: str):
+    """The search's condition with its values in place (for a statement built for one use); None for an empty query."""
+    search = parse_search(query)
+    condition = search_condition(search.shape)
+    return condition.params(search.values) if condition is not None and search.values else condition
+
+
+# What a list row shows, read as plain rows rather than ORM objects (every list event reads a page of them).
+LIST_COLUMNS = (Patient.id, Patient.public_id, Patient.birth_family_name, Patient.used_family_name, Patient.first_names,
+                Patient.used_first_name, Patient.birth_date, Patient.sex, Patient.ins, Patient.care_stage,
+                Patient.gp_professional_id)
+_GP_LABELS = select(Professional.id, Professional.family_name, Professional.given_name, Professional.specialty_code).where(
+    Professional.id.in_(bindparam("ids", expanding=True)))
+
+
+def _rows(db: Session, patients: list, today: date) -> list[PatientRow]:
     gp_ids = {p.gp_professional_id for p in patients if p.gp_professional_id}
-    gps = {pro.id: pro for pro in db.exec(select(Professional).where(Professional.id.in_(gp_ids))).all()} if gp_ids else {}
+    gps = {pro.id: professional_label(pro) for pro in db.exec(_GP_LABELS, params={"ids": list(gp_ids)})} if gp_ids else {}
     return [
         PatientRow(
             public_id=p.public_id,
@@ -156,7 +191,7 @@ def _rows(db: Session, patients: list[Patient], today: date) -> list[PatientRow]
             sex=p.sex,
             ins=formatting.ins_display(p.ins),
             stage=stage_label(p.care_stage),
-            gp_name=professional_label(gps[p.gp_professional_id]) if p.gp_professional_id in gps else "",
+            gp_name=gps.get(p.gp_professional_id, ""),
         )
         for p in patients
     ]
@@ -175,17 +210,18 @@ def _page_number(page) -> int:
     return max(1, min(int(page or 1), 10_000))
 
 
-def _worklist_statements(search):
+@cache
+def _worklist_statements(search_shape: str | int | None):
     """(count, page, page read in name order or None) of the patients whose care team I belong to today, with bound
     parameters. A search clusters its matches in name order: no reading in name order then."""
     mine = access.team_patient_ids(bindparam("professional_id"), bindparam("today"))
-    statement = select(Patient).where(Patient.id.in_(mine))
-    if search is None:
+    statement = select(*LIST_COLUMNS).where(Patient.id.in_(mine))
+    if search_shape is None:
         count = select(func.count(func.distinct(mine.subquery().c.patient_id)))  # the index alone
     else:
-        statement = statement.where(search)
+        statement = statement.where(search_condition(search_shape))
         count = select(func.count()).select_from(statement.subquery())
-    by_name = None if search is not None else _page_of(select(Patient).where(
+    by_name = None if search_shape is not None else _page_of(select(*LIST_COLUMNS).where(
         mine.where(CareTeamMembership.patient_id == Patient.id).exists()))
     return count, _page_of(statement), by_name
 
@@ -194,8 +230,6 @@ def _page_of(statement):
     return statement.order_by(Patient.search_name, Patient.id).offset(bindparam("offset", type_=Integer)).limit(PAGE_SIZE)
 
 
-# Without a search the statements are always the same: built once (building them cost more than running them).
-_WORKLIST = _worklist_statements(None)
 _REGION_SIZE = select(func.max(Patient.id))
 
 
@@ -217,9 +251,10 @@ def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
     access.require_role(db, actor=actor, roles=TEAM_ROLES, action=AuditAction.SEARCH, detail="liste de travail")
     today = access.paris_today(now)
     page = _page_number(page)
-    search = search_clause(query)
-    count, rows, rows_by_name = _WORKLIST if search is None else _worklist_statements(search)
-    params = {"professional_id": actor.professional_id, "today": today, "offset": (page - 1) * PAGE_SIZE}
+    search = parse_search(query)
+    # Built once per search shape (building them cost more than running them).
+    count, rows, rows_by_name = _worklist_statements(search.shape)
+    params = {"professional_id": actor.professional_id, "today": today, "offset": (page - 1) * PAGE_SIZE, **search.values}
     total = db.exec(count, params=params).one()
     if rows_by_name is not None and _read_in_name_order(db, total=total, offset=params["offset"]):
         rows = rows_by_name
