@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cache
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import Integer, and_, bindparam, false, func, or_
 from sqlmodel import Session, select
