@@ -714,20 +714,25 @@ def _case_rows(db: Session, agenda: list[tuple[RcpCase, Patient]], session: RcpS
     """The rows of a whole agenda with a fixed number of queries, whatever the number of cases."""
     facts = _record_facts(db, [patient for _, patient in agenda])
     pro_ids = {pid for case, _ in agenda for pid in (case.requester_professional_id, case.presenter_professional_id) if pid}
-    if pro_ids:
-        db.exec(select(Professional).where(Professional.id.in_(pro_ids))).all()  # into the identity map for db.get
+    # Held here: the session's identity map keeps objects only while something refers to them.
+    held = {(Professional, pro.id): pro for pro in db.exec(select(Professional).where(Professional.id.in_(pro_ids)))} if pro_ids else {}
     document_ids = {case.document_id for case, _ in agenda if case.document_id}
     if document_ids:
-        db.exec(select(Document).where(Document.id.in_(document_ids))).all()
-    return [_case_row(db, case, session, rcp, patient, facts=facts[patient.id]) for case, patient in agenda]
+        held.update({(Document, doc.id): doc for doc in db.exec(select(Document).where(Document.id.in_(document_ids)))})
+    return [_case_row(db, case, session, rcp, patient, facts=facts[patient.id], loaded=held) for case, patient in agenda]
 
 
 def _case_row(db: Session, case: RcpCase, session: RcpSession, rcp: Rcp, patient: Patient,
-              facts: _RecordFacts | None = None) -> CaseRow:
-    requester = db.get(Professional, case.requester_professional_id)
-    presenter = db.get(Professional, case.presenter_professional_id) if case.presenter_professional_id else None
+              facts: _RecordFacts | None = None, loaded: dict | None = None) -> CaseRow:
+    def get(model, row_id):
+        if row_id is None:
+            return None
+        return (loaded or {}).get((model, row_id)) or db.get(model, row_id)
+
+    requester = get(Professional, case.requester_professional_id)
+    presenter = get(Professional, case.presenter_professional_id)
     items = checklist(db, patient=patient, declared=json.loads(case.checklist_json or "{}"), facts=facts)
-    document = db.get(Document, case.document_id) if case.document_id else None
+    document = get(Document, case.document_id)
     return CaseRow(
         public_id=case.public_id, patient_public_id=patient.public_id, patient_name=patient_name(patient),
         rcp_name=rcp.name, session_public_id=session.public_id, session_starts=formatting.datetime_fr(session.starts_at),
