@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 from sqlmodel import select
 
 from dcc_portal.models import (
@@ -436,3 +438,20 @@ def test_operator_export_writes_cda_and_pdf_and_is_audited(db, world, tmp_path):
     with pytest.raises(LookupError):
         exports.export_patient(db, reference="NOPE", fmt="cda", out_dir=tmp_path)
     assert json.dumps(exports.FORMATS)
+
+
+def test_signed_fiche_pdf_is_laid_out_ahead_and_its_first_download_served_from_it(db, db_url, world, monkeypatch):
+    from dcc_portal.services import render
+
+    _, document_id = _signed(db, world)
+    db.commit()
+    documents.lay_out_pdf_ahead(document_id, db_url=db_url).result(timeout=120)
+
+    def no_layout(html):
+        raise AssertionError("laid out at download")
+
+    monkeypatch.setattr(render, "pdf", no_layout)
+    pdf = documents.produce_pdf(db, actor=world.gp_actor, target=document_id)
+    assert pdf.data.startswith(b"%PDF-") and pdf.filename.endswith("-v1.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert world.patient.birth_family_name in text.upper()

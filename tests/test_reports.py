@@ -336,3 +336,34 @@ def test_upload_bodies_over_the_limit_are_refused_before_the_app_reads_them():
     call("/_upload", 10, [b"x" * 10])
     call("/_event", web.UPLOAD_LIMIT * 2, [b"x"])
     assert reached == ["/_upload", "/_event"]
+
+
+def test_pdf_is_laid_out_once_per_print_view_then_served_from_its_rendition(db, data_dir, monkeypatch):
+    from dcc_portal.services import render
+
+    t = team(db)
+    doc_id = reports.create_structured(db, actor=t.clinician, patient_public_id=t.patient.public_id,
+                                       values=consultation(), now=T0)
+    first = documents.produce_pdf(db, actor=t.clinician, target=doc_id).data
+    kept = [path for path in (data_dir / "renditions").rglob("*") if path.is_file()]
+    assert [path.read_bytes() for path in kept] == [first] and not list(data_dir.rglob("*.part"))
+
+    def no_layout(html):
+        raise AssertionError("laid out again")
+
+    monkeypatch.setattr(render, "pdf", no_layout)
+    assert documents.produce_pdf(db, actor=t.clinician, target=doc_id).data == first
+    db.commit()  # audit events are chained at commit
+    exports = db.exec(select(AuditEvent).where(AuditEvent.document_id == doc_id, AuditEvent.action == "export")).all()
+    assert len(exports) == 2  # served from the rendition, still checked and audited each time
+
+    # A damaged rendition is not served: the PDF is laid out again.
+    kept[0].write_bytes(b"damaged")
+    with pytest.raises(AssertionError, match="laid out again"):
+        documents.produce_pdf(db, actor=t.clinician, target=doc_id)
+    kept[0].write_bytes(first)
+    # A corrected version is another print view: laid out anew, never the previous version's PDF.
+    reports.correct_structured(db, actor=t.clinician, document_public_id=doc_id, expected_version=1,
+                               values=consultation(conclusion="Carcinome lobulaire."), reason="type histologique")
+    with pytest.raises(AssertionError, match="laid out again"):
+        documents.produce_pdf(db, actor=t.clinician, target=doc_id)

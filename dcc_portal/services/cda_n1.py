@@ -125,7 +125,7 @@ def pdf_of(db: Session, *, document: Document, version: DocumentVersion, patient
             raise NotShareable("Le fichier de ce document n'est pas un PDF : il ne peut pas être envoyé au DMP.")
         return data
     if document.kind in documents.RENDERERS:
-        return render.pdf(documents.print_html(db, document=document, version=version, patient=patient))
+        return render.print_pdf(documents.print_html(db, document=document, version=version, patient=patient))
     raise NotShareable("Ce document n'a ni CDA ni vue imprimable : il ne peut pas être envoyé au DMP.")
 
 

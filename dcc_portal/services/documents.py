@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
@@ -381,8 +384,34 @@ def produce_pdf(db: Session, *, actor: Actor, target: str, variant: str = ""):
     if version.file_name is not None:
         data = file_of(version)
     else:
-        data = render.pdf(print_html(db, document=document, version=version, patient=patient))
+        data = render.print_pdf(print_html(db, document=document, version=version, patient=patient))
     return FilePayload(data, "application/pdf", _file_name(document, version, "pdf"))
+
+
+_pdf_layout = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-layout")
+logger = logging.getLogger("dcc_portal.documents")
+
+
+def lay_out_pdf_ahead(document_public_id: str, *, db_url: str | None = None) -> Future:
+    """Renders the PDF of a structured document's current version in the background (after a signature), so that its
+    first download is served from the kept rendition. Nobody receives it here: no access to check, nothing to audit."""
+    return _pdf_layout.submit(_lay_out_pdf, document_public_id, db_url)
+
+
+def _lay_out_pdf(document_public_id: str, db_url: str | None) -> None:
+    from dcc_portal.services import render
+
+    try:
+        with dbmod.transaction(db_url) as db:
+            document = db.exec(select(Document).where(Document.public_id == document_public_id)).one()
+            version = version_row(db, document=document)
+            if version.file_name is not None:
+                return
+            html = print_html(db, document=document, version=version, patient=db.get(Patient, document.patient_id))
+        render.print_pdf(html)
+    except Exception:
+        logger.exception("PDF of document %s not laid out ahead; it will be at its first download", document_public_id)
+        raise
 
 
 @dataclass(frozen=True)

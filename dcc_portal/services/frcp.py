@@ -353,7 +353,7 @@ def export_cda(db: Session, *, document: Document, version, patient: Patient) ->
 
 def export_pdf(db: Session, *, document: Document, version, patient: Patient) -> tuple[str, bytes]:
     html = print_view(db, document=document, version=version, patient=patient, show_print_button=False)
-    return f"frcp-{document.public_id}-v{version.version}.pdf", render.pdf(html)
+    return f"frcp-{document.public_id}-v{version.version}.pdf", render.print_pdf(html)
 
 
 def produce_cda(db: Session, *, actor: Actor, target: str, variant: str = ""):

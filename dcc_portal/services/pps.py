@@ -842,4 +842,4 @@ def pdf_bytes(db: Session, *, actor: Actor, document_public_id: str) -> bytes:
 def export_pdf(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> tuple[str, bytes]:
     """Operator export (services/exports.EXPORTERS)."""
     html = print_html(db, document=document, version=version, patient=patient, show_print_button=False)
-    return f"pps-{document.public_id}-v{version.version}.pdf", render.pdf(html)
+    return f"pps-{document.public_id}-v{version.version}.pdf", render.print_pdf(html)

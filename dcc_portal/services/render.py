@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dcc_portal import formatting
+from dcc_portal.services import storage
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -49,3 +50,15 @@ def pdf(html: str) -> bytes:
         raise ValueError(f"external resource refused in PDF rendering: {url[:60]}")
 
     return HTML(string=html, url_fetcher=refuse, base_url=str(TEMPLATES)).write_pdf()
+
+
+def print_pdf(html: str) -> bytes:
+    """PDF of a document's print view, laid out once per distinct view (a few hundred milliseconds) and then
+    served from the renditions kept in the file store."""
+    key = hashlib.sha256(b"print-view-pdf\n" + html.encode()).hexdigest()
+    kept = storage.rendition(key)
+    if kept is not None and kept.startswith(b"%PDF-"):
+        return kept
+    data = pdf(html)
+    storage.keep_rendition(key, data)
+    return data

@@ -23,12 +23,10 @@ def _path(name: str) -> Path:
     return _root() / name[:2] / name
 
 
-def put(data: bytes) -> tuple[str, str]:
-    """Store bytes; returns (file name, sha256). The name is random, never derived from user input."""
-    name = secrets.token_hex(32)
-    path = _path(name)
+def _write_durably(path: Path, data: bytes) -> None:
+    """Written to a temporary file of its own, synced, then renamed into place: readers see all of it or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
+    temporary = path.with_name(f"{path.name}.{secrets.token_hex(8)}.part")
     with open(temporary, "wb") as handle:
         handle.write(data)
         handle.flush()
@@ -39,11 +37,37 @@ def put(data: bytes) -> tuple[str, str]:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def put(data: bytes) -> tuple[str, str]:
+    """Store bytes; returns (file name, sha256). The name is random, never derived from user input."""
+    name = secrets.token_hex(32)
+    _write_durably(_path(name), data)
     return name, hashlib.sha256(data).hexdigest()
 
 
 def get(name: str) -> bytes:
     return _path(name).read_bytes()
+
+
+# Renditions: files derived from a document (the PDF of a print view), kept to be served again rather than made
+# again. Named by the digest of what they were made from, so a changed source never finds a stale rendition. They
+# can all be deleted at any time (they are not in backups) and are made again on demand.
+def _rendition_path(key: str) -> Path:
+    if len(key) != 64 or any(ch not in "0123456789abcdef" for ch in key):
+        raise ValueError("invalid rendition key")
+    return settings.data_dir() / "renditions" / key[:2] / key
+
+
+def rendition(key: str) -> bytes | None:
+    try:
+        return _rendition_path(key).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def keep_rendition(key: str, data: bytes) -> None:
+    _write_durably(_rendition_path(key), data)
 
 
 # Uploads wait here between their checks and the form that files them: same rules (random names, never served),

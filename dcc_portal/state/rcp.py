@@ -7,7 +7,7 @@ from datetime import date
 
 import reflex as rx
 
-from dcc_portal.services import frcp, rcp
+from dcc_portal.services import documents, frcp, rcp
 from dcc_portal.services.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.patients import Page
 from dcc_portal.state.display import row, rows
@@ -287,12 +287,14 @@ class RcpCaseState(rx.State):
         yield
         try:
             async with authenticated(self) as (db, actor):
-                frcp.sign(db, actor=actor, case_public_id=self._case_id(), expected_version=self._decision_version,
-                          code=str(form.get("code", ""))[:20], correction_reason=str(form.get("correction_reason", ""))[:300])
+                signed = frcp.sign(db, actor=actor, case_public_id=self._case_id(), expected_version=self._decision_version,
+                                   code=str(form.get("code", ""))[:20],
+                                   correction_reason=str(form.get("correction_reason", ""))[:300])
         except (ValidationFailed, StaleVersion) as error:
             self.sign_errors = getattr(error, "errors", {"code": error.message})
             self.signing = False
             return
+        documents.lay_out_pdf_ahead(signed)
         async with authenticated(self) as (db, actor):
             await self._refresh(db, actor)
         self.sign_errors, self.signing = {}, False
