@@ -16,7 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, case, distinct, exists, func, or_, union
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    exists,
+    func,
+    or_,
+    union,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -289,10 +299,10 @@ def _aware(moment: datetime | None) -> datetime | None:
 def _pathway_dates(db: Session, *, diagnosed: date | None, steps, pps_document: Document | None,
                    pps_content: dict | None) -> quality.PathwayDates:
     """pps_content: the shared PPS's content, None when the PPS is withheld from the reader."""
-    rcp_day = next((event.occurred_on for event, _ in steps if event.kind == K.RCP_DECISION
-                    and (diagnosed is None or event.occurred_on >= diagnosed)), None)
-    treatment = next((event.occurred_on for event, _ in steps if event.kind == K.TREATMENT_START
-                      and (rcp_day is None or event.occurred_on >= rcp_day)), None)
+    rcp_day = next((step.occurred_on for step in steps if step.kind == K.RCP_DECISION
+                    and (diagnosed is None or step.occurred_on >= diagnosed)), None)
+    treatment = next((step.occurred_on for step in steps if step.kind == K.TREATMENT_START
+                      and (rcp_day is None or step.occurred_on >= rcp_day)), None)
     planned = handover = None
     if pps_content is not None:
         starts = [event.day for event in pc.planned_events(pps_content) if event.section == "treatments"]
@@ -315,20 +325,20 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
                                             action=AuditAction.READ, detail="parcours (médecin traitant)", now=now)
     today = access.paris_today(now)
     previous = record_visit(db, account_id=actor.account_id, patient_id=patient.id, now=now)
-    steps = pathway.visible_steps(db, actor=actor, grant=grant, patient=patient)
+    steps = pathway.visible_steps(db, actor=actor, grant=grant, patient=patient, columns=pathway.STEP_NEWS_COLUMNS)
     reads = dict(db.exec(select(DocumentRead.document_id, DocumentRead.version).where(
         DocumentRead.account_id == actor.account_id,
-        DocumentRead.document_id.in_([document.id for _, document in steps if document is not None]))).all())
+        DocumentRead.document_id.in_([step.document_id for step in steps if step.document_id is not None]))).all())
 
-    def is_new(event: PathwayEvent, document: Document | None) -> bool:
-        if document is not None:
-            return reads.get(document.id, 0) < document.current_version and (
-                previous is None or _aware(document.updated_at) > _aware(previous))
-        return previous is not None and _aware(event.created_at) > _aware(previous)
+    def is_new(step) -> bool:
+        if step.document_id is not None:
+            return reads.get(step.document_id, 0) < step.document_version and (
+                previous is None or _aware(step.document_updated_at) > _aware(previous))
+        return previous is not None and _aware(step.created_at) > _aware(previous)
 
-    timeline = [Step(event.public_id, event.kind, pathway.EVENT_LABELS.get(event.kind, event.kind),
-                     formatting.date_fr(event.occurred_on), event.title, document.public_id if document else "",
-                     is_new(event, document)) for event, document in steps]
+    timeline = [Step(step.public_id, step.kind, pathway.EVENT_LABELS.get(step.kind, step.kind),
+                     formatting.date_fr(step.occurred_on), step.title, step.document_public_id or "", is_new(step))
+                for step in steps]
     pps_document = pps.current_document(db, patient_id=patient.id)
     pps_visible = pps_document is not None and access.document_visible(actor=actor, grant=grant, document=pps_document,
                                                                         patient=patient) \

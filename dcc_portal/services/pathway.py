@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -90,38 +91,32 @@ def timeline(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
     """Oldest first. Steps pointing at a document the actor may not see are left out."""
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                             action=AuditAction.READ, detail="parcours", now=now)
-    return [_item(event, document) for event, document in visible_steps(db, actor=actor, grant=grant, patient=patient)]
+    return [TimelineItem(public_id=step.public_id, kind=step.kind, kind_label=EVENT_LABELS.get(step.kind, step.kind),
+                         date=formatting.date_fr(step.occurred_on), title=step.title,
+                         document_public_id=step.document_public_id or "")
+            for step in visible_steps(db, actor=actor, grant=grant, patient=patient)]
 
 
-def _item(event: PathwayEvent, document: Document | None) -> TimelineItem:
-    return TimelineItem(
-        public_id=event.public_id,
-        kind=event.kind,
-        kind_label=EVENT_LABELS.get(event.kind, event.kind),
-        date=formatting.date_fr(event.occurred_on),
-        title=event.title,
-        document_public_id=document.public_id if document is not None else "",
-    )
+# A step as plain columns: its document's columns are None when it points at none.
+STEP_COLUMNS = (PathwayEvent.public_id, PathwayEvent.kind, PathwayEvent.occurred_on, PathwayEvent.title,
+                Document.public_id.label("document_public_id"))
+# What tells a reader which steps are new to them.
+STEP_NEWS_COLUMNS = (*STEP_COLUMNS, PathwayEvent.created_at, Document.id.label("document_id"),
+                     Document.current_version.label("document_version"), Document.updated_at.label("document_updated_at"))
 
 
-def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient) -> list[tuple[PathwayEvent, Document | None]]:
-    """The steps the actor may see (access already checked and audited by the caller), oldest first."""
-    rows = db.exec(
-        select(PathwayEvent, Document)
-        .outerjoin(Document, Document.id == PathwayEvent.document_id)
-        .where(PathwayEvent.patient_id == patient.id)
-        .order_by(PathwayEvent.occurred_on, PathwayEvent.id)
-        .limit(500)
-    ).all()
-    steps = []
-    announced = patient.medical_announcement_at is not None
-    for event, document in rows:
-        if document is not None and not access.document_visible(actor=actor, grant=grant, document=document, patient=patient):
-            continue
-        if grant == Grant.SELF and not announced and event.kind in GATED_FOR_PATIENT:
-            continue
-        steps.append((event, document))
-    return steps
+def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient, columns=STEP_COLUMNS) -> list:
+    """The steps the actor may see (access already checked and audited by the caller), oldest first, as rows of
+    `columns`. The document rule is `access.visible_documents_clause`, applied in the query."""
+    conditions = [PathwayEvent.patient_id == patient.id,
+                  or_(PathwayEvent.document_id.is_(None), access.visible_documents_clause(actor=actor, grant=grant,
+                                                                                           patient=patient))]
+    if grant == Grant.SELF and patient.medical_announcement_at is None:
+        conditions.append(PathwayEvent.kind.not_in(GATED_FOR_PATIENT))
+    return list(db.exec(
+        select(*columns).outerjoin(Document, Document.id == PathwayEvent.document_id).where(*conditions)
+        .order_by(PathwayEvent.occurred_on, PathwayEvent.id).limit(500)
+    ).all())
 
 
 # Steps the care team records by hand: the dates the portal cannot learn from a document.
