@@ -5,8 +5,11 @@
 
 Each measure is what a Reflex event handler does: one transaction that resolves the session token into an Actor
 (a real session of a real account), calls the same service function the state calls (access check and audit event
-included) and commits. The floor is the SQL alone, in its own transaction, without the ORM, the access rule or
-the audit. Prints p50/p95 and the ratio of the p95 to the floor's p95.
+included) and commits. The floor is the SQL alone, in its own transaction, without the ORM or the access rule: the
+reads the screen needs and, for every screen whose handler records audit events (all of them here), the same number
+of audit rows, appended to the hash chain with plain SQL (head read, the application's hash, INSERT, head moved on)
+and committed durably, as the law requires of the screen itself. Prints p50/p95 and the ratio of the p95 to the
+floor's p95, and warns when a floor does not write as many audit events as its handler.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 from sqlmodel import select
 
 from bench.common import markdown_table, percentiles, print_table, timed
@@ -26,6 +29,7 @@ from dcc_portal import db as dbmod
 from dcc_portal import region, settings
 from dcc_portal.models import (
     Account,
+    AuditAction,
     CareTeamMembership,
     CharterAcceptance,
     Document,
@@ -36,6 +40,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services import (
     access,
+    audit,
     audit_log,
     cda_validation,
     charter,
@@ -45,6 +50,7 @@ from dcc_portal.services import (
     patients,
     pps_cda,
     rcp,
+    render,
     sessions,
 )
 from dcc_portal.services import gp as gp_service
@@ -96,6 +102,10 @@ class World:
                 "WHERE s.status = 'published' AND s.starts_at > :now GROUP BY s.id, s.public_id, s.rcp_id ORDER BY n DESC LIMIT 1"
             ), params={"now": utcnow()}).one()
             self.session_id, self.session_public, rcp_id, self.session_cases = session_row
+            # The agenda audits one read per case not withdrawn, in its order.
+            self.agenda_patients = list(db.exec(text(
+                "SELECT patient_id FROM rcp_case WHERE session_id = :session AND status <> 'withdrawn' "
+                "ORDER BY created_at"), params={"session": self.session_id}).scalars())
             self.rcp_member = db.exec(text(
                 "SELECT a.identifier FROM rcp_member m JOIN account a ON a.professional_id = m.professional_id "
                 "WHERE m.rcp_id = :rcp AND a.role = 'clinician' ORDER BY m.is_coordinator DESC LIMIT 1"),
@@ -103,8 +113,8 @@ class World:
             self.audit_patient_local = db.exec(select(Patient.local_id).where(Patient.id == self.patient_id)).one()
             self.audit_user = self.clinician
             # A signed fiche RCP and a handed-over PPS of the demo region, with a care-team member of each patient.
-            self.frcp_public, self.frcp_reader = self._demo_document(db, DocumentKind.FRCP)
-            self.pps_public, self.pps_reader = self._demo_document(db, DocumentKind.PPS)
+            self.frcp_public, self.frcp_patient, self.frcp_reader = self._demo_document(db, DocumentKind.FRCP)
+            self.pps_public, self.pps_patient, self.pps_reader = self._demo_document(db, DocumentKind.PPS)
             self.search_prefix = db.exec(select(Patient.search_name).where(
                 Patient.gp_professional_id == self.gp_professional).order_by(Patient.id)).first()[:3]
         for identifier in {self.big_gp, self.clinician, self.rcp_member, self.frcp_reader, self.pps_reader, "admin.dsrc"}:
@@ -113,7 +123,7 @@ class World:
     def _professional(self, db, identifier: str) -> int:
         return db.exec(select(Account.professional_id).where(Account.identifier == identifier)).one()
 
-    def _demo_document(self, db, kind: str) -> tuple[str, str]:
+    def _demo_document(self, db, kind: str) -> tuple[str, int, str]:
         today = date.today()
         for document in db.exec(select(Document).where(Document.kind == kind, Document.status == DocumentStatus.VALIDATED)
                                 .order_by(Document.id)).all():
@@ -122,7 +132,7 @@ class World:
                 .where(CareTeamMembership.patient_id == document.patient_id, access.active_membership_clause(today),
                        Account.role == "clinician").order_by(Account.id)).first()
             if member:
-                return document.public_id, member
+                return document.public_id, document.patient_id, member
         raise SystemExit(f"no validated {kind} document with a clinician in its patient's care team")
 
     def _open_session(self, identifier: str) -> str:
@@ -160,6 +170,46 @@ def _compiled_floor(world: World, account: str, build: Callable[[object], list])
     return run
 
 
+_AUDIT_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
+# `at` is bound as the application binds it (SQLite stores a datetime as its own text, which the hash must match).
+_AUDIT_INSERT = text(
+    'INSERT INTO audit_event (seq, at, account_id, actor_role, organisation_id, action, outcome, patient_id, document_id, '
+    'document_version, "grant", justification, detail, client_ip, session_hash, prev_hash, hash) VALUES (:seq, :at, '
+    ':account_id, :actor_role, :organisation_id, :action, :outcome, :patient_id, :document_id, :document_version, '
+    ':grant, :justification, :detail, :client_ip, :session_hash, :prev_hash, :hash)'
+).bindparams(bindparam("at", type_=DateTime()))
+_AUDIT_ADVANCE = text("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1")
+
+
+def _with_audit(world: World, account: str, action: str, floor, *, patients=(None,), document: str = ""):
+    """floor, then one audit event per entry of `patients`, chained as audit._chain_pending chains them at commit:
+    the head read (locked, where the database can), the application's own hash, the rows inserted, the head moved on.
+    Same account, action, patient (and document) as the handler's events; marked as the floor's in their detail."""
+    actor = []
+
+    def run(db, i):
+        floor(db, i)
+        if not actor:
+            actor.append(sessions.resolve(db, token=world.tokens[account], client_ip="127.0.0.1"))
+        who = actor[0]
+        lock = "" if db.get_bind().dialect.name == "sqlite" else " FOR UPDATE"  # SQLite: the transaction is IMMEDIATE
+        seq, prev = db.execute(text(_AUDIT_HEAD + lock)).one()
+        rows = []
+        for patient_id in patients:
+            seq += 1
+            row = {"seq": seq, "at": utcnow(), "account_id": who.account_id, "actor_role": str(who.role),
+                   "organisation_id": who.organisation_id, "action": str(action), "outcome": "success",
+                   "patient_id": patient_id, "document_id": document, "document_version": None, "grant": "",
+                   "justification": "", "detail": "bench.screens floor", "client_ip": who.client_ip,
+                   "session_hash": who.session_hash, "prev_hash": prev}
+            row["hash"] = prev = audit.event_hash(prev, row)
+            rows.append(row)
+        db.execute(_AUDIT_INSERT, rows)
+        db.execute(_AUDIT_ADVANCE, {"seq": seq, "hash": prev})
+
+    return run
+
+
 ACTIVE = "m.start_date <= :today AND (m.end_date IS NULL OR m.end_date >= :today) AND m.removed_at IS NULL"
 
 
@@ -170,6 +220,7 @@ def screens(world: World) -> list[Screen]:
                       "p.birth_date, p.sex, p.ins, p.care_stage, p.gp_professional_id"
     prefix = world.search_prefix
     team_where = f"p.id IN (SELECT m.patient_id FROM care_team_membership m WHERE m.professional_id = :pro AND {ACTIVE})"
+    read, search, admin, export = AuditAction.READ, AuditAction.SEARCH, AuditAction.ADMIN, AuditAction.EXPORT
 
     def document_open(db, actor, _i):
         documents.describe(db, actor=actor, document_public_id=world.document_public)
@@ -177,6 +228,12 @@ def screens(world: World) -> list[Screen]:
 
     def document_view(db, actor, _i):
         documents.produce_view(db, actor=actor, target=world.document_public)
+
+    def frcp_layout(db, _actor, _i):
+        # What documents.lay_out_pdf_ahead does after a signature, without keeping the result.
+        document = db.exec(select(Document).where(Document.public_id == world.frcp_public)).one()
+        render.pdf(documents.print_html(db, document=document, version=documents.version_row(db, document=document),
+                                        patient=db.get(Patient, document.patient_id)))
 
     def cda(db, actor, _i):
         xml = pps_cda.cda_bytes(db, actor=actor, document_public_id=world.pps_public)
@@ -187,66 +244,88 @@ def screens(world: World) -> list[Screen]:
     return [
         Screen("gp_list", f"GP « mes patients », 1re page ({world.big_gp})",
                lambda db, actor, _i: gp_service.my_patients(db, actor=actor, page=1), world.big_gp,
-               _compiled_floor(world, world.big_gp, lambda actor: list(gp_service.list_statements_with_values(
-                   actor, query="", page=1, today=access.paris_today())))),
+               _with_audit(world, world.big_gp, search, _compiled_floor(
+                   world, world.big_gp, lambda actor: list(gp_service.list_statements_with_values(
+                       actor, query="", page=1, today=access.paris_today()))))),
         Screen("gp_search", f"GP « mes patients », recherche « {prefix} »",
                lambda db, actor, _i: gp_service.my_patients(db, actor=actor, query=prefix, page=1), world.big_gp,
-               _compiled_floor(world, world.big_gp, lambda actor: list(gp_service.list_statements_with_values(
-                   actor, query=prefix, page=1, today=access.paris_today())))),
+               _with_audit(world, world.big_gp, search, _compiled_floor(
+                   world, world.big_gp, lambda actor: list(gp_service.list_statements_with_values(
+                       actor, query=prefix, page=1, today=access.paris_today()))))),
         Screen("worklist", f"équipe : liste de travail ({world.worklist_size} patients)",
                lambda db, actor, _i: patients.list_for_team(db, actor=actor, page=1), world.clinician,
                # The busiest clinician's patients are most of the region: read in name order, keeping theirs.
-               _floor(f"SELECT COUNT(*) FROM patient p WHERE {team_where}; SELECT {patient_columns} FROM patient p "
-                      f"WHERE EXISTS (SELECT 1 FROM care_team_membership m WHERE m.patient_id = p.id "
-                      f"AND m.professional_id = :pro AND {ACTIVE}) ORDER BY p.search_name, p.id LIMIT 20",
-                      pro=pro, today=today)),
+               _with_audit(world, world.clinician, search, _floor(
+                   f"SELECT COUNT(*) FROM patient p WHERE {team_where}; SELECT {patient_columns} FROM patient p "
+                   f"WHERE EXISTS (SELECT 1 FROM care_team_membership m WHERE m.patient_id = p.id "
+                   f"AND m.professional_id = :pro AND {ACTIVE}) ORDER BY p.search_name, p.id LIMIT 20",
+                   pro=pro, today=today))),
         Screen("pathway", f"parcours patient : frise + documents ({world.patient_documents} documents)",
                lambda db, actor, _i: (pathway.timeline(db, actor=actor, patient_public_id=world.patient_public),
                                       documents.list_for_patient(db, actor=actor, patient_public_id=world.patient_public)),
                world.clinician,
-               _floor("SELECT e.public_id, e.kind, e.occurred_on, e.title, d.public_id FROM pathway_event e "
-                      "LEFT JOIN document d ON d.id = e.document_id WHERE e.patient_id = :patient "
-                      "ORDER BY e.occurred_on, e.id LIMIT 500; "
-                      "SELECT COUNT(*) FROM document d WHERE d.patient_id = :patient AND d.status <> 'entered_in_error'; "
-                      "SELECT d.public_id, d.kind, d.title, d.status, d.current_version, d.service_date, d.updated_at "
-                      "FROM document d WHERE d.patient_id = :patient AND d.status <> 'entered_in_error' "
-                      "ORDER BY d.created_at DESC, d.id DESC LIMIT 20", patient=world.patient_id)),
+               # Two audited reads: the timeline and the document list.
+               _with_audit(world, world.clinician, read, _floor(
+                   "SELECT e.public_id, e.kind, e.occurred_on, e.title, d.public_id FROM pathway_event e "
+                   "LEFT JOIN document d ON d.id = e.document_id WHERE e.patient_id = :patient "
+                   "ORDER BY e.occurred_on, e.id LIMIT 500; "
+                   "SELECT COUNT(*) FROM document d WHERE d.patient_id = :patient AND d.status <> 'entered_in_error'; "
+                   "SELECT d.public_id, d.kind, d.title, d.status, d.current_version, d.service_date, d.updated_at "
+                   "FROM document d WHERE d.patient_id = :patient AND d.status <> 'entered_in_error' "
+                   "ORDER BY d.created_at DESC, d.id DESC LIMIT 20", patient=world.patient_id),
+                   patients=(world.patient_id, world.patient_id))),
         Screen("rcp_agenda", f"RCP : ordre du jour d'une séance ({world.session_cases} dossiers)",
                lambda db, actor, _i: rcp.session_detail(db, actor=actor, session_public_id=world.session_public),
                world.rcp_member,
-               _floor("SELECT c.public_id, c.reason, c.question, c.status, p.public_id, p.birth_family_name, p.first_names "
-                      "FROM rcp_case c JOIN patient p ON p.id = c.patient_id WHERE c.session_id = :session "
-                      "AND c.status <> 'withdrawn' ORDER BY c.created_at; SELECT professional_id, specialty_code "
-                      "FROM rcp_attendance WHERE session_id = :session", session=world.session_id)),
+               # One audited read per patient on the agenda.
+               _with_audit(world, world.rcp_member, read, _floor(
+                   "SELECT c.public_id, c.reason, c.question, c.status, p.public_id, p.birth_family_name, p.first_names "
+                   "FROM rcp_case c JOIN patient p ON p.id = c.patient_id WHERE c.session_id = :session "
+                   "AND c.status <> 'withdrawn' ORDER BY c.created_at; SELECT professional_id, specialty_code "
+                   "FROM rcp_attendance WHERE session_id = :session", session=world.session_id),
+                   patients=world.agenda_patients)),
         Screen("audit_patient", "audit : recherche par patient (1re page)",
                lambda db, actor, _i: audit_log.search(db, actor=actor, filters=AuditFilters(patient=world.audit_patient_local)),
                "admin.dsrc",
-               _floor("SELECT COUNT(*) FROM (SELECT 1 FROM audit_event WHERE patient_id = :patient LIMIT 10001) AS capped; "
-                      "SELECT * FROM audit_event WHERE patient_id = :patient ORDER BY at DESC, seq DESC LIMIT 50",
-                      patient=world.patient_id)),
+               _with_audit(world, "admin.dsrc", admin, _floor(
+                   "SELECT COUNT(*) FROM (SELECT 1 FROM audit_event WHERE patient_id = :patient LIMIT 10001) AS capped; "
+                   "SELECT * FROM audit_event WHERE patient_id = :patient ORDER BY at DESC, seq DESC LIMIT 50",
+                   patient=world.patient_id))),
         Screen("audit_user_month", "audit : un utilisateur sur un mois (1re page)",
                lambda db, actor, _i: audit_log.search(db, actor=actor, filters=AuditFilters(
                    user=world.audit_user, date_from=(today - timedelta(days=30)).isoformat(), date_to=today.isoformat())),
                "admin.dsrc",
-               _floor("SELECT COUNT(*) FROM (SELECT 1 FROM audit_event a JOIN account u ON u.id = a.account_id "
-                      "WHERE u.identifier = :user AND a.at >= :start LIMIT 10001) AS capped; "
-                      "SELECT a.* FROM audit_event a JOIN account u ON u.id = a.account_id WHERE u.identifier = :user "
-                      "AND a.at >= :start ORDER BY a.at DESC, a.seq DESC LIMIT 50",
-                      user=world.audit_user, start=utcnow() - timedelta(days=31))),
+               _with_audit(world, "admin.dsrc", admin, _floor(
+                   "SELECT COUNT(*) FROM (SELECT 1 FROM audit_event a JOIN account u ON u.id = a.account_id "
+                   "WHERE u.identifier = :user AND a.at >= :start LIMIT 10001) AS capped; "
+                   "SELECT a.* FROM audit_event a JOIN account u ON u.id = a.account_id WHERE u.identifier = :user "
+                   "AND a.at >= :start ORDER BY a.at DESC, a.seq DESC LIMIT 50",
+                   user=world.audit_user, start=utcnow() - timedelta(days=31)))),
         Screen("document_open", "ouverture d'un document (lecteur + ticket, audité)", document_open, world.clinician,
-               _floor("SELECT * FROM document WHERE public_id = :doc; SELECT v.* FROM document_version v JOIN document d "
-                      "ON d.id = v.document_id AND v.version = d.current_version WHERE d.public_id = :doc",
-                      doc=world.document_public)),
+               _with_audit(world, world.clinician, read, _floor(
+                   "SELECT * FROM document WHERE public_id = :doc; SELECT v.* FROM document_version v JOIN document d "
+                   "ON d.id = v.document_id AND v.version = d.current_version WHERE d.public_id = :doc",
+                   doc=world.document_public), patients=(world.patient_id,), document=world.document_public)),
         Screen("document_view", "vue imprimable du document (/api/files)", document_view, world.clinician,
-               _floor("SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
-                      "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.document_public)),
-        Screen("frcp_pdf", "fiche RCP en PDF (WeasyPrint)",
+               _with_audit(world, world.clinician, read, _floor(
+                   "SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
+                   "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.document_public),
+                   patients=(world.patient_id,), document=world.document_public)),
+        Screen("frcp_pdf", "fiche RCP en PDF (mise en page conservée, servie)",
                lambda db, actor, _i: documents.produce_pdf(db, actor=actor, target=world.frcp_public), world.frcp_reader,
+               _with_audit(world, world.frcp_reader, export, _floor(
+                   "SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
+                   "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.frcp_public),
+                   patients=(world.frcp_patient,), document=world.frcp_public), runs=30),
+        Screen("frcp_pdf_layout", "fiche RCP : mise en page WeasyPrint (en tâche de fond, une fois par version)",
+               frcp_layout, world.frcp_reader,
                _floor("SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
                       "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.frcp_public), runs=30),
         Screen("cda", "CDA R2 du PPS : génération + validation XSD", cda, world.pps_reader,
-               _floor("SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
-                      "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.pps_public), runs=50),
+               _with_audit(world, world.pps_reader, export, _floor(
+                   "SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
+                   "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.pps_public),
+                   patients=(world.pps_patient,), document=world.pps_public), runs=50),
     ]
 
 
@@ -264,8 +343,19 @@ def measure(world: World, screen: Screen, runs: int) -> tuple[list[float], list[
         with dbmod.transaction(world.url) as db:
             screen.floor(db, i)
 
+    def head() -> int:
+        with dbmod.transaction(world.url) as db:
+            return db.execute(text(_AUDIT_HEAD)).one()[0]
+
     count = screen.runs or runs
-    return timed(handler, count), timed(floor, count)
+    start = head()
+    handler_times = timed(handler, count)
+    middle = head()
+    floor_times = timed(floor, count)
+    end = head()
+    if end - middle != middle - start:
+        print(f"  {screen.key}: the floor wrote {end - middle} audit events, the handler {middle - start}", file=sys.stderr)
+    return handler_times, floor_times
 
 
 def main(argv: list[str] | None = None) -> int:
