@@ -46,7 +46,9 @@ def get_engine(url: str | None = None) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             if url.startswith("sqlite"):
-                engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+                # Last in, first out: a connection's page cache survives its own commits but is dropped whenever
+                # another connection wrote, so the pool hands out the connection used last.
+                engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, pool_use_lifo=True)
                 _configure_sqlite(engine)
             else:
                 engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

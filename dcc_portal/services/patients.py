@@ -216,6 +216,11 @@ def _worklist_statements(search_shape: str | int | None):
     parameters. A search clusters its matches in name order: no reading in name order then."""
     mine = access.team_patient_ids(bindparam("professional_id"), bindparam("today"))
     statement = select(*LIST_COLUMNS).where(Patient.id.in_(mine))
+    if isinstance(search_shape, int) and search_shape > 0:
+        # Words match anywhere in the name, which no index serves: test them on my patients only. Planned for given
+        # values, PostgreSQL would rather scan the region's names (50 ms instead of 8), hence the materialized team.
+        team = mine.cte("team").prefix_with("MATERIALIZED")
+        statement = select(*LIST_COLUMNS).where(Patient.id.in_(select(team.c.patient_id)))
     if search_shape is None:
         count = select(func.count(func.distinct(mine.subquery().c.patient_id)))  # the index alone
     else:
