@@ -132,7 +132,7 @@ def _list_statements(search_shape):
     built once per search shape (building them cost more than running them)."""
     professional_id, account_id, today = bindparam("professional_id"), bindparam("account_id"), bindparam("today")
     mine = _mine(professional_id, today)
-    conditions = [Patient.id.in_(mine)]
+    conditions = [patients.among(mine)]
     if search_shape is not None:
         conditions.append(patients.search_condition(search_shape))
         total = select(func.count(Patient.id)).where(*conditions)

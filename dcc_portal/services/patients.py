@@ -215,12 +215,7 @@ def _worklist_statements(search_shape: str | int | None):
     """(count, page, page read in name order or None) of the patients whose care team I belong to today, with bound
     parameters. A search clusters its matches in name order: no reading in name order then."""
     mine = access.team_patient_ids(bindparam("professional_id"), bindparam("today"))
-    statement = select(*LIST_COLUMNS).where(Patient.id.in_(mine))
-    if isinstance(search_shape, int) and search_shape > 0:
-        # Words match anywhere in the name, which no index serves: test them on my patients only. Planned for given
-        # values, PostgreSQL would rather scan the region's names (50 ms instead of 8), hence the materialized team.
-        team = mine.cte("team").prefix_with("MATERIALIZED")
-        statement = select(*LIST_COLUMNS).where(Patient.id.in_(select(team.c.patient_id)))
+    statement = select(*LIST_COLUMNS).where(among(mine))
     if search_shape is None:
         count = select(func.count(func.distinct(mine.subquery().c.patient_id)))  # the index alone
     else:
@@ -229,6 +224,14 @@ def _worklist_statements(search_shape: str | int | None):
     by_name = None if search_shape is not None else _page_of(select(*LIST_COLUMNS).where(
         mine.where(CareTeamMembership.patient_id == Patient.id).exists()))
     return count, _page_of(statement), by_name
+
+
+def among(ids):
+    """Patient.id IN ids, read from the ids: they are materialized first, and the other conditions and the name order
+    are applied to those patients alone. Left to plan it, PostgreSQL sometimes walks the whole region in name order
+    instead (words of a search match anywhere in a name, which no index serves): 50 to 150 ms instead of 5 to 10."""
+    chosen = ids.cte("chosen").prefix_with("MATERIALIZED")
+    return Patient.id.in_(select(*chosen.c))
 
 
 def _page_of(statement):
