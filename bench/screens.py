@@ -101,7 +101,8 @@ class World:
                 "SELECT s.id, s.public_id, s.rcp_id, COUNT(c.id) AS n FROM rcp_session s JOIN rcp_case c ON c.session_id = s.id "
                 "WHERE s.status = 'published' AND s.starts_at > :now GROUP BY s.id, s.public_id, s.rcp_id ORDER BY n DESC LIMIT 1"
             ), params={"now": utcnow()}).one()
-            self.session_id, self.session_public, rcp_id, self.session_cases = session_row
+            self.session_id, self.session_public, self.session_rcp, self.session_cases = session_row
+            rcp_id = self.session_rcp
             # The agenda audits one read per case not withdrawn, in its order.
             self.agenda_patients = list(db.exec(text(
                 "SELECT patient_id FROM rcp_case WHERE session_id = :session AND status <> 'withdrawn' "
@@ -220,6 +221,9 @@ def screens(world: World) -> list[Screen]:
                       "p.birth_date, p.sex, p.ins, p.care_stage, p.gp_professional_id"
     prefix = world.search_prefix
     team_where = f"p.id IN (SELECT m.patient_id FROM care_team_membership m WHERE m.professional_id = :pro AND {ACTIVE})"
+    documents_page = ("SELECT p.id FROM document p WHERE p.patient_id = :patient AND p.status <> 'entered_in_error' "
+                      "ORDER BY p.created_at DESC, p.id DESC LIMIT 20")
+    on_agenda = "c.session_id = :session AND c.status <> 'withdrawn'"
     read, search, admin, export = AuditAction.READ, AuditAction.SEARCH, AuditAction.ADMIN, AuditAction.EXPORT
 
     def document_open(db, actor, _i):
@@ -272,17 +276,36 @@ def screens(world: World) -> list[Screen]:
                    "SELECT COUNT(*) FROM document d WHERE d.patient_id = :patient AND d.status <> 'entered_in_error'; "
                    "SELECT d.public_id, d.kind, d.title, d.status, d.current_version, d.service_date, d.updated_at "
                    "FROM document d WHERE d.patient_id = :patient AND d.status <> 'entered_in_error' "
-                   "ORDER BY d.created_at DESC, d.id DESC LIMIT 20", patient=world.patient_id),
+                   "ORDER BY d.created_at DESC, d.id DESC LIMIT 20; "
+                   # Each row's author: named in its current version, or the authoring professional.
+                   f"SELECT v.document_id, v.content_json, v.file_name FROM document_version v JOIN document d "
+                   f"ON d.id = v.document_id AND v.version = d.current_version WHERE d.id IN ({documents_page}); "
+                   f"SELECT r.id, r.family_name, r.given_name FROM professional r WHERE r.id IN "
+                   f"(SELECT d.author_professional_id FROM document d WHERE d.id IN ({documents_page}))",
+                   patient=world.patient_id),
                    patients=(world.patient_id, world.patient_id))),
         Screen("rcp_agenda", f"RCP : ordre du jour d'une séance ({world.session_cases} dossiers)",
                lambda db, actor, _i: rcp.session_detail(db, actor=actor, session_public_id=world.session_public),
                world.rcp_member,
-               # One audited read per patient on the agenda.
+               # What the agenda shows: its cases, the attendance sheet, each case's checklist (document kinds,
+               # diagnosis, médecin traitant) and the professionals named; one audited read per patient on it.
                _with_audit(world, world.rcp_member, read, _floor(
-                   "SELECT c.public_id, c.reason, c.question, c.status, p.public_id, p.birth_family_name, p.first_names "
-                   "FROM rcp_case c JOIN patient p ON p.id = c.patient_id WHERE c.session_id = :session "
-                   "AND c.status <> 'withdrawn' ORDER BY c.created_at; SELECT professional_id, specialty_code "
-                   "FROM rcp_attendance WHERE session_id = :session", session=world.session_id),
+                   f"SELECT c.public_id, c.reason, c.question, c.status, c.checklist_json, c.requester_professional_id, "
+                   f"c.presenter_professional_id, c.document_id, p.public_id, p.birth_family_name, p.first_names, "
+                   f"p.gp_professional_id FROM rcp_case c JOIN patient p ON p.id = c.patient_id WHERE {on_agenda} "
+                   f"ORDER BY c.created_at; "
+                   f"SELECT professional_id, specialty_code FROM rcp_attendance WHERE session_id = :session; "
+                   f"SELECT m.professional_id, m.is_coordinator, r.family_name, r.given_name, r.specialty_code "
+                   f"FROM rcp_member m JOIN professional r ON r.id = m.professional_id WHERE m.rcp_id = :rcp "
+                   f"ORDER BY r.family_name; "
+                   f"SELECT DISTINCT d.patient_id, d.kind FROM document d JOIN rcp_case c ON c.patient_id = d.patient_id "
+                   f"WHERE {on_agenda} AND d.status = 'validated'; "
+                   f"SELECT g.* FROM cancer_diagnosis g JOIN rcp_case c ON c.patient_id = g.patient_id WHERE {on_agenda}; "
+                   f"SELECT r.id, r.family_name, r.given_name, r.specialty_code FROM professional r WHERE r.id IN "
+                   f"(SELECT p.gp_professional_id FROM rcp_case c JOIN patient p ON p.id = c.patient_id WHERE {on_agenda} "
+                   f"UNION SELECT c.requester_professional_id FROM rcp_case c WHERE {on_agenda} "
+                   f"UNION SELECT c.presenter_professional_id FROM rcp_case c WHERE {on_agenda})",
+                   session=world.session_id, rcp=world.session_rcp),
                    patients=world.agenda_patients)),
         Screen("audit_patient", "audit : recherche par patient (1re page)",
                lambda db, actor, _i: audit_log.search(db, actor=actor, filters=AuditFilters(patient=world.audit_patient_local)),
