@@ -1,6 +1,8 @@
 """Reports: structured entry, PDF uploads and their checks, versions, validation, release gating, print view and PDF."""
 
 import io
+import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -367,3 +369,18 @@ def test_pdf_is_laid_out_once_per_print_view_then_served_from_its_rendition(db, 
                                values=consultation(conclusion="Carcinome lobulaire."), reason="type histologique")
     with pytest.raises(AssertionError, match="laid out again"):
         documents.produce_pdf(db, actor=t.clinician, target=doc_id)
+
+
+def test_renditions_unused_for_a_month_are_swept_when_another_is_kept(data_dir):
+    from dcc_portal.services import storage
+
+    stale, used, fresh = "ab" + "0" * 62, "ab" + "1" * 62, "ab" + "2" * 62
+    month_ago = time.time() - storage.RENDITION_LIFETIME_SECONDS - 60
+    for key in (stale, used):
+        storage.keep_rendition(key, b"%PDF-1.7 " + key.encode())
+        path = data_dir / "renditions" / "ab" / key
+        os.utime(path, (month_ago, month_ago))
+    assert storage.rendition(used) == b"%PDF-1.7 " + used.encode()  # served today: kept for another month
+    storage.keep_rendition(fresh, b"%PDF-1.7 fresh")
+    assert storage.rendition(stale) is None
+    assert storage.rendition(used) is not None and storage.rendition(fresh) == b"%PDF-1.7 fresh"

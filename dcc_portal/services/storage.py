@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from pathlib import Path
 
 from dcc_portal import settings
@@ -52,7 +53,12 @@ def get(name: str) -> bytes:
 
 # Renditions: files derived from a document (the PDF of a print view), kept to be served again rather than made
 # again. Named by the digest of what they were made from, so a changed source never finds a stale rendition. They
-# can all be deleted at any time (they are not in backups) and are made again on demand.
+# can all be deleted at any time (they are not in backups) and are made again on demand; one unused for
+# RENDITION_LIFETIME_SECONDS is deleted when another is kept next to it (a view that shows upcoming dates changes
+# every day).
+RENDITION_LIFETIME_SECONDS = 30 * 24 * 3600
+
+
 def _rendition_path(key: str) -> Path:
     if len(key) != 64 or any(ch not in "0123456789abcdef" for ch in key):
         raise ValueError("invalid rendition key")
@@ -60,14 +66,25 @@ def _rendition_path(key: str) -> Path:
 
 
 def rendition(key: str) -> bytes | None:
+    path = _rendition_path(key)
     try:
-        return _rendition_path(key).read_bytes()
+        data = path.read_bytes()
+        os.utime(path)  # used today
     except FileNotFoundError:
         return None
+    return data
 
 
 def keep_rendition(key: str, data: bytes) -> None:
-    _write_durably(_rendition_path(key), data)
+    path = _rendition_path(key)
+    _write_durably(path, data)
+    oldest = time.time() - RENDITION_LIFETIME_SECONDS
+    for other in path.parent.iterdir():  # one folder of 256: the sweep costs little at each rendition kept
+        try:
+            if other.stat().st_mtime < oldest:
+                other.unlink()
+        except FileNotFoundError:
+            pass
 
 
 # Uploads wait here between their checks and the form that files them: same rules (random names, never served),
@@ -88,8 +105,6 @@ def _staged_path(token: str) -> Path:
 
 
 def stage(data: bytes) -> str:
-    import time
-
     now = time.time()
     for old in _staging().iterdir():
         try:
