@@ -31,7 +31,7 @@ from dcc_portal.models import (
     Professional,
     utcnow,
 )
-from dcc_portal.services import access, audit, storage
+from dcc_portal.services import access, audit, render, storage
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import StaleVersion
 from dcc_portal.services.patients import PAGE_SIZE, Page, professional_label
@@ -344,8 +344,8 @@ def print_html(db: Session, *, document: Document, version: DocumentVersion, pat
     if document.kind not in RENDERERS:
         raise LookupError(f"no print view for documents of kind {document.kind}")
     module_name, function = RENDERERS[document.kind].split(":")
-    render = getattr(importlib.import_module(module_name), function)
-    return render(db, document=document, version=version, patient=patient)
+    renderer = getattr(importlib.import_module(module_name), function)
+    return renderer(db, document=document, version=version, patient=patient)
 
 
 def _file_name(document: Document, version: DocumentVersion, extension: str) -> str:
@@ -375,7 +375,6 @@ def produce_view(db: Session, *, actor: Actor, target: str, variant: str = ""):
 
 def produce_pdf(db: Session, *, actor: Actor, target: str, variant: str = ""):
     """PDF download: the uploaded file, or the print view rendered by WeasyPrint (audited export)."""
-    from dcc_portal.services import render
     from dcc_portal.services.downloads import FilePayload
 
     document, patient, _grant = access.require_document(db, actor=actor, document_public_id=target,
@@ -399,8 +398,6 @@ def lay_out_pdf_ahead(document_public_id: str, *, db_url: str | None = None) -> 
 
 
 def _lay_out_pdf(document_public_id: str, db_url: str | None) -> None:
-    from dcc_portal.services import render
-
     try:
         with dbmod.transaction(db_url) as db:
             document = db.exec(select(Document).where(Document.public_id == document_public_id)).one()

@@ -18,10 +18,19 @@ def _root() -> Path:
     return root
 
 
+def _is_name(name) -> bool:
+    """Names here are 64 lowercase hex digits, made by the server: nothing else can reach the disk."""
+    return isinstance(name, str) and len(name) == 64 and all(ch in "0123456789abcdef" for ch in name)
+
+
+def _fanned_out(root: Path, name: str, what: str) -> Path:
+    if not _is_name(name):
+        raise ValueError(f"invalid {what}")
+    return root / name[:2] / name
+
+
 def _path(name: str) -> Path:
-    if len(name) != 64 or any(ch not in "0123456789abcdef" for ch in name):
-        raise ValueError("invalid stored file name")
-    return _root() / name[:2] / name
+    return _fanned_out(_root(), name, "stored file name")
 
 
 def _write_durably(path: Path, data: bytes) -> None:
@@ -60,9 +69,7 @@ RENDITION_LIFETIME_SECONDS = 30 * 24 * 3600
 
 
 def _rendition_path(key: str) -> Path:
-    if len(key) != 64 or any(ch not in "0123456789abcdef" for ch in key):
-        raise ValueError("invalid rendition key")
-    return settings.data_dir() / "renditions" / key[:2] / key
+    return _fanned_out(settings.data_dir() / "renditions", key, "rendition key")
 
 
 def rendition(key: str) -> bytes | None:
@@ -99,7 +106,7 @@ def _staging() -> Path:
 
 
 def _staged_path(token: str) -> Path:
-    if not isinstance(token, str) or len(token) != 64 or any(ch not in "0123456789abcdef" for ch in token):
+    if not _is_name(token):
         raise ValueError("invalid staged file token")
     return _staging() / token
 
