@@ -49,28 +49,36 @@ def needs_acceptance(db: Session, *, account_id: int) -> bool:
     return result
 
 
-def _needs_acceptance_statement():
-    account_id = bindparam("account_id")
+def acceptance_columns(account_id):
+    """The current version's id and whether this account accepted it, as two columns of a larger statement."""
     latest = (
         select(CharterVersion.id)
         .order_by(CharterVersion.published_at.desc(), CharterVersion.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    accepted = exists().where(CharterAcceptance.account_id == account_id, CharterAcceptance.charter_version_id == latest)
-    return select(Account.role, latest, accepted).where(Account.id == account_id)
+    return latest, exists().where(CharterAcceptance.account_id == account_id, CharterAcceptance.charter_version_id == latest)
+
+
+def _needs(role: str, latest_version_id: int | None, accepted: bool) -> bool:
+    return Role(role).is_professional and latest_version_id is not None and not accepted
+
+
+def note_acceptance(db: Session, *, account_id: int, role: str, latest_version_id: int | None, accepted: bool) -> None:
+    """What `acceptance_columns` found in this transaction (the session check reads it): spares `needs_acceptance`
+    its query."""
+    if not _needs(role, latest_version_id, accepted):
+        db.info.setdefault(_ACCEPTED, set()).add(account_id)
 
 
 # Built once: every page load asks it.
-_NEEDS_ACCEPTANCE = _needs_acceptance_statement()
+_NEEDS_ACCEPTANCE = select(Account.role, *acceptance_columns(bindparam("account_id"))).where(
+    Account.id == bindparam("account_id"))
 
 
 def _needs_acceptance(db: Session, account_id: int) -> bool:
     found = db.exec(_NEEDS_ACCEPTANCE, params={"account_id": account_id}).first()
-    if found is None:
-        return False
-    role, version_id, has_accepted = found
-    return Role(role).is_professional and version_id is not None and not has_accepted
+    return found is not None and _needs(*found)
 
 
 def view_current(db: Session) -> CharterView | None:

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from dcc_portal.models import (
@@ -21,7 +21,7 @@ from dcc_portal.models import (
     UserSession,
     utcnow,
 )
-from dcc_portal.services import audit
+from dcc_portal.services import audit, charter
 from dcc_portal.services.actor import Actor
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -52,7 +52,8 @@ def open_session(db: Session, *, account_id: int, client_ip: str, user_agent: st
     return token
 
 
-def _active(row: UserSession, now: datetime) -> bool:
+def _active(row, now: datetime) -> bool:
+    """`row`: a session, or a row with its columns by name."""
     return row.revoked_at is None and now < row.expires_at and now - row.last_seen_at < IDLE_TIMEOUT
 
 
@@ -72,74 +73,94 @@ def _name(identifier: str, pro, patient) -> str:
     return identifier
 
 
+_SESSION = UserSession.__table__.c
+_ACCOUNT = Account.__table__.c
+_PROFESSIONAL = Professional.__table__.c
+_PATIENT = Patient.__table__.c
+
+
 def _actor_statement():
-    """Session, account, names and primary organisation in one statement, built once: it runs at every event of every user."""
+    """Session, account, names, primary organisation and charter acceptance in one statement of plain columns, built
+    once: it runs at every event of every user."""
+    links = ProfessionalOrganisation.__table__.c
     primary_organisation = (
-        select(ProfessionalOrganisation.organisation_id)
-        .where(ProfessionalOrganisation.professional_id == Account.professional_id)
-        .order_by(ProfessionalOrganisation.is_primary.desc())
+        select(links.organisation_id)
+        .where(links.professional_id == _ACCOUNT.professional_id)
+        .order_by(links.is_primary.desc())
         .limit(1)
         .scalar_subquery()
     )
+    latest_charter, charter_accepted = charter.acceptance_columns(_ACCOUNT.id)
     return (
         select(
-            UserSession,
-            Account,
-            Professional.given_name,
-            Professional.family_name,
-            Patient.used_first_name,
-            Patient.first_names,
-            Patient.used_family_name,
-            Patient.birth_family_name,
-            primary_organisation,
+            _SESSION.id,
+            _SESSION.token_hash,
+            _SESSION.last_seen_at,
+            _SESSION.expires_at,
+            _SESSION.revoked_at,
+            _SESSION.client_ip,
+            _ACCOUNT.id.label("account_id"),
+            _ACCOUNT.identifier,
+            _ACCOUNT.role,
+            _ACCOUNT.status,
+            _ACCOUNT.professional_id,
+            _ACCOUNT.patient_id,
+            _PROFESSIONAL.given_name,
+            _PROFESSIONAL.family_name,
+            _PATIENT.used_first_name,
+            _PATIENT.first_names,
+            _PATIENT.used_family_name,
+            _PATIENT.birth_family_name,
+            primary_organisation.label("organisation_id"),
+            latest_charter.label("latest_charter"),
+            charter_accepted.label("charter_accepted"),
         )
-        .join(Account, Account.id == UserSession.account_id)
-        .outerjoin(Professional, Professional.id == Account.professional_id)
-        .outerjoin(Patient, Patient.id == Account.patient_id)
+        .join(Account.__table__, _ACCOUNT.id == _SESSION.account_id)
+        .outerjoin(Professional.__table__, _PROFESSIONAL.id == _ACCOUNT.professional_id)
+        .outerjoin(Patient.__table__, _PATIENT.id == _ACCOUNT.patient_id)
     )
 
 
-_BY_TOKEN = _actor_statement().where(UserSession.token_hash == bindparam("token_hash"))
-_BY_ID = _actor_statement().where(UserSession.id == bindparam("session_id"))
+_BY_TOKEN = _actor_statement().where(_SESSION.token_hash == bindparam("token_hash"))
+_BY_ID = _actor_statement().where(_SESSION.id == bindparam("session_id"))
+_TOUCH = update(UserSession.__table__).where(_SESSION.id == bindparam("session_id"))
 
 
 def resolve(db: Session, *, token: str, client_ip: str = "", now: datetime | None = None) -> Actor | None:
     """The actor behind a client token, or None when the session is unknown, expired, revoked or the account disabled."""
     if not token:
         return None
-    found = db.exec(_BY_TOKEN, params={"token_hash": token_hash(token)}).first()
+    found = db.execute(_BY_TOKEN, {"token_hash": token_hash(token)}).first()
     return _actor_of(db, found, client_ip=client_ip, now=now or utcnow())
 
 
 def resolve_session_id(db: Session, *, session_id: int, client_ip: str = "", now: datetime | None = None) -> Actor | None:
     """Same checks for a session known by its id (download tickets keep the id, never the token)."""
-    found = db.exec(_BY_ID, params={"session_id": session_id}).first()
+    found = db.execute(_BY_ID, {"session_id": session_id}).first()
     return _actor_of(db, found, client_ip=client_ip, now=now or utcnow())
 
 
 def _actor_of(db: Session, found, *, client_ip: str, now: datetime) -> Actor | None:
-    if found is None:
+    if found is None or not _active(found, now):
         return None
-    row, account, organisation_id = found[0], found[1], found[-1]
-    if not _active(row, now):
+    if found.status != AccountStatus.ACTIVE:
+        db.execute(_TOUCH, {"session_id": found.id, "revoked_at": now, "revoke_reason": "account_disabled"})
         return None
-    if account.status != AccountStatus.ACTIVE:
-        row.revoked_at, row.revoke_reason = now, "account_disabled"
-        db.add(row)
-        return None
-    if now - row.last_seen_at >= TOUCH_INTERVAL:
-        row.last_seen_at = now
-        db.add(row)
+    if now - found.last_seen_at >= TOUCH_INTERVAL:
+        db.execute(_TOUCH, {"session_id": found.id, "last_seen_at": now})
+    role = Role(found.role)
+    charter.note_acceptance(db, account_id=found.account_id, role=role, latest_version_id=found.latest_charter,
+                            accepted=found.charter_accepted)
     return Actor(
-        account_id=account.id,
-        role=Role(account.role),
-        display_name=_name(account.identifier, found, found),
-        professional_id=account.professional_id,
-        patient_id=account.patient_id,
-        organisation_id=organisation_id if account.professional_id else None,
-        session_id=row.id,
-        session_hash=row.token_hash[:16],
-        client_ip=client_ip or row.client_ip,
+        account_id=found.account_id,
+        role=role,
+        display_name=_name(found.identifier, found, found),
+        professional_id=found.professional_id,
+        patient_id=found.patient_id,
+        organisation_id=found.organisation_id if found.professional_id else None,
+        session_id=found.id,
+        session_hash=found.token_hash[:16],
+        client_ip=client_ip or found.client_ip,
     )
 
 
