@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, text, update
+from sqlalchemy import bindparam, event, insert, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -127,7 +127,7 @@ _EVENT_TABLE = AuditEvent.__table__
 # Built once; written as plain rows: the ORM's unit of work cost more than the hashing.
 _LOCK_HEAD = select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash).where(_HEAD_TABLE.c.id == 1).with_for_update()
 _CREATE_HEAD = insert(_HEAD_TABLE).values(id=1, seq=0, hash=GENESIS_HASH)
-_ADVANCE_HEAD = update(_HEAD_TABLE).where(_HEAD_TABLE.c.id == 1)
+_ADVANCE_HEAD = update(_HEAD_TABLE).where(_HEAD_TABLE.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 _INSERT_EVENTS = insert(_EVENT_TABLE)
 
 
@@ -153,7 +153,7 @@ def _chain_pending(db: OrmSession) -> None:
         item["seq"], item["prev_hash"] = seq, prev
         item["hash"] = prev = event_hash(prev, item)
     db.execute(_INSERT_EVENTS, pending)
-    db.execute(_ADVANCE_HEAD.values(seq=seq, hash=prev))
+    db.execute(_ADVANCE_HEAD, {"new_seq": seq, "new_hash": prev})
 
 
 @event.listens_for(OrmSession, "after_transaction_end")

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from dcc_portal.models import AuditAction, AuditOutcome, DownloadTicket, utcnow
@@ -43,6 +44,9 @@ def _producer(name: str):
     return getattr(importlib.import_module(module_name), function)
 
 
+_NEW_TICKET = insert(DownloadTicket.__table__)
+
+
 def issue(db: Session, *, actor: Actor, producer: str, target: str, variant: str = "", inline: bool = False,
           now: datetime | None = None) -> str:
     """A URL for the current session only, valid once and briefly."""
@@ -51,10 +55,11 @@ def issue(db: Session, *, actor: Actor, producer: str, target: str, variant: str
 
         raise access.deny(db, actor=actor, action=AuditAction.EXPORT, detail=f"lien de téléchargement refusé ({str(producer)[:40]})")
     ticket = secrets.token_urlsafe(32)
-    db.add(DownloadTicket(
-        ticket_hash=hashlib.sha256(ticket.encode()).hexdigest(), session_id=actor.session_id, producer=producer,
-        target=str(target)[:64], variant=str(variant)[:20], inline=inline, expires_at=(now or utcnow()) + TICKET_LIFETIME,
-    ))
+    db.execute(_NEW_TICKET, {
+        "ticket_hash": hashlib.sha256(ticket.encode()).hexdigest(), "session_id": actor.session_id, "producer": producer,
+        "target": str(target)[:64], "variant": str(variant)[:20], "inline": inline,
+        "expires_at": (now or utcnow()) + TICKET_LIFETIME,
+    })
     return URL_PREFIX + ticket
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -71,20 +71,19 @@ def notify_medecin_traitant(db: Session, *, patient: Patient, kind: str, title: 
     )
 
 
-_UNREAD_ABOUT_DOCUMENT = select(Notification).where(
-    Notification.account_id == bindparam("account_id"),
-    Notification.document_id == bindparam("document_id"),
-    Notification.read_at.is_(None),
+_NOTIFICATION = Notification.__table__
+_SETTLE_ABOUT_DOCUMENT = (
+    update(_NOTIFICATION)
+    .where(_NOTIFICATION.c.account_id == bindparam("reader"), _NOTIFICATION.c.document_id == bindparam("document"),
+           _NOTIFICATION.c.read_at.is_(None))
+    .values(read_at=bindparam("now"))
 )
 
 
 def mark_read_for_document(db: Session, *, actor: Actor, document_id: int, now: datetime | None = None) -> int:
     """Reading a document settles the actor's notifications about it; returns how many were unread."""
-    rows = db.exec(_UNREAD_ABOUT_DOCUMENT, params={"account_id": actor.account_id, "document_id": document_id}).all()
-    for row in rows:
-        row.read_at = now or utcnow()
-        db.add(row)
-    return len(rows)
+    settled = db.execute(_SETTLE_ABOUT_DOCUMENT, {"reader": actor.account_id, "document": document_id, "now": now or utcnow()})
+    return settled.rowcount
 
 
 # Built once: the badge is counted at every page load.

@@ -122,7 +122,18 @@ def patient_name(patient: Patient) -> str:
 
 
 def professional_label(pro: Professional) -> str:
+    """`pro`: a professional, or a row with its name and specialty columns."""
     return formatting.professional_name(pro.family_name, pro.given_name, doctor=pro.specialty_code.startswith("G15_10"))
+
+
+_PROFESSIONAL_NAME = select(Professional.family_name, Professional.given_name, Professional.specialty_code).where(
+    Professional.id == bindparam("professional_id"))
+
+
+def professional_label_of(db: Session, professional_id: int | None) -> str:
+    """`professional_label` of a professional known by id; "" for none."""
+    found = db.execute(_PROFESSIONAL_NAME, {"professional_id": professional_id}).first() if professional_id else None
+    return professional_label(found) if found is not None else ""
 
 
 @dataclass(frozen=True)

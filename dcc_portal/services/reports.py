@@ -37,7 +37,7 @@ from dcc_portal.models import (
 from dcc_portal.services import access, audit, documents, inputs, notifications, pathway, render, storage
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.patients import Page, patient_name, professional_label
+from dcc_portal.services.patients import Page, patient_name, professional_label, professional_label_of
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PAGES = 500
@@ -467,7 +467,7 @@ def my_documents(db: Session, *, actor: Actor, page: int = 1, now: datetime | No
 def print_html(db: Session, *, document: Document, version, patient: Patient) -> str:
     """Print view of a structured report (documents.RENDERERS); the PDF is this page through WeasyPrint."""
     content = documents.content_of(version)
-    author = db.get(Professional, version.author_professional_id) if version.author_professional_id else None
+    author = content.get("author") or professional_label_of(db, version.author_professional_id)
     kind_label = documents.kind_label(document.kind)
     return render.render(
         "print/report.html.j2",
@@ -480,7 +480,7 @@ def print_html(db: Session, *, document: Document, version, patient: Patient) ->
         birth_date=formatting.date_fr(patient.birth_date),
         ins=formatting.ins_display(patient.ins),
         service_date=formatting.date_fr(document.service_date),
-        author=content.get("author") or (professional_label(author) if author else ""),
+        author=author,
         establishment=content.get("establishment", ""),
         conclusion=content.get("conclusion", ""),
         body=content.get("body", ""),
