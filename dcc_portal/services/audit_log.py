@@ -8,11 +8,12 @@ index range scan; counts are capped so a broad search stays cheap on millions of
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -95,6 +96,17 @@ class AuditFilters:
     date_to: str = ""
 
 
+# How each filter of `_Resolved` compares: one indexed column each.
+_CONDITIONS = {
+    "patient_id": lambda value: AuditEvent.patient_id == value,
+    "account_id": lambda value: AuditEvent.account_id == value,
+    "action": lambda value: AuditEvent.action == value,
+    "outcome": lambda value: AuditEvent.outcome == value,
+    "start": lambda value: AuditEvent.at >= value,
+    "end": lambda value: AuditEvent.at < value,
+}
+
+
 @dataclass(frozen=True)
 class _Resolved:
     patient_id: int | None = None
@@ -106,21 +118,12 @@ class _Resolved:
     day_from: date | None = None
     day_to: date | None = None
 
+    def filters(self) -> dict:
+        """The filters in use and their values, by name (keys of `_CONDITIONS`)."""
+        return {name: getattr(self, name) for name in _CONDITIONS if getattr(self, name) not in (None, "")}
+
     def conditions(self) -> list:
-        where = []
-        if self.patient_id is not None:
-            where.append(AuditEvent.patient_id == self.patient_id)
-        if self.account_id is not None:
-            where.append(AuditEvent.account_id == self.account_id)
-        if self.action:
-            where.append(AuditEvent.action == self.action)
-        if self.outcome:
-            where.append(AuditEvent.outcome == self.outcome)
-        if self.start is not None:
-            where.append(AuditEvent.at >= self.start)
-        if self.end is not None:
-            where.append(AuditEvent.at < self.end)
-        return where
+        return [_CONDITIONS[name](value) for name, value in self.filters().items()]
 
     def ticket(self) -> tuple[str, str]:
         """(target, variant) of a download ticket: ids and codes only, at most 64 and 20 characters."""
@@ -167,19 +170,24 @@ def _parse_day(value: str, name: str, errors: dict[str, str]) -> date | None:
     return day
 
 
+_PATIENT_BY_INS = select(Patient.id).where(Patient.ins == bindparam("key"))
+_PATIENT_BY_LOCAL_ID = select(Patient.id).where(Patient.local_id == bindparam("key"))
+_ACCOUNT_BY_IDENTIFIER = select(Account.id).where(Account.identifier == bindparam("key"))
+
+
 def _resolve(db: Session, filters: AuditFilters) -> _Resolved:
     errors: dict[str, str] = {}
     patient_id = account_id = None
     key = str(filters.patient or "").strip()[:40]
     if key:
         ins = identifiers.normalize_ins(key)
-        statement = select(Patient.id).where(Patient.ins == ins) if len(ins) == 15 and ins[:5].isdigit() else select(Patient.id).where(Patient.local_id == key)
-        patient_id = db.exec(statement).first()
+        by_ins = len(ins) == 15 and ins[:5].isdigit()
+        patient_id = db.execute(_PATIENT_BY_INS if by_ins else _PATIENT_BY_LOCAL_ID, {"key": ins if by_ins else key}).scalar()
         if patient_id is None:
             errors["patient"] = "Aucun patient avec cet INS ou cet identifiant local."
     user = str(filters.user or "").strip().lower()[:120]
     if user:
-        account_id = db.exec(select(Account.id).where(Account.identifier == user)).first()
+        account_id = db.execute(_ACCOUNT_BY_IDENTIFIER, {"key": user}).scalar()
         if account_id is None:
             errors["user"] = "Aucun compte avec cet identifiant."
     action = str(filters.action or "")
@@ -246,26 +254,41 @@ def _capped_count(db: Session, where: list, cap: int) -> int:
     return db.exec(select(func.count()).select_from(inner)).one()
 
 
-def _lookups(db: Session, events: list[AuditEvent]) -> tuple[dict, dict, dict]:
-    account_ids = {e.account_id for e in events if e.account_id}
-    org_ids = {e.organisation_id for e in events if e.organisation_id}
-    patient_ids = {e.patient_id for e in events if e.patient_id}
-    accounts = dict(db.exec(select(Account.id, Account.identifier).where(Account.id.in_(account_ids))).all()) if account_ids else {}
-    orgs = dict(db.exec(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))).all()) if org_ids else {}
-    patients = dict(db.exec(select(Patient.id, Patient.local_id).where(Patient.id.in_(patient_ids))).all()) if patient_ids else {}
-    return accounts, orgs, patients
+@functools.cache
+def _search_statements(used: tuple[str, ...]):
+    """The count and the named page of a search using these filters, with bound values: built once per set of
+    filters (at most 64), not once per search."""
+    where = [_CONDITIONS[name](bindparam(name)) for name in used]
+    count = select(func.count()).select_from(select(AuditEvent.id).where(*where).limit(bindparam("cap")).subquery())
+    return count, _named(_page_statement(where, offset=bindparam("offset")), newest_first=True)
 
 
-def _admin_row(event: AuditEvent, accounts: dict, orgs: dict, patients: dict) -> AuditRow:
+def _named(events, *, newest_first: bool):
+    """`events` (a statement over audit_event, ordered and limited) with the account, organisation and patient the
+    screens name, in one statement and the same order."""
+    page = events.subquery()
+    order = (page.c.at.desc(), page.c.id.desc()) if newest_first else (page.c.at, page.c.id)
+    return (
+        select(page, Account.identifier.label("account_identifier"), Organisation.name.label("organisation_name"),
+               Patient.local_id.label("patient_local_id"))
+        .select_from(page)
+        .outerjoin(Account, Account.id == page.c.account_id)
+        .outerjoin(Organisation, Organisation.id == page.c.organisation_id)
+        .outerjoin(Patient, Patient.id == page.c.patient_id)
+        .order_by(*order)
+    )
+
+
+def _admin_row(event) -> AuditRow:
     return AuditRow(
         seq=event.seq,
         at=formatting.to_paris(event.at).strftime("%d/%m/%Y %H:%M:%S"),
-        user=accounts.get(event.account_id, "") if event.account_id else "",
+        user=event.account_identifier or "",
         role=ROLE_LABELS.get(event.actor_role, event.actor_role),
-        organisation=orgs.get(event.organisation_id, "") if event.organisation_id else "",
+        organisation=event.organisation_name or "",
         action=ACTION_LABELS.get(event.action, event.action),
         outcome=OUTCOME_LABELS.get(event.outcome, event.outcome),
-        patient=patients.get(event.patient_id, "") if event.patient_id else "",
+        patient=event.patient_local_id or "",
         document=event.document_id + (f" v{event.document_version}" if event.document_version else ""),
         grant=GRANT_LABELS.get(event.grant, event.grant),
         justification=event.justification,
@@ -276,10 +299,10 @@ def _admin_row(event: AuditEvent, accounts: dict, orgs: dict, patients: dict) ->
     )
 
 
-def _page_statement(where: list, *, page: int):
+def _page_statement(where: list, *, offset):
     return (
         select(AuditEvent).where(*where).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * ADMIN_PAGE_SIZE).limit(ADMIN_PAGE_SIZE)
+        .offset(offset).limit(ADMIN_PAGE_SIZE)
     )
 
 
@@ -287,15 +310,15 @@ def search(db: Session, *, actor: Actor, filters: AuditFilters, page: int = 1) -
     """Newest first, 50 a page (audited as an administrative action)."""
     access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.ADMIN, detail="journal d'audit")
     resolved = _resolve(db, filters)
-    where = resolved.conditions()
-    total = _capped_count(db, where, COUNT_CAP)
+    values = resolved.filters()
+    count, page_of_events = _search_statements(tuple(values))
+    total = db.execute(count, {**values, "cap": COUNT_CAP + 1}).scalar_one()
     max_page = max(1, -(-min(total, COUNT_CAP) // ADMIN_PAGE_SIZE))
     page = max(1, min(int(page or 1), max_page))
-    events = db.exec(_page_statement(where, page=page)).all()
-    accounts, orgs, patients = _lookups(db, list(events))
+    events = db.execute(page_of_events, {**values, "offset": (page - 1) * ADMIN_PAGE_SIZE}).all()
     audit.record(db, actor=actor, action=AuditAction.ADMIN, detail=f"journal d'audit : recherche ({_summary(resolved)}), page {page}")
     return AuditPage(
-        items=[_admin_row(event, accounts, orgs, patients) for event in events],
+        items=[_admin_row(event) for event in events],
         page=page, page_size=ADMIN_PAGE_SIZE, total=min(total, COUNT_CAP), capped=total > COUNT_CAP,
     )
 
@@ -330,10 +353,10 @@ def produce_csv(db: Session, *, actor: Actor, target: str, variant: str = "") ->
         resolved = _Resolved.from_ticket(target, variant)
     except ValueError:
         raise access.deny(db, actor=actor, action=AuditAction.EXPORT, detail="export du journal d'audit : ticket invalide") from None
-    events = db.exec(
-        select(AuditEvent).where(*resolved.conditions()).order_by(AuditEvent.at, AuditEvent.id).limit(EXPORT_CAP)
-    ).all()
-    accounts, orgs, patients = _lookups(db, list(events))
+    events = db.execute(_named(
+        select(AuditEvent).where(*resolved.conditions()).order_by(AuditEvent.at, AuditEvent.id).limit(EXPORT_CAP),
+        newest_first=False,
+    )).all()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -341,8 +364,8 @@ def produce_csv(db: Session, *, actor: Actor, target: str, variant: str = "") ->
         writer.writerow([_cell(value) for value in (
             event.seq, event.at.astimezone(UTC).isoformat(timespec="microseconds"),
             formatting.to_paris(event.at).isoformat(timespec="seconds"),
-            accounts.get(event.account_id, ""), event.actor_role, orgs.get(event.organisation_id, ""), event.action,
-            event.outcome, patients.get(event.patient_id, ""), event.document_id, event.document_version or "",
+            event.account_identifier or "", event.actor_role, event.organisation_name or "", event.action,
+            event.outcome, event.patient_local_id or "", event.document_id, event.document_version or "",
             event.grant, event.justification, event.detail, event.client_ip, event.session_hash, event.hash, event.prev_hash,
         )])
     audit.record(db, actor=actor, action=AuditAction.EXPORT,
