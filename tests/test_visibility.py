@@ -106,7 +106,7 @@ def test_no_change_writes_no_change_event(db, world):
 
 
 def test_the_sql_rule_of_lists_agrees_with_document_visible(db, world):
-    """Lists page in the database with access.visible_documents_clause: for every combination of flags, statuses,
+    """Lists page in the database with access.document_visibility: for every combination of flags, statuses,
     authors and grants it selects exactly the documents document_visible lets through."""
     patient, _document, actors = world
     author_ids = {who: actors[who].professional_id for who in ("author", "gp", "colleague")} | {"nobody": None}
@@ -129,8 +129,8 @@ def test_the_sql_rule_of_lists_agrees_with_document_visible(db, world):
         for who, grant in cases:
             actor = actors[who]
             expected = {d.id for d in made if access.document_visible(actor=actor, grant=grant, document=d, patient=patient)}
+            shape, values = access.document_visibility(actor=actor, grant=grant, patient=patient)
             found = set(db.exec(select(Document.id).where(
-                Document.id.in_([d.id for d in made]),
-                access.visible_documents_clause(actor=actor, grant=grant, patient=patient))).all())
+                Document.id.in_([d.id for d in made]), access.visible_documents_clause(shape)), params=values).all())
             assert found == expected, (who, grant, announced)
             assert 0 < len(found) < len(made)

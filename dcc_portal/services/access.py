@@ -14,6 +14,7 @@ Rule (security.md, domain.md), spelled out in `grant_for`:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -87,17 +88,8 @@ def prefetch(db: Session, *, actor: Actor, patient_ids: Iterable[int], now: date
         return
     today = paris_today(now)
     pro = actor.professional_id
-    team = set(db.exec(select(CareTeamMembership.patient_id).where(
-        CareTeamMembership.professional_id == pro, CareTeamMembership.patient_id.in_(ids),
-        active_membership_clause(today))).all())
-    opposed = set(db.exec(select(PatientOpposition.patient_id).where(
-        PatientOpposition.professional_id == pro, PatientOpposition.patient_id.in_(ids),
-        PatientOpposition.withdrawn_at.is_(None))).all())
-    rcp = set(db.exec(
-        select(RcpCase.patient_id).join(RcpSession, RcpSession.id == RcpCase.session_id)
-        .join(RcpMember, RcpMember.rcp_id == RcpSession.rcp_id)
-        .where(RcpCase.patient_id.in_(ids), RcpCase.status != RcpCaseStatus.WITHDRAWN, RcpMember.professional_id == pro)
-    ).all())
+    values = {"professional_id": pro, "patient_ids": sorted(ids), "today": today}
+    team, opposed, rcp = (set(db.exec(statement, params=values).all()) for statement in _PREFETCH)
     db.info[_PREFETCHED] = {"professional": pro, "today": today, "ids": ids, "team": team, "opposed": opposed, "rcp": rcp}
 
 
@@ -131,8 +123,25 @@ _RCP_MEMBER = (
         RcpMember.professional_id == bindparam("professional_id"),
     )
 )
+# What `prefetch` reads about a list of patients (`patient_ids`): care team, opposition, RCP membership.
+_AMONG = bindparam("patient_ids", expanding=True)
+_PREFETCH = (
+    select(CareTeamMembership.patient_id).where(
+        CareTeamMembership.professional_id == bindparam("professional_id"), CareTeamMembership.patient_id.in_(_AMONG),
+        active_membership_clause(bindparam("today"))),
+    select(PatientOpposition.patient_id).where(
+        PatientOpposition.professional_id == bindparam("professional_id"), PatientOpposition.patient_id.in_(_AMONG),
+        PatientOpposition.withdrawn_at.is_(None)),
+    select(RcpCase.patient_id).distinct().join(RcpSession, RcpSession.id == RcpCase.session_id)
+    .join(RcpMember, RcpMember.rcp_id == RcpSession.rcp_id)
+    .where(RcpCase.patient_id.in_(_AMONG), RcpCase.status != RcpCaseStatus.WITHDRAWN,
+           RcpMember.professional_id == bindparam("professional_id")),
+)
 _PATIENT_BY_PUBLIC_ID = select(Patient).where(Patient.public_id == bindparam("public_id"))
-_DOCUMENT_BY_PUBLIC_ID = select(Document).where(Document.public_id == bindparam("public_id"))
+_DOCUMENT_BY_PUBLIC_ID = (
+    select(Document, Patient).join(Patient, Patient.id == Document.patient_id)
+    .where(Document.public_id == bindparam("public_id"))
+)
 
 
 def is_team_member(db: Session, *, professional_id: int, patient_id: int, today: date) -> bool:
@@ -361,23 +370,32 @@ def medecin_traitant_may_see(document: Document, patient: Patient) -> bool:
     return not (document.withheld_from_medecin_traitant and document.author_professional_id != patient.gp_professional_id)
 
 
-def visible_documents_clause(*, actor: Actor, grant: Grant, patient: Patient):
-    """`document_visible` as SQL over the documents of one patient, so that a list pages and counts in the database.
-    tests/test_visibility.py checks it agrees with document_visible."""
-    if grant == Grant.SELF:
+def document_visibility(*, actor: Actor, grant: Grant, patient: Patient) -> tuple[tuple, dict]:
+    """`document_visible` over the documents of one patient, as SQL: (shape, values), where
+    `visible_documents_clause(shape)` is the condition (built once per shape, so that the statements holding it
+    can be too) and `values` binds it. tests/test_visibility.py checks it agrees with document_visible."""
+    shape = (grant == Grant.SELF, patient.medical_announcement_at is not None, is_medecin_traitant(actor, patient),
+             actor.professional_id is not None, grant == Grant.CARE_TEAM)
+    return shape, {"viewer_professional_id": actor.professional_id}
+
+
+@functools.cache
+def visible_documents_clause(shape: tuple):
+    self_view, announced, as_medecin_traitant, viewer_known, care_team = shape
+    if self_view:
         conditions = [Document.status == DocumentStatus.VALIDATED, Document.invisible_to_patient.is_(False),
                       Document.release_mode != ReleaseMode.HELD]
-        if patient.medical_announcement_at is None:
+        if not announced:
             conditions.append(or_(Document.release_mode == ReleaseMode.RELEASED, Document.announces_cancer.is_(False)))
         return and_(*conditions)
     author = Document.author_professional_id
-    is_author = and_(author.is_not(None), author == actor.professional_id) if actor.professional_id else None
+    is_author = and_(author.is_not(None), author == bindparam("viewer_professional_id")) if viewer_known else None
     conditions = [true()]
-    if is_medecin_traitant(actor, patient):
+    if as_medecin_traitant:
         conditions.append(or_(Document.withheld_from_medecin_traitant.is_(False), is_author))
     else:
         conditions.append(or_(Document.hidden_from_professionals.is_(False), *([is_author] if is_author is not None else [])))
-    if grant != Grant.CARE_TEAM:
+    if not care_team:
         conditions.append(Document.status != DocumentStatus.DRAFT)
     return and_(*conditions)
 
@@ -406,12 +424,12 @@ def require_document(
     now: datetime | None = None,
 ) -> tuple[Document, Patient, Grant]:
     """The document, its patient and the grant, with the access audited; AccessDenied (audited) otherwise."""
-    document = None
+    found = None
     if isinstance(document_public_id, str) and 0 < len(document_public_id) <= 32:
-        document = db.exec(_DOCUMENT_BY_PUBLIC_ID, params={"public_id": document_public_id}).first()
-    if document is None:
+        found = db.exec(_DOCUMENT_BY_PUBLIC_ID, params={"public_id": document_public_id}).first()
+    if found is None:
         raise deny(db, actor=actor, action=action, detail=f"document inconnu {str(document_public_id)[:40]}")
-    patient = db.get(Patient, document.patient_id)
+    document, patient = found
     grant = grant_for(db, actor=actor, patient=patient, now=now)
     if grant is None or not document_visible(actor=actor, grant=grant, document=document, patient=patient):
         raise deny(db, actor=actor, action=action, patient_id=patient.id, detail=f"document {document.public_id}")

@@ -6,6 +6,7 @@ version the user started from: a stale save is refused and nothing is overwritte
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -14,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
@@ -34,7 +35,7 @@ from dcc_portal.models import (
 from dcc_portal.services import access, audit, render, storage
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import StaleVersion
-from dcc_portal.services.patients import PAGE_SIZE, Page, professional_label
+from dcc_portal.services.patients import PAGE_SIZE, Page, professional_label, professional_label_of
 
 # LOINC document type (DMP typeCode, JDV_J07_XdsTypeCode_CISIS) and French label of each kind.
 KINDS: dict[str, tuple[str, str]] = {
@@ -257,14 +258,12 @@ def patient_documents(
 ) -> PatientDocuments:
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                             action=AuditAction.READ, detail="liste des documents", now=now)
-    conditions = [Document.patient_id == patient.id, Document.status != DocumentStatus.ENTERED_IN_ERROR,
-                  access.visible_documents_clause(actor=actor, grant=grant, patient=patient)]
-    if kinds:
-        conditions.append(Document.kind.in_(kinds))
-    total = db.exec(select(func.count(Document.id)).where(*conditions)).one()
+    shape, values = access.document_visibility(actor=actor, grant=grant, patient=patient)
+    count, page_statement = _list_statements(shape, bool(kinds))
+    values = {**values, "patient_id": patient.id, **({"kinds": sorted(kinds)} if kinds else {})}
+    total = db.exec(count, params=values).one()
     page = max(1, min(int(page or 1), 10_000))
-    chunk = list(db.exec(select(Document).where(*conditions).order_by(Document.created_at.desc(), Document.id.desc())
-                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all())
+    chunk = list(db.exec(page_statement, params={**values, "offset": (page - 1) * PAGE_SIZE}).all())
     authors, files = current_versions(db, chunk)
     items = [
         DocumentRow(
@@ -285,20 +284,37 @@ def patient_documents(
                             patient=patient, files=files)
 
 
+@functools.cache
+def _list_statements(visibility: tuple, by_kind: bool):
+    """Count and page of a patient's documents for one shape of the visibility rule (and with or without a kind filter)."""
+    conditions = [Document.patient_id == bindparam("patient_id"), Document.status != DocumentStatus.ENTERED_IN_ERROR,
+                  access.visible_documents_clause(visibility)]
+    if by_kind:
+        conditions.append(Document.kind.in_(bindparam("kinds", expanding=True)))
+    return (select(func.count(Document.id)).where(*conditions),
+            select(Document).where(*conditions).order_by(Document.created_at.desc(), Document.id.desc())
+            .offset(bindparam("offset")).limit(PAGE_SIZE))
+
+
+_AUTHORS = select(Professional.id, Professional.family_name, Professional.given_name, Professional.specialty_code).where(
+    Professional.id.in_(bindparam("ids", expanding=True)))
+_CURRENT_VERSIONS = (
+    select(DocumentVersion.document_id, DocumentVersion.content_json, DocumentVersion.file_name)
+    .join(Document, (Document.id == DocumentVersion.document_id) & (Document.current_version == DocumentVersion.version))
+    .where(Document.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def current_versions(db: Session, chunk: list[Document]) -> tuple[dict[int, str], set[int]]:
     """For a page of documents, by document id: the author to show (the one named in the current version, an
     external report's signatory, or else the authoring professional), and which current versions are files."""
     if not chunk:
         return {}, set()
-    pro_ids = {doc.author_professional_id for doc in chunk if doc.author_professional_id}
-    pros = {pro.id: pro for pro in db.exec(select(Professional).where(Professional.id.in_(pro_ids))).all()} if pro_ids else {}
+    pro_ids = sorted({doc.author_professional_id for doc in chunk if doc.author_professional_id})
+    pros = {pro.id: pro for pro in db.exec(_AUTHORS, params={"ids": pro_ids}).all()} if pro_ids else {}
     authors = {doc.id: professional_label(pros[doc.author_professional_id]) for doc in chunk
                if doc.author_professional_id in pros}
-    rows = db.exec(
-        select(DocumentVersion.document_id, DocumentVersion.content_json, DocumentVersion.file_name)
-        .join(Document, (Document.id == DocumentVersion.document_id) & (Document.current_version == DocumentVersion.version))
-        .where(Document.id.in_([doc.id for doc in chunk]))
-    ).all()
+    rows = db.exec(_CURRENT_VERSIONS, params={"ids": [doc.id for doc in chunk]}).all()
     files = set()
     for document_id, text, file_name in rows:
         named = json.loads(text).get("author") if text else None
@@ -309,18 +325,26 @@ def current_versions(db: Session, chunk: list[Document]) -> tuple[dict[int, str]
     return authors, files
 
 
+_READ = DocumentRead.__table__
+_READ_KEY = (_READ.c.account_id == bindparam("reader")) & (_READ.c.document_id == bindparam("document"))
+_READ_VERSION = select(_READ.c.version).where(_READ_KEY)
+_FIRST_READ = insert(_READ)
+_REREAD = update(_READ).where(_READ_KEY).values(version=bindparam("new_version"), read_at=bindparam("now"))
+
+
 def mark_read(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> None:
     """The actor opened the current version (the caller checked access): it is read, and so are the actor's
     notifications about it. A later version is unread again."""
     from dcc_portal.services import notifications
 
     now = now or utcnow()
-    row = db.get(DocumentRead, (actor.account_id, document.id))
-    if row is None:
-        db.add(DocumentRead(account_id=actor.account_id, document_id=document.id, version=document.current_version, read_at=now))
-    elif row.version != document.current_version:
-        row.version, row.read_at = document.current_version, now
-        db.add(row)
+    key = {"reader": actor.account_id, "document": document.id}
+    read_version = db.execute(_READ_VERSION, key).scalar()
+    if read_version is None:
+        db.execute(_FIRST_READ, {"account_id": actor.account_id, "document_id": document.id,
+                                   "version": document.current_version, "read_at": now})
+    elif read_version != document.current_version:
+        db.execute(_REREAD, {**key, "new_version": document.current_version, "now": now})
     notifications.mark_read_for_document(db, actor=actor, document_id=document.id, now=now)
 
 
@@ -437,7 +461,7 @@ def describe(db: Session, *, actor: Actor, document_public_id: str, now: datetim
                                                        action=AuditAction.READ, detail="ouverture du document", now=now)
     version = version_row(db, document=document)
     mark_read(db, actor=actor, document=document, now=now)
-    author = db.get(Professional, document.author_professional_id) if document.author_professional_id else None
+    author = content_of(version).get("author") or professional_label_of(db, document.author_professional_id)
     return DocumentInfo(
         public_id=document.public_id,
         patient_public_id=patient.public_id,
@@ -448,7 +472,7 @@ def describe(db: Session, *, actor: Actor, document_public_id: str, now: datetim
         status=document.status,
         version=document.current_version,
         service_date=formatting.date_fr(document.service_date),
-        author=content_of(version).get("author") or (professional_label(author) if author else ""),
+        author=author,
         validated=formatting.datetime_fr(document.validated_at),
         released=formatting.datetime_fr(access.release_date(document, patient)) if grant == Grant.SELF else "",
         is_file=version.file_name is not None,

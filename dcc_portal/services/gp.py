@@ -325,7 +325,7 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
                                             action=AuditAction.READ, detail="parcours (médecin traitant)", now=now)
     today = access.paris_today(now)
     previous = record_visit(db, account_id=actor.account_id, patient_id=patient.id, now=now)
-    steps = pathway.visible_steps(db, actor=actor, grant=grant, patient=patient, columns=pathway.STEP_NEWS_COLUMNS)
+    steps = pathway.visible_steps(db, actor=actor, grant=grant, patient=patient, with_news=True)
     reads = dict(db.exec(select(DocumentRead.document_id, DocumentRead.version).where(
         DocumentRead.account_id == actor.account_id,
         DocumentRead.document_id.in_([step.document_id for step in steps if step.document_id is not None]))).all())

@@ -10,10 +10,11 @@ earlier date does not move the patient back, while a new RCP registration after 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -105,18 +106,26 @@ STEP_NEWS_COLUMNS = (*STEP_COLUMNS, PathwayEvent.created_at, Document.id.label("
                      Document.current_version.label("document_version"), Document.updated_at.label("document_updated_at"))
 
 
-def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient, columns=STEP_COLUMNS) -> list:
+def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient, with_news: bool = False) -> list:
     """The steps the actor may see (access already checked and audited by the caller), oldest first, as rows of
-    `columns`. The document rule is `access.visible_documents_clause`, applied in the query."""
-    conditions = [PathwayEvent.patient_id == patient.id,
-                  or_(PathwayEvent.document_id.is_(None), access.visible_documents_clause(actor=actor, grant=grant,
-                                                                                           patient=patient))]
-    if grant == Grant.SELF and patient.medical_announcement_at is None:
+    STEP_COLUMNS (or STEP_NEWS_COLUMNS). The document rule is `access.document_visibility`, applied in the query."""
+    shape, values = access.document_visibility(actor=actor, grant=grant, patient=patient)
+    gated = grant == Grant.SELF and patient.medical_announcement_at is None
+    statement = _steps_statement(shape, gated, with_news)
+    return list(db.exec(statement, params={**values, "patient_id": patient.id}).all())
+
+
+@functools.cache
+def _steps_statement(visibility: tuple, gated: bool, with_news: bool):
+    conditions = [PathwayEvent.patient_id == bindparam("patient_id"),
+                  or_(PathwayEvent.document_id.is_(None), access.visible_documents_clause(visibility))]
+    if gated:
         conditions.append(PathwayEvent.kind.not_in(GATED_FOR_PATIENT))
-    return list(db.exec(
-        select(*columns).outerjoin(Document, Document.id == PathwayEvent.document_id).where(*conditions)
+    return (
+        select(*(STEP_NEWS_COLUMNS if with_news else STEP_COLUMNS))
+        .outerjoin(Document, Document.id == PathwayEvent.document_id).where(*conditions)
         .order_by(PathwayEvent.occurred_on, PathwayEvent.id).limit(500)
-    ).all())
+    )
 
 
 # Steps the care team records by hand: the dates the portal cannot learn from a document.

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -533,10 +533,14 @@ def _same_weekday_of_month(first: date, year: int, month: int) -> date:
     return candidate if candidate.month == month else candidate - timedelta(days=7)
 
 
+_SESSION_BY_PUBLIC_ID = select(RcpSession, Rcp).join(Rcp, Rcp.id == RcpSession.rcp_id).where(
+    RcpSession.public_id == bindparam("public_id"))
+
+
 def _load_session(db: Session, public_id: str) -> tuple[RcpSession, Rcp] | None:
     if not isinstance(public_id, str) or not 0 < len(public_id) <= 32:
         return None
-    row = db.exec(select(RcpSession, Rcp).join(Rcp, Rcp.id == RcpSession.rcp_id).where(RcpSession.public_id == public_id)).first()
+    row = db.exec(_SESSION_BY_PUBLIC_ID, params={"public_id": public_id}).first()
     return (row[0], row[1]) if row else None
 
 
@@ -625,21 +629,28 @@ class _RecordFacts:
     gp: Professional | None
 
 
+# Read for a whole agenda at once (`ids`: expanding).
+_KINDS_IN_RECORDS = select(Document.patient_id, Document.kind).where(
+    Document.patient_id.in_(bindparam("ids", expanding=True)), Document.status == DocumentStatus.VALIDATED).distinct()
+_DIAGNOSES = select(CancerDiagnosis).where(CancerDiagnosis.patient_id.in_(bindparam("ids", expanding=True))).order_by(
+    CancerDiagnosis.id)
+_PROFESSIONALS = select(Professional).where(Professional.id.in_(bindparam("ids", expanding=True)))
+_DOCUMENTS = select(Document).where(Document.id.in_(bindparam("ids", expanding=True)))
+
+
 def _record_facts(db: Session, patients: list[Patient]) -> dict[int, _RecordFacts]:
     """The checklist's facts for many patients in three queries (an agenda lists 20 or more cases)."""
     ids = [patient.id for patient in patients]
     if not ids:
         return {}
     kinds: dict[int, set[str]] = {}
-    for patient_id, kind in db.exec(select(Document.patient_id, Document.kind).where(
-            Document.patient_id.in_(ids), Document.status == DocumentStatus.VALIDATED).distinct()).all():
+    for patient_id, kind in db.exec(_KINDS_IN_RECORDS, params={"ids": ids}).all():
         kinds.setdefault(patient_id, set()).add(kind)
     diagnoses: dict[int, CancerDiagnosis] = {}
-    for diagnosis in db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id.in_(ids))
-                             .order_by(CancerDiagnosis.id)).all():
+    for diagnosis in db.exec(_DIAGNOSES, params={"ids": ids}).all():
         diagnoses[diagnosis.patient_id] = diagnosis  # the latest wins
-    gp_ids = {patient.gp_professional_id for patient in patients if patient.gp_professional_id}
-    gps = {pro.id: pro for pro in db.exec(select(Professional).where(Professional.id.in_(gp_ids))).all()} if gp_ids else {}
+    gp_ids = sorted({patient.gp_professional_id for patient in patients if patient.gp_professional_id})
+    gps = {pro.id: pro for pro in db.exec(_PROFESSIONALS, params={"ids": gp_ids}).all()} if gp_ids else {}
     return {patient.id: _RecordFacts(kinds.get(patient.id, set()), diagnoses.get(patient.id),
                                      gps.get(patient.gp_professional_id)) for patient in patients}
 
@@ -713,12 +724,12 @@ class CaseRow:
 def _case_rows(db: Session, agenda: list[tuple[RcpCase, Patient]], session: RcpSession, rcp: Rcp) -> list[CaseRow]:
     """The rows of a whole agenda with a fixed number of queries, whatever the number of cases."""
     facts = _record_facts(db, [patient for _, patient in agenda])
-    pro_ids = {pid for case, _ in agenda for pid in (case.requester_professional_id, case.presenter_professional_id) if pid}
+    pro_ids = sorted({pid for case, _ in agenda for pid in (case.requester_professional_id, case.presenter_professional_id) if pid})
     # Held here: the session's identity map keeps objects only while something refers to them.
-    held = {(Professional, pro.id): pro for pro in db.exec(select(Professional).where(Professional.id.in_(pro_ids)))} if pro_ids else {}
-    document_ids = {case.document_id for case, _ in agenda if case.document_id}
+    held = {(Professional, pro.id): pro for pro in db.exec(_PROFESSIONALS, params={"ids": pro_ids})} if pro_ids else {}
+    document_ids = sorted({case.document_id for case, _ in agenda if case.document_id})
     if document_ids:
-        held.update({(Document, doc.id): doc for doc in db.exec(select(Document).where(Document.id.in_(document_ids)))})
+        held.update({(Document, doc.id): doc for doc in db.exec(_DOCUMENTS, params={"ids": document_ids})})
     return [_case_row(db, case, session, rcp, patient, facts=facts[patient.id], loaded=held) for case, patient in agenda]
 
 
@@ -894,6 +905,15 @@ class SessionDetail:
     is_coordinator: bool  # may sign the fiches
 
 
+_ATTENDANCE = select(RcpAttendance.professional_id, RcpAttendance.specialty_code).where(
+    RcpAttendance.session_id == bindparam("session_id"))
+_MEMBERS = (select(RcpMember, Professional).join(Professional, Professional.id == RcpMember.professional_id)
+            .where(RcpMember.rcp_id == bindparam("rcp_id")).order_by(Professional.family_name))
+_AGENDA = (select(RcpCase, Patient).join(Patient, Patient.id == RcpCase.patient_id)
+           .where(RcpCase.session_id == bindparam("session_id"), RcpCase.status != RcpCaseStatus.WITHDRAWN)
+           .order_by(RcpCase.created_at))
+
+
 def session_detail(db: Session, *, actor: Actor, session_public_id: str, now: datetime | None = None) -> SessionDetail:
     now = now or utcnow()
     loaded = _load_session(db, session_public_id)
@@ -904,18 +924,15 @@ def session_detail(db: Session, *, actor: Actor, session_public_id: str, now: da
     if actor.role == Role.CLINICIAN and session.status == RcpSessionStatus.PLANNED:
         raise access.deny(db, actor=actor, action=AuditAction.READ, detail="séance non publiée")
     relevant = set(_split(rcp.quorum_specialties))
-    present = {a.professional_id for a in db.exec(select(RcpAttendance).where(RcpAttendance.session_id == session.id)).all()}
-    members = db.exec(select(RcpMember, Professional).join(Professional, Professional.id == RcpMember.professional_id)
-                      .where(RcpMember.rcp_id == rcp.id).order_by(Professional.family_name)).all()
+    attendance = db.exec(_ATTENDANCE, params={"session_id": session.id}).all()
+    present = {professional_id for professional_id, _specialty in attendance}
+    members = db.exec(_MEMBERS, params={"rcp_id": rcp.id}).all()
     attendees = [
         AttendeeRow(pro.public_id, professional_label(pro), specialty_label(pro.specialty_code), pro.id in present,
                     is_physician(pro.specialty_code) and (not relevant or pro.specialty_code in relevant), m.is_coordinator)
         for m, pro in members
     ]
-    agenda = db.exec(
-        select(RcpCase, Patient).join(Patient, Patient.id == RcpCase.patient_id)
-        .where(RcpCase.session_id == session.id, RcpCase.status != RcpCaseStatus.WITHDRAWN).order_by(RcpCase.created_at)
-    ).all()
+    agenda = db.exec(_AGENDA, params={"session_id": session.id}).all()
     access.prefetch(db, actor=actor, patient_ids=[patient.id for _, patient in agenda], now=now)
     for _case, patient in agenda:
         access.authorize_patient(db, actor=actor, patient=patient, action=AuditAction.READ,
@@ -924,7 +941,8 @@ def session_detail(db: Session, *, actor: Actor, session_public_id: str, now: da
     is_physician_member = member is not None and is_physician(db.get(Professional, actor.professional_id).specialty_code)
     return SessionDetail(
         row=_session_row(db, session, rcp, now, len(cases)), rcp_kind_label=KIND_LABELS.get(rcp.kind, rcp.kind),
-        scope=_scope(rcp), attendees=attendees, quorum=session_quorum(db, session=session),
+        scope=_scope(rcp), attendees=attendees,
+        quorum=quorum_rule(rcp=rcp, present_specialties=[specialty for _pro, specialty in attendance]),
         cases=cases, can_manage=actor.role in EDITOR_ROLES or member is not None,
         can_decide=is_physician_member, is_coordinator=bool(member and member.is_coordinator),
     )
