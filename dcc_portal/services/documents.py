@@ -239,7 +239,7 @@ class PatientDocuments:
     """One page of a patient's documents, with what the care team's view adds to the rows."""
 
     page: Page  # of DocumentRow
-    documents: list[Document]  # the same documents, in the same order
+    documents: list  # the same documents, in the same order, as rows of their columns (and `with_shown_author`'s)
     patient: Patient
     files: set[int]  # ids of the documents whose current version is a file
 
@@ -263,8 +263,7 @@ def patient_documents(
     values = {**values, "patient_id": patient.id, **({"kinds": sorted(kinds)} if kinds else {})}
     total = db.exec(count, params=values).one()
     page = max(1, min(int(page or 1), 10_000))
-    chunk = list(db.exec(page_statement, params={**values, "offset": (page - 1) * PAGE_SIZE}).all())
-    authors, files = current_versions(db, chunk)
+    rows = db.execute(page_statement, {**values, "offset": (page - 1) * PAGE_SIZE}).all()
     items = [
         DocumentRow(
             public_id=doc.public_id,
@@ -274,14 +273,14 @@ def patient_documents(
             status=doc.status,
             version=doc.current_version,
             service_date=formatting.date_fr(doc.service_date),
-            author=authors.get(doc.id, ""),
+            author=shown_author(doc),
             updated=formatting.datetime_fr(doc.updated_at),
             released=formatting.datetime_fr(access.release_date(doc, patient)) if grant == Grant.SELF else "",
         )
-        for doc in chunk
+        for doc in rows
     ]
-    return PatientDocuments(page=Page(items=items, page=page, page_size=PAGE_SIZE, total=total), documents=chunk,
-                            patient=patient, files=files)
+    return PatientDocuments(page=Page(items=items, page=page, page_size=PAGE_SIZE, total=total), documents=rows,
+                            patient=patient, files={row.id for row in rows if is_file(row)})
 
 
 @functools.cache
@@ -291,38 +290,34 @@ def _list_statements(visibility: tuple, by_kind: bool):
                   access.visible_documents_clause(visibility)]
     if by_kind:
         conditions.append(Document.kind.in_(bindparam("kinds", expanding=True)))
-    return (select(func.count(Document.id)).where(*conditions),
-            select(Document).where(*conditions).order_by(Document.created_at.desc(), Document.id.desc())
-            .offset(bindparam("offset")).limit(PAGE_SIZE))
+    page = (with_shown_author(select(*Document.__table__.c)).where(*conditions)
+            .order_by(Document.created_at.desc(), Document.id.desc()).offset(bindparam("offset")).limit(PAGE_SIZE))
+    return select(func.count(Document.id)).where(*conditions), page
 
 
-_AUTHORS = select(Professional.id, Professional.family_name, Professional.given_name, Professional.specialty_code).where(
-    Professional.id.in_(bindparam("ids", expanding=True)))
-_CURRENT_VERSIONS = (
-    select(DocumentVersion.document_id, DocumentVersion.content_json, DocumentVersion.file_name)
-    .join(Document, (Document.id == DocumentVersion.document_id) & (Document.current_version == DocumentVersion.version))
-    .where(Document.id.in_(bindparam("ids", expanding=True)))
-)
+def with_shown_author(statement):
+    """`statement` (over Document) with what a list shows of each document's current version and author, for
+    `shown_author` and `is_file`."""
+    return (
+        statement.add_columns(DocumentVersion.content_json, DocumentVersion.file_name, Professional.family_name,
+                              Professional.given_name, Professional.specialty_code)
+        .outerjoin(DocumentVersion, (DocumentVersion.document_id == Document.id)
+                   & (DocumentVersion.version == Document.current_version))
+        .outerjoin(Professional, Professional.id == Document.author_professional_id)
+    )
 
 
-def current_versions(db: Session, chunk: list[Document]) -> tuple[dict[int, str], set[int]]:
-    """For a page of documents, by document id: the author to show (the one named in the current version, an
-    external report's signatory, or else the authoring professional), and which current versions are files."""
-    if not chunk:
-        return {}, set()
-    pro_ids = sorted({doc.author_professional_id for doc in chunk if doc.author_professional_id})
-    pros = {pro.id: pro for pro in db.exec(_AUTHORS, params={"ids": pro_ids}).all()} if pro_ids else {}
-    authors = {doc.id: professional_label(pros[doc.author_professional_id]) for doc in chunk
-               if doc.author_professional_id in pros}
-    rows = db.exec(_CURRENT_VERSIONS, params={"ids": [doc.id for doc in chunk]}).all()
-    files = set()
-    for document_id, text, file_name in rows:
-        named = json.loads(text).get("author") if text else None
-        if isinstance(named, str) and named:
-            authors[document_id] = named
-        if file_name is not None:
-            files.add(document_id)
-    return authors, files
+def shown_author(row) -> str:
+    """The author a list shows (a row of `with_shown_author`): the one named in the current version, an external
+    report's signatory, or else the authoring professional."""
+    named = json.loads(row.content_json).get("author") if row.content_json else None
+    if isinstance(named, str) and named:
+        return named
+    return professional_label(row) if row.family_name is not None else ""
+
+
+def is_file(row) -> bool:
+    return row.file_name is not None
 
 
 _READ = DocumentRead.__table__

@@ -410,7 +410,7 @@ def documents_statements(actor: Actor, *, patient_id: int, page: int):
     read = aliased(DocumentRead)
     unread = case((or_(read.version.is_(None), read.version < Document.current_version), 1), else_=0)
     rows = (
-        select(Document, unread)
+        documents.with_shown_author(select(Document, unread.label("unread")))
         .join(Patient, Patient.id == Document.patient_id)
         .outerjoin(read, and_(read.document_id == Document.id, read.account_id == actor.account_id))
         .where(*conditions)
@@ -428,21 +428,18 @@ def shared_documents(db: Session, *, actor: Actor, patient_public_id: str, page:
     page = max(1, min(int(page or 1), 10_000))
     count_statement, page_statement = documents_statements(actor, patient_id=patient.id, page=page)
     total = db.exec(count_statement).one()
-    rows = db.exec(page_statement).all()
-    chunk = [document for document, _ in rows]
-    authors, _files = documents.current_versions(db, chunk)
-    items = [
-        SharedDocument(
+    items = []
+    for row in db.execute(page_statement).all():
+        document = row[0]
+        items.append(SharedDocument(
             public_id=document.public_id,
             kind=document.kind,
             kind_label=documents.kind_label(document.kind),
             title=document.title,
             service_date=formatting.date_fr(document.service_date),
-            author=authors.get(document.id, ""),
+            author=documents.shown_author(row),
             updated=formatting.datetime_fr(document.updated_at),
             version=document.current_version,
-            unread=bool(flag),
-        )
-        for document, flag in rows
-    ]
+            unread=bool(row.unread),
+        ))
     return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)

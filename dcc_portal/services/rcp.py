@@ -625,17 +625,22 @@ class _RecordFacts:
     """What the checklist reads from a patient's record."""
 
     kinds: set[str]
-    diagnosis: CancerDiagnosis | None
-    gp: Professional | None
+    diagnosis: CancerDiagnosis | None  # or a row of _DIAGNOSES
+    gp: Professional | None  # or a row of _PROFESSIONAL_NAMES
 
 
-# Read for a whole agenda at once (`ids`: expanding).
+# Read for a whole agenda at once (`ids`: expanding), as the columns the agenda shows.
+_IDS = bindparam("ids", expanding=True)
 _KINDS_IN_RECORDS = select(Document.patient_id, Document.kind).where(
-    Document.patient_id.in_(bindparam("ids", expanding=True)), Document.status == DocumentStatus.VALIDATED).distinct()
-_DIAGNOSES = select(CancerDiagnosis).where(CancerDiagnosis.patient_id.in_(bindparam("ids", expanding=True))).order_by(
-    CancerDiagnosis.id)
-_PROFESSIONALS = select(Professional).where(Professional.id.in_(bindparam("ids", expanding=True)))
-_DOCUMENTS = select(Document).where(Document.id.in_(bindparam("ids", expanding=True)))
+    Document.patient_id.in_(_IDS), Document.status == DocumentStatus.VALIDATED).distinct()
+_DIAGNOSES = select(
+    CancerDiagnosis.patient_id, CancerDiagnosis.icd10_code, CancerDiagnosis.morphology_code, CancerDiagnosis.tnm_prefix,
+    CancerDiagnosis.tnm_t, CancerDiagnosis.tnm_n, CancerDiagnosis.tnm_m, CancerDiagnosis.other_staging,
+    CancerDiagnosis.who_performance_status,
+).where(CancerDiagnosis.patient_id.in_(_IDS)).order_by(CancerDiagnosis.id)
+_PROFESSIONAL_NAMES = select(Professional.id, Professional.family_name, Professional.given_name,
+                             Professional.specialty_code).where(Professional.id.in_(_IDS))
+_CASE_DOCUMENTS = select(Document.id, Document.public_id, Document.status, Document.updated_at).where(Document.id.in_(_IDS))
 
 
 def _record_facts(db: Session, patients: list[Patient]) -> dict[int, _RecordFacts]:
@@ -650,7 +655,7 @@ def _record_facts(db: Session, patients: list[Patient]) -> dict[int, _RecordFact
     for diagnosis in db.exec(_DIAGNOSES, params={"ids": ids}).all():
         diagnoses[diagnosis.patient_id] = diagnosis  # the latest wins
     gp_ids = sorted({patient.gp_professional_id for patient in patients if patient.gp_professional_id})
-    gps = {pro.id: pro for pro in db.exec(_PROFESSIONALS, params={"ids": gp_ids}).all()} if gp_ids else {}
+    gps = {pro.id: pro for pro in db.exec(_PROFESSIONAL_NAMES, params={"ids": gp_ids}).all()} if gp_ids else {}
     return {patient.id: _RecordFacts(kinds.get(patient.id, set()), diagnoses.get(patient.id),
                                      gps.get(patient.gp_professional_id)) for patient in patients}
 
@@ -725,11 +730,11 @@ def _case_rows(db: Session, agenda: list[tuple[RcpCase, Patient]], session: RcpS
     """The rows of a whole agenda with a fixed number of queries, whatever the number of cases."""
     facts = _record_facts(db, [patient for _, patient in agenda])
     pro_ids = sorted({pid for case, _ in agenda for pid in (case.requester_professional_id, case.presenter_professional_id) if pid})
-    # Held here: the session's identity map keeps objects only while something refers to them.
-    held = {(Professional, pro.id): pro for pro in db.exec(_PROFESSIONALS, params={"ids": pro_ids})} if pro_ids else {}
+    # The professionals and fiches the rows name, as the columns shown (`_case_row` loads whatever is not here).
+    held = {(Professional, pro.id): pro for pro in db.exec(_PROFESSIONAL_NAMES, params={"ids": pro_ids})} if pro_ids else {}
     document_ids = sorted({case.document_id for case, _ in agenda if case.document_id})
     if document_ids:
-        held.update({(Document, doc.id): doc for doc in db.exec(_DOCUMENTS, params={"ids": document_ids})})
+        held.update({(Document, doc.id): doc for doc in db.exec(_CASE_DOCUMENTS, params={"ids": document_ids})})
     return [_case_row(db, case, session, rcp, patient, facts=facts[patient.id], loaded=held) for case, patient in agenda]
 
 
@@ -907,7 +912,9 @@ class SessionDetail:
 
 _ATTENDANCE = select(RcpAttendance.professional_id, RcpAttendance.specialty_code).where(
     RcpAttendance.session_id == bindparam("session_id"))
-_MEMBERS = (select(RcpMember, Professional).join(Professional, Professional.id == RcpMember.professional_id)
+_MEMBERS = (select(RcpMember.is_coordinator, Professional.id, Professional.public_id, Professional.family_name,
+                   Professional.given_name, Professional.specialty_code)
+            .join(Professional, Professional.id == RcpMember.professional_id)
             .where(RcpMember.rcp_id == bindparam("rcp_id")).order_by(Professional.family_name))
 _AGENDA = (select(RcpCase, Patient).join(Patient, Patient.id == RcpCase.patient_id)
            .where(RcpCase.session_id == bindparam("session_id"), RcpCase.status != RcpCaseStatus.WITHDRAWN)
@@ -929,8 +936,8 @@ def session_detail(db: Session, *, actor: Actor, session_public_id: str, now: da
     members = db.exec(_MEMBERS, params={"rcp_id": rcp.id}).all()
     attendees = [
         AttendeeRow(pro.public_id, professional_label(pro), specialty_label(pro.specialty_code), pro.id in present,
-                    is_physician(pro.specialty_code) and (not relevant or pro.specialty_code in relevant), m.is_coordinator)
-        for m, pro in members
+                    is_physician(pro.specialty_code) and (not relevant or pro.specialty_code in relevant), pro.is_coordinator)
+        for pro in members
     ]
     agenda = db.exec(_AGENDA, params={"session_id": session.id}).all()
     access.prefetch(db, actor=actor, patient_ids=[patient.id for _, patient in agenda], now=now)

@@ -123,7 +123,7 @@ def _actor_statement():
 
 _BY_TOKEN = _actor_statement().where(_SESSION.token_hash == bindparam("token_hash"))
 _BY_ID = _actor_statement().where(_SESSION.id == bindparam("session_id"))
-_TOUCH = update(UserSession.__table__).where(_SESSION.id == bindparam("session_id"))
+_UPDATE_SESSION = update(UserSession.__table__).where(_SESSION.id == bindparam("session_id"))
 
 
 def resolve(db: Session, *, token: str, client_ip: str = "", now: datetime | None = None) -> Actor | None:
@@ -144,10 +144,10 @@ def _actor_of(db: Session, found, *, client_ip: str, now: datetime) -> Actor | N
     if found is None or not _active(found, now):
         return None
     if found.status != AccountStatus.ACTIVE:
-        db.execute(_TOUCH, {"session_id": found.id, "revoked_at": now, "revoke_reason": "account_disabled"})
+        db.execute(_UPDATE_SESSION, {"session_id": found.id, "revoked_at": now, "revoke_reason": "account_disabled"})
         return None
     if now - found.last_seen_at >= TOUCH_INTERVAL:
-        db.execute(_TOUCH, {"session_id": found.id, "last_seen_at": now})
+        db.execute(_UPDATE_SESSION, {"session_id": found.id, "last_seen_at": now})
     role = Role(found.role)
     charter.note_acceptance(db, account_id=found.account_id, role=role, latest_version_id=found.latest_charter,
                             accepted=found.charter_accepted)
