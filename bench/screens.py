@@ -26,7 +26,7 @@ from sqlmodel import select
 
 from bench.common import markdown_table, percentiles, print_table, timed
 from dcc_portal import db as dbmod
-from dcc_portal import region, settings
+from dcc_portal import memory, region, settings
 from dcc_portal.models import (
     Account,
     AuditAction,
@@ -391,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     world = World(args.db_url)
+    memory.settle()  # the garbage collector as a portal worker runs it once started
     backend = "PostgreSQL" if not args.db_url.startswith("sqlite") else "SQLite (WAL, synchronous=FULL)"
     with dbmod.transaction(args.db_url) as db:
         counts = {name: db.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
