@@ -450,7 +450,11 @@ def test_signed_fiche_pdf_is_laid_out_ahead_and_its_first_download_served_from_i
     def no_layout(html):
         raise AssertionError("laid out at download")
 
+    def no_view(*args, **kwargs):
+        raise AssertionError("print view rendered to find the kept PDF of a signed version")
+
     monkeypatch.setattr(render, "pdf", no_layout)
+    monkeypatch.setattr(frcp, "print_view", no_view)
     pdf = documents.produce_pdf(db, actor=world.gp_actor, target=document_id)
     assert pdf.data.startswith(b"%PDF-") and pdf.filename.endswith("-v1.pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)

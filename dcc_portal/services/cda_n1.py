@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from dcc_portal import formatting
 from dcc_portal.models import Document, DocumentKind, DocumentVersion, Organisation, Patient, Professional
-from dcc_portal.services import cda, cda_validation, dmp_metadata, documents, render
+from dcc_portal.services import cda, cda_validation, dmp_metadata, documents
 
 XDS_SD_TEMPLATE = "1.3.6.1.4.1.19376.1.2.20"
 PDF = "application/pdf"
@@ -125,7 +125,7 @@ def pdf_of(db: Session, *, document: Document, version: DocumentVersion, patient
             raise NotShareable("Le fichier de ce document n'est pas un PDF : il ne peut pas être envoyé au DMP.")
         return data
     if document.kind in documents.RENDERERS:
-        return render.print_pdf(documents.print_html(db, document=document, version=version, patient=patient))
+        return documents.view_pdf(db, document=document, version=version, patient=patient)
     raise NotShareable("Ce document n'a ni CDA ni vue imprimable : il ne peut pas être envoyé au DMP.")
 
 

@@ -367,6 +367,29 @@ def print_html(db: Session, *, document: Document, version: DocumentVersion, pat
     return renderer(db, document=document, version=version, patient=patient)
 
 
+# Kinds whose print view shows nothing but the version (its content, frozen at signature with the patient's identity,
+# its number and the document's title): their PDF is found by the version, without rendering the view again. A new
+# layout of the template applies to the versions laid out after it.
+VIEW_OF_VERSION_KINDS = frozenset({DocumentKind.FRCP})
+
+
+def view_pdf(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> bytes:
+    """The PDF of a structured version's print view, laid out once and kept (render.print_pdf)."""
+    return _laid_out(_view_source(document, version), lambda: print_html(db, document=document, version=version,
+                                                                        patient=patient))
+
+
+def _view_source(document: Document, version: DocumentVersion) -> str | None:
+    """All that the print view of a VIEW_OF_VERSION_KINDS version shows; None for the other kinds."""
+    if document.kind not in VIEW_OF_VERSION_KINDS:
+        return None
+    return "\n".join((document.kind, document.public_id, str(version.version), document.title, version.content_json or ""))
+
+
+def _laid_out(source: str | None, make_html) -> bytes:
+    return render.print_pdf(make_html()) if source is None else render.print_pdf_of_source(source, make_html)
+
+
 def _file_name(document: Document, version: DocumentVersion, extension: str) -> str:
     stamp = document.service_date.isoformat() if document.service_date else document.created_at.date().isoformat()
     return f"{document.kind}-{stamp}-v{version.version}.{extension}"
@@ -402,7 +425,7 @@ def produce_pdf(db: Session, *, actor: Actor, target: str, variant: str = ""):
     if version.file_name is not None:
         data = file_of(version)
     else:
-        data = render.print_pdf(print_html(db, document=document, version=version, patient=patient))
+        data = view_pdf(db, document=document, version=version, patient=patient)
     return FilePayload(data, "application/pdf", _file_name(document, version, "pdf"))
 
 
@@ -423,8 +446,9 @@ def _lay_out_pdf(document_public_id: str, db_url: str | None) -> None:
             version = version_row(db, document=document)
             if version.file_name is not None:
                 return
+            source = _view_source(document, version)
             html = print_html(db, document=document, version=version, patient=db.get(Patient, document.patient_id))
-        render.print_pdf(html)
+        _laid_out(source, lambda: html)  # outside the transaction: the layout takes a few hundred milliseconds
     except Exception:
         logger.exception("PDF of document %s not laid out ahead; it will be at its first download", document_public_id)
         raise

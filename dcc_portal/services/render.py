@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,10 +56,19 @@ def pdf(html: str) -> bytes:
 def print_pdf(html: str) -> bytes:
     """PDF of a document's print view, laid out once per distinct view (a few hundred milliseconds) and then
     served from the renditions kept in the file store."""
-    key = hashlib.sha256(b"print-view-pdf\n" + html.encode()).hexdigest()
+    return _kept(b"print-view-pdf\n" + html.encode(), lambda: html)
+
+
+def print_pdf_of_source(source: str, make_html: Callable[[], str]) -> bytes:
+    """`print_pdf` for a view that is a function of `source` alone: found by its source, without rendering the view."""
+    return _kept(b"print-view-source-pdf\n" + source.encode(), make_html)
+
+
+def _kept(named_by: bytes, make_html: Callable[[], str]) -> bytes:
+    key = hashlib.sha256(named_by).hexdigest()
     kept = storage.rendition(key)
     if kept is not None and kept.startswith(b"%PDF-"):
         return kept
-    data = pdf(html)
+    data = pdf(make_html())
     storage.keep_rendition(key, data)
     return data
