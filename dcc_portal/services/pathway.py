@@ -98,12 +98,13 @@ def timeline(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
             for step in visible_steps(db, actor=actor, grant=grant, patient=patient)]
 
 
-# A step as plain columns: its document's columns are None when it points at none.
-STEP_COLUMNS = (PathwayEvent.public_id, PathwayEvent.kind, PathwayEvent.occurred_on, PathwayEvent.title,
-                Document.public_id.label("document_public_id"))
+# A step as plain columns (read without the ORM: a pathway has hundreds of steps): its document's columns are None
+# when it points at none.
+_STEP, _DOCUMENT = PathwayEvent.__table__.c, Document.__table__.c
+STEP_COLUMNS = (_STEP.public_id, _STEP.kind, _STEP.occurred_on, _STEP.title, _DOCUMENT.public_id.label("document_public_id"))
 # What tells a reader which steps are new to them.
-STEP_NEWS_COLUMNS = (*STEP_COLUMNS, PathwayEvent.created_at, Document.id.label("document_id"),
-                     Document.current_version.label("document_version"), Document.updated_at.label("document_updated_at"))
+STEP_NEWS_COLUMNS = (*STEP_COLUMNS, _STEP.created_at, _DOCUMENT.id.label("document_id"),
+                     _DOCUMENT.current_version.label("document_version"), _DOCUMENT.updated_at.label("document_updated_at"))
 
 
 def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient, with_news: bool = False) -> list:
@@ -112,19 +113,19 @@ def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient, wi
     shape, values = access.document_visibility(actor=actor, grant=grant, patient=patient)
     gated = grant == Grant.SELF and patient.medical_announcement_at is None
     statement = _steps_statement(shape, gated, with_news)
-    return list(db.exec(statement, params={**values, "patient_id": patient.id}).all())
+    return list(db.execute(statement, {**values, "patient_id": patient.id}).all())
 
 
 @functools.cache
 def _steps_statement(visibility: tuple, gated: bool, with_news: bool):
-    conditions = [PathwayEvent.patient_id == bindparam("patient_id"),
-                  or_(PathwayEvent.document_id.is_(None), access.visible_documents_clause(visibility))]
+    conditions = [_STEP.patient_id == bindparam("patient_id"),
+                  or_(_STEP.document_id.is_(None), access.visible_documents_clause(visibility))]
     if gated:
-        conditions.append(PathwayEvent.kind.not_in(GATED_FOR_PATIENT))
+        conditions.append(_STEP.kind.not_in(GATED_FOR_PATIENT))
     return (
         select(*(STEP_NEWS_COLUMNS if with_news else STEP_COLUMNS))
-        .outerjoin(Document, Document.id == PathwayEvent.document_id).where(*conditions)
-        .order_by(PathwayEvent.occurred_on, PathwayEvent.id).limit(500)
+        .select_from(PathwayEvent.__table__.outerjoin(Document.__table__, _DOCUMENT.id == _STEP.document_id))
+        .where(*conditions).order_by(_STEP.occurred_on, _STEP.id).limit(500)
     )
 
 
