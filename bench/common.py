@@ -35,6 +35,23 @@ def timed(function: Callable[[int], object], runs: int, *, warmup: int = 3) -> l
     return durations
 
 
+def timed_pair(first: Callable[[int], object], second: Callable[[int], object], runs: int, *,
+               warmup: int = 3) -> tuple[list[float], list[float]]:
+    """Durations of `runs` calls of each, interleaved (first then second, then second then first...): the speed of a
+    shared machine drifts over seconds, and both must be measured through the same moments of it."""
+    for index in range(warmup):
+        first(index)
+        second(index)
+    durations: tuple[list[float], list[float]] = ([], [])
+    functions = (first, second)
+    for index in range(runs):
+        for which in ((0, 1) if index % 2 == 0 else (1, 0)):
+            start = time.perf_counter()
+            functions[which](index)
+            durations[which].append(time.perf_counter() - start)
+    return durations
+
+
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     print("  ".join(str(text).ljust(width) for text, width in zip(header, widths, strict=True)))

@@ -8,8 +8,9 @@ Each measure is what a Reflex event handler does: one transaction that resolves 
 included) and commits. The floor is the SQL alone, in its own transaction, without the ORM or the access rule: the
 reads the screen needs and, for every screen whose handler records audit events (all of them here), the same number
 of audit rows, appended to the hash chain with plain SQL (head read, the application's hash, INSERT, head moved on)
-and committed durably, as the law requires of the screen itself. Prints p50/p95 and the ratio of the p95 to the
-floor's p95, and warns when a floor does not write as many audit events as its handler.
+and committed durably, as the law requires of the screen itself. Handler and floor calls alternate, so that both go
+through the same moments of a machine whose speed drifts. Prints p50/p95 and the ratio of the p95 to the floor's
+p95, and warns when a floor does not write as many audit events as its handler.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import date, timedelta
 from sqlalchemy import DateTime, bindparam, text
 from sqlmodel import select
 
-from bench.common import markdown_table, percentiles, print_table, timed
+from bench.common import markdown_table, percentiles, print_table, timed_pair
 from dcc_portal import db as dbmod
 from dcc_portal import memory, region, settings
 from dcc_portal.models import (
@@ -370,15 +371,15 @@ def measure(world: World, screen: Screen, runs: int) -> tuple[list[float], list[
         with dbmod.transaction(world.url) as db:
             return db.execute(text(_AUDIT_HEAD)).one()[0]
 
-    count = screen.runs or runs
-    start = head()
-    handler_times = timed(handler, count)
-    middle = head()
-    floor_times = timed(floor, count)
-    end = head()
-    if end - middle != middle - start:
-        print(f"  {screen.key}: the floor wrote {end - middle} audit events, the handler {middle - start}", file=sys.stderr)
-    return handler_times, floor_times
+    def events_written(call) -> int:
+        before = head()
+        call(0)
+        return head() - before
+
+    handler_events, floor_events = events_written(handler), events_written(floor)
+    if handler_events != floor_events:
+        print(f"  {screen.key}: the floor wrote {floor_events} audit events, the handler {handler_events}", file=sys.stderr)
+    return timed_pair(handler, floor, screen.runs or runs)
 
 
 def main(argv: list[str] | None = None) -> int:
