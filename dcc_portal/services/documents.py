@@ -280,7 +280,7 @@ def patient_documents(
         for doc in rows
     ]
     return PatientDocuments(page=Page(items=items, page=page, page_size=PAGE_SIZE, total=total), documents=rows,
-                            patient=patient, files={row.id for row in rows if is_file(row)})
+                            patient=patient, files={row.id for row in rows if row.file_name is not None})
 
 
 @functools.cache
@@ -296,8 +296,8 @@ def _list_statements(visibility: tuple, by_kind: bool):
 
 
 def with_shown_author(statement):
-    """`statement` (over Document) with what a list shows of each document's current version and author, for
-    `shown_author` and `is_file`."""
+    """`statement` (over Document) with what a list shows of each document's current version (its author for
+    `shown_author`, its file if it is one) and authoring professional."""
     return (
         statement.add_columns(DocumentVersion.content_json, DocumentVersion.file_name, Professional.family_name,
                               Professional.given_name, Professional.specialty_code)
@@ -314,10 +314,6 @@ def shown_author(row) -> str:
     if isinstance(named, str) and named:
         return named
     return professional_label(row) if row.family_name is not None else ""
-
-
-def is_file(row) -> bool:
-    return row.file_name is not None
 
 
 _READ = DocumentRead.__table__
