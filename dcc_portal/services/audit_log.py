@@ -249,11 +249,6 @@ class AuditPage(Page):
     capped: bool = False  # more results than COUNT_CAP: only the first ones can be paged through
 
 
-def _capped_count(db: Session, where: list, cap: int) -> int:
-    inner = select(AuditEvent.id).where(*where).limit(cap + 1).subquery()
-    return db.exec(select(func.count()).select_from(inner)).one()
-
-
 @functools.cache
 def _search_statements(used: tuple[str, ...]):
     """The count and the named page of a search using these filters, with bound values: built once per set of
@@ -327,7 +322,9 @@ def issue_export(db: Session, *, actor: Actor, filters: AuditFilters) -> str:
     """A single-use download URL for the CSV of the events matching the filters."""
     access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.EXPORT, detail="export du journal d'audit")
     resolved = _resolve(db, filters)
-    if _capped_count(db, resolved.conditions(), EXPORT_CAP) > EXPORT_CAP:
+    values = resolved.filters()
+    count, _page = _search_statements(tuple(values))
+    if db.execute(count, {**values, "cap": EXPORT_CAP + 1}).scalar_one() > EXPORT_CAP:
         raise ValidationFailed({"export": f"Plus de {EXPORT_CAP:,} événements : affinez les filtres avant d'exporter.".replace(",", " ")})
     target, variant = resolved.ticket()
     return downloads.issue(db, actor=actor, producer="audit_csv", target=target, variant=variant)

@@ -126,13 +126,14 @@ def professional_label(pro: Professional) -> str:
     return formatting.professional_name(pro.family_name, pro.given_name, doctor=pro.specialty_code.startswith("G15_10"))
 
 
-_PROFESSIONAL_NAME = select(Professional.family_name, Professional.given_name, Professional.specialty_code).where(
-    Professional.id == bindparam("professional_id"))
+# What `professional_label` reads, for professionals known by id (`ids`: a list).
+PROFESSIONAL_LABELS = select(Professional.id, Professional.family_name, Professional.given_name,
+                             Professional.specialty_code).where(Professional.id.in_(bindparam("ids", expanding=True)))
 
 
 def professional_label_of(db: Session, professional_id: int | None) -> str:
     """`professional_label` of a professional known by id; "" for none."""
-    found = db.execute(_PROFESSIONAL_NAME, {"professional_id": professional_id}).first() if professional_id else None
+    found = db.execute(PROFESSIONAL_LABELS, {"ids": [professional_id]}).first() if professional_id else None
     return professional_label(found) if found is not None else ""
 
 
@@ -186,13 +187,11 @@ def search_clause(query: str):
 LIST_COLUMNS = (Patient.id, Patient.public_id, Patient.birth_family_name, Patient.used_family_name, Patient.first_names,
                 Patient.used_first_name, Patient.birth_date, Patient.sex, Patient.ins, Patient.care_stage,
                 Patient.gp_professional_id)
-_GP_LABELS = select(Professional.id, Professional.family_name, Professional.given_name, Professional.specialty_code).where(
-    Professional.id.in_(bindparam("ids", expanding=True)))
 
 
 def _rows(db: Session, patients: list, today: date) -> list[PatientRow]:
     gp_ids = {p.gp_professional_id for p in patients if p.gp_professional_id}
-    gps = {pro.id: professional_label(pro) for pro in db.exec(_GP_LABELS, params={"ids": list(gp_ids)})} if gp_ids else {}
+    gps = {pro.id: professional_label(pro) for pro in db.exec(PROFESSIONAL_LABELS, params={"ids": list(gp_ids)})} if gp_ids else {}
     return [
         PatientRow(
             public_id=p.public_id,

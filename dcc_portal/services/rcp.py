@@ -47,7 +47,7 @@ from dcc_portal.models import (
 from dcc_portal.services import access, audit, pathway, terminology
 from dcc_portal.services.actor import Actor
 from dcc_portal.services.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.patients import PAGE_SIZE, Page, patient_name, professional_label
+from dcc_portal.services.patients import PAGE_SIZE, PROFESSIONAL_LABELS, Page, patient_name, professional_label
 
 PARIS = formatting.PARIS
 EDITOR_ROLES = frozenset({Role.RCP_SECRETARY, Role.ADMIN})
@@ -626,7 +626,7 @@ class _RecordFacts:
 
     kinds: set[str]
     diagnosis: CancerDiagnosis | None  # or a row of _DIAGNOSES
-    gp: Professional | None  # or a row of _PROFESSIONAL_NAMES
+    gp: Professional | None  # or a row of patients.PROFESSIONAL_LABELS
 
 
 # Read for a whole agenda at once (`ids`: expanding), as the columns the agenda shows.
@@ -638,8 +638,6 @@ _DIAGNOSES = select(
     CancerDiagnosis.tnm_t, CancerDiagnosis.tnm_n, CancerDiagnosis.tnm_m, CancerDiagnosis.other_staging,
     CancerDiagnosis.who_performance_status,
 ).where(CancerDiagnosis.patient_id.in_(_IDS)).order_by(CancerDiagnosis.id)
-_PROFESSIONAL_NAMES = select(Professional.id, Professional.family_name, Professional.given_name,
-                             Professional.specialty_code).where(Professional.id.in_(_IDS))
 _CASE_DOCUMENTS = select(Document.id, Document.public_id, Document.status, Document.updated_at).where(Document.id.in_(_IDS))
 
 
@@ -655,7 +653,7 @@ def _record_facts(db: Session, patients: list[Patient]) -> dict[int, _RecordFact
     for diagnosis in db.exec(_DIAGNOSES, params={"ids": ids}).all():
         diagnoses[diagnosis.patient_id] = diagnosis  # the latest wins
     gp_ids = sorted({patient.gp_professional_id for patient in patients if patient.gp_professional_id})
-    gps = {pro.id: pro for pro in db.exec(_PROFESSIONAL_NAMES, params={"ids": gp_ids}).all()} if gp_ids else {}
+    gps = {pro.id: pro for pro in db.exec(PROFESSIONAL_LABELS, params={"ids": gp_ids}).all()} if gp_ids else {}
     return {patient.id: _RecordFacts(kinds.get(patient.id, set()), diagnoses.get(patient.id),
                                      gps.get(patient.gp_professional_id)) for patient in patients}
 
@@ -731,7 +729,7 @@ def _case_rows(db: Session, agenda: list[tuple[RcpCase, Patient]], session: RcpS
     facts = _record_facts(db, [patient for _, patient in agenda])
     pro_ids = sorted({pid for case, _ in agenda for pid in (case.requester_professional_id, case.presenter_professional_id) if pid})
     # The professionals and fiches the rows name, as the columns shown (`_case_row` loads whatever is not here).
-    held = {(Professional, pro.id): pro for pro in db.exec(_PROFESSIONAL_NAMES, params={"ids": pro_ids})} if pro_ids else {}
+    held = {(Professional, pro.id): pro for pro in db.exec(PROFESSIONAL_LABELS, params={"ids": pro_ids})} if pro_ids else {}
     document_ids = sorted({case.document_id for case, _ in agenda if case.document_id})
     if document_ids:
         held.update({(Document, doc.id): doc for doc in db.exec(_CASE_DOCUMENTS, params={"ids": document_ids})})
