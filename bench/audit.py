@@ -22,7 +22,10 @@ from bench.common import percentiles, print_table
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
 from dcc_portal.models import Account, CareTeamMembership, Organisation, Patient, Professional, ProfessionalOrganisation, Role
-from dcc_portal.services import audit, identifiers, patients, sessions
+from dcc_portal.services.access import audit
+from dcc_portal.services.common import identifiers
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.record import patients
 
 
 def _world(url: str) -> tuple[str, str]:

@@ -29,7 +29,11 @@ from sqlmodel import select
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
 from dcc_portal.models import Document, PathwayEvent, Patient
-from dcc_portal.services import access, charter, gp, identifiers, sessions
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.common import identifiers
+from dcc_portal.services.identity import charter
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.record import gp
 
 KINDS = ["frcp", "consultation", "imaging", "cr_acp", "biology", "letter", "treatment_summary", "cro"]
 STEPS = ["suspicion", "diagnosis", "rcp_registered", "announcement_medical", "announcement_nursing", "gp_liaison",

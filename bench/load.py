@@ -8,7 +8,7 @@ Without --url the command starts `reflex run --env prod --single-port` itself on
 with --redis-url: Reflex's state in Redis and --workers backend processes), and stops it at the end.
 
 Each session is one account of the generated region (hospital clinicians and GPs, with the known TOTP seeds of
-`dcc_portal.region`): it opens /login, sends the password then a TOTP code (a code is accepted once: a refused
+`dcc_portal.demo.region`): it opens /login, sends the password then a TOTP code (a code is accepted once: a refused
 code is retried at the next time step), then browses with a think time: its worklist or "my patients", the next
 page, a name search, a patient's file, one of the patient's documents. Sessions start over --ramp seconds; the
 figures cover the --duration seconds after the last login. Prints event latency p50/p95/p99 per kind of action,
@@ -36,8 +36,10 @@ from sqlalchemy import text
 from bench.common import percentile, print_table
 from bench.reflex_client import ReflexClient, ServerError, state_name
 from dcc_portal import db as dbmod
-from dcc_portal import region, settings
-from dcc_portal.services import seed, totp
+from dcc_portal import settings
+from dcc_portal.demo import region
+from dcc_portal.demo import seed
+from dcc_portal.services.identity import totp
 
 WORKLIST = state_name("dcc_portal.state.patient_lists", "team_worklist_state")
 GP_LIST = state_name("dcc_portal.state.gp", "gp_patients_state")

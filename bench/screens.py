@@ -27,7 +27,8 @@ from sqlmodel import select
 
 from bench.common import markdown_table, percentiles, print_table, timed_pair
 from dcc_portal import db as dbmod
-from dcc_portal import memory, region, settings
+from dcc_portal import memory, settings
+from dcc_portal.demo import region
 from dcc_portal.models import (
     Account,
     AuditAction,
@@ -39,23 +40,21 @@ from dcc_portal.models import (
     Patient,
     utcnow,
 )
-from dcc_portal.services import (
-    access,
-    audit,
-    audit_log,
-    cda_validation,
-    charter,
-    documents,
-    downloads,
-    pathway,
-    patients,
-    pps_cda,
-    rcp,
-    render,
-    sessions,
-)
-from dcc_portal.services import gp as gp_service
-from dcc_portal.services.audit_log import AuditFilters
+from dcc_portal.conformance import cda as cda_validation
+from dcc_portal.services.access import audit
+from dcc_portal.services.access import audit_log
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.common import render
+from dcc_portal.services.identity import charter
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.pps import cda as pps_cda
+from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.record import documents
+from dcc_portal.services.record import downloads
+from dcc_portal.services.record import pathway
+from dcc_portal.services.record import patients
+from dcc_portal.services.record import gp as gp_service
+from dcc_portal.services.access.audit_log import AuditFilters
 
 
 @dataclass

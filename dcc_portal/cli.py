@@ -21,7 +21,7 @@ def _makemigrations(args) -> int:
 
 
 def _load_demo(_args) -> int:
-    from dcc_portal.services import seed
+    from dcc_portal.demo import seed
 
     with db.transaction() as session:
         created = seed.load_demo_region(session)
@@ -30,8 +30,8 @@ def _load_demo(_args) -> int:
 
 
 def _create_admin(args) -> int:
-    from dcc_portal.services import accounts
-    from dcc_portal.services.errors import ValidationFailed
+    from dcc_portal.services.identity import accounts
+    from dcc_portal.services.common.errors import ValidationFailed
 
     password = args.password or getpass.getpass("Mot de passe (12 caractères au moins) : ")
     try:
@@ -48,7 +48,7 @@ def _create_admin(args) -> int:
 
 
 def _audit_verify(_args) -> int:
-    from dcc_portal.services import audit
+    from dcc_portal.services.access import audit
 
     with db.transaction() as session:
         report = audit.verify(session)
@@ -86,7 +86,7 @@ def _restore(args) -> int:
 def _documents_export(args) -> int:
     from pathlib import Path
 
-    from dcc_portal.services import exports
+    from dcc_portal.services.exchange import exports
 
     try:
         with db.transaction() as session:
@@ -121,7 +121,7 @@ def _run_until_stopped(worker) -> int:
 
 
 def _sharing_worker(args) -> int:
-    from dcc_portal.services.sharing_worker import Worker, WorkerConfig
+    from dcc_portal.services.exchange.sharing_worker import Worker, WorkerConfig
 
     _log_to_stderr()
     config = WorkerConfig.from_env()
@@ -140,7 +140,7 @@ def _sharing_worker(args) -> int:
 
 
 def _mail_worker(args) -> int:
-    from dcc_portal.services.mail_worker import MailConfig, MailWorker
+    from dcc_portal.services.exchange.mail_worker import MailConfig, MailWorker
 
     _log_to_stderr()
     config = MailConfig.from_env()
@@ -175,7 +175,7 @@ def _mail_status(_args) -> int:
 
 
 def _sharing_peer(args) -> int:
-    from dcc_portal import sharing_peer
+    from dcc_portal.peers import dmp_recipient as sharing_peer
 
     state = sharing_peer.PeerState(mode=args.mode, delay=args.delay, reject_status=args.reject_status,
                                    reject_message=args.reject_message, token=args.token or "",
@@ -190,7 +190,7 @@ def _sharing_status(_args) -> int:
     from sqlmodel import select
 
     from dcc_portal.models import SharingSubmission
-    from dcc_portal.services.sharing import STATUS_LABELS
+    from dcc_portal.services.exchange.sharing import STATUS_LABELS
 
     with db.transaction() as session:
         rows = session.exec(select(SharingSubmission.status, func.count(SharingSubmission.id)).group_by(SharingSubmission.status)).all()
@@ -204,7 +204,7 @@ def _sharing_status(_args) -> int:
 def _sharing_xdm(args) -> int:
     from pathlib import Path
 
-    from dcc_portal.services import sharing
+    from dcc_portal.services.exchange import sharing
 
     try:
         with db.transaction() as session:
@@ -220,7 +220,7 @@ def _sharing_xdm(args) -> int:
 
 
 def _generate_region(args) -> int:
-    from dcc_portal import region
+    from dcc_portal.demo import region
 
     sizes = region.Sizes(patients=args.patients, gps=args.gps, hospital=args.hospital, rcps=args.rcps, years=args.years,
                          documents=args.documents, audit_events=args.audit_events,

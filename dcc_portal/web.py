@@ -11,8 +11,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from dcc_portal import db
-from dcc_portal.services import downloads, render
-from dcc_portal.services.errors import AccessDenied, NotAuthenticated
+from dcc_portal.services.common import render
+from dcc_portal.services.record import downloads
+from dcc_portal.services.common.errors import AccessDenied, NotAuthenticated
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),

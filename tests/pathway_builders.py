@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from dcc_portal.models import Patient, Role
-from dcc_portal.services import render
-from dcc_portal.services.actor import Actor
+from dcc_portal.services.common import render
+from dcc_portal.services.common.actor import Actor
 from tests import factories as f
 
 
@@ -25,7 +25,7 @@ class Team:
 
 
 def team(db: Session) -> Team:
-    from dcc_portal.services import charter
+    from dcc_portal.services.identity import charter
 
     if charter.current(db) is None:
         f.publish_charter(db)

@@ -36,8 +36,9 @@ from dcc_portal.models import (
     PatientOpposition,
     Role,
 )
-from dcc_portal.services import access, charter
-from dcc_portal.services.actor import Actor
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.identity import charter
+from dcc_portal.services.common.actor import Actor
 from tests import factories as f
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -6,8 +6,11 @@ import pytest
 from sqlmodel import select
 
 from dcc_portal.models import AnnouncementStepVersion, AuditEvent, Notification, PathwayEvent
-from dcc_portal.services import announcement, documents, notifications, pathway
-from dcc_portal.services.errors import AccessDenied, StaleVersion, ValidationFailed
+from dcc_portal.services.record import announcement
+from dcc_portal.services.record import documents
+from dcc_portal.services.record import notifications
+from dcc_portal.services.record import pathway
+from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
 from tests.factories import T0
 from tests.pathway_builders import team
 
@@ -182,7 +185,7 @@ def test_free_text_is_kept_as_typed(db):
 
 
 def test_referrals_are_codes_of_the_supportive_care_value_set_or_local():
-    from dcc_portal.services import terminology
+    from dcc_portal.services.common import terminology
 
     official = terminology.load(terminology.SUPPORTIVE_CARE).index
     for codes in announcement.REFERRALS.values():
@@ -205,7 +208,7 @@ def test_needs_values_are_checked(db):
 
 def test_the_patient_sees_no_diagnosis_step_before_the_announcement(db):
     t = team(db)
-    from dcc_portal.services import diagnosis
+    from dcc_portal.services.record import diagnosis
 
     diagnosis.save(db, actor=t.clinician, patient_public_id=t.patient.public_id, expected_version=0,
                    values={"icd10_code": "C50.9", "diagnosis_date": "2026-03-01"}, now=T0)

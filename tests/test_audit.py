@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
 from dcc_portal.models import AuditEvent, AuditHead, Role
-from dcc_portal.services import audit
+from dcc_portal.services.access import audit
 from tests import factories
 from tests.factories import T0
 

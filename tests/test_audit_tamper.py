@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from dcc_portal import cli
 from dcc_portal.models import AuditEvent
-from dcc_portal.services import audit
+from dcc_portal.services.access import audit
 
 EVENTS = 12
 REFUSED = (sqlite3.DatabaseError, psycopg.Error)

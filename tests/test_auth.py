@@ -14,7 +14,9 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from dcc_portal.models import Account, AuditAction, AuditEvent, LoginThrottle, RecoveryCode, Role
-from dcc_portal.services import auth, passwords, sessions
+from dcc_portal.services.identity import auth
+from dcc_portal.services.identity import passwords
+from dcc_portal.services.identity import sessions
 from tests import factories
 from tests.factories import PASSWORD, T0, code_for
 

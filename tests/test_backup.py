@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from dcc_portal import backup
 from dcc_portal import db as dbmod
 from dcc_portal.models import Patient
-from dcc_portal.services import audit, storage
+from dcc_portal.services.access import audit
+from dcc_portal.services.common import storage
 from tests import factories
 
 

@@ -7,7 +7,8 @@ import base64
 import pytest
 from lxml import etree
 
-from dcc_portal.services import cda_n1, cda_validation
+from dcc_portal.conformance import cda as cda_validation
+from dcc_portal.services.exchange import cda_n1
 from tests.sharing_fixtures import Team, pdf_bytes
 
 NS = {"c": "urn:hl7-org:v3"}

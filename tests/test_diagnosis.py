@@ -2,8 +2,9 @@
 
 import pytest
 
-from dcc_portal.services import diagnosis, pathway
-from dcc_portal.services.errors import AccessDenied, StaleVersion, ValidationFailed
+from dcc_portal.services.record import diagnosis
+from dcc_portal.services.record import pathway
+from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
 from tests.factories import T0
 from tests.pathway_builders import team
 

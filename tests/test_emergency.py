@@ -8,8 +8,9 @@ import pytest
 from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, EmergencyAccess, Grant, Notification, Role
-from dcc_portal.services import emergency, patients
-from dcc_portal.services.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.access import emergency
+from dcc_portal.services.record import patients
+from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from tests import factories as f
 
 REASON = "Patient admis aux urgences inconscient, besoin des traitements en cours"
@@ -131,7 +132,7 @@ def test_a_professional_with_access_does_not_need_it(db, world):
 
 
 def test_opposition_refuses_emergency_access_and_is_audited(db, world):
-    from dcc_portal.services import oppositions
+    from dcc_portal.services.access import oppositions
 
     patient, actors = world
     outsider = actors["outsider"]

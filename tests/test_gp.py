@@ -23,8 +23,14 @@ from dcc_portal.models import (
     Professional,
     Role,
 )
-from dcc_portal.services import access, announcement, documents, gp, pathway, pps, reports
-from dcc_portal.services.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.record import announcement
+from dcc_portal.services.record import documents
+from dcc_portal.services.record import gp
+from dcc_portal.services.record import pathway
+from dcc_portal.services.record import reports
+from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from tests import factories as f
 from tests.pathway_builders import small_pdf, team
 from tests.pps_world import NOW, world, write  # noqa: F401  (world is a fixture)

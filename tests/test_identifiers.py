@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dcc_portal.services import identifiers
+from dcc_portal.services.common import identifiers
 
 # Keys computed by hand as 97 - (n mod 97); the first one is the worked example published at
 # mathweb.fr ("1 89 12 75 125 012" -> key 82).

@@ -20,9 +20,12 @@ from sqlmodel import Session, select
 from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import Account, CancerDiagnosis, MailMessage, MailStatus, Notification
-from dcc_portal.services import access, mail, pathway, reports
-from dcc_portal.services.errors import ValidationFailed
-from dcc_portal.services.mail_worker import MailConfig, MailWorker
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.exchange import mail
+from dcc_portal.services.record import pathway
+from dcc_portal.services.record import reports
+from dcc_portal.services.common.errors import ValidationFailed
+from dcc_portal.services.exchange.mail_worker import MailConfig, MailWorker
 from tests.pathway_builders import team
 from tests.sharing_fixtures import ROOT, Clock
 

@@ -26,8 +26,13 @@ from dcc_portal.models import (
     RcpSessionStatus,
     Role,
 )
-from dcc_portal.services import access, cda_validation, documents, exports, frcp, rcp
-from dcc_portal.services.errors import AccessDenied, StaleVersion, ValidationFailed
+from dcc_portal.conformance import cda as cda_validation
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.exchange import exports
+from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.record import documents
+from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
 from tests import factories as f
 
 NS = {"c": "urn:hl7-org:v3"}
@@ -441,7 +446,7 @@ def test_operator_export_writes_cda_and_pdf_and_is_audited(db, world, tmp_path):
 
 
 def test_signed_fiche_pdf_is_laid_out_ahead_and_its_first_download_served_from_it(db, db_url, world, monkeypatch):
-    from dcc_portal.services import render
+    from dcc_portal.services.common import render
 
     _, document_id = _signed(db, world)
     db.commit()

@@ -10,8 +10,11 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, Document, DocumentVersion, Notification
-from dcc_portal.services import announcement, documents, pathway, reports
-from dcc_portal.services.errors import AccessDenied, StaleVersion, ValidationFailed
+from dcc_portal.services.record import announcement
+from dcc_portal.services.record import documents
+from dcc_portal.services.record import pathway
+from dcc_portal.services.record import reports
+from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
 from tests.factories import T0
 from tests.pathway_builders import small_pdf, team
 
@@ -341,7 +344,7 @@ def test_upload_bodies_over_the_limit_are_refused_before_the_app_reads_them():
 
 
 def test_pdf_is_laid_out_once_per_print_view_then_served_from_its_rendition(db, data_dir, monkeypatch):
-    from dcc_portal.services import render
+    from dcc_portal.services.common import render
 
     t = team(db)
     doc_id = reports.create_structured(db, actor=t.clinician, patient_public_id=t.patient.public_id,
@@ -372,7 +375,7 @@ def test_pdf_is_laid_out_once_per_print_view_then_served_from_its_rendition(db, 
 
 
 def test_renditions_unused_for_a_month_are_swept_when_another_is_kept(data_dir):
-    from dcc_portal.services import storage
+    from dcc_portal.services.common import storage
 
     stale, used, fresh = "ab" + "0" * 62, "ab" + "1" * 62, "ab" + "2" * 62
     month_ago = time.time() - storage.RENDITION_LIFETIME_SECONDS - 60

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from dcc_portal.models import AuditAction, AuditEvent, Role, UserSession
-from dcc_portal.services import sessions
+from dcc_portal.services.identity import sessions
 from tests import factories
 from tests.factories import T0
 

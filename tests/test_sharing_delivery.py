@@ -22,8 +22,10 @@ from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
 from dcc_portal.models import AuditEvent, SharingAttempt, SharingSubmission, SubmissionStatus, utcnow
-from dcc_portal.services import documents, sharing, storage
-from dcc_portal.services.sharing_worker import Worker, WorkerConfig
+from dcc_portal.services.common import storage
+from dcc_portal.services.exchange import sharing
+from dcc_portal.services.record import documents
+from dcc_portal.services.exchange.sharing_worker import Worker, WorkerConfig
 from tests.sharing_fixtures import PEER_TOKEN, ROOT, Clock, Peer, Team, pdf_bytes, worker_env
 
 BASE, CAP = 30.0, 600.0

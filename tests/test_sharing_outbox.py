@@ -15,9 +15,14 @@ from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
 from dcc_portal.models import AuditEvent, Document, SharingSubmission, SubmissionStatus, utcnow
-from dcc_portal.services import cda_n1, documents, mhd, sharing, storage, xdm
-from dcc_portal.services.errors import AccessDenied, ValidationFailed
-from dcc_portal.services.sharing_worker import Worker, WorkerConfig, backoff
+from dcc_portal.services.common import storage
+from dcc_portal.services.exchange import cda_n1
+from dcc_portal.services.exchange import mhd
+from dcc_portal.services.exchange import sharing
+from dcc_portal.services.exchange import xdm
+from dcc_portal.services.record import documents
+from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.exchange.sharing_worker import Worker, WorkerConfig, backoff
 from tests import factories
 from tests.sharing_fixtures import Team, pdf_bytes
 
@@ -377,7 +382,7 @@ def test_the_itI65_bundle_is_valid_fhir(db: Session):
     bundle = mhd.provide_bundle(meta, data)
     parsed = Bundle.model_validate(bundle)
     assert [entry.request.url for entry in parsed.entry] == ["List", "DocumentReference", "Binary"]
-    from dcc_portal.sharing_peer import check_bundle
+    from dcc_portal.peers.dmp_recipient import check_bundle
 
     assert check_bundle(bundle)[0] == []  # what the recipient checks
     broken = json.loads(json.dumps(bundle))

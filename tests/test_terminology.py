@@ -2,7 +2,7 @@
 
 import pytest
 
-from dcc_portal.services import terminology as t
+from dcc_portal.services.common import terminology as t
 
 
 def codes(file_stem, query):

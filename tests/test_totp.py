@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from dcc_portal.services import totp
+from dcc_portal.services.identity import totp
 from tests.factories import T0
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

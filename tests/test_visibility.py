@@ -9,8 +9,10 @@ import pytest
 from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, Document, DocumentStatus, Grant, ReleaseMode, Role
-from dcc_portal.services import access, documents, visibility
-from dcc_portal.services.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.access import visibility
+from dcc_portal.services.record import documents
+from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from tests import factories as f
 
 

@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 
 from dcc_portal.models import AuditAction, AuditEvent, Patient, Role, utcnow
-from dcc_portal.services import access, patients
-from dcc_portal.services.errors import AccessDenied
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.record import patients
+from dcc_portal.services.common.errors import AccessDenied
 from tests import factories as f
 
 TODAY = access.paris_today()

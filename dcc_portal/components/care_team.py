@@ -8,7 +8,7 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.forms import banner, field, select_field, submit_button
 from dcc_portal.models import TeamRole
-from dcc_portal.services.patients import TEAM_ROLE_LABELS
+from dcc_portal.services.record.patients import TEAM_ROLE_LABELS
 from dcc_portal.state.care_team import CareTeamState
 
 T = texts.ADMIN

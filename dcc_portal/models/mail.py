@@ -1,5 +1,5 @@
 """The e-mail outbox: one message per notification of an account that opted in, queued in the transaction that
-creates the notification and sent by the mail worker (services/mail_worker.py) with a lease, retries and backoff.
+creates the notification and sent by the mail worker (services/exchange/mail_worker.py) with a lease, retries and backoff.
 
 Subject and body never carry clinical detail (no patient, no diagnosis, no document title): they say that something
 new is waiting in the portal and link to it.

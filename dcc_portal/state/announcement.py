@@ -7,8 +7,9 @@ import secrets
 import reflex as rx
 
 from dcc_portal.models import Role
-from dcc_portal.services import access, announcement
-from dcc_portal.services.errors import StaleVersion, ValidationFailed
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.record import announcement
+from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.state.display import rows
 from dcc_portal.state.session import authenticated
 

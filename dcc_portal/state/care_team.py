@@ -7,8 +7,8 @@ from __future__ import annotations
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.services import care_teams
-from dcc_portal.services.errors import ValidationFailed
+from dcc_portal.services.access import care_teams
+from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
 

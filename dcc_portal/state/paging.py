@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from dcc_portal.services.actor import Actor
-from dcc_portal.services.patients import Page
+from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.record.patients import Page
 from dcc_portal.state.display import rows
 from dcc_portal.state.session import authenticated
 

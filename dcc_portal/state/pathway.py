@@ -5,8 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.services import access, diagnosis, pathway, terminology
-from dcc_portal.services.errors import StaleVersion, ValidationFailed
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.common import terminology
+from dcc_portal.services.record import diagnosis
+from dcc_portal.services.record import pathway
+from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
 

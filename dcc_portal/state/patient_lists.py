@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from dcc_portal.services import care_teams, patients
-from dcc_portal.services.actor import Actor
-from dcc_portal.services.patients import Page
+from dcc_portal.services.access import care_teams
+from dcc_portal.services.record import patients
+from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.record.patients import Page
 from dcc_portal.state.paging import PagedListMixin
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dcc_portal.services import patients
-from dcc_portal.services.patients import PatientSummary
+from dcc_portal.services.record import patients
+from dcc_portal.services.record.patients import PatientSummary
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
 

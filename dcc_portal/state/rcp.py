@@ -7,9 +7,11 @@ from datetime import date
 
 import reflex as rx
 
-from dcc_portal.services import documents, frcp, rcp
-from dcc_portal.services.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.patients import Page
+from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.record import documents
+from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
+from dcc_portal.services.record.patients import Page
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated
@@ -94,7 +96,8 @@ class RcpDirectoryState(PagedListMixin, rx.State):
 
     @rx.event
     async def load_form(self):
-        from dcc_portal.services import organisations, terminology
+        from dcc_portal.services.common import terminology
+        from dcc_portal.services.identity import organisations
 
         async with authenticated(self) as (db, actor):
             if actor.role in rcp.EDITOR_ROLES:

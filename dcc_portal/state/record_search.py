@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dcc_portal.services import emergency
-from dcc_portal.services.errors import ValidationFailed
+from dcc_portal.services.access import emergency
+from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.state.notifications import PATIENT_PAGE
 from dcc_portal.state.session import authenticated
 

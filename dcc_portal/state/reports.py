@@ -9,10 +9,11 @@ import reflex as rx
 from sqlmodel import Session
 
 
-from dcc_portal.services import access, reports
-from dcc_portal.services.actor import Actor
-from dcc_portal.services.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.patients import Page
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.record import reports
+from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
+from dcc_portal.services.record.patients import Page
 from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated
 

@@ -14,7 +14,7 @@ from playwright.sync_api import sync_playwright
 
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
-from dcc_portal.services import seed
+from dcc_portal.demo import seed
 from tests.servers import Portal
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,8 +24,11 @@ from dcc_portal.models import (
     Patient,
     PatientOpposition,
 )
-from dcc_portal.services import access, documents, patients, sessions
-from dcc_portal.services.seed import DEMO_EMERGENCY_REASON
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.record import documents
+from dcc_portal.services.record import patients
+from dcc_portal.demo.seed import DEMO_EMERGENCY_REASON
 from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot, visit
 
 REASON = "Patiente admise aux urgences pour fièvre sous chimiothérapie : besoin du protocole en cours"

@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from dcc_portal.models import Account, UserSession
-from dcc_portal.services import identifiers, totp
-from dcc_portal.services.seed import DEMO_PASSWORD
+from dcc_portal.services.common import identifiers
+from dcc_portal.services.identity import totp
+from dcc_portal.demo.seed import DEMO_PASSWORD
 from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, fresh_code, login, shot, submit_password
 
 NEW_PASSWORD = "une phrase de passe assez longue"
@@ -125,7 +126,7 @@ def test_account_page_password_change_and_sessions(page_factory, server, viewpor
     shot(page, f"account-new-codes-{viewport}")
     enrol(server, identifier)  # later tests expect the demo password again
     with server.session() as db:
-        from dcc_portal.services import passwords
+        from dcc_portal.services.identity import passwords
 
         row = db.exec(select(Account).where(Account.identifier == identifier)).one()
         row.password_hash = passwords.hash_password(DEMO_PASSWORD)

@@ -41,7 +41,12 @@ from dcc_portal.models import (
     SubmissionStatus,
     utcnow,
 )
-from dcc_portal.services import access, audit, charter, mhd, seed, totp
+from dcc_portal.demo import seed
+from dcc_portal.services.access import audit
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.exchange import mhd
+from dcc_portal.services.identity import charter
+from dcc_portal.services.identity import totp
 from tests.browser.conftest import ARTIFACTS, WORKERS
 from tests.servers import Portal, free_port
 

@@ -9,7 +9,10 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from dcc_portal.models import Account, NotificationKind, Patient
-from dcc_portal.services import documents, notifications, render, sessions
+from dcc_portal.services.common import render
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.record import documents
+from dcc_portal.services.record import notifications
 from tests.browser.helpers import assert_fits_width, audit_events, enrol, login, shot
 
 

@@ -29,7 +29,11 @@ from dcc_portal.models import (
     RcpSessionStatus,
     utcnow,
 )
-from dcc_portal.services import access, frcp, pps, rcp, sessions
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.rcp import fiche as frcp
 from tests.browser.helpers import assert_fits_width, enrol, fresh_code, login, shot, visit
 from tests.pps_world import programme, treatment
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from dcc_portal.models import AnnouncementStep, Document, DocumentVersion, Notification, Patient
-from dcc_portal.services import render
+from dcc_portal.services.common import render
 from tests.browser.helpers import account, assert_fits_width, enrol, login, shot, visit
 
 HOSTILE = '<script>window.__pwned=1</script> javascript:alert(1)'

@@ -1,0 +1,97 @@
+"""Demo data for the GP's area: treatment starts and follow-up entries on the demo pathways (so the care stage and
+the delays have their dates), steps dated when they happened, and Dr Durand's past visits and readings (so "what
+is new" differs from one patient to the next). Idempotent: nothing happens once a visit exists."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, select
+
+from dcc_portal import formatting
+from dcc_portal.models import (
+    Account,
+    CareStage,
+    Document,
+    DocumentRead,
+    PathwayEvent,
+    PathwayEventKind,
+    Patient,
+    PatientVisit,
+    PpsHandover,
+    utcnow,
+)
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.record import documents
+from dcc_portal.services.record import pathway
+from dcc_portal.services.pps import content as pc
+
+GP_IDENTIFIER = "mg.durand"
+K = PathwayEventKind
+
+
+def _at(day: date, hour: int = 18) -> datetime:
+    return datetime.combine(day, time(hour, 0), formatting.PARIS).astimezone(UTC)
+
+
+def _treatment_start(db: Session, patient: Patient, events: list[PathwayEvent], today: date) -> date | None:
+    document = pps.current_document(db, patient_id=patient.id)
+    if document is not None:
+        content = documents.content_of(documents.version_row(db, document=document))
+        starts = [e.day for e in pc.planned_events(content) if e.section == "treatments" and e.day < today]
+        if starts:
+            return min(starts)
+        handed = db.exec(select(PpsHandover.handed_over_on).where(PpsHandover.document_id == document.id)
+                         .order_by(PpsHandover.handed_over_on)).first()
+        if handed is not None:
+            return min(handed + timedelta(days=7), today - timedelta(days=1))
+    announced = [e.occurred_on for e in events if e.kind == K.ANNOUNCEMENT_MEDICAL]
+    return min(max(announced) + timedelta(days=10), today - timedelta(days=1)) if announced else None
+
+
+def load(db: Session, *, today: date | None = None) -> bool:
+    if db.exec(select(PatientVisit.account_id)).first() is not None:
+        return False
+    durand = db.exec(select(Account).where(Account.identifier == GP_IDENTIFIER)).first()
+    demo = db.exec(select(Patient).where(Patient.local_id.startswith("DEMO-")).order_by(Patient.local_id)).all()
+    if durand is None or not demo:
+        return False
+    today = today or access.paris_today()
+    now = utcnow()
+    for patient in demo:
+        events = list(db.exec(select(PathwayEvent).where(PathwayEvent.patient_id == patient.id)).all())
+        for event in events:  # recorded when they happened, not when the demo was loaded
+            event.created_at = min(now, _at(event.occurred_on))
+            db.add(event)
+        stage = patient.care_stage
+        if stage not in (CareStage.TREATMENT, CareStage.FOLLOW_UP) or any(e.kind == K.TREATMENT_START for e in events):
+            continue
+        start = _treatment_start(db, patient, events, today)
+        if start is None:
+            continue
+        pathway.add_event(db, patient_id=patient.id, kind=K.TREATMENT_START, occurred_on=start,
+                          title="Début du traitement").created_at = _at(start)
+        pathway.move_stage(db, patient=patient, stage=CareStage.TREATMENT, on=start)
+        end = min(start + timedelta(days=120), today - timedelta(days=10))
+        if stage == CareStage.FOLLOW_UP and end > start:
+            pathway.add_event(db, patient_id=patient.id, kind=K.FOLLOW_UP, occurred_on=end,
+                              title="Entrée en surveillance").created_at = _at(end)
+            pathway.move_stage(db, patient=patient, stage=CareStage.FOLLOW_UP, on=end)
+    db.flush()
+
+    # Dr Durand opened most of her patients' records some days ago and read what was there then.
+    mine = [p for p in demo if p.gp_professional_id == durand.professional_id]
+    for index, patient in enumerate(mine):
+        if index % 7 == 3:
+            continue  # never opened yet
+        seen = now - timedelta(days=4 + 9 * (index % 4))
+        db.add(PatientVisit(account_id=durand.id, patient_id=patient.id, last_seen_at=seen))
+        shared = db.exec(select(Document).where(Document.patient_id == patient.id, Document.status == "validated",
+                                                Document.updated_at < seen)).all()
+        for document in shared:
+            db.add(DocumentRead(account_id=durand.id, document_id=document.id, version=document.current_version,
+                                read_at=seen))
+    db.flush()
+    return True
+

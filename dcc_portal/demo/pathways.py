@@ -1,0 +1,224 @@
+"""Demo pathways: diagnoses (realistic CIM-10 / ICD-O-3 / TNM combinations), reports (small PDFs rendered with
+WeasyPrint for external ones) and announcement steps consistent with each demo patient's care stage.
+Idempotent: nothing is added when the demo patients already have diagnoses."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, select
+
+from dcc_portal import formatting
+from dcc_portal.models import (
+    Account,
+    AnnouncementTemps,
+    CancerDiagnosis,
+    CareStage,
+    CareTeamMembership,
+    DocumentKind,
+    NotificationKind,
+    Organisation,
+    PathwayEventKind,
+    Patient,
+    Professional,
+    ProfessionalOrganisation,
+    Role,
+    TeamRole,
+)
+from dcc_portal.services.common import render
+from dcc_portal.services.common import terminology
+from dcc_portal.services.record import announcement
+from dcc_portal.services.record import documents
+from dcc_portal.services.record import notifications
+from dcc_portal.services.record import pathway
+from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.record.patients import patient_name, professional_label
+
+PARIS = formatting.PARIS
+
+
+@dataclass(frozen=True)
+class Cancer:
+    icd10: str
+    morphology: str
+    laterality: str
+    prefix: str
+    t: str
+    n: str
+    m: str
+    other: str
+    biopsy: str  # what the CR-ACP was done on
+    conclusion: str
+    imaging: str
+
+
+FEMALE = [
+    Cancer("C50.4", "8500/3", "left", "c", "T2", "N1", "M0", "SBR grade 2, RH+, HER2-", "Microbiopsies échoguidées du sein gauche",
+           "Carcinome canalaire infiltrant de grade SBR 2, récepteurs hormonaux positifs, HER2 négatif.", "Mammographie et échographie mammaires"),
+    Cancer("C50.9", "8520/3", "right", "c", "T1c", "N0", "M0", "Grade 2, RH+, HER2-", "Microbiopsies du sein droit",
+           "Carcinome lobulaire infiltrant, RH+, HER2 négatif, Ki67 12 %.", "Mammographie bilatérale"),
+    Cancer("C56", "8441/3", "", "c", "T3c", "N1", "M0", "FIGO IIIC", "Biopsies péritonéales sous cœlioscopie",
+           "Adénocarcinome séreux de haut grade d'origine annexielle.", "Scanner abdomino-pelvien"),
+    Cancer("C18.7", "8140/3", "", "p", "T3", "N1a", "M0", "", "Biopsies coliques (coloscopie)",
+           "Adénocarcinome lieberkühnien moyennement différencié, statut MMR conservé.", "Scanner thoraco-abdomino-pelvien"),
+    Cancer("C34.1", "8140/3", "right", "c", "T2a", "N2", "M0", "", "Biopsies bronchiques (fibroscopie)",
+           "Adénocarcinome pulmonaire TTF1+, recherche EGFR/ALK en cours.", "Scanner thoracique"),
+]
+MALE = [
+    Cancer("C61", "8140/3", "", "c", "T2b", "N0", "M0", "Gleason 7 (3+4), ISUP 2", "Biopsies prostatiques écho-guidées",
+           "Adénocarcinome prostatique acinaire, score de Gleason 7 (3+4), ISUP 2, 4 biopsies positives sur 12.", "IRM prostatique"),
+    Cancer("C34.1", "8070/3", "left", "c", "T3", "N1", "M0", "", "Biopsies bronchiques (fibroscopie)",
+           "Carcinome épidermoïde bronchique moyennement différencié, PD-L1 60 %.", "Scanner thoracique"),
+    Cancer("C18.7", "8140/3", "", "p", "T3", "N0", "M0", "", "Biopsies coliques (coloscopie)",
+           "Adénocarcinome lieberkühnien bien différencié.", "Scanner thoraco-abdomino-pelvien"),
+    Cancer("C25.9", "8140/3", "", "c", "T2", "N0", "M0", "", "Biopsie pancréatique sous écho-endoscopie",
+           "Adénocarcinome canalaire pancréatique.", "Scanner pancréatique"),
+    Cancer("C67.9", "8120/3", "", "p", "T2", "N0", "M0", "Haut grade", "Résection transurétrale de vessie",
+           "Carcinome urothélial de haut grade infiltrant le muscle.", "Uro-scanner"),
+]
+STAGE_ORDER = [CareStage.SUSPICION, CareStage.DIAGNOSIS, CareStage.RCP, CareStage.ANNOUNCEMENT, CareStage.TREATMENT,
+               CareStage.FOLLOW_UP]
+PDF_PATIENTS = 24  # uploaded PDFs for the first patients only: rendering each takes a fraction of a second
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=PARIS).astimezone(UTC)
+
+
+def _pdf(*, kind: str, title: str, patient: Patient, day: date, author: str, establishment: str, body: str, conclusion: str) -> bytes:
+    kind_label = documents.kind_label(kind)
+    html = render.render(
+        "print/report.html.j2", title=kind_label, footer=f"{kind_label} — {establishment}", show_print_button=False,
+        kind_label=kind_label, document_title=title, patient_name=patient_name(patient),
+        birth_date=formatting.date_fr(patient.birth_date), ins=formatting.ins_display(patient.ins),
+        service_date=formatting.date_fr(day), author=author, establishment=establishment, conclusion=conclusion,
+        body=body, version=1, version_reason="", version_date="", validated=formatting.date_fr(day),
+    )
+    return render.pdf(html)
+
+
+def load_demo_pathways(db: Session, *, today: date | None = None) -> bool:
+    demo = db.exec(select(Patient).where(Patient.local_id.startswith("DEMO-")).order_by(Patient.local_id)).all()
+    if not demo:
+        return False
+    if db.exec(select(CancerDiagnosis.id).where(CancerDiagnosis.patient_id.in_([p.id for p in demo]))).first() is not None:
+        return False
+    today = today or datetime.now(PARIS).date()
+    rng = random.Random(4242)
+    accounts = {pro_id: acc_id for pro_id, acc_id in db.exec(
+        select(Account.professional_id, Account.id).where(Account.professional_id.is_not(None))).all()}
+    primary_org = dict(db.exec(select(ProfessionalOrganisation.professional_id, ProfessionalOrganisation.organisation_id)).all())
+    org_names = dict(db.exec(select(Organisation.id, Organisation.name)).all())
+
+    def actor_of(pro: Professional, role: Role) -> Actor:
+        return Actor(account_id=accounts.get(pro.id), role=role, display_name=professional_label(pro),
+                     professional_id=pro.id, organisation_id=primary_org.get(pro.id))
+
+    for index, patient in enumerate(demo):
+        team = {m.team_role: db.get(Professional, m.professional_id) for m in db.exec(
+            select(CareTeamMembership).where(CareTeamMembership.patient_id == patient.id)).all()}
+        oncologist, nurse = team.get(TeamRole.REFERENT_PHYSICIAN), team.get(TeamRole.NURSE)
+        pathologist = team.get(TeamRole.PATHOLOGIST)
+        if oncologist is None or nurse is None:
+            continue
+        cancer = (FEMALE if patient.sex == "F" else MALE)[index % 5]
+        stage = STAGE_ORDER.index(patient.care_stage) if patient.care_stage in STAGE_ORDER else 1
+        days_ago = rng.randint(30, 38) if stage == 3 else rng.randint(70, 160) + 60 * max(0, stage - 3)
+        start = today - timedelta(days=days_ago)  # announcements of the last days, treatments started months ago
+        suspicion, acp_day = start, start + timedelta(days=12)
+        announce_day, treatment_day = start + timedelta(days=28), start + timedelta(days=40)
+        doctor = actor_of(oncologist, Role.CLINICIAN)
+        recent = lambda day: (today - day).days <= 21  # noqa: E731  notify the GP only of recent news
+        with_pdf = index < PDF_PATIENTS
+
+        site = terminology.concept(terminology.TUMOURS, cancer.icd10)
+        morphology = terminology.concept(terminology.MORPHOLOGIES, cancer.morphology)
+        diagnosed = stage >= 1
+        db.add(CancerDiagnosis(
+            patient_id=patient.id, icd10_code=site.code, icd10_label=site.display,
+            morphology_code=morphology.code if diagnosed else "", morphology_label=morphology.display if diagnosed else "",
+            laterality=cancer.laterality, tnm_prefix=cancer.prefix if diagnosed else "c",
+            tnm_t=cancer.t if diagnosed else "", tnm_n=cancer.n if diagnosed else "", tnm_m=cancer.m if diagnosed else "",
+            other_staging=cancer.other if diagnosed else "", who_performance_status=(index % 3) if diagnosed else None,
+            who_performance_date=acp_day + timedelta(days=5) if diagnosed else None, suspicion_date=suspicion,
+            diagnosis_date=acp_day if diagnosed else None, discovery_mode=["screening", "symptoms", "incidental"][index % 3],
+            clinical_phase="initial", created_at=_at(suspicion), updated_at=_at(acp_day if diagnosed else suspicion),
+        ))
+        pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.SUSPICION, occurred_on=suspicion,
+                          title=f"Suspicion : {cancer.imaging.lower()} évocatrice", author_professional_id=None)
+
+        def filed(kind: str, day: date, title: str, author: str, establishment: str, body: str, conclusion: str,
+                  *, pdf: bool, announces: bool | None = None, by: Actor = doctor) -> None:
+            content = {"author": author, "establishment": establishment, "conclusion": conclusion}
+            if pdf:
+                data = _pdf(kind=kind, title=title, patient=patient, day=day, author=author, establishment=establishment,
+                            body=body, conclusion=conclusion)
+                document, _ = documents.create(db, actor=by, patient=patient, kind=kind, title=title, content=content,
+                                               file_bytes=data, mime_type="application/pdf", service_date=day,
+                                               announces_cancer=announces, reason="dépôt", now=_at(day, 17))
+            else:
+                document, _ = documents.create(db, actor=by, patient=patient, kind=kind, title=title,
+                                               content={**content, "body": body}, service_date=day,
+                                               announces_cancer=announces, now=_at(day, 17))
+            documents.validate(db, actor=by, document=document, now=_at(day, 18))
+            pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.REPORT, occurred_on=day,
+                              title=f"{documents.kind_label(kind)} : {title}", document_id=document.id,
+                              author_professional_id=by.professional_id)
+            if recent(day):
+                notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.DOCUMENT_SHARED,
+                                                      title="nouveau document disponible", document_id=document.id)
+
+        if with_pdf:
+            filed(DocumentKind.IMAGING, suspicion, cancer.imaging, "Dr Nadia MERCIER", "Centre d'imagerie du Parc (fictif)",
+                  f"{cancer.imaging} réalisée(s) le {formatting.date_fr(suspicion)}.", "Image suspecte : avis spécialisé et prélèvements recommandés.",
+                  pdf=True, announces=True)
+        if diagnosed:
+            author = professional_label(pathologist) if pathologist else "Laboratoire d'anatomie pathologique (fictif)"
+            filed(DocumentKind.CR_ACP, acp_day, cancer.biopsy, author, org_names.get(primary_org.get(pathologist.id if pathologist else 0), "CHU de Villeneuve-sur-Loire (fictif)"),
+                  f"Prélèvements : {cancer.biopsy.lower()}.\nExamen macroscopique et microscopique standard.", cancer.conclusion,
+                  pdf=with_pdf or stage >= 3, by=actor_of(pathologist, Role.CLINICIAN) if pathologist else doctor)
+            pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.DIAGNOSIS, occurred_on=acp_day,
+                              title=f"Diagnostic : {site.code} {site.display}", author_professional_id=pathologist.id if pathologist else None)
+        if stage >= 3:  # announcement recorded
+            announced = _at(announce_day, 11)
+            patient.medical_announcement_at = announced
+            db.add(patient)
+            announcement.create_step(db, patient=patient, temps=AnnouncementTemps.MEDICAL_DIAGNOSIS, occurred_on=announce_day,
+                                     content={"notes": "Annonce du diagnostic en présence d'un proche. Questions sur les traitements ; "
+                                              "remise des coordonnées de l'infirmière d'annonce.", "accompanied_by": "Un proche"},
+                                     author=oncologist, account_id=accounts.get(oncologist.id), now=announced)
+            nursing_day = announce_day + timedelta(days=2)
+            needs = {"pain": "none", "nutrition": "ORG-036" if index % 2 else "none", "psychological": "PSYCHO" if index % 3 == 0 else "need",
+                     "social": "SOCIAL" if index % 4 == 0 else "none", "physical_activity": "ORG-175", "fertility": "",
+                     "addictions": "MED-562" if index % 5 == 0 else "none"}
+            if stage >= 4 or index % 2 == 0:
+                announcement.create_step(db, patient=patient, temps=AnnouncementTemps.NURSING, occurred_on=nursing_day,
+                                         content={"notes": "Reformulation de l'annonce, explication du parcours. Patient(e) inquiet(e) "
+                                                  "mais bien entouré(e).", "needs": needs},
+                                         author=nurse, account_id=accounts.get(nurse.id), now=_at(nursing_day, 15))
+            if recent(announce_day):
+                notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.ANNOUNCEMENT_RECORDED,
+                                                      title="nouvelle étape du dispositif d'annonce")
+        if stage >= 4:  # treatment started
+            announcement.create_step(db, patient=patient, temps=AnnouncementTemps.MEDICAL_TREATMENT, occurred_on=treatment_day - timedelta(days=5),
+                                     content={"notes": "Proposition thérapeutique de la RCP expliquée ; le patient l'accepte. PPS remis.",
+                                              "accompanied_by": ""},
+                                     author=oncologist, account_id=accounts.get(oncologist.id), now=_at(treatment_day - timedelta(days=5), 12))
+            announcement.create_step(db, patient=patient, temps=AnnouncementTemps.GP_LIAISON, occurred_on=treatment_day - timedelta(days=4),
+                                     content={"notes": "Appel au médecin traitant : diagnostic, traitement prévu, contacts de l'équipe.",
+                                              "channel": "phone"},
+                                     author=nurse, account_id=accounts.get(nurse.id), now=_at(treatment_day - timedelta(days=4), 16))
+            filed(DocumentKind.CONSULTATION, treatment_day, "Consultation d'oncologie médicale", professional_label(oncologist),
+                  org_names.get(primary_org.get(oncologist.id), ""),
+                  "Patient(e) revu(e) avant le début du traitement. Bonne tolérance clinique, pas de contre-indication.",
+                  "Début du traitement confirmé.", pdf=False)
+        if stage >= 5:  # follow-up
+            end_day = treatment_day + timedelta(days=50)
+            if end_day < today:
+                filed(DocumentKind.TREATMENT_SUMMARY, end_day, "Fin de traitement : synthèse", professional_label(oncologist),
+                      org_names.get(primary_org.get(oncologist.id), ""), "Traitement réalisé selon le programme prévu.",
+                      "Surveillance selon le référentiel régional.", pdf=with_pdf)
+    db.flush()
+    return True

@@ -1,0 +1,748 @@
+"""A fictitious region at production scale, for benchmarks and load tests: `python -m dcc_portal generate-region`.
+
+Default sizes: 100,000 patients, 2,000 GPs, 1,000 hospital professionals, 50 RCPs with 5 years of sessions,
+1,000,000 documents and 5,000,000 audit events. The demo region is loaded first (its accounts, signed fiches RCP
+and PPS stay usable); the region is added around it with bulk inserts (executemany on SQLite, COPY on
+PostgreSQL), identifiers assigned here, the audit hash chain computed in Python as the application does.
+Everything follows from the seed: the same seed gives the same region.
+
+Distributions: GPs have about 50 patients each (médecin traitant), a few have 2,000; every patient has a care
+team of 3 to 6 hospital professionals (some memberships ended); 90% have a coded diagnosis; documents of every
+kind, skewed per patient (a few patients have hundreds), mostly small structured contents; RCPs meet every one or
+two weeks with 8 to 25 cases; most audit events are reads by the care team.
+
+Accounts: every generated professional and 2,000 patients have an account (password DEMO_PASSWORD, charter
+accepted, TOTP enrolled with the seed `totp_seed(identifier)`), so load tests can log in through both factors.
+TOTP seeds are encrypted with DCC_SECRET_KEY: generate with the key the server will use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Boolean, Date, DateTime
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from dcc_portal import db as dbmod
+from dcc_portal import migrate, settings
+from dcc_portal.models import (
+    AuditAction,
+    CareStage,
+    DocumentKind,
+    DocumentStatus,
+    Grant,
+    OrganisationKind,
+    PathwayEventKind,
+    RcpCaseReason,
+    RcpCaseStatus,
+    RcpKind,
+    RcpSessionStatus,
+    Role,
+    TeamRole,
+)
+from dcc_portal.services.access import audit
+from dcc_portal.services.common import identifiers
+from dcc_portal.services.identity import passwords
+from dcc_portal.services.identity import totp
+from dcc_portal.demo.seed import DEMO_PASSWORD, demo_finess
+
+TOTP_KEY = b"dcc-portal region: known TOTP seeds for load tests"
+
+
+def totp_seed(identifier: str) -> str:
+    """The TOTP seed of a generated account (fictitious accounts only: the seed is derivable by design)."""
+    digest = hmac.new(TOTP_KEY, identifier.encode(), hashlib.sha256).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+def gp_identifier(index: int) -> str:
+    return f"region.mg{index:05d}"
+
+
+def hospital_identifier(index: int) -> str:
+    return f"region.hp{index:05d}"
+
+
+def patient_identifier(index: int) -> str:
+    return f"region.pt{index:06d}"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    patients: int = 100_000
+    gps: int = 2_000
+    hospital: int = 1_000
+    rcps: int = 50
+    years: int = 5
+    documents: int = 1_000_000
+    audit_events: int = 5_000_000
+    big_gps: int = 5  # GPs with `big_gp_patients` patients each
+    big_gp_patients: int = 2_000
+    patient_accounts: int = 2_000
+
+
+# ------------------------------------------------------------------------------------------------ bulk writer
+
+
+def _naive(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+class BulkWriter:
+    """Inserts rows as fast as the database takes them: executemany (SQLite) or COPY (PostgreSQL)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.sqlite = url.startswith("sqlite")
+        if self.sqlite:
+            self.connection = sqlite3.connect(make_url(url).database, isolation_level=None)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=OFF")  # set-up data, written once; the portal uses FULL
+            self.connection.execute("BEGIN")
+        else:
+            import psycopg
+
+            parsed = make_url(url)
+            self.connection = psycopg.connect(
+                host=parsed.host or "localhost", port=parsed.port or 5432, user=parsed.username,
+                password=parsed.password, dbname=parsed.database,
+            )
+        self.counts: dict[str, int] = {}
+
+    def max_id(self, table: str, column: str = "id") -> int:
+        cursor = self.connection.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}")
+        return int(cursor.fetchone()[0])
+
+    def scalar(self, sql: str):
+        row = self.connection.execute(sql).fetchone()
+        return row[0] if row else None
+
+    def _converters(self, table: str, columns: Sequence[str]):
+        sql_table = SQLModel.metadata.tables[table]
+        converters = []
+        for name in columns:
+            kind = sql_table.c[name].type
+            kind = getattr(kind, "impl_instance", kind)
+            if self.sqlite and isinstance(kind, DateTime):
+                converters.append(lambda v: None if v is None else _naive(v))
+            elif self.sqlite and isinstance(kind, Date):
+                converters.append(lambda v: None if v is None else v.isoformat())
+            elif self.sqlite and isinstance(kind, Boolean):
+                converters.append(lambda v: None if v is None else int(v))
+            else:
+                converters.append(None)
+        return converters
+
+    def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+        quoted = ", ".join(f'"{name}"' for name in columns)
+        if self.sqlite:
+            converters = self._converters(table, columns)
+            if any(converters):
+                rows = [tuple(c(v) if c else v for c, v in zip(converters, row, strict=True)) for row in rows]
+            self.connection.executemany(
+                f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(columns))})', rows)
+        else:
+            with self.connection.cursor().copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def execute(self, sql: str, params: Sequence = ()) -> None:
+        if self.sqlite:
+            self.connection.execute(sql, params)
+        else:
+            self.connection.execute(sql.replace("?", "%s"), params)
+
+    def commit(self) -> None:
+        if self.sqlite:
+            self.connection.execute("COMMIT")
+            self.connection.execute("BEGIN")
+        else:
+            self.connection.commit()
+
+    def finish(self) -> None:
+        """Commit, move the id sequences past the ids given here, refresh the planner's statistics."""
+        if self.sqlite:
+            self.connection.execute("COMMIT")
+            self.connection.execute("ANALYZE")
+        else:
+            for table in self.counts:
+                if "id" in SQLModel.metadata.tables[table].c and SQLModel.metadata.tables[table].c.id.autoincrement:
+                    self.connection.execute(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))")
+            self.connection.commit()
+            self.connection.autocommit = True
+            self.connection.execute("ANALYZE")
+        self.connection.close()
+
+
+# ------------------------------------------------------------------------------------------------ vocabulary
+
+FAMILY_ROOTS = [
+    "MART", "BERN", "DUB", "THOM", "ROB", "RICH", "PET", "DUR", "LER", "MOR", "SIM", "LAUR", "LEF", "MICH", "GARC",
+    "DAV", "BERTR", "ROUX", "VINC", "FOURN", "MOREL", "GIR", "ANDR", "LEG", "GAUT", "MASS", "BLANC", "GUER", "BOY",
+    "CHEV", "FRAN", "LAMB", "BONN", "FAUR", "MERC", "ROUSS", "NICOL", "PERR", "MARCH", "DUP", "LAC", "BRUN", "CARON",
+    "HUB", "LEM", "GUILL", "BAR", "COL", "RENA", "AUB", "HENR", "PICA", "LEBR", "MEY", "CLEM", "NOE", "BRET", "JOL",
+]
+FAMILY_ENDINGS = ["IN", "ET", "OT", "AUD", "EAU", "IER", "ARD", "ON", "AND", "EL", "AIS", "Y", "IN", "OUX", "ANT", "ERT",
+                  "ELLE", "ARDIN", "ELIN", "ETTE"]
+FEMALE_FIRST = ["Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Martine", "Christine", "Monique",
+                "Valérie", "Sandrine", "Sophie", "Céline", "Chantal", "Brigitte", "Nicole", "Véronique", "Anne",
+                "Julie", "Aurélie", "Émilie", "Camille", "Léa", "Manon", "Chloé", "Inès", "Jeanne", "Odile"]
+MALE_FIRST = ["Jean", "Michel", "Philippe", "Alain", "Patrick", "Nicolas", "Christophe", "Pierre", "Daniel",
+              "Bernard", "Éric", "Frédéric", "Laurent", "Stéphane", "David", "Pascal", "Thierry", "Julien",
+              "Thomas", "Hugo", "Lucas", "Louis", "Gérard", "René", "Yves", "Marc", "Paul", "Olivier"]
+CITIES = [("44000", "Nantes-sur-Loire"), ("49000", "Angevin-les-Bains"), ("85000", "La Roche-Fictive"),
+          ("72000", "Le Mans-Imaginaire"), ("53000", "Laval-des-Prés"), ("44600", "Port-Joli"),
+          ("49300", "Cholet-la-Forêt"), ("85100", "Les Sables-Fictifs")]
+HOSPITAL_SPECIALTIES = [
+    # (JDV_J01 specialty code, team role, role, weight)
+    ("G15_10/SM36", TeamRole.ONCOLOGIST, Role.CLINICIAN, 14),
+    ("G15_10/SM14", TeamRole.SURGEON, Role.CLINICIAN, 6),
+    ("G15_10/SM20", TeamRole.SURGEON, Role.CLINICIAN, 5),
+    ("G15_10/SM12", TeamRole.SURGEON, Role.CLINICIAN, 4),
+    ("G15_10/SM37", TeamRole.RADIOTHERAPIST, Role.CLINICIAN, 6),
+    ("G15_10/SM01", TeamRole.PATHOLOGIST, Role.CLINICIAN, 5),
+    ("G15_10/SM44", TeamRole.RADIOLOGIST, Role.CLINICIAN, 6),
+    ("G15_10/SM41", TeamRole.ORGAN_SPECIALIST, Role.CLINICIAN, 5),
+    ("G15_10/SM24", TeamRole.ORGAN_SPECIALIST, Role.CLINICIAN, 5),
+    ("G15_10/SM21", TeamRole.ORGAN_SPECIALIST, Role.CLINICIAN, 4),
+    ("G15_60", TeamRole.NURSE, Role.NURSE, 28),
+    ("SECRETARIAT_MEDICAL", TeamRole.RCP_SECRETARY, Role.RCP_SECRETARY, 12),
+]
+GP_SPECIALTY = "G15_10/SM54"
+DIAGNOSES = [
+    # CIM-10, label, ICD-O-3, morphology label, weight
+    ("C50.9", "Tumeur maligne du sein, sans précision", "8500/3", "Carcinome canalaire infiltrant", 30),
+    ("C61", "Tumeur maligne de la prostate", "8140/3", "Adénocarcinome", 20),
+    ("C34.9", "Tumeur maligne des bronches ou du poumon, sans précision", "8140/3", "Adénocarcinome", 14),
+    ("C18.9", "Tumeur maligne du côlon, sans précision", "8140/3", "Adénocarcinome", 14),
+    ("C25.9", "Tumeur maligne du pancréas, sans précision", "8500/3", "Carcinome canalaire infiltrant", 5),
+    ("C43.9", "Mélanome malin de la peau, sans précision", "8720/3", "Mélanome malin", 6),
+    ("C20", "Tumeur maligne du rectum", "8140/3", "Adénocarcinome", 6),
+    ("C67.9", "Tumeur maligne de la vessie, sans précision", "8120/3", "Carcinome urothélial", 5),
+]
+DOCUMENT_KINDS = [
+    # kind, weight, title
+    (DocumentKind.BIOLOGY, 25, "Bilan biologique"),
+    (DocumentKind.IMAGING, 18, "Compte rendu d'imagerie"),
+    (DocumentKind.CONSULTATION, 20, "Consultation de suivi"),
+    (DocumentKind.LETTER, 9, "Lettre de liaison"),
+    (DocumentKind.CR_ACP, 5, "Compte rendu d'anatomo-cytopathologie"),
+    (DocumentKind.CRO, 4, "Compte rendu opératoire"),
+    (DocumentKind.FRCP, 8, "Fiche RCP"),
+    (DocumentKind.PPS, 3, "Programme personnalisé de soins"),
+    (DocumentKind.TREATMENT_SUMMARY, 6, "Compte rendu de traitement"),
+    (DocumentKind.CR_GM, 2, "Compte rendu de génétique moléculaire"),
+]
+CONCLUSIONS = ["Pas d'anomalie significative.", "Évolution favorable.", "Stabilité des lésions.", "Réponse partielle.",
+               "À revoir en RCP.", "Bilan d'extension négatif.", "Tolérance satisfaisante du traitement."]
+ANNOUNCING = {DocumentKind.CR_ACP, DocumentKind.CR_GM, DocumentKind.FRCP, DocumentKind.PPS}
+PATHWAY_FOR_KIND = {DocumentKind.FRCP: PathwayEventKind.RCP_DECISION, DocumentKind.PPS: PathwayEventKind.PPS}
+RCP_NAMES = ["digestive", "sein", "gynécologie", "thorax", "urologie", "ORL", "dermatologie", "hématologie",
+             "neuro-oncologie", "sarcomes", "oncogériatrie", "soins de support", "oncogénétique", "thyroïde"]
+
+
+def _weighted(rng: random.Random, items: list, weight_index: int):
+    total = sum(item[weight_index] for item in items)
+    cumulative, running = [], 0
+    for item in items:
+        running += item[weight_index]
+        cumulative.append(running)
+    return lambda: items[_bisect(cumulative, rng.random() * total)]
+
+
+def _bisect(cumulative: list[int], value: float) -> int:
+    low, high = 0, len(cumulative) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if cumulative[middle] > value:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+class _Ids:
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def public(self) -> str:
+        return f"{self.rng.getrandbits(128):032x}"
+
+
+# ------------------------------------------------------------------------------------------------ generation
+
+
+def generate(url: str | None = None, *, sizes: Sizes = Sizes(), seed: int = 2026, progress=print,
+             now: datetime | None = None) -> dict[str, int]:
+    """Migrate, load the demo region, then add the region. Returns the number of rows written per table."""
+    from dcc_portal.demo import seed as demo
+
+    url = url or settings.db_url()
+    started = time.perf_counter()
+    migrate.upgrade(url)
+    with dbmod.transaction(url) as session:
+        demo.load_demo_region(session)
+    dbmod.dispose_engines()
+    progress(f"région de démonstration chargée ({time.perf_counter() - started:.0f} s)")
+
+    writer = BulkWriter(url)
+    if writer.scalar("SELECT COUNT(*) FROM account WHERE identifier LIKE 'region.%'"):
+        writer.connection.close()
+        raise RuntimeError("cette base contient déjà une région générée")
+    rng = random.Random(seed)
+    ids = _Ids(rng)
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    today = now.date()
+    region = _Region(writer, rng, ids, sizes, now, today, progress, started)
+    region.directory()
+    region.patients()
+    region.care_teams()
+    region.rcps()
+    region.documents()
+    writer.commit()
+    region.audit_trail()
+    writer.finish()
+    progress(f"terminé en {time.perf_counter() - started:.0f} s")
+    return writer.counts
+
+
+class _Region:
+    def __init__(self, writer: BulkWriter, rng: random.Random, ids: _Ids, sizes: Sizes, now: datetime, today: date,
+                 progress, started: float):
+        self.w, self.rng, self.ids, self.sizes = writer, rng, ids, sizes
+        self.now, self.today, self.progress, self.started = now, today, progress, started
+        self.gp_ids: list[int] = []
+        self.hospital: list[tuple[int, str, TeamRole, Role]] = []  # (professional id, specialty, team role, role)
+        self.account_of_pro: dict[int, int] = {}
+        self.patient_ids: list[int] = []
+        self.team_of_patient: dict[int, list[int]] = {}
+        self.org_ids: list[int] = []
+
+    def _say(self, what: str) -> None:
+        self.progress(f"{what} ({time.perf_counter() - self.started:.0f} s)")
+
+    # --- organisations, professionals, accounts
+
+    def directory(self) -> None:
+        w, rng, ids, sizes = self.w, self.rng, self.ids, self.sizes
+        org_id = w.max_id("organisation")
+        orgs = []
+        for index in range(20):
+            org_id += 1
+            kind = [OrganisationKind.UNIVERSITY_HOSPITAL, OrganisationKind.CANCER_CENTRE, OrganisationKind.GENERAL_HOSPITAL,
+                    OrganisationKind.PRIVATE_CLINIC][index % 4]
+            finess = demo_finess(f"98{index:06d}")
+            orgs.append((org_id, ids.public(), finess, f"Établissement régional n° {index + 1} (fictif)", str(kind),
+                         CITIES[index % len(CITIES)][1], "02 98 00 00 00", self.now))
+            self.org_ids.append(org_id)
+        gp_orgs = []
+        for index in range(sizes.gps // 4 + 1):
+            org_id += 1
+            gp_orgs.append(org_id)
+            orgs.append((org_id, ids.public(), None, f"Cabinet médical n° {index + 1} (fictif)",
+                         str(OrganisationKind.GP_PRACTICE), CITIES[index % len(CITIES)][1], "02 98 10 00 00", self.now))
+        w.insert("organisation", ["id", "public_id", "finess", "name", "kind", "city", "phone", "created_at"], orgs)
+
+        pro_id = w.max_id("professional")
+        account_id = w.max_id("account")
+        password_hash = passwords.hash_password(DEMO_PASSWORD)
+        charter_id = w.scalar("SELECT id FROM charter_version ORDER BY published_at DESC, id DESC LIMIT 1")
+        pros, links, accounts, acceptances = [], [], [], []
+        pick_specialty = _weighted(rng, HOSPITAL_SPECIALTIES, 3)
+        enrolled = self.now - timedelta(days=400)
+
+        def add(identifier: str, role: Role, specialty: str, org: int, rpps_index: int) -> int:
+            nonlocal pro_id, account_id
+            pro_id += 1
+            account_id += 1
+            female = rng.random() < 0.55
+            given = rng.choice(FEMALE_FIRST if female else MALE_FIRST)
+            family = self._family_name()
+            pros.append((pro_id, ids.public(), identifiers.with_rpps_check_digit(f"98{rpps_index:08d}"), family.title(),
+                         given, specialty, f"02 98 {rpps_index % 100:02d} {rpps_index // 100 % 100:02d} 00",
+                         f"{identifier}@region.dcc.invalid", self.now))
+            links.append((pro_id, org, True))
+            accounts.append((account_id, ids.public(), identifier, str(role), "active", f"{identifier}@region.dcc.invalid",
+                             pro_id, None, password_hash, enrolled,
+                             totp.encrypt(totp_seed(identifier), account_id=account_id), enrolled, 0, enrolled))
+            if charter_id is not None:
+                acceptances.append((account_id, charter_id, enrolled, "127.0.0.1"))
+            self.account_of_pro[pro_id] = account_id
+            return pro_id
+
+        for index in range(sizes.gps):
+            self.gp_ids.append(add(gp_identifier(index + 1), Role.GP, GP_SPECIALTY, gp_orgs[index // 4], index + 1))
+        for index in range(sizes.hospital):
+            specialty, team_role, role, _ = pick_specialty()
+            pid = add(hospital_identifier(index + 1), role, specialty, self.org_ids[index % len(self.org_ids)],
+                      50_000 + index + 1)
+            self.hospital.append((pid, specialty, team_role, role))
+        w.insert("professional", ["id", "public_id", "rpps", "family_name", "given_name", "specialty_code", "phone", "email",
+                                  "created_at"], pros)
+        w.insert("professional_organisation", ["professional_id", "organisation_id", "is_primary"], links)
+        self._accounts(accounts)
+        self.charter_id = charter_id
+        self.password_hash = password_hash
+        if acceptances:
+            acceptance_id = w.max_id("charter_acceptance")
+            w.insert("charter_acceptance", ["id", "account_id", "charter_version_id", "accepted_at", "client_ip"],
+                     [(acceptance_id + i + 1, *row) for i, row in enumerate(acceptances)])
+        self._say(f"{len(pros):,} professionnels et leurs comptes")
+
+    def _accounts(self, accounts: list[tuple]) -> None:
+        self.w.insert("account", ["id", "public_id", "identifier", "role", "status", "email", "professional_id",
+                                  "patient_id", "password_hash", "password_changed_at", "totp_secret_enc",
+                                  "totp_enrolled_at", "failed_count", "created_at", "email_notifications"],
+                    [(*row, False) for row in accounts])
+
+    def _family_name(self) -> str:
+        rng = self.rng
+        # Zipf-like: a few very common names, a long tail of rare ones.
+        root = FAMILY_ROOTS[min(int(rng.paretovariate(1.2)) - 1, len(FAMILY_ROOTS) - 1)] if rng.random() < 0.5 \
+            else rng.choice(FAMILY_ROOTS)
+        return root + rng.choice(FAMILY_ENDINGS) + ("" if rng.random() < 0.7 else rng.choice(FAMILY_ENDINGS))
+
+    # --- patients
+
+    def patients(self) -> None:
+        w, rng, ids, sizes = self.w, self.rng, self.ids, self.sizes
+        patient_id = w.max_id("patient")
+        # Médecin traitant: a few GPs with big lists, the others around 50 (1% of patients declare none).
+        big = self.gp_ids[: sizes.big_gps]
+        others = self.gp_ids[sizes.big_gps:] or self.gp_ids
+        rows, accounts = [], []
+        account_id = w.max_id("account")
+        stages = [CareStage.SUSPICION, CareStage.DIAGNOSIS, CareStage.RCP, CareStage.ANNOUNCEMENT, CareStage.TREATMENT,
+                  CareStage.TREATMENT, CareStage.FOLLOW_UP, CareStage.FOLLOW_UP]
+        big_total = min(sizes.big_gps * sizes.big_gp_patients, sizes.patients // 2)
+        enrolled = self.now - timedelta(days=200)
+        for index in range(sizes.patients):
+            patient_id += 1
+            female = rng.random() < 0.52
+            first = rng.choice(FEMALE_FIRST if female else MALE_FIRST)
+            second = rng.choice(FEMALE_FIRST if female else MALE_FIRST)
+            family = self._family_name()
+            used_family = self._family_name() if female and rng.random() < 0.3 else ""
+            birth = date(rng.randint(1930, 1995), rng.randint(1, 12), rng.randint(1, 28))
+            postal, city = CITIES[rng.randrange(len(CITIES))]
+            first13 = f"{2 if female else 1}{birth.year % 100:02d}{birth.month:02d}98{index:06d}"
+            if index < big_total:
+                gp = big[index % len(big)]
+            elif rng.random() < 0.01:
+                gp = None
+            else:
+                gp = others[rng.randrange(len(others))]
+            first_names = first if first == second else f"{first} {second}"
+            stage = stages[rng.randrange(len(stages))]
+            announced = self.now - timedelta(days=rng.randint(10, 1500)) if stage in (
+                CareStage.ANNOUNCEMENT, CareStage.TREATMENT, CareStage.FOLLOW_UP) else None
+            rows.append((patient_id, ids.public(), identifiers.with_ins_key(first13), identifiers.INS_OID_TEST,
+                         f"REG-{index + 1:07d}", family, used_family, first_names, first, "F" if female else "M", birth,
+                         f"98{rng.randint(1, 300):03d}", f"{rng.randint(1, 200)} rue de la Région (fictive)", postal, city,
+                         f"06 98 {index // 10000 % 100:02d} {index // 100 % 100:02d} {index % 100:02d}", "", gp,
+                         str(stage), announced, identifiers.search_key(f"{used_family} {family} {first_names}"),
+                         self.now - timedelta(days=rng.randint(30, 1800))))
+            self.patient_ids.append(patient_id)
+            if index < sizes.patient_accounts:
+                account_id += 1
+                identifier = patient_identifier(index + 1)
+                accounts.append((account_id, ids.public(), identifier, str(Role.PATIENT), "active", "", None, patient_id,
+                                 self.password_hash, enrolled, totp.encrypt(totp_seed(identifier), account_id=account_id),
+                                 enrolled, 0, enrolled))
+            if len(rows) == 20_000:
+                self._flush_patients(rows)
+                rows = []
+        self._flush_patients(rows)
+        self._accounts(accounts)
+        self._say(f"{sizes.patients:,} patients")
+
+    def _flush_patients(self, rows: list[tuple]) -> None:
+        self.w.insert("patient", ["id", "public_id", "ins", "ins_oid", "local_id", "birth_family_name", "used_family_name",
+                                  "first_names", "used_first_name", "sex", "birth_date", "birth_place_code", "address",
+                                  "postal_code", "city", "phone", "email", "gp_professional_id", "care_stage",
+                                  "medical_announcement_at", "search_name", "created_at"], rows)
+
+    # --- care teams and diagnoses
+
+    def care_teams(self) -> None:
+        w, rng, ids = self.w, self.rng, self.ids
+        by_role: dict[TeamRole, list[int]] = {}
+        for pid, _specialty, team_role, _role in self.hospital:
+            by_role.setdefault(team_role, []).append(pid)
+        # A few hospital professionals carry far more patients than the others (the referent oncologists).
+        busy = {role: members[: max(1, len(members) // 10)] for role, members in by_role.items()}
+        member_id = w.max_id("care_team_membership")
+        diagnosis_id = w.max_id("cancer_diagnosis")
+        memberships, diagnoses = [], []
+        pick_diagnosis = _weighted(rng, DIAGNOSES, 4)
+        wanted = [TeamRole.ONCOLOGIST, TeamRole.NURSE, TeamRole.RCP_SECRETARY, TeamRole.SURGEON, TeamRole.RADIOTHERAPIST,
+                  TeamRole.ORGAN_SPECIALIST]
+        for patient_id in self.patient_ids:
+            size = rng.randint(3, 6)
+            team = []
+            for team_role in wanted[:size]:
+                pool = by_role.get(team_role)
+                if not pool:
+                    continue
+                source = busy[team_role] if rng.random() < 0.3 else pool
+                pro = source[rng.randrange(len(source))]
+                if pro in team:
+                    continue
+                team.append(pro)
+                start = self.today - timedelta(days=rng.randint(5, 1800))
+                ended = rng.random() < 0.08
+                member_id += 1
+                memberships.append((member_id, ids.public(), patient_id, pro, str(team_role), start,
+                                    start + timedelta(days=rng.randint(30, 300)) if ended else None, None,
+                                    self.now - timedelta(days=(self.today - start).days)))
+            self.team_of_patient[patient_id] = team
+            if rng.random() < 0.9:
+                code, label, morphology, morphology_label, _ = pick_diagnosis()
+                diagnosis_id += 1
+                day = self.today - timedelta(days=rng.randint(20, 1800))
+                diagnoses.append((diagnosis_id, ids.public(), patient_id, code, label, morphology, morphology_label, "",
+                                  "c", f"T{rng.randint(1, 4)}", f"N{rng.randint(0, 2)}", "M0" if rng.random() < 0.85 else "M1",
+                                  "", rng.randint(0, 2), day, day - timedelta(days=20), day, "symptoms", "initial", 1,
+                                  self.now, self.now))
+            if len(memberships) >= 50_000:
+                self._flush_teams(memberships, diagnoses)
+                memberships, diagnoses = [], []
+        self._flush_teams(memberships, diagnoses)
+        self._say("équipes de soins et diagnostics")
+
+    def _flush_teams(self, memberships, diagnoses) -> None:
+        self.w.insert("care_team_membership", ["id", "public_id", "patient_id", "professional_id", "team_role", "start_date",
+                                               "end_date", "removed_at", "created_at"], memberships)
+        self.w.insert("cancer_diagnosis", ["id", "public_id", "patient_id", "icd10_code", "icd10_label", "morphology_code",
+                                           "morphology_label", "laterality", "tnm_prefix", "tnm_t", "tnm_n", "tnm_m",
+                                           "other_staging", "who_performance_status", "who_performance_date",
+                                           "suspicion_date", "diagnosis_date", "discovery_mode", "clinical_phase",
+                                           "version", "created_at", "updated_at"], diagnoses)
+
+    # --- RCP directory, sessions, cases, attendance
+
+    def rcps(self) -> None:
+        w, rng, ids, sizes = self.w, self.rng, self.ids, self.sizes
+        rcp_id = w.max_id("rcp")
+        session_id = w.max_id("rcp_session")
+        case_id = w.max_id("rcp_case")
+        attendance_id = w.max_id("rcp_attendance")
+        physicians = [(pid, spec) for pid, spec, team_role, role in self.hospital if role == Role.CLINICIAN]
+        secretaries = [pid for pid, _s, _t, role in self.hospital if role == Role.RCP_SECRETARY]
+        rcps, members, sessions, cases, attendance = [], [], [], [], []
+        self.rcp_members: dict[int, list[int]] = {}
+        surgeons = [p for p in physicians if p[1] in ("G15_10/SM14", "G15_10/SM20", "G15_10/SM12")]
+        start_day = self.today - timedelta(days=365 * sizes.years)
+        specialty = dict(physicians)
+        for index in range(sizes.rcps):
+            rcp_id += 1
+            name = RCP_NAMES[index % len(RCP_NAMES)]
+            organisation = self.org_ids[index % len(self.org_ids)]
+            rcps.append((rcp_id, ids.public(), f"RCP98{index:05d}", "RRC98", f"3C98{index:03d}", f"3C régional n° {index % 10 + 1}",
+                         f"RCP {name} n° {index // len(RCP_NAMES) + 1} (fictive)", organisation, str(RcpKind.ORGAN),
+                         False, False, "", "", "", "G15_10/SM36 G15_10/SM14 G15_10/SM37 G15_10/SM44 G15_10/SM01",
+                         "mardi 14 h", "Salle de staff", "", True, 1, self.now, self.now))
+            chosen = set()
+            for pid, _spec in rng.sample(physicians, min(14, len(physicians))) + rng.sample(surgeons, min(2, len(surgeons))):
+                chosen.add(pid)
+            chosen.update(rng.sample(secretaries, min(2, len(secretaries))))
+            board = sorted(chosen)
+            self.rcp_members[rcp_id] = board
+            coordinator = next((pid for pid in board if pid in specialty), None)
+            for pid in board:
+                members.append((rcp_id, pid, pid == coordinator, self.now))
+            period = 7 if index % 3 == 0 else 14
+            day = start_day + timedelta(days=index % period)
+            while day <= self.today + timedelta(days=56):
+                session_id += 1
+                starts = datetime(day.year, day.month, day.day, 13, 0, tzinfo=UTC)
+                past = day < self.today
+                status = RcpSessionStatus.CLOSED if past else RcpSessionStatus.PUBLISHED
+                sessions.append((session_id, ids.public(), rcp_id, starts, starts - timedelta(days=2), "", "",
+                                 str(status), "", starts - timedelta(days=20), starts - timedelta(days=30)))
+                if past or day <= self.today + timedelta(days=21):
+                    for _ in range(rng.randint(8, 25)):
+                        case_id += 1
+                        patient = self.patient_ids[rng.randrange(len(self.patient_ids))]
+                        team = self.team_of_patient.get(patient) or board
+                        cases.append((case_id, ids.public(), session_id, patient, team[0], team[0],
+                                      str(RcpCaseReason.TREATMENT_PROPOSAL), "Proposition thérapeutique ?", "", "{}",
+                                      str(RcpCaseStatus.DISCUSSED if past else RcpCaseStatus.REGISTERED),
+                                      starts - timedelta(days=5), "[]", "Référentiel régional" if past else "",
+                                      False, "", "", "", True if past else None, False,
+                                      starts + timedelta(hours=1) if past else None, 1 if past else 0,
+                                      starts + timedelta(hours=1) if past else starts - timedelta(days=5)))
+                    if past:
+                        for pid in board[:6]:
+                            if pid in specialty:
+                                attendance_id += 1
+                                attendance.append((attendance_id, session_id, pid, specialty[pid], starts))
+                day += timedelta(days=period)
+            if len(cases) > 50_000:
+                self._flush_rcp(rcps, members, sessions, cases, attendance)
+                rcps, members, sessions, cases, attendance = [], [], [], [], []
+        self._flush_rcp(rcps, members, sessions, cases, attendance)
+        self._say("RCP, séances et dossiers présentés")
+
+    def _flush_rcp(self, rcps, members, sessions, cases, attendance) -> None:
+        w = self.w
+        w.insert("rcp", ["id", "public_id", "national_id", "network_id", "manager_id", "manager_name", "name",
+                         "organisation_id", "kind", "is_recours", "is_pediatric", "appareil_code", "organ_codes",
+                         "transversal_code", "quorum_specialties", "usual_schedule", "place", "visio_url", "active",
+                         "version", "created_at", "updated_at"], rcps)
+        w.insert("rcp_member", ["rcp_id", "professional_id", "is_coordinator", "created_at"], members)
+        w.insert("rcp_session", ["id", "public_id", "rcp_id", "starts_at", "registration_deadline", "place", "visio_url",
+                                 "status", "series_id", "published_at", "created_at"], sessions)
+        w.insert("rcp_case", ["id", "public_id", "session_id", "patient_id", "requester_professional_id",
+                              "presenter_professional_id", "reason", "question", "summary", "checklist_json", "status",
+                              "created_at", "proposal_json", "guideline", "trial_proposed", "trial_detail",
+                              "additional_exams", "comment", "quorum_reached", "needs_representation", "decided_at",
+                              "decision_version", "updated_at"], cases)
+        w.insert("rcp_attendance", ["id", "session_id", "professional_id", "specialty_code", "created_at"], attendance)
+
+    # --- documents, versions, pathway events
+
+    def documents(self) -> None:
+        w, rng, ids, sizes = self.w, self.rng, self.ids, self.sizes
+        document_id = w.max_id("document")
+        version_id = w.max_id("document_version")
+        event_id = w.max_id("pathway_event")
+        pick_kind = _weighted(rng, DOCUMENT_KINDS, 1)
+        # Documents per patient: heavy-tailed around the mean (a few patients have hundreds).
+        weights = [rng.paretovariate(2.0) for _ in self.patient_ids]
+        scale = sizes.documents / sum(weights)
+        counts = [max(0, int(weight * scale)) for weight in weights]
+        shortfall = sizes.documents - sum(counts)
+        for index in range(abs(shortfall)):
+            counts[index % len(counts)] += 1 if shortfall > 0 else (-1 if counts[index % len(counts)] > 0 else 0)
+        docs, versions, events = [], [], []
+        written = reported = 0
+        for patient_id, count in zip(self.patient_ids, counts, strict=True):
+            team = self.team_of_patient.get(patient_id) or [self.hospital[0][0]]
+            first_day = self.today - timedelta(days=rng.randint(30, 365 * sizes.years))
+            span = max(1, (self.today - first_day).days)
+            events.append((event_id := event_id + 1, ids.public(), patient_id, str(PathwayEventKind.SUSPICION), first_day,
+                           "Suspicion de cancer", None, team[0], self.now))
+            for number in range(count):
+                kind, _weight, title = pick_kind()
+                day = first_day + timedelta(days=span * number // max(1, count))
+                created = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC) + timedelta(minutes=number)
+                author = team[rng.randrange(len(team))]
+                document_id += 1
+                status = DocumentStatus.VALIDATED if rng.random() < 0.93 else (
+                    DocumentStatus.DRAFT if rng.random() < 0.7 else DocumentStatus.ENTERED_IN_ERROR)
+                content = {"establishment": "Établissement régional (fictif)", "conclusion": rng.choice(CONCLUSIONS),
+                           "body": f"{title} du {day.strftime('%d/%m/%Y')}."}
+                text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                digest = hashlib.sha256(text.encode()).hexdigest()
+                versions_count = 2 if rng.random() < 0.05 else 1
+                public = ids.public()
+                docs.append((document_id, public, patient_id, str(kind), title, str(status), versions_count, day,
+                             self.org_ids[author % len(self.org_ids)], author, self.account_of_pro.get(author), created,
+                             created, created if status == DocumentStatus.VALIDATED else None, False, False, False, False,
+                             kind in ANNOUNCING, "auto", "", None, kind in (DocumentKind.FRCP, DocumentKind.PPS)))
+                for version in range(1, versions_count + 1):
+                    version_id += 1
+                    versions.append((version_id, document_id, version, text, None, "application/json", len(text.encode()),
+                                     digest, self.account_of_pro.get(author), author,
+                                     "création" if version == 1 else "correction", created))
+                if status != DocumentStatus.DRAFT and (kind in PATHWAY_FOR_KIND or rng.random() < 0.5):
+                    event_id += 1
+                    events.append((event_id, ids.public(), patient_id, str(PATHWAY_FOR_KIND.get(kind, PathwayEventKind.REPORT)),
+                                   day, title, document_id, author, created))
+            written += count
+            if len(docs) >= 50_000:
+                self._flush_documents(docs, versions, events)
+                docs, versions, events = [], [], []
+                if written // 250_000 > reported:
+                    reported = written // 250_000
+                    self._say(f"{written:,} documents")
+        self._flush_documents(docs, versions, events)
+        self._say(f"{written:,} documents")
+
+    def _flush_documents(self, docs, versions, events) -> None:
+        w = self.w
+        w.insert("document", ["id", "public_id", "patient_id", "kind", "title", "status", "current_version", "service_date",
+                              "organisation_id", "author_professional_id", "created_by_account_id", "created_at",
+                              "updated_at", "validated_at", "hidden_from_professionals", "invisible_to_patient",
+                              "invisible_to_legal_reps", "withheld_from_medecin_traitant", "announces_cancer",
+                              "release_mode", "release_reason", "released_at", "share_with_dmp"], docs)
+        w.insert("document_version", ["id", "document_id", "version", "content_json", "file_name", "mime_type", "size",
+                                      "sha256", "author_account_id", "author_professional_id", "reason", "created_at"],
+                 versions)
+        w.insert("pathway_event", ["id", "public_id", "patient_id", "kind", "occurred_on", "title", "document_id",
+                                   "author_professional_id", "created_at"], events)
+        w.commit()
+
+    # --- the audit trail
+
+    def audit_trail(self) -> None:
+        w, rng, sizes = self.w, self.rng, self.sizes
+        columns = ["id", "seq", "at", "account_id", "actor_role", "organisation_id", "action", "outcome", "patient_id",
+                   "document_id", "document_version", "grant", "justification", "detail", "client_ip", "session_hash",
+                   "prev_hash", "hash"]
+        event_id = w.max_id("audit_event")
+        seq, prev = w.connection.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        first_seq = seq
+        hospital_accounts = [(self.account_of_pro[pid], str(role)) for pid, _s, _t, role in self.hospital]
+        gp_accounts = [(self.account_of_pro[pid], str(Role.GP)) for pid in self.gp_ids]
+        count = sizes.audit_events
+        start = self.now - timedelta(days=365 * sizes.years)
+        step = (self.now - timedelta(minutes=5) - start) / max(1, count)
+        details = {AuditAction.READ: ["synthèse patient", "parcours", "liste des documents", "ouverture du document"],
+                   AuditAction.SEARCH: ["liste de travail, page 1, 20 résultats", "mes patients, page 1, 20 résultats"],
+                   AuditAction.UPDATE: ["validation", "correction"], AuditAction.CREATE: ["Compte rendu de consultation"],
+                   AuditAction.EXPORT: ["téléchargement PDF"], AuditAction.LOGIN: ["connexion"]}
+        actions = [AuditAction.READ] * 14 + [AuditAction.SEARCH] * 3 + [AuditAction.UPDATE, AuditAction.CREATE,
+                                                                          AuditAction.EXPORT, AuditAction.LOGIN]
+        rows = []
+        hashed = audit.HASHED_FIELDS
+        for index in range(count):
+            seq += 1
+            event_id += 1
+            at = start + step * index
+            action = actions[rng.randrange(len(actions))]
+            if rng.random() < 0.85:
+                account_id, role = hospital_accounts[rng.randrange(len(hospital_accounts))]
+                grant = Grant.CARE_TEAM
+            else:
+                account_id, role = gp_accounts[rng.randrange(len(gp_accounts))]
+                grant = Grant.MEDECIN_TRAITANT
+            patient = None if action == AuditAction.LOGIN else self.patient_ids[rng.randrange(len(self.patient_ids))]
+            values = {
+                "seq": seq, "at": at, "account_id": account_id, "actor_role": role,
+                "organisation_id": self.org_ids[account_id % len(self.org_ids)], "action": str(action),
+                "outcome": "success" if rng.random() < 0.995 else "denied", "patient_id": patient, "document_id": "",
+                "document_version": None, "grant": str(grant) if patient else "", "justification": "",
+                "detail": rng.choice(details[action]), "client_ip": f"10.98.{account_id // 256 % 256}.{account_id % 256}",
+                "session_hash": f"{rng.getrandbits(64):016x}",
+            }
+            digest = audit.event_hash(prev, values)
+            rows.append((event_id, *(values[name] for name in hashed), prev, digest))
+            prev = digest
+            if len(rows) == 100_000:
+                w.insert("audit_event", columns, rows)
+                w.commit()
+                rows = []
+                if (index + 1) % 1_000_000 == 0:
+                    self._say(f"{index + 1:,} événements d'audit")
+        w.insert("audit_event", columns, rows)
+        w.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
+        w.commit()
+        self._say(f"{seq - first_seq:,} événements d'audit chaînés")

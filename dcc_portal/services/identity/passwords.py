@@ -1,0 +1,62 @@
+"""Password policy (NIST 800-63B style: length, no composition rules, no common passwords) and hashing."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from passlib.context import CryptContext
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+
+_context = CryptContext(
+    schemes=["argon2"],
+    argon2__type="ID",
+    argon2__time_cost=3,
+    argon2__memory_cost=65536,
+    argon2__parallelism=4,
+)
+
+_COMMON_FILE = Path(__file__).resolve().parents[2] / "data" / "common_passwords.txt"
+
+
+@lru_cache(maxsize=1)
+def _common() -> frozenset[str]:
+    lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def policy_error(password: str, *, identifier: str = "") -> str | None:
+    """French message explaining why this password is refused, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"Le mot de passe doit contenir au moins {MIN_LENGTH} caractères."
+    if len(password) > MAX_LENGTH:
+        return f"Le mot de passe ne peut pas dépasser {MAX_LENGTH} caractères."
+    if password.lower() in _common():
+        return "Ce mot de passe est trop courant : choisissez-en un autre (une phrase de plusieurs mots convient)."
+    if identifier and identifier.lower() in password.lower():
+        return "Le mot de passe ne doit pas contenir votre identifiant."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _context.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
+    """(matches, new hash when the stored one uses outdated parameters)."""
+    if len(password) > MAX_LENGTH:
+        burn_time(password)  # refused after the same work, or timing would tell which identifiers exist
+        return False, None
+    return _context.verify_and_update(password, password_hash)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _context.hash("dummy password used to equalise timing")
+
+
+def burn_time(password: str) -> None:
+    """Same work as a real check, so an unknown identifier answers as slowly as a wrong password."""
+    _context.verify(password[:MAX_LENGTH], _dummy_hash())
