@@ -21,7 +21,15 @@ from pathlib import Path
 from bench.common import percentiles, print_table
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
-from dcc_portal.models import Account, CareTeamMembership, Organisation, Patient, Professional, ProfessionalOrganisation, Role
+from dcc_portal.models import (
+    Account,
+    CareTeamMembership,
+    Organisation,
+    Patient,
+    Professional,
+    ProfessionalOrganisation,
+    Role,
+)
 from dcc_portal.services.access import audit
 from dcc_portal.services.common import identifiers
 from dcc_portal.services.identity import sessions

@@ -27,13 +27,12 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import select
 
 from dcc_portal import db as dbmod
-from dcc_portal import migrate
+from dcc_portal import formatting, migrate
 from dcc_portal.models import Document, PathwayEvent, Patient
-from dcc_portal.services.access import rule as access
+from dcc_portal.services.access import charter
 from dcc_portal.services.common import identifiers
-from dcc_portal.services.identity import charter
+from dcc_portal.services.gp import area as gp
 from dcc_portal.services.identity import sessions
-from dcc_portal.services.record import gp
 
 KINDS = ["frcp", "consultation", "imaging", "cr_acp", "biology", "letter", "treatment_summary", "cro"]
 STEPS = ["suspicion", "diagnosis", "rcp_registered", "announcement_medical", "announcement_nursing", "gp_liaison",
@@ -217,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         with dbmod.transaction(url) as db:
             actor = sessions.resolve(db, token=token)
             patient_pk = db.exec(select(Patient.id).where(Patient.public_id == patient_id)).one()
-        today = access.paris_today()
+        today = formatting.paris_today()
         late_page = max(1, args.patients // 20 // 2)
         search = "MORE"
         print(f"DCC Portal — GP screens benchmark (SQLite, WAL, synchronous=FULL, {os.cpu_count()} CPU), {date.today()}")

@@ -37,8 +37,7 @@ from bench.common import percentile, print_table
 from bench.reflex_client import ReflexClient, ServerError, state_name
 from dcc_portal import db as dbmod
 from dcc_portal import settings
-from dcc_portal.demo import region
-from dcc_portal.demo import seed
+from dcc_portal.demo import region, seed
 from dcc_portal.services.identity import totp
 
 WORKLIST = state_name("dcc_portal.state.patient_lists", "team_worklist_state")

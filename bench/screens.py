@@ -27,7 +27,8 @@ from sqlmodel import select
 
 from bench.common import markdown_table, percentiles, print_table, timed_pair
 from dcc_portal import db as dbmod
-from dcc_portal import memory, settings
+from dcc_portal import formatting, memory, settings
+from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.demo import region
 from dcc_portal.models import (
     Account,
@@ -40,21 +41,15 @@ from dcc_portal.models import (
     Patient,
     utcnow,
 )
-from dcc_portal.conformance import cda as cda_validation
-from dcc_portal.services.access import audit
-from dcc_portal.services.access import audit_log
+from dcc_portal.services.access import audit, audit_log, charter
 from dcc_portal.services.access import rule as access
+from dcc_portal.services.access.audit_log import AuditFilters
 from dcc_portal.services.common import render
-from dcc_portal.services.identity import charter
+from dcc_portal.services.gp import area as gp_service
 from dcc_portal.services.identity import sessions
 from dcc_portal.services.pps import cda as pps_cda
 from dcc_portal.services.rcp import boards as rcp
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import downloads
-from dcc_portal.services.record import pathway
-from dcc_portal.services.record import patients
-from dcc_portal.services.record import gp as gp_service
-from dcc_portal.services.access.audit_log import AuditFilters
+from dcc_portal.services.record import documents, downloads, pathway, patients
 
 
 @dataclass
@@ -250,12 +245,12 @@ def screens(world: World) -> list[Screen]:
                lambda db, actor, _i: gp_service.my_patients(db, actor=actor, page=1), world.big_gp,
                _with_audit(world, world.big_gp, search, _compiled_floor(
                    world, world.big_gp, lambda actor: list(gp_service.list_statements_with_values(
-                       actor, query="", page=1, today=access.paris_today()))))),
+                       actor, query="", page=1, today=formatting.paris_today()))))),
         Screen("gp_search", f"GP « mes patients », recherche « {prefix} »",
                lambda db, actor, _i: gp_service.my_patients(db, actor=actor, query=prefix, page=1), world.big_gp,
                _with_audit(world, world.big_gp, search, _compiled_floor(
                    world, world.big_gp, lambda actor: list(gp_service.list_statements_with_values(
-                       actor, query=prefix, page=1, today=access.paris_today()))))),
+                       actor, query=prefix, page=1, today=formatting.paris_today()))))),
         Screen("worklist", f"équipe : liste de travail ({world.worklist_size} patients)",
                lambda db, actor, _i: patients.list_for_team(db, actor=actor, page=1), world.clinician,
                # The busiest clinician's patients are most of the region: read in name order, keeping theirs.

@@ -30,8 +30,8 @@ def _load_demo(_args) -> int:
 
 
 def _create_admin(args) -> int:
-    from dcc_portal.services.identity import accounts
     from dcc_portal.services.common.errors import ValidationFailed
+    from dcc_portal.services.identity import accounts
 
     password = args.password or getpass.getpass("Mot de passe (12 caractères au moins) : ")
     try:

@@ -23,9 +23,13 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     sharing,
     team,
 )
-from dcc_portal.services.exchange import mail_worker
-from dcc_portal.services.exchange import sharing_worker
-from dcc_portal.services.common.errors import AccessDenied, DomainError, NotAuthenticated, ValidationFailed
+from dcc_portal.services.common.errors import (
+    AccessDenied,
+    DomainError,
+    NotAuthenticated,
+    ValidationFailed,
+)
+from dcc_portal.services.exchange import mail_worker, sharing_worker
 
 logger = logging.getLogger("dcc_portal")
 

@@ -15,6 +15,11 @@ def to_paris(moment: datetime) -> datetime:
     return moment.astimezone(PARIS)
 
 
+def paris_today(now: datetime | None = None) -> date:
+    """Today's date in Paris (`now`: a UTC datetime, default the present)."""
+    return to_paris(now or datetime.now(UTC)).date()
+
+
 def date_fr(value: date | datetime | None) -> str:
     if value is None:
         return ""

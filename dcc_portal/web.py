@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from dcc_portal import db
 from dcc_portal.services.common import render
-from dcc_portal.services.record import downloads
 from dcc_portal.services.common.errors import AccessDenied, NotAuthenticated
+from dcc_portal.services.record import downloads
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),

@@ -18,13 +18,10 @@ from dcc_portal.models import (
     Role,
     utcnow,
 )
+from dcc_portal.services.access import charter
 from dcc_portal.services.common import identifiers
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import charter
-from dcc_portal.services.identity import passwords
-from dcc_portal.services.identity import sessions
-from dcc_portal.services.identity import totp
 from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.identity import auth, passwords, sessions, totp
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)

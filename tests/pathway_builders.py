@@ -25,7 +25,7 @@ class Team:
 
 
 def team(db: Session) -> Team:
-    from dcc_portal.services.identity import charter
+    from dcc_portal.services.access import charter
 
     if charter.current(db) is None:
         f.publish_charter(db)

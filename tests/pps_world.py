@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from dcc_portal.demo.seed import demo_finess
 from dcc_portal.models import CancerDiagnosis, Document, GpConsent, Role
 from dcc_portal.services.pps import programme as pps
-from dcc_portal.demo.seed import demo_finess
 from tests import factories
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlmodel import Session
 
-from dcc_portal.models import Organisation, Role
-from dcc_portal.services.common import render
-from dcc_portal.services.identity import charter
-from dcc_portal.services.record import documents
 from dcc_portal.demo.seed import demo_finess
+from dcc_portal.models import Organisation, Role
+from dcc_portal.services.access import charter
+from dcc_portal.services.common import render
+from dcc_portal.services.record import documents
 from tests import factories
 
 _finess = itertools.count(101)

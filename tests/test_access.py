@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
 from dcc_portal.models import AuditEvent, CareTeamMembership, Grant, Patient, Role
+from dcc_portal.services.access import charter
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.identity import charter
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import AccessDenied
 from tests import factories

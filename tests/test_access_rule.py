@@ -36,8 +36,8 @@ from dcc_portal.models import (
     PatientOpposition,
     Role,
 )
+from dcc_portal.services.access import charter
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.identity import charter
 from dcc_portal.services.common.actor import Actor
 from tests import factories as f
 

@@ -26,12 +26,9 @@ from dcc_portal.models import (
 from dcc_portal.services.access import care_teams
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import identifiers
-from dcc_portal.services.identity import accounts
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import organisations
-from dcc_portal.services.identity import sessions
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.identity import accounts, auth, organisations, sessions
 from tests import factories
 from tests.factories import PASSWORD, T0, code_for
 

@@ -5,12 +5,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from dcc_portal.models import AnnouncementStepVersion, AuditEvent, Notification, PathwayEvent
-from dcc_portal.services.record import announcement
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import notifications
-from dcc_portal.services.record import pathway
-from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
+from dcc_portal.models import (
+    AnnouncementStepVersion,
+    AuditEvent,
+    Notification,
+    PathwayEvent,
+)
+from dcc_portal.services.common.errors import (
+    AccessDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+from dcc_portal.services.record import announcement, documents, notifications, pathway
 from tests.factories import T0
 from tests.pathway_builders import team
 

@@ -11,13 +11,14 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, Role
-from dcc_portal.services.access import audit
-from dcc_portal.services.access import audit_log
-from dcc_portal.services.access import emergency
-from dcc_portal.services.record import downloads
-from dcc_portal.services.record import patients
+from dcc_portal.services.access import audit, audit_log, emergency
 from dcc_portal.services.access.audit_log import AuditFilters
-from dcc_portal.services.common.errors import AccessDenied, NotAuthenticated, ValidationFailed
+from dcc_portal.services.common.errors import (
+    AccessDenied,
+    NotAuthenticated,
+    ValidationFailed,
+)
+from dcc_portal.services.record import downloads, patients
 from tests import factories as f
 
 

@@ -8,7 +8,6 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-
 import pytest
 from sqlmodel import select
 

@@ -13,10 +13,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from dcc_portal.models import Account, AuditAction, AuditEvent, LoginThrottle, RecoveryCode, Role
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import passwords
-from dcc_portal.services.identity import sessions
+from dcc_portal.models import (
+    Account,
+    AuditAction,
+    AuditEvent,
+    LoginThrottle,
+    RecoveryCode,
+    Role,
+)
+from dcc_portal.services.identity import auth, passwords, sessions
 from tests import factories
 from tests.factories import PASSWORD, T0, code_for
 

@@ -3,15 +3,14 @@ once, the médecin traitant."""
 
 from __future__ import annotations
 
-
 import pytest
 from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, Grant, Role
 from dcc_portal.services.access import care_teams
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.record import patients
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.record import patients
 from tests import factories as f
 
 

@@ -10,7 +10,7 @@ from lxml import etree
 
 from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.services.common import render
-from dcc_portal.services.exchange import cda
+from dcc_portal.services.record import cda
 
 EXAMPLE = Path(__file__).parent / "data" / "CANCER-FRCP_2022.01_Appareil.xml"
 NS = {"c": "urn:hl7-org:v3"}

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from dcc_portal.models import AuditAction, AuditEvent, CharterAcceptance, Role
-from dcc_portal.services.identity import charter
+from dcc_portal.services.access import charter
 from tests import factories
 from tests.factories import T0
 

@@ -2,9 +2,12 @@
 
 import pytest
 
-from dcc_portal.services.record import diagnosis
-from dcc_portal.services.record import pathway
-from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
+from dcc_portal.services.common.errors import (
+    AccessDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+from dcc_portal.services.record import diagnosis, pathway
 from tests.factories import T0
 from tests.pathway_builders import team
 

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, EmergencyAccess, Grant, Notification, Role
 from dcc_portal.services.access import emergency
-from dcc_portal.services.record import patients
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.record import patients
 from tests import factories as f
 
 REASON = "Patient admis aux urgences inconscient, besoin des traitements en cours"

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
+from dcc_portal import formatting
 from dcc_portal.models import (
     CancerDiagnosis,
     Document,
@@ -24,18 +25,15 @@ from dcc_portal.models import (
     Role,
 )
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.pps import programme as pps
-from dcc_portal.services.record import announcement
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import gp
-from dcc_portal.services.record import pathway
-from dcc_portal.services.record import reports
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.gp import area as gp
+from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.record import announcement, documents, pathway, reports
 from tests import factories as f
 from tests.pathway_builders import small_pdf, team
 from tests.pps_world import NOW, world, write  # noqa: F401  (world is a fixture)
 
-TODAY = access.paris_today()
+TODAY = formatting.paris_today()
 
 
 def consultation(**extra):

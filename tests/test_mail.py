@@ -19,13 +19,16 @@ from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
 from dcc_portal import formatting
-from dcc_portal.models import Account, CancerDiagnosis, MailMessage, MailStatus, Notification
-from dcc_portal.services.access import rule as access
-from dcc_portal.services.exchange import mail
-from dcc_portal.services.record import pathway
-from dcc_portal.services.record import reports
+from dcc_portal.models import (
+    Account,
+    CancerDiagnosis,
+    MailMessage,
+    MailStatus,
+    Notification,
+)
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.exchange.mail_worker import MailConfig, MailWorker
+from dcc_portal.services.record import mail, pathway, reports
 from tests.pathway_builders import team
 from tests.sharing_fixtures import ROOT, Clock
 
@@ -118,7 +121,7 @@ def opted_in_world(db: Session):
 
 def share_a_report(db: Session, t) -> str:
     return reports.create_structured(db, actor=t.clinician, patient_public_id=t.patient.public_id, values={
-        "kind": "consultation", "service_date": access.paris_today().isoformat(), "title": DOCUMENT_TITLE,
+        "kind": "consultation", "service_date": formatting.paris_today().isoformat(), "title": DOCUMENT_TITLE,
         "establishment": "Institut Test", "conclusion": "Chimiothérapie.", "body": "Patiente vue.", "validate": "on"})
 
 
@@ -225,7 +228,7 @@ def test_off_by_default_one_message_waiting_at_a_time_and_an_address_is_needed(d
     assert mail.set_preference(db, actor=t.gp, enabled=True).enabled
     share_a_report(db, t)
     pathway.record_milestone(db, actor=t.clinician, patient_public_id=t.patient.public_id, kind="treatment_start",
-                             occurred_on=access.paris_today().isoformat())
+                             occurred_on=formatting.paris_today().isoformat())
     [waiting] = db.exec(select(MailMessage)).all()  # the second notification rides on the first message
     waiting.status = MailStatus.SENT
     db.add(waiting)

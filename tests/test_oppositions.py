@@ -10,8 +10,8 @@ from sqlmodel import select
 from dcc_portal.models import AuditEvent, CareTeamMembership, Grant, Role
 from dcc_portal.services.access import oppositions
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.record import patients
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.record import patients
 from tests import factories as f
 
 

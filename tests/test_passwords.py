@@ -9,8 +9,7 @@ from passlib.context import CryptContext
 from sqlalchemy import text
 
 from dcc_portal.models import Role
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import passwords
+from dcc_portal.services.identity import auth, passwords
 from tests import factories
 from tests.factories import PASSWORD, T0
 

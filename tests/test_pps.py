@@ -18,14 +18,27 @@ from dcc_portal.models import (
     PpsAcknowledgement,
 )
 from dcc_portal.services.access import rule as access
+from dcc_portal.services.common.errors import (
+    AccessDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import programme as pps
 from dcc_portal.services.pps import sources as pps_sources
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import pathway
-from dcc_portal.services.pps import content as pc
-from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
+from dcc_portal.services.record import documents, pathway
 from tests import factories
-from tests.pps_world import NOW, XSS, announce, document_of, hand_over, programme, treatment, world, write  # noqa: F401
+from tests.pps_world import (  # noqa: F401
+    NOW,
+    XSS,
+    announce,
+    document_of,
+    hand_over,
+    programme,
+    treatment,
+    world,
+    write,
+)
 
 # --- Authoring, versions, reasons -----------------------------------------------------------------------------
 
@@ -393,8 +406,8 @@ def test_operator_export_writes_the_pps_as_cda_pdf_and_calendar(world, tmp_path)
 
 
 def test_the_handed_over_pps_and_each_later_version_are_queued_for_the_dmp_as_cda_pps(world):
-    from dcc_portal.models import SharingSubmission
     from dcc_portal.conformance import cda as cda_validation
+    from dcc_portal.models import SharingSubmission
     from dcc_portal.services.common import storage
 
     write(world)

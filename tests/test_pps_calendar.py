@@ -9,11 +9,20 @@ import icalendar
 import pytest
 
 from dcc_portal.models import GpConsent
+from dcc_portal.services.common.errors import AccessDenied
 from dcc_portal.services.pps import calendar as pps_calendar
 from dcc_portal.services.pps import programme as pps
 from dcc_portal.services.record import downloads
-from dcc_portal.services.common.errors import AccessDenied
-from tests.pps_world import NOW, XSS, announce, hand_over, programme, treatment, world, write  # noqa: F401  (fixture)
+from tests.pps_world import (  # noqa: F401  (fixture)
+    NOW,
+    XSS,
+    announce,
+    hand_over,
+    programme,
+    treatment,
+    world,
+    write,
+)
 
 
 def _events(data: bytes) -> list:

@@ -7,11 +7,20 @@ import pytest
 from lxml import etree
 
 from dcc_portal.models import GpConsent
+from dcc_portal.services.common.errors import AccessDenied
 from dcc_portal.services.pps import cda as pps_cda
 from dcc_portal.services.pps import programme as pps
 from dcc_portal.services.record import documents
-from dcc_portal.services.common.errors import AccessDenied
-from tests.pps_world import XSS, announce, document_of, hand_over, programme, treatment, world, write  # noqa: F401
+from tests.pps_world import (  # noqa: F401
+    XSS,
+    announce,
+    document_of,
+    hand_over,
+    programme,
+    treatment,
+    world,
+    write,
+)
 
 NS = {"c": "urn:hl7-org:v3"}
 

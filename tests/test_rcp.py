@@ -12,6 +12,7 @@ from lxml import etree
 from pypdf import PdfReader
 from sqlmodel import select
 
+from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.models import (
     AuditEvent,
     CancerDiagnosis,
@@ -26,13 +27,16 @@ from dcc_portal.models import (
     RcpSessionStatus,
     Role,
 )
-from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.services.access import rule as access
+from dcc_portal.services.common.errors import (
+    AccessDenied,
+    StaleVersion,
+    ValidationFailed,
+)
 from dcc_portal.services.exchange import exports
 from dcc_portal.services.rcp import boards as rcp
 from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.record import documents
-from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
 from tests import factories as f
 
 NS = {"c": "urn:hl7-org:v3"}

@@ -9,13 +9,12 @@ from sqlmodel import Session, func, select
 
 from dcc_portal import db as dbmod
 from dcc_portal.demo import region
+from dcc_portal.demo.seed import DEMO_PASSWORD
 from dcc_portal.models import Account, AuditEvent, Document, Patient, Role
 from dcc_portal.services.access import audit
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import totp
-from dcc_portal.services.record import gp
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.demo.seed import DEMO_PASSWORD
+from dcc_portal.services.gp import area as gp
+from dcc_portal.services.identity import auth, totp
 from tests.conftest import cloned_database
 
 SIZES = region.Sizes(patients=600, gps=12, hospital=30, rcps=3, years=1, documents=3_000, audit_events=5_000,

@@ -10,11 +10,12 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, Document, DocumentVersion, Notification
-from dcc_portal.services.record import announcement
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import pathway
-from dcc_portal.services.record import reports
-from dcc_portal.services.common.errors import AccessDenied, StaleVersion, ValidationFailed
+from dcc_portal.services.common.errors import (
+    AccessDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+from dcc_portal.services.record import announcement, documents, pathway, reports
 from tests.factories import T0
 from tests.pathway_builders import small_pdf, team
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
+from dcc_portal.demo import seed
 from dcc_portal.models import (
     Account,
     CareTeamMembership,
@@ -18,7 +18,6 @@ from dcc_portal.models import (
     ProfessionalOrganisation,
     Role,
 )
-from dcc_portal.demo import seed
 from dcc_portal.services.common import identifiers
 from dcc_portal.services.identity import passwords
 from tests.conftest import cloned_database
@@ -121,13 +120,13 @@ def test_demo_accounts_log_in_with_the_demo_password(demo):
 
 def test_demo_gp_area_has_news_stages_and_treatment_dates(demo):
     from dcc_portal.models import PathwayEvent, PatientVisit
+    from dcc_portal.services.gp import area as gp
     from dcc_portal.services.identity import sessions
-    from dcc_portal.services.record import gp
 
     durand = demo.exec(select(Account).where(Account.identifier == "mg.durand")).one()
     actor = sessions.resolve(demo, token=sessions.open_session(demo, account_id=durand.id, client_ip="127.0.0.1"))
     from dcc_portal.models import CharterAcceptance
-    from dcc_portal.services.identity import charter
+    from dcc_portal.services.access import charter
 
     demo.add(CharterAcceptance(account_id=durand.id, charter_version_id=charter.current(demo).id))
     demo.flush()

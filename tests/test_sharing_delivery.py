@@ -21,12 +21,26 @@ from fhir.resources.R4B.list import List as FhirList
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
-from dcc_portal.models import AuditEvent, SharingAttempt, SharingSubmission, SubmissionStatus, utcnow
+from dcc_portal.models import (
+    AuditEvent,
+    SharingAttempt,
+    SharingSubmission,
+    SubmissionStatus,
+    utcnow,
+)
 from dcc_portal.services.common import storage
 from dcc_portal.services.exchange import sharing
-from dcc_portal.services.record import documents
 from dcc_portal.services.exchange.sharing_worker import Worker, WorkerConfig
-from tests.sharing_fixtures import PEER_TOKEN, ROOT, Clock, Peer, Team, pdf_bytes, worker_env
+from dcc_portal.services.record import documents
+from tests.sharing_fixtures import (
+    PEER_TOKEN,
+    ROOT,
+    Clock,
+    Peer,
+    Team,
+    pdf_bytes,
+    worker_env,
+)
 
 BASE, CAP = 30.0, 600.0
 

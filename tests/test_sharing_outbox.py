@@ -14,15 +14,18 @@ from lxml import etree
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
-from dcc_portal.models import AuditEvent, Document, SharingSubmission, SubmissionStatus, utcnow
+from dcc_portal.models import (
+    AuditEvent,
+    Document,
+    SharingSubmission,
+    SubmissionStatus,
+    utcnow,
+)
 from dcc_portal.services.common import storage
-from dcc_portal.services.exchange import cda_n1
-from dcc_portal.services.exchange import mhd
-from dcc_portal.services.exchange import sharing
-from dcc_portal.services.exchange import xdm
-from dcc_portal.services.record import documents
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.exchange import cda_n1, mhd, sharing, xdm
 from dcc_portal.services.exchange.sharing_worker import Worker, WorkerConfig, backoff
+from dcc_portal.services.record import documents
 from tests import factories
 from tests.sharing_fixtures import Team, pdf_bytes
 

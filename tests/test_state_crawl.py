@@ -35,13 +35,15 @@ from dcc_portal.models import (
     PatientOpposition,
     Role,
 )
+from dcc_portal.services.access import charter, visibility
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.access import visibility
-from dcc_portal.services.identity import charter
-from dcc_portal.services.identity import passwords
-from dcc_portal.services.identity import sessions
+from dcc_portal.services.common.errors import (
+    AccessDenied,
+    DomainError,
+    NotAuthenticated,
+)
+from dcc_portal.services.identity import passwords, sessions
 from dcc_portal.services.record import documents
-from dcc_portal.services.common.errors import AccessDenied, DomainError, NotAuthenticated
 from tests import factories as f
 
 CRAWL_PASSWORD = "mot de passe du parcours des écrans"

@@ -8,11 +8,18 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from dcc_portal.models import AuditEvent, Document, DocumentStatus, Grant, ReleaseMode, Role
+from dcc_portal.models import (
+    AuditEvent,
+    Document,
+    DocumentStatus,
+    Grant,
+    ReleaseMode,
+    Role,
+)
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.access import visibility
-from dcc_portal.services.record import documents
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.record import documents
 from tests import factories as f
 
 

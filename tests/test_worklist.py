@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from dcc_portal import formatting
 from dcc_portal.models import AuditAction, AuditEvent, Patient, Role, utcnow
-from dcc_portal.services.access import rule as access
-from dcc_portal.services.record import patients
 from dcc_portal.services.common.errors import AccessDenied
+from dcc_portal.services.record import patients
 from tests import factories as f
 
-TODAY = access.paris_today()
+TODAY = formatting.paris_today()
 
 
 @pytest.fixture

@@ -21,11 +21,9 @@ from dcc_portal.models import (
     PpsHandover,
     utcnow,
 )
-from dcc_portal.services.access import rule as access
-from dcc_portal.services.pps import programme as pps
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import pathway
 from dcc_portal.services.pps import content as pc
+from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.record import documents, pathway
 
 GP_IDENTIFIER = "mg.durand"
 K = PathwayEventKind
@@ -57,7 +55,7 @@ def load(db: Session, *, today: date | None = None) -> bool:
     demo = db.exec(select(Patient).where(Patient.local_id.startswith("DEMO-")).order_by(Patient.local_id)).all()
     if durand is None or not demo:
         return False
-    today = today or access.paris_today()
+    today = today or formatting.paris_today()
     now = utcnow()
     for patient in demo:
         events = list(db.exec(select(PathwayEvent).where(PathwayEvent.patient_id == patient.id)).all())

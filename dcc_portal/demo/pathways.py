@@ -27,14 +27,10 @@ from dcc_portal.models import (
     Role,
     TeamRole,
 )
-from dcc_portal.services.common import render
-from dcc_portal.services.common import terminology
-from dcc_portal.services.record import announcement
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import notifications
-from dcc_portal.services.record import pathway
+from dcc_portal.services.common import render, terminology
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.record.patients import patient_name, professional_label
+from dcc_portal.services.common.names import patient_name, professional_label
+from dcc_portal.services.record import announcement, documents, notifications, pathway
 
 PARIS = formatting.PARIS
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
+from dcc_portal.formatting import PARIS
 from dcc_portal.models import (
     Account,
     CancerDiagnosis,
@@ -23,12 +24,11 @@ from dcc_portal.models import (
     Role,
     TeamRole,
 )
+from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.identity import sessions
+from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import programme as pps
 from dcc_portal.services.record import documents
-from dcc_portal.services.pps import content as pc
-from dcc_portal.services.access.rule import PARIS
-from dcc_portal.services.common.actor import Actor
 
 UNREAD_PATIENT = "patient.simon"
 DEMO_PATIENTS = 8

@@ -28,10 +28,10 @@ from dcc_portal.models import (
     Role,
     utcnow,
 )
+from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.rcp import boards as rcp
 from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.record import pathway
-from dcc_portal.services.common.actor import Actor
 
 NETWORK_ID = "9901"
 

@@ -35,6 +35,7 @@ from sqlmodel import SQLModel
 
 from dcc_portal import db as dbmod
 from dcc_portal import migrate, settings
+from dcc_portal.demo.seed import DEMO_PASSWORD, demo_finess
 from dcc_portal.models import (
     AuditAction,
     CareStage,
@@ -52,9 +53,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.common import identifiers
-from dcc_portal.services.identity import passwords
-from dcc_portal.services.identity import totp
-from dcc_portal.demo.seed import DEMO_PASSWORD, demo_finess
+from dcc_portal.services.identity import passwords, totp
 
 TOTP_KEY = b"dcc-portal region: known TOTP seeds for load tests"
 

@@ -3,7 +3,6 @@ clearly fictitious patients (test INS OID, local ids DEMO-...). Loading twice ke
 
 from __future__ import annotations
 
-import importlib
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,12 +26,11 @@ from dcc_portal.models import (
     TeamRole,
     utcnow,
 )
-from dcc_portal.services.access import audit
+from dcc_portal.services.access import audit, charter
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers
-from dcc_portal.services.identity import charter
-from dcc_portal.services.identity import passwords
+from dcc_portal.services.common import identifiers, registry
 from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.identity import passwords
 
 DEMO_PASSWORD = "Oncologie-Demo-2026"
 NETWORK_NAME = "ONCO-DÉMO, réseau régional de cancérologie (fictif)"
@@ -148,8 +146,7 @@ def load_demo_region(db: Session, *, password: str = DEMO_PASSWORD, patient_coun
         _load_base_region(db, password=password, patient_count=patient_count)
         changed = True
     for loader in FEATURE_LOADERS:
-        module_name, function = loader.split(":")
-        changed |= bool(getattr(importlib.import_module(module_name), function)(db))
+        changed |= bool(registry.resolve(loader)(db))
         db.flush()
     return changed
 
@@ -323,8 +320,8 @@ DEMO_REJECTION = "Refusé par le destinataire (HTTP 422) : le patient n'a pas de
 def _demo_dmp_feed(db: Session, patients: list[Patient], pros: dict[str, Professional], orgs: dict[str, Organisation]) -> None:
     from dcc_portal.models import SharingSubmission, SubmissionStatus
     from dcc_portal.services.common import render
-    from dcc_portal.services.record import documents
     from dcc_portal.services.common.actor import Actor
+    from dcc_portal.services.record import documents
 
     pdf = render.pdf("<html><body><h1>Compte rendu (démonstration)</h1><p>Document fictif de la région de démonstration."
                      "</p></body></html>")

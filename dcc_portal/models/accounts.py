@@ -17,7 +17,7 @@ class Account(SQLModel, table=True):
     role: str = Field(max_length=20, index=True)
     status: str = Field(default="active", max_length=10)
     email: str = Field(default="", max_length=200)
-    # Opt-in: an e-mail without clinical detail for each new notification (services/exchange/mail.py).
+    # Opt-in: an e-mail without clinical detail for each new notification (services/record/mail.py).
     email_notifications: bool = Field(default=False)
     professional_id: int | None = Field(default=None, foreign_key="professional.id", unique=True)
     patient_id: int | None = Field(default=None, foreign_key="patient.id", unique=True)

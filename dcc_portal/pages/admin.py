@@ -4,13 +4,24 @@ import reflex as rx
 
 from dcc_portal import texts
 from dcc_portal.components.care_team import care_team_panel
-from dcc_portal.components.forms import banner, field, pager, search_button, select_field, submit_button
+from dcc_portal.components.forms import (
+    banner,
+    field,
+    pager,
+    search_button,
+    select_field,
+    submit_button,
+)
 from dcc_portal.components.layout import area_page
 from dcc_portal.models import OrganisationKind, Role
+from dcc_portal.services.common.terminology import SPECIALTIES, load, specialty_label
 from dcc_portal.services.identity.accounts import ROLE_LABELS
 from dcc_portal.services.identity.organisations import KIND_LABELS
-from dcc_portal.services.common.terminology import SPECIALTIES, load, specialty_label
-from dcc_portal.state.admin import AdminAccountsState, AdminOrganisationsState, CareTeamState
+from dcc_portal.state.admin import (
+    AdminAccountsState,
+    AdminOrganisationsState,
+    CareTeamState,
+)
 from dcc_portal.state.patient_lists import AdminPatientSearchState
 
 T = texts.ADMIN

@@ -3,7 +3,13 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, field, pager, select_field, submit_button
+from dcc_portal.components.forms import (
+    banner,
+    field,
+    pager,
+    select_field,
+    submit_button,
+)
 from dcc_portal.components.layout import area_page
 from dcc_portal.services.access.audit_log import ACTION_LABELS, OUTCOME_LABELS
 from dcc_portal.state.audit_admin import AdminAuditState

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, error_text, dropdown, submit_button
+from dcc_portal.components.forms import banner, dropdown, error_text, submit_button
 from dcc_portal.components.layout import area_page
 from dcc_portal.services.pps import content as pc
 from dcc_portal.state.pps import PpsEditorState, TeamPpsState

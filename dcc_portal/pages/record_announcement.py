@@ -3,7 +3,13 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, field, select_field, submit_button, text_area
+from dcc_portal.components.forms import (
+    banner,
+    field,
+    select_field,
+    submit_button,
+    text_area,
+)
 from dcc_portal.components.pathway import status_chips, step_card
 from dcc_portal.services.record import announcement
 from dcc_portal.state.announcement import AnnouncementState

@@ -3,11 +3,18 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, error_text, field, pager, select_field, submit_button, text_area
+from dcc_portal.components.forms import (
+    banner,
+    error_text,
+    field,
+    pager,
+    select_field,
+    submit_button,
+    text_area,
+)
 from dcc_portal.components.pathway import reader_href
 from dcc_portal.models import ReleaseMode
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import reports
+from dcc_portal.services.record import documents, reports
 from dcc_portal.state.reports import TeamDocumentsState
 
 T = texts.PATHWAY

@@ -3,10 +3,15 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, error_text, field, select_field, submit_button
+from dcc_portal.components.forms import (
+    banner,
+    error_text,
+    field,
+    select_field,
+    submit_button,
+)
 from dcc_portal.components.pathway import timeline_view
-from dcc_portal.services.record import diagnosis
-from dcc_portal.services.record import pathway
+from dcc_portal.services.record import diagnosis, pathway
 from dcc_portal.state.pathway import PathwayState
 
 T = texts.PATHWAY

@@ -7,10 +7,9 @@ import asyncio
 import reflex as rx
 
 from dcc_portal import formatting, texts
-from dcc_portal.services.exchange import mail
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import sessions
 from dcc_portal.services.common.errors import ValidationFailed
+from dcc_portal.services.identity import auth, sessions
+from dcc_portal.services.record import mail
 from dcc_portal.state.session import authenticated
 
 T = texts.ACCOUNT

@@ -6,13 +6,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from dcc_portal import texts
-from dcc_portal.services.identity import accounts
-from dcc_portal.services.identity import organisations
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.record.patients import Page
-from dcc_portal.state.paging import PagedListMixin
+from dcc_portal.services.common.paging import Page
+from dcc_portal.services.identity import accounts, organisations
 from dcc_portal.state.care_team import CareTeamState  # noqa: F401  the administrator manages care teams with it
+from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated
 
 T = texts.ADMIN

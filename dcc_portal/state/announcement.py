@@ -6,10 +6,10 @@ import secrets
 
 import reflex as rx
 
+from dcc_portal import formatting
 from dcc_portal.models import Role
-from dcc_portal.services.access import rule as access
-from dcc_portal.services.record import announcement
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
+from dcc_portal.services.record import announcement
 from dcc_portal.state.display import rows
 from dcc_portal.state.session import authenticated
 
@@ -62,7 +62,7 @@ class AnnouncementState(rx.State):
             return
         self.form_temps, self.form_step, self._form_version = temps, "", 0
         self.form_title = announcement.TEMPS_LABELS[temps]
-        self.form_values = {"occurred_on": access.paris_today().isoformat()}
+        self.form_values = {"occurred_on": formatting.paris_today().isoformat()}
         self.history, self.errors, self.notice = [], {}, ""
         self.form_key = secrets.token_hex(16)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.services.identity import charter
+from dcc_portal.services.access import charter
 from dcc_portal.state.session import SessionState, authenticated
 
 

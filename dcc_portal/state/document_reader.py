@@ -8,9 +8,7 @@ import json
 
 import reflex as rx
 
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import downloads
-from dcc_portal.services.record import notifications
+from dcc_portal.services.record import documents, downloads, notifications
 from dcc_portal.state.display import row
 from dcc_portal.state.session import SessionState, authenticated
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from dcc_portal.services.record import gp
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.record.patients import Page
+from dcc_portal.services.common.paging import Page
+from dcc_portal.services.gp import area as gp
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated

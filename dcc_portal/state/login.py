@@ -8,8 +8,7 @@ import time
 import reflex as rx
 
 from dcc_portal import db, texts
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import sessions
+from dcc_portal.services.identity import auth, sessions
 from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, user_agent
 
 PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()

@@ -6,9 +6,9 @@ import reflex as rx
 from sqlmodel import Session
 
 from dcc_portal.models import NotificationKind, Role
-from dcc_portal.services.record import notifications
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.record.patients import Page
+from dcc_portal.services.common.paging import Page
+from dcc_portal.services.record import notifications
 from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import SessionState, authenticated
 

@@ -6,7 +6,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.record.patients import Page
+from dcc_portal.services.common.paging import Page
 from dcc_portal.state.display import rows
 from dcc_portal.state.session import authenticated
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dcc_portal import texts
-from dcc_portal.services.access import rule as access
+from dcc_portal import formatting, texts
 from dcc_portal.services.common import terminology
-from dcc_portal.services.record import diagnosis
-from dcc_portal.services.record import pathway
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
+from dcc_portal.services.record import diagnosis, pathway
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
 
@@ -46,7 +44,7 @@ class PathwayState(rx.State):
             items = pathway.timeline(db, actor=actor, patient_public_id=self._patient_public_id)
             self.can_edit = actor.role in diagnosis.WRITERS
             self.can_add_step = actor.role in pathway.MILESTONE_WRITERS
-        self.today = access.paris_today().isoformat()
+        self.today = formatting.paris_today().isoformat()
         self.diagnosis = row(view) if view else {}
         self._version = view.version if view else 0
         self.timeline = rows(list(reversed(items)))  # newest first

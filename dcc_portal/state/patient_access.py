@@ -7,11 +7,10 @@ import reflex as rx
 from sqlmodel import Session
 
 from dcc_portal import texts
-from dcc_portal.services.access import audit_log
-from dcc_portal.services.access import oppositions
+from dcc_portal.services.access import audit_log, oppositions
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.record.patients import Page
+from dcc_portal.services.common.paging import Page
 from dcc_portal.state.display import rows
 from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated

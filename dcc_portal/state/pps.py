@@ -5,11 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.pps import calendar as pps_calendar
+from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import programme as pps
 from dcc_portal.services.record import downloads
-from dcc_portal.services.pps import content as pc
-from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
 

@@ -7,11 +7,11 @@ from datetime import date
 
 import reflex as rx
 
+from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
+from dcc_portal.services.common.paging import Page
 from dcc_portal.services.rcp import boards as rcp
 from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.record import documents
-from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.record.patients import Page
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated

@@ -8,12 +8,11 @@ import secrets
 import reflex as rx
 from sqlmodel import Session
 
-
-from dcc_portal.services.access import rule as access
-from dcc_portal.services.record import reports
+from dcc_portal import formatting
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.record.patients import Page
+from dcc_portal.services.common.paging import Page
+from dcc_portal.services.record import reports
 from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated
 
@@ -67,7 +66,7 @@ class TeamDocumentsState(PagedListMixin, rx.State):
     @rx.event
     def open_structured(self):
         self._open("structured", "Nouveau compte rendu ou courrier", {
-            "kind": "consultation", "service_date": access.paris_today().isoformat(),
+            "kind": "consultation", "service_date": formatting.paris_today().isoformat(),
             "establishment": self._default_establishment, "validate": "on", "share_dmp": "on"})
 
     @rx.event

@@ -14,12 +14,11 @@ from sqlmodel import Session
 
 from dcc_portal import db
 from dcc_portal.models import AuditAction, AuditOutcome, Role
-from dcc_portal.services.access import audit
-from dcc_portal.services.identity import charter
-from dcc_portal.services.identity import sessions
-from dcc_portal.services.record import notifications
+from dcc_portal.services.access import audit, charter
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import NotAuthenticated
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.record import notifications
 
 HOME_BY_ROLE = {
     Role.PATIENT: "/patient",

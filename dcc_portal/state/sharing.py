@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.exchange import sharing
 from dcc_portal.services.record import downloads
-from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.state.display import rows
 from dcc_portal.state.session import authenticated
 

@@ -10,10 +10,10 @@ import pyotp
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from dcc_portal.models import Account, AuditEvent, utcnow
-from dcc_portal.services.identity import charter
-from dcc_portal.services.identity import totp
 from dcc_portal.demo.seed import DEMO_PASSWORD
+from dcc_portal.models import Account, AuditEvent, utcnow
+from dcc_portal.services.access import charter
+from dcc_portal.services.identity import totp
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 

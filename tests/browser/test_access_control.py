@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from dcc_portal import formatting
+from dcc_portal.demo.seed import DEMO_EMERGENCY_REASON
 from dcc_portal.models import (
     Account,
     AuditEvent,
@@ -26,10 +27,16 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.identity import sessions
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import patients
-from dcc_portal.demo.seed import DEMO_EMERGENCY_REASON
-from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot, visit
+from dcc_portal.services.record import documents, patients
+from tests.browser.helpers import (
+    account,
+    assert_fits_width,
+    audit_events,
+    enrol,
+    login,
+    shot,
+    visit,
+)
 
 REASON = "Patiente admise aux urgences pour fièvre sous chimiothérapie : besoin du protocole en cours"
 

@@ -7,11 +7,20 @@ import re
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from dcc_portal.demo.seed import DEMO_PASSWORD
 from dcc_portal.models import Account, UserSession
 from dcc_portal.services.common import identifiers
 from dcc_portal.services.identity import totp
-from dcc_portal.demo.seed import DEMO_PASSWORD
-from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, fresh_code, login, shot, submit_password
+from tests.browser.helpers import (
+    account,
+    assert_fits_width,
+    audit_events,
+    enrol,
+    fresh_code,
+    login,
+    shot,
+    submit_password,
+)
 
 NEW_PASSWORD = "une phrase de passe assez longue"
 

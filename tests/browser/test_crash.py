@@ -26,8 +26,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bench.reflex_client import ReflexClient, state_name
-from dcc_portal import backup, migrate
+from dcc_portal import backup, formatting, migrate
 from dcc_portal import db as dbmod
+from dcc_portal.demo import seed
 from dcc_portal.models import (
     Account,
     AuditAction,
@@ -41,11 +42,9 @@ from dcc_portal.models import (
     SubmissionStatus,
     utcnow,
 )
-from dcc_portal.demo import seed
-from dcc_portal.services.access import audit
+from dcc_portal.services.access import audit, charter
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.exchange import mhd
-from dcc_portal.services.identity import charter
 from dcc_portal.services.identity import totp
 from tests.browser.conftest import ARTIFACTS, WORKERS
 from tests.servers import Portal, free_port
@@ -94,7 +93,7 @@ class World:
                 .join(CareTeamMembership, CareTeamMembership.professional_id == Account.professional_id)
                 .join(Patient, Patient.id == CareTeamMembership.patient_id)
                 .where(Account.role == "clinician", Patient.ins.is_not(None), Patient.dmp_opposed_at.is_(None),
-                       access.active_membership_clause(access.paris_today()))
+                       access.active_membership_clause(formatting.paris_today()))
                 .order_by(Account.identifier, Patient.local_id)
             ).first()
             return row[0], row[1]
@@ -162,7 +161,7 @@ async def _write_until_killed(client: ReflexClient, acknowledged: list[dict], pr
         body = f"Compte rendu écrit pendant l'essai de coupure {secrets.token_hex(8)}"
         client.state.get(DOCUMENTS, {}).pop("notice_rx_state_", None)
         await client.call(f"{DOCUMENTS}.submit", {"form_data": {
-            "kind": "consultation", "service_date": access.paris_today().isoformat(), "title": title,
+            "kind": "consultation", "service_date": formatting.paris_today().isoformat(), "title": title,
             "establishment": "Établissement de l'essai", "conclusion": "Conclusion de l'essai.", "body": body,
             "validate": "on", "share_dmp": "on"}}, lambda: client.get(DOCUMENTS, "notice") == SAVED, timeout=30)
         acknowledged.append({"title": title, "body": body})

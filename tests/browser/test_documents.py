@@ -11,8 +11,7 @@ from sqlmodel import select
 from dcc_portal.models import Account, NotificationKind, Patient
 from dcc_portal.services.common import render
 from dcc_portal.services.identity import sessions
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import notifications
+from dcc_portal.services.record import documents, notifications
 from tests.browser.helpers import assert_fits_width, audit_events, enrol, login, shot
 
 

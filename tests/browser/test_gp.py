@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlmodel import select
 
+from dcc_portal import formatting
 from dcc_portal.models import (
     Account,
     CancerDiagnosis,
@@ -29,12 +30,18 @@ from dcc_portal.models import (
     RcpSessionStatus,
     utcnow,
 )
-from dcc_portal.services.access import rule as access
 from dcc_portal.services.identity import sessions
 from dcc_portal.services.pps import programme as pps
 from dcc_portal.services.rcp import boards as rcp
 from dcc_portal.services.rcp import fiche as frcp
-from tests.browser.helpers import assert_fits_width, enrol, fresh_code, login, shot, visit
+from tests.browser.helpers import (
+    assert_fits_width,
+    enrol,
+    fresh_code,
+    login,
+    shot,
+    visit,
+)
 from tests.pps_world import programme, treatment
 
 GP = "mg.renaud"
@@ -58,7 +65,7 @@ def patient_for(server) -> Patient:
         candidates = db.exec(
             select(Patient).join(CareTeamMembership, CareTeamMembership.patient_id == Patient.id)
             .where(CareTeamMembership.professional_id == professional(db, COORDINATOR).id,
-                   CareTeamMembership.start_date <= access.paris_today() - timedelta(days=12),  # in the team then
+                   CareTeamMembership.start_date <= formatting.paris_today() - timedelta(days=12),  # in the team then
                    Patient.gp_professional_id == professional(db, GP).id)
             .order_by(Patient.local_id)
         ).all()
@@ -70,7 +77,7 @@ def prepare(server, patient: Patient, coordinator_secret: str) -> str:
     ago, the case registered and discussed with quorum, the PPS handed over (shared with the médecin traitant), Dr
     Renaud's visit of the record; then the fiche signed today. Returns the fiche's public id."""
     past = utcnow() - timedelta(days=10)
-    today = access.paris_today()
+    today = formatting.paris_today()
     session_day = today - timedelta(days=7)
     with server.session() as db:
         db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id == patient.id)).one().diagnosis_date = \

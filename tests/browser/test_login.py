@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from dcc_portal.models import Account, UserSession, utcnow
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import totp
+from dcc_portal.services.identity import auth, totp
 from tests.browser.helpers import (
     account,
     assert_fits_width,

@@ -11,7 +11,13 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlmodel import select
 
-from dcc_portal.models import AnnouncementStep, Document, DocumentVersion, Notification, Patient
+from dcc_portal.models import (
+    AnnouncementStep,
+    Document,
+    DocumentVersion,
+    Notification,
+    Patient,
+)
 from dcc_portal.services.common import render
 from tests.browser.helpers import account, assert_fits_width, enrol, login, shot, visit
 

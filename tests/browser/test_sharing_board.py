@@ -11,11 +11,27 @@ from datetime import date
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from dcc_portal.models import Account, CareTeamMembership, Document, Patient, Role, SharingSubmission, utcnow
+from dcc_portal.models import (
+    Account,
+    CareTeamMembership,
+    Document,
+    Patient,
+    Role,
+    SharingSubmission,
+    utcnow,
+)
+from dcc_portal.services.exchange.sharing_worker import Worker, WorkerConfig
 from dcc_portal.services.identity import sessions
 from dcc_portal.services.record import documents
-from dcc_portal.services.exchange.sharing_worker import Worker, WorkerConfig
-from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot, visit
+from tests.browser.helpers import (
+    account,
+    assert_fits_width,
+    audit_events,
+    enrol,
+    login,
+    shot,
+    visit,
+)
 from tests.browser.test_accessibility import _serious
 from tests.sharing_fixtures import PEER_TOKEN, Peer, pdf_bytes
 

@@ -31,12 +31,13 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers
-from dcc_portal.services.common import terminology
-from dcc_portal.services.record import downloads
+from dcc_portal.services.common import identifiers, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.record.patients import PAGE_SIZE, Page, professional_label
+from dcc_portal.services.common.names import professional_label
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
+from dcc_portal.services.common.storage import FilePayload
+from dcc_portal.services.record import downloads
 
 ACTION_LABELS = {
     AuditAction.CREATE: "Création",
@@ -347,7 +348,7 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def produce_csv(db: Session, *, actor: Actor, target: str, variant: str = "") -> downloads.FilePayload:
+def produce_csv(db: Session, *, actor: Actor, target: str, variant: str = "") -> FilePayload:
     """The download-ticket producer: checks the role again, writes the CSV, audits the export."""
     access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.EXPORT, detail="export du journal d'audit")
     try:
@@ -373,7 +374,7 @@ def produce_csv(db: Session, *, actor: Actor, target: str, variant: str = "") ->
                  detail=f"export CSV du journal d'audit : {len(events)} événement(s) ({_summary(resolved)})")
     stamp = formatting.to_paris(utcnow()).strftime("%Y%m%d-%H%M")
     # UTF-8 with a byte-order mark so that spreadsheet software opens the accents correctly.
-    return downloads.FilePayload(("\ufeff" + buffer.getvalue()).encode(), "text/csv; charset=utf-8", f"journal-audit-{stamp}.csv")
+    return FilePayload(("\ufeff" + buffer.getvalue()).encode(), "text/csv; charset=utf-8", f"journal-audit-{stamp}.csv")
 
 
 # --- Patient: who accessed my record ------------------------------------------------------------------------

@@ -21,17 +21,15 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers
-from dcc_portal.services.common import terminology
+from dcc_portal.services.common import identifiers, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
+from dcc_portal.services.common.names import patient_name, professional_label
+from dcc_portal.services.common.paging import Page
 from dcc_portal.services.record.patients import (
     LIST_COLUMNS,
     TEAM_ROLE_LABELS,
-    Page,
     paginate,
-    professional_label,
-    patient_name,
     search_clause,
 )
 
@@ -85,7 +83,7 @@ def view(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | N
     patient = _patient_for_management(
         db, actor=actor, patient_public_id=patient_public_id, action=AuditAction.READ, detail="équipe de soins"
     )
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     rows = db.exec(
         select(CareTeamMembership, Professional)
         .join(Professional, Professional.id == CareTeamMembership.professional_id)
@@ -169,7 +167,7 @@ def add_member(
     if start and end and end < start:
         errors["end_date"] = "La date de fin précède la date de début."
     if pro is not None and not errors:
-        today = access.paris_today(now)
+        today = formatting.paris_today(now)
         if access.is_team_member(db, professional_id=pro.id, patient_id=patient.id, today=max(start, today)):
             errors["professional"] = "Ce professionnel fait déjà partie de l'équipe."
     if errors:
@@ -249,6 +247,6 @@ def search_patients_admin(db: Session, *, actor: Actor, query: str = "", page: i
     clause = search_clause(query)
     if clause is not None:
         statement = statement.where(clause)
-    result = paginate(db, statement, page=page, today=access.paris_today(now))
+    result = paginate(db, statement, page=page, today=formatting.paris_today(now))
     audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"recherche patient (administration), page {result.page}")
     return result

@@ -26,12 +26,15 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers
-from dcc_portal.services.common import terminology
-from dcc_portal.services.record import notifications
+from dcc_portal.services.common import identifiers, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.record.patients import organisation_names, patient_name, professional_label
+from dcc_portal.services.common.names import (
+    organisation_names,
+    patient_name,
+    professional_label,
+)
+from dcc_portal.services.record import notifications
 
 SEARCH_ROLES = frozenset({Role.GP, Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 REASON_MIN_LENGTH = 20
@@ -100,7 +103,7 @@ def find_records(
     else:
         if not words or len(words[0]) < 2:
             errors["family_name"] = "Saisissez le nom (2 lettres au moins) et la date de naissance, ou l'INS."
-        born = _parse_birth_date(str(birth_date)[:20], errors, access.paris_today(now))
+        born = _parse_birth_date(str(birth_date)[:20], errors, formatting.paris_today(now))
         statement = select(Patient).where(Patient.birth_date == born)
         for word in words:
             statement = statement.where(
@@ -139,7 +142,7 @@ def open_access(db: Session, *, actor: Actor, patient_public_id: str, reason: st
     if patient is None or actor.professional_id is None:
         raise access.deny(db, actor=actor, action=AuditAction.EMERGENCY_ACCESS, detail="accès en urgence : dossier inconnu")
     if access.is_opposed(db, professional_id=actor.professional_id, patient_id=patient.id) and not access.is_team_member(
-        db, professional_id=actor.professional_id, patient_id=patient.id, today=access.paris_today(now)
+        db, professional_id=actor.professional_id, patient_id=patient.id, today=formatting.paris_today(now)
     ):
         raise access.deny(db, actor=actor, action=AuditAction.EMERGENCY_ACCESS, patient_id=patient.id,
                           detail="accès en urgence refusé : opposition du patient")
@@ -169,7 +172,7 @@ def _notify(db: Session, *, actor: Actor, patient: Patient, now: datetime) -> No
     who = professional_label(pro)
     member_ids = set(db.exec(
         select(CareTeamMembership.professional_id).where(
-            CareTeamMembership.patient_id == patient.id, access.active_membership_clause(access.paris_today(now))
+            CareTeamMembership.patient_id == patient.id, access.active_membership_clause(formatting.paris_today(now))
         )
     ).all())
     if patient.gp_professional_id:

@@ -11,14 +11,20 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import AuditAction, Patient, PatientOpposition, Professional, Role, utcnow
+from dcc_portal.models import (
+    AuditAction,
+    Patient,
+    PatientOpposition,
+    Professional,
+    Role,
+    utcnow,
+)
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers
-from dcc_portal.services.common import terminology
+from dcc_portal.services.common import identifiers, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.record.patients import organisation_names, professional_label
+from dcc_portal.services.common.names import organisation_names, professional_label
 
 SEARCH_LIMIT = 10
 
@@ -60,7 +66,7 @@ def search_professionals(db: Session, *, actor: Actor, query: str, now: datetime
     if len(words) > 1:
         statement = statement.where(func.upper(Professional.given_name).startswith(words[1], autoescape=True))
     pros = db.exec(statement.order_by(Professional.family_name, Professional.given_name).limit(SEARCH_LIMIT)).all()
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     orgs = organisation_names(db, {pro.id for pro in pros})
     choices = []
     for pro in pros:
@@ -98,7 +104,7 @@ def add(db: Session, *, actor: Actor, professional_public_id: str, now: datetime
         pro = db.exec(select(Professional).where(Professional.public_id == professional_public_id)).first()
     if pro is None:
         raise ValidationFailed({"professional": "Choisissez un professionnel dans la liste."})
-    if access.is_team_member(db, professional_id=pro.id, patient_id=patient.id, today=access.paris_today(now)):
+    if access.is_team_member(db, professional_id=pro.id, patient_id=patient.id, today=formatting.paris_today(now)):
         raise ValidationFailed({"professional": (
             "Ce professionnel fait partie de votre équipe de soins actuelle : la loi ne permet pas de vous opposer "
             "à son accès. Parlez-en à votre équipe ou à votre médecin."

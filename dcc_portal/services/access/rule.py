@@ -17,12 +17,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, event, not_, or_, true
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
     AuditOutcome,
@@ -32,25 +32,18 @@ from dcc_portal.models import (
     EmergencyAccess,
     Grant,
     Patient,
+    PatientOpposition,
     RcpCase,
     RcpCaseStatus,
     RcpMember,
     RcpSession,
-    PatientOpposition,
     ReleaseMode,
     Role,
     utcnow,
 )
-from dcc_portal.services.access import audit
-from dcc_portal.services.identity import charter
+from dcc_portal.services.access import audit, charter
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import AccessDenied
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(PARIS).date()
 
 
 def active_membership_clause(today: date):
@@ -87,7 +80,7 @@ def prefetch(db: Session, *, actor: Actor, patient_ids: Iterable[int], now: date
     ids = set(patient_ids)
     if not ids:
         return
-    today = paris_today(now)
+    today = formatting.paris_today(now)
     pro = actor.professional_id
     values = {"professional_id": pro, "patient_ids": sorted(ids), "today": today}
     team, opposed, rcp = (set(db.exec(statement, params=values).all()) for statement in _PREFETCH)
@@ -222,7 +215,7 @@ def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | No
         return None
     if charter.needs_acceptance(db, account_id=actor.account_id):
         return None
-    if is_team_member(db, professional_id=actor.professional_id, patient_id=patient.id, today=paris_today(now)):
+    if is_team_member(db, professional_id=actor.professional_id, patient_id=patient.id, today=formatting.paris_today(now)):
         return Grant.CARE_TEAM
     if is_opposed(db, professional_id=actor.professional_id, patient_id=patient.id):
         return None

@@ -1,2 +1,5 @@
-"""What every area uses: the acting user, domain errors, national identifiers, form input checks, official value
-sets, rendering (jinja2, WeasyPrint) and the store of files. Imports only models and the top-level helpers."""
+"""What every area uses: the acting user, domain errors, national identifiers, form input checks, names of people
+and organisations, paging, official value sets, rendering (jinja2, WeasyPrint), the store of files and the
+"module:function" registries.
+
+May import: nothing else in services."""

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from dcc_portal import formatting
 from dcc_portal.models import FormSubmission, utcnow
-from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 
 EARLIEST = date(1950, 1, 1)
@@ -36,7 +36,7 @@ def parse_date(
     except ValueError:
         errors[field_name] = "Date invalide (format attendu : JJ/MM/AAAA)."
         return None
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     floor = max(EARLIEST, not_before) if not_before else EARLIEST
     if parsed < floor:
         errors[field_name] = (

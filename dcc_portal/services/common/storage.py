@@ -7,9 +7,19 @@ import hashlib
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from dcc_portal import settings
+
+
+@dataclass(frozen=True)
+class FilePayload:
+    """A file on its way out of the portal (download, export)."""
+
+    data: bytes
+    mime_type: str
+    filename: str
 
 
 def _root() -> Path:

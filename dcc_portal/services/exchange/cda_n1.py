@@ -4,7 +4,7 @@
   `content["cda"]` (the XML text), `content["cda_id"]` (ClinicalDocument/id root) and `content["format_code"]`.
   That document is sent as it is (level N3).
 - An uploaded PDF (reports), or a structured document with a print view but no CDA of its own, is wrapped in a
-  CDA R2 level N1 (IHE XDS-SD, CI-SIS "structuration minimale"): the shared header of services/exchange/cda.py and a
+  CDA R2 level N1 (IHE XDS-SD, CI-SIS "structuration minimale"): the shared header of services/record/cda.py and a
   nonXMLBody holding the PDF in base64. Its templateIds are exactly the three the CI-SIS admits for an N1
   document, and its ids are derived from the document and version, so a rebuild gives the same identifiers.
 """
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import base64
-import importlib
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -20,11 +19,18 @@ from lxml import etree
 from sqlmodel import Session
 
 from dcc_portal import formatting
-from dcc_portal.models import Document, DocumentKind, DocumentVersion, Organisation, Patient, Professional
 from dcc_portal.conformance import cda as cda_validation
-from dcc_portal.services.exchange import cda
+from dcc_portal.models import (
+    Document,
+    DocumentKind,
+    DocumentVersion,
+    Organisation,
+    Patient,
+    Professional,
+)
+from dcc_portal.services.common import registry
 from dcc_portal.services.exchange import dmp_metadata
-from dcc_portal.services.record import documents
+from dcc_portal.services.record import cda, documents
 
 XDS_SD_TEMPLATE = "1.3.6.1.4.1.19376.1.2.20"
 PDF = "application/pdf"
@@ -149,9 +155,8 @@ def package(db: Session, *, document: Document, version: DocumentVersion, patien
             raise NotShareable("Format CDA de ce document inconnu (formatCode).")
         return CdaPackage(str(content["cda"]).encode(), str(content["cda_id"]), code, "N3")
     if document.kind in VOLET_BUILDERS:
-        module_name, function = VOLET_BUILDERS[document.kind].split(":")
         try:
-            xml = getattr(importlib.import_module(module_name), function)(db, document=document, version=version, patient=patient)
+            xml = registry.resolve(VOLET_BUILDERS[document.kind])(db, document=document, version=version, patient=patient)
         except ValueError as problem:
             raise NotShareable(f"Document CDA impossible à produire : {problem}") from problem
         root = etree.fromstring(xml.encode())

@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 from dcc_portal.models import DocumentKind, OrganisationKind
 from dcc_portal.services.common import terminology
-from dcc_portal.services.exchange import cda
+from dcc_portal.services.record import cda
+from dcc_portal.services.record.documents import KINDS
 
 TYPE_CODES = "JDV_J07_XdsTypeCode_CISIS"
 CLASS_CODES = "JDV_J57_ClassCode_DMP"
@@ -114,8 +115,6 @@ def _concept(value_set: str, code: str, *, fhir: bool = False) -> Coded:
 
 
 def type_code(kind: str) -> Coded | None:
-    from dcc_portal.services.record.documents import KINDS
-
     code = KINDS.get(kind, ("", ""))[0] or TYPE_BY_KIND_FALLBACK.get(kind, "")
     return _concept(TYPE_CODES, code) if code else None
 

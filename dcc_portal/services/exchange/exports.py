@@ -7,16 +7,21 @@ by an operator (no portal account: the command runs on the server).
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from dcc_portal.models import AuditAction, Document, DocumentKind, DocumentStatus, Patient
+from dcc_portal.models import (
+    AuditAction,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Patient,
+)
 from dcc_portal.services.access import audit
-from dcc_portal.services.common import identifiers
+from dcc_portal.services.common import identifiers, registry
 from dcc_portal.services.record import documents
 
 EXPORTERS: dict[tuple[str, str], str] = {
@@ -60,9 +65,8 @@ def export_patient(db: Session, *, reference: str, fmt: str, out_dir: Path, oper
         if target is None:
             skipped.append(f"{document.kind}:{document.public_id}")
             continue
-        module_name, function = target.split(":")
         version = documents.version_row(db, document=document)
-        name, data = getattr(importlib.import_module(module_name), function)(db, document=document, version=version, patient=patient)
+        name, data = registry.resolve(target)(db, document=document, version=version, patient=patient)
         path = out_dir / name
         with open(path, "wb") as handle:
             handle.write(data)

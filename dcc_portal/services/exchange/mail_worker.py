@@ -1,4 +1,4 @@
-"""The worker that empties the e-mail outbox (services/exchange/mail.py) through the SMTP server configured by environment.
+"""The worker that empties the e-mail outbox (services/record/mail.py) through the SMTP server configured by environment.
 
 It uses the outbox helpers the DMP worker uses (services/exchange/outbox.py): a message is claimed with a lease, sent, and
 its outcome recorded only while the lease is held; a worker that dies mid-send leaves it to be taken again once the

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 
 from dcc_portal import formatting
-from dcc_portal.services.exchange import cda
 from dcc_portal.services.exchange import dmp_metadata
 from dcc_portal.services.exchange.dmp_metadata import Coded, DocumentMetadata, Person
+from dcc_portal.services.record import cda
 
 PDSM = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/"
 MHD = "https://profiles.ihe.net/ITI/MHD/StructureDefinition/"

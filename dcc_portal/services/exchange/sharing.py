@@ -40,16 +40,15 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import storage
-from dcc_portal.services.common import terminology
-from dcc_portal.services.exchange import cda
-from dcc_portal.services.exchange import cda_n1
-from dcc_portal.services.exchange import dmp_metadata
-from dcc_portal.services.record import documents
+from dcc_portal.services.common import storage, terminology
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.exchange.dmp_metadata import DocumentMetadata
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.record.patients import PAGE_SIZE, Page, patient_name, professional_label
+from dcc_portal.services.common.names import patient_name, professional_label
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
+from dcc_portal.services.common.storage import FilePayload
+from dcc_portal.services.exchange import cda_n1, dmp_metadata, xdm
+from dcc_portal.services.exchange.dmp_metadata import DocumentMetadata
+from dcc_portal.services.record import cda, documents
 
 TEAM_VIEW_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 TEAM_ACTION_ROLES = frozenset({Role.CLINICIAN, Role.RCP_SECRETARY})
@@ -159,7 +158,7 @@ def on_validated(db: Session, *, actor: Actor, document: Document, now: datetime
     return submission
 
 
-def on_entered_in_error(db: Session, *, document: Document, now: datetime | None = None) -> int:
+def on_entered_in_error(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> int:
     """A withdrawn document is not sent: its open, unclaimed submissions are cancelled."""
     return _close_open(db, SharingSubmission.document_id == document.id, reason="Document retiré (saisi par erreur).",
                        now=now or utcnow())
@@ -386,7 +385,7 @@ def board(db: Session, *, actor: Actor, page: int = 1, status_filter: str = "all
     action = AuditAction.SEARCH
     access.require_role(db, actor=actor, roles=TEAM_VIEW_ROLES | {Role.ADMIN}, action=action, detail="tableau de partage DMP")
     team = actor.role != Role.ADMIN
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     clauses = []
     name = ""
     scoped_patient_id = None
@@ -551,9 +550,6 @@ def cancel(db: Session, *, actor: Actor, submission_public_id: str, reason: str 
 
 def produce_xdm(db: Session, *, actor: Actor, target: str, variant: str = ""):
     """Download producer: the XDM ZIP of a submission, for a manual upload (team members of the patient; audited)."""
-    from dcc_portal.services.exchange import xdm
-    from dcc_portal.services.record.downloads import FilePayload
-
     submission = db.exec(select(SharingSubmission).where(SharingSubmission.public_id == str(target)[:32])).first()
     if submission is None or actor.role not in TEAM_VIEW_ROLES:
         raise access.deny(db, actor=actor, action=AuditAction.EXPORT, detail="export XDM refusé")
@@ -577,8 +573,6 @@ def professional_sender(db: Session, actor: Actor | None) -> str:
 
 def export_xdm(db: Session, *, document_public_id: str, version: int | None = None, operator: str = "") -> tuple[str, bytes]:
     """Operator (CLI) export: the XDM of a document version's submission (audited as an operator export)."""
-    from dcc_portal.services.exchange import xdm
-
     document = db.exec(select(Document).where(Document.public_id == str(document_public_id)[:32])).first()
     if document is None:
         raise LookupError("Document inconnu.")

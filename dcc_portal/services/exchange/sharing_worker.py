@@ -41,10 +41,7 @@ from dcc_portal.models import (
     utcnow,
 )
 from dcc_portal.services.access import audit
-from dcc_portal.services.exchange import cda_n1
-from dcc_portal.services.exchange import mhd
-from dcc_portal.services.exchange import outbox
-from dcc_portal.services.exchange import sharing
+from dcc_portal.services.exchange import cda_n1, mhd, outbox, sharing
 from dcc_portal.services.exchange.outbox import backoff, env_float
 
 __all__ = ["Result", "Worker", "WorkerConfig", "backoff", "lifespan_task"]

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from dcc_portal import formatting
-from dcc_portal.services.exchange import cda
 from dcc_portal.services.exchange import dmp_metadata
 from dcc_portal.services.exchange.dmp_metadata import Coded, DocumentMetadata, Person
+from dcc_portal.services.record import cda
 
 LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"

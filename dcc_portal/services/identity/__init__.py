@@ -1,2 +1,4 @@
-"""Who is signing in: accounts, passwords, TOTP, login and throttling, server-side sessions, the user charter and
-the directory of organisations. May import common and access (for the audit trail)."""
+"""Who is signing in: accounts, passwords, TOTP, login and throttling, server-side sessions, and the directory of
+organisations.
+
+May import: common, access."""

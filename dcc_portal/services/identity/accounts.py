@@ -22,14 +22,11 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers
-from dcc_portal.services.common import terminology
-from dcc_portal.services.identity import auth
-from dcc_portal.services.identity import passwords
-from dcc_portal.services.identity import sessions
+from dcc_portal.services.common import identifiers, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.record.patients import PAGE_SIZE, Page
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
+from dcc_portal.services.identity import auth, passwords, sessions
 
 ADMIN_ONLY = frozenset({Role.ADMIN})
 

@@ -26,10 +26,8 @@ from dcc_portal.models import (
     utcnow,
 )
 from dcc_portal.services.access import audit
-from dcc_portal.services.identity import passwords
-from dcc_portal.services.identity import sessions
-from dcc_portal.services.identity import totp
 from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.identity import passwords, sessions, totp
 
 DELAY_AFTER = 5  # consecutive failures before delays start
 LOCK_AFTER = 10  # consecutive failures that lock the account

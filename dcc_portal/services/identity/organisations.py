@@ -13,7 +13,7 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import identifiers
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.record.patients import PAGE_SIZE, Page
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
 
 KIND_LABELS = {
     OrganisationKind.NETWORK: "Réseau régional de cancérologie",

@@ -21,8 +21,7 @@ from dcc_portal.models import (
     UserSession,
     utcnow,
 )
-from dcc_portal.services.access import audit
-from dcc_portal.services.identity import charter
+from dcc_portal.services.access import audit, charter
 from dcc_portal.services.common.actor import Actor
 
 IDLE_TIMEOUT = timedelta(minutes=30)

@@ -1,2 +1,4 @@
 """The programme personnalisé de soins: its content and value sets, where it is prefilled from, its versions and
-handover, its calendar and its CDA. May import common, identity, access, record and rcp."""
+handover, its calendar and its CDA.
+
+May import: common, access, record."""

@@ -14,12 +14,20 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from dcc_portal.models import AuditAction, Document, DocumentKind, DocumentVersion, Patient, utcnow
+from dcc_portal.models import (
+    AuditAction,
+    Document,
+    DocumentKind,
+    DocumentVersion,
+    Patient,
+    utcnow,
+)
 from dcc_portal.services.access import rule as access
+from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.common.storage import FilePayload
+from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import programme as pps
 from dcc_portal.services.record import documents
-from dcc_portal.services.pps import content as pc
-from dcc_portal.services.common.actor import Actor
 
 DETAILED = "detailed"
 PRODID = "-//DCC Portal//Programme personnalise de soins//FR"
@@ -119,8 +127,6 @@ def _ics(db: Session, *, actor: Actor, document_public_id: str, detailed: bool, 
 
 def produce_ics(db: Session, *, actor: Actor, target: str, variant: str = ""):
     """Download producer (downloads.PRODUCERS["pps_ics"]): target is the PPS document's public id."""
-    from dcc_portal.services.record.downloads import FilePayload
-
     data, _document = _ics(db, actor=actor, document_public_id=target, detailed=variant == DETAILED)
     return FilePayload(data, "text/calendar; charset=utf-8", "mon-programme-de-soins.ics")
 

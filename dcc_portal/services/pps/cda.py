@@ -1,7 +1,7 @@
 """The PPS as a CDA R2 document (CI-SIS volet CANCER-PPS 2022.01: LOINC 18776-5, templateId 1.2.250.1.213.1.1.1.26).
 
 Built from one stored version of the PPS (its content, the handover recorded for it) on the shared CDA header
-(services/exchange/cda.py). Identifiers are derived from the PPS and the version, so generating the CDA of a version twice
+(services/record/cda.py). Identifiers are derived from the PPS and the version, so generating the CDA of a version twice
 gives the same document: setId from the PPS, id from (PPS, version), relatedDocument RPLC pointing at the previous
 handed-over version. Body: diagnosis, programme of treatments and follow-up, supportive care and social support,
 document status with the update reason, the RCP date and the handover date.
@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session, select
 
+from dcc_portal.conformance import cda as cda_validation
+from dcc_portal.formatting import PARIS
 from dcc_portal.models import (
     AuditAction,
     CareTeamMembership,
@@ -27,15 +29,12 @@ from dcc_portal.models import (
     PpsHandover,
     Professional,
 )
-from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import terminology
-from dcc_portal.services.exchange import cda
-from dcc_portal.services.pps import programme as pps
-from dcc_portal.services.record import documents
-from dcc_portal.services.pps import content as pc
-from dcc_portal.services.access.rule import PARIS
 from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.pps import content as pc
+from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.record import cda, documents
 
 TEMPLATE_ID = ("1.2.250.1.213.1.1.1.26", "2022.01")
 DOCUMENT_CODE = cda.Code("18776-5", cda.LOINC, "Plan personnalisé de soins", "LOINC")

@@ -34,8 +34,8 @@ from dcc_portal.models import (
     GpConsent,
     Grant,
     NotificationKind,
-    Patient,
     PathwayEventKind,
+    Patient,
     PpsAcknowledgement,
     PpsGpConsent,
     PpsHandover,
@@ -46,14 +46,13 @@ from dcc_portal.models import (
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import render
-from dcc_portal.services.pps import sources as pps_sources
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import notifications
-from dcc_portal.services.record import pathway
-from dcc_portal.services.pps import content as pc
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.record.patients import care_team_contacts, patient_name, professional_label
+from dcc_portal.services.common.names import patient_name, professional_label
+from dcc_portal.services.pps import content as pc
+from dcc_portal.services.pps import sources as pps_sources
+from dcc_portal.services.record import documents, notifications, pathway
+from dcc_portal.services.record.patients import care_team_contacts
 
 TITLE = "Programme personnalisé de soins"
 TEAM_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
@@ -282,7 +281,7 @@ def _physicians_of_team(db: Session, patient: Patient, today: date) -> list[tupl
 def team_view(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> TeamView:
     patient = _require_team(db, actor=actor, patient_public_id=patient_public_id, action=AuditAction.READ,
                             detail="PPS : synthèse", now=now)
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     document = current_document(db, patient_id=patient.id)
     gp = db.get(Professional, patient.gp_professional_id) if patient.gp_professional_id else None
     people = _physicians_of_team(db, patient, today)
@@ -400,7 +399,7 @@ def write_version(db: Session, *, actor: Actor, patient: Patient, document: Docu
     issued = document is not None and document.status == DocumentStatus.VALIDATED
     content = {**_without_update(current), **edited, "schema": pc.SCHEMA,
                "diagnosis": diagnosis_snapshot(db, patient=patient),
-               "team": team_snapshot(db, patient=patient, today=access.paris_today(now))}
+               "team": team_snapshot(db, patient=patient, today=formatting.paris_today(now))}
     if issued:
         content["update"] = {"code": reason_code, "detail": reason_detail}
     if document is not None and _without_update(content) == _without_update(current):
@@ -415,7 +414,7 @@ def write_version(db: Session, *, actor: Actor, patient: Patient, document: Docu
     version = documents.add_version(db, actor=actor, document=document, expected_version=document.current_version,
                                     content=content, reason=reason, now=now)
     if issued:
-        pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.PPS, occurred_on=access.paris_today(now),
+        pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.PPS, occurred_on=formatting.paris_today(now),
                           title=f"{TITLE} mis à jour : {pc.value_set_label(pc.UPDATE_REASONS, reason_code)}",
                           document_id=document.id, author_professional_id=actor.professional_id)
         _announce(db, document=document, patient=patient, first=False)
@@ -520,7 +519,7 @@ def record_handover(db: Session, *, actor: Actor, patient_public_id: str, expect
         raise ValidationFailed({"form": "Rédigez d'abord le PPS."})
     if document.current_version != expected_version:
         raise StaleVersion()
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     content = _content(db, document)
     errors = dict(pc.handover_problems(content))
     day = _parse_day(handed_over_on, errors, "handed_over_on", today=today)
@@ -755,7 +754,7 @@ def patient_view(db: Session, *, actor: Actor, now: datetime | None = None) -> P
     patient, document = visible_document_for_patient(db, actor=actor, now=now)
     if document is None:
         return PatientView(available=False)
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     version = documents.version_row(db, document=document)
     content = documents.content_of(version)
     issued_from = first_issued_version(db, document_id=document.id) or document.current_version

@@ -1,2 +1,4 @@
 """Tumour boards (RCP): directory, sessions, registered cases, attendance and quorum, decisions, and the signed fiche
-RCP. May import common, identity, access and record."""
+RCP with its print view, PDF and CDA.
+
+May import: common, access, identity, record."""

@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 
 from dcc_portal import formatting
 from dcc_portal.models import (
-    CareTeamMembership,
     AuditAction,
     CancerDiagnosis,
     CareStage,
+    CareTeamMembership,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -47,10 +47,15 @@ from dcc_portal.models import (
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import terminology
-from dcc_portal.services.record import pathway
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.record.patients import PAGE_SIZE, PROFESSIONAL_LABELS, Page, patient_name, professional_label
+from dcc_portal.services.common.names import (
+    PROFESSIONAL_LABELS,
+    patient_name,
+    professional_label,
+)
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
+from dcc_portal.services.record import documents, pathway
 
 PARIS = formatting.PARIS
 EDITOR_ROLES = frozenset({Role.RCP_SECRETARY, Role.ADMIN})
@@ -629,7 +634,7 @@ class _RecordFacts:
 
     kinds: set[str]
     diagnosis: CancerDiagnosis | None  # or a row of _DIAGNOSES
-    gp: Professional | None  # or a row of patients.PROFESSIONAL_LABELS
+    gp: Professional | None  # or a row of names.PROFESSIONAL_LABELS
 
 
 # Read for a whole agenda at once (`ids`: expanding), as the columns the agenda shows.
@@ -784,7 +789,7 @@ def _team_physicians(db: Session, *, patient: Patient, now: datetime | None) -> 
     rows = db.exec(
         select(Professional)
         .join(CareTeamMembership, CareTeamMembership.professional_id == Professional.id)
-        .where(CareTeamMembership.patient_id == patient.id, access.active_membership_clause(access.paris_today(now)))
+        .where(CareTeamMembership.patient_id == patient.id, access.active_membership_clause(formatting.paris_today(now)))
         .order_by(Professional.family_name)
     ).all()
     return [(pro.public_id, f"{professional_label(pro)} — {terminology.specialty_label(pro.specialty_code)}")
@@ -855,7 +860,7 @@ def register_case(
     pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.RCP_REGISTERED,
                       occurred_on=formatting.to_paris(session.starts_at).date(),
                       title=f"Inscription en RCP : {rcp.name}", author_professional_id=requester_id)
-    pathway.move_stage(db, patient=patient, stage=CareStage.RCP, on=access.paris_today(now))
+    pathway.move_stage(db, patient=patient, stage=CareStage.RCP, on=formatting.paris_today(now))
     audit.record(db, actor=actor, action=AuditAction.CREATE, patient_id=patient.id, grant=grant,
                  detail=f"inscription RCP {rcp.national_id} séance {session.public_id}")
     return case.public_id
@@ -1033,8 +1038,6 @@ def case_decision(db: Session, *, actor: Actor, case_public_id: str, now: dateti
     document = db.get(Document, case.document_id) if case.document_id else None
     signed_at, signed_by = "", ""
     if document is not None:
-        from dcc_portal.services.record import documents
-
         version = documents.version_row(db, document=document)
         signed_at = formatting.datetime_fr(version.signed_at)
         author = db.get(Professional, version.author_professional_id) if version.author_professional_id else None

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
+from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.models import (
     AuditAction,
     CancerDiagnosis,
@@ -22,6 +23,7 @@ from dcc_portal.models import (
     Document,
     DocumentKind,
     DocumentStatus,
+    DocumentVersion,
     NotificationKind,
     Organisation,
     PathwayEventKind,
@@ -36,20 +38,16 @@ from dcc_portal.models import (
     RcpSession,
     utcnow,
 )
-from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import render
-from dcc_portal.services.common import terminology
-from dcc_portal.services.exchange import cda
-from dcc_portal.services.identity import auth
-from dcc_portal.services.rcp import boards as rcp
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import notifications
-from dcc_portal.services.record import pathway
+from dcc_portal.services.common import render, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.record.patients import patient_name, professional_label
+from dcc_portal.services.common.names import patient_name, professional_label
+from dcc_portal.services.common.storage import FilePayload
+from dcc_portal.services.identity import auth
+from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.record import cda, documents, notifications, pathway
 
 TEMPLATE_ID = ("1.2.250.1.213.1.1.1.8", "2022.01")
 DOCUMENT_CODE = cda.Code("34794-8", cda.LOINC, "CR de réunion de concertation pluridisciplinaire", "LOINC")
@@ -368,8 +366,6 @@ def export_pdf(db: Session, *, document: Document, version, patient: Patient) ->
 
 def produce_cda(db: Session, *, actor: Actor, target: str, variant: str = ""):
     """Download producer: the CDA R2 XML of a signed fiche (audited export)."""
-    from dcc_portal.services.record.downloads import FilePayload
-
     document, patient, _grant = access.require_document(db, actor=actor, document_public_id=target, action=AuditAction.EXPORT,
                                                         detail="téléchargement CDA")
     if document.kind != DocumentKind.FRCP or document.status != DocumentStatus.VALIDATED:
@@ -382,7 +378,5 @@ def history(db: Session, *, actor: Actor, document_public_id: str) -> list[dict]
     """Versions of a fiche: number, date, reason (audited read)."""
     document, _patient, _grant = access.require_document(db, actor=actor, document_public_id=document_public_id,
                                                          action=AuditAction.READ, detail="versions de la fiche RCP")
-    from dcc_portal.models import DocumentVersion
-
     rows = db.exec(select(DocumentVersion).where(DocumentVersion.document_id == document.id).order_by(DocumentVersion.version)).all()
     return [{"version": str(v.version), "signed": formatting.datetime_fr(v.signed_at or v.created_at), "reason": v.reason} for v in rows]

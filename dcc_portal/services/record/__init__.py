@@ -1,2 +1,4 @@
 """The patient's record: patients and lists, diagnosis, pathway, announcement, reports, documents and their
-versions, downloads, notifications, delays, and the GP's area. May import common, identity and access."""
+versions, the CDA header every volet shares, downloads, in-portal and e-mail notifications, and pathway delays.
+
+May import: common, access, identity."""

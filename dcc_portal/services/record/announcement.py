@@ -39,13 +39,11 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import inputs
-from dcc_portal.services.common import terminology
-from dcc_portal.services.record import notifications
-from dcc_portal.services.record import pathway
+from dcc_portal.services.common import inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.record.patients import professional_label
+from dcc_portal.services.common.names import professional_label
+from dcc_portal.services.record import notifications, pathway
 
 T = AnnouncementTemps
 TEMPS_ORDER = [T.MEDICAL_DIAGNOSIS, T.MEDICAL_TREATMENT, T.NURSING, T.SUPPORTIVE_CARE, T.GP_LIAISON]

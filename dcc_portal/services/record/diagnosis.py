@@ -13,14 +13,21 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import AuditAction, CancerDiagnosis, CareStage, Grant, PathwayEventKind, Role, utcnow
+from dcc_portal.models import (
+    AuditAction,
+    CancerDiagnosis,
+    CareStage,
+    Grant,
+    PathwayEventKind,
+    Role,
+    utcnow,
+)
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import inputs
-from dcc_portal.services.common import terminology
-from dcc_portal.services.record import pathway
+from dcc_portal.services.common import inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
+from dcc_portal.services.record import pathway
 
 # Portal key -> code in the ANS value sets (JDV_PhaseCancer_CISIS, JDV_ProgressionCancer_CISIS).
 PHASES = {

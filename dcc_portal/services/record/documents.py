@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,11 +33,17 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import render
-from dcc_portal.services.common import storage
+from dcc_portal.services.common import registry, render, storage
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion
-from dcc_portal.services.record.patients import PAGE_SIZE, Page, professional_label, professional_label_of
+from dcc_portal.services.common.names import (
+    patient_name,
+    professional_label,
+    professional_label_of,
+)
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
+from dcc_portal.services.common.storage import FilePayload
+from dcc_portal.services.record import notifications
 
 # LOINC document type (DMP typeCode, JDV_J07_XdsTypeCode_CISIS) and French label of each kind.
 KINDS: dict[str, tuple[str, str]] = {
@@ -115,6 +120,18 @@ def create(
     return document, version
 
 
+# Who hears that a document came into force (validated, or a new version of a validated one) or was withdrawn, in the
+# same transaction, as "module:function" taking (db, *, actor, document, now): the exchanges built on documents (the
+# DMP feed) register here, so that the document lifecycle does not import them.
+ON_VALIDATED: tuple[str, ...] = ("dcc_portal.services.exchange.sharing:on_validated",)
+ON_ENTERED_IN_ERROR: tuple[str, ...] = ("dcc_portal.services.exchange.sharing:on_entered_in_error",)
+
+
+def _announce(listeners: tuple[str, ...], db: Session, **event) -> None:
+    for listener in listeners:
+        registry.resolve(listener)(db, **event)
+
+
 def add_version(
     db: Session,
     *,
@@ -169,9 +186,7 @@ def add_version(
                      document_id=document.public_id, document_version=version.version, detail=reason[:200])
     if document.status == DocumentStatus.VALIDATED:
         # A new version of a validated document is in force at once: it replaces the previous one in the DMP too.
-        from dcc_portal.services.exchange import sharing
-
-        sharing.on_validated(db, actor=actor, document=document, now=now)
+        _announce(ON_VALIDATED, db, actor=actor, document=document, now=now)
     return version
 
 
@@ -186,9 +201,7 @@ def validate(db: Session, *, actor: Actor, document: Document, now: datetime | N
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=document.patient_id,
                  document_id=document.public_id, document_version=document.current_version, detail="validation")
     # Documents marked for the DMP are queued for sending in this same transaction (the outbox).
-    from dcc_portal.services.exchange import sharing
-
-    sharing.on_validated(db, actor=actor, document=document, now=now)
+    _announce(ON_VALIDATED, db, actor=actor, document=document, now=now)
 
 
 def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reason: str, now: datetime | None = None) -> None:
@@ -198,9 +211,7 @@ def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reas
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=document.patient_id,
                  document_id=document.public_id, document_version=document.current_version,
                  detail=f"retiré (erreur) : {reason[:200]}")
-    from dcc_portal.services.exchange import sharing
-
-    sharing.on_entered_in_error(db, document=document, now=now)
+    _announce(ON_ENTERED_IN_ERROR, db, actor=actor, document=document, now=now)
 
 
 _VERSION = select(DocumentVersion).where(
@@ -329,8 +340,6 @@ _REREAD = update(_READ).where(_READ_KEY).values(version=bindparam("new_version")
 def mark_read(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> None:
     """The actor opened the current version (the caller checked access): it is read, and so are the actor's
     notifications about it. A later version is unread again."""
-    from dcc_portal.services.record import notifications
-
     now = now or utcnow()
     key = {"reader": actor.account_id, "document": document.id}
     read_version = db.execute(_READ_VERSION, key).scalar()
@@ -361,8 +370,7 @@ RENDERERS: dict[str, str] = {
 def print_html(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> str:
     if document.kind not in RENDERERS:
         raise LookupError(f"no print view for documents of kind {document.kind}")
-    module_name, function = RENDERERS[document.kind].split(":")
-    renderer = getattr(importlib.import_module(module_name), function)
+    renderer = registry.resolve(RENDERERS[document.kind])
     return renderer(db, document=document, version=version, patient=patient)
 
 
@@ -403,8 +411,6 @@ def _requested_version(document: Document, variant: str) -> int | None:
 
 def produce_view(db: Session, *, actor: Actor, target: str, variant: str = ""):
     """Inline view: the uploaded PDF itself, or the print view of a structured document (audited read)."""
-    from dcc_portal.services.record.downloads import FilePayload
-
     document, patient, _grant = access.require_document(db, actor=actor, document_public_id=target,
                                                         action=AuditAction.READ, detail="lecture du document")
     version = version_row(db, document=document, version=_requested_version(document, variant))
@@ -416,8 +422,6 @@ def produce_view(db: Session, *, actor: Actor, target: str, variant: str = ""):
 
 def produce_pdf(db: Session, *, actor: Actor, target: str, variant: str = ""):
     """PDF download: the uploaded file, or the print view rendered by WeasyPrint (audited export)."""
-    from dcc_portal.services.record.downloads import FilePayload
-
     document, patient, _grant = access.require_document(db, actor=actor, document_public_id=target,
                                                         action=AuditAction.EXPORT, detail="téléchargement PDF")
     version = version_row(db, document=document, version=_requested_version(document, variant))
@@ -473,8 +477,6 @@ class DocumentInfo:
 
 def describe(db: Session, *, actor: Actor, document_public_id: str, now: datetime | None = None) -> DocumentInfo:
     """What the reader shows around the document itself (audited read)."""
-    from dcc_portal.services.record.patients import patient_name
-
     document, patient, grant = access.require_document(db, actor=actor, document_public_id=document_public_id,
                                                        action=AuditAction.READ, detail="ouverture du document", now=now)
     version = version_row(db, document=document)

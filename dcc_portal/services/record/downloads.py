@@ -5,9 +5,7 @@ session, the browser fetches /api/files/<ticket> within two minutes, and the pro
 from __future__ import annotations
 
 import hashlib
-import importlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert
@@ -15,9 +13,12 @@ from sqlmodel import Session, select
 
 from dcc_portal.models import AuditAction, AuditOutcome, DownloadTicket, utcnow
 from dcc_portal.services.access import audit
-from dcc_portal.services.identity import sessions
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.common import registry
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import NotAuthenticated
+from dcc_portal.services.common.storage import FilePayload
+from dcc_portal.services.identity import sessions
 
 TICKET_LIFETIME = timedelta(minutes=2)
 URL_PREFIX = "/api/files/"
@@ -33,16 +34,8 @@ PRODUCERS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class FilePayload:
-    data: bytes
-    mime_type: str
-    filename: str
-
-
 def _producer(name: str):
-    module_name, function = PRODUCERS[name].split(":")
-    return getattr(importlib.import_module(module_name), function)
+    return registry.resolve(PRODUCERS[name])
 
 
 _NEW_TICKET = insert(DownloadTicket.__table__)
@@ -52,8 +45,6 @@ def issue(db: Session, *, actor: Actor, producer: str, target: str, variant: str
           now: datetime | None = None) -> str:
     """A URL for the current session only, valid once and briefly."""
     if producer not in PRODUCERS or actor.session_id is None:
-        from dcc_portal.services.access import rule as access
-
         raise access.deny(db, actor=actor, action=AuditAction.EXPORT, detail=f"lien de téléchargement refusé ({str(producer)[:40]})")
     ticket = secrets.token_urlsafe(32)
     db.execute(_NEW_TICKET, {

@@ -1,7 +1,7 @@
 """The in-portal inbox. Titles name the patient and the kind of news, never clinical content.
 
 Every notification goes through `notify_account`, which also queues its e-mail when the account opted in
-(services/exchange/mail.py: a message without any clinical detail, in the same transaction)."""
+(services/record/mail.py: a message without any clinical detail, in the same transaction)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,19 @@ from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import Account, AccountStatus, Document, Notification, Patient, utcnow
+from dcc_portal.models import (
+    Account,
+    AccountStatus,
+    Document,
+    Notification,
+    Patient,
+    utcnow,
+)
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.record.patients import PAGE_SIZE, Page, patient_name
+from dcc_portal.services.common.names import patient_name
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
+from dcc_portal.services.record import mail
 
 
 @dataclass(frozen=True)
@@ -31,8 +40,6 @@ class NotificationRow:
 
 def notify_account(db: Session, *, account_id: int, kind: str, title: str, patient_id: int | None = None,
                    document_id: int | None = None) -> Notification:
-    from dcc_portal.services.exchange import mail
-
     row = Notification(account_id=account_id, kind=kind, title=title[:200], patient_id=patient_id, document_id=document_id)
     db.add(row)
     db.flush()
@@ -57,7 +64,7 @@ def notify_medecin_traitant(db: Session, *, patient: Patient, kind: str, title: 
     if patient.gp_professional_id is None:
         return None
     gp = patient.gp_professional_id
-    today = access.paris_today()
+    today = formatting.paris_today()
     if access.is_opposed(db, professional_id=gp, patient_id=patient.id) and not access.is_team_member(
             db, professional_id=gp, patient_id=patient.id, today=today):
         return None

@@ -33,9 +33,9 @@ from dcc_portal.models import (
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import inputs
-from dcc_portal.services.record import notifications
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
+from dcc_portal.services.record import notifications
 
 EVENT_LABELS = {
     PathwayEventKind.SUSPICION: "Suspicion",

@@ -15,20 +15,22 @@ from dcc_portal.models import (
     CareStage,
     CareTeamMembership,
     Grant,
-    Organisation,
     Patient,
     Professional,
-    ProfessionalOrganisation,
     Role,
     TeamRole,
 )
-from dcc_portal.services.access import audit
+from dcc_portal.services.access import audit, emergency
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers
-from dcc_portal.services.common import terminology
+from dcc_portal.services.common import identifiers, terminology
 from dcc_portal.services.common.actor import Actor
-
-PAGE_SIZE = 20
+from dcc_portal.services.common.names import (
+    PROFESSIONAL_LABELS,
+    organisation_names,
+    patient_name,
+    professional_label,
+)
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
 
 STAGE_LABELS = {
     CareStage.SUSPICION: "Suspicion",
@@ -71,18 +73,6 @@ class PatientRow:
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    page_size: int
-    total: int
-
-    @property
-    def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-@dataclass(frozen=True)
 class Contact:
     name: str
     role: str
@@ -116,28 +106,6 @@ class PatientSummary:
     emergencies: list = field(default_factory=list)
     # For a professional working under an emergency access: when it ends.
     emergency_until: str = ""
-
-
-def patient_name(patient: Patient) -> str:
-    family = patient.used_family_name or patient.birth_family_name
-    first = patient.used_first_name or patient.first_names.split(" ")[0]
-    return formatting.person_name(family, first)
-
-
-def professional_label(pro: Professional) -> str:
-    """`pro`: a professional, or a row with its name and specialty columns."""
-    return formatting.professional_name(pro.family_name, pro.given_name, doctor=pro.specialty_code.startswith("G15_10"))
-
-
-# What `professional_label` reads, for professionals known by id (`ids`: a list).
-PROFESSIONAL_LABELS = select(Professional.id, Professional.family_name, Professional.given_name,
-                             Professional.specialty_code).where(Professional.id.in_(bindparam("ids", expanding=True)))
-
-
-def professional_label_of(db: Session, professional_id: int | None) -> str:
-    """`professional_label` of a professional known by id; "" for none."""
-    found = db.execute(PROFESSIONAL_LABELS, {"ids": [professional_id]}).first() if professional_id else None
-    return professional_label(found) if found is not None else ""
 
 
 @dataclass(frozen=True)
@@ -270,7 +238,7 @@ TEAM_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
     """The worklist: patients whose care team I belong to today."""
     access.require_role(db, actor=actor, roles=TEAM_ROLES, action=AuditAction.SEARCH, detail="liste de travail")
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     page = _page_number(page)
     search = parse_search(query)
     # Built once per search shape (building them cost more than running them).
@@ -283,21 +251,6 @@ def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
     result = Page(items=_rows(db, list(patients), today), page=page, page_size=PAGE_SIZE, total=total)
     audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"liste de travail, page {result.page}, {len(result.items)} résultats")
     return result
-
-
-def organisation_names(db: Session, professional_ids: set[int]) -> dict[int, str]:
-    if not professional_ids:
-        return {}
-    rows = db.exec(
-        select(ProfessionalOrganisation.professional_id, Organisation.name)
-        .join(Organisation, Organisation.id == ProfessionalOrganisation.organisation_id)
-        .where(ProfessionalOrganisation.professional_id.in_(professional_ids))
-        .order_by(ProfessionalOrganisation.is_primary.desc())
-    ).all()
-    names: dict[int, str] = {}
-    for pro_id, name in rows:
-        names.setdefault(pro_id, name)
-    return names
 
 
 def care_team_contacts(db: Session, *, patient: Patient, today: date) -> tuple[Contact | None, list[Contact]]:
@@ -327,12 +280,10 @@ def care_team_contacts(db: Session, *, patient: Patient, today: date) -> tuple[C
 
 def summary(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> PatientSummary:
     """Identity and care team of one patient, for anyone with access (audited read)."""
-    from dcc_portal.services.access import emergency
-
     patient, grant = access.require_patient(
         db, actor=actor, patient_public_id=patient_public_id, action=AuditAction.READ, detail="synthèse patient", now=now
     )
-    result = _summary(db, patient, grant=grant, today=access.paris_today(now))
+    result = _summary(db, patient, grant=grant, today=formatting.paris_today(now))
     if grant in (Grant.CARE_TEAM, Grant.MEDECIN_TRAITANT, Grant.SELF):
         result = replace(result, emergencies=emergency.notices_for_patient(db, patient=patient, now=now))
     elif grant == Grant.EMERGENCY:

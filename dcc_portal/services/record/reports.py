@@ -27,8 +27,8 @@ from dcc_portal.models import (
     Grant,
     NotificationKind,
     Organisation,
-    Patient,
     PathwayEventKind,
+    Patient,
     Professional,
     ReleaseMode,
     Role,
@@ -36,15 +36,16 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import inputs
-from dcc_portal.services.common import render
-from dcc_portal.services.common import storage
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import notifications
-from dcc_portal.services.record import pathway
+from dcc_portal.services.common import inputs, render, storage
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.record.patients import Page, patient_name, professional_label, professional_label_of
+from dcc_portal.services.common.names import (
+    patient_name,
+    professional_label,
+    professional_label_of,
+)
+from dcc_portal.services.common.paging import Page
+from dcc_portal.services.record import documents, notifications, pathway
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PAGES = 500
@@ -170,7 +171,7 @@ def default_establishment(db: Session, *, actor: Actor) -> str:
 # --- Writing ---
 
 def _after_validation(db: Session, *, actor: Actor, document: Document, patient: Patient, now: datetime) -> None:
-    occurred = document.service_date or access.paris_today(now)
+    occurred = document.service_date or formatting.paris_today(now)
     title = documents.kind_label(document.kind)
     if document.title and document.title != title:
         title = f"{title} : {document.title}"

@@ -9,7 +9,14 @@ from sqlalchemy import bindparam, event, exists
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from dcc_portal.models import Account, AuditAction, CharterAcceptance, CharterVersion, Role, utcnow
+from dcc_portal.models import (
+    Account,
+    AuditAction,
+    CharterAcceptance,
+    CharterVersion,
+    Role,
+    utcnow,
+)
 from dcc_portal.services.access import audit
 from dcc_portal.services.common.actor import Actor
 

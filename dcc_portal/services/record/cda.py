@@ -22,9 +22,13 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import Organisation, Patient, Professional, ProfessionalOrganisation
-from dcc_portal.services.common import render
-from dcc_portal.services.common import terminology
+from dcc_portal.models import (
+    Organisation,
+    Patient,
+    Professional,
+    ProfessionalOrganisation,
+)
+from dcc_portal.services.common import render, terminology
 
 RPPS_ROOT = "1.2.250.1.71.4.2.1"
 FINESS_ROOT = "1.2.250.1.71.4.2.2"

@@ -46,19 +46,23 @@ from dcc_portal.models import (
     Role,
     utcnow,
 )
-from dcc_portal.services.access import audit
+from dcc_portal.services.access import audit, emergency
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.exchange import mail
-from dcc_portal.services.pps import programme as pps
-from dcc_portal.services.record import announcement
-from dcc_portal.services.record import diagnosis
-from dcc_portal.services.record import documents
-from dcc_portal.services.record import pathway
-from dcc_portal.services.record import patients
-from dcc_portal.services.record import quality
-from dcc_portal.services.pps import content as pc
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.record.patients import PAGE_SIZE, Page, patient_name, stage_label
+from dcc_portal.services.common.names import patient_name
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
+from dcc_portal.services.pps import content as pc
+from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.record import (
+    announcement,
+    diagnosis,
+    documents,
+    mail,
+    pathway,
+    patients,
+    quality,
+)
+from dcc_portal.services.record.patients import stage_label
 
 K = PathwayEventKind
 # What a new step without a document is about: one bit per group, so SUM(DISTINCT bit) lists the groups present.
@@ -178,7 +182,7 @@ def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, no
     """My patients, by name, each with its stage and what is new since my last visit (two queries per page)."""
     access.require_role(db, actor=actor, roles={Role.GP}, action=AuditAction.SEARCH, detail="mes patients")
     now = now or utcnow()
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     page = max(1, min(int(page or 1), 10_000))
     count_statement, page_statement, params = list_statements(actor, query=query, page=page, today=today)
     total = db.exec(count_statement, params=params).one()
@@ -314,14 +318,12 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
     """One patient for the GP's phone (one audited read): stage, timeline with what is new since the last visit,
     delays against their targets, the next steps of the PPS when the patient agreed to share it, the announcement,
     and the care team with how to reach each member. Opening it records the visit."""
-    from dcc_portal.services.access import emergency
-
     now = now or utcnow()
     if actor.role != Role.GP:
         raise access.deny(db, actor=actor, action=AuditAction.READ, detail="parcours (espace médecin traitant)")
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                             action=AuditAction.READ, detail="parcours (médecin traitant)", now=now)
-    today = access.paris_today(now)
+    today = formatting.paris_today(now)
     previous = record_visit(db, account_id=actor.account_id, patient_id=patient.id, now=now)
     steps = pathway.visible_steps(db, actor=actor, grant=grant, patient=patient, with_news=True)
     reads = dict(db.exec(select(DocumentRead.document_id, DocumentRead.version).where(
