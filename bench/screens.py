@@ -48,7 +48,7 @@ from dcc_portal.services.common import render
 from dcc_portal.services.gp import area as gp_service
 from dcc_portal.services.identity import sessions
 from dcc_portal.services.pps import cda as pps_cda
-from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.rcp import sitting as rcp_sitting
 from dcc_portal.services.record import documents, downloads, pathway, patients
 
 
@@ -280,7 +280,7 @@ def screens(world: World) -> list[Screen]:
                    patient=world.patient_id),
                    patients=(world.patient_id, world.patient_id))),
         Screen("rcp_agenda", f"RCP : ordre du jour d'une séance ({world.session_cases} dossiers)",
-               lambda db, actor, _i: rcp.session_detail(db, actor=actor, session_public_id=world.session_public),
+               lambda db, actor, _i: rcp_sitting.session_detail(db, actor=actor, session_public_id=world.session_public),
                world.rcp_member,
                # What the agenda shows: its cases, the attendance sheet, each case's checklist (document kinds,
                # diagnosis, médecin traitant) and the professionals named; one audited read per patient on it.

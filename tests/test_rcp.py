@@ -34,8 +34,13 @@ from dcc_portal.services.common.errors import (
     ValidationFailed,
 )
 from dcc_portal.services.exchange import exports
-from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.rcp import decision as rcp_decision
+from dcc_portal.services.rcp import directory as rcp_directory
 from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.rcp import registration as rcp_registration
+from dcc_portal.services.rcp import rules as rcp_rules
+from dcc_portal.services.rcp import sessions as rcp_sessions
+from dcc_portal.services.rcp import sitting as rcp_sitting
 from dcc_portal.services.record import documents
 from tests import factories as f
 
@@ -55,41 +60,41 @@ def board(kind=RcpKind.ORGAN, appareil="86762007", quorum="", pediatric=False) -
 
 
 def test_quorum_needs_three_physicians_of_different_specialties_and_a_surgeon():
-    status = rcp.quorum_rule(rcp=board(), present_specialties=[ONCO, SURGEON, RADIO])
+    status = rcp_rules.quorum_rule(rcp=board(), present_specialties=[ONCO, SURGEON, RADIO])
     assert status.reached and status.surgeon_required and status.surgeon_present
 
 
 def test_two_physicians_of_the_same_specialty_count_once():
-    status = rcp.quorum_rule(rcp=board(), present_specialties=[ONCO, ONCO, SURGEON])
+    status = rcp_rules.quorum_rule(rcp=board(), present_specialties=[ONCO, ONCO, SURGEON])
     assert not status.reached
     assert "trois médecins de spécialités différentes" in status.summary
 
 
 def test_non_physicians_do_not_count():
-    status = rcp.quorum_rule(rcp=board(), present_specialties=[ONCO, SURGEON, NURSE, "SECRETARIAT_MEDICAL"])
+    status = rcp_rules.quorum_rule(rcp=board(), present_specialties=[ONCO, SURGEON, NURSE, "SECRETARIAT_MEDICAL"])
     assert not status.reached and status.physicians == 2
 
 
 def test_organ_rcp_without_surgeon_fails_even_with_three_specialties():
-    status = rcp.quorum_rule(rcp=board(), present_specialties=[ONCO, RADIO, PATHO])
+    status = rcp_rules.quorum_rule(rcp=board(), present_specialties=[ONCO, RADIO, PATHO])
     assert not status.reached
     assert status.problems == ("un chirurgien doit être présent (RCP d'organe hors hématologie).",)
 
 
 def test_haematology_rcp_needs_no_surgeon():
-    status = rcp.quorum_rule(rcp=board(appareil=rcp.HAEMATOPOIETIC), present_specialties=[HEMATO, PATHO, RADIO])
+    status = rcp_rules.quorum_rule(rcp=board(appareil=rcp_rules.HAEMATOPOIETIC), present_specialties=[HEMATO, PATHO, RADIO])
     assert status.reached and not status.surgeon_required
 
 
 def test_transversal_rcp_needs_no_surgeon():
-    status = rcp.quorum_rule(rcp=board(kind=RcpKind.TRANSVERSAL, appareil=""), present_specialties=[GERIA, ONCO, GP_CODE])
+    status = rcp_rules.quorum_rule(rcp=board(kind=RcpKind.TRANSVERSAL, appareil=""), present_specialties=[GERIA, ONCO, GP_CODE])
     assert status.reached and not status.surgeon_required
 
 
 def test_only_the_quorum_specialties_of_the_rcp_count_when_listed():
     listed = board(quorum=f"{ONCO} {SURGEON} {RADIO}")
-    assert not rcp.quorum_rule(rcp=listed, present_specialties=[ONCO, SURGEON, GERIA]).reached
-    assert rcp.quorum_rule(rcp=listed, present_specialties=[ONCO, SURGEON, RADIO, GERIA]).reached
+    assert not rcp_rules.quorum_rule(rcp=listed, present_specialties=[ONCO, SURGEON, GERIA]).reached
+    assert rcp_rules.quorum_rule(rcp=listed, present_specialties=[ONCO, SURGEON, RADIO, GERIA]).reached
 
 
 # --------------------------------------------------------------------------------------------------- world
@@ -142,12 +147,12 @@ def world(db) -> World:
     secretary_actor, _ = _actor(db, secretary, Role.RCP_SECRETARY)
     gp_actor, _ = _actor(db, gp, Role.GP)
     outsider_actor, _ = _actor(db, outsider)
-    rcp_public_id = rcp.save_rcp(db, actor=secretary_actor, form=rcp.RcpForm(
+    rcp_public_id = rcp_directory.save_rcp(db, actor=secretary_actor, form=rcp_directory.RcpForm(
         name="RCP digestive", national_id="44000123", network_id="5201", manager_id="520114", manager_name="3C Villeneuve",
         organisation_public_id=org.public_id, kind=RcpKind.ORGAN, appareil_code="86762007", organ_codes=["69695003"],
         usual_schedule="Mardi 13 h", place="Salle 2", visio_url="https://visio.example.org/rcp"))
     for pro, coordinating in ((coordinator, True), (surgeon, False), (radio, False), (secretary, False)):
-        rcp.set_member(db, actor=secretary_actor, rcp_public_id=rcp_public_id, professional_public_id=pro.public_id,
+        rcp_directory.set_member(db, actor=secretary_actor, rcp_public_id=rcp_public_id, professional_public_id=pro.public_id,
                        member=True, coordinator=coordinating)
     db.flush()
     rcp_id = db.exec(select(Rcp.id).where(Rcp.public_id == rcp_public_id)).one()
@@ -159,21 +164,21 @@ NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 
 
 def _session(db, w: World, *, first: str = "2026-03-31", start: str = "13:00", days: int = 2, deadline: str = "12:00") -> str:
-    public_id = rcp.plan_sessions(db, actor=w.secretary_actor, rcp_public_id=w.rcp_public_id, first_date=first,
+    public_id = rcp_sessions.plan_sessions(db, actor=w.secretary_actor, rcp_public_id=w.rcp_public_id, first_date=first,
                                   start_time=start, deadline_days=days, deadline_time=deadline, now=NOW)[0]
-    rcp.set_session_status(db, actor=w.secretary_actor, session_public_id=public_id, status=RcpSessionStatus.PUBLISHED, now=NOW)
+    rcp_sessions.set_session_status(db, actor=w.secretary_actor, session_public_id=public_id, status=RcpSessionStatus.PUBLISHED, now=NOW)
     return public_id
 
 
 def _register(db, w: World, session_id: str, now=NOW, question="Chirurgie d'emblée ?") -> str:
-    return rcp.register_case(db, actor=w.clinician_actor, patient_public_id=w.patient.public_id, session_public_id=session_id,
+    return rcp_registration.register_case(db, actor=w.clinician_actor, patient_public_id=w.patient.public_id, session_public_id=session_id,
                              reason="treatment_proposal", question=question, summary=XSS, now=now)
 
 
 def _sit(db, w: World, session_id: str, pros=None):
-    rcp.set_session_status(db, actor=w.secretary_actor, session_public_id=session_id, status=RcpSessionStatus.OPEN)
+    rcp_sessions.set_session_status(db, actor=w.secretary_actor, session_public_id=session_id, status=RcpSessionStatus.OPEN)
     for pro in pros if pros is not None else (w.coordinator, w.surgeon, w.radio):
-        rcp.set_attendance(db, actor=w.secretary_actor, session_public_id=session_id, professional_public_id=pro.public_id,
+        rcp_sitting.set_attendance(db, actor=w.secretary_actor, session_public_id=session_id, professional_public_id=pro.public_id,
                            present=True)
 
 
@@ -183,7 +188,7 @@ def _decide(db, w: World, case_id: str, version: int = 0, status=RcpCaseStatus.D
                   guideline="Thésaurus national de cancérologie digestive " + XSS, trial_proposed=True,
                   trial_detail="PRODIGE " + XSS, additional_exams="Coloscopie", comment=XSS)
     values.update(extra)
-    return rcp.save_decision(db, actor=w.coordinator_actor, case_public_id=case_id, expected_version=version, status=status,
+    return rcp_decision.save_decision(db, actor=w.coordinator_actor, case_public_id=case_id, expected_version=version, status=status,
                              **values)
 
 
@@ -191,9 +196,9 @@ def _decide(db, w: World, case_id: str, version: int = 0, status=RcpCaseStatus.D
 
 
 def test_recurring_sessions_keep_the_paris_wall_clock_across_dst(db, world):
-    ids = rcp.plan_sessions(db, actor=world.secretary_actor, rcp_public_id=world.rcp_public_id, first_date="2026-03-24",
+    ids = rcp_sessions.plan_sessions(db, actor=world.secretary_actor, rcp_public_id=world.rcp_public_id, first_date="2026-03-24",
                             start_time="13:00", recurrence="weekly", count=2, now=NOW)
-    rows = [rcp._load_session(db, public_id)[0] for public_id in ids]
+    rows = [rcp_sessions.load_session(db, public_id)[0] for public_id in ids]
     # 24 March is CET (UTC+1), 31 March CEST (UTC+2): same 13:00 in Paris.
     assert [r.starts_at.replace(tzinfo=UTC).hour for r in rows] == [12, 11]
     # deadline two days before at noon, Paris time: 22 March 11:00 UTC, 29 March (DST day) 10:00 UTC
@@ -208,7 +213,7 @@ def test_registration_is_refused_from_the_deadline_on_with_a_clear_message(db, w
     other = f.patient(db, gp=world.gp)
     f.member(db, patient=other, pro=world.clinician)
     with pytest.raises(ValidationFailed) as refused:
-        rcp.register_case(db, actor=world.clinician_actor, patient_public_id=other.public_id, session_public_id=session_id,
+        rcp_registration.register_case(db, actor=world.clinician_actor, patient_public_id=other.public_id, session_public_id=session_id,
                           reason="treatment_proposal", question="Question ?", now=datetime(2026, 3, 29, 10, 0, tzinfo=UTC))
     assert "sont closes depuis le 29/03/2026 12:00" in refused.value.errors["session"]
 
@@ -216,12 +221,12 @@ def test_registration_is_refused_from_the_deadline_on_with_a_clear_message(db, w
 def test_registration_needs_the_care_team(db, world):
     session_id = _session(db, world)
     with pytest.raises(AccessDenied):
-        rcp.register_case(db, actor=world.outsider_actor, patient_public_id=world.patient.public_id,
+        rcp_registration.register_case(db, actor=world.outsider_actor, patient_public_id=world.patient.public_id,
                           session_public_id=session_id, reason="treatment_proposal", question="Question ?", now=NOW)
 
 
 def test_checklist_is_computed_from_the_record(db, world):
-    items = {item.key: item for item in rcp.checklist(db, patient=world.patient)}
+    items = {item.key: item for item in rcp_registration.checklist(db, patient=world.patient)}
     assert items["gp"].ok and items["who"].ok and items["diagnosis"].ok and items["tnm"].ok
     assert not items["pathology"].ok  # no CR-ACP in the record
     assert items["pathology"].computed and not items["patient_informed"].computed
@@ -241,7 +246,7 @@ def test_rcp_members_see_registered_patients_only_while_the_case_stands(db, worl
     assert access.grant_for(db, actor=world.gp_actor, patient=world.patient) == Grant.MEDECIN_TRAITANT
     # a professional outside the RCP gets nothing
     assert access.grant_for(db, actor=world.outsider_actor, patient=world.patient) is None
-    rcp.withdraw_case(db, actor=world.clinician_actor, case_public_id=case_id, now=NOW)
+    rcp_registration.withdraw_case(db, actor=world.clinician_actor, case_public_id=case_id, now=NOW)
     assert access.grant_for(db, actor=surgeon_actor, patient=world.patient) is None
     with pytest.raises(AccessDenied):
         access.require_patient(db, actor=surgeon_actor, patient_public_id=world.patient.public_id)
@@ -265,7 +270,7 @@ def test_case_discussed_without_quorum_is_flagged_for_representation(db, world):
     case_id = _register(db, world, session_id)
     _sit(db, world, session_id, pros=(world.coordinator, world.radio))  # no surgeon, two physicians
     _decide(db, world, case_id)
-    decision = rcp.case_decision(db, actor=world.coordinator_actor, case_public_id=case_id)
+    decision = rcp_decision.case_decision(db, actor=world.coordinator_actor, case_public_id=case_id)
     assert decision.quorum_reached is False and decision.case.needs_representation
 
 
@@ -283,7 +288,7 @@ def test_decision_is_for_member_physicians_and_stale_saves_are_refused(db, world
     case_id = _register(db, world, session_id)
     _sit(db, world, session_id)
     with pytest.raises(AccessDenied):
-        rcp.save_decision(db, actor=world.secretary_actor, case_public_id=case_id, expected_version=0,
+        rcp_decision.save_decision(db, actor=world.secretary_actor, case_public_id=case_id, expected_version=0,
                           status=RcpCaseStatus.DISCUSSED, proposal=[{"type": "C15313", "intention": "first"}])
     assert _decide(db, world, case_id) == 1
     with pytest.raises(StaleVersion):
@@ -375,7 +380,7 @@ def test_generated_frcp_passes_schema_frcp_schematron_and_general_profiles(db, w
 
 
 def test_transversal_and_haematology_frcp_are_conformant_too(db, world):
-    rcp.save_rcp(db, actor=world.secretary_actor, rcp_public_id=world.rcp_public_id, expected_version=1, form=rcp.RcpForm(
+    rcp_directory.save_rcp(db, actor=world.secretary_actor, rcp_public_id=world.rcp_public_id, expected_version=1, form=rcp_directory.RcpForm(
         name="RCP oncogériatrie", national_id="44000999", organisation_public_id=world.org.public_id,
         kind=RcpKind.TRANSVERSAL, transversal_code="ORG-130", manager_name="3C"))
     _, document_id = _signed(db, world)

@@ -29,8 +29,8 @@ from dcc_portal.models import (
     utcnow,
 )
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.rcp import boards as rcp
 from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.rcp import rules as rcp_rules
 from dcc_portal.services.record import pathway
 
 NETWORK_ID = "9901"
@@ -65,7 +65,7 @@ RCP_DIAGNOSIS = {"99010001": 0, "99010002": 1, "99010003": 2, "99010004": 3, "99
 
 
 def _paris(day: date, hour: int) -> datetime:
-    return rcp.paris_to_utc(day, time(hour, 0))
+    return rcp_rules.paris_to_utc(day, time(hour, 0))
 
 
 def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
@@ -118,7 +118,7 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
         members = db.exec(select(RcpMember, Professional).join(Professional, Professional.id == RcpMember.professional_id)
                           .where(RcpMember.rcp_id == board.id)).all()
         # candidate patients: in the care team of a physician member of this RCP
-        member_ids = {pro.id for _, pro in members if rcp.is_physician(pro.specialty_code)}
+        member_ids = {pro.id for _, pro in members if rcp_rules.is_physician(pro.specialty_code)}
         candidates = [p for p in patients if p.id not in used and db.exec(select(CareTeamMembership.id).where(
             CareTeamMembership.patient_id == p.id, CareTeamMembership.professional_id.in_(member_ids))).first()]
         picks = candidates[:5]
@@ -158,13 +158,13 @@ def _ensure_diagnosis(db: Session, patient: Patient, which: int, today: date) ->
 
 def _decide_and_sign(db: Session, *, board: Rcp, session: RcpSession, case: RcpCase, patient: Patient,
                      coordinator: Professional, members: list[Professional], recorded: bool) -> None:
-    physicians = [pro for pro in members if rcp.is_physician(pro.specialty_code)]
+    physicians = [pro for pro in members if rcp_rules.is_physician(pro.specialty_code)]
     if db.exec(select(RcpAttendance.id).where(RcpAttendance.session_id == session.id)).first() is None:
         for pro in physicians:
             db.add(RcpAttendance(session_id=session.id, professional_id=pro.id, specialty_code=pro.specialty_code))
         db.flush()
-    quorum = rcp.session_quorum(db, session=session)
-    first = "387713003" if board.kind == RcpKind.ORGAN and board.appareil_code != rcp.HAEMATOPOIETIC else "C15632"
+    quorum = rcp_rules.session_quorum(db, session=session)
+    first = "387713003" if board.kind == RcpKind.ORGAN and board.appareil_code != rcp_rules.HAEMATOPOIETIC else "C15632"
     case.status = RcpCaseStatus.RECORDED if recorded else RcpCaseStatus.DISCUSSED
     case.proposal_json = json.dumps([{"type": first, "intention": "first", "detail": "Selon le bilan d'extension."},
                                      {"type": "MED-227", "intention": "alternative", "detail": ""}], ensure_ascii=False)

@@ -9,8 +9,13 @@ import reflex as rx
 
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.paging import Page
-from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.rcp import decision as rcp_decision
+from dcc_portal.services.rcp import directory as rcp_directory
 from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.rcp import registration as rcp_registration
+from dcc_portal.services.rcp import rules as rcp_rules
+from dcc_portal.services.rcp import sessions as rcp_sessions
+from dcc_portal.services.rcp import sitting as rcp_sitting
 from dcc_portal.services.record import documents
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.paging import PagedListMixin
@@ -25,7 +30,7 @@ class RcpSessionsState(PagedListMixin, rx.State):
     past: bool = False
 
     def _fetch(self, session, actor) -> Page:
-        return rcp.upcoming_sessions(session, actor=actor, page=self.page, past=self.past)
+        return rcp_sessions.upcoming_sessions(session, actor=actor, page=self.page, past=self.past)
 
     @rx.event
     async def show_past(self, value: bool):
@@ -46,7 +51,7 @@ class RcpPlanState(rx.State):
     async def load(self):
         self.errors, self.message = {}, ""
         async with authenticated(self) as (db, actor):
-            result = rcp.list_rcps(db, actor=actor, page=1)
+            result = rcp_directory.list_rcps(db, actor=actor, page=1)
         self.rcp_options = [[item.public_id, item.name] for item in result.items if item.active]
 
     @rx.event
@@ -55,7 +60,7 @@ class RcpPlanState(rx.State):
         yield
         try:
             async with authenticated(self) as (db, actor):
-                created = rcp.plan_sessions(
+                created = rcp_sessions.plan_sessions(
                     db, actor=actor, rcp_public_id=str(form.get("rcp", ""))[:32], first_date=str(form.get("first_date", "")),
                     start_time=str(form.get("start_time", "")), recurrence=str(form.get("recurrence") or "none"),
                     count=form.get("count") or 1, deadline_days=form.get("deadline_days") or 0,
@@ -64,7 +69,7 @@ class RcpPlanState(rx.State):
                 )
                 if form.get("publish"):
                     for public_id in created:
-                        rcp.set_session_status(db, actor=actor, session_public_id=public_id, status="published")
+                        rcp_sessions.set_session_status(db, actor=actor, session_public_id=public_id, status="published")
         except ValidationFailed as error:
             self.errors = error.errors
             self.saving = False
@@ -92,7 +97,7 @@ class RcpDirectoryState(PagedListMixin, rx.State):
         from dcc_portal.models import Role
 
         self.can_edit = actor.role in (Role.RCP_SECRETARY, Role.ADMIN)
-        return rcp.list_rcps(session, actor=actor, page=self.page)
+        return rcp_directory.list_rcps(session, actor=actor, page=self.page)
 
     @rx.event
     async def load_form(self):
@@ -100,16 +105,16 @@ class RcpDirectoryState(PagedListMixin, rx.State):
         from dcc_portal.services.identity import organisations
 
         async with authenticated(self) as (db, actor):
-            if actor.role in rcp.EDITOR_ROLES:
+            if actor.role in rcp_rules.EDITOR_ROLES:
                 self.organisations = [list(choice) for choice in organisations.hospital_choices(db, actor=actor)]
-        self.appareils = [[c.code, c.display.capitalize()] for c in terminology.load(rcp.APPAREIL).concepts]
-        self.organs = [[c.code, c.display.capitalize()] for c in terminology.load(rcp.ORGANE).concepts]
-        self.transversals = [[c.code, c.display.capitalize()] for c in terminology.load(rcp.TRANSVERSAL_TYPES).concepts]
+        self.appareils = [[c.code, c.display.capitalize()] for c in terminology.load(rcp_rules.APPAREIL).concepts]
+        self.organs = [[c.code, c.display.capitalize()] for c in terminology.load(rcp_rules.ORGANE).concepts]
+        self.transversals = [[c.code, c.display.capitalize()] for c in terminology.load(rcp_rules.TRANSVERSAL_TYPES).concepts]
 
     @rx.event
     async def show_members(self, public_id: str):
         async with authenticated(self) as (db, actor):
-            detail = rcp.rcp_detail(db, actor=actor, rcp_public_id=str(public_id)[:32])
+            detail = rcp_directory.rcp_detail(db, actor=actor, rcp_public_id=str(public_id)[:32])
         self.selected = row(detail.row)
         self.members = rows(detail.members)
         self.choices = []
@@ -117,14 +122,14 @@ class RcpDirectoryState(PagedListMixin, rx.State):
     @rx.event
     async def search_people(self, form: dict):
         async with authenticated(self) as (db, actor):
-            self.choices = rows(rcp.professional_choices(db, actor=actor, query=str(form.get("q", ""))[:50]))
+            self.choices = rows(rcp_directory.professional_choices(db, actor=actor, query=str(form.get("q", ""))[:50]))
 
     @rx.event
     async def set_member(self, professional_public_id: str, member: bool, coordinator: bool = False):
         rcp_id = self.selected.get("public_id", "")
         try:
             async with authenticated(self) as (db, actor):
-                rcp.set_member(db, actor=actor, rcp_public_id=rcp_id, professional_public_id=str(professional_public_id)[:32],
+                rcp_directory.set_member(db, actor=actor, rcp_public_id=rcp_id, professional_public_id=str(professional_public_id)[:32],
                                member=bool(member), coordinator=bool(coordinator))
         except ValidationFailed as error:
             yield rx.toast.error(error.message)
@@ -139,7 +144,7 @@ class RcpDirectoryState(PagedListMixin, rx.State):
         organ = str(form.get("organ", ""))
         try:
             async with authenticated(self) as (db, actor):
-                public_id = rcp.save_rcp(db, actor=actor, form=rcp.RcpForm(
+                public_id = rcp_directory.save_rcp(db, actor=actor, form=rcp_directory.RcpForm(
                     name=str(form.get("name", ""))[:200], national_id=str(form.get("national_id", ""))[:20],
                     network_id=str(form.get("network_id", ""))[:20], manager_id=str(form.get("manager_id", ""))[:20],
                     manager_name=str(form.get("manager_name", ""))[:200],
@@ -172,7 +177,7 @@ class RcpSessionState(rx.State):
     def _session_id(self) -> str:
         return self.router.url.query_parameters.get("s", "")[:32]
 
-    def _expose(self, detail: rcp.SessionDetail) -> None:
+    def _expose(self, detail: rcp_sitting.SessionDetail) -> None:
         self.info = {**row(detail.row), "kind": detail.rcp_kind_label, "scope": detail.scope}
         self.attendees = rows(detail.attendees)
         self.quorum = {"reached": "true" if detail.quorum.reached else "", "summary": detail.quorum.summary,
@@ -184,16 +189,16 @@ class RcpSessionState(rx.State):
     async def load(self):
         self.info = {}
         async with authenticated(self) as (db, actor):
-            detail = rcp.session_detail(db, actor=actor, session_public_id=self._session_id())
+            detail = rcp_sitting.session_detail(db, actor=actor, session_public_id=self._session_id())
         self._expose(detail)
 
     @rx.event
     async def toggle(self, professional_public_id: str, present: bool):
         try:
             async with authenticated(self) as (db, actor):
-                rcp.set_attendance(db, actor=actor, session_public_id=self._session_id(),
+                rcp_sitting.set_attendance(db, actor=actor, session_public_id=self._session_id(),
                                    professional_public_id=str(professional_public_id)[:32], present=bool(present))
-                detail = rcp.session_detail(db, actor=actor, session_public_id=self._session_id())
+                detail = rcp_sitting.session_detail(db, actor=actor, session_public_id=self._session_id())
         except ValidationFailed as error:
             yield rx.toast.error(error.message)
             return
@@ -204,8 +209,8 @@ class RcpSessionState(rx.State):
         self.busy = True
         yield
         async with authenticated(self) as (db, actor):
-            rcp.set_session_status(db, actor=actor, session_public_id=self._session_id(), status=str(status)[:20])
-            detail = rcp.session_detail(db, actor=actor, session_public_id=self._session_id())
+            rcp_sessions.set_session_status(db, actor=actor, session_public_id=self._session_id(), status=str(status)[:20])
+            detail = rcp_sitting.session_detail(db, actor=actor, session_public_id=self._session_id())
         self._expose(detail)
         self.busy = False
 
@@ -229,7 +234,7 @@ class RcpCaseState(rx.State):
     def _case_id(self) -> str:
         return self.router.url.query_parameters.get("c", "")[:32]
 
-    def _expose(self, decision: rcp.CaseDecision) -> None:
+    def _expose(self, decision: rcp_decision.CaseDecision) -> None:
         self.case = row(decision.case)
         self.checklist = rows(decision.checklist)
         items = [row(item) for item in decision.proposal]
@@ -251,12 +256,12 @@ class RcpCaseState(rx.State):
         self._decision_version = decision.decision_version
 
     async def _refresh(self, db, actor) -> None:
-        self._expose(rcp.case_decision(db, actor=actor, case_public_id=self._case_id()))
+        self._expose(rcp_decision.case_decision(db, actor=actor, case_public_id=self._case_id()))
 
     @rx.event
     async def load(self):
         self.case, self.errors, self.sign_errors, self.message = {}, {}, {}, ""
-        self.types = [[code, label] for code, label in rcp.treatment_types()]
+        self.types = [[code, label] for code, label in rcp_decision.treatment_types()]
         async with authenticated(self) as (db, actor):
             await self._refresh(db, actor)
 
@@ -269,7 +274,7 @@ class RcpCaseState(rx.State):
                      "detail": str(form.get(f"detail_{i}", ""))[:1000]} for i in range(PROPOSAL_ROWS)]
         try:
             async with authenticated(self) as (db, actor):
-                rcp.save_decision(
+                rcp_decision.save_decision(
                     db, actor=actor, case_public_id=self._case_id(), expected_version=self._decision_version,
                     status=str(form.get("status", "")), proposal=proposal, guideline=str(form.get("guideline", ""))[:300],
                     trial_proposed=bool(form.get("trial_proposed")), trial_detail=str(form.get("trial_detail", ""))[:300],
@@ -323,7 +328,7 @@ class RcpRegisterState(rx.State):
 
     async def _refresh(self) -> None:
         async with authenticated(self) as (db, actor):
-            context = rcp.registration_context(db, actor=actor, patient_public_id=self._patient_id())
+            context = rcp_registration.registration_context(db, actor=actor, patient_public_id=self._patient_id())
         self.patient_name = context.patient_name
         self.patient_public_id = self._patient_id()
         self.sessions = [[s.public_id, f"{s.rcp_name}, {s.starts}{' (inscriptions closes)' if s.deadline_passed else ''}"]
@@ -346,7 +351,7 @@ class RcpRegisterState(rx.State):
         yield
         try:
             async with authenticated(self) as (db, actor):
-                rcp.register_case(
+                rcp_registration.register_case(
                     db, actor=actor, patient_public_id=self._patient_id(), session_public_id=str(form.get("session", ""))[:32],
                     reason=str(form.get("reason", "")), question=str(form.get("question", ""))[:4000],
                     summary=str(form.get("summary", ""))[:8000], presenter_public_id=str(form.get("presenter", ""))[:32],

@@ -32,8 +32,11 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.identity import sessions
 from dcc_portal.services.pps import programme as pps
-from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.rcp import decision as rcp_decision
 from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.rcp import registration as rcp_registration
+from dcc_portal.services.rcp import sessions as rcp_sessions
+from dcc_portal.services.rcp import sitting as rcp_sitting
 from tests.browser.helpers import (
     assert_fits_width,
     enrol,
@@ -84,16 +87,16 @@ def prepare(server, patient: Patient, coordinator_secret: str) -> str:
             today - timedelta(days=56)  # the CR-ACP eight weeks ago: the RCP came late
         secretary, coordinator = actor(db, "sec.roux"), actor(db, COORDINATOR)
         board = db.exec(select(Rcp.public_id).where(Rcp.name == "RCP digestive")).one()
-        [session_id] = rcp.plan_sessions(db, actor=secretary, rcp_public_id=board, first_date=session_day.isoformat(),
+        [session_id] = rcp_sessions.plan_sessions(db, actor=secretary, rcp_public_id=board, first_date=session_day.isoformat(),
                                          start_time="13:00", deadline_days=1, now=past)
-        rcp.set_session_status(db, actor=secretary, session_public_id=session_id, status=RcpSessionStatus.PUBLISHED, now=past)
-        case_id = rcp.register_case(db, actor=coordinator, patient_public_id=patient.public_id, session_public_id=session_id,
+        rcp_sessions.set_session_status(db, actor=secretary, session_public_id=session_id, status=RcpSessionStatus.PUBLISHED, now=past)
+        case_id = rcp_registration.register_case(db, actor=coordinator, patient_public_id=patient.public_id, session_public_id=session_id,
                                     reason="treatment_proposal", question="Chirurgie d'emblée ?", now=past)
-        rcp.set_session_status(db, actor=secretary, session_public_id=session_id, status=RcpSessionStatus.OPEN)
+        rcp_sessions.set_session_status(db, actor=secretary, session_public_id=session_id, status=RcpSessionStatus.OPEN)
         for member in (COORDINATOR, "chir.lambert", "radiotherapie.blanc"):
-            rcp.set_attendance(db, actor=secretary, session_public_id=session_id,
+            rcp_sitting.set_attendance(db, actor=secretary, session_public_id=session_id,
                                professional_public_id=professional(db, member).public_id, present=True)
-        rcp.save_decision(db, actor=coordinator, case_public_id=case_id, expected_version=0, status="discussed",
+        rcp_decision.save_decision(db, actor=coordinator, case_public_id=case_id, expected_version=0, status="discussed",
                           proposal=[{"type": "387713003", "intention": "first", "detail": "Colectomie droite"}],
                           guideline="Thésaurus national de cancérologie digestive")
         start = today + timedelta(days=45)

@@ -46,7 +46,9 @@ from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
 from dcc_portal.services.common.storage import FilePayload
 from dcc_portal.services.identity import auth
-from dcc_portal.services.rcp import boards as rcp
+from dcc_portal.services.rcp import directory as rcp_directory
+from dcc_portal.services.rcp import registration as rcp_registration
+from dcc_portal.services.rcp import rules as rcp_rules
 from dcc_portal.services.record import cda, documents, notifications, pathway
 
 TEMPLATE_ID = ("1.2.250.1.213.1.1.1.8", "2022.01")
@@ -94,7 +96,7 @@ def _diagnosis_content(diagnosis: CancerDiagnosis | None) -> dict:
         or "Non renseignée",
         "laterality": {"code": laterality[0], "display": laterality[1]} if laterality else None,
         "laterality_label": LATERALITY_LABELS.get(diagnosis.laterality, ""),
-        "tnm": rcp._tnm(diagnosis), "tnm_parts": _tnm_parts(diagnosis), "other_staging": diagnosis.other_staging,
+        "tnm": rcp_registration.tnm_label(diagnosis), "tnm_parts": _tnm_parts(diagnosis), "other_staging": diagnosis.other_staging,
         "date_cda": cda.ts_date(diagnosis.diagnosis_date) if diagnosis.diagnosis_date else "",
         "screening": screening,
         "discovery_label": {True: "Oui", False: "Non", None: "Non renseigné"}[screening],
@@ -118,7 +120,7 @@ def _tnm_parts(diagnosis: CancerDiagnosis | None) -> list[list[str]]:
 def _person(pro: Professional | None, db: Session) -> dict | None:
     if pro is None:
         return None
-    return {"public_id": pro.public_id, "name": professional_label(pro), "specialty": rcp.specialty_label(pro.specialty_code),
+    return {"public_id": pro.public_id, "name": professional_label(pro), "specialty": rcp_rules.specialty_label(pro.specialty_code),
             "specialty_code": pro.specialty_code, "rpps": pro.rpps}
 
 
@@ -129,36 +131,36 @@ def build_content(db: Session, *, case: RcpCase, session: RcpSession, board: Rcp
     diagnosis = db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id == patient.id).order_by(CancerDiagnosis.id.desc())).first()
     present = db.exec(select(RcpAttendance, Professional).join(Professional, Professional.id == RcpAttendance.professional_id)
                       .where(RcpAttendance.session_id == session.id).order_by(Professional.family_name)).all()
-    relevant = set(rcp._split(board.quorum_specialties))
+    relevant = set(rcp_rules.split_codes(board.quorum_specialties))
     attendees = [dict(_person(pro, db), specialty_code=attendance.specialty_code,
-                      counted=rcp.is_physician(attendance.specialty_code) and (not relevant or attendance.specialty_code in relevant))
+                      counted=rcp_rules.is_physician(attendance.specialty_code) and (not relevant or attendance.specialty_code in relevant))
                  for attendance, pro in present]
-    quorum = rcp.quorum_rule(rcp=board, present_specialties=[a.specialty_code for a, _ in present])
+    quorum = rcp_rules.quorum_rule(rcp=board, present_specialties=[a.specialty_code for a, _ in present])
     if case.status == RcpCaseStatus.DISCUSSED:
         quorum_code = _concept("JDV_StatutQuorum_CISIS", "ORG-126" if case.quorum_reached else "ORG-133")
     else:
         quorum_code = _concept("JDV_StatutQuorum_CISIS", "ORG-126" if quorum.reached else "ORG-133")
-    items = rcp.checklist(db, patient=patient, declared=json.loads(case.checklist_json or "{}"))
-    types = {c.code: c for c in terminology.load(rcp.TREATMENT_TYPES).concepts}
+    items = rcp_registration.checklist(db, patient=patient, declared=json.loads(case.checklist_json or "{}"))
+    types = {c.code: c for c in terminology.load(rcp_rules.TREATMENT_TYPES).concepts}
     proposal = []
     for rank, item in enumerate(sorted(json.loads(case.proposal_json or "[]"), key=lambda i: i["intention"] != "first"), start=1):
         concept = types[item["type"]]
         proposal.append({"type_code": concept.code, "type_system": concept.code_system,
                          "type_label": concept.display[:1].upper() + concept.display[1:], "intention": item["intention"],
-                         "intention_label": rcp.INTENTIONS[item["intention"]], "detail": item.get("detail", ""), "rank": rank})
+                         "intention_label": rcp_rules.INTENTIONS[item["intention"]], "detail": item.get("detail", ""), "rank": rank})
     organisation = db.get(Organisation, board.organisation_id)
     gp = db.get(Professional, patient.gp_professional_id) if patient.gp_professional_id else None
     return {
         "rcp": {
             "public_id": board.public_id, "name": board.name, "national_id": board.national_id, "network_id": board.network_id,
             "manager_id": board.manager_id, "manager_name": board.manager_name, "kind": board.kind,
-            "kind_label": rcp.KIND_LABELS.get(board.kind, board.kind),
+            "kind_label": rcp_rules.KIND_LABELS.get(board.kind, board.kind),
             "nature": _concept("JDV_NatureDiscussion_CISIS", "ORG-117" if board.kind == RcpKind.ORGAN else "ORG-132"),
-            "appareil": _concept(rcp.APPAREIL, board.appareil_code),
-            "organs": [c for c in (_concept(rcp.ORGANE, code) for code in rcp._split(board.organ_codes)) if c],
-            "transversal": _concept(rcp.TRANSVERSAL_TYPES, board.transversal_code),
+            "appareil": _concept(rcp_rules.APPAREIL, board.appareil_code),
+            "organs": [c for c in (_concept(rcp_rules.ORGANE, code) for code in rcp_rules.split_codes(board.organ_codes)) if c],
+            "transversal": _concept(rcp_rules.TRANSVERSAL_TYPES, board.transversal_code),
             "is_recours": board.is_recours, "is_pediatric": board.is_pediatric,
-            "organisation": organisation.name if organisation else "", "scope": rcp._scope(board),
+            "organisation": organisation.name if organisation else "", "scope": rcp_directory.scope_label(board),
         },
         "session": {"public_id": session.public_id, "starts": formatting.datetime_fr(session.starts_at),
                     "starts_iso": session.starts_at.isoformat(), "date_cda": cda.ts_date(formatting.to_paris(session.starts_at).date()),
@@ -166,9 +168,9 @@ def build_content(db: Session, *, case: RcpCase, session: RcpSession, board: Rcp
         "patient": {"name": patient_name(patient), "birth_name": patient.birth_family_name, "first_names": patient.first_names,
                     "birth_date": formatting.date_fr(patient.birth_date), "sex": formatting.SEX_LABELS.get(patient.sex, ""),
                     "ins": formatting.ins_display(patient.ins), "local_id": patient.local_id},
-        "case": {"public_id": case.public_id, "reason": case.reason, "reason_label": rcp.REASON_LABELS.get(case.reason, case.reason),
+        "case": {"public_id": case.public_id, "reason": case.reason, "reason_label": rcp_rules.REASON_LABELS.get(case.reason, case.reason),
                  "question": case.question, "summary": case.summary, "status": case.status,
-                 "status_label": rcp.CASE_STATUS_LABELS.get(case.status, case.status),
+                 "status_label": rcp_rules.CASE_STATUS_LABELS.get(case.status, case.status),
                  "status_code": _concept("JDV_StatutCasPresente_CISIS", "ORG-134" if case.status == RcpCaseStatus.DISCUSSED else "ORG-128"),
                  "complete": all(item.ok for item in items), "missing": [item.label for item in items if not item.ok],
                  "needs_representation": case.needs_representation},
@@ -258,7 +260,7 @@ def sign(db: Session, *, actor: Actor, case_public_id: str, expected_version: in
     Returns the document's public id. The TOTP code is checked first; nothing else is changed on failure.
     """
     now = now or utcnow()
-    loaded = rcp._load_case(db, case_public_id)
+    loaded = rcp_registration.load_case(db, case_public_id)
     if loaded is None:
         raise access.deny(db, actor=actor, action=AuditAction.UPDATE, detail="inscription RCP inconnue")
     case, session, board = loaded
@@ -267,7 +269,7 @@ def sign(db: Session, *, actor: Actor, case_public_id: str, expected_version: in
                                       detail=f"signature fiche RCP {board.national_id}", now=now)
     member = db.get(RcpMember, (board.id, actor.professional_id)) if actor.professional_id else None
     signer = db.get(Professional, actor.professional_id) if actor.professional_id else None
-    if member is None or not member.is_coordinator or signer is None or not rcp.is_physician(signer.specialty_code):
+    if member is None or not member.is_coordinator or signer is None or not rcp_rules.is_physician(signer.specialty_code):
         raise access.deny(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id,
                           detail="signature FRCP : réservée au médecin coordonnateur")
     if case.decision_version != expected_version:
