@@ -283,3 +283,23 @@ def test_a_planted_database_call_in_a_screen_is_found(tmp_path, monkeypatch):
     assert database_reach(module) == [
         "dcc_portal.models.Patient (table)", "dcc_portal.services.record.patients.list_for_team (takes db)", "sqlmodel",
     ]
+
+
+def registry_targets(package: Path = PACKAGE) -> list[str]:
+    """Every "dcc_portal.module:function" string in the source: the registries that name instead of importing."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value.startswith("dcc_portal.") and ":" in node.value and " " not in node.value:
+                    found.append(node.value)
+    return sorted(set(found))
+
+
+def test_every_registry_name_resolves_to_a_function():
+    from dcc_portal.services.common import registry
+
+    targets = registry_targets()
+    assert len(targets) >= 15
+    for target in targets:
+        assert callable(registry.resolve(target)), target

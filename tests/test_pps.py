@@ -25,6 +25,7 @@ from dcc_portal.services.common.errors import (
 )
 from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.pps import reading as pps_reading
 from dcc_portal.services.pps import sources as pps_sources
 from dcc_portal.services.record import documents, pathway
 from tests import factories
@@ -249,18 +250,18 @@ def test_the_patient_can_change_their_mind_later(world):
 
 
 def test_the_patient_sees_nothing_before_the_announcement_then_the_handed_over_version(world):
-    assert pps.patient_view(world.db, actor=world.me, now=NOW).available is False
+    assert pps_reading.patient_view(world.db, actor=world.me, now=NOW).available is False
     write(world)
     announce(world)
-    assert pps.patient_view(world.db, actor=world.me, now=NOW).available is False  # a draft
+    assert pps_reading.patient_view(world.db, actor=world.me, now=NOW).available is False  # a draft
     world.patient.medical_announcement_at = None
     hand_over(world)
-    assert pps.patient_view(world.db, actor=world.me, now=NOW).available is False  # gated: no announcement recorded
+    assert pps_reading.patient_view(world.db, actor=world.me, now=NOW).available is False  # gated: no announcement recorded
     with pytest.raises(AccessDenied):
         access.require_document(world.db, actor=world.me, document_public_id=document_of(world).public_id, now=NOW)
     assert not world.db.exec(select(Notification).where(Notification.account_id == world.me.account_id)).all()
     announce(world)
-    view = pps.patient_view(world.db, actor=world.me, now=NOW)
+    view = pps_reading.patient_view(world.db, actor=world.me, now=NOW)
     assert view.available and view.first_read and view.unread and view.changes == []
     assert view.handed_over == "le 09/03/2026 par Dr Test MOREAU"
     assert [row.title for row in view.next_steps] == ["Chimiothérapie EC (séance 1 sur 4)", "Consultation avec votre oncologue",
@@ -274,9 +275,9 @@ def test_another_patient_and_professionals_cannot_use_the_patient_functions(worl
     write(world)
     hand_over(world)
     announce(world)
-    assert pps.patient_view(world.db, actor=world.someone_else, now=NOW).available is False
+    assert pps_reading.patient_view(world.db, actor=world.someone_else, now=NOW).available is False
     with pytest.raises(AccessDenied):
-        pps.patient_view(world.db, actor=world.onco, now=NOW)
+        pps_reading.patient_view(world.db, actor=world.onco, now=NOW)
     with pytest.raises(AccessDenied):
         pps.team_view(world.db, actor=world.me, patient_public_id=world.patient.public_id, now=NOW)
     with pytest.raises(AccessDenied):
@@ -292,13 +293,13 @@ def test_acknowledgement_is_audited_and_the_next_version_shows_what_changed(worl
     write(world)
     hand_over(world)
     announce(world)
-    pps.acknowledge(world.db, actor=world.me, version=1, now=NOW)
-    pps.acknowledge(world.db, actor=world.me, version=1, now=NOW)  # twice: one record
+    pps_reading.acknowledge(world.db, actor=world.me, version=1, now=NOW)
+    pps_reading.acknowledge(world.db, actor=world.me, version=1, now=NOW)  # twice: one record
     assert len(world.db.exec(select(PpsAcknowledgement)).all()) == 1
     world.db.commit()  # audit events are chained when the transaction commits
     events = world.db.exec(select(AuditEvent).where(AuditEvent.action == "acknowledge")).all()
     assert events and events[-1].document_id == document_of(world).public_id and events[-1].document_version == 1
-    assert not pps.patient_view(world.db, actor=world.me, now=NOW).unread
+    assert not pps_reading.patient_view(world.db, actor=world.me, now=NOW).unread
 
     moved = programme(
         treatments=[treatment(start="2026-03-27", place="À la maison"), treatment(uid="aaaaaaaaaaa2", type="C15313", title="Radiothérapie du sein",
@@ -306,7 +307,7 @@ def test_acknowledgement_is_audited_and_the_next_version_shows_what_changed(worl
         follow_up=[],
     )
     write(world, moved, expected=1, reason_code="GEN-176")
-    view = pps.patient_view(world.db, actor=world.me, now=NOW)
+    view = pps_reading.patient_view(world.db, actor=world.me, now=NOW)
     assert view.unread and not view.first_read
     assert view.reasons == ["Changement de dates dans votre calendrier"]
     changes = {change.title: change.lines for change in view.changes}
@@ -316,12 +317,12 @@ def test_acknowledgement_is_audited_and_the_next_version_shows_what_changed(worl
     assert changes["Vos examens et consultations de suivi"] == ["Retiré : Consultation avec votre oncologue"]
 
     with pytest.raises(ValidationFailed):  # confirming the version read before is refused: there is a newer one
-        pps.acknowledge(world.db, actor=world.me, version=1, now=NOW)
-    pps.acknowledge(world.db, actor=world.me, version=2, now=NOW)
-    view = pps.patient_view(world.db, actor=world.me, now=NOW)
+        pps_reading.acknowledge(world.db, actor=world.me, version=1, now=NOW)
+    pps_reading.acknowledge(world.db, actor=world.me, version=2, now=NOW)
+    view = pps_reading.patient_view(world.db, actor=world.me, now=NOW)
     assert not view.unread and view.changes == []
     with pytest.raises(AccessDenied):
-        pps.acknowledge(world.db, actor=world.onco, version=2, now=NOW)
+        pps_reading.acknowledge(world.db, actor=world.onco, version=2, now=NOW)
 
 
 def test_radiotherapy_sessions_skip_weekends(world):
@@ -369,7 +370,7 @@ def test_free_text_is_inert_in_the_print_view_and_the_pdf(world):
     assert "javascript:alert(1)" in html
     assert html.count("<script>") == 1  # the print button's own script only
     assert html.count("&lt;script&gt;") >= 12
-    pdf = pps.pdf_bytes(world.db, actor=world.onco, document_public_id=document.public_id)
+    pdf = pps_reading.pdf_bytes(world.db, actor=world.onco, document_public_id=document.public_id)
     assert pdf.startswith(b"%PDF") and b"/JavaScript" not in pdf and b"/URI" not in pdf
 
 

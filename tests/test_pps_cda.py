@@ -9,7 +9,7 @@ from lxml import etree
 from dcc_portal.models import GpConsent
 from dcc_portal.services.common.errors import AccessDenied
 from dcc_portal.services.pps import cda as pps_cda
-from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.pps import content as pc
 from dcc_portal.services.record import documents
 from tests.pps_world import (  # noqa: F401
     XSS,
@@ -48,7 +48,7 @@ def _xml(world, version: int | None = None) -> str:
 def test_the_generated_pps_cda_passes_the_schema_the_pps_schematron_and_the_ci_sis_profiles(world):
     write(world, _complete_programme())
     hand_over(world)
-    write(world, _complete_programme() | {"plan_summary": "Ajusté"}, expected=1, reason_code=pps.pc.OTHER_UPDATE_REASON,
+    write(world, _complete_programme() | {"plan_summary": "Ajusté"}, expected=1, reason_code=pc.OTHER_UPDATE_REASON,
           reason_detail="Précision " + XSS)
     xml = _xml(world)
     result = pps_cda.validate(xml)

@@ -9,6 +9,7 @@ from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.pps import calendar as pps_calendar
 from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.pps import reading as pps_reading
 from dcc_portal.services.record import downloads
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
@@ -264,7 +265,7 @@ class PatientPpsState(rx.State):
 
     async def _refresh(self) -> None:
         async with authenticated(self) as (db, actor):
-            view = pps.patient_view(db, actor=actor)
+            view = pps_reading.patient_view(db, actor=actor)
         self.available = view.available
         self._document_id, self._version = view.document_public_id, view.version
         self.info = row(view)
@@ -286,7 +287,7 @@ class PatientPpsState(rx.State):
         self.notice, self.error = "", ""
         try:
             async with authenticated(self) as (db, actor):
-                pps.acknowledge(db, actor=actor, version=self._version)
+                pps_reading.acknowledge(db, actor=actor, version=self._version)
         except ValidationFailed as error:
             self.error = " ".join(error.errors.values())
         else:

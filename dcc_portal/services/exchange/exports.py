@@ -28,7 +28,7 @@ EXPORTERS: dict[tuple[str, str], str] = {
     (DocumentKind.FRCP, "cda"): "dcc_portal.services.rcp.fiche:export_cda",
     (DocumentKind.FRCP, "pdf"): "dcc_portal.services.rcp.fiche:export_pdf",
     (DocumentKind.PPS, "cda"): "dcc_portal.services.pps.cda:export_cda",
-    (DocumentKind.PPS, "pdf"): "dcc_portal.services.pps.programme:export_pdf",
+    (DocumentKind.PPS, "pdf"): "dcc_portal.services.pps.reading:export_pdf",
     (DocumentKind.PPS, "ics"): "dcc_portal.services.pps.calendar:export_ics",
 }
 FORMATS = ("cda", "pdf", "ics")

@@ -53,6 +53,7 @@ from dcc_portal.services.common.names import patient_name
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
 from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.pps import reading as pps_reading
 from dcc_portal.services.record import (
     announcement,
     diagnosis,
@@ -280,7 +281,7 @@ class PatientPathway:
 def contact_link(contact: patients.Contact) -> ContactLink:
     email = contact.email if mail.valid_address(contact.email) else ""
     return ContactLink(contact.name, contact.role, contact.specialty, contact.organisation, contact.phone,
-                       pps.tel_href(contact.phone), email, f"mailto:{email}" if email else "")
+                       pps_reading.tel_href(contact.phone), email, f"mailto:{email}" if email else "")
 
 
 def record_visit(db: Session, *, account_id: int, patient_id: int, now: datetime) -> datetime | None:
@@ -346,7 +347,7 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
     next_steps: list[NextStep] = []
     pps_content = documents.content_of(documents.version_row(db, document=pps_document)) if pps_visible else None
     if pps_content is not None:
-        upcoming, _past = pps.event_rows(pc.planned_events(pps_content), today=today)
+        upcoming, _past = pps_reading.event_rows(pc.planned_events(pps_content), today=today)
         next_steps = [NextStep(e.day, e.time, e.until, e.title, e.type_label, e.place) for e in upcoming[:5]]
     row = diagnosis._current(db, patient.id)
     dates = _pathway_dates(db, diagnosed=row.diagnosis_date if row else None, steps=steps, pps_document=pps_document,

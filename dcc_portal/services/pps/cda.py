@@ -34,6 +34,7 @@ from dcc_portal.services.common import terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import programme as pps
+from dcc_portal.services.pps import reading as pps_reading
 from dcc_portal.services.record import cda, documents
 
 TEMPLATE_ID = ("1.2.250.1.213.1.1.1.26", "2022.01")
@@ -130,15 +131,15 @@ def _body(content: dict, *, version: DocumentVersion, handover: PpsHandover | No
         "social": [_item("social", item, index) for index, item in enumerate(content.get("social", []))],
         "contacts": [{"ref": f"contact-{index + 1}", **item} for index, item in enumerate(content.get("contacts", []))],
         "end_of_treatment": _cda_date(end),
-        "end_of_treatment_text": pps.day_long(date.fromisoformat(end)) if end else "",
+        "end_of_treatment_text": pps_reading.day_long(date.fromisoformat(end)) if end else "",
         "status": APPROVED,
         "version_date": cda.ts_date(version.created_at.astimezone(PARIS).date()),
         "update_reason": _concept(pc.UPDATE_REASONS, update.get("code", "")),
         "update_detail": str(update.get("detail") or ""),
         "rcp_date": _cda_date(str(content.get("rcp_date") or "")),
-        "rcp_date_text": pps.day_long(date.fromisoformat(content["rcp_date"])) if content.get("rcp_date") else "",
+        "rcp_date_text": pps_reading.day_long(date.fromisoformat(content["rcp_date"])) if content.get("rcp_date") else "",
         "handover_date": cda.ts_date(handover.handed_over_on) if handover else "",
-        "handover_date_text": pps.day_long(handover.handed_over_on) if handover else "",
+        "handover_date_text": pps_reading.day_long(handover.handed_over_on) if handover else "",
         "handover_by": handover_by,
     }
 

@@ -13,7 +13,6 @@ The médecin traitant sees it and is notified only while the patient's consent i
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -45,7 +44,6 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import render
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
@@ -55,26 +53,37 @@ from dcc_portal.services.record import documents, notifications, pathway
 from dcc_portal.services.record.patients import care_team_contacts
 
 TITLE = "Programme personnalisé de soins"
+
+
 TEAM_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
+
+
 WRITER_ROLES = frozenset({Role.CLINICIAN, Role.NURSE})
+
+
 CONSENT_LABELS = {
     GpConsent.AGREED: "Le patient accepte que son médecin traitant reçoive le PPS",
     GpConsent.REFUSED: "Le patient refuse que son médecin traitant reçoive le PPS",
     "": "Réponse du patient non recueillie : le médecin traitant ne voit pas le PPS",
 }
+
+
 LATERALITY = {"right": "droit", "left": "gauche", "bilateral": "bilatéral"}
+
+
 PHASES = {"initial": "Phase initiale", "relapse": "Rechute"}
+
+
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre"]
+
+
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
 
 class NewerVersion(ValidationFailed):
     def __init__(self):
         super().__init__({"version": "Votre programme vient d'être mis à jour : relisez cette nouvelle version avant de confirmer."})
-
-
-# --- Lookups ---------------------------------------------------------------------------------------------------
 
 
 def current_document(db: Session, *, patient_id: int) -> Document | None:
@@ -87,7 +96,7 @@ def current_document(db: Session, *, patient_id: int) -> Document | None:
     ).first()
 
 
-def _handovers(db: Session, document_id: int) -> list[PpsHandover]:
+def handovers_of(db: Session, document_id: int) -> list[PpsHandover]:
     return list(db.exec(select(PpsHandover).where(PpsHandover.document_id == document_id).order_by(PpsHandover.id)).all())
 
 
@@ -109,7 +118,7 @@ def last_acknowledged(db: Session, *, document_id: int, account_id: int) -> int 
     ).one()
 
 
-def _content(db: Session, document: Document, version: int | None = None) -> dict:
+def content_of(db: Session, document: Document, version: int | None = None) -> dict:
     return documents.content_of(documents.version_row(db, document=document, version=version))
 
 
@@ -121,9 +130,6 @@ def _reason_label(code: str, detail: str, *, plain: bool) -> str:
 def update_reason(content: dict, *, plain: bool = False) -> str:
     update = content.get("update") or {}
     return _reason_label(update.get("code", ""), update.get("detail", ""), plain=plain) if update.get("code") else ""
-
-
-# --- Snapshots copied into each version ------------------------------------------------------------------------
 
 
 def _staging(diagnosis) -> str:
@@ -180,9 +186,6 @@ def diagnosis_lines(snapshot: dict) -> list[tuple[str, str]]:
     return lines
 
 
-# --- Access ----------------------------------------------------------------------------------------------------
-
-
 def _require_team(db: Session, *, actor: Actor, patient_public_id: str, action: str, detail: str,
                   roles: frozenset[Role] = TEAM_ROLES, now: datetime | None = None) -> Patient:
     """A member of the patient's care team with one of `roles`; audited either way."""
@@ -193,9 +196,6 @@ def _require_team(db: Session, *, actor: Actor, patient_public_id: str, action: 
     if grant != Grant.CARE_TEAM:
         raise access.deny(db, actor=actor, action=action, patient_id=patient.id, detail=f"{detail} : hors équipe de soins")
     return patient
-
-
-# --- Team: overview, editor, save, handover, consent ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def _names(db: Session, professional_ids: set[int]) -> dict[int, str]:
     return {pro.id: professional_label(pro) for pro in db.exec(select(Professional).where(Professional.id.in_(professional_ids))).all()}
 
 
-def _version_rows(db: Session, document: Document, *, from_version: int = 1, plain: bool = False) -> list[VersionRow]:
+def version_rows(db: Session, document: Document, *, from_version: int = 1, plain: bool = False) -> list[VersionRow]:
     rows = db.exec(
         select(DocumentVersion)
         .where(DocumentVersion.document_id == document.id, DocumentVersion.version >= from_version)
@@ -298,8 +298,8 @@ def team_view(db: Session, *, actor: Actor, patient_public_id: str, now: datetim
     )
     if document is None:
         return TeamView(document_public_id="", status="none", version=0, consent="", consent_label=CONSENT_LABELS[""], **common)
-    content = _content(db, document)
-    handovers = _handovers(db, document.id)
+    content = content_of(db, document)
+    handovers = handovers_of(db, document.id)
     names = _names(db, {row.handed_over_by_professional_id for row in handovers})
     consent = current_consent(db, document_id=document.id)
     return TeamView(
@@ -309,7 +309,7 @@ def team_view(db: Session, *, actor: Actor, patient_public_id: str, now: datetim
         consent=consent,
         consent_label=CONSENT_LABELS.get(consent, CONSENT_LABELS[""]),
         handover_problems=list(pc.handover_problems(content).values()),
-        versions=_version_rows(db, document),
+        versions=version_rows(db, document),
         handovers=[HandoverRow(row.version, formatting.date_fr(row.handed_over_on), names.get(row.handed_over_by_professional_id, ""))
                    for row in reversed(handovers)],
         **common,
@@ -354,7 +354,7 @@ def editor(db: Session, *, actor: Actor, patient_public_id: str, now: datetime |
         content, note = _prefill(db, patient)
         snapshot = diagnosis_snapshot(db, patient=patient)
     else:
-        content, note = _content(db, document), ""
+        content, note = content_of(db, document), ""
         snapshot = content.get("diagnosis") or diagnosis_snapshot(db, patient=patient)
     return EditorData(
         patient_public_id=patient.public_id,
@@ -395,7 +395,7 @@ def write_version(db: Session, *, actor: Actor, patient: Patient, document: Docu
                   reason_code: str = "", reason_detail: str = "", now: datetime | None = None) -> SaveResult:
     """Store a checked content as the next version (or a new PPS); no access check here (callers do it)."""
     now = now or utcnow()
-    current = _content(db, document) if document is not None else {}
+    current = content_of(db, document) if document is not None else {}
     issued = document is not None and document.status == DocumentStatus.VALIDATED
     content = {**_without_update(current), **edited, "schema": pc.SCHEMA,
                "diagnosis": diagnosis_snapshot(db, patient=patient),
@@ -520,7 +520,7 @@ def record_handover(db: Session, *, actor: Actor, patient_public_id: str, expect
     if document.current_version != expected_version:
         raise StaleVersion()
     today = formatting.paris_today(now)
-    content = _content(db, document)
+    content = content_of(db, document)
     errors = dict(pc.handover_problems(content))
     day = _parse_day(handed_over_on, errors, "handed_over_on", today=today)
     if day and content.get("rcp_date") and day < date.fromisoformat(content["rcp_date"]):
@@ -549,302 +549,3 @@ def record_gp_consent(db: Session, *, actor: Actor, patient_public_id: str, gp_c
     if gp_consent not in (GpConsent.AGREED, GpConsent.REFUSED):
         raise ValidationFailed({"gp_consent": "Indiquez la réponse du patient."})
     apply_consent(db, actor=actor, document=document, patient=patient, consent=gp_consent, now=now)
-
-
-# --- Patient ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EventRow:
-    key: str
-    day: str  # « jeudi 2 avril 2026 »
-    time: str  # « 9 h 30 » or ""
-    until: str  # « jusqu'au 5 juin 2026 » for a period
-    title: str
-    type_label: str
-    place: str
-    month: str  # set on the first event of each month
-    past: bool
-
-
-@dataclass(frozen=True)
-class TreatmentCard:
-    title: str
-    type_label: str
-    when: str
-    rhythm: str
-    place: str
-    route: str
-    side_effects: str
-    management: str
-
-
-@dataclass(frozen=True)
-class Card:
-    title: str
-    detail: str
-    extra: str
-
-
-@dataclass(frozen=True)
-class ContactRow:
-    who: str
-    reason: str
-    phone: str
-    tel_href: str
-    hours: str
-    emergency: bool
-
-
-@dataclass(frozen=True)
-class ChangeRow:
-    title: str
-    lines: list[str]
-
-
-@dataclass(frozen=True)
-class PatientView:
-    available: bool
-    document_public_id: str = ""
-    version: int = 0
-    version_date: str = ""
-    handed_over: str = ""
-    plan_summary: str = ""
-    end_of_treatment: str = ""
-    rcp_date: str = ""
-    unread: bool = False
-    first_read: bool = False
-    reasons: list[str] = field(default_factory=list)
-    changes: list[ChangeRow] = field(default_factory=list)
-    next_steps: list[EventRow] = field(default_factory=list)
-    upcoming: list[EventRow] = field(default_factory=list)
-    past: list[EventRow] = field(default_factory=list)
-    treatments: list[TreatmentCard] = field(default_factory=list)
-    follow_up: list[Card] = field(default_factory=list)
-    measures: list[Card] = field(default_factory=list)
-    supportive_care: list[Card] = field(default_factory=list)
-    social: list[Card] = field(default_factory=list)
-    contacts: list[ContactRow] = field(default_factory=list)
-    team: list[ContactRow] = field(default_factory=list)
-    diagnosis: list[tuple[str, str]] = field(default_factory=list)
-    history: list[VersionRow] = field(default_factory=list)
-
-
-def day_long(day: date) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def tel_href(phone: str) -> str:
-    """A tel: link made of the digits of a number (never of the text itself)."""
-    digits = re.sub(r"[^0-9]", "", phone or "")
-    if len(digits) < 3:
-        return ""
-    return "tel:" + ("+" if (phone or "").strip().startswith("+") else "") + digits
-
-
-def event_rows(events: list[pc.PlannedEvent], *, today: date) -> tuple[list[EventRow], list[EventRow]]:
-    """(upcoming, past), each with a month heading on its first event of a month."""
-
-    def rows(selected: list[pc.PlannedEvent]) -> list[EventRow]:
-        result, month = [], ""
-        for event in selected:
-            label = f"{MONTHS[event.day.month - 1]} {event.day.year}"
-            result.append(EventRow(
-                key=event.key, day=_capitalised(day_long(event.day)),
-                time=f"{event.at.hour} h {event.at.minute:02d}" if event.at else "",
-                until=f"jusqu'au {day_long(event.last_day)}" if event.last_day else "",
-                title=event.label, type_label=event.short_type,
-                place="À domicile" if event.at_home else event.place,
-                month=_capitalised(label) if label != month else "", past=(event.last_day or event.day) < today,
-            ))
-            month = label
-        return result
-
-    upcoming = [event for event in events if (event.last_day or event.day) >= today]
-    past = [event for event in events if (event.last_day or event.day) < today]
-    return rows(upcoming), rows(list(reversed(past)))
-
-
-def _cards(section: str, content: dict) -> list[Card]:
-    spec = pc.SECTION_FIELDS[section][0]
-    cards = []
-    for item in content.get(section, []):
-        if section == "follow_up":
-            when = " ".join(part for part in (
-                f"le {day_long(date.fromisoformat(item['date']))}" if item.get("date") else "",
-                f"à {pc.display_value(pc.Spec('time', 'time', ''), item.get('time'))}" if item.get("time") else "",
-            ) if part)
-            extra = " · ".join(part for part in (item.get("rhythm", ""), item.get("place", "")) if part)
-            cards.append(Card(str(item.get("title") or ""), pc.plain_label(spec.value_set, item.get("type", "")) + (f", {when}" if when else ""), extra))
-        else:
-            cards.append(Card(pc.plain_label(spec.value_set, item.get("type", "")), str(item.get("detail") or ""),
-                              str(item.get("contact") or "")))
-    return cards
-
-
-def _treatment_cards(content: dict) -> list[TreatmentCard]:
-    return [
-        TreatmentCard(
-            title=str(item.get("title") or ""),
-            type_label=pc.plain_label(pc.TREATMENT_TYPES, item.get("type", "")),
-            when=pc.treatment_when(item),
-            rhythm=str(item.get("rhythm") or ""),
-            place="À domicile" + (f" ({item['place']})" if item.get("place") else "") if item.get("at_home") else str(item.get("place") or ""),
-            route=pc.plain_label(pc.ADMINISTRATION_ROUTES, item["route"]) if item.get("route") else "",
-            side_effects=str(item.get("side_effects") or ""),
-            management=str(item.get("management") or ""),
-        )
-        for item in content.get("treatments", [])
-    ]
-
-
-def contact_rows(content: dict) -> list[ContactRow]:
-    rows = [
-        ContactRow(str(item.get("who") or ""), str(item.get("reason") or ""), str(item.get("phone") or ""),
-                   tel_href(str(item.get("phone") or "")), str(item.get("hours") or ""), bool(item.get("emergency")))
-        for item in content.get("contacts", [])
-    ]
-    return sorted(rows, key=lambda row: not row.emergency)
-
-
-def team_rows(content: dict) -> list[ContactRow]:
-    team = content.get("team") or {}
-    people = list(team.get("members", []))
-    if team.get("medecin_traitant"):
-        people.append({**team["medecin_traitant"], "role": "Médecin traitant"})
-    return [ContactRow(person.get("name", ""), " · ".join(part for part in (person.get("role"), person.get("organisation")) if part),
-                       person.get("phone", ""), tel_href(person.get("phone", "")), "", False) for person in people]
-
-
-def handover_text(db: Session, document: Document, *, up_to_version: int | None = None) -> str:
-    rows = [row for row in _handovers(db, document.id) if up_to_version is None or row.version <= up_to_version]
-    if not rows:
-        return ""
-    latest = rows[-1]
-    by = db.get(Professional, latest.handed_over_by_professional_id)
-    return f"le {formatting.date_fr(latest.handed_over_on)} par {professional_label(by)}"
-
-
-def _own_patient(db: Session, actor: Actor, action: str, detail: str) -> Patient:
-    if actor.role != Role.PATIENT or actor.patient_id is None:
-        raise access.deny(db, actor=actor, action=action, detail=detail)
-    return db.get(Patient, actor.patient_id)
-
-
-def visible_document_for_patient(db: Session, *, actor: Actor, action: str = AuditAction.READ,
-                                 detail: str = "programme de soins", now: datetime | None = None) -> tuple[Patient, Document | None]:
-    """The patient's own PPS when it has reached them (audited); otherwise None, with the same answer whether a
-    PPS exists or not."""
-    patient = _own_patient(db, actor, action, detail)
-    document = current_document(db, patient_id=patient.id)
-    if document is None or not access.patient_may_see(document, patient):
-        access.require_patient(db, actor=actor, patient_public_id=patient.public_id, action=action, detail=detail, now=now)
-        return patient, None
-    document, patient, _grant = access.require_document(db, actor=actor, document_public_id=document.public_id,
-                                                        action=action, detail=detail, now=now)
-    return patient, document
-
-
-def patient_view(db: Session, *, actor: Actor, now: datetime | None = None) -> PatientView:
-    """The patient's own programme, in plain words, with what changed since the version they last confirmed."""
-    patient, document = visible_document_for_patient(db, actor=actor, now=now)
-    if document is None:
-        return PatientView(available=False)
-    today = formatting.paris_today(now)
-    version = documents.version_row(db, document=document)
-    content = documents.content_of(version)
-    issued_from = first_issued_version(db, document_id=document.id) or document.current_version
-    read = last_acknowledged(db, document_id=document.id, account_id=actor.account_id)
-    changes, reasons = [], []
-    if read is not None and issued_from <= read < document.current_version:
-        changes = [ChangeRow(change.title, change.lines) for change in pc.differences(_content(db, document, read), content)]
-        reasons = [row.reason for row in _version_rows(db, document, from_version=read + 1, plain=True)]
-    upcoming, past = event_rows(pc.planned_events(content), today=today)
-    return PatientView(
-        available=True,
-        document_public_id=document.public_id,
-        version=document.current_version,
-        version_date=formatting.date_fr(version.created_at),
-        handed_over=handover_text(db, document),
-        unread=read is None or read < document.current_version,
-        first_read=read is None,
-        reasons=reasons,
-        changes=changes,
-        next_steps=upcoming[:3],
-        upcoming=upcoming,
-        past=past,
-        **_sections(content),
-        history=_version_rows(db, document, from_version=issued_from, plain=True),
-    )
-
-
-def _sections(content: dict) -> dict:
-    """The programme's sections as the patient's page and the printable PPS both show them."""
-    end = content.get("end_of_treatment")
-    return {
-        "plan_summary": str(content.get("plan_summary") or ""),
-        "end_of_treatment": day_long(date.fromisoformat(end)) if end else "",
-        "rcp_date": formatting.date_fr(date.fromisoformat(content["rcp_date"])) if content.get("rcp_date") else "",
-        "treatments": _treatment_cards(content),
-        "follow_up": _cards("follow_up", content),
-        "measures": _cards("measures", content),
-        "supportive_care": _cards("supportive_care", content),
-        "social": _cards("social", content),
-        "contacts": contact_rows(content),
-        "team": team_rows(content),
-        "diagnosis": diagnosis_lines(content.get("diagnosis") or {}),
-    }
-
-
-def acknowledge(db: Session, *, actor: Actor, version: int, now: datetime | None = None) -> None:
-    """The patient confirms they read this version (audited). Confirming an outdated version is refused."""
-    _patient, document = visible_document_for_patient(db, actor=actor, action=AuditAction.ACKNOWLEDGE,
-                                                      detail="prise de connaissance du programme de soins", now=now)
-    if document is None:
-        raise ValidationFailed({"version": "Aucun programme de soins à confirmer."})
-    if not isinstance(version, int) or version != document.current_version:
-        raise NewerVersion()
-    if last_acknowledged(db, document_id=document.id, account_id=actor.account_id) != version:
-        db.add(PpsAcknowledgement(document_id=document.id, version=version, account_id=actor.account_id,
-                                  acknowledged_at=now or utcnow()))
-
-
-# --- Print view, PDF -------------------------------------------------------------------------------------------
-
-
-def print_html(db: Session, *, document: Document, version: DocumentVersion, patient: Patient, show_print_button: bool = True) -> str:
-    """The printable PPS (documents.RENDERERS), written for the patient: large type, plain words."""
-    content = documents.content_of(version)
-    upcoming, past = event_rows(pc.planned_events(content), today=date.min)
-    return render.render(
-        "print/pps.html.j2",
-        title=f"{TITLE} de {patient_name(patient)}",
-        footer=f"{TITLE} — {patient_name(patient)} — version {version.version}",
-        show_print_button=show_print_button,
-        patient_name=patient_name(patient),
-        birth_date=formatting.date_fr(patient.birth_date),
-        ins=formatting.ins_display(patient.ins),
-        version=version.version,
-        version_date=formatting.date_fr(version.created_at),
-        draft=document.status == DocumentStatus.DRAFT,
-        reason=update_reason(content, plain=True),
-        handed_over=handover_text(db, document, up_to_version=version.version),
-        rcp_proposal=str(content.get("rcp_proposal") or ""),
-        events=upcoming,
-        **_sections(content),
-    )
-
-
-def pdf_bytes(db: Session, *, actor: Actor, document_public_id: str) -> bytes:
-    """The PDF of the current version for anyone who may see it (audited export); for `documents export`."""
-    return documents.produce_pdf(db, actor=actor, target=document_public_id).data
-
-
-def export_pdf(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> tuple[str, bytes]:
-    """Operator export (services/exports.EXPORTERS)."""
-    html = print_html(db, document=document, version=version, patient=patient, show_print_button=False)
-    return f"pps-{document.public_id}-v{version.version}.pdf", render.print_pdf(html)

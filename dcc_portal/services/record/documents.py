@@ -359,7 +359,7 @@ def count_for_patient(db: Session, *, patient_id: int) -> int:
 # HTML of a structured document (rendered with jinja2 from templates/print/). Features register their kinds.
 RENDERERS: dict[str, str] = {
     DocumentKind.FRCP: "dcc_portal.services.rcp.fiche:print_view",
-    DocumentKind.PPS: "dcc_portal.services.pps.programme:print_html",
+    DocumentKind.PPS: "dcc_portal.services.pps.reading:print_html",
     # Any other kind held as structured content (written in the portal, or metadata and text received from
     # elsewhere) reads as a report: author, establishment, text, conclusion.
     **{kind: "dcc_portal.services.record.reports:print_html" for kind in DocumentKind
