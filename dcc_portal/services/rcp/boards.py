@@ -46,7 +46,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import terminology
+from dcc_portal.services.common import inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import (
@@ -326,7 +326,7 @@ def save_rcp(db: Session, *, actor: Actor, form: RcpForm, rcp_public_id: str = "
     access.require_role(db, actor=actor, roles=EDITOR_ROLES, action=AuditAction.UPDATE, detail="annuaire des RCP")
     now = now or utcnow()
     errors: dict[str, str] = {}
-    name = " ".join(str(form.name).split())[:200]
+    name = inputs.line(form.name, 200)
     if len(name) < 3:
         errors["name"] = "Indiquez le nom de la RCP (3 caractères au moins)."
     national_id = str(form.national_id).strip()
@@ -372,14 +372,14 @@ def save_rcp(db: Session, *, actor: Actor, form: RcpForm, rcp_public_id: str = "
         rcp = Rcp(national_id=national_id, name=name, organisation_id=organisation.id, kind=form.kind)
     rcp.name, rcp.national_id, rcp.organisation_id, rcp.kind = name, national_id, organisation.id, form.kind
     rcp.network_id, rcp.manager_id = str(form.network_id).strip(), str(form.manager_id).strip()
-    rcp.manager_name = " ".join(str(form.manager_name).split())[:200]
+    rcp.manager_name = inputs.line(form.manager_name, 200)
     rcp.is_recours, rcp.is_pediatric, rcp.active = bool(form.is_recours), bool(form.is_pediatric), bool(form.active)
     rcp.appareil_code = form.appareil_code if form.kind == RcpKind.ORGAN else ""
     rcp.organ_codes = " ".join(dict.fromkeys(form.organ_codes)) if form.kind == RcpKind.ORGAN else ""
     rcp.transversal_code = form.transversal_code if form.kind == RcpKind.TRANSVERSAL else ""
     rcp.quorum_specialties = " ".join(dict.fromkeys(form.quorum_codes))
-    rcp.usual_schedule = " ".join(str(form.usual_schedule).split())[:200]
-    rcp.place = " ".join(str(form.place).split())[:200]
+    rcp.usual_schedule = inputs.line(form.usual_schedule, 200)
+    rcp.place = inputs.line(form.place, 200)
     rcp.visio_url = visio
     rcp.updated_at = now
     db.add(rcp)
@@ -521,7 +521,7 @@ def plan_sessions(
         if deadline_utc > start_utc:
             deadline_utc = start_utc
         session = RcpSession(rcp_id=rcp.id, starts_at=start_utc, registration_deadline=deadline_utc,
-                             place=" ".join(str(place).split())[:200], visio_url=visio, series_id=series,
+                             place=inputs.line(place, 200), visio_url=visio, series_id=series,
                              created_by_account_id=actor.account_id)
         db.add(session)
         db.flush()
@@ -828,12 +828,12 @@ def register_case(
             errors["session"] = "Ce patient est déjà inscrit à cette séance."
     if reason not in set(RcpCaseReason):
         errors["reason"] = "Choisissez le motif de présentation."
-    question = str(question).strip()
+    question, summary = inputs.text(question), inputs.text(summary)
     if len(question) < 5:
         errors["question"] = "Formulez la question posée à la RCP."
     elif len(question) > 4000:
         errors["question"] = "La question est trop longue (4 000 caractères au plus)."
-    if len(str(summary)) > 8000:
+    if len(summary) > 8000:
         errors["summary"] = "La synthèse est trop longue (8 000 caractères au plus)."
     presenter = None
     if presenter_public_id:
@@ -852,7 +852,7 @@ def register_case(
     case = RcpCase(
         session_id=session.id, patient_id=patient.id, requester_professional_id=requester_id,
         presenter_professional_id=(presenter.id if presenter else requester_id), reason=reason, question=question,
-        summary=str(summary).strip(), checklist_json=json.dumps(clean_declared), created_by_account_id=actor.account_id,
+        summary=summary, checklist_json=json.dumps(clean_declared), created_by_account_id=actor.account_id,
         created_at=now, updated_at=now,
     )
     db.add(case)
@@ -1100,18 +1100,19 @@ def save_decision(
             errors["proposal"] = "Type de traitement inconnu du jeu de valeurs FRCP."
             continue
         intention = item.get("intention") if item.get("intention") in INTENTIONS else "first"
-        items.append({"type": type_code, "intention": intention, "detail": str(item.get("detail", "")).strip()[:1000]})
+        items.append({"type": type_code, "intention": intention, "detail": inputs.text(item.get("detail"), 1000)})
         if index > 20:
             break
     if not items:
         errors["proposal"] = "Indiquez au moins une proposition (type de traitement)."
     elif not any(item["intention"] == "first" for item in items):
         errors["proposal"] = "Indiquez la proposition de première intention."
-    guideline = " ".join(str(guideline).split())[:300]
+    guideline = inputs.line(guideline, 300)
     if status == RcpCaseStatus.RECORDED and not guideline:
         errors["guideline"] = "Un cas enregistré sans discussion doit citer le référentiel qu'il suit."
+    trial_detail, additional_exams, comment = inputs.text(trial_detail), inputs.text(additional_exams), inputs.text(comment)
     for key, value, limit in (("trial_detail", trial_detail, 300), ("additional_exams", additional_exams, 4000), ("comment", comment, 4000)):
-        if len(str(value)) > limit:
+        if len(value) > limit:
             errors[key] = f"Texte trop long ({limit} caractères au plus)."
     if errors:
         raise ValidationFailed(errors)
@@ -1126,9 +1127,9 @@ def save_decision(
     case.proposal_json = json.dumps(items, ensure_ascii=False)
     case.guideline = guideline
     case.trial_proposed = bool(trial_proposed)
-    case.trial_detail = str(trial_detail).strip()[:300] if trial_proposed else ""
-    case.additional_exams = str(additional_exams).strip()
-    case.comment = str(comment).strip()
+    case.trial_detail = trial_detail if trial_proposed else ""
+    case.additional_exams = additional_exams
+    case.comment = comment
     if status == RcpCaseStatus.DISCUSSED:
         case.quorum_reached = quorum.reached
         case.needs_representation = not quorum.reached
