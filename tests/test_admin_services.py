@@ -129,6 +129,7 @@ INVALID_PROFESSIONAL = {
     "patient-role": ({"role": "patient"}, "role"),
     "unknown-specialty": ({"specialty_code": "XX"}, "specialty_code"),
     "missing-name": ({"family_name": "   "}, "family_name"),
+    "name-of-control-characters": ({"given_name": "\x00\x0b\uffff"}, "given_name"),
 }
 
 
@@ -355,6 +356,17 @@ def test_organisations_without_finess_are_allowed(db, setting):
         organisations.create_organisation(db, actor=setting.admin, name=name, kind="gp_practice", finess="", city="", phone="")
     db.commit()
     assert count(db, Organisation) == 3
+
+
+def test_names_typed_in_the_admin_forms_keep_only_text_an_xml_document_carries(db, setting):
+    public_id = accounts.create_professional_account(db, actor=setting.admin, **professional_fields(
+        setting, family_name="Nou\x00veau\x0c", given_name="Jean\uffff\tMarie", phone="02\x1b 40"))
+    pro = db.get(Professional, db.exec(select(Account).where(Account.public_id == public_id)).one().professional_id)
+    assert (pro.family_name, pro.given_name, pro.phone) == ("Nouveau", "Jean Marie", "02 40")
+    public_id = organisations.create_organisation(db, actor=setting.admin, name="Cabinet\x1b du\r\nport", kind="gp_practice",
+                                                  finess="", city="Nantes\ud800", phone="")
+    org = db.exec(select(Organisation).where(Organisation.public_id == public_id)).one()
+    assert (org.name, org.city) == ("Cabinet du port", "Nantes")
 
 
 INVALID_ORGANISATION = {

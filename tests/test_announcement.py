@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from sqlmodel import select
 
 from dcc_portal.models import (
@@ -17,6 +18,7 @@ from dcc_portal.services.common.errors import (
     ValidationFailed,
 )
 from dcc_portal.services.record import announcement, documents, notifications, pathway
+from tests import free_text
 from tests.factories import T0
 from tests.pathway_builders import team
 
@@ -226,3 +228,24 @@ def test_the_patient_sees_no_diagnosis_step_before_the_announcement(db):
     with pytest.raises(AccessDenied):
         announcement.overview(db, actor=t.patient_actor, patient_public_id=t.patient.public_id)
     assert date(2026, 3, 1)
+
+
+@pytest.fixture
+def announcing_team(db):
+    return team(db)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notes=free_text.typed(), accompanied_by=free_text.typed(), reason=free_text.typed())
+def test_whatever_is_typed_in_an_announcement_step_is_stored_as_text_xml_can_carry(db, announcing_team, notes, accompanied_by,
+                                                                                  reason):
+    t = announcing_team
+    values = medical(notes="Notes " + notes, accompanied_by=accompanied_by)
+    step = announcement.record(db, actor=t.clinician, patient_public_id=t.patient.public_id, temps="medical_treatment",
+                               values=values, now=T0)
+    announcement.correct(db, actor=t.clinician, step_public_id=step.public_id, expected_version=1,
+                         values=values | {"notes": "Corrigées " + notes}, reason="Motif " + reason, now=T0)
+    current, history = announcement.step_detail(db, actor=t.clinician, step_public_id=step.public_id)
+    typed = [current.notes, current.reason, *(view.accompanied_by for view in history), history[-1].notes]
+    assert all(free_text.carried(text) for text in typed)
+    assert current.notes.startswith("Corrigées") and current.reason.startswith("Motif")

@@ -80,10 +80,11 @@ def test_patients_cannot_search_records(db, world):
     assert _events(db, account_id=actors["patient"].account_id, outcome="denied")
 
 
-def test_reason_too_short_is_refused_in_french_and_nothing_is_opened(db, world):
+@pytest.mark.parametrize("reason", ["urgence", "urgence\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x1b\uffff\ufffe"])
+def test_reason_too_short_is_refused_in_french_and_nothing_is_opened(db, world, reason):
     patient, actors = world
     with pytest.raises(ValidationFailed) as error:
-        emergency.open_access(db, actor=actors["outsider"], patient_public_id=patient.public_id, reason="urgence")
+        emergency.open_access(db, actor=actors["outsider"], patient_public_id=patient.public_id, reason=reason)
     assert error.value.errors["reason"] == "Indiquez le motif de l'accès en urgence (20 caractères au moins)."
     db.rollback()
     assert db.exec(select(EmergencyAccess)).all() == []

@@ -4,14 +4,20 @@ stable identifiers across versions; free text inert; the same access rules as th
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
+from sqlmodel import select
 
-from dcc_portal.models import GpConsent
+from dcc_portal.conformance import cda as cda_validation
+from dcc_portal.models import CancerDiagnosis, GpConsent
 from dcc_portal.services.common.errors import AccessDenied
 from dcc_portal.services.pps import cda as pps_cda
 from dcc_portal.services.pps import content as pc
-from dcc_portal.services.record import documents
+from dcc_portal.services.record import diagnosis, documents
+from tests import free_text
 from tests.pps_world import (  # noqa: F401
+    NOW,
     XSS,
     announce,
     document_of,
@@ -74,6 +80,20 @@ def test_the_generated_pps_cda_passes_the_schema_the_pps_schematron_and_the_ci_s
     assert "".join(tree.xpath("//c:content[@ID='proposition-rcp']//text()", namespaces=NS)) == XSS
 
 
+def test_a_noncharacter_in_typed_text_does_not_break_the_pps_cda(world):
+    """U+FFFF (and other characters XML cannot carry) typed in the diagnosis or the programme never reach the CDA."""
+    diagnosis.save(world.db, actor=world.onco, patient_public_id=world.patient.public_id, expected_version=1,
+                   values={"icd10_code": "C50.9", "morphology_code": "8500/3", "laterality": "left", "tnm_t": "2",
+                           "tnm_n": "1", "tnm_m": "0", "diagnosis_date": "2026-02-12", "other_staging": "SBR\uffff 2"},
+                   now=NOW)
+    write(world, _complete_programme() | {"plan_summary": "Quatre cures\uffff\ufffe\x1b puis chirurgie."})
+    hand_over(world)
+    xml = _xml(world)
+    assert cda_validation.xsd_errors(xml) == []
+    text = "".join(etree.fromstring(xml.encode()).itertext())
+    assert "Quatre cures puis chirurgie." in text and "SBR 2" in text
+
+
 def test_broken_parts_are_caught(world):
     write(world, _complete_programme())
     hand_over(world)
@@ -114,3 +134,37 @@ def test_the_cda_export_follows_the_document_access_rules(world):
         pps_cda.cda_bytes(world.db, actor=world.me, document_public_id=document.public_id)
     announce(world)
     assert pps_cda.cda_bytes(world.db, actor=world.me, document_public_id=document.public_id)
+
+
+TYPED_IN = ("text", "long")
+SCALAR_TEXTS = [spec.name for spec in pc.SCALAR_FIELDS if spec.kind in TYPED_IN]
+SECTION_TEXTS = {section: [spec.name for spec in specs if spec.kind in TYPED_IN]
+                 for section, specs in pc.SECTION_FIELDS.items()}
+# One line per section: its fixed codes (or phone, for a contact) and every text field as typed.
+LINE_BASES = {"treatments": treatment(), "follow_up": {"type": "11429006"}, "measures": {"type": "MED-555"},
+              "supportive_care": {"type": "ORG-036"}, "social": {"type": "PAT-024"}, "contacts": {"phone": "02 99 20 20 21"}}
+TYPED_KEYS = SCALAR_TEXTS + [f"{section}.{name}" for section, names in SECTION_TEXTS.items() for name in names]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(typed=st.fixed_dictionaries({key: free_text.typed() for key in TYPED_KEYS + ["reason_detail", "other_staging"]}))
+def test_whatever_is_typed_in_the_programme_its_cda_is_well_formed_and_valid(world, typed):
+    document = document_of(world)
+    version = document.current_version if document else 0
+    row = world.db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id == world.patient.id)).one()
+    diagnosis.save(world.db, actor=world.onco, patient_public_id=world.patient.public_id, expected_version=row.version,
+                   values={"icd10_code": "C50.9", "diagnosis_date": "2026-02-12", "other_staging": typed["other_staging"]},
+                   now=NOW)
+    form = programme(**{name: "Texte " + typed[name] for name in SCALAR_TEXTS})
+    for section, names in SECTION_TEXTS.items():
+        form[section] = [LINE_BASES[section] | {name: "Texte " + typed[f"{section}.{name}"] for name in names}]
+    update = {"reason_code": pc.OTHER_UPDATE_REASON, "reason_detail": "Précision " + typed["reason_detail"]}
+    write(world, form, expected=version, **(update if version else {}))
+    if not version:
+        hand_over(world)
+    assert cda_validation.xsd_errors(_xml(world)) == []
+    content = documents.content_of(documents.version_row(world.db, document=document_of(world)))
+    stored = [content[name] for name in SCALAR_TEXTS] + [content["diagnosis"]["other_staging"]]
+    stored += [line[name] for section, names in SECTION_TEXTS.items() for line in content[section] for name in names]
+    stored += [content["update"]["detail"]] if version else []
+    assert all(free_text.carried(text) for text in stored)

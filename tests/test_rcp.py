@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from pypdf import PdfReader
 from sqlmodel import select
@@ -22,6 +25,7 @@ from dcc_portal.models import (
     Notification,
     PathwayEvent,
     Rcp,
+    RcpCase,
     RcpCaseStatus,
     RcpKind,
     RcpSessionStatus,
@@ -41,8 +45,9 @@ from dcc_portal.services.rcp import registration as rcp_registration
 from dcc_portal.services.rcp import rules as rcp_rules
 from dcc_portal.services.rcp import sessions as rcp_sessions
 from dcc_portal.services.rcp import sitting as rcp_sitting
-from dcc_portal.services.record import documents
+from dcc_portal.services.record import diagnosis, documents
 from tests import factories as f
+from tests import free_text
 
 NS = {"c": "urn:hl7-org:v3"}
 ONCO, SURGEON, RADIO, PATHO, HEMATO, GERIA, GP_CODE = (
@@ -379,6 +384,25 @@ def test_generated_frcp_passes_schema_frcp_schematron_and_general_profiles(db, w
     assert "&lt;script&gt;" in xml and not tree.xpath("//*[local-name()='script']")
 
 
+def test_a_form_feed_pasted_in_the_decision_does_not_stop_the_signature(db, world):
+    session_id = _session(db, world)
+    case_id = _register(db, world, session_id)
+    _sit(db, world, session_id)
+    _decide(db, world, case_id, comment="Page 1\x0cPage 2", additional_exams="Scanner\x0bIRM\x00")
+    case = db.exec(select(RcpCase).where(RcpCase.public_id == case_id)).one()
+    case.summary = "Synthèse enregistrée\x0cavant la règle\uffff"  # stored as typed, before the rule existed
+    db.add(case)
+    when = datetime.now(UTC)
+    document_id = frcp.sign(db, actor=world.coordinator_actor, case_public_id=case_id, expected_version=1,
+                            code=f.code_for(world.coordinator_secret, when), now=when)
+    document = db.exec(select(Document).where(Document.public_id == document_id)).one()
+    content = documents.content_of(documents.version_row(db, document=document))
+    assert (content["comment"], content["additional_exams"]) == ("Page 1\nPage 2", "Scanner\nIRM")
+    assert cda_validation.xsd_errors(content["cda"]) == []
+    text = "".join(etree.fromstring(content["cda"].encode()).itertext())
+    assert "Page 2" in text and "Synthèse enregistrée\navant la règle" in text
+
+
 def test_transversal_and_haematology_frcp_are_conformant_too(db, world):
     rcp_directory.save_rcp(db, actor=world.secretary_actor, rcp_public_id=world.rcp_public_id, expected_version=1, form=rcp_directory.RcpForm(
         name="RCP oncogériatrie", national_id="44000999", organisation_public_id=world.org.public_id,
@@ -473,3 +497,50 @@ def test_signed_fiche_pdf_is_laid_out_ahead_and_its_first_download_served_from_i
     assert pdf.data.startswith(b"%PDF-") and pdf.filename.endswith("-v1.pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert world.patient.birth_family_name in text.upper()
+
+
+FICHE_FIELDS = ("rcp_name", "manager_name", "board_place", "session_place", "question", "summary", "first_detail",
+                "other_detail", "guideline", "trial_detail", "additional_exams", "comment", "correction_reason",
+                "other_staging")
+_signatures = itertools.count()
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(typed=st.fixed_dictionaries({name: free_text.typed() for name in FICHE_FIELDS}))
+def test_whatever_is_typed_in_its_fields_the_signed_fiche_is_well_formed_and_valid(db, world, typed):
+    board = db.exec(select(Rcp).where(Rcp.id == world.rcp_id)).one()
+    rcp_directory.save_rcp(db, actor=world.secretary_actor, rcp_public_id=world.rcp_public_id, expected_version=board.version,
+                 form=rcp_directory.RcpForm(name="RCP " + typed["rcp_name"], national_id="44000123",
+                                  organisation_public_id=world.org.public_id, kind=RcpKind.ORGAN, appareil_code="86762007",
+                                  manager_name=typed["manager_name"], place=typed["board_place"]))
+    session_id = rcp_sessions.plan_sessions(db, actor=world.secretary_actor, rcp_public_id=world.rcp_public_id,
+                                   first_date="2026-03-31", start_time="13:00", deadline_days=2, deadline_time="12:00",
+                                   place=typed["session_place"], now=NOW)[0]
+    rcp_sessions.set_session_status(db, actor=world.secretary_actor, session_public_id=session_id, status=RcpSessionStatus.PUBLISHED,
+                           now=NOW)
+    patient = f.patient(db, gp=world.gp)
+    f.member(db, patient=patient, pro=world.clinician)
+    diagnosis.save(db, actor=world.clinician_actor, patient_public_id=patient.public_id, expected_version=0, now=NOW,
+                   values={"icd10_code": "C18.9", "diagnosis_date": "2026-02-02", "other_staging": typed["other_staging"]})
+    case_id = rcp_registration.register_case(db, actor=world.clinician_actor, patient_public_id=patient.public_id,
+                                session_public_id=session_id, reason="treatment_proposal",
+                                question="Quelle suite ? " + typed["question"], summary=typed["summary"], now=NOW)
+    _sit(db, world, session_id)
+    decision = dict(proposal=[{"type": "387713003", "intention": "first", "detail": typed["first_detail"]},
+                              {"type": "C15632", "intention": "alternative", "detail": typed["other_detail"]}],
+                    guideline=typed["guideline"], trial_proposed=True, trial_detail=typed["trial_detail"],
+                    additional_exams=typed["additional_exams"], comment=typed["comment"])
+    for version, reason in ((0, ""), (1, "Motif " + typed["correction_reason"])):  # the first signature, a correction
+        _decide(db, world, case_id, version=version, **decision | {"comment": typed["comment"] + "." * version})
+        when = datetime(2026, 4, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=next(_signatures))
+        document_id = frcp.sign(db, actor=world.coordinator_actor, case_public_id=case_id, expected_version=version + 1,
+                                code=f.code_for(world.coordinator_secret, when), correction_reason=reason, now=when)
+    document = db.exec(select(Document).where(Document.public_id == document_id)).one()
+    content = documents.content_of(documents.version_row(db, document=document))
+    assert content["cda_version"] == 2
+    assert cda_validation.xsd_errors(content["cda"]) == []
+    stored = [content["rcp"]["name"], content["rcp"]["manager_name"], content["session"]["place"], content["case"]["question"],
+              content["case"]["summary"], content["guideline"], content["trial_detail"], content["additional_exams"],
+              content["comment"], content["correction_reason"], content["diagnosis"]["other_staging"],
+              *(item["detail"] for item in content["proposal"])]
+    assert all(free_text.carried(text) for text in stored)

@@ -6,16 +6,28 @@ import time
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlmodel import select
 
-from dcc_portal.models import AuditEvent, Document, DocumentVersion, Notification
+from dcc_portal.conformance import cda as cda_validation
+from dcc_portal.demo.seed import demo_finess
+from dcc_portal.models import (
+    AuditEvent,
+    Document,
+    DocumentVersion,
+    Notification,
+    Organisation,
+)
 from dcc_portal.services.common.errors import (
     AccessDenied,
     StaleVersion,
     ValidationFailed,
 )
+from dcc_portal.services.exchange import cda_n1
 from dcc_portal.services.record import announcement, documents, pathway, reports
+from tests import free_text
 from tests.factories import T0
 from tests.pathway_builders import small_pdf, team
 
@@ -388,3 +400,30 @@ def test_renditions_unused_for_a_month_are_swept_when_another_is_kept(data_dir):
     storage.keep_rendition(fresh, b"%PDF-1.7 fresh")
     assert storage.rendition(stale) is None
     assert storage.rendition(used) is not None and storage.rendition(fresh) == b"%PDF-1.7 fresh"
+
+
+REPORT_FIELDS = ("title", "establishment", "conclusion", "body", "reason")
+
+
+@pytest.fixture
+def reporting_team(db):
+    t = team(db)
+    db.get(Organisation, t.clinician.organisation_id).finess = demo_finess("99000060")  # the CDA custodian's identifier
+    return t
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(typed=st.fixed_dictionaries({name: free_text.typed() for name in REPORT_FIELDS}))
+def test_whatever_is_typed_in_a_report_it_is_stored_clean_and_its_cda_for_the_dmp_is_valid(db, reporting_team, typed):
+    t = reporting_team
+    values = consultation(**{name: "Texte " + typed[name] for name in REPORT_FIELDS if name != "reason"})
+    doc_id = reports.create_structured(db, actor=t.clinician, patient_public_id=t.patient.public_id, values=values, now=T0)
+    reports.correct_structured(db, actor=t.clinician, document_public_id=doc_id, expected_version=1,
+                               values=values | {"conclusion": "Corrigée"}, reason="Motif " + typed["reason"], now=T0)
+    document = db.exec(select(Document).where(Document.public_id == doc_id)).one()
+    version = documents.version_row(db, document=document)
+    content, first = documents.content_of(version), documents.content_of(documents.version_row(db, document=document, version=1))
+    typed_in = (document.title, version.reason, content["establishment"], content["body"], first["conclusion"])
+    assert all(free_text.carried(text) for text in typed_in)
+    package = cda_n1.package(db, document=document, version=version, patient=t.patient)
+    assert cda_validation.xsd_errors(package.xml) == []

@@ -63,6 +63,7 @@ def _cda_schema() -> etree.XMLSchema:
 
 
 _xsd_lock = threading.Lock()
+MALFORMED = "XML mal formé"
 
 
 def xsd_errors(xml: bytes | str) -> list[str]:
@@ -71,7 +72,7 @@ def xsd_errors(xml: bytes | str) -> list[str]:
     try:
         document = etree.fromstring(xml.encode() if isinstance(xml, str) else xml, parser)
     except etree.XMLSyntaxError as error:
-        return [f"XML mal formé : {error}"]
+        return [f"{MALFORMED} : {error}"]
     with _xsd_lock:  # an lxml XMLSchema object keeps its error log: one validation at a time
         schema = _cda_schema()
         if schema.validate(document):
@@ -351,7 +352,14 @@ class CdaValidation:
         return lines
 
 
+def validate(xml: bytes | str, schematrons: list[Path]) -> CdaValidation:
+    """XSD, then each schematron; a document that is not well-formed XML is reported as such, never run further."""
+    errors = tuple(xsd_errors(xml))
+    if errors and errors[0].startswith(MALFORMED):
+        return CdaValidation(errors, ())
+    return CdaValidation(errors, tuple(run_schematron(xml, path) for path in schematrons))
+
+
 def validate_frcp(xml: bytes | str, *, profiles: bool = True) -> CdaValidation:
     """XSD, the FRCP schematron and (by default) the general CI-SIS profiles."""
-    paths = [FRCP_SCHEMATRON] + (list(PROFILE_SCHEMATRONS.values()) if profiles else [])
-    return CdaValidation(tuple(xsd_errors(xml)), tuple(run_schematron(xml, path) for path in paths))
+    return validate(xml, [FRCP_SCHEMATRON] + (list(PROFILE_SCHEMATRONS.values()) if profiles else []))

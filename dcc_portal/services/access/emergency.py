@@ -26,7 +26,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers, terminology
+from dcc_portal.services.common import identifiers, inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import (
@@ -147,7 +147,7 @@ def open_access(db: Session, *, actor: Actor, patient_public_id: str, reason: st
         raise access.deny(db, actor=actor, action=AuditAction.EMERGENCY_ACCESS, patient_id=patient.id,
                           detail="accès en urgence refusé : opposition du patient")
     grant = access.grant_for(db, actor=actor, patient=patient, now=now)
-    reason = " ".join(str(reason or "").split())
+    reason = inputs.line(reason)
     if grant not in (None, Grant.EMERGENCY):
         raise ValidationFailed({"reason": "Vous avez déjà accès à ce dossier : l'accès en urgence n'est pas nécessaire."})
     if len(reason) < REASON_MIN_LENGTH:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from dcc_portal.models import AuditAction, Document, Grant, Role
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
+from dcc_portal.services.common import inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 
@@ -83,7 +84,7 @@ def set_flags(
         raise access.deny(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id,
                           detail=f"visibilité du document {document.public_id} hors équipe de soins")
     errors = {name: "Valeur invalide : oui ou non." for name, value in wanted.items() if value is not None and not isinstance(value, bool)}
-    reason = " ".join(str(reason or "").split())
+    reason = inputs.line(reason)
     if len(reason) > REASON_MAX_LENGTH:
         errors["reason"] = f"Le motif ne doit pas dépasser {REASON_MAX_LENGTH} caractères."
     if errors:

@@ -1,7 +1,8 @@
-"""Checks shared by the clinical entry forms: dates, free text, double submits."""
+"""Checks shared by the entry forms: dates, free text (one rule for every field), double submits."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -53,10 +54,27 @@ def parse_date(
     return parsed
 
 
-def text(value, limit: int) -> str:
-    """Free text as typed (shown inert everywhere), trimmed, without NUL or other control characters but newlines."""
-    cleaned = "".join(ch for ch in str(value or "") if ch in "\n\t" or ch >= " " and ch != "\x7f")
-    return cleaned.replace("\r\n", "\n").strip()[:limit]
+# Line breaks however typed or pasted; a form feed or vertical tab from a pasted document breaks the line too.
+_BREAKS = re.compile(r"\r\n?|[\x0b\x0c]")
+# What XML 1.0 cannot carry (C0 controls but tab and line feed, lone surrogates, U+FFFE, U+FFFF), and DEL.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(value) -> str:
+    """The rule for every free-text field: text that any output (page, PDF, CDA XML, mail) can carry.
+
+    Line breaks become "\n"; other control characters, lone surrogates, U+FFFE and U+FFFF are removed."""
+    return _NOT_TEXT.sub("", _BREAKS.sub("\n", "" if value is None else str(value)))
+
+
+def text(value, limit: int | None = None) -> str:
+    """Free text of several lines as typed (shown inert everywhere), trimmed, cut at `limit`."""
+    return clean(value).strip()[:limit]
+
+
+def line(value, limit: int | None = None) -> str:
+    """Free text of one line: every run of spaces, tabs or line breaks becomes one space; cut at `limit`."""
+    return " ".join(clean(value).split())[:limit]
 
 
 def check_length(value, limit: int, field_name: str, errors: dict[str, str]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dcc_portal import formatting
-from dcc_portal.services.common import storage
+from dcc_portal.services.common import inputs, storage
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -24,9 +24,15 @@ PRINT_VIEW_CSP = (
 )
 
 
+def _carried(value):
+    """What a template writes follows the free-text rule too, for text stored before the rule existed."""
+    return inputs.clean(value) if type(value) is str else value
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
+        finalize=_carried,
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(enabled_extensions=("html", "xml", "j2"), default=True),
         undefined=StrictUndefined,

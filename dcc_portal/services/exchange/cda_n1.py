@@ -170,7 +170,4 @@ def package(db: Session, *, document: Document, version: DocumentVersion, patien
 
 def validate(xml: bytes | str) -> cda_validation.CdaValidation:
     """An N1 document against the CDA schema and the general CI-SIS schematrons (no volet schematron applies)."""
-    paths = list(cda_validation.PROFILE_SCHEMATRONS.values())
-    return cda_validation.CdaValidation(
-        tuple(cda_validation.xsd_errors(xml)), tuple(cda_validation.run_schematron(xml, path) for path in paths)
-    )
+    return cda_validation.validate(xml, list(cda_validation.PROFILE_SCHEMATRONS.values()))

@@ -40,7 +40,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import storage, terminology
+from dcc_portal.services.common import inputs, storage, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
@@ -524,7 +524,7 @@ def cancel(db: Session, *, actor: Actor, submission_public_id: str, reason: str 
     now = now or utcnow()
     submission, document, patient, grant = _submission_for_action(
         db, actor=actor, submission_public_id=submission_public_id, action=AuditAction.UPDATE, detail="annulation d'un envoi au DMP", now=now)
-    reason = " ".join(str(reason).split())[:200]
+    reason = inputs.line(reason, 200)
     if submission.status == SubmissionStatus.SENDING:
         raise ValidationFailed({"submission": "Envoi en cours : attendez la réponse du DMP avant d'annuler."})
     if submission.status not in CANCELLABLE:

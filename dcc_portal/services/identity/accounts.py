@@ -22,7 +22,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers, terminology
+from dcc_portal.services.common import identifiers, inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
@@ -125,11 +125,13 @@ def create_professional_account(
     _require_admin(db, actor, "création de compte")
     ident = auth.normalize_identifier(identifier)
     errors = _identifier_errors(db, ident)
+    family_name, given_name = inputs.line(family_name, 100), inputs.line(given_name, 100)
+    email, phone = inputs.line(email, 200), inputs.line(phone, 30)
     if role not in {r.value for r in Role} or role == Role.PATIENT:
         errors["role"] = "Choisissez le rôle du professionnel."
-    if not family_name.strip():
+    if not family_name:
         errors["family_name"] = "Le nom est obligatoire."
-    if not given_name.strip():
+    if not given_name:
         errors["given_name"] = "Le prénom est obligatoire."
     if not identifiers.is_valid_rpps(rpps.strip()):
         errors["rpps"] = "Numéro RPPS invalide : 11 chiffres dont une clé de contrôle."
@@ -148,11 +150,11 @@ def create_professional_account(
         raise ValidationFailed(errors)
     pro = existing or Professional(
         rpps=rpps.strip(),
-        family_name=family_name.strip()[:100],
-        given_name=given_name.strip()[:100],
+        family_name=family_name,
+        given_name=given_name,
         specialty_code=specialty_code,
-        email=email.strip()[:200],
-        phone=phone.strip()[:30],
+        email=email,
+        phone=phone,
     )
     db.add(pro)
     db.flush()
@@ -165,7 +167,7 @@ def create_professional_account(
         ).first()
         db.add(ProfessionalOrganisation(professional_id=pro.id, organisation_id=organisation.id, is_primary=has_primary is None))
     account = Account(
-        identifier=ident, role=role, email=email.strip()[:200], professional_id=pro.id,
+        identifier=ident, role=role, email=email, professional_id=pro.id,
         password_hash=passwords.hash_password(initial_password),
     )
     db.add(account)
@@ -194,7 +196,7 @@ def create_patient_account(
     if errors:
         raise ValidationFailed(errors)
     account = Account(
-        identifier=ident, role=Role.PATIENT, email=email.strip()[:200], patient_id=patient.id,
+        identifier=ident, role=Role.PATIENT, email=inputs.line(email, 200), patient_id=patient.id,
         password_hash=passwords.hash_password(initial_password),
     )
     db.add(account)
@@ -256,7 +258,8 @@ def create_initial_admin(db: Session, *, identifier: str, password: str, family_
         raise ValidationFailed({"rpps": "Numéro RPPS invalide."})
     pro = db.exec(select(Professional).where(Professional.rpps == rpps)).first()
     if pro is None:
-        pro = Professional(rpps=rpps, family_name=family_name, given_name=given_name, specialty_code="SECRETARIAT_MEDICAL")
+        pro = Professional(rpps=rpps, family_name=inputs.line(family_name, 100), given_name=inputs.line(given_name, 100),
+                           specialty_code="SECRETARIAT_MEDICAL")
         db.add(pro)
         db.flush()
     account = Account(

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from dcc_portal.models import AuditAction, Organisation, OrganisationKind, Role
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers
+from dcc_portal.services.common import identifiers, inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
@@ -69,7 +69,8 @@ def options(db: Session, *, actor: Actor) -> list[OrganisationRow]:
 def create_organisation(db: Session, *, actor: Actor, name: str, kind: str, finess: str, city: str, phone: str) -> str:
     access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.ADMIN, detail="création d'organisation")
     errors: dict[str, str] = {}
-    if not name.strip():
+    name, city, phone = inputs.line(name, 200), inputs.line(city, 100), inputs.line(phone, 30)
+    if not name:
         errors["name"] = "Le nom est obligatoire."
     if kind not in {k.value for k in OrganisationKind}:
         errors["kind"] = "Choisissez le type d'organisation."
@@ -80,7 +81,7 @@ def create_organisation(db: Session, *, actor: Actor, name: str, kind: str, fine
         errors["finess"] = "Une organisation porte déjà ce numéro FINESS."
     if errors:
         raise ValidationFailed(errors)
-    org = Organisation(name=name.strip()[:200], kind=kind, finess=finess or None, city=city.strip()[:100], phone=phone.strip()[:30])
+    org = Organisation(name=name, kind=kind, finess=finess or None, city=city, phone=phone)
     db.add(org)
     db.flush()
     audit.record(db, actor=actor, action=AuditAction.ADMIN, detail=f"organisation créée : {org.name[:80]}")

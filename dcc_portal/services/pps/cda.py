@@ -201,9 +201,7 @@ def build_xml(db: Session, *, document: Document, version: DocumentVersion, pati
 
 def validate(xml: bytes | str, *, profiles: bool = True) -> cda_validation.CdaValidation:
     """CDA_extended.xsd, the CANCER-PPS schematron and (by default) the general CI-SIS profiles."""
-    paths = [SCHEMATRON] + (list(cda_validation.PROFILE_SCHEMATRONS.values()) if profiles else [])
-    return cda_validation.CdaValidation(tuple(cda_validation.xsd_errors(xml)),
-                                        tuple(cda_validation.run_schematron(xml, path) for path in paths))
+    return cda_validation.validate(xml, [SCHEMATRON] + (list(cda_validation.PROFILE_SCHEMATRONS.values()) if profiles else []))
 
 
 def cda_bytes(db: Session, *, actor: Actor, document_public_id: str) -> bytes:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from dcc_portal import formatting
-from dcc_portal.services.common import terminology
+from dcc_portal.services.common import inputs, terminology
 
 SCHEMA = 1
 MAX_ITEMS = 30
@@ -176,7 +176,6 @@ SECTION_TITLES = {
     "diagnosis": "Votre diagnostic",
 }
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 _PHONE = re.compile(r"^\+?[0-9 .()-]{4,30}$")
 
@@ -190,10 +189,7 @@ def empty_item(section: str) -> dict[str, str]:
 
 
 def _clean_text(value, spec: Spec) -> str:
-    text = _CONTROL.sub("", str(value if value is not None else "")).replace("\r\n", "\n").replace("\r", "\n")
-    if spec.kind != "long":
-        text = " ".join(text.split())
-    return text.strip()
+    return inputs.text(value) if spec.kind == "long" else inputs.line(value)
 
 
 def _parse_date(text: str) -> date | None:

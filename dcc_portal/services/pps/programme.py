@@ -44,6 +44,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
+from dcc_portal.services.common import inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
@@ -381,7 +382,7 @@ def _without_update(content: dict) -> dict:
 
 
 def _check_reason(code: str, detail: str, errors: dict[str, str]) -> tuple[str, str]:
-    code, detail = str(code or "").strip(), " ".join(str(detail or "").split())
+    code, detail = str(code or "").strip(), inputs.line(detail)
     if not pc.value_set_label(pc.UPDATE_REASONS, code):
         errors["reason"] = "Choisissez le motif de la mise à jour."
     if code == pc.OTHER_UPDATE_REASON and not detail:

@@ -22,7 +22,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import terminology
+from dcc_portal.services.common import inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import professional_label
@@ -157,18 +157,19 @@ def save_decision(
             errors["proposal"] = "Type de traitement inconnu du jeu de valeurs FRCP."
             continue
         intention = item.get("intention") if item.get("intention") in INTENTIONS else "first"
-        items.append({"type": type_code, "intention": intention, "detail": str(item.get("detail", "")).strip()[:1000]})
+        items.append({"type": type_code, "intention": intention, "detail": inputs.text(item.get("detail"), 1000)})
         if index > 20:
             break
     if not items:
         errors["proposal"] = "Indiquez au moins une proposition (type de traitement)."
     elif not any(item["intention"] == "first" for item in items):
         errors["proposal"] = "Indiquez la proposition de première intention."
-    guideline = " ".join(str(guideline).split())[:300]
+    guideline = inputs.line(guideline, 300)
     if status == RcpCaseStatus.RECORDED and not guideline:
         errors["guideline"] = "Un cas enregistré sans discussion doit citer le référentiel qu'il suit."
+    trial_detail, additional_exams, comment = inputs.text(trial_detail), inputs.text(additional_exams), inputs.text(comment)
     for key, value, limit in (("trial_detail", trial_detail, 300), ("additional_exams", additional_exams, 4000), ("comment", comment, 4000)):
-        if len(str(value)) > limit:
+        if len(value) > limit:
             errors[key] = f"Texte trop long ({limit} caractères au plus)."
     if errors:
         raise ValidationFailed(errors)
@@ -183,9 +184,9 @@ def save_decision(
     case.proposal_json = json.dumps(items, ensure_ascii=False)
     case.guideline = guideline
     case.trial_proposed = bool(trial_proposed)
-    case.trial_detail = str(trial_detail).strip()[:300] if trial_proposed else ""
-    case.additional_exams = str(additional_exams).strip()
-    case.comment = str(comment).strip()
+    case.trial_detail = trial_detail if trial_proposed else ""
+    case.additional_exams = additional_exams
+    case.comment = comment
     if status == RcpCaseStatus.DISCUSSED:
         case.quorum_reached = quorum.reached
         case.needs_representation = not quorum.reached

@@ -19,7 +19,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import terminology
+from dcc_portal.services.common import inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import professional_label
@@ -184,7 +184,7 @@ def save_rcp(db: Session, *, actor: Actor, form: RcpForm, rcp_public_id: str = "
     access.require_role(db, actor=actor, roles=EDITOR_ROLES, action=AuditAction.UPDATE, detail="annuaire des RCP")
     now = now or utcnow()
     errors: dict[str, str] = {}
-    name = " ".join(str(form.name).split())[:200]
+    name = inputs.line(form.name, 200)
     if len(name) < 3:
         errors["name"] = "Indiquez le nom de la RCP (3 caractères au moins)."
     national_id = str(form.national_id).strip()
@@ -230,14 +230,14 @@ def save_rcp(db: Session, *, actor: Actor, form: RcpForm, rcp_public_id: str = "
         rcp = Rcp(national_id=national_id, name=name, organisation_id=organisation.id, kind=form.kind)
     rcp.name, rcp.national_id, rcp.organisation_id, rcp.kind = name, national_id, organisation.id, form.kind
     rcp.network_id, rcp.manager_id = str(form.network_id).strip(), str(form.manager_id).strip()
-    rcp.manager_name = " ".join(str(form.manager_name).split())[:200]
+    rcp.manager_name = inputs.line(form.manager_name, 200)
     rcp.is_recours, rcp.is_pediatric, rcp.active = bool(form.is_recours), bool(form.is_pediatric), bool(form.active)
     rcp.appareil_code = form.appareil_code if form.kind == RcpKind.ORGAN else ""
     rcp.organ_codes = " ".join(dict.fromkeys(form.organ_codes)) if form.kind == RcpKind.ORGAN else ""
     rcp.transversal_code = form.transversal_code if form.kind == RcpKind.TRANSVERSAL else ""
     rcp.quorum_specialties = " ".join(dict.fromkeys(form.quorum_codes))
-    rcp.usual_schedule = " ".join(str(form.usual_schedule).split())[:200]
-    rcp.place = " ".join(str(form.place).split())[:200]
+    rcp.usual_schedule = inputs.line(form.usual_schedule, 200)
+    rcp.place = inputs.line(form.place, 200)
     rcp.visio_url = visio
     rcp.updated_at = now
     db.add(rcp)

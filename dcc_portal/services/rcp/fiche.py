@@ -40,7 +40,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import render, terminology
+from dcc_portal.services.common import inputs, render, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
@@ -280,7 +280,7 @@ def sign(db: Session, *, actor: Actor, case_public_id: str, expected_version: in
     document = db.get(Document, case.document_id) if case.document_id else None
     if document is not None and document.updated_at >= case.updated_at:
         errors["decision"] = "Cette fiche est déjà signée ; modifiez la proposition pour en faire une correction."
-    correction_reason = " ".join(str(correction_reason).split())[:300]
+    correction_reason = inputs.line(correction_reason, 300)
     if document is not None and not correction_reason:
         errors["correction_reason"] = "Indiquez le motif de la correction (nouvelle version de la fiche)."
     if errors:

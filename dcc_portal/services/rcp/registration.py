@@ -33,7 +33,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import terminology
+from dcc_portal.services.common import inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import (
@@ -277,12 +277,12 @@ def register_case(
             errors["session"] = "Ce patient est déjà inscrit à cette séance."
     if reason not in set(RcpCaseReason):
         errors["reason"] = "Choisissez le motif de présentation."
-    question = str(question).strip()
+    question, summary = inputs.text(question), inputs.text(summary)
     if len(question) < 5:
         errors["question"] = "Formulez la question posée à la RCP."
     elif len(question) > 4000:
         errors["question"] = "La question est trop longue (4 000 caractères au plus)."
-    if len(str(summary)) > 8000:
+    if len(summary) > 8000:
         errors["summary"] = "La synthèse est trop longue (8 000 caractères au plus)."
     presenter = None
     if presenter_public_id:
@@ -301,7 +301,7 @@ def register_case(
     case = RcpCase(
         session_id=session.id, patient_id=patient.id, requester_professional_id=requester_id,
         presenter_professional_id=(presenter.id if presenter else requester_id), reason=reason, question=question,
-        summary=str(summary).strip(), checklist_json=json.dumps(clean_declared), created_by_account_id=actor.account_id,
+        summary=summary, checklist_json=json.dumps(clean_declared), created_by_account_id=actor.account_id,
         created_at=now, updated_at=now,
     )
     db.add(case)

@@ -23,6 +23,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
+from dcc_portal.services.common import inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
@@ -136,7 +137,7 @@ def plan_sessions(
         if deadline_utc > start_utc:
             deadline_utc = start_utc
         session = RcpSession(rcp_id=rcp.id, starts_at=start_utc, registration_deadline=deadline_utc,
-                             place=" ".join(str(place).split())[:200], visio_url=visio, series_id=series,
+                             place=inputs.line(place, 200), visio_url=visio, series_id=series,
                              created_by_account_id=actor.account_id)
         db.add(session)
         db.flush()
