@@ -630,6 +630,8 @@ PATHWAY = {
     "channel": "Comment le médecin traitant a été informé",
     "reason": "Motif de la correction",
     "correct": "Corriger",
+    "recorded_on": "enregistrée le",
+    "nursing_first": "Vous pouvez enregistrer le temps soignant ; l'annonce médicale reste à faire.",
     "history": "Versions",
     "needs_detected": "Besoins :",
     "referrals": "Orientations :",
