@@ -202,7 +202,7 @@ def test_gp_journey_on_the_phone(page_factory, server):
 
     # 5. The pathway on the phone.
     card.click()
-    expect(page).to_have_url(re.compile(rf"/gp/patient/?\?p={patient.public_id}$"))
+    expect(page).to_have_url(re.compile(rf"/gp/patient/?\?p={patient.public_id}&retour=1$"))  # from the results
     expect(page.get_by_test_id("patient-name")).to_contain_text(family)
     expect(page.get_by_test_id("stage-treatment")).to_have_attribute("data-state", "current")  # PPS handed over
     timeline = page.get_by_test_id("timeline")

@@ -193,6 +193,7 @@ def test_announcement_releases_the_cr_acp_to_the_patient_and_the_gp_is_told(page
     timeline = gp.get_by_test_id("timeline")
     expect(timeline).to_contain_text("Temps médical : annonce du diagnostic")
     expect(timeline).to_contain_text("Compte rendu d'anatomo-cytopathologie")
+    gp.get_by_test_id("section-documents").click()  # folded under the timeline
     expect(gp.get_by_test_id("document-card").filter(has_text="anatomo-cytopathologie")).to_be_visible()
     assert_fits_width(gp)
     assert_accessible(gp)
