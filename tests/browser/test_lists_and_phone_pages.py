@@ -143,6 +143,7 @@ def test_the_gps_pathway_opens_on_a_summary_then_the_timeline(page_factory, serv
     secret = enrol(server, gp)
     page = page_factory("phone")
     login(page, server, gp, secret, lands_on="/gp")
+    expect(page.get_by_test_id("patient-card").first).to_be_visible()
     gp_list_height = page_height(page)
     visit(page, f"/gp/patient?p={patient.public_id}")
 
