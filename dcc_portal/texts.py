@@ -16,6 +16,8 @@ COMMON = {
     "of": "sur",
     "search": "Rechercher",
     "no_result": "Aucun résultat.",
+    "results_for": "Résultats pour",
+    "clear_search": "Effacer la recherche",
     "loading": "Chargement…",
     "forbidden_title": "Accès refusé",
     "forbidden_body": "Vous n'avez pas accès à cette page. Cette tentative a été enregistrée.",
@@ -135,6 +137,10 @@ GP = {
     "stage_current": "étape en cours",
     "stage_todo": "étape à venir",
     "back": "Mes patients",
+    "summary_next": "Prochaine étape",
+    "summary_next_none": "aucune étape à venir dans le programme de soins",
+    "summary_next_withheld": "programme de soins non partagé avec vous",
+    "summary_next_no_pps": "pas encore de programme de soins remis",
 }
 
 TEAM = {
@@ -179,6 +185,8 @@ PATIENT = {
     "home": "Mon équipe de soins",
     "profile": "Mon profil",
     "welcome": "Bonjour",
+    "pps_shortcut": "Vos prochains rendez-vous, vos traitements, qui appeler",
+    "calendar_shortcut": "Toutes les dates de vos soins",
     "team_intro": "Les professionnels qui vous accompagnent. En cas d'urgence vitale, appelez le 15.",
     "medecin_traitant": "Votre médecin traitant",
     "team": "Votre équipe à l'hôpital",
@@ -630,6 +638,8 @@ PATHWAY = {
     "channel": "Comment le médecin traitant a été informé",
     "reason": "Motif de la correction",
     "correct": "Corriger",
+    "recorded_on": "enregistrée le",
+    "nursing_first": "Vous pouvez enregistrer le temps soignant ; l'annonce médicale reste à faire.",
     "history": "Versions",
     "needs_detected": "Besoins :",
     "referrals": "Orientations :",

@@ -249,3 +249,35 @@ def test_whatever_is_typed_in_an_announcement_step_is_stored_as_text_xml_can_car
     typed = [current.notes, current.reason, *(view.accompanied_by for view in history), history[-1].notes]
     assert all(free_text.carried(text) for text in typed)
     assert current.notes.startswith("Corrigées") and current.reason.startswith("Motif")
+
+
+def test_the_diagnosis_is_announced_once_then_corrected(db):
+    t = team(db)
+    p = t.patient.public_id
+    first = announcement.record(db, actor=t.clinician, patient_public_id=p, temps="medical_diagnosis", values=medical(),
+                                now=T0)
+    over = announcement.overview(db, actor=t.clinician, patient_public_id=p, now=T0)
+    assert [step.public_id for step in over.recorded_once] == [first.public_id]  # shown in place of its button
+    with pytest.raises(ValidationFailed) as error:
+        announcement.record(db, actor=t.clinician, patient_public_id=p, temps="medical_diagnosis",
+                            values=medical(notes="Une seconde annonce du même diagnostic"), now=T0)
+    assert "déjà enregistrée" in error.value.errors["form"] and "10/03/2026" in error.value.errors["form"]
+    assert len(announcement.overview(db, actor=t.clinician, patient_public_id=p, now=T0).steps) == 1  # nothing saved
+    corrected = announcement.correct(db, actor=t.clinician, step_public_id=first.public_id, expected_version=1,
+                                     values=medical(notes="Annonce faite en présence de sa fille."), reason="précision")
+    assert corrected.version == 2
+    # The treatment proposal may be announced again (a new proposal after a relapse).
+    for _ in range(2):
+        announcement.record(db, actor=t.clinician, patient_public_id=p, temps="medical_treatment", values=medical(), now=T0)
+
+
+def test_the_nursing_time_before_any_medical_time_is_recorded_and_says_so(db):
+    t = team(db)
+    p = t.patient.public_id
+    assert announcement.overview(db, actor=t.nurse, patient_public_id=p, now=T0).medical_recorded is False
+    early = announcement.record(db, actor=t.nurse, patient_public_id=p, temps="nursing", values=nursing(), now=T0)
+    assert early.version == 1 and early.warning == "Aucun temps médical enregistré pour ce patient."
+    announcement.record(db, actor=t.clinician, patient_public_id=p, temps="medical_diagnosis", values=medical(), now=T0)
+    assert announcement.overview(db, actor=t.nurse, patient_public_id=p, now=T0).medical_recorded is True
+    later = announcement.record(db, actor=t.nurse, patient_public_id=p, temps="nursing", values=nursing(), now=T0)
+    assert later.warning == ""

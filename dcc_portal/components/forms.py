@@ -132,3 +132,35 @@ def search_button() -> rx.Component:
         rx.text(texts.COMMON["search"], display=["none", "none", "inline"]),
         type="submit", size="3", aria_label=texts.COMMON["search"], min_height="44px",
     )
+
+
+def search_form(state, *, placeholder: str, label: str | None = None) -> rx.Component:
+    """A list's search box, then the search in force with its clear button: "Résultats pour « … »" (×).
+    The box is keyed on the search, so that clearing it empties the box too."""
+    return rx.vstack(
+        rx.form(
+            rx.hstack(
+                rx.input(name="q", placeholder=placeholder, size="3", width="100%", max_length=100,
+                         aria_label=label or placeholder, default_value=state.query, data_testid="patient-search",
+                         min_height="44px"),
+                search_button(),
+                width="100%",
+            ),
+            on_submit=state.search,
+            key=state.query,
+            width="100%",
+        ),
+        rx.cond(
+            state.query != "",
+            rx.hstack(
+                rx.text(texts.COMMON["results_for"], " « ", rx.text.strong(state.query), " »", size="3",
+                        style={"overflowWrap": "anywhere"}, min_width="0"),
+                rx.icon_button(rx.icon("x", size=18), on_click=state.clear_search, type="button", variant="soft",
+                               size="3", min_height="44px", min_width="44px", aria_label=texts.COMMON["clear_search"],
+                               data_testid="clear-search"),
+                align="center", justify="between", width="100%", padding="0.25rem 0.25rem 0.25rem 0.75rem",
+                border_radius="8px", background=rx.color("accent", 3), data_testid="search-summary",
+            ),
+        ),
+        spacing="2", width="100%",
+    )

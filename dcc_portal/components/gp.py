@@ -7,7 +7,8 @@ from __future__ import annotations
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import pager, search_button
+from dcc_portal.components.forms import pager, search_form
+from dcc_portal.components.patients import return_mark
 from dcc_portal.components.pathway import KIND_COLOURS
 
 T = texts.GP
@@ -28,7 +29,7 @@ def stage_bar(step: rx.Var, label: rx.Var) -> rx.Component:
     )
 
 
-def patient_card(item: rx.Var) -> rx.Component:
+def patient_card(item: rx.Var, state) -> rx.Component:
     new = item["new_count"].to(int) > 0
     return rx.link(
         rx.card(
@@ -53,7 +54,7 @@ def patient_card(item: rx.Var) -> rx.Component:
             ),
             width="100%",
         ),
-        href="/gp/patient?p=" + item["public_id"].to(str),
+        href="/gp/patient?p=" + item["public_id"].to(str) + return_mark(state),
         underline="none", color="inherit", width="100%",
         data_testid="patient-card",
     )
@@ -61,21 +62,11 @@ def patient_card(item: rx.Var) -> rx.Component:
 
 def patient_list(state) -> rx.Component:
     return rx.vstack(
-        rx.form(
-            rx.hstack(
-                rx.input(name="q", placeholder=T["search_placeholder"], size="3", width="100%", max_length=100,
-                         aria_label=T["search_label"], default_value=state.query, data_testid="patient-search",
-                         min_height="44px"),
-                search_button(),
-                width="100%",
-            ),
-            on_submit=state.search,
-            width="100%",
-        ),
+        search_form(state, placeholder=T["search_placeholder"], label=T["search_label"]),
         rx.text(state.total, " ", T["count"], size="2", color_scheme="gray", data_testid="result-count"),
         rx.cond(
             state.items.length() > 0,
-            rx.vstack(rx.foreach(state.items, patient_card), spacing="2", width="100%"),
+            rx.vstack(rx.foreach(state.items, lambda item: patient_card(item, state)), spacing="2", width="100%"),
             rx.cond(state.loaded, rx.text(texts.COMMON["no_result"], color_scheme="gray")),
         ),
         pager(state.page, state.page_count, on_previous=state.previous_page, on_next=state.next_page),

@@ -74,11 +74,13 @@ def _nav_links(area: str, *, in_drawer: bool = False) -> rx.Component:
 
 def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
     items = [*NAV[area], ACCOUNT_ITEM] if area != "charter" else []
-    wrap = (lambda link: rx.drawer.close(rx.box(link, width="100%"))) if in_drawer else (lambda link: link)
+    # In the drawer the closing sits inside the link: it runs before the link's navigation marks the click as
+    # handled, so the drawer also closes when the link leads to the page already shown (a list's search cleared).
+    wrap = (lambda content: rx.drawer.close(rx.box(content, width="100%"))) if in_drawer else (lambda content: content)
     return rx.vstack(
         *[
-            wrap(rx.link(
-                rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="2"),
+            rx.link(
+                wrap(rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="2")),
                 href=item.href,
                 underline="none",
                 padding="0.6rem 0.75rem",
@@ -88,7 +90,7 @@ def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
                 display="flex",
                 align_items="center",
                 _hover={"background": rx.color("accent", 3)},
-            ))
+            )
             for item in items
         ],
         spacing="1",

@@ -5,14 +5,19 @@ from __future__ import annotations
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import pager, search_button
+from dcc_portal.components.forms import pager, search_form
 
 
 def stage_badge(stage: rx.Var) -> rx.Component:
     return rx.badge(stage, variant="soft", size="2", color_scheme="indigo")
 
 
-def patient_card(item: rx.Var, href_base: str) -> rx.Component:
+def return_mark(state) -> rx.Var:
+    """Added to a patient's link from a list with a search in force: its "back" link then keeps the search."""
+    return rx.cond(state.query != "", "&retour=1", "")
+
+
+def patient_card(item: rx.Var, href_base: str, state) -> rx.Component:
     return rx.link(
         rx.card(
             rx.hstack(
@@ -30,7 +35,7 @@ def patient_card(item: rx.Var, href_base: str) -> rx.Component:
             ),
             width="100%",
         ),
-        href=f"{href_base}?p=" + item["public_id"].to(str),
+        href=f"{href_base}?p=" + item["public_id"].to(str) + return_mark(state),
         underline="none",
         color="inherit",
         width="100%",
@@ -41,22 +46,11 @@ def patient_card(item: rx.Var, href_base: str) -> rx.Component:
 def searchable_list(state, *, placeholder: str, href_base: str, count_label: str) -> rx.Component:
     """Search box, result count, cards, pager: for any PagedListMixin state whose items are PatientRows."""
     return rx.vstack(
-        rx.form(
-            rx.hstack(
-                rx.input(
-                    name="q", placeholder=placeholder, size="3", width="100%", max_length=100,
-                    aria_label=placeholder, default_value=state.query,
-                ),
-                search_button(),
-                width="100%",
-            ),
-            on_submit=state.search,
-            width="100%",
-        ),
+        search_form(state, placeholder=placeholder),
         rx.text(state.total, " ", count_label, size="2", color_scheme="gray", data_testid="result-count"),
         rx.cond(
             state.items.length() > 0,
-            rx.vstack(rx.foreach(state.items, lambda item: patient_card(item, href_base)), spacing="2", width="100%"),
+            rx.vstack(rx.foreach(state.items, lambda item: patient_card(item, href_base, state)), spacing="2", width="100%"),
             rx.cond(state.loaded, rx.text(texts.COMMON["no_result"], color_scheme="gray")),
         ),
         pager(state.page, state.page_count, on_previous=state.previous_page, on_next=state.next_page),

@@ -10,12 +10,12 @@ from dcc_portal.components.gp import (
     document_list,
     next_step_list,
     patient_list,
+    stage_bar,
     stage_steps,
     vertical_timeline,
 )
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.pathway import status_chips
-from dcc_portal.components.patients import stage_badge
 from dcc_portal.state.gp import GpDocumentsState, GpPatientState, GpPatientsState
 
 T = texts.GP
@@ -31,29 +31,66 @@ def gp_home() -> rx.Component:
     )
 
 
-def _section(title: str, *children, testid: str) -> rx.Component:
-    return rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="2", width="100%", data_testid=testid)
+def _section(title: str, *children, testid: str, open_: bool = False) -> rx.Component:
+    """A section that folds (native <details>: keyboard and screen readers know it); its title is a 44 px target."""
+    return rx.el.details(
+        rx.el.summary(
+            rx.heading(title, size="4", as_="h2", style={"display": "inline"}),
+            style={"minHeight": TOUCH, "display": "flex", "alignItems": "center", "gap": "0.5rem", "cursor": "pointer",
+                   "padding": "0.25rem 0", "listStylePosition": "inside"},
+            data_testid=f"section-{testid}",
+        ),
+        rx.vstack(*children, spacing="2", width="100%", padding_top="0.5rem"),
+        open=open_,
+        style={"width": "100%", "borderTop": f"1px solid {rx.color('gray', 5)}", "paddingTop": "0.25rem"},
+        data_testid=testid,
+    )
 
 
-def _header() -> rx.Component:
+def _next_dated_step() -> rx.Component:
+    first = S.next_steps[0]
+    return rx.hstack(
+        rx.icon("calendar", size=18, color=rx.color("accent", 11), flex_shrink="0", margin_top="0.15rem"),
+        rx.text(
+            rx.text.strong(T["summary_next"], " : "),
+            rx.match(
+                S.patient["pps"],
+                ("shared", rx.cond(S.next_steps.length() > 0,
+                                   rx.fragment(first["day"], rx.cond(first["time"] != "", " · " + first["time"].to(str), ""),
+                                               " · ", first["title"]),
+                                   rx.fragment(T["summary_next_none"]))),
+                ("withheld", rx.fragment(T["summary_next_withheld"])),
+                rx.fragment(T["summary_next_no_pps"]),
+            ),
+            size="2", style={"overflowWrap": "anywhere"},
+        ),
+        align="start", spacing="2", width="100%", data_testid="summary-next-step",
+    )
+
+
+def _summary() -> rx.Component:
+    """What the GP comes for, on the first screen: who, where in the pathway, what comes next, what is new."""
     patient = S.patient
     return rx.card(
         rx.vstack(
             rx.hstack(
                 rx.heading(patient["name"], size="5", as_="h2", data_testid="patient-name", style={"overflowWrap": "anywhere"}),
-                stage_badge(patient["stage"]),
-                wrap="wrap", align="center",
+                rx.text(patient["first_names"], size="3"),
+                wrap="wrap", align="baseline", spacing="2",
             ),
-            rx.text(patient["first_names"], " · ", texts.PATHWAY["born"], " ", patient["birth_date"], " (", patient["age"],
-                    " ans) · ", patient["sex"], size="2"),
-            rx.text(texts.PATHWAY["ins"], " ", patient["ins"], size="2", color_scheme="gray"),
+            rx.text(texts.PATHWAY["born"], " ", patient["birth_date"], " (", patient["age"], " ans) · ", patient["sex"],
+                    " · ", rx.el.span(texts.PATHWAY["ins"], " ", patient["ins"], style={"whiteSpace": "nowrap"}),
+                    size="2", color_scheme="gray"),
             rx.cond(patient["diagnosis"] != "",
                     rx.vstack(
                         rx.text(rx.text.strong(T["diagnosis"], " : "), patient["diagnosis"], size="2"),
                         rx.cond(patient["diagnosis_detail"] != "", rx.text(patient["diagnosis_detail"], size="2", color_scheme="gray")),
                         spacing="0", data_testid="gp-diagnosis",
                     )),
-            spacing="1", width="100%",
+            rx.box(stage_bar(patient["stage_step"], patient["stage"]), width="100%", data_testid="summary-stage"),
+            _next_dated_step(),
+            _news(),
+            spacing="2", width="100%",
         ),
         width="100%", data_testid="patient-header",
     )
@@ -63,11 +100,13 @@ def _news() -> rx.Component:
     patient = S.patient
     return rx.cond(
         patient["last_visit"] == "",
-        rx.callout(T["first_visit"], icon="info", color_scheme="blue", high_contrast=True, width="100%", data_testid="news-summary"),
+        rx.callout(T["first_visit"], icon="info", color_scheme="blue", high_contrast=True, size="1", width="100%",
+                   data_testid="news-summary"),
         rx.cond(
             patient["new_count"] != "0",
             rx.callout(rx.text(rx.text.strong(patient["new_count"], " ", T["new_since"]), " (", patient["last_visit"], ")."),
-                       icon="bell-ring", color_scheme="red", high_contrast=True, width="100%", data_testid="news-summary"),
+                       icon="bell-ring", color_scheme="red", high_contrast=True, size="1", width="100%",
+                       data_testid="news-summary"),
             rx.text(T["last_visit"], " ", patient["last_visit"], ".", size="2", color_scheme="gray", data_testid="news-summary"),
         ),
     )
@@ -98,28 +137,26 @@ def _emergency_banner() -> rx.Component:
 @area_page(route="/gp/patient", title=T["file_title"], area="gp", on_load=[GpPatientState.load, GpDocumentsState.load])
 def gp_patient() -> rx.Component:
     return rx.vstack(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"]), align="center"), href="/gp",
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"]), align="center"), href=S.back_href,
                 min_height=TOUCH, display="flex", align_items="center", data_testid="back"),
         rx.cond(
             S.loaded,
             rx.vstack(
                 _emergency_banner(),
-                _header(),
-                _news(),
-                stage_steps(S.stages),
+                _summary(),
+                _section(T["timeline"], stage_steps(S.stages), vertical_timeline(S.timeline), testid="pathway", open_=True),
+                _section(T["documents"], document_list(GpDocumentsState), testid="documents"),
+                _section(T["next_steps"], _next_steps(), testid="next-steps"),
                 _section(T["delays"],
                          rx.cond(S.delays.length() > 0, delay_list(S.delays), rx.text(T["no_delay"], size="2", color_scheme="gray")),
                          rx.text(T["delays_help"], size="1", color_scheme="gray"),
                          testid="delays"),
-                _section(T["next_steps"], _next_steps(), testid="next-steps"),
-                _section(T["documents"], document_list(GpDocumentsState), testid="documents"),
-                _section(T["timeline"], vertical_timeline(S.timeline), testid="pathway"),
                 _section(T["announcement"], status_chips(S.announcement), testid="announcement"),
                 _section(T["care_team"],
                          rx.cond(S.medecin_traitant.length() > 0, contact_card(S.medecin_traitant)),
                          rx.foreach(S.care_team, contact_card),
                          testid="care-team"),
-                spacing="4", width="100%",
+                spacing="3", width="100%",
             ),
             rx.spinner(),
         ),

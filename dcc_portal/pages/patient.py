@@ -18,10 +18,32 @@ from dcc_portal.state.sharing import DmpOppositionState
 T = texts.PATIENT
 
 
+def _shortcut(href: str, icon: str, title: str, subtitle: str, *, testid: str, primary: bool = False) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.hstack(
+                rx.icon(icon, size=26, color=rx.color("accent", 11), flex_shrink="0"),
+                rx.vstack(rx.text(title, weight="bold", size="4" if primary else "3"),
+                          rx.text(subtitle, size="2", color_scheme="gray"), spacing="0", min_width="0"),
+                rx.spacer(),
+                rx.icon("chevron-right", size=20, flex_shrink="0"),
+                align="center", spacing="3", width="100%",
+            ),
+            width="100%", variant="surface" if primary else "classic",
+            style={"borderLeft": f"4px solid {rx.color('accent', 9)}"} if primary else {},
+        ),
+        href=href, underline="none", color="inherit", width="100%", min_height="44px", data_testid=testid,
+    )
+
+
 @area_page(route="/patient", title=T["home"], area="patient", on_load=[MyRecordState.load])
 def patient_home() -> rx.Component:
     return rx.vstack(
         rx.text(T["welcome"], " ", SessionState.user_name, weight="medium", size="4"),
+        _shortcut("/patient/pps", "notebook-text", texts.PATIENT_PPS["nav"], T["pps_shortcut"], testid="to-pps",
+                  primary=True),
+        _shortcut("/patient/calendar", "calendar-days", texts.PATIENT_PPS["nav_calendar"], T["calendar_shortcut"],
+                  testid="to-calendar"),
         emergency_list(MyRecordState.emergencies, intro=T["emergency_notice"]),
         rx.cond(
             MyRecordState.emergencies.length() > 0,

@@ -161,7 +161,8 @@ def _team_actions() -> rx.Component:
 
 def team_patient_file() -> rx.Component:
     return rx.vstack(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"])), href="/team"),
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"])), href=PatientSummaryState.back_href,
+                data_testid="back"),
         rx.cond(
             PatientSummaryState.identity.length() > 0,
             rx.vstack(

@@ -6,6 +6,7 @@ from dcc_portal import texts
 from dcc_portal.components.forms import (
     banner,
     field,
+    notice,
     select_field,
     submit_button,
     text_area,
@@ -51,6 +52,9 @@ def step_form() -> rx.Component:
                     rx.icon_button(rx.icon("x"), on_click=S.close_form, type="button", variant="ghost", aria_label=texts.COMMON["cancel"]),
                     width="100%", align="center",
                 ),
+                rx.cond((temps == "nursing") & (S.form_step == "") & ~S.medical_recorded,
+                        notice(announcement.NO_MEDICAL_YET + " " + T["nursing_first"], color="amber", icon="triangle-alert",
+                               data_testid="no-medical-warning")),
                 field(T["occurred_on"], "occurred_on", type="date", default_value=v["occurred_on"], error=e.get("occurred_on", "")),
                 rx.cond(rx.Var.create(MEDICAL).contains(temps),
                         field(T["accompanied_by"], "accompanied_by", default_value=v["accompanied_by"], error=e.get("accompanied_by", ""))),
@@ -83,6 +87,21 @@ def step_form() -> rx.Component:
     )
 
 
+def _recorded_once(step: rx.Var) -> rx.Component:
+    """A temps recorded once (the announcement of the diagnosis), in place of its button: its correction stays open."""
+    return rx.hstack(
+        rx.icon("circle-check", size=18, color=rx.color("grass", 11), flex_shrink="0"),
+        rx.text(rx.text.strong(step["label"]), " ", T["recorded_on"], " ", step["date"],
+                rx.cond(step["author"] != "", " · " + step["author"].to(str), ""), size="2"),
+        rx.cond(S.allowed_codes.contains(step["temps"]),
+                rx.button(rx.icon("pencil", size=14), T["correct"], on_click=S.open_correction(step["public_id"]),
+                          variant="soft", size="2", min_height="44px", data_testid="correct-recorded")),
+        align="center", wrap="wrap", spacing="2", padding="0.4rem 0.75rem", border_radius="8px",
+        background=rx.color("grass", 2), border=f"1px solid {rx.color('grass', 6)}",
+        data_testid="recorded-" + step["temps"].to(str),
+    )
+
+
 def announcement_tab(*, editable: bool = True) -> rx.Component:
     return rx.vstack(
         rx.heading(T["announcement_status"], size="4", as_="h2"),
@@ -95,9 +114,11 @@ def announcement_tab(*, editable: bool = True) -> rx.Component:
         rx.cond(S.held_documents > 0,
                 rx.callout(rx.text(S.held_documents, " ", T["held"]), icon="lock", color_scheme="amber", high_contrast=True, width="100%", data_testid="held-documents")),
         banner(S.notice, color="green", icon="check", testid="step-notice"),
+        banner(S.warning, color="amber", testid="step-warning"),
         rx.cond(
             S.form_temps == "",
             rx.flex(
+                rx.foreach(S.recorded_once, _recorded_once),
                 rx.foreach(S.allowed, lambda item: rx.button(
                     rx.icon("plus", size=16), item[1], on_click=S.open_new(item[0]), variant="soft", size="3",
                     white_space="normal", height="auto", min_height="44px", data_testid="record-" + item[0].to(str))),

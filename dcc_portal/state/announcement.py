@@ -24,6 +24,8 @@ class AnnouncementState(rx.State):
     held_documents: int = 0
     allowed: list[list[str]] = []  # [temps, label] this user may record
     allowed_codes: list[str] = []
+    recorded_once: list[dict[str, str]] = []  # steps recorded once, shown in place of their button
+    medical_recorded: bool = False
     loaded: bool = False
     # The form: temps being recorded ("" when closed), the step being corrected ("" for a new one).
     form_temps: str = ""
@@ -34,6 +36,7 @@ class AnnouncementState(rx.State):
     history: list[dict[str, str]] = []
     errors: dict[str, str] = {}
     notice: str = ""
+    warning: str = ""
     saving: bool = False
     _patient_public_id: str = ""
     _form_version: int = 0
@@ -41,8 +44,13 @@ class AnnouncementState(rx.State):
     async def _refresh(self) -> None:
         async with authenticated(self) as (db, actor):
             over = announcement.overview(db, actor=actor, patient_public_id=self._patient_public_id)
-            self.allowed = [list(item) for item in announcement.allowed_temps(actor.role)] if actor.role != Role.GP else []
-        self.allowed_codes = [item[0] for item in self.allowed]
+            may_record = [list(item) for item in announcement.allowed_temps(actor.role)] if actor.role != Role.GP else []
+        self.allowed_codes = [item[0] for item in may_record]
+        once = over.recorded_once
+        self.allowed = [item for item in may_record if item[0] not in {step.temps for step in once}]
+        self.recorded_once = [{"temps": step.temps, "label": announcement.SHORT_LABELS[step.temps], "date": step.date,
+                               "author": step.author, "public_id": step.public_id} for step in once]
+        self.medical_recorded = over.medical_recorded
         self.status = rows(over.status)
         self.steps = rows(over.steps)
         self.medical_announcement = over.medical_announcement
@@ -51,8 +59,8 @@ class AnnouncementState(rx.State):
 
     @rx.event
     async def load(self):
-        self.loaded, self.form_temps, self.errors, self.notice = False, "", {}, ""
-        self.status, self.steps = [], []
+        self.loaded, self.form_temps, self.errors, self.notice, self.warning = False, "", {}, "", ""
+        self.status, self.steps, self.recorded_once = [], [], []
         self._patient_public_id = self.router.url.query_parameters.get("p", "")[:32]
         await self._refresh()
 
@@ -63,7 +71,7 @@ class AnnouncementState(rx.State):
         self.form_temps, self.form_step, self._form_version = temps, "", 0
         self.form_title = announcement.TEMPS_LABELS[temps]
         self.form_values = {"occurred_on": formatting.paris_today().isoformat()}
-        self.history, self.errors, self.notice = [], {}, ""
+        self.history, self.errors, self.notice, self.warning = [], {}, "", ""
         self.form_key = secrets.token_hex(16)
 
     @rx.event
@@ -77,7 +85,7 @@ class AnnouncementState(rx.State):
         self.form_title = f"Corriger : {current.temps_label} (version {current.version})"
         self.form_values = values
         self.history = rows(history)
-        self.errors, self.notice = {}, ""
+        self.errors, self.notice, self.warning = {}, "", ""
         self.form_key = secrets.token_hex(16)
 
     @rx.event
@@ -88,7 +96,7 @@ class AnnouncementState(rx.State):
     async def submit(self, form_data: dict):
         if not self.form_temps or self.saving:
             return
-        self.errors, self.notice = {}, ""
+        self.errors, self.notice, self.warning = {}, "", ""
         values = {name: str(form_data.get(name, "") or "")[:6000] for name in FORM_FIELDS}
         reason = str(form_data.get("reason", "") or "")[:600]
         self.form_values = {**values, "reason": reason}  # kept if refused
@@ -100,8 +108,9 @@ class AnnouncementState(rx.State):
                     announcement.correct(db, actor=actor, step_public_id=self.form_step,
                                          expected_version=self._form_version, values=values, reason=reason)
                 else:
-                    announcement.record(db, actor=actor, patient_public_id=self._patient_public_id,
-                                        temps=self.form_temps, values=values, submission_key=self.form_key)
+                    step = announcement.record(db, actor=actor, patient_public_id=self._patient_public_id,
+                                               temps=self.form_temps, values=values, submission_key=self.form_key)
+                    self.warning = step.warning
         except ValidationFailed as error:
             self.errors = error.errors
             return

@@ -9,11 +9,11 @@ from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.paging import Page
 from dcc_portal.services.gp import area as gp
 from dcc_portal.state.display import row, rows
-from dcc_portal.state.paging import PagedListMixin
+from dcc_portal.state.paging import PagedListMixin, PatientSearchMixin, return_href
 from dcc_portal.state.session import authenticated
 
 
-class GpPatientsState(PagedListMixin, rx.State):
+class GpPatientsState(PatientSearchMixin, rx.State):
     """/gp: my patients, searchable, with their stage and what is new since my last visit."""
 
     def _fetch(self, session: Session, actor: Actor) -> Page:
@@ -31,6 +31,7 @@ class GpPatientState(rx.State):
     announcement: list[dict[str, str]] = []
     medecin_traitant: dict[str, str] = {}
     care_team: list[dict[str, str]] = []
+    back_href: str = "/gp"
     loaded: bool = False
 
     @rx.event
@@ -39,6 +40,7 @@ class GpPatientState(rx.State):
         self.patient, self.stages, self.timeline, self.delays = {}, [], [], []
         self.next_steps, self.announcement, self.medecin_traitant, self.care_team = [], [], {}, []
         public_id = self.router.url.query_parameters.get("p", "")[:32]
+        self.back_href = return_href(self, "/gp")
         async with authenticated(self) as (db, actor):
             view = gp.patient_pathway(db, actor=actor, patient_public_id=public_id)
         self.patient = row(view)

@@ -53,3 +53,49 @@ class PagedListMixin(rx.State, mixin=True):
         if self.page > 1:
             self.page -= 1
             await self._reload()
+
+
+# In a patient list's URL: the user came back from a patient opened from the list's results.
+RETURN = "retour"
+
+
+def return_href(state: rx.State, list_path: str) -> str:
+    """A patient page's "back" link: the list with its search when the patient was opened from the results, the list
+    afresh otherwise."""
+    return f"{list_path}?{RETURN}=1" if state.router.url.query_parameters.get(RETURN) == "1" else list_path
+
+
+def _mark_return(keep: bool) -> rx.event.EventSpec:
+    """Set (or drop) the return mark on the list's own history entry, so that the browser's "back" from a patient
+    finds the search again, without reloading the list."""
+    action = f"url.searchParams.set('{RETURN}', '1')" if keep else f"url.searchParams.delete('{RETURN}')"
+    return rx.call_script(
+        f"(() => {{ const url = new URL(window.location.href); {action}; "
+        "window.history.replaceState(window.history.state, '', url); })()"
+    )
+
+
+class PatientSearchMixin(PagedListMixin, mixin=True):
+    """A patient list whose search holds only on the way back from a patient opened from its results: opened any
+    other way (menu, home link, a typed address), it starts again with every patient."""
+
+    @rx.event
+    async def load(self):
+        if self.router.url.query_parameters.get(RETURN) != "1":
+            self.query = ""
+            self.page = 1
+        await self._reload()
+
+    @rx.event
+    async def search(self, form_data: dict):
+        self.query = str(form_data.get("q", ""))[:100].strip()
+        self.page = 1
+        await self._reload()
+        return _mark_return(self.query != "")
+
+    @rx.event
+    async def clear_search(self):
+        self.query = ""
+        self.page = 1
+        await self._reload()
+        return _mark_return(False)

@@ -9,10 +9,10 @@ from dcc_portal.services.access import care_teams
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.paging import Page
 from dcc_portal.services.record import patients
-from dcc_portal.state.paging import PagedListMixin
+from dcc_portal.state.paging import PagedListMixin, PatientSearchMixin
 
 
-class TeamWorklistState(PagedListMixin, rx.State):
+class TeamWorklistState(PatientSearchMixin, rx.State):
     def _fetch(self, session: Session, actor: Actor) -> Page:
         return patients.list_for_team(session, actor=actor, query=self.query, page=self.page)
 

@@ -7,6 +7,7 @@ import reflex as rx
 from dcc_portal.services.record import patients
 from dcc_portal.services.record.patients import PatientSummary
 from dcc_portal.state.display import row, rows
+from dcc_portal.state.paging import return_href
 from dcc_portal.state.session import authenticated
 
 
@@ -24,10 +25,12 @@ class PatientSummaryState(rx.State):
     medecin_traitant: dict[str, str] = {}
     care_team: list[dict[str, str]] = []
     emergencies: list[dict[str, str]] = []
+    back_href: str = "/team"
 
     @rx.event
     async def load(self):
         self.identity, self.medecin_traitant, self.care_team, self.emergencies = {}, {}, [], []
+        self.back_href = return_href(self, "/team")
         public_id = self.router.url.query_parameters.get("p", "")
         async with authenticated(self) as (session, actor):
             summary = patients.summary(session, actor=actor, patient_public_id=public_id)

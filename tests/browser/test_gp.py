@@ -165,6 +165,8 @@ def test_gp_journey_on_the_phone(page_factory, server):
     check_screen(page, "gp-my-patients-phone")
     page.get_by_test_id("patient-search").fill(family.lower())
     page.get_by_test_id("patient-search").press("Enter")
+    # The search in force first: should the card then be missing, the search ran and the data is at fault.
+    expect(page.get_by_test_id("search-summary")).to_contain_text(f"Résultats pour « {family.lower()} »")
     card = page.get_by_test_id("patient-card").filter(has_text=family)
     expect(card).to_have_count(1)
     expect(card.get_by_test_id("new-badge")).to_have_text("Nouveau 1")
@@ -193,10 +195,13 @@ def test_gp_journey_on_the_phone(page_factory, server):
     data = open(download_info.value.path(), "rb").read()
     assert data[:4] == b"%PDF" and "Colectomie droite" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
 
-    # 4. Back to my patients: read, the badge is gone.
+    # 4. Back to my patients (a new page: the search of step 1 is not in force any more): read, the badge is gone.
     visit(page, "/gp")
+    expect(page.get_by_test_id("search-summary")).to_have_count(0)
     page.get_by_test_id("patient-search").fill(family.lower())
     page.get_by_test_id("patient-search").press("Enter")
+    # The search in force first: should the card then be missing, the search ran and the data is at fault.
+    expect(page.get_by_test_id("search-summary")).to_contain_text(f"Résultats pour « {family.lower()} »")
     card = page.get_by_test_id("patient-card").filter(has_text=family)
     expect(card).to_have_count(1)
     expect(card.get_by_test_id("new-badge")).to_have_count(0)
@@ -205,7 +210,7 @@ def test_gp_journey_on_the_phone(page_factory, server):
 
     # 5. The pathway on the phone.
     card.click()
-    expect(page).to_have_url(re.compile(rf"/gp/patient/?\?p={patient.public_id}$"))
+    expect(page).to_have_url(re.compile(rf"/gp/patient/?\?p={patient.public_id}&retour=1$"))  # from the results
     expect(page.get_by_test_id("patient-name")).to_contain_text(family)
     expect(page.get_by_test_id("stage-treatment")).to_have_attribute("data-state", "current")  # PPS handed over
     timeline = page.get_by_test_id("timeline")

@@ -58,6 +58,8 @@ def test_nurse_records_the_nursing_time_with_needs_and_referrals(page_factory, s
     expect(page.get_by_test_id("record-medical_diagnosis")).to_have_count(0)  # a nurse does not record the medical time
     page.get_by_test_id("record-nursing").click()
     form = page.get_by_test_id("step-form")
+    # Allowed before any medical time, and said so before and after saving.
+    expect(form.get_by_test_id("no-medical-warning")).to_contain_text("Aucun temps médical enregistré")
     form.get_by_label("Ce qui a été dit").fill(f"Patient inquiet, questions sur la chimiothérapie. {HOSTILE}")
     form.locator("#need_nutrition").select_option("ORG-036")
     form.locator("#need_psychological").select_option("PSYCHO")
@@ -67,6 +69,7 @@ def test_nurse_records_the_nursing_time_with_needs_and_referrals(page_factory, s
     shot(page, "announcement-nursing-form-tablet")
     form.get_by_test_id("step-submit").dblclick()  # a double submit records one step
     expect(page.get_by_test_id("step-notice")).to_be_visible()
+    expect(page.get_by_test_id("step-warning")).to_contain_text("Aucun temps médical enregistré pour ce patient.")
     card = page.get_by_test_id("step-card").first
     expect(card).to_contain_text("Temps d'accompagnement soignant")
     expect(card).to_contain_text("nutrition, psychologique, social")
@@ -147,8 +150,16 @@ def test_announcement_releases_the_cr_acp_to_the_patient_and_the_gp_is_told(page
     expect(tablet.get_by_test_id("announced-on")).to_be_visible()
     expect(tablet.get_by_test_id("status-medical_diagnosis")).to_have_attribute("data-done", "yes")
     expect(tablet.get_by_test_id("held-documents")).to_have_count(0)
+    # Announced once: the button gives way to the recorded step, which stays correctable.
+    expect(tablet.get_by_test_id("record-medical_diagnosis")).to_have_count(0)
+    recorded = tablet.get_by_test_id("recorded-medical_diagnosis")
+    expect(recorded).to_contain_text(re.compile(r"Annonce du diagnostic enregistrée le \d\d/\d\d/\d{4}"))
+    expect(tablet.get_by_test_id("record-medical_treatment")).to_be_visible()
     assert_fits_width(tablet)
     shot(tablet, "announcement-medical-recorded-tablet")
+    recorded.get_by_test_id("correct-recorded").click()
+    expect(tablet.get_by_test_id("step-form")).to_contain_text("Corriger : Temps médical : annonce du diagnostic (version 1)")
+    tablet.get_by_test_id("step-form").get_by_role("button", name="Annuler").click()
     open_tab(tablet, "documents")
     expect(release).to_have_attribute("data-state", "visible")
     shot(tablet, "documents-tab-tablet")
@@ -182,6 +193,7 @@ def test_announcement_releases_the_cr_acp_to_the_patient_and_the_gp_is_told(page
     timeline = gp.get_by_test_id("timeline")
     expect(timeline).to_contain_text("Temps médical : annonce du diagnostic")
     expect(timeline).to_contain_text("Compte rendu d'anatomo-cytopathologie")
+    gp.get_by_test_id("section-documents").click()  # folded under the timeline
     expect(gp.get_by_test_id("document-card").filter(has_text="anatomo-cytopathologie")).to_be_visible()
     assert_fits_width(gp)
     assert_accessible(gp)

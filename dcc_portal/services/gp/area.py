@@ -262,6 +262,7 @@ class PatientPathway:
     ins: str
     stage: str
     stage_key: str
+    stage_step: int  # 0 (suspicion) to 5 (follow-up)
     grant: str
     emergency_until: str
     diagnosis: str  # « C50.9 Tumeur maligne du sein » or ""
@@ -369,6 +370,7 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
         ins=formatting.ins_display(patient.ins),
         stage=stage_label(patient.care_stage),
         stage_key=stage,
+        stage_step=position,
         grant=str(grant),
         emergency_until=emergency.running_until(db, actor=actor, patient=patient, now=now) if grant == Grant.EMERGENCY else "",
         diagnosis=f"{row.icd10_code} {row.icd10_label}".strip() if row else "",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func
@@ -69,6 +69,9 @@ WHO_MAY_RECORD = {
     T.GP_LIAISON: frozenset({Role.CLINICIAN, Role.NURSE}),
 }
 MEDICAL = frozenset({T.MEDICAL_DIAGNOSIS, T.MEDICAL_TREATMENT})
+# A diagnosis is announced once: later changes are corrections of that step.
+ONCE = frozenset({T.MEDICAL_DIAGNOSIS})
+NO_MEDICAL_YET = "Aucun temps médical enregistré pour ce patient."
 WITH_NEEDS = frozenset({T.NURSING, T.SUPPORTIVE_CARE})
 EVENT_KINDS = {
     T.MEDICAL_DIAGNOSIS: PathwayEventKind.ANNOUNCEMENT_MEDICAL,
@@ -159,6 +162,7 @@ class StepView:
     needs_summary: str
     referrals_summary: str
     needs: list[NeedLine] = field(default_factory=list)
+    warning: str = ""  # said when the step was recorded (a nursing time before any medical time)
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,8 @@ class Overview:
     steps: list[StepView]  # newest first
     medical_announcement: str  # when the medical time was first recorded ("" if not yet)
     held_documents: int  # documents announcing the cancer that wait for the medical announcement
+    medical_recorded: bool = False
+    recorded_once: list[StepView] = field(default_factory=list)  # the steps recorded once (ONCE), in TEMPS_ORDER
 
 
 def _canonical(content: dict) -> tuple[str, str]:
@@ -297,6 +303,9 @@ def record(
     content = _content(temps, values, errors)
     if errors:
         raise ValidationFailed(errors)
+    recorded = set(db.exec(select(AnnouncementStep.temps).where(AnnouncementStep.patient_id == patient.id)).all())
+    if temps in ONCE and temps in recorded:
+        raise ValidationFailed({"form": _already_recorded(db, patient_id=patient.id, temps=temps)})
     author = db.get(Professional, actor.professional_id) if actor.professional_id else None
     step, version = create_step(db, patient=patient, temps=temps, occurred_on=occurred_on, content=content, author=author,
                                 account_id=actor.account_id, now=now)
@@ -312,7 +321,17 @@ def record(
     notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.ANNOUNCEMENT_RECORDED,
                                           title="nouvelle étape du dispositif d'annonce")
     db.flush()
-    return _view(step, version, author)
+    view = _view(step, version, author)
+    if temps == T.NURSING and not recorded & MEDICAL:
+        view = replace(view, warning=NO_MEDICAL_YET)
+    return view
+
+
+def _already_recorded(db: Session, *, patient_id: int, temps: str) -> str:
+    day = db.exec(select(AnnouncementStep.occurred_on).where(AnnouncementStep.patient_id == patient_id,
+                                                             AnnouncementStep.temps == temps)).first()
+    return (f"{SHORT_LABELS[temps]} déjà enregistrée (le {formatting.date_fr(day)}) : "
+            "corrigez l'étape enregistrée plutôt que d'en créer une seconde.")
 
 
 def create_step(db: Session, *, patient: Patient, temps: str, occurred_on, content: dict, author: Professional | None,
@@ -463,6 +482,9 @@ def overview_of(db: Session, *, patient: Patient) -> Overview:
         steps=steps,
         medical_announcement=formatting.datetime_fr(patient.medical_announcement_at),
         held_documents=held,
+        medical_recorded=any(step.temps in MEDICAL for step in steps),
+        recorded_once=[next(step for step in reversed(steps) if step.temps == t) for t in TEMPS_ORDER
+                       if t in ONCE and t.value in {step.temps for step in steps}],
     )
 
 
