@@ -116,6 +116,18 @@ def test_the_organ_rcp_matches_the_cim10_chapter(world):
     assert sorted(set(wrong)) == []
 
 
+def test_each_demo_rcp_meets_on_its_usual_day_and_registers_after_the_diagnosis(world):
+    _url, db = world
+    days = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi"]
+    for board in db.exec(select(Rcp).where(Rcp.national_id.startswith("9901"))).all():
+        starts = db.exec(select(RcpSession.starts_at).where(RcpSession.rcp_id == board.id)).all()
+        assert {days[formatting.to_paris(start).weekday()] for start in starts} == {board.usual_schedule.split()[0]}, board.name
+    diagnoses = _diagnoses(db)
+    for case in db.exec(select(RcpCase).join(Patient, Patient.id == RcpCase.patient_id)
+                        .where(Patient.local_id.startswith("DEMO-"))).all():
+        assert formatting.to_paris(case.created_at).date() > diagnoses[case.patient_id].diagnosis_date
+
+
 def test_the_programme_and_the_pathology_report_treat_that_tumour(world):
     _url, db = world
     diagnoses = _diagnoses(db)

@@ -45,23 +45,31 @@ def _contacts(org_phone: str) -> list[dict]:
     ]
 
 
-def programme_form(profile: profiles.Profile, *, rcp: date, start: date, follow_up: bool, phone: str = "02 99 20 20 20") -> dict:
-    """The PPS form of a profile's programme starting on `start` (the surveillance programme once in follow-up)."""
-    programme = (programmes.surveillance if follow_up else profile.programme)(start)
+def programme_form(profile: profiles.Profile, *, rcp: date, start: date, phone: str = "02 99 20 20 20") -> dict:
+    """The PPS form of a profile's programme whose first treatment is on `start`."""
+    programme = profile.programme(start)
     form = {"rcp_date": rcp.isoformat(), "end_of_treatment": "", **programme, "contacts": _contacts(phone)}
     form.setdefault("measures", [])
     form["rcp_proposal"] = programme["plan_summary"]
     return form
 
 
-def issue(db: Session, *, author: Professional, patient: Patient, form: dict, written: datetime, handed: date,
-          consent: str = GpConsent.AGREED) -> Document:
-    """Write a programme and hand it over, as its referent physician does."""
+def issue(db: Session, *, author: Professional, patient: Patient, profile: profiles.Profile, rcp: date, treatment: date,
+          follow_up: date | None, consent: str = GpConsent.AGREED) -> tuple[Document, dict]:
+    """Write the programme after the RCP, hand it over with the treatment proposal (five days before the first
+    treatment) as the referent physician does, and once in follow-up replace it by the surveillance programme.
+    Returns the document and the last form written."""
     actor = _actor(db, author)
-    document = _write(db, actor, patient, None, form, when=written)
+    form = programme_form(profile, rcp=rcp, start=treatment)
+    document = _write(db, actor, patient, None, form, when=_at(rcp + timedelta(days=2)))
+    handed = max(rcp + timedelta(days=3), treatment - timedelta(days=5))
     pps.hand_over(db, actor=actor, patient=patient, document=document, handed_over_on=handed, by=author, consent=consent,
                   now=_at(handed, 12))
-    return document
+    if follow_up is not None:
+        form = {**form, **programmes.surveillance(follow_up), "end_of_treatment": follow_up.isoformat()}
+        form["rcp_proposal"] = form["plan_summary"]
+        _write(db, actor, patient, document, form, when=_at(follow_up), reason="MED-560")
+    return document, form
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -98,13 +106,10 @@ def load(db: Session, *, today: date | None = None) -> bool:
         if referent is None or diagnosed is None or story.rcp is None or story.treatment is None:
             continue
         author = db.get(Professional, referent.professional_id)
-        follow_up = story.follow_up is not None
-        handed = story.treatment - timedelta(days=5)  # with the treatment proposal (announcement, medical temps)
-        form = programme_form(story.profile, rcp=story.rcp, start=story.follow_up if follow_up else story.treatment,
-                              follow_up=follow_up)
         consent = GpConsent.REFUSED if number == 3 else GpConsent.AGREED
-        document = issue(db, author=author, patient=patient, form=form, written=_at(story.rcp + timedelta(days=2)),
-                         handed=handed, consent=consent)
+        document, form = issue(db, author=author, patient=patient, profile=story.profile, rcp=story.rcp,
+                               treatment=story.treatment, follow_up=story.follow_up, consent=consent)
+        handed = max(story.rcp + timedelta(days=3), story.treatment - timedelta(days=5))
         if patient.medical_announcement_at is None:
             patient.medical_announcement_at = _at(handed, 11)
             db.add(patient)

@@ -100,7 +100,7 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
         for identifier in members:
             db.add(RcpMember(rcp_id=board.id, professional_id=pros[identifier].id))
         boards[national_id] = _Board(db, board, pros[coordinator], [pros[coordinator]] + [pros[m] for m in members],
-                                     hour, today)
+                                     weekday, hour, today)
         base = today + timedelta(days=(weekday - today.weekday()) % 7)
         for day in (base - timedelta(days=28), base - timedelta(days=14), base + timedelta(days=7), base + timedelta(days=14)):
             boards[national_id].session_on(day)
@@ -118,15 +118,16 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
         if story.rcp is not None:
             session = board.session_on(story.rcp)
         elif profiles.demo_index(patient.local_id) % 2 == 0:  # half the diagnosed patients are registered already
-            session = board.session_on(max(board.upcoming(), story.diagnosis + timedelta(days=7)))
+            session = board.session_on(board.meeting_after(story.diagnosis + timedelta(days=7)))
         else:
             continue
+        registered = max(session.starts_at - timedelta(days=5), _paris(story.diagnosis + timedelta(days=1), 9))
         case = RcpCase(session_id=session.id, patient_id=patient.id, requester_professional_id=requester.id,
                        presenter_professional_id=requester.id, reason="treatment_proposal",
                        question="Quelle stratégie thérapeutique proposer en première intention ?",
                        summary=f"{story.cancer.conclusion} Dossier de démonstration (fictif).",
                        checklist_json=json.dumps({"patient_informed": True}),
-                       created_at=session.starts_at - timedelta(days=5), updated_at=session.starts_at - timedelta(days=5))
+                       created_at=registered, updated_at=registered)
         db.add(case)
         db.flush()
         pathway.add_event(db, patient_id=patient.id, kind="rcp_registered", occurred_on=case.created_at.date(),
@@ -141,9 +142,10 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
 class _Board:
     """One demo RCP: its sessions by day, its members, and how it decides and signs."""
 
-    def __init__(self, db: Session, board: Rcp, coordinator: Professional, members: list[Professional], hour: int, today: date):
-        self.db, self.board, self.coordinator, self.members, self.hour = db, board, coordinator, members, hour
-        self.today = today
+    def __init__(self, db: Session, board: Rcp, coordinator: Professional, members: list[Professional], weekday: int,
+                 hour: int, today: date):
+        self.db, self.board, self.coordinator, self.members = db, board, coordinator, members
+        self.weekday, self.hour, self.today = weekday, hour, today
         self.sessions: dict[date, RcpSession] = {}
 
     def session_on(self, day: date) -> RcpSession:
@@ -157,8 +159,10 @@ class _Board:
             self.sessions[day] = session
         return self.sessions[day]
 
-    def upcoming(self) -> date:
-        return min(day for day in self.sessions if day > self.today)
+    def meeting_after(self, day: date) -> date:
+        """Its first meeting day after today and on or after `day`."""
+        day = max(day, self.today + timedelta(days=1))
+        return day + timedelta(days=(self.weekday - day.weekday()) % 7)
 
     def requester(self, patient: Patient) -> Professional | None:
         """The physician of the patient's care team who sits in this RCP (the referent first)."""

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from dcc_portal import db as dbmod
 from dcc_portal.demo import pps as demo_pps
 from dcc_portal.demo import profiles
-from dcc_portal.formatting import PARIS
 from dcc_portal.models import (
     Account,
     CareStage,
-    GpConsent,
     Patient,
     Professional,
     Rcp,
@@ -130,10 +128,6 @@ class Fiche:
     clinical: Clinical
 
 
-def _at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour, 0), PARIS).astimezone(UTC)
-
-
 def issue_documents(url: str, fiches: list[Fiche], *, batch: int = 200) -> tuple[int, int]:
     """Sign the fiche of each patient's first RCP (its coordinator) and, for a patient in treatment or follow-up,
     write and hand over its programme (its referent): the services' own path, CDA included. Returns the counts."""
@@ -156,18 +150,8 @@ def issue_documents(url: str, fiches: list[Fiche], *, batch: int = 200) -> tuple
                 clinical = fiche.clinical
                 if clinical.treatment is None:
                     continue
-                profile = profiles.PROFILES[clinical.profile]
-                follow_up = clinical.follow_up is not None
-                form = demo_pps.programme_form(profile, rcp=clinical.rcp_day, follow_up=follow_up,
-                                               start=clinical.follow_up if follow_up else clinical.treatment)
-                handed = max(clinical.rcp_day + timedelta(days=1), clinical.treatment - timedelta(days=5))
-                demo_pps.issue(db, author=db.get(Professional, fiche.referent), patient=patient, form=form,
-                               written=_at(clinical.rcp_day + timedelta(days=1), 10), handed=handed, consent=GpConsent.AGREED)
+                demo_pps.issue(db, author=db.get(Professional, fiche.referent), patient=patient,
+                               profile=profiles.PROFILES[clinical.profile], rcp=clinical.rcp_day, treatment=clinical.treatment,
+                               follow_up=clinical.follow_up)
                 programmes += 1
-                _session_free(db)
     return signed, programmes
-
-
-def _session_free(db: Session) -> None:
-    db.flush()
-    db.expunge_all()
