@@ -10,7 +10,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import icalendar
@@ -27,6 +27,7 @@ from dcc_portal.models import (
     CareTeamMembership,
     Document,
     DocumentVersion,
+    Notification,
     PathwayEvent,
     Patient,
     PpsHandover,
@@ -35,6 +36,7 @@ from dcc_portal.models import (
     RcpCase,
     RcpMember,
     RcpSession,
+    utcnow,
 )
 from dcc_portal.services.exchange import exports
 from dcc_portal.services.pps import calendar as pps_calendar
@@ -125,7 +127,7 @@ def test_each_demo_rcp_meets_on_its_usual_day_and_registers_after_the_diagnosis(
     diagnoses = _diagnoses(db)
     for case in db.exec(select(RcpCase).join(Patient, Patient.id == RcpCase.patient_id)
                         .where(Patient.local_id.startswith("DEMO-"))).all():
-        assert formatting.to_paris(case.created_at).date() > diagnoses[case.patient_id].diagnosis_date
+        assert diagnoses[case.patient_id].diagnosis_date < formatting.to_paris(case.created_at).date() < formatting.paris_today()
 
 
 def test_the_programme_and_the_pathology_report_treat_that_tumour(world):
@@ -233,6 +235,19 @@ def test_dates_and_delays_fit_the_care_stage(world):
     assert wrong == []
 
 
+def test_the_gps_news_are_recent(world):
+    """A notification about a document carries the document's date; what is months old was read long ago."""
+    _url, db = world
+    rows = db.exec(select(Notification.created_at, Notification.read_at, Document.updated_at)
+                   .join(Document, Document.id == Notification.document_id)
+                   .join(Patient, Patient.id == Document.patient_id).where(Patient.local_id.startswith("DEMO-"))).all()
+    assert rows
+    now = utcnow()
+    for created, read, written in rows:
+        assert created == written
+        assert read is not None or now - written.replace(tzinfo=UTC) <= timedelta(days=21)
+
+
 def test_every_calendar_stays_within_its_programme(world):
     _url, db = world
     programmes = db.exec(select(Document).where(Document.kind == "pps")).all()
@@ -253,6 +268,7 @@ def test_every_calendar_stays_within_its_programme(world):
                     assert start == step.day and end <= (step.last_day or step.day) + timedelta(days=1)
                 else:
                     assert event.decoded("DURATION") <= timedelta(hours=1) and start.date() == step.day
+                    assert start.weekday() < 5, (document.public_id, str(event["SUMMARY"]), start)  # no care on Sundays
 
 
 def test_every_document_of_the_generated_region_exports(world, tmp_path):

@@ -15,6 +15,7 @@ from dcc_portal.models import (
     CareStage,
     Document,
     DocumentRead,
+    Notification,
     PathwayEvent,
     PathwayEventKind,
     Patient,
@@ -59,6 +60,7 @@ def load(db: Session, *, today: date | None = None) -> bool:
                               title="Entrée en surveillance").created_at = _at(story.follow_up)
             pathway.move_stage(db, patient=patient, stage=CareStage.FOLLOW_UP, on=story.follow_up)
     db.flush()
+    _date_notifications(db, now=now)
 
     # Dr Durand opened most of her patients' records some days ago and read what was there then.
     mine = [p for p in demo if p.gp_professional_id == durand.professional_id]
@@ -75,3 +77,15 @@ def load(db: Session, *, today: date | None = None) -> bool:
     db.flush()
     return True
 
+
+
+def _date_notifications(db: Session, *, now: datetime) -> None:
+    """Notifications about a demo document dated with it; those of more than three weeks ago were read then."""
+    rows = db.exec(select(Notification, Document.updated_at).join(Document, Document.id == Notification.document_id)).all()
+    for notification, written in rows:
+        written = written if written.tzinfo else written.replace(tzinfo=UTC)
+        notification.created_at = min(now, written)
+        if now - written > timedelta(days=21):
+            notification.read_at = written + timedelta(days=1)
+        db.add(notification)
+    db.flush()

@@ -152,6 +152,11 @@ class Story:
         return STAGES.index(self.stage) if self.stage in STAGES else 1
 
 
+def working_day(day: date) -> date:
+    """The day itself, or the Friday before a weekend day: treatments and consultations happen on working days."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
 def session_day(around: date, weekday: int) -> date:
     """The RCP's meeting day on or before `around`."""
     return around - timedelta(days=(around.weekday() - weekday) % 7)
@@ -175,9 +180,9 @@ def story(index: int, sex: str, stage: str, today: date, *, rcp_weekday: int) ->
         if step >= 3:
             announcement = rcp + timedelta(days=rng.randint(3, 6))
         if step >= 4:
-            treatment = min(rcp + timedelta(days=rng.randint(14, 35)), today - timedelta(days=3))
+            treatment = working_day(min(rcp + timedelta(days=rng.randint(14, 35)), today - timedelta(days=3)))
         if step >= 5:
-            follow_up = treatment + timedelta(days=rng.randint(150, 200))
+            follow_up = working_day(treatment + timedelta(days=rng.randint(150, 200)))
     suspicion = diagnosis - timedelta(days=rng.randint(10, 20))
     return Story(profile, cancer, stage, suspicion, diagnosis, rcp, announcement, treatment, follow_up)
 

@@ -16,7 +16,9 @@ def _iso(day: date) -> str:
 
 
 def _after(start: date, days: int) -> str:
-    return _iso(start + timedelta(days=days))
+    """`days` after the start, moved to the Monday when it falls on a weekend."""
+    day = start + timedelta(days=days)
+    return _iso(day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0))
 
 
 def breast(start: date) -> dict:

@@ -121,7 +121,8 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
             session = board.session_on(board.meeting_after(story.diagnosis + timedelta(days=7)))
         else:
             continue
-        registered = max(session.starts_at - timedelta(days=5), _paris(story.diagnosis + timedelta(days=1), 9))
+        registered = min(max(session.starts_at - timedelta(days=5), _paris(story.diagnosis + timedelta(days=1), 9)),
+                         _paris(today - timedelta(days=1), 17))  # registered already, after the pathology report
         case = RcpCase(session_id=session.id, patient_id=patient.id, requester_professional_id=requester.id,
                        presenter_professional_id=requester.id, reason="treatment_proposal",
                        question="Quelle stratégie thérapeutique proposer en première intention ?",

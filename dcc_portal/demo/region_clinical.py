@@ -115,9 +115,10 @@ def plan_dates(clinical: Clinical, rng: random.Random, schedule: RcpSchedule, pi
         return
     clinical.rcp_id, clinical.rcp_day = first
     if STAGE_ORDER.index(clinical.stage) >= 4:
-        clinical.treatment = min(clinical.rcp_day + timedelta(days=rng.randint(14, 35)), today - timedelta(days=1))
+        clinical.treatment = profiles.working_day(min(clinical.rcp_day + timedelta(days=rng.randint(14, 35)),
+                                                      today - timedelta(days=1)))
     if clinical.stage == CareStage.FOLLOW_UP:
-        clinical.follow_up = min(clinical.treatment + timedelta(days=rng.randint(60, 120)), today)
+        clinical.follow_up = profiles.working_day(min(clinical.treatment + timedelta(days=rng.randint(60, 120)), today))
 
 
 @dataclass(frozen=True)

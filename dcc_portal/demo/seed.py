@@ -304,8 +304,8 @@ def _access_history(db: Session, *, patients: list[Patient], orgs: dict[str, Org
          justification=DEMO_EMERGENCY_REASON, detail="accès en urgence ouvert pour 4 heures (démonstration)")
     read("pneumo.fontaine", dubois, Grant.EMERGENCY, days=2.12, count=3, justification=DEMO_EMERGENCY_REASON)
 
-    rousseau = accounts["chir.rousseau"]
-    db.add(PatientOpposition(patient_id=morel.id, professional_id=rousseau.professional_id, created_at=now - timedelta(days=20),
+    masson = accounts["gastro.masson"]
+    db.add(PatientOpposition(patient_id=morel.id, professional_id=masson.professional_id, created_at=now - timedelta(days=20),
                              created_by_account_id=db.exec(select(Account.id).where(Account.patient_id == morel.id)).one()))
     db.flush()
 
