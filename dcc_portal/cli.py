@@ -97,9 +97,12 @@ def _documents_export(args) -> int:
         return 2
     for path in result.written:
         print(path)
+    for line in result.failed:
+        print(f"non exporté : {line}", file=sys.stderr)
     print(f"{len(result.written)} document(s) exporté(s) pour {result.patient_local_id}"
-          + (f" ; {len(result.skipped)} sans export {args.format} disponible" if result.skipped else "") + ".")
-    return 0
+          + (f" ; {len(result.skipped)} sans export {args.format} disponible" if result.skipped else "")
+          + (f" ; {len(result.failed)} non exporté(s)" if result.failed else "") + ".")
+    return 1 if result.failed else 0
 
 
 def _log_to_stderr() -> None:

@@ -92,11 +92,15 @@ def test_uids_are_stable_from_one_version_to_the_next(world):
     assert all(int(event["SEQUENCE"]) == 2 for event in after_events)
 
 
-def test_a_period_without_sessions_is_an_all_day_span(world):
-    _issued(world, programme(treatments=[treatment(type="C15445", title="Hormonothérapie", start="2026-07-01", end="2026-07-31",
+def test_a_period_without_sessions_is_one_all_day_event_on_its_first_day(world):
+    _issued(world, programme(treatments=[treatment(type="C15445", title="Hormonothérapie", start="2026-07-01", end="2031-06-30",
                                                    sessions="", every_days="", time="")], follow_up=[]))
     (event,) = _events(pps_calendar.ics_bytes(world.db, actor=world.me, patient_public_id=world.patient.public_id, now=NOW))
-    assert event.decoded("DTSTART") == date(2026, 7, 1) and event.decoded("DTEND") == date(2026, 8, 1)
+    assert event.decoded("DTSTART") == date(2026, 7, 1) and event.decoded("DTEND") == date(2026, 7, 2)
+    (detailed,) = _events(pps_calendar.ics_bytes(world.db, actor=world.me, patient_public_id=world.patient.public_id,
+                                                  detailed=True, now=NOW))
+    assert str(detailed["SUMMARY"]) == "Hormonothérapie : début" and "Jusqu'au 30/06/2031" in str(detailed["DESCRIPTION"])
+    assert detailed.decoded("DTEND") - detailed.decoded("DTSTART") == timedelta(days=1)
 
 
 def test_the_download_producer_checks_access_again(world):

@@ -142,7 +142,7 @@ def _bell() -> rx.Component:
             rx.icon("bell", size=22),
             rx.cond(
                 SessionState.unread > 0,
-                rx.badge(SessionState.unread, color_scheme="red", variant="solid", radius="full", size="1",
+                rx.badge(SessionState.unread, color_scheme="red", variant="solid", high_contrast=True, radius="full", size="1",
                          position="absolute", top="-6px", right="-10px", data_testid="unread-badge"),
             ),
             position="relative",

@@ -9,21 +9,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
+from dcc_portal.demo import rcp as demo_rcp
 from dcc_portal.models import (
     Account,
     CareStage,
     Document,
     DocumentRead,
+    Notification,
     PathwayEvent,
     PathwayEventKind,
     Patient,
     PatientVisit,
-    PpsHandover,
     utcnow,
 )
-from dcc_portal.services.pps import content as pc
-from dcc_portal.services.pps import programme as pps
-from dcc_portal.services.record import documents, pathway
+from dcc_portal.services.record import pathway
 
 GP_IDENTIFIER = "mg.durand"
 K = PathwayEventKind
@@ -31,21 +30,6 @@ K = PathwayEventKind
 
 def _at(day: date, hour: int = 18) -> datetime:
     return datetime.combine(day, time(hour, 0), formatting.PARIS).astimezone(UTC)
-
-
-def _treatment_start(db: Session, patient: Patient, events: list[PathwayEvent], today: date) -> date | None:
-    document = pps.current_document(db, patient_id=patient.id)
-    if document is not None:
-        content = documents.content_of(documents.version_row(db, document=document))
-        starts = [e.day for e in pc.planned_events(content) if e.section == "treatments" and e.day < today]
-        if starts:
-            return min(starts)
-        handed = db.exec(select(PpsHandover.handed_over_on).where(PpsHandover.document_id == document.id)
-                         .order_by(PpsHandover.handed_over_on)).first()
-        if handed is not None:
-            return min(handed + timedelta(days=7), today - timedelta(days=1))
-    announced = [e.occurred_on for e in events if e.kind == K.ANNOUNCEMENT_MEDICAL]
-    return min(max(announced) + timedelta(days=10), today - timedelta(days=1)) if announced else None
 
 
 def load(db: Session, *, today: date | None = None) -> bool:
@@ -65,18 +49,18 @@ def load(db: Session, *, today: date | None = None) -> bool:
         stage = patient.care_stage
         if stage not in (CareStage.TREATMENT, CareStage.FOLLOW_UP) or any(e.kind == K.TREATMENT_START for e in events):
             continue
-        start = _treatment_start(db, patient, events, today)
-        if start is None:
+        story = demo_rcp.patient_story(patient, today)
+        if story.treatment is None:
             continue
-        pathway.add_event(db, patient_id=patient.id, kind=K.TREATMENT_START, occurred_on=start,
-                          title="Début du traitement").created_at = _at(start)
-        pathway.move_stage(db, patient=patient, stage=CareStage.TREATMENT, on=start)
-        end = min(start + timedelta(days=120), today - timedelta(days=10))
-        if stage == CareStage.FOLLOW_UP and end > start:
-            pathway.add_event(db, patient_id=patient.id, kind=K.FOLLOW_UP, occurred_on=end,
-                              title="Entrée en surveillance").created_at = _at(end)
-            pathway.move_stage(db, patient=patient, stage=CareStage.FOLLOW_UP, on=end)
+        pathway.add_event(db, patient_id=patient.id, kind=K.TREATMENT_START, occurred_on=story.treatment,
+                          title="Début du traitement").created_at = _at(story.treatment)
+        pathway.move_stage(db, patient=patient, stage=CareStage.TREATMENT, on=story.treatment)
+        if story.follow_up is not None:
+            pathway.add_event(db, patient_id=patient.id, kind=K.FOLLOW_UP, occurred_on=story.follow_up,
+                              title="Entrée en surveillance").created_at = _at(story.follow_up)
+            pathway.move_stage(db, patient=patient, stage=CareStage.FOLLOW_UP, on=story.follow_up)
     db.flush()
+    _date_notifications(db, now=now)
 
     # Dr Durand opened most of her patients' records some days ago and read what was there then.
     mine = [p for p in demo if p.gp_professional_id == durand.professional_id]
@@ -93,3 +77,15 @@ def load(db: Session, *, today: date | None = None) -> bool:
     db.flush()
     return True
 
+
+
+def _date_notifications(db: Session, *, now: datetime) -> None:
+    """Notifications about a demo document dated with it; those of more than three weeks ago were read then."""
+    rows = db.exec(select(Notification, Document.updated_at).join(Document, Document.id == Notification.document_id)).all()
+    for notification, written in rows:
+        written = written if written.tzinfo else written.replace(tzinfo=UTC)
+        notification.created_at = min(now, written)
+        if now - written > timedelta(days=21):
+            notification.read_at = written + timedelta(days=1)
+        db.add(notification)
+    db.flush()

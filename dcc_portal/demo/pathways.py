@@ -4,18 +4,17 @@ Idempotent: nothing is added when the demo patients already have diagnoses."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
+from dcc_portal.demo import rcp as demo_rcp
+from dcc_portal.formatting import paris_today
 from dcc_portal.models import (
     Account,
     AnnouncementTemps,
     CancerDiagnosis,
-    CareStage,
     CareTeamMembership,
     DocumentKind,
     NotificationKind,
@@ -35,47 +34,6 @@ from dcc_portal.services.record import announcement, documents, notifications, p
 PARIS = formatting.PARIS
 
 
-@dataclass(frozen=True)
-class Cancer:
-    icd10: str
-    morphology: str
-    laterality: str
-    prefix: str
-    t: str
-    n: str
-    m: str
-    other: str
-    biopsy: str  # what the CR-ACP was done on
-    conclusion: str
-    imaging: str
-
-
-FEMALE = [
-    Cancer("C50.4", "8500/3", "left", "c", "T2", "N1", "M0", "SBR grade 2, RH+, HER2-", "Microbiopsies échoguidées du sein gauche",
-           "Carcinome canalaire infiltrant de grade SBR 2, récepteurs hormonaux positifs, HER2 négatif.", "Mammographie et échographie mammaires"),
-    Cancer("C50.9", "8520/3", "right", "c", "T1c", "N0", "M0", "Grade 2, RH+, HER2-", "Microbiopsies du sein droit",
-           "Carcinome lobulaire infiltrant, RH+, HER2 négatif, Ki67 12 %.", "Mammographie bilatérale"),
-    Cancer("C56", "8441/3", "", "c", "T3c", "N1", "M0", "FIGO IIIC", "Biopsies péritonéales sous cœlioscopie",
-           "Adénocarcinome séreux de haut grade d'origine annexielle.", "Scanner abdomino-pelvien"),
-    Cancer("C18.7", "8140/3", "", "p", "T3", "N1a", "M0", "", "Biopsies coliques (coloscopie)",
-           "Adénocarcinome lieberkühnien moyennement différencié, statut MMR conservé.", "Scanner thoraco-abdomino-pelvien"),
-    Cancer("C34.1", "8140/3", "right", "c", "T2a", "N2", "M0", "", "Biopsies bronchiques (fibroscopie)",
-           "Adénocarcinome pulmonaire TTF1+, recherche EGFR/ALK en cours.", "Scanner thoracique"),
-]
-MALE = [
-    Cancer("C61", "8140/3", "", "c", "T2b", "N0", "M0", "Gleason 7 (3+4), ISUP 2", "Biopsies prostatiques écho-guidées",
-           "Adénocarcinome prostatique acinaire, score de Gleason 7 (3+4), ISUP 2, 4 biopsies positives sur 12.", "IRM prostatique"),
-    Cancer("C34.1", "8070/3", "left", "c", "T3", "N1", "M0", "", "Biopsies bronchiques (fibroscopie)",
-           "Carcinome épidermoïde bronchique moyennement différencié, PD-L1 60 %.", "Scanner thoracique"),
-    Cancer("C18.7", "8140/3", "", "p", "T3", "N0", "M0", "", "Biopsies coliques (coloscopie)",
-           "Adénocarcinome lieberkühnien bien différencié.", "Scanner thoraco-abdomino-pelvien"),
-    Cancer("C25.9", "8140/3", "", "c", "T2", "N0", "M0", "", "Biopsie pancréatique sous écho-endoscopie",
-           "Adénocarcinome canalaire pancréatique.", "Scanner pancréatique"),
-    Cancer("C67.9", "8120/3", "", "p", "T2", "N0", "M0", "Haut grade", "Résection transurétrale de vessie",
-           "Carcinome urothélial de haut grade infiltrant le muscle.", "Uro-scanner"),
-]
-STAGE_ORDER = [CareStage.SUSPICION, CareStage.DIAGNOSIS, CareStage.RCP, CareStage.ANNOUNCEMENT, CareStage.TREATMENT,
-               CareStage.FOLLOW_UP]
 PDF_PATIENTS = 24  # uploaded PDFs for the first patients only: rendering each takes a fraction of a second
 
 
@@ -101,8 +59,7 @@ def load_demo_pathways(db: Session, *, today: date | None = None) -> bool:
         return False
     if db.exec(select(CancerDiagnosis.id).where(CancerDiagnosis.patient_id.in_([p.id for p in demo]))).first() is not None:
         return False
-    today = today or datetime.now(PARIS).date()
-    rng = random.Random(4242)
+    today = today or paris_today()
     accounts = {pro_id: acc_id for pro_id, acc_id in db.exec(
         select(Account.professional_id, Account.id).where(Account.professional_id.is_not(None))).all()}
     primary_org = dict(db.exec(select(ProfessionalOrganisation.professional_id, ProfessionalOrganisation.organisation_id)).all())
@@ -119,14 +76,12 @@ def load_demo_pathways(db: Session, *, today: date | None = None) -> bool:
         pathologist = team.get(TeamRole.PATHOLOGIST)
         if oncologist is None or nurse is None:
             continue
-        cancer = (FEMALE if patient.sex == "F" else MALE)[index % 5]
-        stage = STAGE_ORDER.index(patient.care_stage) if patient.care_stage in STAGE_ORDER else 1
-        days_ago = rng.randint(30, 38) if stage == 3 else rng.randint(70, 160) + 60 * max(0, stage - 3)
-        start = today - timedelta(days=days_ago)  # announcements of the last days, treatments started months ago
-        suspicion, acp_day = start, start + timedelta(days=12)
-        announce_day, treatment_day = start + timedelta(days=28), start + timedelta(days=40)
+        story = demo_rcp.patient_story(patient, today)
+        cancer, stage = story.cancer, story.step
+        suspicion, acp_day = story.suspicion, story.diagnosis or story.suspicion
+        announce_day, treatment_day = story.announcement, story.treatment
         doctor = actor_of(oncologist, Role.CLINICIAN)
-        recent = lambda day: (today - day).days <= 21  # noqa: E731  notify the GP only of recent news
+        recent = lambda day: (today - day).days <= 21
         with_pdf = index < PDF_PATIENTS
 
         site = terminology.concept(terminology.TUMOURS, cancer.icd10)
@@ -211,7 +166,7 @@ def load_demo_pathways(db: Session, *, today: date | None = None) -> bool:
                   "Patient(e) revu(e) avant le début du traitement. Bonne tolérance clinique, pas de contre-indication.",
                   "Début du traitement confirmé.", pdf=False)
         if stage >= 5:  # follow-up
-            end_day = treatment_day + timedelta(days=50)
+            end_day = story.follow_up
             if end_day < today:
                 filed(DocumentKind.TREATMENT_SUMMARY, end_day, "Fin de traitement : synthèse", professional_label(oncologist),
                       org_names.get(primary_org.get(oncologist.id), ""), "Traitement réalisé selon le programme prévu.",

@@ -1,6 +1,8 @@
 """Demo RCP directory, sessions (past and upcoming), registered and decided cases with signed fiches.
 
-Idempotent: nothing happens when the directory already has the demo RCPs. All fictitious.
+Each demo patient is discussed by the organ RCP of its tumour site (demo/profiles.py), on the day its story says;
+the fiche is signed by that RCP's coordinator. Idempotent: nothing happens when the directory already has the demo
+RCPs. All fictitious.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
+from dcc_portal.demo import profiles
+from dcc_portal.formatting import paris_today
 from dcc_portal.models import (
     Account,
-    CancerDiagnosis,
     CareTeamMembership,
     Organisation,
     Patient,
@@ -26,11 +29,11 @@ from dcc_portal.models import (
     RcpSession,
     RcpSessionStatus,
     Role,
-    utcnow,
+    TeamRole,
 )
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.rcp import rules as rcp_rules
+from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.record import pathway
 
 NETWORK_ID = "9901"
@@ -45,23 +48,24 @@ DEMO_RCPS = [
      "onco.benali", ["chir.rousseau", "radiotherapie.blanc", "anapath.chevalier", "radiologie.mercier", "onco.moreau", "sec.roux"],
      [], 3, 12),
     ("RCP thoracique", "99010003", "chu", RcpKind.ORGAN, "312419003", ["MED-255", "3120008"], "",
-     "onco.girard", ["chir.nguyen", "pneumo.fontaine", "radiotherapie.blanc", "anapath.chevalier", "radiologie.mercier", "sec.leclerc"],
+     "onco.girard", ["chir.fabre", "pneumo.fontaine", "radiotherapie.blanc", "anapath.chevalier", "radiologie.mercier", "sec.leclerc"],
      [], 2, 14),
     ("RCP hématologie", "99010004", "chu", RcpKind.ORGAN, "57171008", [], "",
      "hemato.perrin", ["anapath.chevalier", "radiotherapie.blanc", "onco.girard", "sec.leclerc"], [], 4, 11),
     ("RCP oncogériatrie", "99010005", "clcc", RcpKind.TRANSVERSAL, "", [], "ORG-130",
      "onco.moreau", ["onco.benali", "gastro.masson", "ide.petit", "sec.roux"], [], 4, 16),
+    ("RCP urologie", "99010006", "chu", RcpKind.ORGAN, "90264002", ["41216001", "89837001", "64033007"], "",
+     "onco.benali", ["chir.nguyen", "radiotherapie.blanc", "anapath.chevalier", "radiologie.mercier", "onco.moreau", "sec.leclerc"],
+     [], 0, 12),
 ]
 
-DIAGNOSES = [
-    ("C18.9", "Tumeur maligne du côlon, sans précision", "8140/3", "Adénocarcinome SAI", "3", "1", "0", "screening"),
-    ("C50.9", "Tumeur maligne du sein, sans précision", "8500/3", "Carcinome canalaire infiltrant SAI", "2", "0", "0", "screening"),
-    ("C34.9", "Tumeur maligne des bronches ou du poumon, sans précision", "8140/3", "Adénocarcinome SAI", "2", "2", "0", "symptoms"),
-    ("C83.3", "Lymphome diffus à grandes cellules B", "9680/3", "Lymphome malin diffus à grandes cellules B, SAI", "", "", "", "symptoms"),
-    ("C25.9", "Tumeur maligne du pancréas, sans précision", "8140/3", "Adénocarcinome SAI", "2", "0", "0", "incidental"),
-]
-# which demo diagnosis (index above) each RCP discusses
-RCP_DIAGNOSIS = {"99010001": 0, "99010002": 1, "99010003": 2, "99010004": 3, "99010005": 4}
+
+def patient_story(patient: Patient, today: date) -> profiles.Story:
+    """The story of a demo patient (DEMO-... local id), discussed on the meeting day of its RCP."""
+    index = profiles.demo_index(patient.local_id)
+    profile, _cancer = profiles.demo_cancer(index, patient.sex)
+    weekday = next((row[10] for row in DEMO_RCPS if row[1] == profile.rcp), 0)
+    return profiles.story(index, patient.sex, patient.care_stage, today, rcp_weekday=weekday)
 
 
 def _paris(day: date, hour: int) -> datetime:
@@ -71,7 +75,7 @@ def _paris(day: date, hour: int) -> datetime:
 def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
     if db.exec(select(Rcp.id).where(Rcp.national_id == DEMO_RCPS[0][1])).first() is not None:
         return False
-    today = today or date.today()
+    today = today or paris_today()
     pros = {account.identifier: pro for account, pro in db.exec(
         select(Account, Professional).join(Professional, Professional.id == Account.professional_id)).all()}
     if "onco.moreau" not in pros:
@@ -79,7 +83,7 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
     orgs = {org.finess: org for org in db.exec(select(Organisation)).all() if org.finess}
     org_by_key = {"chu": next(o for f, o in orgs.items() if f.startswith("99000010")),
                   "clcc": next(o for f, o in orgs.items() if f.startswith("99000020"))}
-    boards: list[tuple[Rcp, str, int]] = []
+    boards: dict[str, _Board] = {}
     for name, national_id, org_key, kind, appareil, organs, transversal, coordinator, members, quorum, weekday, hour in DEMO_RCPS:
         board = Rcp(
             national_id=national_id, network_id=NETWORK_ID, manager_id=f"{NETWORK_ID}{org_key.upper()[:2]}",
@@ -95,89 +99,102 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
         db.add(RcpMember(rcp_id=board.id, professional_id=pros[coordinator].id, is_coordinator=True))
         for identifier in members:
             db.add(RcpMember(rcp_id=board.id, professional_id=pros[identifier].id))
-        boards.append((board, coordinator, weekday))
+        boards[national_id] = _Board(db, board, pros[coordinator], [pros[coordinator]] + [pros[m] for m in members],
+                                     weekday, hour, today)
+        base = today + timedelta(days=(weekday - today.weekday()) % 7)
+        for day in (base - timedelta(days=28), base - timedelta(days=14), base + timedelta(days=7), base + timedelta(days=14)):
+            boards[national_id].session_on(day)
     db.flush()
 
-    patients = db.exec(select(Patient).order_by(Patient.id)).all()
-    now = utcnow()
-    used: set[int] = set()
-    for board_index, (board, coordinator_id, weekday) in enumerate(boards):
-        coordinator = pros[coordinator_id]
-        hour = DEMO_RCPS[board_index][11]
-        base = today + timedelta(days=(weekday - today.weekday()) % 7)
-        days = [base - timedelta(days=28), base - timedelta(days=14), base + timedelta(days=7), base + timedelta(days=14)]
-        sessions = []
-        for day in days:
-            starts = _paris(day, hour)
-            session = RcpSession(rcp_id=board.id, starts_at=starts, registration_deadline=_paris(day - timedelta(days=2), 12),
-                                 place=board.place, status=RcpSessionStatus.CLOSED if starts < now else RcpSessionStatus.PUBLISHED,
-                                 published_at=starts - timedelta(days=10))
-            db.add(session)
-            sessions.append(session)
+    patients = db.exec(select(Patient).where(Patient.local_id.startswith("DEMO-")).order_by(Patient.local_id)).all()
+    for patient in patients:
+        story = patient_story(patient, today)
+        if story.diagnosis is None or not story.profile.rcp:
+            continue
+        board = boards[story.profile.rcp]
+        requester = board.requester(patient)
+        if requester is None:
+            continue
+        if story.rcp is not None:
+            session = board.session_on(story.rcp)
+        elif profiles.demo_index(patient.local_id) % 2 == 0:  # half the diagnosed patients are registered already
+            session = board.session_on(board.meeting_after(story.diagnosis + timedelta(days=7)))
+        else:
+            continue
+        registered = min(max(session.starts_at - timedelta(days=5), _paris(story.diagnosis + timedelta(days=1), 9)),
+                         _paris(today - timedelta(days=1), 17))  # registered already, after the pathology report
+        case = RcpCase(session_id=session.id, patient_id=patient.id, requester_professional_id=requester.id,
+                       presenter_professional_id=requester.id, reason="treatment_proposal",
+                       question="Quelle stratégie thérapeutique proposer en première intention ?",
+                       summary=f"{story.cancer.conclusion} Dossier de démonstration (fictif).",
+                       checklist_json=json.dumps({"patient_informed": True}),
+                       created_at=registered, updated_at=registered)
+        db.add(case)
         db.flush()
-        members = db.exec(select(RcpMember, Professional).join(Professional, Professional.id == RcpMember.professional_id)
-                          .where(RcpMember.rcp_id == board.id)).all()
-        # candidate patients: in the care team of a physician member of this RCP
-        member_ids = {pro.id for _, pro in members if rcp_rules.is_physician(pro.specialty_code)}
-        candidates = [p for p in patients if p.id not in used and db.exec(select(CareTeamMembership.id).where(
-            CareTeamMembership.patient_id == p.id, CareTeamMembership.professional_id.in_(member_ids))).first()]
-        picks = candidates[:5]
-        used.update(p.id for p in picks)
-        for index, patient in enumerate(picks):
-            _ensure_diagnosis(db, patient, RCP_DIAGNOSIS[board.national_id], today)
-            session = sessions[0] if index < 2 else sessions[1] if index < 3 else sessions[2]
-            requester = next(pro for _, pro in members if pro.id in member_ids and db.exec(select(CareTeamMembership.id).where(
-                CareTeamMembership.patient_id == patient.id, CareTeamMembership.professional_id == pro.id)).first())
-            case = RcpCase(session_id=session.id, patient_id=patient.id, requester_professional_id=requester.id,
-                           presenter_professional_id=requester.id, reason="treatment_proposal",
-                           question="Quelle stratégie thérapeutique proposer en première intention ?",
-                           summary="Dossier de démonstration (fictif).", checklist_json=json.dumps({"patient_informed": True}),
-                           created_at=session.starts_at - timedelta(days=5), updated_at=session.starts_at - timedelta(days=5))
-            db.add(case)
-            db.flush()
-            pathway.add_event(db, patient_id=patient.id, kind="rcp_registered", occurred_on=session.starts_at.date(),
-                              title=f"Inscription en RCP : {board.name}", author_professional_id=requester.id)
-            if session.status == RcpSessionStatus.CLOSED:
-                _decide_and_sign(db, board=board, session=session, case=case, patient=patient, coordinator=coordinator,
-                                 members=[pro for _, pro in members], recorded=index == 1)
+        pathway.add_event(db, patient_id=patient.id, kind="rcp_registered", occurred_on=case.created_at.date(),
+                          title=f"Inscription en RCP : {board.board.name}", author_professional_id=requester.id)
+        if story.rcp is not None:
+            board.decide_and_sign(case=case, session=session, patient=patient, story=story,
+                                  recorded=profiles.demo_index(patient.local_id) % 11 == 1)
     db.flush()
     return True
 
 
-def _ensure_diagnosis(db: Session, patient: Patient, which: int, today: date) -> None:
-    if db.exec(select(CancerDiagnosis.id).where(CancerDiagnosis.patient_id == patient.id)).first():
-        return
-    icd, icd_label, morpho, morpho_label, t, n, m, discovery = DIAGNOSES[which]
-    db.add(CancerDiagnosis(patient_id=patient.id, icd10_code=icd, icd10_label=icd_label, morphology_code=morpho,
-                           morphology_label=morpho_label, tnm_t=t, tnm_n=n, tnm_m=m,
-                           other_staging="Ann Arbor II" if which == 3 else "", who_performance_status=patient.id % 3,
-                           who_performance_date=today - timedelta(days=40), diagnosis_date=today - timedelta(days=45),
-                           discovery_mode=discovery, laterality="left" if which == 1 else ""))
-    db.flush()
+class _Board:
+    """One demo RCP: its sessions by day, its members, and how it decides and signs."""
 
+    def __init__(self, db: Session, board: Rcp, coordinator: Professional, members: list[Professional], weekday: int,
+                 hour: int, today: date):
+        self.db, self.board, self.coordinator, self.members = db, board, coordinator, members
+        self.weekday, self.hour, self.today = weekday, hour, today
+        self.sessions: dict[date, RcpSession] = {}
 
-def _decide_and_sign(db: Session, *, board: Rcp, session: RcpSession, case: RcpCase, patient: Patient,
-                     coordinator: Professional, members: list[Professional], recorded: bool) -> None:
-    physicians = [pro for pro in members if rcp_rules.is_physician(pro.specialty_code)]
-    if db.exec(select(RcpAttendance.id).where(RcpAttendance.session_id == session.id)).first() is None:
-        for pro in physicians:
-            db.add(RcpAttendance(session_id=session.id, professional_id=pro.id, specialty_code=pro.specialty_code))
-        db.flush()
-    quorum = rcp_rules.session_quorum(db, session=session)
-    first = "387713003" if board.kind == RcpKind.ORGAN and board.appareil_code != rcp_rules.HAEMATOPOIETIC else "C15632"
-    case.status = RcpCaseStatus.RECORDED if recorded else RcpCaseStatus.DISCUSSED
-    case.proposal_json = json.dumps([{"type": first, "intention": "first", "detail": "Selon le bilan d'extension."},
-                                     {"type": "MED-227", "intention": "alternative", "detail": ""}], ensure_ascii=False)
-    case.guideline = "Référentiel régional ONCO-DÉMO 2026 (fictif)"
-    case.additional_exams = "Bilan biologique avant traitement."
-    case.quorum_reached = None if recorded else quorum.reached
-    case.needs_representation = not recorded and not quorum.reached
-    case.decided_at = session.starts_at + timedelta(hours=1)
-    case.decision_version = 1
-    case.updated_at = case.decided_at
-    db.add(case)
-    account = db.exec(select(Account).where(Account.professional_id == coordinator.id)).first()
-    actor = Actor(account_id=account.id, role=Role.CLINICIAN, display_name=coordinator.family_name,
-                  professional_id=coordinator.id)
-    frcp.freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=coordinator,
-                document=None, grant="care_team", correction_reason="", now=session.starts_at + timedelta(hours=2))
+    def session_on(self, day: date) -> RcpSession:
+        if day not in self.sessions:
+            starts = _paris(day, self.hour)
+            session = RcpSession(rcp_id=self.board.id, starts_at=starts, registration_deadline=_paris(day - timedelta(days=2), 12),
+                                 place=self.board.place, published_at=starts - timedelta(days=10),
+                                 status=RcpSessionStatus.CLOSED if day < self.today else RcpSessionStatus.PUBLISHED)
+            self.db.add(session)
+            self.db.flush()
+            self.sessions[day] = session
+        return self.sessions[day]
+
+    def meeting_after(self, day: date) -> date:
+        """Its first meeting day after today and on or after `day`."""
+        day = max(day, self.today + timedelta(days=1))
+        return day + timedelta(days=(self.weekday - day.weekday()) % 7)
+
+    def requester(self, patient: Patient) -> Professional | None:
+        """The physician of the patient's care team who sits in this RCP (the referent first)."""
+        team = self.db.exec(select(CareTeamMembership.professional_id, CareTeamMembership.team_role)
+                            .where(CareTeamMembership.patient_id == patient.id)).all()
+        ranked = sorted(team, key=lambda row: row[1] != TeamRole.REFERENT_PHYSICIAN)
+        physicians = {pro.id: pro for pro in self.members if rcp_rules.is_physician(pro.specialty_code)}
+        return next((physicians[pro_id] for pro_id, _role in ranked if pro_id in physicians), None)
+
+    def decide_and_sign(self, *, case: RcpCase, session: RcpSession, patient: Patient, story: profiles.Story,
+                        recorded: bool) -> None:
+        db, board = self.db, self.board
+        if db.exec(select(RcpAttendance.id).where(RcpAttendance.session_id == session.id)).first() is None:
+            for pro in self.members:
+                if rcp_rules.is_physician(pro.specialty_code):
+                    db.add(RcpAttendance(session_id=session.id, professional_id=pro.id, specialty_code=pro.specialty_code))
+            db.flush()
+        quorum = rcp_rules.session_quorum(db, session=session)
+        case.status = RcpCaseStatus.RECORDED if recorded else RcpCaseStatus.DISCUSSED
+        case.proposal_json = json.dumps([{"type": story.profile.first_treatment, "intention": "first", "detail": story.profile.proposal},
+                                         {"type": "MED-227", "intention": "alternative", "detail": ""}], ensure_ascii=False)
+        case.guideline = "Référentiel régional ONCO-DÉMO 2026 (fictif)"
+        case.additional_exams = "Bilan biologique avant traitement."
+        case.quorum_reached = None if recorded else quorum.reached
+        case.needs_representation = not recorded and not quorum.reached
+        case.decided_at = session.starts_at + timedelta(hours=1)
+        case.decision_version = 1
+        case.updated_at = case.decided_at
+        db.add(case)
+        account = db.exec(select(Account).where(Account.professional_id == self.coordinator.id)).first()
+        actor = Actor(account_id=account.id, role=Role.CLINICIAN, display_name=self.coordinator.family_name,
+                      professional_id=self.coordinator.id)
+        frcp.freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=self.coordinator,
+                    document=None, grant="care_team", correction_reason="", now=session.starts_at + timedelta(hours=2))

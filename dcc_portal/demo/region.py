@@ -6,10 +6,15 @@ and PPS stay usable); the region is added around it with bulk inserts (executema
 PostgreSQL), identifiers assigned here, the audit hash chain computed in Python as the application does.
 Everything follows from the seed: the same seed gives the same region.
 
-Distributions: GPs have about 50 patients each (médecin traitant), a few have 2,000; every patient has a care
-team of 3 to 6 hospital professionals (some memberships ended); 90% have a coded diagnosis; documents of every
-kind, skewed per patient (a few patients have hundreds), mostly small structured contents; RCPs meet every one or
-two weeks with 8 to 25 cases; most audit events are reads by the care team.
+Distributions: GPs have about 50 patients each (médecin traitant), a few have 2,000; 90% have a cancer that fits
+their sex, dated by their care stage (demo/region_clinical.py, from the tumour-site profiles of demo/profiles.py);
+every patient has a care team of 3 to 6 hospital professionals, the surgeon and organ specialist of its tumour site
+(some memberships ended); the organ RCPs of each kind meet every one or two weeks: a patient's first case in the
+session after its diagnosis, then re-discussions, up to 25 cases; documents of the other kinds, skewed per patient (a
+few patients have hundreds), mostly small structured contents; most audit events are reads by the care team.
+The fiches of the first `Sizes.fiches` first RCPs are signed by the RCP's coordinator and the PPS of those patients
+in treatment written and handed over through the services (CDA included), after the bulk load; the other decisions
+are pathway steps without a fiche.
 
 Accounts: every generated professional and 2,000 patients have an account (password DEMO_PASSWORD, charter
 accepted, TOTP enrolled with the seed `totp_seed(identifier)`), so load tests can log in through both factors.
@@ -19,22 +24,20 @@ TOTP seeds are encrypted with DCC_SECRET_KEY: generate with the key the server w
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import hmac
 import json
 import random
-import sqlite3
 import time
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Boolean, Date, DateTime
-from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
-
 from dcc_portal import db as dbmod
 from dcc_portal import migrate, settings
+from dcc_portal.demo import profiles
+from dcc_portal.demo import region_clinical as rc
+from dcc_portal.demo.bulk import BulkWriter
 from dcc_portal.demo.seed import DEMO_PASSWORD, demo_finess
 from dcc_portal.models import (
     AuditAction,
@@ -88,105 +91,8 @@ class Sizes:
     big_gps: int = 5  # GPs with `big_gp_patients` patients each
     big_gp_patients: int = 2_000
     patient_accounts: int = 2_000
+    fiches: int = 2_000  # first RCPs whose fiche is signed through the services (with its CDA), and those patients' PPS
 
-
-# ------------------------------------------------------------------------------------------------ bulk writer
-
-
-def _naive(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
-class BulkWriter:
-    """Inserts rows as fast as the database takes them: executemany (SQLite) or COPY (PostgreSQL)."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.sqlite = url.startswith("sqlite")
-        if self.sqlite:
-            self.connection = sqlite3.connect(make_url(url).database, isolation_level=None)
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("PRAGMA synchronous=OFF")  # set-up data, written once; the portal uses FULL
-            self.connection.execute("BEGIN")
-        else:
-            import psycopg
-
-            parsed = make_url(url)
-            self.connection = psycopg.connect(
-                host=parsed.host or "localhost", port=parsed.port or 5432, user=parsed.username,
-                password=parsed.password, dbname=parsed.database,
-            )
-        self.counts: dict[str, int] = {}
-
-    def max_id(self, table: str, column: str = "id") -> int:
-        cursor = self.connection.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}")
-        return int(cursor.fetchone()[0])
-
-    def scalar(self, sql: str):
-        row = self.connection.execute(sql).fetchone()
-        return row[0] if row else None
-
-    def _converters(self, table: str, columns: Sequence[str]):
-        sql_table = SQLModel.metadata.tables[table]
-        converters = []
-        for name in columns:
-            kind = sql_table.c[name].type
-            kind = getattr(kind, "impl_instance", kind)
-            if self.sqlite and isinstance(kind, DateTime):
-                converters.append(lambda v: None if v is None else _naive(v))
-            elif self.sqlite and isinstance(kind, Date):
-                converters.append(lambda v: None if v is None else v.isoformat())
-            elif self.sqlite and isinstance(kind, Boolean):
-                converters.append(lambda v: None if v is None else int(v))
-            else:
-                converters.append(None)
-        return converters
-
-    def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-        rows = list(rows)
-        if not rows:
-            return
-        self.counts[table] = self.counts.get(table, 0) + len(rows)
-        quoted = ", ".join(f'"{name}"' for name in columns)
-        if self.sqlite:
-            converters = self._converters(table, columns)
-            if any(converters):
-                rows = [tuple(c(v) if c else v for c, v in zip(converters, row, strict=True)) for row in rows]
-            self.connection.executemany(
-                f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(columns))})', rows)
-        else:
-            with self.connection.cursor().copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-
-    def execute(self, sql: str, params: Sequence = ()) -> None:
-        if self.sqlite:
-            self.connection.execute(sql, params)
-        else:
-            self.connection.execute(sql.replace("?", "%s"), params)
-
-    def commit(self) -> None:
-        if self.sqlite:
-            self.connection.execute("COMMIT")
-            self.connection.execute("BEGIN")
-        else:
-            self.connection.commit()
-
-    def finish(self) -> None:
-        """Commit, move the id sequences past the ids given here, refresh the planner's statistics."""
-        if self.sqlite:
-            self.connection.execute("COMMIT")
-            self.connection.execute("ANALYZE")
-        else:
-            for table in self.counts:
-                if "id" in SQLModel.metadata.tables[table].c and SQLModel.metadata.tables[table].c.id.autoincrement:
-                    self.connection.execute(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                        f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))")
-            self.connection.commit()
-            self.connection.autocommit = True
-            self.connection.execute("ANALYZE")
-        self.connection.close()
 
 
 # ------------------------------------------------------------------------------------------------ vocabulary
@@ -214,6 +120,8 @@ HOSPITAL_SPECIALTIES = [
     ("G15_10/SM14", TeamRole.SURGEON, Role.CLINICIAN, 6),
     ("G15_10/SM20", TeamRole.SURGEON, Role.CLINICIAN, 5),
     ("G15_10/SM12", TeamRole.SURGEON, Role.CLINICIAN, 4),
+    ("G15_10/SM11", TeamRole.SURGEON, Role.CLINICIAN, 3),
+    ("G15_10/SM15", TeamRole.ORGAN_SPECIALIST, Role.CLINICIAN, 2),
     ("G15_10/SM37", TeamRole.RADIOTHERAPIST, Role.CLINICIAN, 6),
     ("G15_10/SM01", TeamRole.PATHOLOGIST, Role.CLINICIAN, 5),
     ("G15_10/SM44", TeamRole.RADIOLOGIST, Role.CLINICIAN, 6),
@@ -224,17 +132,6 @@ HOSPITAL_SPECIALTIES = [
     ("SECRETARIAT_MEDICAL", TeamRole.RCP_SECRETARY, Role.RCP_SECRETARY, 12),
 ]
 GP_SPECIALTY = "G15_10/SM54"
-DIAGNOSES = [
-    # CIM-10, label, ICD-O-3, morphology label, weight
-    ("C50.9", "Tumeur maligne du sein, sans précision", "8500/3", "Carcinome canalaire infiltrant", 30),
-    ("C61", "Tumeur maligne de la prostate", "8140/3", "Adénocarcinome", 20),
-    ("C34.9", "Tumeur maligne des bronches ou du poumon, sans précision", "8140/3", "Adénocarcinome", 14),
-    ("C18.9", "Tumeur maligne du côlon, sans précision", "8140/3", "Adénocarcinome", 14),
-    ("C25.9", "Tumeur maligne du pancréas, sans précision", "8500/3", "Carcinome canalaire infiltrant", 5),
-    ("C43.9", "Mélanome malin de la peau, sans précision", "8720/3", "Mélanome malin", 6),
-    ("C20", "Tumeur maligne du rectum", "8140/3", "Adénocarcinome", 6),
-    ("C67.9", "Tumeur maligne de la vessie, sans précision", "8120/3", "Carcinome urothélial", 5),
-]
 DOCUMENT_KINDS = [
     # kind, weight, title
     (DocumentKind.BIOLOGY, 25, "Bilan biologique"),
@@ -243,17 +140,12 @@ DOCUMENT_KINDS = [
     (DocumentKind.LETTER, 9, "Lettre de liaison"),
     (DocumentKind.CR_ACP, 5, "Compte rendu d'anatomo-cytopathologie"),
     (DocumentKind.CRO, 4, "Compte rendu opératoire"),
-    (DocumentKind.FRCP, 8, "Fiche RCP"),
-    (DocumentKind.PPS, 3, "Programme personnalisé de soins"),
     (DocumentKind.TREATMENT_SUMMARY, 6, "Compte rendu de traitement"),
     (DocumentKind.CR_GM, 2, "Compte rendu de génétique moléculaire"),
 ]
 CONCLUSIONS = ["Pas d'anomalie significative.", "Évolution favorable.", "Stabilité des lésions.", "Réponse partielle.",
                "À revoir en RCP.", "Bilan d'extension négatif.", "Tolérance satisfaisante du traitement."]
-ANNOUNCING = {DocumentKind.CR_ACP, DocumentKind.CR_GM, DocumentKind.FRCP, DocumentKind.PPS}
-PATHWAY_FOR_KIND = {DocumentKind.FRCP: PathwayEventKind.RCP_DECISION, DocumentKind.PPS: PathwayEventKind.PPS}
-RCP_NAMES = ["digestive", "sein", "gynécologie", "thorax", "urologie", "ORL", "dermatologie", "hématologie",
-             "neuro-oncologie", "sarcomes", "oncogériatrie", "soins de support", "oncogénétique", "thyroïde"]
+ANNOUNCING = {DocumentKind.CR_ACP, DocumentKind.CR_GM}
 
 
 def _weighted(rng: random.Random, items: list, weight_index: int):
@@ -310,6 +202,7 @@ def generate(url: str | None = None, *, sizes: Sizes = Sizes(), seed: int = 2026
     today = now.date()
     region = _Region(writer, rng, ids, sizes, now, today, progress, started)
     region.directory()
+    region.plan_rcps()
     region.patients()
     region.care_teams()
     region.rcps()
@@ -317,6 +210,9 @@ def generate(url: str | None = None, *, sizes: Sizes = Sizes(), seed: int = 2026
     writer.commit()
     region.audit_trail()
     writer.finish()
+    signed, handed = rc.issue_documents(url, region.fiches[: sizes.fiches])
+    writer.counts["fiches RCP signées"], writer.counts["PPS remis"] = signed, handed
+    progress(f"{signed:,} fiches RCP signées, {handed:,} PPS remis ({time.perf_counter() - started:.0f} s)")
     progress(f"terminé en {time.perf_counter() - started:.0f} s")
     return writer.counts
 
@@ -332,6 +228,9 @@ class _Region:
         self.patient_ids: list[int] = []
         self.team_of_patient: dict[int, list[int]] = {}
         self.org_ids: list[int] = []
+        self.clinical: dict[int, rc.Clinical] = {}
+        self.schedule = rc.RcpSchedule()
+        self.fiches: list[rc.Fiche] = []
 
     def _say(self, what: str) -> None:
         self.progress(f"{what} ({time.perf_counter() - self.started:.0f} s)")
@@ -421,6 +320,8 @@ class _Region:
 
     def patients(self) -> None:
         w, rng, ids, sizes = self.w, self.rng, self.ids, self.sizes
+        self.pick_female = _weighted(rng, [c for c in rc.REGION_CANCERS if "F" in c[5]], 6)
+        self.pick_male = _weighted(rng, [c for c in rc.REGION_CANCERS if "M" in c[5]], 6)
         patient_id = w.max_id("patient")
         # Médecin traitant: a few GPs with big lists, the others around 50 (1% of patients declare none).
         big = self.gp_ids[: sizes.big_gps]
@@ -448,9 +349,10 @@ class _Region:
             else:
                 gp = others[rng.randrange(len(others))]
             first_names = first if first == second else f"{first} {second}"
-            stage = stages[rng.randrange(len(stages))]
-            announced = self.now - timedelta(days=rng.randint(10, 1500)) if stage in (
-                CareStage.ANNOUNCEMENT, CareStage.TREATMENT, CareStage.FOLLOW_UP) else None
+            clinical = self._clinical(female, stages[rng.randrange(len(stages))], index)
+            stage = clinical.stage
+            announced = datetime.combine(clinical.rcp_day + timedelta(days=rng.randint(3, 7)), datetime.min.time(), UTC) \
+                + timedelta(hours=10) if stage in (CareStage.ANNOUNCEMENT, CareStage.TREATMENT, CareStage.FOLLOW_UP) else None
             rows.append((patient_id, ids.public(), identifiers.with_ins_key(first13), identifiers.INS_OID_TEST,
                          f"REG-{index + 1:07d}", family, used_family, first_names, first, "F" if female else "M", birth,
                          f"98{rng.randint(1, 300):03d}", f"{rng.randint(1, 200)} rue de la Région (fictive)", postal, city,
@@ -458,6 +360,7 @@ class _Region:
                          str(stage), announced, identifiers.search_key(f"{used_family} {family} {first_names}"),
                          self.now - timedelta(days=rng.randint(30, 1800))))
             self.patient_ids.append(patient_id)
+            self.clinical[patient_id] = clinical
             if index < sizes.patient_accounts:
                 account_id += 1
                 identifier = patient_identifier(index + 1)
@@ -471,6 +374,19 @@ class _Region:
         self._accounts(accounts)
         self._say(f"{sizes.patients:,} patients")
 
+    def _clinical(self, female: bool, stage: str, index: int) -> rc.Clinical:
+        """A cancer that fits the patient's sex (none for 1 in 10: a suspicion only), dated by its stage."""
+        rng = self.rng
+        if rng.random() >= 0.9:
+            return rc.Clinical("", (), CareStage.SUSPICION, None)
+        cancer = (self.pick_female if female else self.pick_male)()
+        if stage == CareStage.SUSPICION:
+            return rc.Clinical(cancer[0], cancer, stage, None)
+        horizon = 365 * self.sizes.years - 30
+        clinical = rc.Clinical(cancer[0], cancer, stage, self.today - timedelta(days=rng.randint(*rc.diagnosis_age(stage, horizon))))
+        rc.plan_dates(clinical, rng, self.schedule, index, self.today)
+        return clinical
+
     def _flush_patients(self, rows: list[tuple]) -> None:
         self.w.insert("patient", ["id", "public_id", "ins", "ins_oid", "local_id", "birth_family_name", "used_family_name",
                                   "first_names", "used_first_name", "sex", "birth_date", "birth_place_code", "address",
@@ -480,50 +396,68 @@ class _Region:
     # --- care teams and diagnoses
 
     def care_teams(self) -> None:
+        """Each patient's team: an oncologist, a nurse and an RCP secretary, then (for larger teams) the surgeon and
+        organ specialist of its tumour site and a radiotherapist when its programme has radiotherapy."""
         w, rng, ids = self.w, self.rng, self.ids
-        by_role: dict[TeamRole, list[int]] = {}
-        for pid, _specialty, team_role, _role in self.hospital:
-            by_role.setdefault(team_role, []).append(pid)
+        pools: dict[str, list[int]] = {}
+        for pid, specialty, team_role, _role in self.hospital:
+            pools.setdefault(str(team_role), []).append(pid)
+            pools.setdefault(specialty, []).append(pid)
         # A few hospital professionals carry far more patients than the others (the referent oncologists).
-        busy = {role: members[: max(1, len(members) // 10)] for role, members in by_role.items()}
+        busy = {key: members[: max(1, len(members) // 10)] for key, members in pools.items()}
         member_id = w.max_id("care_team_membership")
         diagnosis_id = w.max_id("cancer_diagnosis")
         memberships, diagnoses = [], []
-        pick_diagnosis = _weighted(rng, DIAGNOSES, 4)
-        wanted = [TeamRole.ONCOLOGIST, TeamRole.NURSE, TeamRole.RCP_SECRETARY, TeamRole.SURGEON, TeamRole.RADIOTHERAPIST,
-                  TeamRole.ORGAN_SPECIALIST]
         for patient_id in self.patient_ids:
+            clinical = self.clinical[patient_id]
+            profile = profiles.PROFILES.get(clinical.profile)
+            wanted = [(TeamRole.ONCOLOGIST, str(TeamRole.ONCOLOGIST)), (TeamRole.NURSE, str(TeamRole.NURSE)),
+                      (TeamRole.RCP_SECRETARY, str(TeamRole.RCP_SECRETARY))]
+            if profile is not None:
+                wanted += [(role, code) for role, code in ((TeamRole.SURGEON, profile.surgeon),
+                                                           (TeamRole.ORGAN_SPECIALIST, profile.organ_specialist)) if code]
+                if profile.radiotherapy:
+                    wanted.append((TeamRole.RADIOTHERAPIST, str(TeamRole.RADIOTHERAPIST)))
             size = rng.randint(3, 6)
+            first_day = clinical.diagnosis - timedelta(days=rng.randint(10, 30)) if clinical.diagnosis else None
             team = []
-            for team_role in wanted[:size]:
-                pool = by_role.get(team_role)
+            for team_role, pool_key in wanted[:size]:
+                pool = pools.get(pool_key)
                 if not pool:
                     continue
-                source = busy[team_role] if rng.random() < 0.3 else pool
+                source = busy[pool_key] if rng.random() < 0.3 else pool
                 pro = source[rng.randrange(len(source))]
                 if pro in team:
                     continue
                 team.append(pro)
-                start = self.today - timedelta(days=rng.randint(5, 1800))
-                ended = rng.random() < 0.08
+                start = first_day or self.today - timedelta(days=rng.randint(5, 60))
+                ended = len(team) > 1 and rng.random() < 0.08
                 member_id += 1
                 memberships.append((member_id, ids.public(), patient_id, pro, str(team_role), start,
                                     start + timedelta(days=rng.randint(30, 300)) if ended else None, None,
                                     self.now - timedelta(days=(self.today - start).days)))
             self.team_of_patient[patient_id] = team
-            if rng.random() < 0.9:
-                code, label, morphology, morphology_label, _ = pick_diagnosis()
+            if clinical.profile:
                 diagnosis_id += 1
-                day = self.today - timedelta(days=rng.randint(20, 1800))
-                diagnoses.append((diagnosis_id, ids.public(), patient_id, code, label, morphology, morphology_label, "",
-                                  "c", f"T{rng.randint(1, 4)}", f"N{rng.randint(0, 2)}", "M0" if rng.random() < 0.85 else "M1",
-                                  "", rng.randint(0, 2), day, day - timedelta(days=20), day, "symptoms", "initial", 1,
-                                  self.now, self.now))
+                diagnoses.append(self._diagnosis_row(diagnosis_id, patient_id, clinical))
             if len(memberships) >= 50_000:
                 self._flush_teams(memberships, diagnoses)
                 memberships, diagnoses = [], []
         self._flush_teams(memberships, diagnoses)
         self._say("équipes de soins et diagnostics")
+
+    def _diagnosis_row(self, diagnosis_id: int, patient_id: int, clinical: rc.Clinical) -> tuple:
+        rng = self.rng
+        _profile, code, label, morphology, morphology_label, _sexes, _weight = clinical.cancer
+        day = clinical.diagnosis
+        if day is None:  # suspected, not yet confirmed by a pathology report
+            return (diagnosis_id, self.ids.public(), patient_id, code, label, "", "", "", "c", "", "", "", "", None, None,
+                    self.today - timedelta(days=rng.randint(5, 40)), None, "symptoms", "initial", 1, self.now, self.now)
+        staged = clinical.profile != "lymphoma"
+        return (diagnosis_id, self.ids.public(), patient_id, code, label, morphology, morphology_label, "", "c",
+                f"T{rng.randint(1, 4)}" if staged else "", f"N{rng.randint(0, 2)}" if staged else "",
+                ("M0" if rng.random() < 0.85 else "M1") if staged else "", "" if staged else "Ann Arbor II",
+                rng.randint(0, 2), day, day - timedelta(days=20), day, "symptoms", "initial", 1, self.now, self.now)
 
     def _flush_teams(self, memberships, diagnoses) -> None:
         self.w.insert("care_team_membership", ["id", "public_id", "patient_id", "professional_id", "team_role", "start_date",
@@ -536,68 +470,131 @@ class _Region:
 
     # --- RCP directory, sessions, cases, attendance
 
+    def plan_rcps(self) -> None:
+        """The region's organ RCPs (one kind of RCP after the other) and their session days, before the patients."""
+        rcp_id = self.w.max_id("rcp")
+        start_day = self.today - timedelta(days=365 * self.sizes.years)
+        self.rcp_plan: list[tuple[int, int, rc.RcpGroup]] = []
+        for index in range(self.sizes.rcps):
+            rcp_id += 1
+            group = rc.RCP_GROUPS[index % len(rc.RCP_GROUPS)]
+            period = 7 if index % 3 == 0 else 14
+            day, days = start_day + timedelta(days=index % period), []
+            while day <= self.today + timedelta(days=56):
+                days.append(day)
+                day += timedelta(days=period)
+            self.schedule.days[rcp_id] = days
+            self.schedule.by_group.setdefault(group.name, []).append(rcp_id)
+            self.rcp_plan.append((rcp_id, index, group))
+
+    def _board(self, group: rc.RcpGroup, by_specialty: dict[str, list[int]]) -> tuple[list[int], int]:
+        """Members of an RCP of this kind: oncologists (the first coordinates), the surgeons and organ specialists
+        of its tumour sites, a radiotherapist, a pathologist, a radiologist, a surgeon and two secretaries."""
+        rng = self.rng
+
+        def some(code: str, count: int) -> list[int]:
+            pool = by_specialty.get(code, [])
+            return rng.sample(pool, min(count, len(pool)))
+
+        oncologists = some("G15_10/SM36", 3)
+        chosen = [*oncologists, *(pid for code in group.specialties for pid in some(code, 2)),
+                  *some("G15_10/SM37", 1), *some("G15_10/SM01", 1), *some("G15_10/SM44", 1),
+                  *some(profiles.SURGERY_DIGESTIVE, 1), *some("SECRETARIAT_MEDICAL", 2)]
+        board = list(dict.fromkeys(chosen))
+        coordinator = oncologists[0] if oncologists else next(pid for pid in board if pid in self.physician_specialty)
+        return board, coordinator
+
     def rcps(self) -> None:
+        """Sessions over the years; each patient's first case in its RCP's session after its diagnosis, then
+        re-discussions of patients already discussed by RCPs of that kind, 8 to 25 cases a session."""
         w, rng, ids, sizes = self.w, self.rng, self.ids, self.sizes
-        rcp_id = w.max_id("rcp")
         session_id = w.max_id("rcp_session")
         case_id = w.max_id("rcp_case")
         attendance_id = w.max_id("rcp_attendance")
-        physicians = [(pid, spec) for pid, spec, team_role, role in self.hospital if role == Role.CLINICIAN]
-        secretaries = [pid for pid, _s, _t, role in self.hospital if role == Role.RCP_SECRETARY]
-        rcps, members, sessions, cases, attendance = [], [], [], [], []
+        event_id = w.max_id("pathway_event")
+        by_specialty: dict[str, list[int]] = {}
+        for pid, specialty, _team_role, role in self.hospital:
+            by_specialty.setdefault(specialty, []).append(pid)
+        self.physician_specialty = {pid: spec for pid, spec, _t, role in self.hospital if role == Role.CLINICIAN}
+        first_cases: dict[tuple[int, date], list[int]] = {}
+        discussed: dict[str, list[tuple[date, int]]] = {}
+        for patient, clinical in self.clinical.items():
+            if clinical.rcp_id is not None:
+                first_cases.setdefault((clinical.rcp_id, clinical.rcp_day), []).append(patient)
+                if clinical.rcp_day < self.today:
+                    discussed.setdefault(rc.GROUP_OF_PROFILE[clinical.profile].name, []).append((clinical.rcp_day, patient))
+        for pool in discussed.values():
+            pool.sort()
+        rcps, members, sessions, cases, attendance, events = [], [], [], [], [], []
         self.rcp_members: dict[int, list[int]] = {}
-        surgeons = [p for p in physicians if p[1] in ("G15_10/SM14", "G15_10/SM20", "G15_10/SM12")]
-        start_day = self.today - timedelta(days=365 * sizes.years)
-        specialty = dict(physicians)
-        for index in range(sizes.rcps):
-            rcp_id += 1
-            name = RCP_NAMES[index % len(RCP_NAMES)]
+        for rcp_id, index, group in self.rcp_plan:
             organisation = self.org_ids[index % len(self.org_ids)]
+            quorum = " ".join(dict.fromkeys(["G15_10/SM36", *group.specialties, "G15_10/SM37", "G15_10/SM44", "G15_10/SM01"]))
             rcps.append((rcp_id, ids.public(), f"RCP98{index:05d}", "RRC98", f"3C98{index:03d}", f"3C régional n° {index % 10 + 1}",
-                         f"RCP {name} n° {index // len(RCP_NAMES) + 1} (fictive)", organisation, str(RcpKind.ORGAN),
-                         False, False, "", "", "", "G15_10/SM36 G15_10/SM14 G15_10/SM37 G15_10/SM44 G15_10/SM01",
+                         f"RCP {group.name} n° {index // len(rc.RCP_GROUPS) + 1} (fictive)", organisation, str(RcpKind.ORGAN),
+                         False, False, group.appareil, " ".join(group.organs), "", quorum,
                          "mardi 14 h", "Salle de staff", "", True, 1, self.now, self.now))
-            chosen = set()
-            for pid, _spec in rng.sample(physicians, min(14, len(physicians))) + rng.sample(surgeons, min(2, len(surgeons))):
-                chosen.add(pid)
-            chosen.update(rng.sample(secretaries, min(2, len(secretaries))))
-            board = sorted(chosen)
+            board, coordinator = self._board(group, by_specialty)
             self.rcp_members[rcp_id] = board
-            coordinator = next((pid for pid in board if pid in specialty), None)
             for pid in board:
                 members.append((rcp_id, pid, pid == coordinator, self.now))
-            period = 7 if index % 3 == 0 else 14
-            day = start_day + timedelta(days=index % period)
-            while day <= self.today + timedelta(days=56):
+            pool = discussed.get(group.name, [])
+            for day in self.schedule.days[rcp_id]:
                 session_id += 1
                 starts = datetime(day.year, day.month, day.day, 13, 0, tzinfo=UTC)
                 past = day < self.today
                 status = RcpSessionStatus.CLOSED if past else RcpSessionStatus.PUBLISHED
                 sessions.append((session_id, ids.public(), rcp_id, starts, starts - timedelta(days=2), "", "",
                                  str(status), "", starts - timedelta(days=20), starts - timedelta(days=30)))
-                if past or day <= self.today + timedelta(days=21):
-                    for _ in range(rng.randint(8, 25)):
-                        case_id += 1
-                        patient = self.patient_ids[rng.randrange(len(self.patient_ids))]
-                        team = self.team_of_patient.get(patient) or board
-                        cases.append((case_id, ids.public(), session_id, patient, team[0], team[0],
-                                      str(RcpCaseReason.TREATMENT_PROPOSAL), "Proposition thérapeutique ?", "", "{}",
-                                      str(RcpCaseStatus.DISCUSSED if past else RcpCaseStatus.REGISTERED),
-                                      starts - timedelta(days=5), "[]", "Référentiel régional" if past else "",
-                                      False, "", "", "", True if past else None, False,
-                                      starts + timedelta(hours=1) if past else None, 1 if past else 0,
-                                      starts + timedelta(hours=1) if past else starts - timedelta(days=5)))
-                    if past:
-                        for pid in board[:6]:
-                            if pid in specialty:
-                                attendance_id += 1
-                                attendance.append((attendance_id, session_id, pid, specialty[pid], starts))
-                day += timedelta(days=period)
+                if not past and day > self.today + timedelta(days=21):
+                    continue
+                firsts = first_cases.get((rcp_id, day), [])
+                earlier = bisect.bisect_left(pool, (day, 0))
+                again = [pool[rng.randrange(earlier)][1] for _ in range(min(earlier // 8, max(0, rng.randint(8, 25) - len(firsts))))]
+                for number, patient in enumerate(firsts + again):
+                    case_id += 1
+                    clinical = self.clinical[patient]
+                    team = self.team_of_patient.get(patient) or board
+                    profile = profiles.PROFILES[clinical.profile]
+                    proposal = json.dumps([{"type": profile.first_treatment, "intention": "first", "detail": profile.proposal}],
+                                          ensure_ascii=False) if past else "[]"
+                    cases.append((case_id, ids.public(), session_id, patient, team[0], team[0],
+                                  str(RcpCaseReason.TREATMENT_PROPOSAL), "Proposition thérapeutique ?", "", "{}",
+                                  str(RcpCaseStatus.DISCUSSED if past else RcpCaseStatus.REGISTERED),
+                                  starts - timedelta(days=5), proposal, "Référentiel régional" if past else "",
+                                  False, "", "", "", True if past else None, False,
+                                  starts + timedelta(hours=1) if past else None, 1 if past else 0,
+                                  starts + timedelta(hours=1) if past else starts - timedelta(days=5)))
+                    if not past:
+                        continue
+                    if number < len(firsts) and len(self.fiches) < sizes.fiches:
+                        self.fiches.append(rc.Fiche(case_id, coordinator, team[0], clinical))
+                    else:  # the decision without its fiche in this region
+                        event_id += 1
+                        events.append((event_id, ids.public(), patient, str(PathwayEventKind.RCP_DECISION), day,
+                                       f"Décision de RCP : RCP {group.name}", None, coordinator, starts + timedelta(hours=2)))
+                if past:
+                    for pid in board:
+                        if pid in self.physician_specialty:
+                            attendance_id += 1
+                            attendance.append((attendance_id, session_id, pid, self.physician_specialty[pid], starts))
             if len(cases) > 50_000:
                 self._flush_rcp(rcps, members, sessions, cases, attendance)
                 rcps, members, sessions, cases, attendance = [], [], [], [], []
         self._flush_rcp(rcps, members, sessions, cases, attendance)
-        self._say("RCP, séances et dossiers présentés")
+        for patient, clinical in self.clinical.items():
+            for kind, day, title in ((PathwayEventKind.TREATMENT_START, clinical.treatment, "Début du traitement"),
+                                     (PathwayEventKind.FOLLOW_UP, clinical.follow_up, "Entrée en surveillance")):
+                if day is not None:
+                    event_id += 1
+                    events.append((event_id, ids.public(), patient, str(kind), day, title, None, None,
+                                   datetime(day.year, day.month, day.day, 18, 0, tzinfo=UTC)))
+        self._flush_events(events)
+        self._say("RCP, séances, dossiers présentés et étapes des parcours")
+
+    def _flush_events(self, events) -> None:
+        self.w.insert("pathway_event", ["id", "public_id", "patient_id", "kind", "occurred_on", "title", "document_id",
+                                        "author_professional_id", "created_at"], events)
 
     def _flush_rcp(self, rcps, members, sessions, cases, attendance) -> None:
         w = self.w
@@ -655,15 +652,15 @@ class _Region:
                 docs.append((document_id, public, patient_id, str(kind), title, str(status), versions_count, day,
                              self.org_ids[author % len(self.org_ids)], author, self.account_of_pro.get(author), created,
                              created, created if status == DocumentStatus.VALIDATED else None, False, False, False, False,
-                             kind in ANNOUNCING, "auto", "", None, kind in (DocumentKind.FRCP, DocumentKind.PPS)))
+                             kind in ANNOUNCING, "auto", "", None, False))
                 for version in range(1, versions_count + 1):
                     version_id += 1
                     versions.append((version_id, document_id, version, text, None, "application/json", len(text.encode()),
                                      digest, self.account_of_pro.get(author), author,
                                      "création" if version == 1 else "correction", created))
-                if status != DocumentStatus.DRAFT and (kind in PATHWAY_FOR_KIND or rng.random() < 0.5):
+                if status != DocumentStatus.DRAFT and rng.random() < 0.5:
                     event_id += 1
-                    events.append((event_id, ids.public(), patient_id, str(PATHWAY_FOR_KIND.get(kind, PathwayEventKind.REPORT)),
+                    events.append((event_id, ids.public(), patient_id, str(PathwayEventKind.REPORT),
                                    day, title, document_id, author, created))
             written += count
             if len(docs) >= 50_000:
@@ -685,8 +682,7 @@ class _Region:
         w.insert("document_version", ["id", "document_id", "version", "content_json", "file_name", "mime_type", "size",
                                       "sha256", "author_account_id", "author_professional_id", "reason", "created_at"],
                  versions)
-        w.insert("pathway_event", ["id", "public_id", "patient_id", "kind", "occurred_on", "title", "document_id",
-                                   "author_professional_id", "created_at"], events)
+        self._flush_events(events)
         w.commit()
 
     # --- the audit trail

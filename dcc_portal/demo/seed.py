@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
+from dcc_portal import formatting
+from dcc_portal.demo import rcp as demo_rcp
 from dcc_portal.models import (
     Account,
     AuditAction,
@@ -96,6 +98,7 @@ PROS = [
     DemoPro("sec.roux", Role.RCP_SECRETARY, "Nathalie", "Roux", "SECRETARIAT_MEDICAL", "clcc", TeamRole.RCP_SECRETARY),
     DemoPro("sec.leclerc", Role.RCP_SECRETARY, "Damien", "Leclerc", "SECRETARIAT_MEDICAL", "chu", TeamRole.RCP_SECRETARY),
     DemoPro("admin.dsrc", Role.ADMIN, "Hélène", "Bertin", "SECRETARIAT_MEDICAL", "network"),
+    DemoPro("chir.fabre", Role.CLINICIAN, "Marion", "Fabre", "G15_10/SM11", "chu", TeamRole.SURGEON),
 ]
 
 # Patients with a portal account (identifier -> patient index in the generated list).
@@ -191,7 +194,7 @@ def _load_base_region(db: Session, *, password: str, patient_count: int) -> None
         if spec.team_role:
             by_team_role.setdefault(spec.team_role, []).append(pros[spec.identifier])
 
-    today = date.today()
+    today = formatting.paris_today()
     patients: list[Patient] = []
     for index in range(patient_count):
         female = index % 2 == 0
@@ -228,22 +231,25 @@ def _load_base_region(db: Session, *, password: str, patient_count: int) -> None
         patients.append(patient)
     db.flush()
 
+    by_specialty = {pros[spec.identifier].specialty_code: pros[spec.identifier] for spec in PROS
+                    if spec.team_role in (TeamRole.SURGEON, TeamRole.ORGAN_SPECIALIST)}
     for index, patient in enumerate(patients):
-        start = today - timedelta(days=rng.randint(15, 400))
-        team = [
-            (by_team_role[TeamRole.ONCOLOGIST][index % 3], TeamRole.REFERENT_PHYSICIAN),
-            (by_team_role[TeamRole.SURGEON][index % 3], TeamRole.SURGEON),
-            (by_team_role[TeamRole.NURSE][index % 3], TeamRole.NURSE),
-            (by_team_role[TeamRole.RCP_SECRETARY][index % 2], TeamRole.RCP_SECRETARY),
-        ]
-        if index % 3 == 0:
+        story = demo_rcp.patient_story(patient, today)
+        profile = story.profile
+        team = [(by_team_role[TeamRole.ONCOLOGIST][index % 3], TeamRole.REFERENT_PHYSICIAN)]
+        if profile.surgeon:
+            team.append((by_specialty[profile.surgeon], TeamRole.SURGEON))
+        team += [(by_team_role[TeamRole.NURSE][index % 3], TeamRole.NURSE),
+                 (by_team_role[TeamRole.RCP_SECRETARY][index % 2], TeamRole.RCP_SECRETARY)]
+        if profile.radiotherapy:
             team.append((by_team_role[TeamRole.RADIOTHERAPIST][0], TeamRole.RADIOTHERAPIST))
         if index % 2 == 0:
             team.append((by_team_role[TeamRole.PATHOLOGIST][0], TeamRole.PATHOLOGIST))
-        if index % 5 == 1:
-            team.append((by_team_role[TeamRole.ORGAN_SPECIALIST][index % 3], TeamRole.ORGAN_SPECIALIST))
+        if profile.organ_specialist:
+            team.append((by_specialty[profile.organ_specialist], TeamRole.ORGAN_SPECIALIST))
         for pro, role in team:
-            db.add(CareTeamMembership(patient_id=patient.id, professional_id=pro.id, team_role=role, start_date=start))
+            db.add(CareTeamMembership(patient_id=patient.id, professional_id=pro.id, team_role=role,
+                                      start_date=story.suspicion))
 
     for identifier, index in PATIENT_ACCOUNTS.items():
         db.add(
@@ -298,8 +304,8 @@ def _access_history(db: Session, *, patients: list[Patient], orgs: dict[str, Org
          justification=DEMO_EMERGENCY_REASON, detail="accès en urgence ouvert pour 4 heures (démonstration)")
     read("pneumo.fontaine", dubois, Grant.EMERGENCY, days=2.12, count=3, justification=DEMO_EMERGENCY_REASON)
 
-    rousseau = accounts["chir.rousseau"]
-    db.add(PatientOpposition(patient_id=morel.id, professional_id=rousseau.professional_id, created_at=now - timedelta(days=20),
+    masson = accounts["gastro.masson"]
+    db.add(PatientOpposition(patient_id=morel.id, professional_id=masson.professional_id, created_at=now - timedelta(days=20),
                              created_by_account_id=db.exec(select(Account.id).where(Account.patient_id == morel.id)).one()))
     db.flush()
 

@@ -169,23 +169,23 @@ def test_patient_objects_to_a_professional_then_withdraws(page_factory, server):
     expect(choice).to_contain_text("Fait partie de votre équipe de soins actuelle")
     expect(choice.get_by_test_id("oppose")).to_have_count(0)
 
-    page.get_by_label("Nom du professionnel").fill("Rousseau")
+    page.get_by_label("Nom du professionnel").fill("Nguyen")
     page.get_by_test_id("find-professional").click()
-    page.get_by_test_id("professional-choice").filter(has_text="Julien ROUSSEAU").get_by_test_id("oppose").click()
+    page.get_by_test_id("professional-choice").filter(has_text="Thi NGUYEN").get_by_test_id("oppose").click()
     expect(page.get_by_test_id("notice")).to_contain_text("Opposition enregistrée")
-    expect(page.get_by_test_id("opposition")).to_contain_text("Julien ROUSSEAU")
+    expect(page.get_by_test_id("opposition")).to_contain_text("Thi NGUYEN")
     assert_fits_width(page)
     shot(page, "patient-oppositions-phone")
-    rousseau = _professional_id(server, "chir.rousseau")
+    nguyen = _professional_id(server, "chir.nguyen")  # a surgeon outside her care team
     me = account(server, identifier)
     with server.session() as db:
-        assert access.is_opposed(db, professional_id=rousseau, patient_id=me.patient_id)
+        assert access.is_opposed(db, professional_id=nguyen, patient_id=me.patient_id)
 
     page.get_by_test_id("withdraw-opposition").click()
     expect(page.get_by_test_id("notice")).to_contain_text("Opposition levée")
     expect(page.get_by_test_id("opposition")).to_have_count(0)
     with server.session() as db:
-        assert not access.is_opposed(db, professional_id=rousseau, patient_id=me.patient_id)
+        assert not access.is_opposed(db, professional_id=nguyen, patient_id=me.patient_id)
 
 
 # --- removal from the team cuts an open session (two tablets) ---

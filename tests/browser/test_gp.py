@@ -62,11 +62,13 @@ def professional(db, identifier: str) -> Professional:
 
 
 def patient_for(server) -> Patient:
-    """A patient of Dr Renaud (médecin traitant) in Dr Moreau's care team, not registered in an RCP yet."""
+    """A patient of Dr Renaud (médecin traitant) in Dr Moreau's care team with a colon cancer, not registered in an
+    RCP yet."""
     with server.session() as db:
         registered = set(db.exec(select(RcpCase.patient_id)).all())
         candidates = db.exec(
             select(Patient).join(CareTeamMembership, CareTeamMembership.patient_id == Patient.id)
+            .join(CancerDiagnosis, CancerDiagnosis.patient_id == Patient.id).where(CancerDiagnosis.icd10_code.startswith("C18"))
             .where(CareTeamMembership.professional_id == professional(db, COORDINATOR).id,
                    CareTeamMembership.start_date <= formatting.paris_today() - timedelta(days=12),  # in the team then
                    Patient.gp_professional_id == professional(db, GP).id)

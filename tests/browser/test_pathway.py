@@ -84,7 +84,8 @@ def test_nurse_records_the_nursing_time_with_needs_and_referrals(page_factory, s
         steps = db.exec(select(AnnouncementStep).where(AnnouncementStep.patient_id == patient.id)).all()
         assert [s.temps for s in steps] == ["nursing"]
         assert patient.medical_announcement_at is None
-        gp_account = db.exec(select(Notification).where(Notification.patient_id == patient.id)).all()
+        gp_account = db.exec(select(Notification).where(Notification.patient_id == patient.id,
+                                                        Notification.kind == "announcement_recorded")).all()
         assert [n.title.split(" : ")[-1] for n in gp_account] == ["nouvelle étape du dispositif d'annonce"]
     open_tab(page, "pathway")
     expect(page.get_by_test_id("timeline-item").first).to_contain_text("besoins : nutrition, psychologique, social")

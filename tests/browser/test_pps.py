@@ -195,7 +195,7 @@ def test_demo_patient_sees_the_newer_version_and_what_changed(page_factory, serv
     page.get_by_role("dialog").get_by_role("link", name="Mon programme de soins").click()
     expect(page).to_have_url(re.compile(r"/patient/pps/?$"))
     expect(page.get_by_test_id("pps-unread")).to_contain_text("Votre programme a changé")
-    expect(page.get_by_test_id("pps-change").first).to_contain_text("Chimiothérapie FOLFOX")
+    expect(page.get_by_test_id("pps-change").first).to_contain_text("Immunothérapie d'entretien")
     assert_fits_width(page)
     shot(page, "pps-demo-simon-phone")
 

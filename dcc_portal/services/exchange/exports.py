@@ -2,13 +2,15 @@
 
 Each document kind registers its exporters: (kind, format) -> "module:function" taking
 (db, *, document, version, patient) and returning (file name, bytes). The whole export is audited as one export
-by an operator (no portal account: the command runs on the server).
+by an operator (no portal account: the command runs on the server). An exporter that cannot produce a document
+(a PPS version before its handover, a stored content without what the format needs) raises ValueError or KeyError:
+that document is reported as not exported, with the reason, and the others are still written.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -39,6 +41,7 @@ class ExportResult:
     patient_local_id: str
     written: list[str]
     skipped: list[str]  # validated documents of kinds with no exporter for the format
+    failed: list[str] = field(default_factory=list)  # « kind:public id : reason », documents the exporter could not produce
 
 
 def find_patient(db: Session, reference: str) -> Patient | None:
@@ -57,7 +60,7 @@ def export_patient(db: Session, *, reference: str, fmt: str, out_dir: Path, oper
     if patient is None:
         raise LookupError("Patient introuvable (identifiant local ou INS).")
     out_dir.mkdir(parents=True, exist_ok=True)
-    written, skipped = [], []
+    written, skipped, failed = [], [], []
     rows = db.exec(select(Document).where(Document.patient_id == patient.id, Document.status == DocumentStatus.VALIDATED)
                    .order_by(Document.created_at)).all()
     for document in rows:
@@ -66,7 +69,12 @@ def export_patient(db: Session, *, reference: str, fmt: str, out_dir: Path, oper
             skipped.append(f"{document.kind}:{document.public_id}")
             continue
         version = documents.version_row(db, document=document)
-        name, data = registry.resolve(target)(db, document=document, version=version, patient=patient)
+        try:
+            name, data = registry.resolve(target)(db, document=document, version=version, patient=patient)
+        except (KeyError, ValueError) as error:
+            reason = str(error) if isinstance(error, ValueError) else f"contenu enregistré incomplet ({error})"
+            failed.append(f"{document.kind}:{document.public_id} : {reason}")
+            continue
         path = out_dir / name
         with open(path, "wb") as handle:
             handle.write(data)
@@ -78,4 +86,4 @@ def export_patient(db: Session, *, reference: str, fmt: str, out_dir: Path, oper
     if not rows:
         audit.record(db, action=AuditAction.EXPORT, actor_role="operator", patient_id=patient.id,
                      detail=f"export {fmt} par l'exploitant {operator[:40]} : aucun document validé".strip())
-    return ExportResult(patient.local_id, written, skipped)
+    return ExportResult(patient.local_id, written, skipped, failed)

@@ -4,7 +4,8 @@ Times are Paris wall-clock times (TZID=Europe/Paris with its VTIMEZONE), so a 9:
 the daylight-saving change. Each event keeps the same UID from one version of the PPS to the next (item uid +
 session number), so importing a newer file updates the events instead of duplicating them. By default the events
 say only "Rendez-vous médical": calendars are often synchronised to outside services, so the kind of treatment and
-the place are written only when the patient asks for them.
+the place are written only when the patient asks for them. An all-day event (a treatment taken over weeks or
+years, without sessions) takes its first day only: a calendar shows it as a reminder, not as a bar across years.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
     Document,
@@ -86,16 +88,16 @@ def _event_lines(document: Document, event: pc.PlannedEvent, *, detailed: bool, 
     lines = ["BEGIN:VEVENT", f"UID:{_uid(document, event)}", f"DTSTAMP:{stamp}", f"SEQUENCE:{document.current_version}"]
     if event.at is not None:
         lines += [f"DTSTART;TZID=Europe/Paris:{event.day:%Y%m%d}T{event.at:%H%M}00", f"DURATION:{DEFAULT_DURATION}"]
-    else:
-        last = event.last_day or event.day
-        lines += [f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}", f"DTEND;VALUE=DATE:{last + timedelta(days=1):%Y%m%d}",
+    else:  # an all-day event takes its day only: a treatment given over months starts that day
+        lines += [f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}", f"DTEND;VALUE=DATE:{event.day + timedelta(days=1):%Y%m%d}",
                   "TRANSP:TRANSPARENT"]
     if detailed:
-        lines.append("SUMMARY:" + escape_text(event.label))
+        lines.append("SUMMARY:" + escape_text(event.label + (" : début" if event.last_day else "")))
         place = "À domicile" if event.at_home else event.place
         if place:
             lines.append("LOCATION:" + escape_text(place))
-        lines.append("DESCRIPTION:" + escape_text(f"{event.type_label}\n{FOOTNOTE}"))
+        period = f"\nJusqu'au {formatting.date_fr(event.last_day)}" if event.last_day else ""
+        lines.append("DESCRIPTION:" + escape_text(f"{event.type_label}{period}\n{FOOTNOTE}"))
     else:
         numbering = f" ({event.session}/{event.sessions})" if event.sessions > 1 else ""
         lines.append("SUMMARY:" + escape_text(f"Rendez-vous médical{numbering}"))

@@ -157,13 +157,13 @@ def _custodian(db: Session, document: Document, author: Professional) -> Organis
 def build_xml(db: Session, *, document: Document, version: DocumentVersion, patient: Patient) -> str:
     """The CDA R2 XML of one handed-over version of a PPS; no access check here (callers do it)."""
     if document.kind != DocumentKind.PPS or document.status != DocumentStatus.VALIDATED:
-        raise ValueError("only a handed-over PPS has a CDA")
+        raise ValueError("seul un PPS remis au patient a un CDA")
     content = documents.content_of(version)
     handovers = [row for row in db.exec(select(PpsHandover).where(PpsHandover.document_id == document.id)
                                         .order_by(PpsHandover.id)).all() if row.version <= version.version]
     handover = handovers[-1] if handovers else None
     if handover is None:
-        raise ValueError("this version precedes the handover: it has no CDA")
+        raise ValueError("cette version précède la remise du PPS : elle n'a pas de CDA")
     author = db.get(Professional, version.author_professional_id or document.author_professional_id)
     author_part = cda.person_part(db, author)
     by = db.get(Professional, handover.handed_over_by_professional_id)

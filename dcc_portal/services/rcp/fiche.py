@@ -358,6 +358,8 @@ def print_view(db: Session, *, document: Document, version, patient: Patient, sh
 
 def export_cda(db: Session, *, document: Document, version, patient: Patient) -> tuple[str, bytes]:
     content = documents.content_of(version)
+    if not content.get("cda"):
+        raise ValueError("fiche RCP sans CDA (version non signée dans le portail)")
     return f"frcp-{document.public_id}-v{version.version}.xml", content["cda"].encode()
 
 
