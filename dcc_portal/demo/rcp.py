@@ -23,6 +23,7 @@ from dcc_portal.models import (
     RcpCaseStatus,
     RcpKind,
     RcpMember,
+    RcpSecretariat,
     RcpSession,
     RcpSessionStatus,
     Role,
@@ -76,6 +77,7 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
         select(Account, Professional).join(Professional, Professional.id == Account.professional_id)).all()}
     if "onco.moreau" not in pros:
         return False
+    secretaries = set(db.exec(select(Account.identifier).where(Account.role == Role.RCP_SECRETARY)).all())
     orgs = {org.finess: org for org in db.exec(select(Organisation)).all() if org.finess}
     org_by_key = {"chu": next(o for f, o in orgs.items() if f.startswith("99000010")),
                   "clcc": next(o for f, o in orgs.items() if f.startswith("99000020"))}
@@ -94,7 +96,10 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
         db.flush()
         db.add(RcpMember(rcp_id=board.id, professional_id=pros[coordinator].id, is_coordinator=True))
         for identifier in members:
-            db.add(RcpMember(rcp_id=board.id, professional_id=pros[identifier].id))
+            if identifier in secretaries:  # the 3C secretariat runs the board, it does not sit in it
+                db.add(RcpSecretariat(rcp_id=board.id, professional_id=pros[identifier].id))
+            else:
+                db.add(RcpMember(rcp_id=board.id, professional_id=pros[identifier].id))
         boards.append((board, coordinator, weekday))
     db.flush()
 

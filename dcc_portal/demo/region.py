@@ -560,12 +560,13 @@ class _Region:
             chosen = set()
             for pid, _spec in rng.sample(physicians, min(14, len(physicians))) + rng.sample(surgeons, min(2, len(surgeons))):
                 chosen.add(pid)
-            chosen.update(rng.sample(secretaries, min(2, len(secretaries))))
             board = sorted(chosen)
             self.rcp_members[rcp_id] = board
             coordinator = next((pid for pid in board if pid in specialty), None)
             for pid in board:
                 members.append((rcp_id, pid, pid == coordinator, self.now))
+            # the 3C secretariat runs the board without sitting in it (rcp_secretariat, not a member)
+            members.extend((rcp_id, pid, None, self.now) for pid in rng.sample(secretaries, min(2, len(secretaries))))
             period = 7 if index % 3 == 0 else 14
             day = start_day + timedelta(days=index % period)
             while day <= self.today + timedelta(days=56):
@@ -605,7 +606,10 @@ class _Region:
                          "organisation_id", "kind", "is_recours", "is_pediatric", "appareil_code", "organ_codes",
                          "transversal_code", "quorum_specialties", "usual_schedule", "place", "visio_url", "active",
                          "version", "created_at", "updated_at"], rcps)
-        w.insert("rcp_member", ["rcp_id", "professional_id", "is_coordinator", "created_at"], members)
+        w.insert("rcp_member", ["rcp_id", "professional_id", "is_coordinator", "created_at"],
+                 [row for row in members if row[2] is not None])
+        w.insert("rcp_secretariat", ["rcp_id", "professional_id", "created_at"],
+                 [(rcp_id, pid, at) for rcp_id, pid, coordinator, at in members if coordinator is None])
         w.insert("rcp_session", ["id", "public_id", "rcp_id", "starts_at", "registration_deadline", "place", "visio_url",
                                  "status", "series_id", "published_at", "created_at"], sessions)
         w.insert("rcp_case", ["id", "public_id", "session_id", "patient_id", "requester_professional_id",
