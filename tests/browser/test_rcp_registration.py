@@ -43,8 +43,9 @@ def test_registration_shows_what_was_registered_and_refuses_a_second_one(page_fa
     assert sum("GIRARD" in label.upper() for label in labels) == 1, labels
 
     sessions = page.get_by_label("Séance", exact=True)
-    value = sessions.locator("option:not([value=''])").first.get_attribute("value")
-    session_label = sessions.locator(f"option[value='{value}']").inner_text()
+    option = sessions.locator("option:not([value=''])", has_text="RCP digestive").first
+    value = option.get_attribute("value")
+    rcp_name, starts = option.inner_text().split(" (")[0].split(", ")
     sessions.select_option(value)
     page.get_by_label("Motif de présentation").select_option("treatment_proposal")
     page.get_by_label("Question posée").fill("Chirurgie d'emblée ou traitement néoadjuvant ?")
@@ -54,7 +55,7 @@ def test_registration_shows_what_was_registered_and_refuses_a_second_one(page_fa
 
     card = page.get_by_test_id("registered-card")
     expect(card).to_be_visible()
-    expect(card).to_contain_text(session_label.split(" (")[0])
+    expect(card).to_contain_text(f"{rcp_name} · {starts}")
     expect(page.get_by_test_id("registered-informed")).to_have_text("Patient informé de la présentation : oui")
     expect(page.get_by_test_id("register-submit")).to_have_count(0)
     expect(page.get_by_test_id("registration").first).to_contain_text("Patient informé de la présentation : oui")
