@@ -544,7 +544,7 @@ class _Region:
         attendance_id = w.max_id("rcp_attendance")
         physicians = [(pid, spec) for pid, spec, team_role, role in self.hospital if role == Role.CLINICIAN]
         secretaries = [pid for pid, _s, _t, role in self.hospital if role == Role.RCP_SECRETARY]
-        rcps, members, sessions, cases, attendance = [], [], [], [], []
+        rcps, members, secretariat, sessions, cases, attendance = [], [], [], [], [], []
         self.rcp_members: dict[int, list[int]] = {}
         surgeons = [p for p in physicians if p[1] in ("G15_10/SM14", "G15_10/SM20", "G15_10/SM12")]
         start_day = self.today - timedelta(days=365 * sizes.years)
@@ -565,8 +565,8 @@ class _Region:
             coordinator = next((pid for pid in board if pid in specialty), None)
             for pid in board:
                 members.append((rcp_id, pid, pid == coordinator, self.now))
-            # the 3C secretariat runs the board without sitting in it (rcp_secretariat, not a member)
-            members.extend((rcp_id, pid, None, self.now) for pid in rng.sample(secretaries, min(2, len(secretaries))))
+            # the 3C secretariat runs the board without sitting in it
+            secretariat.extend((rcp_id, pid, self.now) for pid in rng.sample(secretaries, min(2, len(secretaries))))
             period = 7 if index % 3 == 0 else 14
             day = start_day + timedelta(days=index % period)
             while day <= self.today + timedelta(days=56):
@@ -595,21 +595,19 @@ class _Region:
                                 attendance.append((attendance_id, session_id, pid, specialty[pid], starts))
                 day += timedelta(days=period)
             if len(cases) > 50_000:
-                self._flush_rcp(rcps, members, sessions, cases, attendance)
-                rcps, members, sessions, cases, attendance = [], [], [], [], []
-        self._flush_rcp(rcps, members, sessions, cases, attendance)
+                self._flush_rcp(rcps, members, secretariat, sessions, cases, attendance)
+                rcps, members, secretariat, sessions, cases, attendance = [], [], [], [], [], []
+        self._flush_rcp(rcps, members, secretariat, sessions, cases, attendance)
         self._say("RCP, séances et dossiers présentés")
 
-    def _flush_rcp(self, rcps, members, sessions, cases, attendance) -> None:
+    def _flush_rcp(self, rcps, members, secretariat, sessions, cases, attendance) -> None:
         w = self.w
         w.insert("rcp", ["id", "public_id", "national_id", "network_id", "manager_id", "manager_name", "name",
                          "organisation_id", "kind", "is_recours", "is_pediatric", "appareil_code", "organ_codes",
                          "transversal_code", "quorum_specialties", "usual_schedule", "place", "visio_url", "active",
                          "version", "created_at", "updated_at"], rcps)
-        w.insert("rcp_member", ["rcp_id", "professional_id", "is_coordinator", "created_at"],
-                 [row for row in members if row[2] is not None])
-        w.insert("rcp_secretariat", ["rcp_id", "professional_id", "created_at"],
-                 [(rcp_id, pid, at) for rcp_id, pid, coordinator, at in members if coordinator is None])
+        w.insert("rcp_member", ["rcp_id", "professional_id", "is_coordinator", "created_at"], members)
+        w.insert("rcp_secretariat", ["rcp_id", "professional_id", "created_at"], secretariat)
         w.insert("rcp_session", ["id", "public_id", "rcp_id", "starts_at", "registration_deadline", "place", "visio_url",
                                  "status", "series_id", "published_at", "created_at"], sessions)
         w.insert("rcp_case", ["id", "public_id", "session_id", "patient_id", "requester_professional_id",

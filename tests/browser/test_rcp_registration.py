@@ -92,3 +92,31 @@ def test_the_secretariat_opens_every_session_it_lists(page_factory, server):
         expect(page.get_by_test_id("session-status")).to_be_visible()
         expect(page.get_by_text("Accès refusé")).to_have_count(0)
     assert not page.errors
+
+
+def test_the_administrator_names_a_secretariat_on_the_directory_screen(page_factory, server):
+    admin_secret = enrol(server, "admin.dsrc")
+    admin = page_factory("tablet")
+    login(admin, server, "admin.dsrc", admin_secret, lands_on="/admin")
+    visit(admin, "/team/rcp/directory")
+    admin.locator(".rt-Card", has_text="RCP hématologie").get_by_role("button", name="Voir les membres").first.click()
+    rows = admin.get_by_test_id("secretariat-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("LECLERC")
+    admin.get_by_label("Secrétariat à désigner").select_option(label="Nathalie ROUX")
+    admin.get_by_test_id("assign-secretariat").click()
+    expect(rows).to_have_count(2)
+    shot(admin, "rcp-directory-secretariat-tablet")
+
+    roux_secret = enrol(server, "sec.roux")
+    roux = page_factory("tablet")
+    login(roux, server, "sec.roux", roux_secret, lands_on="/team")
+    visit(roux, "/team/rcp")
+    card = roux.get_by_test_id("session-card").filter(has_text="RCP hématologie").first
+    expect(card).to_be_visible()
+    visit(roux, card.get_attribute("href"))
+    expect(roux.get_by_test_id("session-status")).to_be_visible()
+
+    rows.filter(has_text="ROUX").get_by_role("button", name="Retirer").click()
+    expect(rows).to_have_count(1)
+    assert not admin.errors and not roux.errors
