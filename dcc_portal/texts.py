@@ -314,7 +314,6 @@ NOTIFICATIONS = {
 
 RCP = {
     "presenter": "Médecin qui présente le dossier",
-    "presenter_self": "Moi-même (médecin demandeur)",
     "sessions": "Réunions de concertation (RCP)",
     "plan": "Planifier des séances",
     "directory": "Annuaire des RCP",
@@ -419,6 +418,16 @@ RCP = {
     "register_submit": "Inscrire le patient",
     "registrations": "Inscriptions de ce patient",
     "register_link": "Inscrire en RCP",
+    "secretariat": "Secrétariat (3C)",
+    "no_secretariat": "Aucun secrétariat désigné : l'administrateur le désigne ici.",
+    "secretary_field": "Secrétariat à désigner",
+    "assign_secretariat": "Confier le secrétariat",
+    "presenter_choose": "Choisissez le médecin présentateur",
+    "registered_title": "Inscription enregistrée",
+    "register_another": "Inscrire à une autre séance",
+    "patient_informed_short": "Patient informé de la présentation",
+    "informed_yes": "oui",
+    "informed_unconfirmed": "non confirmé",
 }
 
 PPS = {

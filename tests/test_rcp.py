@@ -156,7 +156,7 @@ def world(db) -> World:
         name="RCP digestive", national_id="44000123", network_id="5201", manager_id="520114", manager_name="3C Villeneuve",
         organisation_public_id=org.public_id, kind=RcpKind.ORGAN, appareil_code="86762007", organ_codes=["69695003"],
         usual_schedule="Mardi 13 h", place="Salle 2", visio_url="https://visio.example.org/rcp"))
-    for pro, coordinating in ((coordinator, True), (surgeon, False), (radio, False), (secretary, False)):
+    for pro, coordinating in ((coordinator, True), (surgeon, False), (radio, False)):
         rcp_directory.set_member(db, actor=secretary_actor, rcp_public_id=rcp_public_id, professional_public_id=pro.public_id,
                        member=True, coordinator=coordinating)
     db.flush()

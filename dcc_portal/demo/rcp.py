@@ -26,6 +26,7 @@ from dcc_portal.models import (
     RcpCaseStatus,
     RcpKind,
     RcpMember,
+    RcpSecretariat,
     RcpSession,
     RcpSessionStatus,
     Role,
@@ -80,6 +81,7 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
         select(Account, Professional).join(Professional, Professional.id == Account.professional_id)).all()}
     if "onco.moreau" not in pros:
         return False
+    secretaries = set(db.exec(select(Account.identifier).where(Account.role == Role.RCP_SECRETARY)).all())
     orgs = {org.finess: org for org in db.exec(select(Organisation)).all() if org.finess}
     org_by_key = {"chu": next(o for f, o in orgs.items() if f.startswith("99000010")),
                   "clcc": next(o for f, o in orgs.items() if f.startswith("99000020"))}
@@ -98,9 +100,12 @@ def load_demo_rcp(db: Session, *, today: date | None = None) -> bool:
         db.flush()
         db.add(RcpMember(rcp_id=board.id, professional_id=pros[coordinator].id, is_coordinator=True))
         for identifier in members:
-            db.add(RcpMember(rcp_id=board.id, professional_id=pros[identifier].id))
-        boards[national_id] = _Board(db, board, pros[coordinator], [pros[coordinator]] + [pros[m] for m in members],
-                                     weekday, hour, today)
+            if identifier in secretaries:  # the 3C secretariat runs the board, it does not sit in it
+                db.add(RcpSecretariat(rcp_id=board.id, professional_id=pros[identifier].id))
+            else:
+                db.add(RcpMember(rcp_id=board.id, professional_id=pros[identifier].id))
+        sitting = [pros[coordinator]] + [pros[m] for m in members if m not in secretaries]
+        boards[national_id] = _Board(db, board, pros[coordinator], sitting, weekday, hour, today)
         base = today + timedelta(days=(weekday - today.weekday()) % 7)
         for day in (base - timedelta(days=28), base - timedelta(days=14), base + timedelta(days=7), base + timedelta(days=14)):
             boards[national_id].session_on(day)

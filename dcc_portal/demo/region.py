@@ -489,7 +489,8 @@ class _Region:
 
     def _board(self, group: rc.RcpGroup, by_specialty: dict[str, list[int]]) -> tuple[list[int], int]:
         """Members of an RCP of this kind: oncologists (the first coordinates), the surgeons and organ specialists
-        of its tumour sites, a radiotherapist, a pathologist, a radiologist, a surgeon and two secretaries."""
+        of its tumour sites, a radiotherapist, a pathologist, a radiologist and a surgeon (its secretariat runs it
+        without sitting in it)."""
         rng = self.rng
 
         def some(code: str, count: int) -> list[int]:
@@ -499,7 +500,7 @@ class _Region:
         oncologists = some("G15_10/SM36", 3)
         chosen = [*oncologists, *(pid for code in group.specialties for pid in some(code, 2)),
                   *some("G15_10/SM37", 1), *some("G15_10/SM01", 1), *some("G15_10/SM44", 1),
-                  *some(profiles.SURGERY_DIGESTIVE, 1), *some("SECRETARIAT_MEDICAL", 2)]
+                  *some(profiles.SURGERY_DIGESTIVE, 1)]
         board = list(dict.fromkeys(chosen))
         coordinator = oncologists[0] if oncologists else next(pid for pid in board if pid in self.physician_specialty)
         return board, coordinator
@@ -525,7 +526,8 @@ class _Region:
                     discussed.setdefault(rc.GROUP_OF_PROFILE[clinical.profile].name, []).append((clinical.rcp_day, patient))
         for pool in discussed.values():
             pool.sort()
-        rcps, members, sessions, cases, attendance, events = [], [], [], [], [], []
+        secretaries = [pid for pid, _s, _t, role in self.hospital if role == Role.RCP_SECRETARY]
+        rcps, members, secretariat, sessions, cases, attendance, events = [], [], [], [], [], [], []
         self.rcp_members: dict[int, list[int]] = {}
         for rcp_id, index, group in self.rcp_plan:
             organisation = self.org_ids[index % len(self.org_ids)]
@@ -538,6 +540,8 @@ class _Region:
             self.rcp_members[rcp_id] = board
             for pid in board:
                 members.append((rcp_id, pid, pid == coordinator, self.now))
+            # the 3C secretariat runs the board without sitting in it
+            secretariat.extend((rcp_id, pid, self.now) for pid in rng.sample(secretaries, min(2, len(secretaries))))
             pool = discussed.get(group.name, [])
             for day in self.schedule.days[rcp_id]:
                 session_id += 1
@@ -579,9 +583,9 @@ class _Region:
                             attendance_id += 1
                             attendance.append((attendance_id, session_id, pid, self.physician_specialty[pid], starts))
             if len(cases) > 50_000:
-                self._flush_rcp(rcps, members, sessions, cases, attendance)
-                rcps, members, sessions, cases, attendance = [], [], [], [], []
-        self._flush_rcp(rcps, members, sessions, cases, attendance)
+                self._flush_rcp(rcps, members, secretariat, sessions, cases, attendance)
+                rcps, members, secretariat, sessions, cases, attendance = [], [], [], [], [], []
+        self._flush_rcp(rcps, members, secretariat, sessions, cases, attendance)
         for patient, clinical in self.clinical.items():
             for kind, day, title in ((PathwayEventKind.TREATMENT_START, clinical.treatment, "Début du traitement"),
                                      (PathwayEventKind.FOLLOW_UP, clinical.follow_up, "Entrée en surveillance")):
@@ -596,13 +600,14 @@ class _Region:
         self.w.insert("pathway_event", ["id", "public_id", "patient_id", "kind", "occurred_on", "title", "document_id",
                                         "author_professional_id", "created_at"], events)
 
-    def _flush_rcp(self, rcps, members, sessions, cases, attendance) -> None:
+    def _flush_rcp(self, rcps, members, secretariat, sessions, cases, attendance) -> None:
         w = self.w
         w.insert("rcp", ["id", "public_id", "national_id", "network_id", "manager_id", "manager_name", "name",
                          "organisation_id", "kind", "is_recours", "is_pediatric", "appareil_code", "organ_codes",
                          "transversal_code", "quorum_specialties", "usual_schedule", "place", "visio_url", "active",
                          "version", "created_at", "updated_at"], rcps)
         w.insert("rcp_member", ["rcp_id", "professional_id", "is_coordinator", "created_at"], members)
+        w.insert("rcp_secretariat", ["rcp_id", "professional_id", "created_at"], secretariat)
         w.insert("rcp_session", ["id", "public_id", "rcp_id", "starts_at", "registration_deadline", "place", "visio_url",
                                  "status", "series_id", "published_at", "created_at"], sessions)
         w.insert("rcp_case", ["id", "public_id", "session_id", "patient_id", "requester_professional_id",

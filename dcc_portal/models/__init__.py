@@ -46,7 +46,7 @@ from dcc_portal.models.enums import (
 from dcc_portal.models.notifications import Notification
 from dcc_portal.models.pathway import CancerDiagnosis, PathwayEvent
 from dcc_portal.models.patients import CareTeamMembership, Patient
-from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSession
+from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSecretariat, RcpSession
 from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
 
@@ -101,6 +101,7 @@ __all__ = [
     "RcpCaseStatus",
     "RcpKind",
     "RcpMember",
+    "RcpSecretariat",
     "RcpSession",
     "RcpSessionStatus",
     "RecoveryCode",

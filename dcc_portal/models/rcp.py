@@ -47,6 +47,18 @@ class RcpMember(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RcpSecretariat(SQLModel, table=True):
+    """A 3C secretary who manages an RCP: its sessions, agenda, attendance and directory entry. Set by the
+    administrator; a member sits in the board, the secretariat runs it."""
+
+    __tablename__ = "rcp_secretariat"
+    __table_args__ = (Index("ix_rcp_secretariat_professional", "professional_id", "rcp_id"),)
+
+    rcp_id: int = Field(foreign_key="rcp.id", primary_key=True)
+    professional_id: int = Field(foreign_key="professional.id", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class RcpSession(SQLModel, table=True):
     __tablename__ = "rcp_session"
     __table_args__ = (Index("ix_rcp_session_rcp_start", "rcp_id", "starts_at"), Index("ix_rcp_session_start", "starts_at"))

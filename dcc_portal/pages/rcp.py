@@ -147,10 +147,30 @@ def _member_row(item) -> rx.Component:
         rx.vstack(rx.text(item["name"], weight="medium"), rx.text(item["specialty"], size="2", color_scheme="gray"), spacing="0"),
         rx.spacer(),
         rx.cond(item["is_coordinator"] == "true", rx.badge(T["coordinator"], color_scheme="green")),
-        rx.cond(RcpDirectoryState.can_edit,
+        rx.cond(RcpDirectoryState.can_edit_selected,
                 rx.button(T["remove"], on_click=RcpDirectoryState.set_member(item["public_id"], False, False), size="2",
                           variant="soft", color_scheme="red", min_height="44px")),
         width="100%", align="center", wrap="wrap",
+    )
+
+
+def _secretariat() -> rx.Component:
+    return rx.vstack(
+        rx.heading(T["secretariat"], size="3", as_="h3"),
+        rx.cond(RcpDirectoryState.secretariat.length() > 0,
+                rx.foreach(RcpDirectoryState.secretariat, lambda item: rx.hstack(
+                    rx.text(item["name"], weight="medium"), rx.spacer(),
+                    rx.cond(RcpDirectoryState.can_set_secretariat,
+                            rx.button(T["remove"], on_click=RcpDirectoryState.set_secretariat(item["public_id"], False), size="2",
+                                      variant="soft", color_scheme="red", min_height="44px")),
+                    width="100%", align="center", wrap="wrap", data_testid="secretariat-row")),
+                rx.text(T["no_secretariat"], size="2", color_scheme="gray")),
+        rx.cond(RcpDirectoryState.can_set_secretariat & (RcpDirectoryState.secretary_choices.length() > 0), rx.form(
+            rx.hstack(select_field(T["secretary_field"], "secretary", RcpDirectoryState.secretary_choices),
+                      rx.button(T["assign_secretariat"], type="submit", size="3", data_testid="assign-secretariat"),
+                      width="100%", align="end", wrap="wrap"),
+            on_submit=RcpDirectoryState.add_secretariat, width="100%")),
+        spacing="2", width="100%",
     )
 
 
@@ -198,8 +218,9 @@ def rcp_directory() -> rx.Component:
                     rx.text(T["quorum_specialties"], " : ", rx.cond(RcpDirectoryState.selected["quorum"] != "",
                                                                      RcpDirectoryState.selected["quorum"], T["any_specialty"]), size="2"),
                     rx.foreach(RcpDirectoryState.members, _member_row),
+                    _secretariat(),
                     rx.cond(
-                        RcpDirectoryState.can_edit,
+                        RcpDirectoryState.can_edit_selected,
                         rx.vstack(
                             rx.form(
                                 rx.hstack(rx.input(name="q", placeholder=T["search_pro"], aria_label=T["search_pro"], size="3",
@@ -260,6 +281,7 @@ def _case_card(item) -> rx.Component:
                 rx.text(item["reason_label"], size="2"),
                 rx.text(T["question"], " : ", item["question"], size="2", style=WRAP),
                 rx.text(T["requester"], " : ", item["requester"], size="2", color_scheme="gray"),
+                rx.text(T["patient_informed_short"], " : ", item["patient_informed"], size="2"),
                 rx.cond(item["complete"] == "true", rx.text(T["complete"], size="2", color_scheme="green"),
                         rx.text(T["missing"], " : ", item["missing"], size="2", color_scheme="orange", style=WRAP)),
                 rx.cond(item["needs_representation"] == "true", rx.badge(T["represent"], color_scheme="red")),
@@ -447,9 +469,52 @@ def rcp_case() -> rx.Component:
 # --------------------------------------------------------------------------------------------------- registration
 
 
+def _registered_card() -> rx.Component:
+    r = RcpRegisterState.registered
+    return rx.card(
+        rx.vstack(
+            rx.heading(T["registered_title"], size="4", as_="h2"),
+            rx.text(r["rcp_name"], " · ", r["session_starts"], weight="medium"),
+            rx.text(r["reason_label"], size="2"),
+            rx.text(T["question"], " : ", r["question"], size="2", style=WRAP),
+            rx.text(T["presenter"], " : ", r["presenter"], size="2"),
+            rx.text(T["patient_informed_short"], " : ", r["patient_informed"], size="2", data_testid="registered-informed"),
+            rx.cond(r["complete"] == "true", rx.text(T["complete"], size="2", color_scheme="green"),
+                    rx.text(T["missing"], " : ", r["missing"], size="2", color_scheme="orange", style=WRAP)),
+            rx.button(rx.icon("calendar-plus", size=16), T["register_another"], on_click=RcpRegisterState.another, size="3",
+                      variant="soft", data_testid="register-another"),
+            spacing="2", width="100%",
+        ),
+        width="100%", data_testid="registered-card",
+    )
+
+
+def _register_form() -> rx.Component:
+    e = RcpRegisterState.errors
+    return rx.form(
+        rx.vstack(
+            select_field(T["session_field"], "session", RcpRegisterState.sessions, error=e.get("session", "")),
+            select_field(T["reason"], "reason", [("treatment_proposal", T["treatment_proposal"]),
+                                                 ("diagnostic_opinion", T["diagnostic_opinion"]), ("recours", T["recours_reason"])],
+                         error=e.get("reason", "")),
+            _textarea(T["question"], "question", error=e.get("question", "")),
+            _textarea(T["summary"], "summary", error=e.get("summary", ""), rows=4, max_length=8000),
+            rx.cond(RcpRegisterState.presenter_is_self,
+                    select_field(T["presenter"], "presenter", RcpRegisterState.presenters, error=e.get("presenter", ""),
+                                 placeholder=None),
+                    select_field(T["presenter"], "presenter", RcpRegisterState.presenters, error=e.get("presenter", ""),
+                                 placeholder=T["presenter_choose"])),
+            _checkbox(T["patient_informed"], "patient_informed"),
+            _checkbox(T["imaging_reviewed"], "imaging_reviewed"),
+            submit_button(T["register_submit"], loading=RcpRegisterState.saving, data_testid="register-submit"),
+            spacing="3", width="100%",
+        ),
+        on_submit=RcpRegisterState.submit, reset_on_submit=False, width="100%", key=RcpRegisterState.form_key,
+    )
+
+
 @area_page(route="/team/rcp/register", title=T["register"], area="team", on_load=[RcpRegisterState.load])
 def rcp_register() -> rx.Component:
-    e = RcpRegisterState.errors
     return rx.vstack(
         _back(T["back_patient"], "/team/patient?p=" + RcpRegisterState.patient_public_id),
         rx.heading(RcpRegisterState.patient_name, size="5", as_="h2"),
@@ -460,28 +525,13 @@ def rcp_register() -> rx.Component:
             rx.text(i["label"], " : ", i["detail"], size="2", style=WRAP), align="center", data_testid="checklist-item")),
             spacing="1", width="100%"),
         banner(RcpRegisterState.message, color="green", icon="circle-check", testid="register-message"),
-        rx.form(
-            rx.vstack(
-                select_field(T["session_field"], "session", RcpRegisterState.sessions, error=e.get("session", "")),
-                select_field(T["reason"], "reason", [("treatment_proposal", T["treatment_proposal"]),
-                                                     ("diagnostic_opinion", T["diagnostic_opinion"]), ("recours", T["recours_reason"])],
-                             error=e.get("reason", "")),
-                _textarea(T["question"], "question", error=e.get("question", "")),
-                _textarea(T["summary"], "summary", error=e.get("summary", ""), rows=4, max_length=8000),
-                select_field(T["presenter"], "presenter", RcpRegisterState.presenters, error=e.get("presenter", ""),
-                             placeholder=T["presenter_self"]),
-                _checkbox(T["patient_informed"], "patient_informed"),
-                _checkbox(T["imaging_reviewed"], "imaging_reviewed"),
-                submit_button(T["register_submit"], loading=RcpRegisterState.saving, data_testid="register-submit"),
-                spacing="3", width="100%",
-            ),
-            on_submit=RcpRegisterState.submit, reset_on_submit=False, width="100%",
-        ),
+        rx.cond(RcpRegisterState.registered.length() > 0, _registered_card(), _register_form()),
         rx.heading(T["registrations"], size="4", as_="h2"),
         rx.vstack(rx.foreach(RcpRegisterState.cases, lambda c: rx.card(rx.vstack(
             rx.text(c["rcp_name"], " · ", c["session_starts"], weight="medium"),
             rx.text(c["status_label"], size="2"),
+            rx.text(T["patient_informed_short"], " : ", c["patient_informed"], size="2"),
             rx.cond(c["document_public_id"] != "", rx.link(T["open_fiche"], href="/document?d=" + c["document_public_id"].to(str))),
-            spacing="1"), width="100%")), spacing="2", width="100%"),
+            spacing="1"), width="100%", data_testid="registration")), spacing="2", width="100%"),
         width="100%", spacing="3", max_width="760px",
     )

@@ -51,7 +51,7 @@ class RcpPlanState(rx.State):
     async def load(self):
         self.errors, self.message = {}, ""
         async with authenticated(self) as (db, actor):
-            result = rcp_directory.list_rcps(db, actor=actor, page=1)
+            result = rcp_directory.list_rcps(db, actor=actor, page=1, mine=True)
         self.rcp_options = [[item.public_id, item.name] for item in result.items if item.active]
 
     @rx.event
@@ -85,6 +85,10 @@ class RcpDirectoryState(PagedListMixin, rx.State):
     can_edit: bool = False
     selected: dict[str, str] = {}
     members: list[dict[str, str]] = []
+    secretariat: list[dict[str, str]] = []
+    secretary_choices: list[list[str]] = []
+    can_edit_selected: bool = False
+    can_set_secretariat: bool = False
     choices: list[dict[str, str]] = []
     organisations: list[list[str]] = []
     appareils: list[list[str]] = []
@@ -117,7 +121,14 @@ class RcpDirectoryState(PagedListMixin, rx.State):
             detail = rcp_directory.rcp_detail(db, actor=actor, rcp_public_id=str(public_id)[:32])
         self.selected = row(detail.row)
         self.members = rows(detail.members)
+        self.secretariat = rows(detail.secretariat)
+        self.can_edit_selected, self.can_set_secretariat = detail.can_edit, detail.can_set_secretariat
         self.choices = []
+        if detail.can_set_secretariat:
+            async with authenticated(self) as (db, actor):
+                named = {person.public_id for person in detail.secretariat}
+                self.secretary_choices = [[person.public_id, person.name] for person in
+                                          rcp_directory.secretary_choices(db, actor=actor) if person.public_id not in named]
 
     @rx.event
     async def search_people(self, form: dict):
@@ -136,6 +147,23 @@ class RcpDirectoryState(PagedListMixin, rx.State):
             return
         yield RcpDirectoryState.show_members(rcp_id)
         yield RcpDirectoryState.load
+
+    @rx.event
+    async def set_secretariat(self, professional_public_id: str, assigned: bool):
+        rcp_id = self.selected.get("public_id", "")
+        try:
+            async with authenticated(self) as (db, actor):
+                rcp_directory.set_secretariat(db, actor=actor, rcp_public_id=rcp_id,
+                                              professional_public_id=str(professional_public_id)[:32], assigned=bool(assigned))
+        except ValidationFailed as error:
+            yield rx.toast.error(error.message)
+            return
+        yield RcpDirectoryState.show_members(rcp_id)
+
+    @rx.event
+    async def add_secretariat(self, form: dict):
+        if form.get("secretary"):
+            yield RcpDirectoryState.set_secretariat(str(form["secretary"])[:32], True)
 
     @rx.event
     async def create(self, form: dict):
@@ -319,6 +347,9 @@ class RcpRegisterState(rx.State):
     checklist: list[dict[str, str]] = []
     cases: list[dict[str, str]] = []
     presenters: list[list[str]] = []
+    presenter_is_self: bool = False  # the first presenter is the user ("Moi-même"): no empty choice
+    registered: dict[str, str] = {}  # the registration just made, shown instead of the form
+    form_key: int = 0
     errors: dict[str, str] = {}
     message: str = ""
     saving: bool = False
@@ -338,11 +369,18 @@ class RcpRegisterState(rx.State):
         self.checklist = rows(context.checklist)
         self.cases = rows(context.cases)
         self.presenters = [list(option) for option in context.presenters]
+        self.presenter_is_self = bool(context.presenters) and context.presenters[0][1].startswith("Moi-même")
 
     @rx.event
     async def load(self):
-        self.errors, self.message = {}, ""
+        self.errors, self.message, self.registered = {}, "", {}
         await self._refresh()
+
+    @rx.event
+    def another(self):
+        """Back to an empty form for another session."""
+        self.errors, self.message, self.registered = {}, "", {}
+        self.form_key += 1
 
     @rx.event
     async def submit(self, form: dict):
@@ -351,7 +389,7 @@ class RcpRegisterState(rx.State):
         yield
         try:
             async with authenticated(self) as (db, actor):
-                rcp_registration.register_case(
+                case_id = rcp_registration.register_case(
                     db, actor=actor, patient_public_id=self._patient_id(), session_public_id=str(form.get("session", ""))[:32],
                     reason=str(form.get("reason", "")), question=str(form.get("question", ""))[:4000],
                     summary=str(form.get("summary", ""))[:8000], presenter_public_id=str(form.get("presenter", ""))[:32],
@@ -365,6 +403,7 @@ class RcpRegisterState(rx.State):
         self.errors, self.saving = {}, False
         self.message = "Patient inscrit. Le secrétariat de la RCP voit le dossier à l'ordre du jour."
         await self._refresh()
+        self.registered = next((case for case in self.cases if case["public_id"] == case_id), {})
 
 
 def today_iso() -> str:

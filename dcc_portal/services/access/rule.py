@@ -3,7 +3,7 @@
 Rule (security.md, domain.md), spelled out in `grant_for`:
 - a patient sees their own record only;
 - a professional sees a patient through an active care-team membership, being the declared médecin traitant,
-  membership of an RCP where the patient has a case registered (not withdrawn), or an emergency access (bris de
+  membership or the secretariat of an RCP where the patient has a case registered (not withdrawn), or an emergency access (bris de
   glace) still running, and only after accepting the current user charter;
   the patient's opposition removes every access except the care team's;
 - the administrator manages accounts and teams but sees no clinical content;
@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, event, not_, or_, true
+from sqlalchemy import and_, bindparam, event, not_, or_, true, union_all
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
@@ -36,6 +36,7 @@ from dcc_portal.models import (
     RcpCase,
     RcpCaseStatus,
     RcpMember,
+    RcpSecretariat,
     RcpSession,
     ReleaseMode,
     Role,
@@ -107,14 +108,18 @@ _OPPOSED = select(PatientOpposition.id).where(
     PatientOpposition.professional_id == bindparam("professional_id"),
     PatientOpposition.withdrawn_at.is_(None),
 )
+# The RCPs a professional sits in (member) or runs (secretariat).
+_BOARDS_OF = union_all(
+    select(RcpMember.rcp_id).where(RcpMember.professional_id == bindparam("professional_id")),
+    select(RcpSecretariat.rcp_id).where(RcpSecretariat.professional_id == bindparam("professional_id")),
+).scalar_subquery()
 _RCP_MEMBER = (
     select(RcpCase.id)
     .join(RcpSession, RcpSession.id == RcpCase.session_id)
-    .join(RcpMember, RcpMember.rcp_id == RcpSession.rcp_id)
     .where(
         RcpCase.patient_id == bindparam("patient_id"),
         RcpCase.status != RcpCaseStatus.WITHDRAWN,
-        RcpMember.professional_id == bindparam("professional_id"),
+        RcpSession.rcp_id.in_(_BOARDS_OF),
     )
 )
 # What `prefetch` reads about a list of patients (`patient_ids`): care team, opposition, RCP membership.
@@ -127,9 +132,7 @@ _PREFETCH = (
         PatientOpposition.professional_id == bindparam("professional_id"), PatientOpposition.patient_id.in_(_AMONG),
         PatientOpposition.withdrawn_at.is_(None)),
     select(RcpCase.patient_id).distinct().join(RcpSession, RcpSession.id == RcpCase.session_id)
-    .join(RcpMember, RcpMember.rcp_id == RcpSession.rcp_id)
-    .where(RcpCase.patient_id.in_(_AMONG), RcpCase.status != RcpCaseStatus.WITHDRAWN,
-           RcpMember.professional_id == bindparam("professional_id")),
+    .where(RcpCase.patient_id.in_(_AMONG), RcpCase.status != RcpCaseStatus.WITHDRAWN, RcpSession.rcp_id.in_(_BOARDS_OF)),
 )
 _PATIENT_BY_PUBLIC_ID = select(Patient).where(Patient.public_id == bindparam("public_id"))
 _DOCUMENT_BY_PUBLIC_ID = (
@@ -204,7 +207,7 @@ def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | No
        The patient cannot object to the team treating them now.
     5. The patient objects to this professional (opposition not withdrawn): nothing more.
     6. Declared médecin traitant: MEDECIN_TRAITANT.
-    7. Member of an RCP in which the patient has a case registered and not withdrawn: RCP.
+    7. Member or secretariat of an RCP in which the patient has a case registered and not withdrawn: RCP.
     8. An emergency access of this professional, started and not expired (4 hours): EMERGENCY.
     Otherwise nothing.
     """
@@ -235,7 +238,7 @@ def justification_for(db: Session, *, actor: Actor, patient: Patient, grant: Gra
 
 
 def is_rcp_member_for(db: Session, *, professional_id: int, patient_id: int) -> bool:
-    """Member of an RCP in which this patient has a case registered and not withdrawn."""
+    """Member or secretariat of an RCP in which this patient has a case registered and not withdrawn."""
     known = _prefetched(db, professional_id, patient_id, "rcp")
     if known is not None:
         return known

@@ -1,4 +1,5 @@
-"""The RCP directory: each board's kind, scope, organisation and members (with its coordinators)."""
+"""The RCP directory: each board's kind, scope, organisation, members (with its coordinators) and the secretariat
+that manages it (set by the administrator)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dcc_portal.models import (
+    Account,
     AuditAction,
     Organisation,
     Professional,
     Rcp,
     RcpKind,
     RcpMember,
+    RcpSecretariat,
+    Role,
     utcnow,
 )
 from dcc_portal.services.access import audit
@@ -82,7 +86,9 @@ class RcpDetail:
     network_id: str
     manager_id: str
     members: list[MemberRow] = field(default_factory=list)
+    secretariat: list[MemberRow] = field(default_factory=list)
     can_edit: bool = False
+    can_set_secretariat: bool = False
 
 
 def scope_label(rcp: Rcp) -> str:
@@ -114,12 +120,36 @@ def membership(db: Session, *, rcp_id: int, professional_id: int | None) -> RcpM
     return db.get(RcpMember, (rcp_id, professional_id))
 
 
+def managed_rcp_ids(professional_id: int | None):
+    """The ids of the RCPs whose secretariat this professional is (a subquery)."""
+    return select(RcpSecretariat.rcp_id).where(RcpSecretariat.professional_id == (professional_id or -1))
+
+
+def member_rcp_ids(professional_id: int | None):
+    """The ids of the RCPs this professional is a member of (a subquery)."""
+    return select(RcpMember.rcp_id).where(RcpMember.professional_id == (professional_id or -1))
+
+
+def manages(db: Session, *, actor: Actor, rcp: Rcp) -> bool:
+    """The administrator, or the secretariat of this RCP, runs it: directory entry, members, sessions, attendance."""
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.RCP_SECRETARY and actor.professional_id is not None \
+        and db.get(RcpSecretariat, (rcp.id, actor.professional_id)) is not None
+
+
+def _require_manager(db: Session, *, actor: Actor, rcp: Rcp, action: str, detail: str) -> None:
+    if not manages(db, actor=actor, rcp=rcp):
+        raise access.deny(db, actor=actor, action=action, detail=f"{detail} : RCP {rcp.national_id} gérée par un autre secrétariat")
+
+
 def list_rcps(db: Session, *, actor: Actor, page: int = 1, mine: bool = False) -> Page:
+    """The directory; `mine`: the RCPs the actor runs (secretariat) or sits in (member)."""
     access.require_role(db, actor=actor, roles=DIRECTORY_READERS, action=AuditAction.READ, detail="annuaire des RCP")
     statement = select(Rcp)
-    if mine:
-        statement = statement.join(RcpMember, RcpMember.rcp_id == Rcp.id).where(
-            RcpMember.professional_id == (actor.professional_id or -1))
+    if mine and actor.role != Role.ADMIN:
+        boards = managed_rcp_ids if actor.role == Role.RCP_SECRETARY else member_rcp_ids
+        statement = statement.where(Rcp.id.in_(boards(actor.professional_id)))
     total = db.exec(select(func.count()).select_from(statement.subquery())).one()
     page = max(1, min(int(page or 1), 10_000))
     rcps = db.exec(statement.order_by(Rcp.active.desc(), Rcp.name).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
@@ -145,6 +175,10 @@ def rcp_detail(db: Session, *, actor: Actor, rcp_public_id: str) -> RcpDetail:
         select(RcpMember, Professional).join(Professional, Professional.id == RcpMember.professional_id)
         .where(RcpMember.rcp_id == rcp.id).order_by(RcpMember.is_coordinator.desc(), Professional.family_name)
     ).all()
+    secretariat = db.exec(
+        select(Professional).join(RcpSecretariat, RcpSecretariat.professional_id == Professional.id)
+        .where(RcpSecretariat.rcp_id == rcp.id).order_by(Professional.family_name)
+    ).all()
     organisation = db.get(Organisation, rcp.organisation_id)
     return RcpDetail(
         row=_rcp_row(db, rcp, len(members)), appareil_code=rcp.appareil_code, organ_codes=split_codes(rcp.organ_codes),
@@ -153,8 +187,14 @@ def rcp_detail(db: Session, *, actor: Actor, rcp_public_id: str) -> RcpDetail:
         network_id=rcp.network_id, manager_id=rcp.manager_id,
         members=[MemberRow(pro.public_id, professional_label(pro), specialty_label(pro.specialty_code), pro.specialty_code,
                            member.is_coordinator, is_physician(pro.specialty_code)) for member, pro in members],
-        can_edit=actor.role in EDITOR_ROLES,
+        secretariat=[_person_row(pro) for pro in secretariat],
+        can_edit=manages(db, actor=actor, rcp=rcp), can_set_secretariat=actor.role == Role.ADMIN,
     )
+
+
+def _person_row(pro: Professional) -> MemberRow:
+    return MemberRow(pro.public_id, professional_label(pro), specialty_label(pro.specialty_code), pro.specialty_code, False,
+                     is_physician(pro.specialty_code))
 
 
 @dataclass
@@ -221,6 +261,7 @@ def save_rcp(db: Session, *, actor: Actor, form: RcpForm, rcp_public_id: str = "
         rcp = load_rcp(db, rcp_public_id)
         if rcp is None:
             raise access.deny(db, actor=actor, action=AuditAction.UPDATE, detail="RCP inconnue")
+        _require_manager(db, actor=actor, rcp=rcp, action=AuditAction.UPDATE, detail="annuaire des RCP")
         updated = db.execute(Rcp.__table__.update().where(Rcp.__table__.c.id == rcp.id, Rcp.__table__.c.version == expected_version)
                              .values(version=expected_version + 1))
         if updated.rowcount != 1:
@@ -242,7 +283,12 @@ def save_rcp(db: Session, *, actor: Actor, form: RcpForm, rcp_public_id: str = "
     rcp.updated_at = now
     db.add(rcp)
     db.flush()
-    audit.record(db, actor=actor, action=AuditAction.ADMIN, detail=f"annuaire RCP {'modifiée' if rcp_public_id else 'créée'} : {rcp.national_id}")
+    created_by_secretary = not rcp_public_id and actor.role == Role.RCP_SECRETARY
+    if created_by_secretary:
+        db.add(RcpSecretariat(rcp_id=rcp.id, professional_id=actor.professional_id))
+    audit.record(db, actor=actor, action=AuditAction.ADMIN,
+                 detail=f"annuaire RCP {'modifiée' if rcp_public_id else 'créée'} : {rcp.national_id}"
+                        f"{' (secrétariat : son créateur)' if created_by_secretary else ''}")
     return rcp.public_id
 
 
@@ -253,6 +299,10 @@ def set_member(db: Session, *, actor: Actor, rcp_public_id: str, professional_pu
     pro = db.exec(select(Professional).where(Professional.public_id == str(professional_public_id)[:32])).first()
     if rcp is None or pro is None:
         raise access.deny(db, actor=actor, action=AuditAction.UPDATE, detail="membre de RCP inconnu")
+    _require_manager(db, actor=actor, rcp=rcp, action=AuditAction.UPDATE, detail="membres de RCP")
+    if member and _is_secretary(db, pro.id):
+        raise ValidationFailed({"member": "Un secrétariat ne siège pas dans la RCP : l'administrateur le désigne "
+                                          "dans la rubrique « Secrétariat » de la RCP."})
     if coordinator and not is_physician(pro.specialty_code):
         raise ValidationFailed({"member": "Le médecin coordonnateur doit être un médecin."})
     row = db.get(RcpMember, (rcp.id, pro.id))
@@ -276,3 +326,36 @@ def professional_choices(db: Session, *, actor: Actor, query: str = "") -> list[
         statement = statement.where(Professional.family_name.ilike(f"{words.strip()}%"))
     return [MemberRow(p.public_id, professional_label(p), specialty_label(p.specialty_code), p.specialty_code, False,
                       is_physician(p.specialty_code)) for p in db.exec(statement.limit(30)).all()]
+
+
+def _is_secretary(db: Session, professional_id: int) -> bool:
+    return db.exec(select(Account.id).where(Account.professional_id == professional_id,
+                                            Account.role == Role.RCP_SECRETARY)).first() is not None
+
+
+def set_secretariat(db: Session, *, actor: Actor, rcp_public_id: str, professional_public_id: str, assigned: bool) -> None:
+    """The administrator names (or removes) a 3C secretary as the secretariat of an RCP."""
+    access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.UPDATE, detail="secrétariat de RCP")
+    rcp = load_rcp(db, rcp_public_id)
+    pro = db.exec(select(Professional).where(Professional.public_id == str(professional_public_id)[:32])).first()
+    if rcp is None or pro is None:
+        raise access.deny(db, actor=actor, action=AuditAction.UPDATE, detail="secrétariat de RCP inconnu")
+    if assigned and not _is_secretary(db, pro.id):
+        raise ValidationFailed({"secretariat": "Le secrétariat d'une RCP est un compte de secrétariat 3C."})
+    row = db.get(RcpSecretariat, (rcp.id, pro.id))
+    if assigned and row is None:
+        db.add(RcpSecretariat(rcp_id=rcp.id, professional_id=pro.id))
+    elif not assigned and row is not None:
+        db.delete(row)
+    db.flush()
+    audit.record(db, actor=actor, action=AuditAction.ADMIN,
+                 detail=f"RCP {rcp.national_id} : secrétariat {'confié à' if assigned else 'retiré à'} {pro.rpps}")
+
+
+def secretary_choices(db: Session, *, actor: Actor) -> list[MemberRow]:
+    """The 3C secretaries the administrator may name as an RCP's secretariat."""
+    access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.SEARCH, detail="secrétariats 3C")
+    rows = db.exec(select(Professional).join(Account, Account.professional_id == Professional.id)
+                   .where(Account.role == Role.RCP_SECRETARY).order_by(Professional.family_name, Professional.given_name)
+                   .limit(200)).all()
+    return [_person_row(pro) for pro in rows]

@@ -50,6 +50,7 @@ from dcc_portal.services.rcp import directory as rcp_directory
 from dcc_portal.services.rcp import registration as rcp_registration
 from dcc_portal.services.rcp import rules as rcp_rules
 from dcc_portal.services.record import cda, documents, notifications, pathway
+from dcc_portal.services.record.diagnosis import tnm_part
 
 TEMPLATE_ID = ("1.2.250.1.213.1.1.1.8", "2022.01")
 DOCUMENT_CODE = cda.Code("34794-8", cda.LOINC, "CR de réunion de concertation pluridisciplinaire", "LOINC")
@@ -113,7 +114,7 @@ def _tnm_parts(diagnosis: CancerDiagnosis | None) -> list[list[str]]:
     values = (diagnosis.tnm_t, diagnosis.tnm_n, diagnosis.tnm_m) if diagnosis else ("", "", "")
     codes = (("21905-5", "TNM Clinique T"), ("21906-3", "TNM Clinique N"), ("21907-1", "TNM Clinique M"))
     letters = "TNM"
-    return [[code, display, f"{letters[index]}{value}" if value else ""] for index, ((code, display), value) in enumerate(zip(codes, values))] \
+    return [[code, display, tnm_part(letters[index], value)] for index, ((code, display), value) in enumerate(zip(codes, values))] \
         if prefix else []
 
 
@@ -140,7 +141,8 @@ def build_content(db: Session, *, case: RcpCase, session: RcpSession, board: Rcp
         quorum_code = _concept("JDV_StatutQuorum_CISIS", "ORG-126" if case.quorum_reached else "ORG-133")
     else:
         quorum_code = _concept("JDV_StatutQuorum_CISIS", "ORG-126" if quorum.reached else "ORG-133")
-    items = rcp_registration.checklist(db, patient=patient, declared=json.loads(case.checklist_json or "{}"))
+    declared = json.loads(case.checklist_json or "{}")
+    items = rcp_registration.checklist(db, patient=patient, declared=declared)
     types = {c.code: c for c in terminology.load(rcp_rules.TREATMENT_TYPES).concepts}
     proposal = []
     for rank, item in enumerate(sorted(json.loads(case.proposal_json or "[]"), key=lambda i: i["intention"] != "first"), start=1):
@@ -172,6 +174,7 @@ def build_content(db: Session, *, case: RcpCase, session: RcpSession, board: Rcp
                  "question": case.question, "summary": case.summary, "status": case.status,
                  "status_label": rcp_rules.CASE_STATUS_LABELS.get(case.status, case.status),
                  "status_code": _concept("JDV_StatutCasPresente_CISIS", "ORG-134" if case.status == RcpCaseStatus.DISCUSSED else "ORG-128"),
+                 "patient_informed": bool(declared.get("patient_informed")),
                  "complete": all(item.ok for item in items), "missing": [item.label for item in items if not item.ok],
                  "needs_representation": case.needs_representation},
         "requester": _person(db.get(Professional, case.requester_professional_id), db),

@@ -53,6 +53,7 @@ from dcc_portal.services.rcp.sessions import (
     load_session,
     open_sessions_for_registration,
 )
+from dcc_portal.services.record import diagnosis as diagnosis_text
 from dcc_portal.services.record import pathway
 
 
@@ -138,16 +139,21 @@ def checklist(db: Session, *, patient: Patient, declared: dict[str, bool] | None
                       else "non renseigné", True),
         ChecklistItem("gp", "Médecin traitant nommé", gp is not None, professional_label(gp) if gp else "non déclaré", True),
         ChecklistItem("patient_informed", DECLARED_ITEMS["patient_informed"], bool(declared.get("patient_informed")),
-                      "oui" if declared.get("patient_informed") else "non confirmé", False),
+                      informed_label(declared), False),
     ]
     return items
 
 
+def informed_label(declared: dict) -> str:
+    """The requester's answer to "the patient is informed that the case is presented", as every screen shows it."""
+    return "oui" if declared.get("patient_informed") else "non confirmé"
+
+
 def tnm_label(diagnosis: CancerDiagnosis | None) -> str:
+    """The diagnosis's own TNM text, then any other staging (Ann Arbor, FIGO...)."""
     if diagnosis is None:
         return ""
-    parts = [f"{diagnosis.tnm_prefix}{letter}{value}" for letter, value in (("T", diagnosis.tnm_t), ("N", diagnosis.tnm_n), ("M", diagnosis.tnm_m)) if value]
-    return " ".join(parts + ([diagnosis.other_staging] if diagnosis.other_staging else []))
+    return " ".join(part for part in (diagnosis_text.tnm_text(diagnosis), diagnosis.other_staging) if part)
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,7 @@ class CaseRow:
     presenter: str
     status: str
     status_label: str
+    patient_informed: str  # "oui" / "non confirmé", as declared at registration
     complete: bool
     missing: str
     needs_representation: bool
@@ -202,7 +209,8 @@ def case_row(db: Session, case: RcpCase, session: RcpSession, rcp: Rcp, patient:
 
     requester = get(Professional, case.requester_professional_id)
     presenter = get(Professional, case.presenter_professional_id)
-    items = checklist(db, patient=patient, declared=json.loads(case.checklist_json or "{}"), facts=facts)
+    declared = json.loads(case.checklist_json or "{}")
+    items = checklist(db, patient=patient, declared=declared, facts=facts)
     document = get(Document, case.document_id)
     return CaseRow(
         public_id=case.public_id, patient_public_id=patient.public_id, patient_name=patient_name(patient),
@@ -210,7 +218,7 @@ def case_row(db: Session, case: RcpCase, session: RcpSession, rcp: Rcp, patient:
         reason=case.reason, reason_label=REASON_LABELS.get(case.reason, case.reason), question=case.question,
         requester=professional_label(requester) if requester else "", presenter=professional_label(presenter) if presenter else "",
         status=case.status, status_label=CASE_STATUS_LABELS.get(case.status, case.status),
-        complete=all(item.ok for item in items), missing=", ".join(item.label for item in items if not item.ok),
+        patient_informed=informed_label(declared), complete=all(item.ok for item in items), missing=", ".join(item.label for item in items if not item.ok),
         needs_representation=case.needs_representation,
         document_public_id=document.public_id if document else "",
         signed=bool(document and document.status == DocumentStatus.VALIDATED and case.decided_at
@@ -228,21 +236,25 @@ def registration_context(db: Session, *, actor: Actor, patient_public_id: str, n
     return RegistrationContext(
         patient_name=patient_name(patient),
         sessions=open_sessions_for_registration(db, now=now) if grant == Grant.CARE_TEAM else [],
-        checklist=checklist(db, patient=patient),
+        # what the record holds; whether the patient is informed is asked in the form, then shown with each registration
+        checklist=[item for item in checklist(db, patient=patient) if item.key != "patient_informed"],
         cases=[case_row(db, c, s, r, patient) for c, s, r in cases],
-        presenters=_team_physicians(db, patient=patient, now=now),
+        presenters=_team_physicians(db, actor=actor, patient=patient, now=now),
     )
 
 
-def _team_physicians(db: Session, *, patient: Patient, now: datetime | None) -> list[tuple[str, str]]:
+def _team_physicians(db: Session, *, actor: Actor, patient: Patient, now: datetime | None) -> list[tuple[str, str]]:
+    """The physicians of the care team, one entry each; the registering physician first, as "Moi-même"."""
     rows = db.exec(
-        select(Professional)
+        select(Professional).distinct()
         .join(CareTeamMembership, CareTeamMembership.professional_id == Professional.id)
         .where(CareTeamMembership.patient_id == patient.id, access.active_membership_clause(formatting.paris_today(now)))
-        .order_by(Professional.family_name)
+        .order_by(Professional.family_name, Professional.given_name, Professional.id)
     ).all()
-    return [(pro.public_id, f"{professional_label(pro)} — {terminology.specialty_label(pro.specialty_code)}")
-            for pro in rows if is_physician(pro.specialty_code)]
+    physicians = [pro for pro in rows if is_physician(pro.specialty_code)]
+    physicians.sort(key=lambda pro: pro.id != actor.professional_id)
+    return [(pro.public_id, f"Moi-même ({professional_label(pro)})" if pro.id == actor.professional_id
+             else f"{professional_label(pro)} — {terminology.specialty_label(pro.specialty_code)}") for pro in physicians]
 
 
 def register_case(
@@ -272,9 +284,13 @@ def register_case(
                 f"{formatting.datetime_fr(session.registration_deadline)} (heure de Paris). Inscrivez le patient à une "
                 "séance suivante ou contactez le secrétariat de la RCP."
             )
-        elif db.exec(select(RcpCase.id).where(RcpCase.session_id == session.id, RcpCase.patient_id == patient.id,
-                                              RcpCase.status != RcpCaseStatus.WITHDRAWN)).first():
-            errors["session"] = "Ce patient est déjà inscrit à cette séance."
+        elif (earlier := db.exec(select(RcpCase).where(RcpCase.session_id == session.id, RcpCase.patient_id == patient.id,
+                                                         RcpCase.status != RcpCaseStatus.WITHDRAWN)).first()) is not None:
+            errors["session"] = (
+                f"Ce patient est déjà inscrit à la séance {rcp.name} du {formatting.datetime_fr(session.starts_at)} "
+                f"(inscription du {formatting.datetime_fr(earlier.created_at)}) : il n'est pas inscrit une seconde fois. "
+                "Choisissez une autre séance, ou retrouvez l'inscription dans la liste ci-dessous."
+            )
     if reason not in set(RcpCaseReason):
         errors["reason"] = "Choisissez le motif de présentation."
     question, summary = inputs.text(question), inputs.text(summary)

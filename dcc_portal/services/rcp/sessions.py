@@ -1,11 +1,18 @@
-"""RCP sessions: planning (one date or a recurrence), their status, and the lists of upcoming and past sessions."""
+"""RCP sessions: planning (one date or a recurrence), their status, and the lists of upcoming and past sessions.
+
+Who sees a session is one rule, `visible_sessions`, that both the list and the session page apply:
+- the administrator: every session;
+- a 3C secretary: every session of the RCPs whose secretariat she is (directory fact set by the administrator);
+- a clinician or nurse: the published sessions (agenda published, sitting, closed) of the RCPs they are members of.
+Running a session (status, attendance) is for its secretariat, the administrator and the RCP's clinician members.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, false, func, true
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -14,7 +21,6 @@ from dcc_portal.models import (
     Rcp,
     RcpCase,
     RcpCaseStatus,
-    RcpMember,
     RcpSession,
     RcpSessionStatus,
     Role,
@@ -27,7 +33,7 @@ from dcc_portal.services.common import inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
-from dcc_portal.services.rcp.directory import load_rcp, membership
+from dcc_portal.services.rcp.directory import load_rcp, managed_rcp_ids, manages, member_rcp_ids
 from dcc_portal.services.rcp.rules import (
     DIRECTORY_READERS,
     EDITOR_ROLES,
@@ -89,6 +95,8 @@ def plan_sessions(
     errors: dict[str, str] = {}
     if rcp is None or not rcp.active:
         errors["rcp"] = "Choisissez une RCP active de l'annuaire."
+    elif not manages(db, actor=actor, rcp=rcp):
+        errors["rcp"] = "Votre secrétariat ne gère pas cette RCP : choisissez une RCP dont vous avez la charge."
     try:
         day = date.fromisoformat(str(first_date))
     except ValueError:
@@ -175,7 +183,7 @@ def set_session_status(db: Session, *, actor: Actor, session_public_id: str, sta
     if loaded is None or status not in set(RcpSessionStatus):
         raise access.deny(db, actor=actor, action=AuditAction.UPDATE, detail="séance RCP inconnue")
     session, rcp = loaded
-    require_session_staff(db, actor=actor, rcp=rcp, action=AuditAction.UPDATE)
+    require_session_staff(db, actor=actor, rcp=rcp, session=session, action=AuditAction.UPDATE)
     if status == RcpSessionStatus.PUBLISHED and session.published_at is None:
         session.published_at = now
     session.status = status
@@ -183,27 +191,44 @@ def set_session_status(db: Session, *, actor: Actor, session_public_id: str, sta
     audit.record(db, actor=actor, action=AuditAction.UPDATE, detail=f"séance RCP {rcp.national_id} : {status}")
 
 
-def require_session_staff(db: Session, *, actor: Actor, rcp: Rcp, action: str) -> RcpMember | None:
-    """Admins and secretaries manage every session; otherwise one must be a member of the RCP."""
+VISIBLE_TO_MEMBERS = (RcpSessionStatus.PUBLISHED, RcpSessionStatus.OPEN, RcpSessionStatus.CLOSED)
+
+
+def visible_sessions(actor: Actor):
+    """The rule (see the module docstring), as a condition on RcpSession joined to its Rcp."""
     if actor.role == Role.ADMIN:
-        access.require_role(db, actor=actor, roles={Role.ADMIN}, action=action)
-        return None
-    access.require_role(db, actor=actor, roles={Role.CLINICIAN, Role.RCP_SECRETARY}, action=action, detail="séance RCP")
-    member = membership(db, rcp_id=rcp.id, professional_id=actor.professional_id)
-    if member is None and actor.role != Role.RCP_SECRETARY:
-        raise access.deny(db, actor=actor, action=action, detail=f"non membre de la RCP {rcp.national_id}")
-    return member
+        return true()
+    if actor.role == Role.RCP_SECRETARY:
+        return Rcp.id.in_(managed_rcp_ids(actor.professional_id))
+    if actor.role in (Role.CLINICIAN, Role.NURSE):
+        return Rcp.id.in_(member_rcp_ids(actor.professional_id)) & RcpSession.status.in_(VISIBLE_TO_MEMBERS)
+    return false()
+
+
+SESSION_READERS = DIRECTORY_READERS - {Role.GP}
+
+
+def require_session_visible(db: Session, *, actor: Actor, session: RcpSession, rcp: Rcp, action: str) -> None:
+    """`visible_sessions` for one session: the page opens exactly what the list shows; a refusal is audited."""
+    access.require_role(db, actor=actor, roles=SESSION_READERS, action=action, detail="séance RCP")
+    shown = db.exec(select(RcpSession.id).join(Rcp, Rcp.id == RcpSession.rcp_id)
+                    .where(RcpSession.id == session.id, visible_sessions(actor))).first()
+    if shown is None:
+        raise access.deny(db, actor=actor, action=action, detail=f"séance RCP {rcp.national_id} hors de ses RCP")
+
+
+def require_session_staff(db: Session, *, actor: Actor, rcp: Rcp, session: RcpSession, action: str) -> None:
+    """Running a session: its secretariat and the administrator, or a clinician member of the RCP."""
+    require_session_visible(db, actor=actor, session=session, rcp=rcp, action=action)
+    if not (manages(db, actor=actor, rcp=rcp) or actor.role == Role.CLINICIAN):
+        raise access.deny(db, actor=actor, action=action, detail=f"séance RCP {rcp.national_id} : gestion réservée")
 
 
 def upcoming_sessions(db: Session, *, actor: Actor, page: int = 1, past: bool = False, now: datetime | None = None) -> Page:
-    """Members: the sessions of their RCPs (published or later); secretariat and admins: every session."""
-    access.require_role(db, actor=actor, roles=DIRECTORY_READERS - {Role.GP}, action=AuditAction.READ, detail="séances RCP")
+    """The sessions the actor may open (`visible_sessions`), upcoming first or past newest first."""
+    access.require_role(db, actor=actor, roles=SESSION_READERS, action=AuditAction.READ, detail="séances RCP")
     now = now or utcnow()
-    statement = select(RcpSession, Rcp).join(Rcp, Rcp.id == RcpSession.rcp_id)
-    if actor.role not in EDITOR_ROLES:
-        statement = statement.join(RcpMember, RcpMember.rcp_id == Rcp.id).where(
-            RcpMember.professional_id == (actor.professional_id or -1),
-            RcpSession.status.in_([RcpSessionStatus.PUBLISHED, RcpSessionStatus.OPEN, RcpSessionStatus.CLOSED]))
+    statement = select(RcpSession, Rcp).join(Rcp, Rcp.id == RcpSession.rcp_id).where(visible_sessions(actor))
     cutoff = now - timedelta(hours=6)
     if past:
         statement = statement.where(RcpSession.starts_at < cutoff).order_by(RcpSession.starts_at.desc())

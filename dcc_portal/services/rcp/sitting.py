@@ -25,10 +25,9 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import professional_label
-from dcc_portal.services.rcp.directory import scope_label
+from dcc_portal.services.rcp.directory import manages, membership, scope_label
 from dcc_portal.services.rcp.registration import CaseRow, case_rows
 from dcc_portal.services.rcp.rules import (
-    EDITOR_ROLES,
     KIND_LABELS,
     QuorumStatus,
     is_physician,
@@ -41,6 +40,7 @@ from dcc_portal.services.rcp.sessions import (
     SessionRow,
     load_session,
     require_session_staff,
+    require_session_visible,
     session_row,
 )
 
@@ -89,9 +89,8 @@ def session_detail(db: Session, *, actor: Actor, session_public_id: str, now: da
     if loaded is None:
         raise access.deny(db, actor=actor, action=AuditAction.READ, detail="séance RCP inconnue")
     session, rcp = loaded
-    member = require_session_staff(db, actor=actor, rcp=rcp, action=AuditAction.READ)
-    if actor.role == Role.CLINICIAN and session.status == RcpSessionStatus.PLANNED:
-        raise access.deny(db, actor=actor, action=AuditAction.READ, detail="séance non publiée")
+    require_session_visible(db, actor=actor, session=session, rcp=rcp, action=AuditAction.READ)
+    member = membership(db, rcp_id=rcp.id, professional_id=actor.professional_id)
     relevant = set(split_codes(rcp.quorum_specialties))
     attendance = db.exec(_ATTENDANCE, params={"session_id": session.id}).all()
     present = {professional_id for professional_id, _specialty in attendance}
@@ -112,7 +111,7 @@ def session_detail(db: Session, *, actor: Actor, session_public_id: str, now: da
         row=session_row(db, session, rcp, now, len(cases)), rcp_kind_label=KIND_LABELS.get(rcp.kind, rcp.kind),
         scope=scope_label(rcp), attendees=attendees,
         quorum=quorum_rule(rcp=rcp, present_specialties=[specialty for _pro, specialty in attendance]),
-        cases=cases, can_manage=actor.role in EDITOR_ROLES or member is not None,
+        cases=cases, can_manage=manages(db, actor=actor, rcp=rcp) or (member is not None and actor.role == Role.CLINICIAN),
         can_decide=is_physician_member, is_coordinator=bool(member and member.is_coordinator),
     )
 
@@ -122,7 +121,7 @@ def set_attendance(db: Session, *, actor: Actor, session_public_id: str, profess
     if loaded is None:
         raise access.deny(db, actor=actor, action=AuditAction.UPDATE, detail="séance RCP inconnue")
     session, rcp = loaded
-    require_session_staff(db, actor=actor, rcp=rcp, action=AuditAction.UPDATE)
+    require_session_staff(db, actor=actor, rcp=rcp, session=session, action=AuditAction.UPDATE)
     if session.status in (RcpSessionStatus.CLOSED, RcpSessionStatus.CANCELLED):
         raise ValidationFailed({"attendance": "La séance est close : la feuille de présence ne peut plus changer."})
     pro = db.exec(select(Professional).where(Professional.public_id == str(professional_public_id)[:32])).first()

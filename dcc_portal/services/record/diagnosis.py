@@ -69,9 +69,15 @@ def performance_label(value: int | None) -> str:
     return f"OMS {value} : {meaning}"
 
 
+def tnm_part(letter: str, value: str) -> str:
+    """One TNM category with its letter, whether it was stored with it ("T1c") or without ("1c", older records)."""
+    return value if not value or value[:1].upper() == letter else f"{letter}{value}"
+
+
 def tnm_text(row: CancerDiagnosis) -> str:
-    parts = [part for part in (row.tnm_t, row.tnm_n, row.tnm_m) if part]
-    return f"{row.tnm_prefix}{' '.join(parts)}" if parts else ""
+    """The stage as the diagnosis reads: the prefix once, then each category ("cT1c N0 M0")."""
+    parts = [tnm_part(letter, value) for letter, value in zip("TNM", (row.tnm_t, row.tnm_n, row.tnm_m)) if value]
+    return f"{row.tnm_prefix or ''}{' '.join(parts)}" if parts else ""
 
 
 @dataclass(frozen=True)
