@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,11 @@ def submission_of(db_url: str, document) -> SharingSubmission:
                             .order_by(SharingSubmission.document_version.desc())).first()
 
 
+def master(submission: SharingSubmission) -> str:
+    """The masterIdentifier the recipient registers: the XDS uniqueId (the 2.25 OID of the CDA's UUID id)."""
+    return f"urn:oid:2.25.{uuid.UUID(submission.unique_id).int}"
+
+
 def attempts_of(db_url: str, submission_id: int) -> list[SharingAttempt]:
     with dbmod.transaction(db_url) as session:
         return list(session.exec(select(SharingAttempt).where(SharingAttempt.submission_id == submission_id)
@@ -106,7 +112,7 @@ def test_a_validated_report_reaches_the_recipient_once_with_its_dmp_metadata(db:
     assert [item.item.reference for item in submission_set.entry] == [entries["DocumentReference"]["fullUrl"]]
     assert {i.use: i.value for i in submission_set.identifier}["official"] == f"urn:uuid:{submission.submission_set_uuid}"
 
-    assert reference.masterIdentifier.value == f"urn:uuid:{submission.unique_id.lower()}"
+    assert reference.masterIdentifier.value == master(submission)
     assert [i.value for i in reference.identifier] == [f"urn:uuid:{submission.entry_uuid}"]
     assert reference.status == "current"
     assert (reference.type.coding[0].system, reference.type.coding[0].code) == ("http://loinc.org", "18748-4")
@@ -289,7 +295,7 @@ def test_a_new_version_replaces_the_registered_one(db: Session, db_url, data_dir
         "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{first.entry_uuid}"},
         "reference": f"DocumentReference/{first.recipient_id}"}}]
     registry = {item["unique_id"]: item["status"] for item in peer.registry()}
-    assert registry == {f"urn:uuid:{first.unique_id.lower()}": "superseded", f"urn:uuid:{second.unique_id.lower()}": "current"}
+    assert registry == {master(first): "superseded", master(second): "current"}
     cda = storage.get(second.cda_file)
     assert f'<relatedDocument typeCode="RPLC">\n<parentDocument>\n<id root="{first.unique_id}"/>'.encode() in cda
 
@@ -357,8 +363,8 @@ def test_a_worker_killed_mid_send_loses_nothing_and_duplicates_nothing(db: Sessi
         log.close()
     registry = peer.registry()
     assert sorted(item["unique_id"] for item in registry) == sorted(
-        f"urn:uuid:{submission_of(db_url, doc).unique_id.lower()}" for doc in (killed_doc, later_doc))
-    killed_sends = [r["outcome"] for r in peer.received() if f"urn:uuid:{claimed.unique_id.lower()}" in r["unique_ids"]]
+        master(submission_of(db_url, doc)) for doc in (killed_doc, later_doc))
+    killed_sends = [r["outcome"] for r in peer.received() if master(claimed) in r["unique_ids"]]
     assert killed_sends == ["registered", "duplicate"]  # sent again after the lease expired, recognised, not re-registered
     history = attempts_of(db_url, claimed.id)
     assert [a.outcome for a in history] == ["", "duplicate"] and history[0].finished_at is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 import zipfile
 from datetime import timedelta
 
@@ -412,7 +413,7 @@ def test_the_xdm_archive_carries_the_same_document_and_metadata(db: Session):
     assert slots["size"] == [str(len(document))] and slots["URI"] == ["DOC0001.XML"]
     assert slots["sourcePatientId"][0].startswith(team.patient.local_id + "^^^&")
     externals = {e.find("rim:Name/rim:LocalizedString", ns).get("value"): e.get("value") for e in tree.iter(f"{{{xdm.RIM}}}ExternalIdentifier")}
-    assert externals["XDSDocumentEntry.uniqueId"] == row.unique_id
+    assert externals["XDSDocumentEntry.uniqueId"] == f"2.25.{uuid.UUID(row.unique_id).int}"  # an OID, never a UUID
     assert externals["XDSDocumentEntry.patientId"] == f"{team.patient.ins}^^^&1.2.250.1.213.1.4.10&ISO"
     codes = {c.get("classificationScheme"): c.get("nodeRepresentation") for c in entry.findall("rim:Classification", ns)}
     assert codes[xdm.ENTRY_TYPE] == "18748-4" and codes[xdm.ENTRY_CLASS] == "10" and codes[xdm.ENTRY_FORMAT] == "urn:ihe:iti:xds-sd:pdf:2008"

@@ -13,12 +13,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 
 from dcc_portal import formatting
 from dcc_portal.services.exchange import dmp_metadata
-from dcc_portal.services.exchange.dmp_metadata import Coded, DocumentMetadata, Person
+from dcc_portal.services.exchange.dmp_metadata import (
+    Coded,
+    DocumentMetadata,
+    PatientIdentity,
+    Person,
+)
 from dcc_portal.services.record import cda
 
 PDSM = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/"
@@ -34,11 +38,14 @@ RPPS_SYSTEM = f"urn:oid:{cda.RPPS_ROOT}"
 FINESS_SYSTEM = f"urn:oid:{cda.FINESS_ROOT}"
 FHIR_JSON = "application/fhir+json"
 CDA_MIME = "text/xml"
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def unique_id_uri(unique_id: str) -> str:
-    return f"urn:uuid:{unique_id.lower()}" if _UUID.match(unique_id) else f"urn:oid:{unique_id}"
+def master_identifier(unique_id: str) -> dict:
+    """MHD: an OID uniqueId is the URI urn:oid:<oid>; root^extension is the extension under the root's system."""
+    root, _, extension = unique_id.partition("^")
+    if extension:
+        return {"system": f"urn:oid:{root}", "value": extension}
+    return {"system": URI, "value": f"urn:oid:{root}"}
 
 
 def sha1_base64(data: bytes) -> str:
@@ -95,6 +102,15 @@ def _custodian(meta: DocumentMetadata) -> dict:
     return organisation
 
 
+def patient_names(patient: PatientIdentity) -> list[dict]:
+    """FR Core: the birth name (use official) and the used name (use usual) when there is one."""
+    names = [{"use": "official", "family": patient.birth_family, "given": patient.given.split()}]
+    if patient.used_family or patient.used_given:
+        names.append({"use": "usual", "family": patient.used_family or patient.birth_family,
+                      "given": [patient.used_given or (patient.given.split() or [""])[0]]})
+    return names
+
+
 def _source_patient(meta: DocumentMetadata) -> dict:
     patient = meta.patient
     return {
@@ -104,7 +120,7 @@ def _source_patient(meta: DocumentMetadata) -> dict:
             {"use": "official", **patient_identifier(meta)},
             {"use": "usual", "system": f"urn:oid:{patient.local_id_root}", "value": patient.local_id},
         ],
-        "name": [{"family": patient.family.upper(), "given": patient.given.split()}],
+        "name": patient_names(patient),
         "gender": {"F": "female", "M": "male"}.get(patient.sex, "unknown"),
         "birthDate": patient.birth_date.isoformat(),
     }
@@ -123,7 +139,7 @@ def document_reference(meta: DocumentMetadata) -> dict:
         "resourceType": "DocumentReference",
         "meta": {"profile": list(PROFILE_DOCUMENT_REFERENCE)},
         "contained": contained,
-        "masterIdentifier": {"system": URI, "value": unique_id_uri(meta.unique_id)},
+        "masterIdentifier": master_identifier(meta.unique_id),
         "identifier": [{"use": "official", "system": URI, "value": f"urn:uuid:{meta.entry_uuid}"}],
         "status": "current",
         "type": _concept(meta.type),
@@ -137,7 +153,7 @@ def document_reference(meta: DocumentMetadata) -> dict:
         "content": [{
             "attachment": {
                 "contentType": meta.mime_type,
-                "language": "fr-FR",
+                "language": meta.language,
                 "url": f"urn:uuid:{binary_uuid(meta)}",
                 "size": meta.size,
                 "hash": base64.b64encode(bytes.fromhex(meta.sha1_hex)).decode("ascii"),
@@ -170,7 +186,7 @@ def submission_set(meta: DocumentMetadata) -> dict:
         "contained": _person_resources(meta.author, "author"),
         "extension": [
             {"url": EXT_SOURCE_ID, "valueIdentifier": {"system": URI, "value": f"urn:oid:{cda.oid_root()}"}},
-            {"url": EXT_DESIGNATION_TYPE, "valueCodeableConcept": _concept(meta.facility_type)},
+            {"url": EXT_DESIGNATION_TYPE, "valueCodeableConcept": _concept(meta.content_type)},
         ],
         "identifier": [
             {"use": "usual", "system": URI, "value": f"urn:oid:{meta.submission_set_unique_id}"},

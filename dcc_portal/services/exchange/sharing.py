@@ -28,9 +28,7 @@ from dcc_portal.models import (
     AuditOutcome,
     Document,
     DocumentStatus,
-    DocumentVersion,
     Grant,
-    Organisation,
     Patient,
     Professional,
     Role,
@@ -40,15 +38,15 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import storage, terminology
+from dcc_portal.services.common import storage
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
 from dcc_portal.services.common.storage import FilePayload
-from dcc_portal.services.exchange import cda_n1, dmp_metadata, xdm
+from dcc_portal.services.exchange import cda_facts, cda_n1, dmp_metadata, xdm
 from dcc_portal.services.exchange.dmp_metadata import DocumentMetadata
-from dcc_portal.services.record import cda, documents
+from dcc_portal.services.record import documents
 
 TEAM_VIEW_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 TEAM_ACTION_ROLES = frozenset({Role.CLINICIAN, Role.RCP_SECRETARY})
@@ -177,18 +175,6 @@ def _close_open(db: Session, clause, *, reason: str, now: datetime, account_id: 
 # --------------------------------------------------------------------------------------------------- metadata
 
 
-def _person(db: Session, professional: Professional, organisation: Organisation | None) -> dmp_metadata.Person:
-    specialty = None
-    concept = terminology.load(terminology.SPECIALTIES).index.get(professional.specialty_code)
-    if concept is not None:
-        specialty = dmp_metadata.Coded(concept.code, concept.code_system or dmp_metadata.SPECIALTY_OID, concept.display)
-    organisation = organisation or cda.primary_organisation(db, professional.id)
-    return dmp_metadata.Person(
-        rpps=professional.rpps, family=professional.family_name, given=professional.given_name, specialty=specialty,
-        organisation_name=organisation.name if organisation else "", organisation_finess=(organisation.finess or "") if organisation else "",
-    )
-
-
 def visibility_codes(document: Document, patient: Patient) -> tuple[str, ...]:
     """The DMP visibility of a document: its flags, and INVISIBLE_PATIENT while the patient may not see it yet
     (the team's flag, or release gating before the announcement consultation)."""
@@ -213,10 +199,10 @@ def _replaced(db: Session, submission: SharingSubmission) -> SharingSubmission |
 
 
 def metadata_for(db: Session, *, submission: SharingSubmission, now: datetime) -> tuple[DocumentMetadata, bytes]:
-    """The metadata and the frozen CDA of a submission, as they are sent now (flags read at sending time)."""
+    """The metadata and the frozen CDA of a submission, as they are sent now. Every field the CDA carries is read
+    from that CDA (services/exchange/cda_facts.py); the visibility flags are read at sending time."""
     document = db.get(Document, submission.document_id)
     patient = db.get(Patient, submission.patient_id)
-    version: DocumentVersion = documents.version_row(db, document=document, version=submission.document_version)
     if not patient.ins or not patient.ins_oid:
         raise cda_n1.NotShareable(NO_INS)
     if submission.cda_file is None:
@@ -224,38 +210,17 @@ def metadata_for(db: Session, *, submission: SharingSubmission, now: datetime) -
     data = storage.get(submission.cda_file)
     if hashlib.sha1(data).hexdigest() != submission.cda_sha1:  # noqa: S324
         raise RuntimeError("stored CDA does not match its recorded SHA-1")
-    author_pro = db.get(Professional, version.author_professional_id or document.author_professional_id)
-    organisation = db.get(Organisation, document.organisation_id) if document.organisation_id else None
-    if author_pro is None:
-        raise cda_n1.NotShareable("Auteur du document inconnu : le DMP exige un auteur identifié (RPPS).")
-    organisation = organisation or cda.primary_organisation(db, author_pro.id)
-    signer = db.get(Professional, submission.authenticator_professional_id) if submission.authenticator_professional_id else None
-    type_coded = dmp_metadata.type_code(document.kind)
-    if type_coded is None:
-        raise cda_n1.NotShareable("Ce type de document n'a pas de code LOINC pour le DMP.")
-    org_kind = organisation.kind if organisation else ""
     replaced = _replaced(db, submission)
-    author = _person(db, author_pro, organisation)
-    identity = dmp_metadata.PatientIdentity(
-        ins=patient.ins, ins_oid=patient.ins_oid, local_id=patient.local_id, local_id_root=cda.local_patient_id_root(),
-        family=patient.used_family_name or patient.birth_family_name, given=patient.first_names, sex=patient.sex,
-        birth_date=patient.birth_date,
-    )
-    meta = DocumentMetadata(
-        unique_id=submission.unique_id, entry_uuid=submission.entry_uuid, submission_set_uuid=submission.submission_set_uuid,
-        title=document.title, type=type_coded, class_=dmp_metadata.class_code(type_coded),
-        format=dmp_metadata.format_code(submission.format_code),
-        confidentiality=dmp_metadata.confidentiality(visibility_codes(document, patient)),
-        facility_type=dmp_metadata.facility_type(org_kind), practice_setting=dmp_metadata.practice_setting(org_kind),
-        creation_time=version.created_at, service_start=cda_n1._service_start(document, version.created_at),
-        service_stop=None, submission_time=now, author=author,
-        legal_authenticator=_person(db, signer, None) if signer and signer.id != author_pro.id else author,
-        patient=identity, custodian_name=organisation.name if organisation else "",
-        custodian_finess=(organisation.finess or "") if organisation else "", mime_type="text/xml", size=len(data),
-        sha1_hex=submission.cda_sha1, version=submission.document_version,
-        replaces_entry_uuid=replaced.entry_uuid if replaced else "",
-        replaces_recipient_id=replaced.recipient_id if replaced else "",
-    )
+    try:
+        meta = dmp_metadata.from_cda(
+            cda_facts.read(data), entry_uuid=submission.entry_uuid, submission_set_uuid=submission.submission_set_uuid,
+            format_code=submission.format_code, visibility=visibility_codes(document, patient), submission_time=now,
+            size=len(data), sha1_hex=submission.cda_sha1, version=submission.document_version,
+            replaces_entry_uuid=replaced.entry_uuid if replaced else "",
+            replaces_recipient_id=replaced.recipient_id if replaced else "",
+        )
+    except (cda_facts.UnreadableCda, LookupError, ValueError) as problem:
+        raise cda_n1.NotShareable(f"Métadonnées DMP impossibles à lire dans le document CDA : {problem}") from problem
     return meta, data
 
 
