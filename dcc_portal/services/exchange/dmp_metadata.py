@@ -92,8 +92,6 @@ FACILITY_BY_ORGANISATION = {
     OrganisationKind.GP_PRACTICE: "SA08",  # Cabinet de groupe
     OrganisationKind.NETWORK: "SA57",  # Structure de coopération avec mission de coordination de soins
 }
-PRACTICE_BY_ORGANISATION = {OrganisationKind.GP_PRACTICE: "AMBULATOIRE"}
-DEFAULT_PRACTICE = "ETABLISSEMENT"
 
 # The DMP's visibility codes, from the Document flags and the release state.
 MASQUE_PS = "MASQUE_PS"
@@ -179,10 +177,6 @@ def facility_type(organisation_kind: str) -> Coded:
     return _concept(FACILITY_TYPES, FACILITY_BY_ORGANISATION.get(organisation_kind, "SA01"))
 
 
-def practice_setting(organisation_kind: str) -> Coded:
-    return _concept(PRACTICE_SETTINGS, PRACTICE_BY_ORGANISATION.get(organisation_kind, DEFAULT_PRACTICE))
-
-
 # contentTypeCode (JDV_J59) when the facility type is not in it (public and private establishments SA01-SA04).
 CONTENT_TYPE_FALLBACK = ("07", ACTIVITY_TYPE_OID)  # TRE_R209 Consultations soins externes
 
@@ -192,11 +186,6 @@ def content_type(facility: Coded) -> Coded:
     if in_value_set(CONTENT_TYPES, facility.code, facility.system_oid):
         return _concept(CONTENT_TYPES, facility.code, system=facility.system_oid)
     return _concept(CONTENT_TYPES, CONTENT_TYPE_FALLBACK[0], system=CONTENT_TYPE_FALLBACK[1])
-
-
-def confidentiality(codes: tuple[str, ...]) -> tuple[Coded, ...]:
-    """`N` first, then the visibility codes, each from JDV_J08."""
-    return tuple(_concept(CONFIDENTIALITY, code) for code in ("N", *codes))
 
 
 # --------------------------------------------------------------------------------------------------- identifiers

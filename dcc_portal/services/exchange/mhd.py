@@ -40,6 +40,11 @@ FHIR_JSON = "application/fhir+json"
 CDA_MIME = "text/xml"
 
 
+def unique_id_uri(cda_id_root: str) -> str:
+    """The masterIdentifier value the recipient registers for a CDA id root."""
+    return master_identifier(dmp_metadata.xds_unique_id(cda_id_root))["value"]
+
+
 def master_identifier(unique_id: str) -> dict:
     """MHD: an OID uniqueId is the URI urn:oid:<oid>; root^extension is the extension under the root's system."""
     root, _, extension = unique_id.partition("^")

@@ -18,7 +18,12 @@ from lxml import etree
 
 from dcc_portal import formatting
 from dcc_portal.services.exchange import dmp_metadata
-from dcc_portal.services.exchange.dmp_metadata import Coded, DocumentMetadata, PatientIdentity, Person
+from dcc_portal.services.exchange.dmp_metadata import (
+    Coded,
+    DocumentMetadata,
+    PatientIdentity,
+    Person,
+)
 from dcc_portal.services.record import cda
 
 LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
