@@ -271,3 +271,23 @@ def test_a_cda_without_the_facts_the_dmp_needs_is_not_shareable(db, monkeypatch,
     submission.cda_sha1 = hashlib.sha1(broken).hexdigest()  # noqa: S324
     with pytest.raises(cda_n1.NotShareable, match="secteur d'activité"):
         sharing.metadata_for(db, submission=submission, now=NOW)
+
+
+# --------------------------------------------------------------------------------------------------- XDM schemas
+
+
+def test_every_xdm_metadata_validates_against_the_ebrim_schemas(world):
+    for kind, _tree, _reference, _list, rim in documents_sent(world):
+        assert xdm.schema_errors(etree.tostring(rim)) == [], kind
+
+
+def test_the_schemas_catch_a_broken_metadata_file(world):
+    _kind, _tree, _reference, _list, rim = next(documents_sent(world))
+    broken = etree.fromstring(etree.tostring(rim))
+    external = broken.xpath("//rim:ExternalIdentifier", namespaces=RIM)[0]
+    del external.attrib["identificationScheme"]
+    slot_node = broken.xpath("//rim:ExtrinsicObject/rim:Slot", namespaces=RIM)[0]
+    slot_node.append(etree.Element(f"{{{xdm.RIM}}}Unexpected"))
+    errors = xdm.schema_errors(etree.tostring(broken))
+    assert any("identificationScheme" in error for error in errors), errors
+    assert any("Unexpected" in error for error in errors), errors

@@ -5,6 +5,8 @@ Layout: INDEX.HTM and README.TXT at the root; IHE_XDM/SUBSET01/METADATA.XML (an 
 the same metadata as the ITI-65 Bundle: DocumentEntry, SubmissionSet, HasMember association, and a RPLC association
 when the version replaces one already registered) and IHE_XDM/SUBSET01/DOC0001.XML (the CDA R2 document).
 XDS differs from FHIR in two details: the hash is hexadecimal, and times are UTC "YYYYMMDDhhmmss".
+METADATA.XML is checked against the OASIS ebXML Registry 3.0 schemas (lcm.xsd, rs.xsd, rim.xsd) vendored in
+data/xds (see SOURCE.md there): `schema_errors`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import html
 import io
 import zipfile
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 
 from lxml import etree
 
@@ -50,6 +54,22 @@ SET_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
 HAS_MEMBER = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
 REPLACES = "urn:ihe:iti:2007:AssociationType:RPLC"
 APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"
+
+
+SCHEMA = Path(__file__).resolve().parents[2] / "data" / "xds" / "ebRS" / "lcm.xsd"
+
+
+@lru_cache(maxsize=1)
+def _schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA)))
+
+
+def schema_errors(metadata: bytes) -> list[str]:
+    """What the ebRIM 3.0 / LCM schemas find wrong in a METADATA.XML ([] when it is valid)."""
+    schema = _schema()
+    if schema.validate(etree.fromstring(metadata)):
+        return []
+    return [f"ligne {error.line} : {error.message}" for error in schema.error_log]
 
 
 def _r(tag: str) -> str:
@@ -206,14 +226,18 @@ def _readme(meta: DocumentMetadata, sender: str) -> str:
 
 
 def archive(meta: DocumentMetadata, document: bytes, *, sender: str) -> bytes:
-    """The XDM ZIP (deterministic entry times: the submission time)."""
+    """The XDM ZIP (deterministic entry times: the submission time). A METADATA.XML the ebRIM schemas refuse is
+    never written."""
+    metadata = metadata_xml(meta)
+    if problems := schema_errors(metadata):
+        raise RuntimeError(f"METADATA.XML invalid against the ebRIM 3.0 schemas: {problems[:3]}")
     stamp = formatting.to_paris(meta.submission_time).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_file:
         for name, data in (
             ("README.TXT", _readme(meta, sender).encode("utf-8")),
             ("INDEX.HTM", _index(meta, sender).encode("utf-8")),
-            (f"{SUBSET}/METADATA.XML", metadata_xml(meta)),
+            (f"{SUBSET}/METADATA.XML", metadata),
             (f"{SUBSET}/{DOCUMENT_NAME}", document),
         ):
             archive_file.writestr(zipfile.ZipInfo(name, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
