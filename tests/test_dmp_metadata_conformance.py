@@ -26,7 +26,7 @@ from dcc_portal.models import (
     OrganisationKind,
     SharingSubmission,
 )
-from dcc_portal.services.common import storage
+from dcc_portal.services.common import storage, terminology
 from dcc_portal.services.exchange import cda_n1, mhd, sharing, xdm
 from dcc_portal.services.record import documents
 from tests.conftest import cloned_database
@@ -291,3 +291,18 @@ def test_the_schemas_catch_a_broken_metadata_file(world):
     errors = xdm.schema_errors(etree.tostring(broken))
     assert any("identificationScheme" in error for error in errors), errors
     assert any("Unexpected" in error for error in errors), errors
+
+
+def test_class_code_is_the_ans_type_class_correspondence(world):
+    """classCode follows ASS_X04 (read here straight from the vendored ANS file): an imaging report is 31."""
+    svs = {"s": "urn:ihe:iti:svs:2008"}
+    table = etree.parse(str(terminology.TERMINOLOGY_DIR / "ASS_X04-CorrespondanceType-Classe-CISIS.xml"))
+    expected = {m.xpath("s:Concept[1]/@code", namespaces=svs)[0]: m.xpath("s:Concept[2]/@code", namespaces=svs)[0]
+                for m in table.xpath("//s:MappedConcept", namespaces=svs)}
+    classes = {}
+    for kind, tree, reference, _list, rim in documents_sent(world):
+        type_code = one(tree, "/c:ClinicalDocument/c:code").get("code")
+        assert reference["category"][0]["coding"][0]["code"] == expected[type_code], kind
+        assert classification(rim, SCHEME["class"])[0][0] == expected[type_code], kind
+        classes[kind] = expected[type_code]
+    assert classes[DocumentKind.IMAGING] == "31" and classes[DocumentKind.PPS] == "44" and classes[DocumentKind.FRCP] == "10"

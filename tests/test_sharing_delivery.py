@@ -116,7 +116,7 @@ def test_a_validated_report_reaches_the_recipient_once_with_its_dmp_metadata(db:
     assert [i.value for i in reference.identifier] == [f"urn:uuid:{submission.entry_uuid}"]
     assert reference.status == "current"
     assert (reference.type.coding[0].system, reference.type.coding[0].code) == ("http://loinc.org", "18748-4")
-    assert reference.category[0].coding[0].code == "10"
+    assert reference.category[0].coding[0].code == "31"  # ASS_X04: an imaging report is of class Imagerie médicale
     assert reference.content[0].format.code == "urn:ihe:iti:xds-sd:pdf:2008"
     assert [label.coding[0].code for label in reference.securityLabel] == ["N"]
     assert reference.context.facilityType.coding[0].code == "SA01"

@@ -416,7 +416,7 @@ def test_the_xdm_archive_carries_the_same_document_and_metadata(db: Session):
     assert externals["XDSDocumentEntry.uniqueId"] == f"2.25.{uuid.UUID(row.unique_id).int}"  # an OID, never a UUID
     assert externals["XDSDocumentEntry.patientId"] == f"{team.patient.ins}^^^&1.2.250.1.213.1.4.10&ISO"
     codes = {c.get("classificationScheme"): c.get("nodeRepresentation") for c in entry.findall("rim:Classification", ns)}
-    assert codes[xdm.ENTRY_TYPE] == "18748-4" and codes[xdm.ENTRY_CLASS] == "10" and codes[xdm.ENTRY_FORMAT] == "urn:ihe:iti:xds-sd:pdf:2008"
+    assert codes[xdm.ENTRY_TYPE] == "18748-4" and codes[xdm.ENTRY_CLASS] == "31" and codes[xdm.ENTRY_FORMAT] == "urn:ihe:iti:xds-sd:pdf:2008"
     index = archive.read("INDEX.HTM").decode()
     assert "&lt;b&gt;gras&lt;/b&gt;" in index and "Dr Paul &lt;Moreau&gt;" in index and "<b>gras" not in index
 

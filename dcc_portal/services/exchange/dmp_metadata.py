@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from lxml import etree
+
 from dcc_portal.models import DocumentKind, OrganisationKind
 from dcc_portal.services.common import terminology
 from dcc_portal.services.exchange.cda_facts import CdaFacts, CodeFact, PersonFact
@@ -67,19 +69,9 @@ def fhir_system(oid: str) -> str:
 # Document kinds without a LOINC code in documents.KINDS use a code of TRE_A05.
 TYPE_BY_KIND_FALLBACK = {DocumentKind.ANNOUNCEMENT_SUMMARY: "SYNTH"}
 
-# Type -> class (ASS_X04 is absent from the kit: see data/terminology/SOURCE.md).
-CLASS_BY_TYPE = {
-    "34794-8": "10",  # CR de RCP
-    "18776-5": "44",  # PPS: plan de soins
-    "60568-3": "10",
-    "34874-8": "10",
-    "18748-4": "10",
-    "11502-2": "10",
-    "51969-4": "10",
-    "11488-4": "10",
-    "11490-0": "10",
-    "SYNTH": "11",
-}
+# Type -> class: the ANS correspondence table ASS_X04 (data/terminology, see SOURCE.md).
+TYPE_CLASS_TABLE = "ASS_X04-CorrespondanceType-Classe-CISIS"
+_SVS = "{urn:ihe:iti:svs:2008}"
 
 PDF_FORMAT = "urn:ihe:iti:xds-sd:pdf:2008"
 FORMAT_BY_KIND = {DocumentKind.FRCP: "urn:asip:ci-sis:frcp:2011", DocumentKind.PPS: "urn:asip:ci-sis:pps-cancer:2017"}
@@ -165,8 +157,23 @@ def type_code(kind: str) -> Coded | None:
     return _concept(TYPE_CODES, code) if code else None
 
 
+@lru_cache(maxsize=1)
+def type_class_table() -> dict[tuple[str, str], tuple[str, str]]:
+    """ASS_X04: (type code, its system OID) -> (class code, TRE_A03 OID)."""
+    tree = etree.parse(str(terminology.TERMINOLOGY_DIR / f"{TYPE_CLASS_TABLE}.xml"))
+    table = {}
+    for mapped in tree.iter(f"{_SVS}MappedConcept"):
+        source, target = mapped.findall(f"{_SVS}Concept")[:2]
+        table[(source.get("code"), source.get("codeSystem"))] = (target.get("code"), target.get("codeSystem"))
+    return table
+
+
 def class_code(type_coded: Coded) -> Coded:
-    return _concept(CLASS_CODES, CLASS_BY_TYPE.get(type_coded.code, "10"))
+    """The class ASS_X04 gives for this type, from the DMP's JDV_J57; LookupError when the table has no such type."""
+    target = type_class_table().get((type_coded.code, type_coded.system_oid))
+    if target is None:
+        raise LookupError(f"type {type_coded.code} absent de la table de correspondance type/classe ASS_X04")
+    return _concept(CLASS_CODES, target[0], system=target[1])
 
 
 def format_code_of(code: str) -> Coded:
