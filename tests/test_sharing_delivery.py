@@ -122,12 +122,16 @@ def test_a_validated_report_reaches_the_recipient_once_with_its_dmp_metadata(db:
     assert reference.context.facilityType.coding[0].code == "SA01"
     assert reference.context.practiceSetting.coding[0].code == "ETABLISSEMENT"
     assert reference.context.period.start.isoformat().startswith("2026-03-09")
-    patient_id = reference.subject.identifier
-    assert (patient_id.system, patient_id.value) == ("urn:oid:1.2.250.1.213.1.4.10", team.patient.ins)
-    assert submission_set.subject.identifier.value == team.patient.ins
     contained = {resource["id"]: resource for resource in entries["DocumentReference"]["resource"]["contained"]}
-    assert contained["author-practitioner"]["identifier"] == [
-        {"system": "urn:oid:1.2.250.1.71.4.2.1", "value": "8" + team.oncologist.rpps}]
+    set_contained = {resource["id"]: resource for resource in entries["List"]["resource"]["contained"]}
+    # Subjects are contained FR Core Patients carrying the INS (test INS: slice INS-NIR-TEST), not search URLs.
+    assert reference.subject.reference == "#source-patient" and submission_set.subject.reference == "#patient"
+    for patient in (contained["source-patient"], set_contained["patient"]):
+        ins = patient["identifier"][0]
+        assert (ins["system"], ins["value"], ins["type"]["coding"][0]["code"]) == (
+            "urn:oid:1.2.250.1.213.1.4.10", team.patient.ins, "INS-NIR-TEST")
+    assert [(i["system"], i["value"]) for i in contained["author-practitioner"]["identifier"]] == [
+        ("urn:oid:1.2.250.1.71.4.2.1", "8" + team.oncologist.rpps), ("https://rpps.esante.gouv.fr", team.oncologist.rpps)]
     local_ids = {i["system"]: i["value"] for i in contained["source-patient"]["identifier"]}
     assert team.patient.local_id in local_ids.values()
     attachment = reference.content[0].attachment

@@ -391,7 +391,7 @@ def test_the_itI65_bundle_is_valid_fhir(db: Session):
     assert check_bundle(bundle)[0] == []  # what the recipient checks
     broken = json.loads(json.dumps(bundle))
     broken["entry"][2]["resource"]["data"] = broken["entry"][2]["resource"]["data"][:-8] + "AAAAAAA="
-    broken["entry"][0]["resource"]["subject"]["identifier"]["value"] = "123"
+    broken["entry"][0]["resource"]["contained"][-1]["identifier"][0]["value"] = "123"  # the List's Patient
     problems = check_bundle(broken)[0]
     assert any("SHA-1" in p for p in problems) and any("INS attendue" in p for p in problems)
 

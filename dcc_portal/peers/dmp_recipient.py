@@ -3,7 +3,10 @@
 POST <base>/fhir accepts ITI-65 "Provide Document Bundle" and checks what the transaction requires: a Bundle of type
 transaction; exactly one SubmissionSet List; DocumentReferences with the required metadata (ids, status, type,
 class, subject INS, author, confidentiality, attachment, format, context); each Binary matching the size and SHA-1
-its DocumentReference announces; one patient, the same in the List, the DocumentReference and sourcePatientInfo.
+its DocumentReference announces; one patient, the same in the List, the DocumentReference and sourcePatientInfo;
+and every rule of the ANS PDSm profiles listed in data/pdsm/rules.json (peers/pdsm_rules.py), each refusal naming
+the rule and its reason. A registered DocumentReference keeps its attachment.url as the server rewrites it
+(Binary/[id]), as the PDSm guide describes the stored form.
 It answers like a recipient: a transaction-response Bundle with 201s and locations, or an OperationOutcome with a
 4xx (409 and XDSDuplicateUniqueIdInRegistry for a uniqueId already registered with the same content).
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import copy
 import hashlib
 import itertools
 import json
@@ -34,8 +38,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dcc_portal.peers import pdsm_rules
+
 FHIR_JSON = "application/fhir+json"
-INS_SYSTEMS = ("urn:oid:1.2.250.1.213.1.4.8", "urn:oid:1.2.250.1.213.1.4.10")
 LIST_TYPE_SYSTEMS = ("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "http://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes")
 CONFIDENTIALITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 MODES = ("normal", "error500", "slow", "reject")
@@ -81,11 +86,6 @@ def _code(concept) -> str:
     return str(codings[0].get("code", "")) if codings and isinstance(codings[0], dict) else ""
 
 
-def _patient(reference) -> tuple[str, str]:
-    identifier = (reference or {}).get("identifier") or {} if isinstance(reference, dict) else {}
-    return str(identifier.get("system", "")), str(identifier.get("value", ""))
-
-
 def check_bundle(bundle) -> tuple[list[str], dict]:
     """ITI-65 checks. Returns (problems in French, what was found: list, documents, binaries by fullUrl)."""
     problems: list[str] = []
@@ -118,7 +118,7 @@ def check_bundle(bundle) -> tuple[list[str], dict]:
     found["documents"] = documents
     patients = set()
     if submission_sets:
-        list_url, submission = submission_sets[0]
+        _list_url, submission = submission_sets[0]
         found["list"] = submission
         if (submission.get("code", {}).get("coding") or [{}])[0].get("system") not in LIST_TYPE_SYSTEMS:
             problems.append("List.code : système MHDlistTypes attendu.")
@@ -129,26 +129,22 @@ def check_bundle(bundle) -> tuple[list[str], dict]:
                 problems.append(f"Lot de soumission : {name} obligatoire.")
         if not any("sourceId" in str(ext.get("url", "")) for ext in submission.get("extension") or []):
             problems.append("Lot de soumission : extension ihe-sourceId obligatoire.")
-        patients.add(_patient(submission.get("subject")))
+        patients.add(pdsm_rules.patient_ins(submission, submission.get("subject")))
         listed = {str((item.get("item") or {}).get("reference", "")) for item in submission.get("entry") or []}
         for url, _document in documents:
             if url not in listed:
                 problems.append(f"DocumentReference {url} absente du lot de soumission.")
     for url, document in documents:
         problems += [f"{url} : {problem}" for problem in _check_document(document, found["binaries"])]
-        patients.add(_patient(document.get("subject")))
-        source = next((c for c in document.get("contained") or [] if isinstance(c, dict)
-                       and f"#{c.get('id')}" == str((document.get("context") or {}).get("sourcePatientInfo", {}).get("reference"))), None)
-        if source is None:
-            problems.append(f"{url} : context.sourcePatientInfo doit désigner un Patient contenu.")
-        else:
-            ins = {(str(i.get("system")), str(i.get("value"))) for i in source.get("identifier") or [] if isinstance(i, dict)}
-            if _patient(document.get("subject")) not in ins:
-                problems.append(f"{url} : l'INS de sourcePatientInfo diffère de celle du sujet.")
-    for system, value in patients:
-        if system not in INS_SYSTEMS or len(value) != 15:
-            problems.append(f"Identifiant patient : INS attendue (OID 1.2.250.1.213.1.4.8 ou .10, 15 caractères), reçu {system}|{value}.")
-    if len(patients) > 1:
+        subject = pdsm_rules.patient_ins(document, document.get("subject"))
+        patients.add(subject)
+        source = pdsm_rules.patient_ins(document, (document.get("context") or {}).get("sourcePatientInfo"))
+        if source is not None and subject is not None and source != subject:
+            problems.append(f"{url} : l'INS de sourcePatientInfo diffère de celle du sujet.")
+    problems += pdsm_rules.problems(found["list"], documents, found["binaries"])
+    if None in patients:
+        problems.append("Identifiant patient : INS attendue (OID 1.2.250.1.213.1.4.8 ou .10, 15 caractères) dans un Patient contenu.")
+    if len(patients - {None}) > 1:
         problems.append("Le patient n'est pas le même dans le lot de soumission et les documents.")
     return problems, found
 
@@ -315,12 +311,14 @@ def _register(state: PeerState, bundle: dict, found: dict) -> JSONResponse:
     if issues:
         duplicate_only = all(code == "XDSDuplicateUniqueIdInRegistry" for _c, code, _t in issues)
         return outcome(409 if duplicate_only or issues[0][1] == "XDSNonIdenticalHash" else 422, issues)
-    entries = []
+    entries, created = [], {}
+    for entry in bundle["entry"]:
+        number = next(state.ids)
+        created[entry["fullUrl"]] = f"{entry['resource']['resourceType']}/{number}"
+        entries.append({"response": {"status": "201 Created", "location": f"{created[entry['fullUrl']]}/_history/1"}})
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        number = next(state.ids)
-        location = f"{resource['resourceType']}/{number}/_history/1"
-        entries.append({"response": {"status": "201 Created", "location": location}})
+        number = created[entry["fullUrl"]].split("/")[1]
         if resource["resourceType"] == "DocumentReference":
             for relation in resource.get("relatesTo") or []:
                 target = relation.get("target") or {}
@@ -329,6 +327,9 @@ def _register(state: PeerState, bundle: dict, found: dict) -> JSONResponse:
                     if item["entry_uuid"] == wanted_uuid:
                         item["status"] = "superseded"
             unique_id = str(resource["masterIdentifier"]["value"])
+            resource = copy.deepcopy(resource)  # the stored form; the request as received stays in `received`
+            for content in resource.get("content") or []:
+                content["attachment"]["url"] = created.get(content["attachment"].get("url"), content["attachment"].get("url"))
             state.registry[unique_id] = {
                 "id": str(number), "unique_id": unique_id, "entry_uuid": _identifier(resource.get("identifier"), "official"),
                 "hash": resource["content"][0]["attachment"]["hash"], "status": "current", "at": _now(),

@@ -37,6 +37,12 @@ URI = "urn:ietf:rfc:3986"
 RPPS_SYSTEM = f"urn:oid:{cda.RPPS_ROOT}"
 FINESS_SYSTEM = f"urn:oid:{cda.FINESS_ROOT}"
 FHIR_JSON = "application/fhir+json"
+FR_CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+FR_IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+RPPS_URL = "https://rpps.esante.gouv.fr"
+# FR Core Patient: the slice (identifier type) of each INS assigning authority.
+INS_TYPES = {"1.2.250.1.213.1.4.8": "INS-NIR", "1.2.250.1.213.1.4.9": "INS-NIA", "1.2.250.1.213.1.4.10": "INS-NIR-TEST",
+             "1.2.250.1.213.1.4.11": "INS-NIR-DEMO"}
 CDA_MIME = "text/xml"
 
 
@@ -69,29 +75,36 @@ def _concept(coded: Coded) -> dict:
     return {"coding": [_coding(coded)]}
 
 
+def _typed(code: str) -> dict:
+    return {"coding": [{"system": FR_IDENTIFIER_TYPES, "code": code}]}
+
+
 def patient_identifier(meta: DocumentMetadata) -> dict:
-    return {"system": f"urn:oid:{meta.patient.ins_oid}", "value": meta.patient.ins}
-
-
-def subject(meta: DocumentMetadata) -> dict:
-    identifier = patient_identifier(meta)
-    return {"reference": f"Patient?identifier={identifier['system']}|{identifier['value']}", "identifier": identifier}
+    """The INS, as FR Core Patient slices it (INS-NIR, INS-NIR-TEST...)."""
+    return {"use": "official", "type": _typed(INS_TYPES.get(meta.patient.ins_oid, "INS-NIR")),
+            "system": f"urn:oid:{meta.patient.ins_oid}", "value": meta.patient.ins}
 
 
 def _person_resources(person: Person, prefix: str) -> list[dict]:
-    """Practitioner (RPPS), its Organization (FINESS) and the PractitionerRole that ties them, as contained resources."""
+    """FR Core Practitioner (IDNPS "8" + RPPS, and the RPPS), its Organization (IDNST "1" + FINESS) and the
+    PractitionerRole that ties them, as contained resources."""
     practitioner = {
         "resourceType": "Practitioner",
         "id": f"{prefix}-practitioner",
-        "identifier": [{"system": RPPS_SYSTEM, "value": person.national_id}],
+        "meta": {"profile": [FR_CORE + "fr-core-practitioner"]},
+        "identifier": [{"use": "official", "type": _typed("IDNPS"), "system": RPPS_SYSTEM, "value": person.national_id},
+                       {"use": "official", "type": _typed("RPPS"), "system": RPPS_URL, "value": person.rpps}],
         "name": [{"family": person.family.upper(), "given": [person.given]}],
     }
-    organisation = {"resourceType": "Organization", "id": f"{prefix}-organization", "name": person.organisation_name}
+    organisation = {"resourceType": "Organization", "id": f"{prefix}-organization",
+                    "meta": {"profile": [FR_CORE + "fr-core-organization"]}, "name": person.organisation_name}
     if person.organisation_finess:
-        organisation["identifier"] = [{"system": FINESS_SYSTEM, "value": f"1{person.organisation_finess}"}]
+        organisation["identifier"] = [{"use": "official", "type": _typed("IDNST"), "system": FINESS_SYSTEM,
+                                       "value": f"1{person.organisation_finess}"}]
     role = {
         "resourceType": "PractitionerRole",
         "id": f"{prefix}-role",
+        "meta": {"profile": [FR_CORE + "fr-core-practitioner-role"]},
         "practitioner": {"reference": f"#{prefix}-practitioner"},
         "organization": {"reference": f"#{prefix}-organization"},
     }
@@ -116,14 +129,17 @@ def patient_names(patient: PatientIdentity) -> list[dict]:
     return names
 
 
-def _source_patient(meta: DocumentMetadata) -> dict:
+def contained_patient(meta: DocumentMetadata, resource_id: str) -> dict:
+    """FR Core Patient with the INS, contained in the resource that refers to it (List.subject, DocumentReference
+    subject and sourcePatientInfo): the recipient reads the identity there, never from a search URL."""
     patient = meta.patient
     return {
         "resourceType": "Patient",
-        "id": "source-patient",
+        "id": resource_id,
+        "meta": {"profile": [FR_CORE + "fr-core-patient"]},
         "identifier": [
-            {"use": "official", **patient_identifier(meta)},
-            {"use": "usual", "system": f"urn:oid:{patient.local_id_root}", "value": patient.local_id},
+            patient_identifier(meta),
+            {"use": "usual", "type": _typed("PI"), "system": f"urn:oid:{patient.local_id_root}", "value": patient.local_id},
         ],
         "name": patient_names(patient),
         "gender": {"F": "female", "M": "male"}.get(patient.sex, "unknown"),
@@ -137,7 +153,7 @@ def binary_uuid(meta: DocumentMetadata) -> str:
 
 def document_reference(meta: DocumentMetadata) -> dict:
     same_signer = meta.legal_authenticator == meta.author
-    contained = [*_person_resources(meta.author, "author"), _custodian(meta), _source_patient(meta)]
+    contained = [*_person_resources(meta.author, "author"), _custodian(meta), contained_patient(meta, "source-patient")]
     if not same_signer:
         contained += _person_resources(meta.legal_authenticator, "authenticator")
     resource = {
@@ -149,7 +165,7 @@ def document_reference(meta: DocumentMetadata) -> dict:
         "status": "current",
         "type": _concept(meta.type),
         "category": [_concept(meta.class_)],
-        "subject": subject(meta),
+        "subject": {"reference": "#source-patient"},
         "date": _iso(meta.submission_time),
         "author": [{"reference": "#author-role"}],
         "authenticator": {"reference": "#author-role" if same_signer else "#authenticator-role"},
@@ -188,7 +204,7 @@ def submission_set(meta: DocumentMetadata) -> dict:
     return {
         "resourceType": "List",
         "meta": {"profile": list(PROFILE_SUBMISSION_SET)},
-        "contained": _person_resources(meta.author, "author"),
+        "contained": [*_person_resources(meta.author, "author"), contained_patient(meta, "patient")],
         "extension": [
             {"url": EXT_SOURCE_ID, "valueIdentifier": {"system": URI, "value": f"urn:oid:{cda.oid_root()}"}},
             {"url": EXT_DESIGNATION_TYPE, "valueCodeableConcept": _concept(meta.content_type)},
@@ -201,7 +217,7 @@ def submission_set(meta: DocumentMetadata) -> dict:
         "mode": "working",
         "title": f"DCC : {meta.title}",
         "code": {"coding": [{"system": LIST_TYPES, "code": "submissionset"}]},
-        "subject": subject(meta),
+        "subject": {"reference": "#patient"},
         "date": _iso(meta.submission_time),
         "source": {"reference": "#author-role"},
         "entry": [{"item": {"reference": f"urn:uuid:{meta.entry_uuid}"}}],
