@@ -89,7 +89,7 @@ def _code(concept) -> str:
 def check_bundle(bundle) -> tuple[list[str], dict]:
     """ITI-65 checks. Returns (problems in French, what was found: list, documents, binaries by fullUrl)."""
     problems: list[str] = []
-    found = {"list": None, "documents": [], "binaries": {}}
+    found = {"list": None, "documents": [], "binaries": {}, "updates": {}}
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return ["Le corps n'est pas une ressource Bundle."], found
     if bundle.get("type") != "transaction":
@@ -102,8 +102,11 @@ def check_bundle(bundle) -> tuple[list[str], dict]:
             continue
         kind = resource.get("resourceType")
         request = entry.get("request") or {}
-        if request.get("method") != "POST" or request.get("url") != kind:
-            problems.append(f"Entrée {index} : requête attendue POST {kind}.")
+        update_id = str(request.get("url", "")).removeprefix("DocumentReference/") if kind == "DocumentReference" else ""
+        if request.get("method") == "PUT" and update_id and update_id != request.get("url"):
+            found["updates"][entry["fullUrl"]] = update_id  # a metadata update of a registered DocumentReference
+        elif request.get("method") != "POST" or request.get("url") != kind:
+            problems.append(f"Entrée {index} : requête attendue POST {kind} (ou PUT DocumentReference/[id] pour une mise à jour).")
         if kind == "List":
             lists.append((entry["fullUrl"], resource))
         elif kind == "DocumentReference":
@@ -135,13 +138,13 @@ def check_bundle(bundle) -> tuple[list[str], dict]:
             if url not in listed:
                 problems.append(f"DocumentReference {url} absente du lot de soumission.")
     for url, document in documents:
-        problems += [f"{url} : {problem}" for problem in _check_document(document, found["binaries"])]
+        problems += [f"{url} : {problem}" for problem in _check_document(document, found["binaries"], url in found["updates"])]
         subject = pdsm_rules.patient_ins(document, document.get("subject"))
         patients.add(subject)
         source = pdsm_rules.patient_ins(document, (document.get("context") or {}).get("sourcePatientInfo"))
         if source is not None and subject is not None and source != subject:
             problems.append(f"{url} : l'INS de sourcePatientInfo diffère de celle du sujet.")
-    problems += pdsm_rules.problems(found["list"], documents, found["binaries"])
+    problems += pdsm_rules.problems(found["list"], documents, found["binaries"], updates=set(found["updates"]))
     if None in patients:
         problems.append("Identifiant patient : INS attendue (OID 1.2.250.1.213.1.4.8 ou .10, 15 caractères) dans un Patient contenu.")
     if len(patients - {None}) > 1:
@@ -149,14 +152,14 @@ def check_bundle(bundle) -> tuple[list[str], dict]:
     return problems, found
 
 
-def _check_document(document: dict, binaries: dict) -> list[str]:
+def _check_document(document: dict, binaries: dict, update: bool = False) -> list[str]:
     problems = []
     if not (document.get("masterIdentifier") or {}).get("value"):
         problems.append("masterIdentifier (uniqueId) obligatoire.")
     if not _identifier(document.get("identifier"), "official"):
         problems.append("identifier entryUUID (official) obligatoire.")
-    if document.get("status") != "current":
-        problems.append("status current attendu.")
+    if document.get("status") not in (("current", "superseded") if update else ("current",)):
+        problems.append("status current attendu (superseded seulement pour retirer un document enregistré).")
     for name in ("type", "date", "author", "custodian"):
         if not document.get(name):
             problems.append(f"{name} obligatoire.")
@@ -169,7 +172,7 @@ def _check_document(document: dict, binaries: dict) -> list[str]:
         problems.append("securityLabel : un niveau de confidentialité (N, R, V) est obligatoire.")
     content = (document.get("content") or [{}])[0]
     attachment = content.get("attachment") or {}
-    for name in ("contentType", "url", "size", "hash", "title", "creation"):
+    for name in ("contentType", "size", "hash", "title", "creation", *(() if update else ("url",))):
         if attachment.get(name) in (None, ""):
             problems.append(f"content.attachment.{name} obligatoire.")
     if not (content.get("format") or {}).get("code"):
@@ -180,6 +183,8 @@ def _check_document(document: dict, binaries: dict) -> list[str]:
     for name in ("facilityType", "practiceSetting"):
         if not _code(context.get(name)):
             problems.append(f"context.{name} obligatoire.")
+    if update:
+        return problems  # metadata only: the registered document stays as it is
     binary = binaries.get(str(attachment.get("url", "")))
     if binary is None:
         problems.append("content.attachment.url doit désigner une ressource Binary du Bundle.")
@@ -293,7 +298,11 @@ def create_app(state: PeerState | None = None) -> Starlette:
 def _register(state: PeerState, bundle: dict, found: dict) -> JSONResponse:
     """Register the documents of a checked Bundle (caller holds the lock)."""
     issues = []
-    for _url, document in found["documents"]:
+    source_id = _source_id(found["list"])
+    for url, document in found["documents"]:
+        if url in found["updates"]:
+            issues += _update_issues(state, document, found["updates"][url], source_id)
+            continue
         unique_id = str(document["masterIdentifier"]["value"])
         attachment = document["content"][0]["attachment"]
         known = state.registry.get(unique_id)
@@ -319,6 +328,9 @@ def _register(state: PeerState, bundle: dict, found: dict) -> JSONResponse:
     for entry in bundle["entry"]:
         resource = entry["resource"]
         number = created[entry["fullUrl"]].split("/")[1]
+        if entry["fullUrl"] in found["updates"]:
+            entries[bundle["entry"].index(entry)] = _apply_update(state, resource, found["updates"][entry["fullUrl"]])
+            continue
         if resource["resourceType"] == "DocumentReference":
             for relation in resource.get("relatesTo") or []:
                 target = relation.get("target") or {}
@@ -333,9 +345,49 @@ def _register(state: PeerState, bundle: dict, found: dict) -> JSONResponse:
             state.registry[unique_id] = {
                 "id": str(number), "unique_id": unique_id, "entry_uuid": _identifier(resource.get("identifier"), "official"),
                 "hash": resource["content"][0]["attachment"]["hash"], "status": "current", "at": _now(),
-                "subject": resource.get("subject"), "document_reference": resource,
+                "subject": resource.get("subject"), "document_reference": resource, "version": 1,
+                "ins": pdsm_rules.patient_ins(resource, resource.get("subject")), "source_id": source_id,
             }
     return JSONResponse({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}, media_type=FHIR_JSON)
+
+
+def _source_id(submission_set: dict | None) -> str:
+    for extension in (submission_set or {}).get("extension") or []:
+        if str(extension.get("url", "")).endswith("ihe-sourceId"):
+            return str((extension.get("valueIdentifier") or {}).get("value", ""))
+    return ""
+
+
+def _update_issues(state: PeerState, document: dict, registered_id: str, source_id: str) -> list[tuple[str, str, str]]:
+    """A metadata update is for a document this recipient registered, of the same patient, from the system that
+    registered it, with the next metadata version."""
+    item = next((item for item in state.registry.values() if item["id"] == registered_id), None)
+    if item is None:
+        return [("not-found", "XDSUnknownDocument", f"Mise à jour d'un document inconnu du destinataire : DocumentReference/{registered_id}.")]
+    if pdsm_rules.patient_ins(document, document.get("subject")) != tuple(item["ins"] or ()):
+        return [("forbidden", "XDSPatientIdDoesNotMatch",
+                 f"Mise à jour refusée : DocumentReference/{registered_id} est le document d'un autre patient.")]
+    if source_id != item["source_id"]:
+        return [("forbidden", "XDSMetadataUpdateError",
+                 f"Mise à jour refusée : DocumentReference/{registered_id} a été déposé par un autre système ({item['source_id']}).")]
+    version = str((document.get("meta") or {}).get("versionId", ""))
+    stored = item["document_reference"]
+    if version == str(item["version"]) and (document.get("status"), document.get("securityLabel")) == (
+            stored.get("status"), stored.get("securityLabel")):
+        return [("duplicate", "XDSDuplicateUniqueIdInRegistry", f"Mise à jour déjà enregistrée : DocumentReference/{registered_id}.")]
+    if version != str(item["version"] + 1):
+        return [("conflict", "XDSMetadataVersionError",
+                 f"Mise à jour refusée : version de métadonnées {item['version'] + 1} attendue pour DocumentReference/{registered_id}.")]
+    return []
+
+
+def _apply_update(state: PeerState, document: dict, registered_id: str) -> dict:
+    item = next(item for item in state.registry.values() if item["id"] == registered_id)
+    stored = copy.deepcopy(document)
+    stored["content"][0]["attachment"]["url"] = item["document_reference"]["content"][0]["attachment"]["url"]
+    item.update(version=item["version"] + 1, status="deprecated" if document.get("status") == "superseded" else "current",
+                document_reference=stored, at=_now())
+    return {"response": {"status": "200 OK", "location": f"DocumentReference/{registered_id}/_history/{item['version']}"}}
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8765, state: PeerState | None = None) -> None:

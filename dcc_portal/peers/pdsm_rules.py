@@ -147,12 +147,15 @@ def broken(rule: Rule, resource: dict, binaries: dict) -> bool:
     raise ValueError(f"unknown check {check!r} in {rule.id}")
 
 
-def problems(submission_set: dict | None, documents: list[tuple[str, dict]], binaries: dict) -> list[str]:
-    """The French reason of every rule broken by the submission set and the DocumentReferences of one Bundle."""
+def problems(submission_set: dict | None, documents: list[tuple[str, dict]], binaries: dict,
+             updates: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """The French reason of every rule broken by the submission set and the DocumentReferences of one Bundle
+    (`updates`: the fullUrls of metadata updates, which carry no document: rules marked new_only skip them)."""
     found = []
     for rule in rules():
         if rule.resource == "List" and submission_set is not None and broken(rule, submission_set, binaries):
             found.append(f"[{rule.id}] {rule.message}")
         if rule.resource == "DocumentReference":
-            found += [f"{url} : [{rule.id}] {rule.message}" for url, document in documents if broken(rule, document, binaries)]
+            found += [f"{url} : [{rule.id}] {rule.message}" for url, document in documents
+                      if not (rule.params.get("new_only") and url in updates) and broken(rule, document, binaries)]
     return found

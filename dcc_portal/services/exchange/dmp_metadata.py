@@ -289,6 +289,9 @@ class DocumentMetadata:
     replaces_recipient_id: str = ""
     comment: str = ""
     language: str = "fr-FR"
+    metadata_version: int = 1  # PDSm meta.versionId of the DocumentReference
+    update_of: str = ""  # a metadata update of the DocumentReference the recipient registered under this id
+    status: str = "current"  # "superseded" withdraws the registered version (XDS Deprecated)
 
     @property
     def submission_set_unique_id(self) -> str:
@@ -314,7 +317,8 @@ def _person(fact: PersonFact) -> Person:
 
 def from_cda(facts: CdaFacts, *, entry_uuid: str, submission_set_uuid: str, format_code: str,
              visibility: tuple[str, ...], submission_time: datetime, size: int, sha1_hex: str, version: int,
-             mime_type: str = "text/xml", replaces_entry_uuid: str = "", replaces_recipient_id: str = "") -> DocumentMetadata:
+             mime_type: str = "text/xml", replaces_entry_uuid: str = "", replaces_recipient_id: str = "",
+             metadata_version: int = 1, update_of: str = "", status: str = "current") -> DocumentMetadata:
     """The metadata of a document version: every field the CDA carries is the CDA's, checked against its value set
     (LookupError names the code that is not); the rest (ids, format, visibility, size, hash) is the submission's."""
     type_coded = _coded(TYPE_CODES, facts.code)
@@ -338,5 +342,6 @@ def from_cda(facts: CdaFacts, *, entry_uuid: str, submission_set_uuid: str, form
         custodian_name=facts.custodian_name,
         custodian_finess=facts.custodian_id.removeprefix("1"),
         mime_type=mime_type, size=size, sha1_hex=sha1_hex, version=version, replaces_entry_uuid=replaces_entry_uuid,
-        replaces_recipient_id=replaces_recipient_id, language=facts.language,
+        replaces_recipient_id=replaces_recipient_id, language=facts.language, metadata_version=metadata_version,
+        update_of=update_of, status=status,
     )

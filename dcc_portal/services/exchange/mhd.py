@@ -162,7 +162,7 @@ def document_reference(meta: DocumentMetadata) -> dict:
         "contained": contained,
         "masterIdentifier": master_identifier(meta.unique_id),
         "identifier": [{"use": "official", "system": URI, "value": f"urn:uuid:{meta.entry_uuid}"}],
-        "status": "current",
+        "status": meta.status,
         "type": _concept(meta.type),
         "category": [_concept(meta.class_)],
         "subject": {"reference": "#source-patient"},
@@ -190,6 +190,10 @@ def document_reference(meta: DocumentMetadata) -> dict:
             "sourcePatientInfo": {"reference": "#source-patient"},
         },
     }
+    if meta.update_of:  # a metadata update: the registered DocumentReference, its next version, no new document
+        resource["id"] = meta.update_of
+        resource["meta"]["versionId"] = str(meta.metadata_version)
+        del resource["content"][0]["attachment"]["url"]
     if meta.comment:
         resource["description"] = meta.comment
     if meta.replaces_entry_uuid:
@@ -225,7 +229,8 @@ def submission_set(meta: DocumentMetadata) -> dict:
 
 
 def provide_bundle(meta: DocumentMetadata, document: bytes) -> dict:
-    """The ITI-65 transaction Bundle for one document version."""
+    """The ITI-65 transaction Bundle for one document version, or for a metadata update of the registered one (PUT
+    of its DocumentReference with the next meta.versionId, no Binary)."""
     return {
         "resourceType": "Bundle",
         "meta": {"profile": list(PROFILE_BUNDLE)},
@@ -235,11 +240,13 @@ def provide_bundle(meta: DocumentMetadata, document: bytes) -> dict:
             {"fullUrl": f"urn:uuid:{meta.submission_set_uuid}", "resource": submission_set(meta),
              "request": {"method": "POST", "url": "List"}},
             {"fullUrl": f"urn:uuid:{meta.entry_uuid}", "resource": document_reference(meta),
-             "request": {"method": "POST", "url": "DocumentReference"}},
-            {"fullUrl": f"urn:uuid:{binary_uuid(meta)}",
-             "resource": {"resourceType": "Binary", "contentType": meta.mime_type,
-                          "data": base64.b64encode(document).decode("ascii")},
-             "request": {"method": "POST", "url": "Binary"}},
+             "request": {"method": "PUT", "url": f"DocumentReference/{meta.update_of}"} if meta.update_of
+             else {"method": "POST", "url": "DocumentReference"}},
+            *([] if meta.update_of else [
+                {"fullUrl": f"urn:uuid:{binary_uuid(meta)}",
+                 "resource": {"resourceType": "Binary", "contentType": meta.mime_type,
+                              "data": base64.b64encode(document).decode("ascii")},
+                 "request": {"method": "POST", "url": "Binary"}}]),
         ],
     }
 

@@ -33,6 +33,7 @@ from dcc_portal.models import (
     Professional,
     Role,
     SharingSubmission,
+    SubmissionKind,
     SubmissionStatus,
     utcnow,
 )
@@ -44,8 +45,15 @@ from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
 from dcc_portal.services.common.storage import FilePayload
-from dcc_portal.services.exchange import cda_facts, cda_n1, dmp_metadata, xdm
+from dcc_portal.services.exchange import (
+    cda_facts,
+    cda_n1,
+    dmp_metadata,
+    sharing_updates,
+    xdm,
+)
 from dcc_portal.services.exchange.dmp_metadata import DocumentMetadata
+from dcc_portal.services.exchange.sharing_updates import visibility_codes
 from dcc_portal.services.record import documents
 
 TEAM_VIEW_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
@@ -121,7 +129,8 @@ def on_validated(db: Session, *, actor: Actor, document: Document, now: datetime
     now = now or utcnow()
     number = document.current_version
     existing = db.exec(select(SharingSubmission).where(SharingSubmission.document_id == document.id,
-                                                       SharingSubmission.document_version == number)).first()
+                                                       SharingSubmission.document_version == number,
+                                                       SharingSubmission.metadata_version == 1)).first()
     if existing is not None:
         return existing
     patient = db.get(Patient, document.patient_id)
@@ -135,8 +144,11 @@ def on_validated(db: Session, *, actor: Actor, document: Document, now: datetime
         older.updated_at = now
         db.add(older)
     entry_uuid, set_uuid = _derived_ids(document, number)
+    earlier = db.exec(select(SharingSubmission.id).where(SharingSubmission.document_id == document.id,
+                                                        SharingSubmission.document_version < number)).first()
     submission = SharingSubmission(
         document_id=document.id, document_version=number, patient_id=patient.id, status=SubmissionStatus.PENDING,
+        kind=SubmissionKind.REPLACEMENT if earlier is not None else SubmissionKind.INITIAL,
         unique_id="", entry_uuid=entry_uuid, submission_set_uuid=set_uuid,
         authenticator_professional_id=actor.professional_id or document.author_professional_id,
         next_attempt_at=now, created_at=now, updated_at=now,
@@ -157,9 +169,13 @@ def on_validated(db: Session, *, actor: Actor, document: Document, now: datetime
 
 
 def on_entered_in_error(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> int:
-    """A withdrawn document is not sent: its open, unclaimed submissions are cancelled."""
-    return _close_open(db, SharingSubmission.document_id == document.id, reason="Document retiré (saisi par erreur).",
-                       now=now or utcnow())
+    """A document entered in error: its open, unclaimed submissions are cancelled, and the version the DMP registered
+    is withdrawn (a metadata update that deprecates it, services/exchange/sharing_updates.py)."""
+    now = now or utcnow()
+    cancelled = _close_open(db, SharingSubmission.document_id == document.id, reason="Document retiré (saisi par erreur).",
+                            now=now)
+    sharing_updates.withdraw(db, document=document, now=now)
+    return cancelled
 
 
 def _close_open(db: Session, clause, *, reason: str, now: datetime, account_id: int | None = None) -> int:
@@ -173,19 +189,6 @@ def _close_open(db: Session, clause, *, reason: str, now: datetime, account_id: 
 
 
 # --------------------------------------------------------------------------------------------------- metadata
-
-
-def visibility_codes(document: Document, patient: Patient) -> tuple[str, ...]:
-    """The DMP visibility of a document: its flags, and INVISIBLE_PATIENT while the patient may not see it yet
-    (the team's flag, or release gating before the announcement consultation)."""
-    codes = []
-    if document.hidden_from_professionals:
-        codes.append(dmp_metadata.MASQUE_PS)
-    if document.invisible_to_patient or not access.patient_may_see(document, patient):
-        codes.append(dmp_metadata.INVISIBLE_PATIENT)
-    if document.invisible_to_legal_reps:
-        codes.append(dmp_metadata.INVISIBLE_LEGAL_REPS)
-    return tuple(codes)
 
 
 def _replaced(db: Session, submission: SharingSubmission) -> SharingSubmission | None:
@@ -211,13 +214,18 @@ def metadata_for(db: Session, *, submission: SharingSubmission, now: datetime) -
     if hashlib.sha1(data).hexdigest() != submission.cda_sha1:  # noqa: S324
         raise RuntimeError("stored CDA does not match its recorded SHA-1")
     replaced = _replaced(db, submission)
+    is_update = submission.kind in (SubmissionKind.UPDATE, SubmissionKind.WITHDRAWAL)
+    if is_update and not submission.recipient_id:
+        raise cda_n1.NotShareable("Mise à jour impossible : identifiant du document chez le destinataire inconnu.")
     try:
         meta = dmp_metadata.from_cda(
             cda_facts.read(data), entry_uuid=submission.entry_uuid, submission_set_uuid=submission.submission_set_uuid,
             format_code=submission.format_code, visibility=visibility_codes(document, patient), submission_time=now,
             size=len(data), sha1_hex=submission.cda_sha1, version=submission.document_version,
-            replaces_entry_uuid=replaced.entry_uuid if replaced else "",
-            replaces_recipient_id=replaced.recipient_id if replaced else "",
+            replaces_entry_uuid=replaced.entry_uuid if replaced and not is_update else "",
+            replaces_recipient_id=replaced.recipient_id if replaced and not is_update else "",
+            metadata_version=submission.metadata_version, update_of=submission.recipient_id if is_update else "",
+            status="superseded" if submission.kind == SubmissionKind.WITHDRAWAL else "current",
         )
     except (cda_facts.UnreadableCda, LookupError, ValueError) as problem:
         raise cda_n1.NotShareable(f"Métadonnées DMP impossibles à lire dans le document CDA : {problem}") from problem
