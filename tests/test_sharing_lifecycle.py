@@ -12,6 +12,7 @@ import json
 import httpx
 from sqlmodel import Session, select
 
+from dcc_portal import cli
 from dcc_portal import db as dbmod
 from dcc_portal.models import (
     SharingSubmission,
@@ -157,3 +158,39 @@ def test_the_recipient_refuses_an_unknown_replacement_and_an_update_of_someone_e
     refused = httpx.post(peer.url, content=json.dumps(hijack), headers=HEADERS, timeout=10)
     assert "document inconnu du destinataire" in mhd.read_answer(refused.status_code, refused.content).message
     assert [item["version"] for item in peer.registry()] == [1]  # nothing changed at the recipient
+
+
+def test_the_board_shows_each_kind_and_the_operator_command_lists_and_queues_the_drift(
+        db: Session, db_url, data_dir, peer, monkeypatch, capsys):  # noqa: F811
+    team = Team(db)
+    kept, _ = team.report(db, title="Scanner de contrôle")
+    erroneous, _ = team.report(db, title="Compte rendu d'un autre patient")
+    db.commit()
+    peer.start()
+    clock = Clock()
+    worker = make_worker(db_url, peer, clock)
+    worker.run_once()
+    kept.invisible_to_legal_reps = True  # as the team's visibility screen records it, without telling the DMP feed
+    erroneous.status = "entered_in_error"
+    db.add_all([kept, erroneous])
+    db.commit()
+
+    monkeypatch.setenv("REFLEX_DB_URL", db_url)
+    assert cli.main(["sharing-drift"]) == 0
+    listed = capsys.readouterr().out
+    assert "Visibilité envoyée « normale », actuelle « INVISIBLE_REPRESENTANTS_LEGAUX »" in listed
+    assert "Document retiré (saisi par erreur) mais toujours actif dans le DMP." in listed
+    assert "2 document(s)" in listed
+    assert cli.main(["sharing-drift", "--queue"]) == 0
+    assert listed.count("\n") + 2 == capsys.readouterr().out.count("\n")  # one "->" line per document
+
+    clock.advance(to=utcnow())
+    assert sorted(r.outcome for r in worker.run_once()) == ["acknowledged", "acknowledged"]
+    assert cli.main(["sharing-drift"]) == 0
+    assert "Aucun écart avec le DMP." in capsys.readouterr().out
+
+    with dbmod.transaction(db_url) as session:
+        board = sharing.board(session, actor=team.secretary_actor)
+    kinds = sorted((row.document, row.submission_kind_label) for row in board.page.items)
+    assert kinds == [("Compte rendu d'un autre patient", "Envoi initial"), ("Compte rendu d'un autre patient", "Retrait du DMP"),
+                     ("Scanner de contrôle", "Envoi initial"), ("Scanner de contrôle", "Mise à jour de la visibilité")]

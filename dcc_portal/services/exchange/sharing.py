@@ -70,6 +70,12 @@ STATUS_LABELS = {
     SubmissionStatus.CANCELLED: "Annulé",
     SubmissionStatus.SUPERSEDED: "Remplacé",
 }
+KIND_LABELS = {
+    SubmissionKind.INITIAL: "Envoi initial",
+    SubmissionKind.REPLACEMENT: "Remplacement",
+    SubmissionKind.UPDATE: "Mise à jour de la visibilité",
+    SubmissionKind.WITHDRAWAL: "Retrait du DMP",
+}
 STATUS_COLORS = {
     SubmissionStatus.PENDING: "gray",
     SubmissionStatus.SENDING: "blue",
@@ -312,6 +318,8 @@ class SubmissionRow:
     patient_public_id: str  # team only
     document: str  # team: the title; admin: the kind
     kind_label: str
+    submission_kind: str  # SubmissionKind
+    submission_kind_label: str
     version: int
     status: str
     status_label: str
@@ -402,6 +410,8 @@ def board(db: Session, *, actor: Actor, page: int = 1, status_filter: str = "all
             patient_public_id=patient.public_id if team else "",
             document=document.title if team else documents.kind_label(document.kind),
             kind_label=documents.kind_label(document.kind),
+            submission_kind=submission.kind,
+            submission_kind_label=KIND_LABELS.get(submission.kind, submission.kind),
             version=submission.document_version,
             status=submission.status,
             status_label=STATUS_LABELS.get(submission.status, submission.status),
@@ -410,7 +420,8 @@ def board(db: Session, *, actor: Actor, page: int = 1, status_filter: str = "all
             attempts=submission.attempts,
             last_attempt=formatting.datetime_fr(submission.last_attempt_at),
             created=formatting.datetime_fr(submission.created_at),
-            can_resend=can_act and submission.status in RESENDABLE and patient.dmp_opposed_at is None,
+            can_resend=can_act and submission.status in RESENDABLE and (
+                patient.dmp_opposed_at is None or submission.kind == SubmissionKind.WITHDRAWAL),
             can_cancel=can_act and submission.status in CANCELLABLE,
             can_download=team and submission.cda_file is not None,
         )
@@ -459,9 +470,10 @@ def resend(db: Session, *, actor: Actor, submission_public_id: str, now: datetim
         db, actor=actor, submission_public_id=submission_public_id, action=AuditAction.UPDATE, detail="renvoi au DMP", now=now)
     if submission.status not in RESENDABLE:
         raise _stale()
-    if patient.dmp_opposed_at is not None:
+    withdrawal = submission.kind == SubmissionKind.WITHDRAWAL  # removing a document from the DMP may always be retried
+    if patient.dmp_opposed_at is not None and not withdrawal:
         raise ValidationFailed({"submission": "Le patient s'oppose à l'alimentation du DMP : aucun envoi n'est possible."})
-    if document.status != DocumentStatus.VALIDATED:
+    if document.status != DocumentStatus.VALIDATED and not withdrawal:
         raise ValidationFailed({"submission": "Ce document a été retiré : il ne peut plus être envoyé."})
     newer = db.exec(select(SharingSubmission.id).where(
         SharingSubmission.document_id == document.id, SharingSubmission.document_version > submission.document_version)).first()
