@@ -26,6 +26,7 @@ from dcc_portal.models import (
     AuditEvent,
     SharingAttempt,
     SharingSubmission,
+    SubmissionKind,
     SubmissionStatus,
     utcnow,
 )
@@ -294,6 +295,7 @@ def test_a_new_version_replaces_the_registered_one(db: Session, db_url, data_dir
     clock.advance(to=utcnow())
     assert [r.outcome for r in worker.run_once()] == ["acknowledged"]
     second = submission_of(db_url, document)
+    assert (first.kind, second.kind) == (SubmissionKind.INITIAL, SubmissionKind.REPLACEMENT)  # as the board shows it
     reference = next(e["resource"] for e in peer.received()[-1]["bundle"]["entry"] if e["resource"]["resourceType"] == "DocumentReference")
     assert reference["relatesTo"] == [{"code": "replaces", "target": {
         "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{first.entry_uuid}"},

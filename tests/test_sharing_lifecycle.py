@@ -1,5 +1,5 @@
-"""Replacement and removal at the DMP, against the real test recipient (subprocess on localhost) and the real worker:
-a new version replaces the registered one, a document entered in error is withdrawn (metadata update to
+"""Removal and updates at the DMP, against the real test recipient (subprocess on localhost) and the real worker
+(a new version replacing the registered one: test_sharing_delivery): a document entered in error is withdrawn (metadata update to
 superseded / Deprecated), a change of visibility is sent as a metadata update; the recipient refuses a replacement of
 an unknown document and a metadata update of someone else's document; the operator's drift list shows what the DMP
 holds that no longer matches the document."""
@@ -22,7 +22,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.exchange import mhd, sharing, sharing_updates
 from dcc_portal.services.record import documents
-from tests.sharing_fixtures import PEER_TOKEN, Clock, Team, pdf_bytes
+from tests.sharing_fixtures import PEER_TOKEN, Clock, Team
 from tests.test_sharing_delivery import data_dir, make_worker, peer  # noqa: F401 - fixtures
 
 HEADERS = {"Authorization": f"Bearer {PEER_TOKEN}", "Content-Type": mhd.FHIR_JSON}
@@ -40,35 +40,20 @@ def last_request(recipient) -> tuple[dict, dict]:
     return next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "DocumentReference"), bundle
 
 
-def test_a_new_version_is_sent_as_a_replacement(db: Session, db_url, data_dir, peer):  # noqa: F811
+def registered_report(db: Session, db_url: str, recipient):
+    """A report validated, sent and registered by the running recipient: (team, document, clock, worker)."""
     team = Team(db)
     document, _ = team.report(db)
     db.commit()
-    peer.start()
+    recipient.start()
     clock = Clock()
-    worker = make_worker(db_url, peer, clock)
-    worker.run_once()
-    documents.add_version(db, actor=team.oncologist_actor, document=document, expected_version=1,
-                          file_bytes=pdf_bytes("addendum"), mime_type="application/pdf", reason="addendum")
-    documents.validate(db, actor=team.oncologist_actor, document=document)
-    db.commit()
-    clock.advance(to=utcnow())
+    worker = make_worker(db_url, recipient, clock)
     assert [r.outcome for r in worker.run_once()] == ["acknowledged"]
-    first, second = rows(db_url, document)
-    assert (first.kind, second.kind) == (SubmissionKind.INITIAL, SubmissionKind.REPLACEMENT)
-    entry, _bundle = last_request(peer)
-    assert entry["resource"]["relatesTo"][0]["code"] == "replaces"
-    assert sorted(item["status"] for item in peer.registry()) == ["current", "superseded"]
+    return team, document, clock, worker
 
 
 def test_a_document_entered_in_error_is_withdrawn_from_the_dmp(db: Session, db_url, data_dir, peer):  # noqa: F811
-    team = Team(db)
-    document, _ = team.report(db)
-    db.commit()
-    peer.start()
-    clock = Clock()
-    worker = make_worker(db_url, peer, clock)
-    worker.run_once()
+    team, document, clock, worker = registered_report(db, db_url, peer)
     documents.mark_entered_in_error(db, actor=team.oncologist_actor, document=document, reason="mauvais patient")
     db.commit()
     registered, withdrawal = rows(db_url, document)
@@ -92,13 +77,7 @@ def test_a_document_entered_in_error_is_withdrawn_from_the_dmp(db: Session, db_u
 
 
 def test_a_change_of_visibility_after_sending_is_a_metadata_update(db: Session, db_url, data_dir, peer):  # noqa: F811
-    team = Team(db)
-    document, _ = team.report(db)
-    db.commit()
-    peer.start()
-    clock = Clock()
-    worker = make_worker(db_url, peer, clock)
-    worker.run_once()
+    _team, document, clock, worker = registered_report(db, db_url, peer)
     assert sharing_updates.on_visibility_changed(db, document=document) is None  # nothing changed
     document.hidden_from_professionals = True
     db.add(document)

@@ -40,18 +40,11 @@ class UnreadableCda(ValueError):
 
 
 @dataclass(frozen=True)
-class CodeFact:
-    code: str
-    system: str
-    display: str
-
-
-@dataclass(frozen=True)
 class PersonFact:
     national_id: str  # "8" + RPPS (root 1.2.250.1.71.4.2.1)
     family: str
     given: str
-    specialty: CodeFact | None
+    specialty: cda.Code | None
     organisation_name: str
     organisation_id: str  # "1" + FINESS (root 1.2.250.1.71.4.2.2), or ""
 
@@ -83,12 +76,12 @@ class CdaFacts:
     id_root: str
     id_extension: str
     title: str
-    code: CodeFact
+    code: cda.Code
     effective_time: datetime
     confidentiality: str
     language: str
-    facility_type: CodeFact
-    practice_setting: CodeFact
+    facility_type: cda.Code
+    practice_setting: cda.Code
     service_start: datetime
     service_stop: datetime | None
     author: PersonFact
@@ -123,10 +116,10 @@ def _text(node, path: str) -> str:
     return " ".join((found.text or "").split()) if found is not None else ""
 
 
-def _code(node, what: str) -> CodeFact:
+def _code(node, what: str) -> cda.Code:
     if node is None or not node.get("code"):
         raise UnreadableCda(f"code CDA absent : {what}")
-    return CodeFact(node.get("code"), node.get("codeSystem", ""), node.get("displayName", ""))
+    return cda.Code(node.get("code"), node.get("codeSystem", ""), node.get("displayName", ""))
 
 
 def _person(assigned, what: str) -> PersonFact:
@@ -196,7 +189,7 @@ def _service_times(root) -> tuple[datetime, datetime | None]:
     return min(lows), (max(highs) if highs else None)
 
 
-def _practice_setting(root) -> CodeFact:
+def _practice_setting(root) -> cda.Code:
     for node in root.findall("c:documentationOf/c:serviceEvent/c:performer/c:assignedEntity/c:representedOrganization/"
                              "c:standardIndustryClassCode", NS):
         if node.get("code"):

@@ -20,7 +20,7 @@ from lxml import etree
 
 from dcc_portal.models import DocumentKind, OrganisationKind
 from dcc_portal.services.common import terminology
-from dcc_portal.services.exchange.cda_facts import CdaFacts, CodeFact, PersonFact
+from dcc_portal.services.exchange.cda_facts import CdaFacts, PersonFact
 from dcc_portal.services.record import cda
 from dcc_portal.services.record.documents import KINDS
 
@@ -305,7 +305,7 @@ class DocumentMetadata:
 # --------------------------------------------------------------------------------------------------- from the CDA
 
 
-def _coded(value_set: str, fact: CodeFact) -> Coded:
+def _coded(value_set: str, fact: cda.Code) -> Coded:
     return _concept(value_set, fact.code, system=fact.system)
 
 
