@@ -26,6 +26,7 @@ from dcc_portal.models import (
     OrganisationKind,
     SharingSubmission,
 )
+from dcc_portal.peers.dmp_recipient import check_bundle
 from dcc_portal.services.common import storage, terminology
 from dcc_portal.services.exchange import cda_n1, mhd, sharing, xdm
 from dcc_portal.services.record import documents
@@ -306,3 +307,9 @@ def test_class_code_is_the_ans_type_class_correspondence(world):
         assert classification(rim, SCHEME["class"])[0][0] == expected[type_code], kind
         classes[kind] = expected[type_code]
     assert classes[DocumentKind.IMAGING] == "31" and classes[DocumentKind.PPS] == "44" and classes[DocumentKind.FRCP] == "10"
+
+
+def test_every_bundle_passes_the_recipients_checks_and_profile_rules(world):
+    """What the DMP test recipient would answer for each demo and generated document: nothing to refuse."""
+    for kind, _cda, bundle, _rim in world:
+        assert check_bundle(bundle)[0] == [], kind
