@@ -204,6 +204,31 @@ def _sharing_status(_args) -> int:
     return 0
 
 
+def _sharing_drift(args) -> int:
+    """Registered documents whose metadata at the DMP no longer matches the document; --queue sends what is due."""
+    from sqlmodel import select
+
+    from dcc_portal.models import Document, DocumentStatus
+    from dcc_portal.services.exchange import sharing_updates
+
+    after, total = 0, 0
+    while True:
+        with db.transaction() as session:
+            drifts, after = sharing_updates.drifted(session, after_id=after)
+            for drift in drifts:
+                total += 1
+                print(f"{drift.submission_public_id}  document {drift.document_public_id} v{drift.version}  {drift.problem}")
+                if args.queue:
+                    document = session.exec(select(Document).where(Document.public_id == drift.document_public_id)).one()
+                    queued = (sharing_updates.withdraw(session, document=document) if document.status == DocumentStatus.ENTERED_IN_ERROR
+                              else sharing_updates.on_visibility_changed(session, document=document))
+                    print("    -> " + ("mise à jour mise en file d'attente" if queued else "rien à envoyer (déjà en file ou nouvelle version)"))
+        if not after:
+            break
+    print(f"{total} document(s) dont les métadonnées du DMP ne correspondent plus." if total else "Aucun écart avec le DMP.")
+    return 0
+
+
 def _sharing_xdm(args) -> int:
     from pathlib import Path
 
@@ -279,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     peer.add_argument("--password")
     peer.set_defaults(func=_sharing_peer)
     commands.add_parser("sharing-status", help="count DMP submissions by status").set_defaults(func=_sharing_status)
+    drift = commands.add_parser("sharing-drift", help="list documents whose DMP metadata no longer matches the document")
+    drift.add_argument("--queue", action="store_true", help="queue the metadata update or withdrawal of each one")
+    drift.set_defaults(func=_sharing_drift)
     xdm_cmd = commands.add_parser("sharing-xdm", help="write the XDM ZIP of a document version for a manual DMP upload")
     xdm_cmd.add_argument("--document", required=True, help="document public id")
     xdm_cmd.add_argument("--version", type=int)

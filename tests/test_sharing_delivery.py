@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from dcc_portal.models import (
     AuditEvent,
     SharingAttempt,
     SharingSubmission,
+    SubmissionKind,
     SubmissionStatus,
     utcnow,
 )
@@ -70,6 +72,11 @@ def submission_of(db_url: str, document) -> SharingSubmission:
                             .order_by(SharingSubmission.document_version.desc())).first()
 
 
+def master(submission: SharingSubmission) -> str:
+    """The masterIdentifier the recipient registers: the XDS uniqueId (the 2.25 OID of the CDA's UUID id)."""
+    return f"urn:oid:2.25.{uuid.UUID(submission.unique_id).int}"
+
+
 def attempts_of(db_url: str, submission_id: int) -> list[SharingAttempt]:
     with dbmod.transaction(db_url) as session:
         return list(session.exec(select(SharingAttempt).where(SharingAttempt.submission_id == submission_id)
@@ -106,22 +113,26 @@ def test_a_validated_report_reaches_the_recipient_once_with_its_dmp_metadata(db:
     assert [item.item.reference for item in submission_set.entry] == [entries["DocumentReference"]["fullUrl"]]
     assert {i.use: i.value for i in submission_set.identifier}["official"] == f"urn:uuid:{submission.submission_set_uuid}"
 
-    assert reference.masterIdentifier.value == f"urn:uuid:{submission.unique_id.lower()}"
+    assert reference.masterIdentifier.value == master(submission)
     assert [i.value for i in reference.identifier] == [f"urn:uuid:{submission.entry_uuid}"]
     assert reference.status == "current"
     assert (reference.type.coding[0].system, reference.type.coding[0].code) == ("http://loinc.org", "18748-4")
-    assert reference.category[0].coding[0].code == "10"
+    assert reference.category[0].coding[0].code == "31"  # ASS_X04: an imaging report is of class Imagerie médicale
     assert reference.content[0].format.code == "urn:ihe:iti:xds-sd:pdf:2008"
     assert [label.coding[0].code for label in reference.securityLabel] == ["N"]
     assert reference.context.facilityType.coding[0].code == "SA01"
     assert reference.context.practiceSetting.coding[0].code == "ETABLISSEMENT"
     assert reference.context.period.start.isoformat().startswith("2026-03-09")
-    patient_id = reference.subject.identifier
-    assert (patient_id.system, patient_id.value) == ("urn:oid:1.2.250.1.213.1.4.10", team.patient.ins)
-    assert submission_set.subject.identifier.value == team.patient.ins
     contained = {resource["id"]: resource for resource in entries["DocumentReference"]["resource"]["contained"]}
-    assert contained["author-practitioner"]["identifier"] == [
-        {"system": "urn:oid:1.2.250.1.71.4.2.1", "value": "8" + team.oncologist.rpps}]
+    set_contained = {resource["id"]: resource for resource in entries["List"]["resource"]["contained"]}
+    # Subjects are contained FR Core Patients carrying the INS (test INS: slice INS-NIR-TEST), not search URLs.
+    assert reference.subject.reference == "#source-patient" and submission_set.subject.reference == "#patient"
+    for patient in (contained["source-patient"], set_contained["patient"]):
+        ins = patient["identifier"][0]
+        assert (ins["system"], ins["value"], ins["type"]["coding"][0]["code"]) == (
+            "urn:oid:1.2.250.1.213.1.4.10", team.patient.ins, "INS-NIR-TEST")
+    assert [(i["system"], i["value"]) for i in contained["author-practitioner"]["identifier"]] == [
+        ("urn:oid:1.2.250.1.71.4.2.1", "8" + team.oncologist.rpps), ("https://rpps.esante.gouv.fr", team.oncologist.rpps)]
     local_ids = {i["system"]: i["value"] for i in contained["source-patient"]["identifier"]}
     assert team.patient.local_id in local_ids.values()
     attachment = reference.content[0].attachment
@@ -284,12 +295,13 @@ def test_a_new_version_replaces_the_registered_one(db: Session, db_url, data_dir
     clock.advance(to=utcnow())
     assert [r.outcome for r in worker.run_once()] == ["acknowledged"]
     second = submission_of(db_url, document)
+    assert (first.kind, second.kind) == (SubmissionKind.INITIAL, SubmissionKind.REPLACEMENT)  # as the board shows it
     reference = next(e["resource"] for e in peer.received()[-1]["bundle"]["entry"] if e["resource"]["resourceType"] == "DocumentReference")
     assert reference["relatesTo"] == [{"code": "replaces", "target": {
         "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{first.entry_uuid}"},
         "reference": f"DocumentReference/{first.recipient_id}"}}]
     registry = {item["unique_id"]: item["status"] for item in peer.registry()}
-    assert registry == {f"urn:uuid:{first.unique_id.lower()}": "superseded", f"urn:uuid:{second.unique_id.lower()}": "current"}
+    assert registry == {master(first): "superseded", master(second): "current"}
     cda = storage.get(second.cda_file)
     assert f'<relatedDocument typeCode="RPLC">\n<parentDocument>\n<id root="{first.unique_id}"/>'.encode() in cda
 
@@ -357,8 +369,8 @@ def test_a_worker_killed_mid_send_loses_nothing_and_duplicates_nothing(db: Sessi
         log.close()
     registry = peer.registry()
     assert sorted(item["unique_id"] for item in registry) == sorted(
-        f"urn:uuid:{submission_of(db_url, doc).unique_id.lower()}" for doc in (killed_doc, later_doc))
-    killed_sends = [r["outcome"] for r in peer.received() if f"urn:uuid:{claimed.unique_id.lower()}" in r["unique_ids"]]
+        master(submission_of(db_url, doc)) for doc in (killed_doc, later_doc))
+    killed_sends = [r["outcome"] for r in peer.received() if master(claimed) in r["unique_ids"]]
     assert killed_sends == ["registered", "duplicate"]  # sent again after the lease expired, recognised, not re-registered
     history = attempts_of(db_url, claimed.id)
     assert [a.outcome for a in history] == ["", "duplicate"] and history[0].finished_at is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 import zipfile
 from datetime import timedelta
 
@@ -390,7 +391,7 @@ def test_the_itI65_bundle_is_valid_fhir(db: Session):
     assert check_bundle(bundle)[0] == []  # what the recipient checks
     broken = json.loads(json.dumps(bundle))
     broken["entry"][2]["resource"]["data"] = broken["entry"][2]["resource"]["data"][:-8] + "AAAAAAA="
-    broken["entry"][0]["resource"]["subject"]["identifier"]["value"] = "123"
+    broken["entry"][0]["resource"]["contained"][-1]["identifier"][0]["value"] = "123"  # the List's Patient
     problems = check_bundle(broken)[0]
     assert any("SHA-1" in p for p in problems) and any("INS attendue" in p for p in problems)
 
@@ -412,10 +413,10 @@ def test_the_xdm_archive_carries_the_same_document_and_metadata(db: Session):
     assert slots["size"] == [str(len(document))] and slots["URI"] == ["DOC0001.XML"]
     assert slots["sourcePatientId"][0].startswith(team.patient.local_id + "^^^&")
     externals = {e.find("rim:Name/rim:LocalizedString", ns).get("value"): e.get("value") for e in tree.iter(f"{{{xdm.RIM}}}ExternalIdentifier")}
-    assert externals["XDSDocumentEntry.uniqueId"] == row.unique_id
+    assert externals["XDSDocumentEntry.uniqueId"] == f"2.25.{uuid.UUID(row.unique_id).int}"  # an OID, never a UUID
     assert externals["XDSDocumentEntry.patientId"] == f"{team.patient.ins}^^^&1.2.250.1.213.1.4.10&ISO"
     codes = {c.get("classificationScheme"): c.get("nodeRepresentation") for c in entry.findall("rim:Classification", ns)}
-    assert codes[xdm.ENTRY_TYPE] == "18748-4" and codes[xdm.ENTRY_CLASS] == "10" and codes[xdm.ENTRY_FORMAT] == "urn:ihe:iti:xds-sd:pdf:2008"
+    assert codes[xdm.ENTRY_TYPE] == "18748-4" and codes[xdm.ENTRY_CLASS] == "31" and codes[xdm.ENTRY_FORMAT] == "urn:ihe:iti:xds-sd:pdf:2008"
     index = archive.read("INDEX.HTM").decode()
     assert "&lt;b&gt;gras&lt;/b&gt;" in index and "Dr Paul &lt;Moreau&gt;" in index and "<b>gras" not in index
 

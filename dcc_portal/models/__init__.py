@@ -40,6 +40,7 @@ from dcc_portal.models.enums import (
     ReleaseMode,
     Role,
     Sex,
+    SubmissionKind,
     SubmissionStatus,
     TeamRole,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "Sex",
     "SharingAttempt",
     "SharingSubmission",
+    "SubmissionKind",
     "SubmissionStatus",
     "TeamRole",
     "UserSession",

@@ -152,6 +152,15 @@ class SubmissionStatus(StrEnum):
     SUPERSEDED = "superseded"  # a newer version was validated before this one was ever sent
 
 
+class SubmissionKind(StrEnum):
+    """What a document-sharing submission asks of the recipient."""
+
+    INITIAL = "initial"  # register a document
+    REPLACEMENT = "replacement"  # register a new version that replaces the registered one (relatesTo replaces / RPLC)
+    UPDATE = "update"  # metadata update of the registered version (its visibility changed)
+    WITHDRAWAL = "withdrawal"  # metadata update that deprecates the registered version (entered in error)
+
+
 OPEN_SUBMISSION_STATUSES = frozenset({SubmissionStatus.PENDING, SubmissionStatus.SENDING, SubmissionStatus.RETRYING})
 
 

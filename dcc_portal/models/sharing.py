@@ -18,7 +18,7 @@ from dcc_portal.models.base import new_public_id, utcnow
 class SharingSubmission(SQLModel, table=True):
     __tablename__ = "sharing_submission"
     __table_args__ = (
-        UniqueConstraint("document_id", "document_version", name="uq_sharing_document_version"),
+        UniqueConstraint("document_id", "document_version", "metadata_version", name="uq_sharing_document_version_metadata"),
         Index("ix_sharing_due", "status", "next_attempt_at"),
         Index("ix_sharing_patient_created", "patient_id", "created_at"),
         Index("ix_sharing_created", "created_at"),
@@ -31,6 +31,10 @@ class SharingSubmission(SQLModel, table=True):
     document_version: int
     patient_id: int = Field(foreign_key="patient.id")
     status: str = Field(default="pending", max_length=20)  # SubmissionStatus
+    kind: str = Field(default="initial", max_length=20)  # SubmissionKind
+    # PDSm meta.versionId of the DocumentReference: 1 when the version is registered, +1 at each metadata update.
+    metadata_version: int = Field(default=1)
+    sent_visibility: str = Field(default="", max_length=120)  # the visibility codes this submission sends
     # Identifiers derived from the document version, identical at every attempt (idempotency at the recipient).
     unique_id: str = Field(max_length=64)  # DocumentEntry.uniqueId = the CDA ClinicalDocument/id
     entry_uuid: str = Field(max_length=36)  # DocumentEntry.entryUUID

@@ -92,6 +92,8 @@ def _card(state, item: rx.Var, *, team: bool) -> rx.Component:
             rx.flex(
                 patient,
                 rx.spacer(),
+                rx.badge(item["submission_kind_label"], color_scheme="gray", variant="outline", size="2",
+                         high_contrast=True, data_testid="kind"),
                 rx.badge(item["status_label"], color_scheme=item["status_color"], variant="soft", size="2",
                          high_contrast=True, data_testid="status"),
                 align="center", spacing="2", width="100%", wrap="wrap",

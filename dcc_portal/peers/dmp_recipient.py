@@ -3,7 +3,10 @@
 POST <base>/fhir accepts ITI-65 "Provide Document Bundle" and checks what the transaction requires: a Bundle of type
 transaction; exactly one SubmissionSet List; DocumentReferences with the required metadata (ids, status, type,
 class, subject INS, author, confidentiality, attachment, format, context); each Binary matching the size and SHA-1
-its DocumentReference announces; one patient, the same in the List, the DocumentReference and sourcePatientInfo.
+its DocumentReference announces; one patient, the same in the List, the DocumentReference and sourcePatientInfo;
+and every rule of the ANS PDSm profiles listed in data/pdsm/rules.json (peers/pdsm_rules.py), each refusal naming
+the rule and its reason. A registered DocumentReference keeps its attachment.url as the server rewrites it
+(Binary/[id]), as the PDSm guide describes the stored form.
 It answers like a recipient: a transaction-response Bundle with 201s and locations, or an OperationOutcome with a
 4xx (409 and XDSDuplicateUniqueIdInRegistry for a uniqueId already registered with the same content).
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import copy
 import hashlib
 import itertools
 import json
@@ -34,8 +38,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dcc_portal.peers import pdsm_rules
+
 FHIR_JSON = "application/fhir+json"
-INS_SYSTEMS = ("urn:oid:1.2.250.1.213.1.4.8", "urn:oid:1.2.250.1.213.1.4.10")
 LIST_TYPE_SYSTEMS = ("https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "http://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes")
 CONFIDENTIALITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 MODES = ("normal", "error500", "slow", "reject")
@@ -81,15 +86,10 @@ def _code(concept) -> str:
     return str(codings[0].get("code", "")) if codings and isinstance(codings[0], dict) else ""
 
 
-def _patient(reference) -> tuple[str, str]:
-    identifier = (reference or {}).get("identifier") or {} if isinstance(reference, dict) else {}
-    return str(identifier.get("system", "")), str(identifier.get("value", ""))
-
-
 def check_bundle(bundle) -> tuple[list[str], dict]:
     """ITI-65 checks. Returns (problems in French, what was found: list, documents, binaries by fullUrl)."""
     problems: list[str] = []
-    found = {"list": None, "documents": [], "binaries": {}}
+    found = {"list": None, "documents": [], "binaries": {}, "updates": {}}
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return ["Le corps n'est pas une ressource Bundle."], found
     if bundle.get("type") != "transaction":
@@ -102,8 +102,11 @@ def check_bundle(bundle) -> tuple[list[str], dict]:
             continue
         kind = resource.get("resourceType")
         request = entry.get("request") or {}
-        if request.get("method") != "POST" or request.get("url") != kind:
-            problems.append(f"Entrée {index} : requête attendue POST {kind}.")
+        update_id = str(request.get("url", "")).removeprefix("DocumentReference/") if kind == "DocumentReference" else ""
+        if request.get("method") == "PUT" and update_id and update_id != request.get("url"):
+            found["updates"][entry["fullUrl"]] = update_id  # a metadata update of a registered DocumentReference
+        elif request.get("method") != "POST" or request.get("url") != kind:
+            problems.append(f"Entrée {index} : requête attendue POST {kind} (ou PUT DocumentReference/[id] pour une mise à jour).")
         if kind == "List":
             lists.append((entry["fullUrl"], resource))
         elif kind == "DocumentReference":
@@ -118,7 +121,7 @@ def check_bundle(bundle) -> tuple[list[str], dict]:
     found["documents"] = documents
     patients = set()
     if submission_sets:
-        list_url, submission = submission_sets[0]
+        _list_url, submission = submission_sets[0]
         found["list"] = submission
         if (submission.get("code", {}).get("coding") or [{}])[0].get("system") not in LIST_TYPE_SYSTEMS:
             problems.append("List.code : système MHDlistTypes attendu.")
@@ -129,38 +132,34 @@ def check_bundle(bundle) -> tuple[list[str], dict]:
                 problems.append(f"Lot de soumission : {name} obligatoire.")
         if not any("sourceId" in str(ext.get("url", "")) for ext in submission.get("extension") or []):
             problems.append("Lot de soumission : extension ihe-sourceId obligatoire.")
-        patients.add(_patient(submission.get("subject")))
+        patients.add(pdsm_rules.patient_ins(submission, submission.get("subject")))
         listed = {str((item.get("item") or {}).get("reference", "")) for item in submission.get("entry") or []}
         for url, _document in documents:
             if url not in listed:
                 problems.append(f"DocumentReference {url} absente du lot de soumission.")
     for url, document in documents:
-        problems += [f"{url} : {problem}" for problem in _check_document(document, found["binaries"])]
-        patients.add(_patient(document.get("subject")))
-        source = next((c for c in document.get("contained") or [] if isinstance(c, dict)
-                       and f"#{c.get('id')}" == str((document.get("context") or {}).get("sourcePatientInfo", {}).get("reference"))), None)
-        if source is None:
-            problems.append(f"{url} : context.sourcePatientInfo doit désigner un Patient contenu.")
-        else:
-            ins = {(str(i.get("system")), str(i.get("value"))) for i in source.get("identifier") or [] if isinstance(i, dict)}
-            if _patient(document.get("subject")) not in ins:
-                problems.append(f"{url} : l'INS de sourcePatientInfo diffère de celle du sujet.")
-    for system, value in patients:
-        if system not in INS_SYSTEMS or len(value) != 15:
-            problems.append(f"Identifiant patient : INS attendue (OID 1.2.250.1.213.1.4.8 ou .10, 15 caractères), reçu {system}|{value}.")
-    if len(patients) > 1:
+        problems += [f"{url} : {problem}" for problem in _check_document(document, found["binaries"], url in found["updates"])]
+        subject = pdsm_rules.patient_ins(document, document.get("subject"))
+        patients.add(subject)
+        source = pdsm_rules.patient_ins(document, (document.get("context") or {}).get("sourcePatientInfo"))
+        if source is not None and subject is not None and source != subject:
+            problems.append(f"{url} : l'INS de sourcePatientInfo diffère de celle du sujet.")
+    problems += pdsm_rules.problems(found["list"], documents, found["binaries"], updates=set(found["updates"]))
+    if None in patients:
+        problems.append("Identifiant patient : INS attendue (OID 1.2.250.1.213.1.4.8 ou .10, 15 caractères) dans un Patient contenu.")
+    if len(patients - {None}) > 1:
         problems.append("Le patient n'est pas le même dans le lot de soumission et les documents.")
     return problems, found
 
 
-def _check_document(document: dict, binaries: dict) -> list[str]:
+def _check_document(document: dict, binaries: dict, update: bool = False) -> list[str]:
     problems = []
     if not (document.get("masterIdentifier") or {}).get("value"):
         problems.append("masterIdentifier (uniqueId) obligatoire.")
     if not _identifier(document.get("identifier"), "official"):
         problems.append("identifier entryUUID (official) obligatoire.")
-    if document.get("status") != "current":
-        problems.append("status current attendu.")
+    if document.get("status") not in (("current", "superseded") if update else ("current",)):
+        problems.append("status current attendu (superseded seulement pour retirer un document enregistré).")
     for name in ("type", "date", "author", "custodian"):
         if not document.get(name):
             problems.append(f"{name} obligatoire.")
@@ -173,7 +172,7 @@ def _check_document(document: dict, binaries: dict) -> list[str]:
         problems.append("securityLabel : un niveau de confidentialité (N, R, V) est obligatoire.")
     content = (document.get("content") or [{}])[0]
     attachment = content.get("attachment") or {}
-    for name in ("contentType", "url", "size", "hash", "title", "creation"):
+    for name in ("contentType", "size", "hash", "title", "creation", *(() if update else ("url",))):
         if attachment.get(name) in (None, ""):
             problems.append(f"content.attachment.{name} obligatoire.")
     if not (content.get("format") or {}).get("code"):
@@ -184,6 +183,8 @@ def _check_document(document: dict, binaries: dict) -> list[str]:
     for name in ("facilityType", "practiceSetting"):
         if not _code(context.get(name)):
             problems.append(f"context.{name} obligatoire.")
+    if update:
+        return problems  # metadata only: the registered document stays as it is
     binary = binaries.get(str(attachment.get("url", "")))
     if binary is None:
         problems.append("content.attachment.url doit désigner une ressource Binary du Bundle.")
@@ -297,7 +298,11 @@ def create_app(state: PeerState | None = None) -> Starlette:
 def _register(state: PeerState, bundle: dict, found: dict) -> JSONResponse:
     """Register the documents of a checked Bundle (caller holds the lock)."""
     issues = []
-    for _url, document in found["documents"]:
+    source_id = _source_id(found["list"])
+    for url, document in found["documents"]:
+        if url in found["updates"]:
+            issues += _update_issues(state, document, found["updates"][url], source_id)
+            continue
         unique_id = str(document["masterIdentifier"]["value"])
         attachment = document["content"][0]["attachment"]
         known = state.registry.get(unique_id)
@@ -315,12 +320,17 @@ def _register(state: PeerState, bundle: dict, found: dict) -> JSONResponse:
     if issues:
         duplicate_only = all(code == "XDSDuplicateUniqueIdInRegistry" for _c, code, _t in issues)
         return outcome(409 if duplicate_only or issues[0][1] == "XDSNonIdenticalHash" else 422, issues)
-    entries = []
+    entries, created = [], {}
+    for entry in bundle["entry"]:
+        number = next(state.ids)
+        created[entry["fullUrl"]] = f"{entry['resource']['resourceType']}/{number}"
+        entries.append({"response": {"status": "201 Created", "location": f"{created[entry['fullUrl']]}/_history/1"}})
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        number = next(state.ids)
-        location = f"{resource['resourceType']}/{number}/_history/1"
-        entries.append({"response": {"status": "201 Created", "location": location}})
+        number = created[entry["fullUrl"]].split("/")[1]
+        if entry["fullUrl"] in found["updates"]:
+            entries[bundle["entry"].index(entry)] = _apply_update(state, resource, found["updates"][entry["fullUrl"]])
+            continue
         if resource["resourceType"] == "DocumentReference":
             for relation in resource.get("relatesTo") or []:
                 target = relation.get("target") or {}
@@ -329,12 +339,55 @@ def _register(state: PeerState, bundle: dict, found: dict) -> JSONResponse:
                     if item["entry_uuid"] == wanted_uuid:
                         item["status"] = "superseded"
             unique_id = str(resource["masterIdentifier"]["value"])
+            resource = copy.deepcopy(resource)  # the stored form; the request as received stays in `received`
+            for content in resource.get("content") or []:
+                content["attachment"]["url"] = created.get(content["attachment"].get("url"), content["attachment"].get("url"))
             state.registry[unique_id] = {
                 "id": str(number), "unique_id": unique_id, "entry_uuid": _identifier(resource.get("identifier"), "official"),
                 "hash": resource["content"][0]["attachment"]["hash"], "status": "current", "at": _now(),
-                "subject": resource.get("subject"), "document_reference": resource,
+                "subject": resource.get("subject"), "document_reference": resource, "version": 1,
+                "ins": pdsm_rules.patient_ins(resource, resource.get("subject")), "source_id": source_id,
             }
     return JSONResponse({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}, media_type=FHIR_JSON)
+
+
+def _source_id(submission_set: dict | None) -> str:
+    for extension in (submission_set or {}).get("extension") or []:
+        if str(extension.get("url", "")).endswith("ihe-sourceId"):
+            return str((extension.get("valueIdentifier") or {}).get("value", ""))
+    return ""
+
+
+def _update_issues(state: PeerState, document: dict, registered_id: str, source_id: str) -> list[tuple[str, str, str]]:
+    """A metadata update is for a document this recipient registered, of the same patient, from the system that
+    registered it, with the next metadata version."""
+    item = next((item for item in state.registry.values() if item["id"] == registered_id), None)
+    if item is None:
+        return [("not-found", "XDSUnknownDocument", f"Mise à jour d'un document inconnu du destinataire : DocumentReference/{registered_id}.")]
+    if pdsm_rules.patient_ins(document, document.get("subject")) != tuple(item["ins"] or ()):
+        return [("forbidden", "XDSPatientIdDoesNotMatch",
+                 f"Mise à jour refusée : DocumentReference/{registered_id} est le document d'un autre patient.")]
+    if source_id != item["source_id"]:
+        return [("forbidden", "XDSMetadataUpdateError",
+                 f"Mise à jour refusée : DocumentReference/{registered_id} a été déposé par un autre système ({item['source_id']}).")]
+    version = str((document.get("meta") or {}).get("versionId", ""))
+    stored = item["document_reference"]
+    if version == str(item["version"]) and (document.get("status"), document.get("securityLabel")) == (
+            stored.get("status"), stored.get("securityLabel")):
+        return [("duplicate", "XDSDuplicateUniqueIdInRegistry", f"Mise à jour déjà enregistrée : DocumentReference/{registered_id}.")]
+    if version != str(item["version"] + 1):
+        return [("conflict", "XDSMetadataVersionError",
+                 f"Mise à jour refusée : version de métadonnées {item['version'] + 1} attendue pour DocumentReference/{registered_id}.")]
+    return []
+
+
+def _apply_update(state: PeerState, document: dict, registered_id: str) -> dict:
+    item = next(item for item in state.registry.values() if item["id"] == registered_id)
+    stored = copy.deepcopy(document)
+    stored["content"][0]["attachment"]["url"] = item["document_reference"]["content"][0]["attachment"]["url"]
+    item.update(version=item["version"] + 1, status="deprecated" if document.get("status") == "superseded" else "current",
+                document_reference=stored, at=_now())
+    return {"response": {"status": "200 OK", "location": f"DocumentReference/{registered_id}/_history/{item['version']}"}}
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8765, state: PeerState | None = None) -> None:

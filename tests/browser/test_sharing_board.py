@@ -85,6 +85,7 @@ def test_a_refused_document_is_shown_with_its_reason_and_resent(page_factory, se
     card = page.get_by_test_id("submission").filter(has_text="TEP-scanner de réévaluation")
     expect(card).to_be_visible()
     expect(card.get_by_test_id("status")).to_have_text("Refusé")
+    expect(card.get_by_test_id("kind")).to_have_text("Envoi initial")
     expect(card.get_by_test_id("detail")).to_contain_text(f"Refusé par le destinataire (HTTP 422) : {REASON}")
     assert_fits_width(page)
     assert _serious(page) == []

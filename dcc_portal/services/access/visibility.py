@@ -18,11 +18,15 @@ from sqlmodel import Session
 from dcc_portal.models import AuditAction, Document, Grant, Role
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import inputs
+from dcc_portal.services.common import inputs, registry
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 
 # Document attribute -> (DMP code, French label).
+# Who hears of a change of a document's flags, in the same transaction, as "module:function" taking
+# (db, *, actor, document, now): the DMP feed sends the registered version's new visibility as a metadata update.
+ON_CHANGED: tuple[str, ...] = ("dcc_portal.services.exchange.sharing_updates:on_visibility_changed",)
+
 FLAGS: dict[str, tuple[str, str]] = {
     "hidden_from_professionals": ("MASQUE_PS", "masqué aux professionnels"),
     "invisible_to_patient": ("INVISIBLE_PATIENT", "non visible par le patient"),
@@ -100,4 +104,6 @@ def set_flags(
         detail = "visibilité : " + "; ".join(changes) + (f" ; motif : {reason}" if reason else "")
         audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id, grant=grant,
                      document_id=document.public_id, document_version=document.current_version, detail=detail)
+        for listener in ON_CHANGED:
+            registry.resolve(listener)(db, actor=actor, document=document, now=None)
     return _of(document)

@@ -13,12 +13,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 
 from dcc_portal import formatting
 from dcc_portal.services.exchange import dmp_metadata
-from dcc_portal.services.exchange.dmp_metadata import Coded, DocumentMetadata, Person
+from dcc_portal.services.exchange.dmp_metadata import (
+    Coded,
+    DocumentMetadata,
+    PatientIdentity,
+    Person,
+)
 from dcc_portal.services.record import cda
 
 PDSM = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/"
@@ -33,12 +37,26 @@ URI = "urn:ietf:rfc:3986"
 RPPS_SYSTEM = f"urn:oid:{cda.RPPS_ROOT}"
 FINESS_SYSTEM = f"urn:oid:{cda.FINESS_ROOT}"
 FHIR_JSON = "application/fhir+json"
+FR_CORE = "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+FR_IDENTIFIER_TYPES = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+RPPS_URL = "https://rpps.esante.gouv.fr"
+# FR Core Patient: the slice (identifier type) of each INS assigning authority.
+INS_TYPES = {"1.2.250.1.213.1.4.8": "INS-NIR", "1.2.250.1.213.1.4.9": "INS-NIA", "1.2.250.1.213.1.4.10": "INS-NIR-TEST",
+             "1.2.250.1.213.1.4.11": "INS-NIR-DEMO"}
 CDA_MIME = "text/xml"
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def unique_id_uri(unique_id: str) -> str:
-    return f"urn:uuid:{unique_id.lower()}" if _UUID.match(unique_id) else f"urn:oid:{unique_id}"
+def unique_id_uri(cda_id_root: str) -> str:
+    """The masterIdentifier value the recipient registers for a CDA id root."""
+    return master_identifier(dmp_metadata.xds_unique_id(cda_id_root))["value"]
+
+
+def master_identifier(unique_id: str) -> dict:
+    """MHD: an OID uniqueId is the URI urn:oid:<oid>; root^extension is the extension under the root's system."""
+    root, _, extension = unique_id.partition("^")
+    if extension:
+        return {"system": f"urn:oid:{root}", "value": extension}
+    return {"system": URI, "value": f"urn:oid:{root}"}
 
 
 def sha1_base64(data: bytes) -> str:
@@ -57,29 +75,36 @@ def _concept(coded: Coded) -> dict:
     return {"coding": [_coding(coded)]}
 
 
+def _typed(code: str) -> dict:
+    return {"coding": [{"system": FR_IDENTIFIER_TYPES, "code": code}]}
+
+
 def patient_identifier(meta: DocumentMetadata) -> dict:
-    return {"system": f"urn:oid:{meta.patient.ins_oid}", "value": meta.patient.ins}
-
-
-def subject(meta: DocumentMetadata) -> dict:
-    identifier = patient_identifier(meta)
-    return {"reference": f"Patient?identifier={identifier['system']}|{identifier['value']}", "identifier": identifier}
+    """The INS, as FR Core Patient slices it (INS-NIR, INS-NIR-TEST...)."""
+    return {"use": "official", "type": _typed(INS_TYPES.get(meta.patient.ins_oid, "INS-NIR")),
+            "system": f"urn:oid:{meta.patient.ins_oid}", "value": meta.patient.ins}
 
 
 def _person_resources(person: Person, prefix: str) -> list[dict]:
-    """Practitioner (RPPS), its Organization (FINESS) and the PractitionerRole that ties them, as contained resources."""
+    """FR Core Practitioner (IDNPS "8" + RPPS, and the RPPS), its Organization (IDNST "1" + FINESS) and the
+    PractitionerRole that ties them, as contained resources."""
     practitioner = {
         "resourceType": "Practitioner",
         "id": f"{prefix}-practitioner",
-        "identifier": [{"system": RPPS_SYSTEM, "value": person.national_id}],
+        "meta": {"profile": [FR_CORE + "fr-core-practitioner"]},
+        "identifier": [{"use": "official", "type": _typed("IDNPS"), "system": RPPS_SYSTEM, "value": person.national_id},
+                       {"use": "official", "type": _typed("RPPS"), "system": RPPS_URL, "value": person.rpps}],
         "name": [{"family": person.family.upper(), "given": [person.given]}],
     }
-    organisation = {"resourceType": "Organization", "id": f"{prefix}-organization", "name": person.organisation_name}
+    organisation = {"resourceType": "Organization", "id": f"{prefix}-organization",
+                    "meta": {"profile": [FR_CORE + "fr-core-organization"]}, "name": person.organisation_name}
     if person.organisation_finess:
-        organisation["identifier"] = [{"system": FINESS_SYSTEM, "value": f"1{person.organisation_finess}"}]
+        organisation["identifier"] = [{"use": "official", "type": _typed("IDNST"), "system": FINESS_SYSTEM,
+                                       "value": f"1{person.organisation_finess}"}]
     role = {
         "resourceType": "PractitionerRole",
         "id": f"{prefix}-role",
+        "meta": {"profile": [FR_CORE + "fr-core-practitioner-role"]},
         "practitioner": {"reference": f"#{prefix}-practitioner"},
         "organization": {"reference": f"#{prefix}-organization"},
     }
@@ -95,16 +120,28 @@ def _custodian(meta: DocumentMetadata) -> dict:
     return organisation
 
 
-def _source_patient(meta: DocumentMetadata) -> dict:
+def patient_names(patient: PatientIdentity) -> list[dict]:
+    """FR Core: the birth name (use official) and the used name (use usual) when there is one."""
+    names = [{"use": "official", "family": patient.birth_family, "given": patient.given.split()}]
+    if patient.used_family or patient.used_given:
+        names.append({"use": "usual", "family": patient.used_family or patient.birth_family,
+                      "given": [patient.used_given or (patient.given.split() or [""])[0]]})
+    return names
+
+
+def contained_patient(meta: DocumentMetadata, resource_id: str) -> dict:
+    """FR Core Patient with the INS, contained in the resource that refers to it (List.subject, DocumentReference
+    subject and sourcePatientInfo): the recipient reads the identity there, never from a search URL."""
     patient = meta.patient
     return {
         "resourceType": "Patient",
-        "id": "source-patient",
+        "id": resource_id,
+        "meta": {"profile": [FR_CORE + "fr-core-patient"]},
         "identifier": [
-            {"use": "official", **patient_identifier(meta)},
-            {"use": "usual", "system": f"urn:oid:{patient.local_id_root}", "value": patient.local_id},
+            patient_identifier(meta),
+            {"use": "usual", "type": _typed("PI"), "system": f"urn:oid:{patient.local_id_root}", "value": patient.local_id},
         ],
-        "name": [{"family": patient.family.upper(), "given": patient.given.split()}],
+        "name": patient_names(patient),
         "gender": {"F": "female", "M": "male"}.get(patient.sex, "unknown"),
         "birthDate": patient.birth_date.isoformat(),
     }
@@ -116,19 +153,19 @@ def binary_uuid(meta: DocumentMetadata) -> str:
 
 def document_reference(meta: DocumentMetadata) -> dict:
     same_signer = meta.legal_authenticator == meta.author
-    contained = [*_person_resources(meta.author, "author"), _custodian(meta), _source_patient(meta)]
+    contained = [*_person_resources(meta.author, "author"), _custodian(meta), contained_patient(meta, "source-patient")]
     if not same_signer:
         contained += _person_resources(meta.legal_authenticator, "authenticator")
     resource = {
         "resourceType": "DocumentReference",
         "meta": {"profile": list(PROFILE_DOCUMENT_REFERENCE)},
         "contained": contained,
-        "masterIdentifier": {"system": URI, "value": unique_id_uri(meta.unique_id)},
+        "masterIdentifier": master_identifier(meta.unique_id),
         "identifier": [{"use": "official", "system": URI, "value": f"urn:uuid:{meta.entry_uuid}"}],
-        "status": "current",
+        "status": meta.status,
         "type": _concept(meta.type),
         "category": [_concept(meta.class_)],
-        "subject": subject(meta),
+        "subject": {"reference": "#source-patient"},
         "date": _iso(meta.submission_time),
         "author": [{"reference": "#author-role"}],
         "authenticator": {"reference": "#author-role" if same_signer else "#authenticator-role"},
@@ -137,7 +174,7 @@ def document_reference(meta: DocumentMetadata) -> dict:
         "content": [{
             "attachment": {
                 "contentType": meta.mime_type,
-                "language": "fr-FR",
+                "language": meta.language,
                 "url": f"urn:uuid:{binary_uuid(meta)}",
                 "size": meta.size,
                 "hash": base64.b64encode(bytes.fromhex(meta.sha1_hex)).decode("ascii"),
@@ -153,6 +190,10 @@ def document_reference(meta: DocumentMetadata) -> dict:
             "sourcePatientInfo": {"reference": "#source-patient"},
         },
     }
+    if meta.update_of:  # a metadata update: the registered DocumentReference, its next version, no new document
+        resource["id"] = meta.update_of
+        resource["meta"]["versionId"] = str(meta.metadata_version)
+        del resource["content"][0]["attachment"]["url"]
     if meta.comment:
         resource["description"] = meta.comment
     if meta.replaces_entry_uuid:
@@ -167,10 +208,10 @@ def submission_set(meta: DocumentMetadata) -> dict:
     return {
         "resourceType": "List",
         "meta": {"profile": list(PROFILE_SUBMISSION_SET)},
-        "contained": _person_resources(meta.author, "author"),
+        "contained": [*_person_resources(meta.author, "author"), contained_patient(meta, "patient")],
         "extension": [
             {"url": EXT_SOURCE_ID, "valueIdentifier": {"system": URI, "value": f"urn:oid:{cda.oid_root()}"}},
-            {"url": EXT_DESIGNATION_TYPE, "valueCodeableConcept": _concept(meta.facility_type)},
+            {"url": EXT_DESIGNATION_TYPE, "valueCodeableConcept": _concept(meta.content_type)},
         ],
         "identifier": [
             {"use": "usual", "system": URI, "value": f"urn:oid:{meta.submission_set_unique_id}"},
@@ -180,7 +221,7 @@ def submission_set(meta: DocumentMetadata) -> dict:
         "mode": "working",
         "title": f"DCC : {meta.title}",
         "code": {"coding": [{"system": LIST_TYPES, "code": "submissionset"}]},
-        "subject": subject(meta),
+        "subject": {"reference": "#patient"},
         "date": _iso(meta.submission_time),
         "source": {"reference": "#author-role"},
         "entry": [{"item": {"reference": f"urn:uuid:{meta.entry_uuid}"}}],
@@ -188,7 +229,8 @@ def submission_set(meta: DocumentMetadata) -> dict:
 
 
 def provide_bundle(meta: DocumentMetadata, document: bytes) -> dict:
-    """The ITI-65 transaction Bundle for one document version."""
+    """The ITI-65 transaction Bundle for one document version, or for a metadata update of the registered one (PUT
+    of its DocumentReference with the next meta.versionId, no Binary)."""
     return {
         "resourceType": "Bundle",
         "meta": {"profile": list(PROFILE_BUNDLE)},
@@ -198,11 +240,13 @@ def provide_bundle(meta: DocumentMetadata, document: bytes) -> dict:
             {"fullUrl": f"urn:uuid:{meta.submission_set_uuid}", "resource": submission_set(meta),
              "request": {"method": "POST", "url": "List"}},
             {"fullUrl": f"urn:uuid:{meta.entry_uuid}", "resource": document_reference(meta),
-             "request": {"method": "POST", "url": "DocumentReference"}},
-            {"fullUrl": f"urn:uuid:{binary_uuid(meta)}",
-             "resource": {"resourceType": "Binary", "contentType": meta.mime_type,
-                          "data": base64.b64encode(document).decode("ascii")},
-             "request": {"method": "POST", "url": "Binary"}},
+             "request": {"method": "PUT", "url": f"DocumentReference/{meta.update_of}"} if meta.update_of
+             else {"method": "POST", "url": "DocumentReference"}},
+            *([] if meta.update_of else [
+                {"fullUrl": f"urn:uuid:{binary_uuid(meta)}",
+                 "resource": {"resourceType": "Binary", "contentType": meta.mime_type,
+                              "data": base64.b64encode(document).decode("ascii")},
+                 "request": {"method": "POST", "url": "Binary"}}]),
         ],
     }
 

@@ -28,27 +28,33 @@ from dcc_portal.models import (
     AuditOutcome,
     Document,
     DocumentStatus,
-    DocumentVersion,
     Grant,
-    Organisation,
     Patient,
     Professional,
     Role,
     SharingSubmission,
+    SubmissionKind,
     SubmissionStatus,
     utcnow,
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import inputs, storage, terminology
+from dcc_portal.services.common import inputs, storage
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
 from dcc_portal.services.common.storage import FilePayload
-from dcc_portal.services.exchange import cda_n1, dmp_metadata, xdm
+from dcc_portal.services.exchange import (
+    cda_facts,
+    cda_n1,
+    dmp_metadata,
+    sharing_updates,
+    xdm,
+)
 from dcc_portal.services.exchange.dmp_metadata import DocumentMetadata
-from dcc_portal.services.record import cda, documents
+from dcc_portal.services.exchange.sharing_updates import visibility_codes
+from dcc_portal.services.record import documents
 
 TEAM_VIEW_ROLES = frozenset({Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 TEAM_ACTION_ROLES = frozenset({Role.CLINICIAN, Role.RCP_SECRETARY})
@@ -63,6 +69,12 @@ STATUS_LABELS = {
     SubmissionStatus.REJECTED: "Refusé",
     SubmissionStatus.CANCELLED: "Annulé",
     SubmissionStatus.SUPERSEDED: "Remplacé",
+}
+KIND_LABELS = {
+    SubmissionKind.INITIAL: "Envoi initial",
+    SubmissionKind.REPLACEMENT: "Remplacement",
+    SubmissionKind.UPDATE: "Mise à jour de la visibilité",
+    SubmissionKind.WITHDRAWAL: "Retrait du DMP",
 }
 STATUS_COLORS = {
     SubmissionStatus.PENDING: "gray",
@@ -123,7 +135,8 @@ def on_validated(db: Session, *, actor: Actor, document: Document, now: datetime
     now = now or utcnow()
     number = document.current_version
     existing = db.exec(select(SharingSubmission).where(SharingSubmission.document_id == document.id,
-                                                       SharingSubmission.document_version == number)).first()
+                                                       SharingSubmission.document_version == number,
+                                                       SharingSubmission.metadata_version == 1)).first()
     if existing is not None:
         return existing
     patient = db.get(Patient, document.patient_id)
@@ -137,8 +150,11 @@ def on_validated(db: Session, *, actor: Actor, document: Document, now: datetime
         older.updated_at = now
         db.add(older)
     entry_uuid, set_uuid = _derived_ids(document, number)
+    earlier = db.exec(select(SharingSubmission.id).where(SharingSubmission.document_id == document.id,
+                                                        SharingSubmission.document_version < number)).first()
     submission = SharingSubmission(
         document_id=document.id, document_version=number, patient_id=patient.id, status=SubmissionStatus.PENDING,
+        kind=SubmissionKind.REPLACEMENT if earlier is not None else SubmissionKind.INITIAL,
         unique_id="", entry_uuid=entry_uuid, submission_set_uuid=set_uuid,
         authenticator_professional_id=actor.professional_id or document.author_professional_id,
         next_attempt_at=now, created_at=now, updated_at=now,
@@ -159,9 +175,13 @@ def on_validated(db: Session, *, actor: Actor, document: Document, now: datetime
 
 
 def on_entered_in_error(db: Session, *, actor: Actor, document: Document, now: datetime | None = None) -> int:
-    """A withdrawn document is not sent: its open, unclaimed submissions are cancelled."""
-    return _close_open(db, SharingSubmission.document_id == document.id, reason="Document retiré (saisi par erreur).",
-                       now=now or utcnow())
+    """A document entered in error: its open, unclaimed submissions are cancelled, and the version the DMP registered
+    is withdrawn (a metadata update that deprecates it, services/exchange/sharing_updates.py)."""
+    now = now or utcnow()
+    cancelled = _close_open(db, SharingSubmission.document_id == document.id, reason="Document retiré (saisi par erreur).",
+                            now=now)
+    sharing_updates.withdraw(db, document=document, now=now)
+    return cancelled
 
 
 def _close_open(db: Session, clause, *, reason: str, now: datetime, account_id: int | None = None) -> int:
@@ -177,31 +197,6 @@ def _close_open(db: Session, clause, *, reason: str, now: datetime, account_id: 
 # --------------------------------------------------------------------------------------------------- metadata
 
 
-def _person(db: Session, professional: Professional, organisation: Organisation | None) -> dmp_metadata.Person:
-    specialty = None
-    concept = terminology.load(terminology.SPECIALTIES).index.get(professional.specialty_code)
-    if concept is not None:
-        specialty = dmp_metadata.Coded(concept.code, concept.code_system or dmp_metadata.SPECIALTY_OID, concept.display)
-    organisation = organisation or cda.primary_organisation(db, professional.id)
-    return dmp_metadata.Person(
-        rpps=professional.rpps, family=professional.family_name, given=professional.given_name, specialty=specialty,
-        organisation_name=organisation.name if organisation else "", organisation_finess=(organisation.finess or "") if organisation else "",
-    )
-
-
-def visibility_codes(document: Document, patient: Patient) -> tuple[str, ...]:
-    """The DMP visibility of a document: its flags, and INVISIBLE_PATIENT while the patient may not see it yet
-    (the team's flag, or release gating before the announcement consultation)."""
-    codes = []
-    if document.hidden_from_professionals:
-        codes.append(dmp_metadata.MASQUE_PS)
-    if document.invisible_to_patient or not access.patient_may_see(document, patient):
-        codes.append(dmp_metadata.INVISIBLE_PATIENT)
-    if document.invisible_to_legal_reps:
-        codes.append(dmp_metadata.INVISIBLE_LEGAL_REPS)
-    return tuple(codes)
-
-
 def _replaced(db: Session, submission: SharingSubmission) -> SharingSubmission | None:
     return db.exec(
         select(SharingSubmission)
@@ -213,10 +208,10 @@ def _replaced(db: Session, submission: SharingSubmission) -> SharingSubmission |
 
 
 def metadata_for(db: Session, *, submission: SharingSubmission, now: datetime) -> tuple[DocumentMetadata, bytes]:
-    """The metadata and the frozen CDA of a submission, as they are sent now (flags read at sending time)."""
+    """The metadata and the frozen CDA of a submission, as they are sent now. Every field the CDA carries is read
+    from that CDA (services/exchange/cda_facts.py); the visibility flags are read at sending time."""
     document = db.get(Document, submission.document_id)
     patient = db.get(Patient, submission.patient_id)
-    version: DocumentVersion = documents.version_row(db, document=document, version=submission.document_version)
     if not patient.ins or not patient.ins_oid:
         raise cda_n1.NotShareable(NO_INS)
     if submission.cda_file is None:
@@ -224,38 +219,22 @@ def metadata_for(db: Session, *, submission: SharingSubmission, now: datetime) -
     data = storage.get(submission.cda_file)
     if hashlib.sha1(data).hexdigest() != submission.cda_sha1:  # noqa: S324
         raise RuntimeError("stored CDA does not match its recorded SHA-1")
-    author_pro = db.get(Professional, version.author_professional_id or document.author_professional_id)
-    organisation = db.get(Organisation, document.organisation_id) if document.organisation_id else None
-    if author_pro is None:
-        raise cda_n1.NotShareable("Auteur du document inconnu : le DMP exige un auteur identifié (RPPS).")
-    organisation = organisation or cda.primary_organisation(db, author_pro.id)
-    signer = db.get(Professional, submission.authenticator_professional_id) if submission.authenticator_professional_id else None
-    type_coded = dmp_metadata.type_code(document.kind)
-    if type_coded is None:
-        raise cda_n1.NotShareable("Ce type de document n'a pas de code LOINC pour le DMP.")
-    org_kind = organisation.kind if organisation else ""
     replaced = _replaced(db, submission)
-    author = _person(db, author_pro, organisation)
-    identity = dmp_metadata.PatientIdentity(
-        ins=patient.ins, ins_oid=patient.ins_oid, local_id=patient.local_id, local_id_root=cda.local_patient_id_root(),
-        family=patient.used_family_name or patient.birth_family_name, given=patient.first_names, sex=patient.sex,
-        birth_date=patient.birth_date,
-    )
-    meta = DocumentMetadata(
-        unique_id=submission.unique_id, entry_uuid=submission.entry_uuid, submission_set_uuid=submission.submission_set_uuid,
-        title=document.title, type=type_coded, class_=dmp_metadata.class_code(type_coded),
-        format=dmp_metadata.format_code(submission.format_code),
-        confidentiality=dmp_metadata.confidentiality(visibility_codes(document, patient)),
-        facility_type=dmp_metadata.facility_type(org_kind), practice_setting=dmp_metadata.practice_setting(org_kind),
-        creation_time=version.created_at, service_start=cda_n1._service_start(document, version.created_at),
-        service_stop=None, submission_time=now, author=author,
-        legal_authenticator=_person(db, signer, None) if signer and signer.id != author_pro.id else author,
-        patient=identity, custodian_name=organisation.name if organisation else "",
-        custodian_finess=(organisation.finess or "") if organisation else "", mime_type="text/xml", size=len(data),
-        sha1_hex=submission.cda_sha1, version=submission.document_version,
-        replaces_entry_uuid=replaced.entry_uuid if replaced else "",
-        replaces_recipient_id=replaced.recipient_id if replaced else "",
-    )
+    is_update = submission.kind in (SubmissionKind.UPDATE, SubmissionKind.WITHDRAWAL)
+    if is_update and not submission.recipient_id:
+        raise cda_n1.NotShareable("Mise à jour impossible : identifiant du document chez le destinataire inconnu.")
+    try:
+        meta = dmp_metadata.from_cda(
+            cda_facts.read(data), entry_uuid=submission.entry_uuid, submission_set_uuid=submission.submission_set_uuid,
+            format_code=submission.format_code, visibility=visibility_codes(document, patient), submission_time=now,
+            size=len(data), sha1_hex=submission.cda_sha1, version=submission.document_version,
+            replaces_entry_uuid=replaced.entry_uuid if replaced and not is_update else "",
+            replaces_recipient_id=replaced.recipient_id if replaced and not is_update else "",
+            metadata_version=submission.metadata_version, update_of=submission.recipient_id if is_update else "",
+            status="superseded" if submission.kind == SubmissionKind.WITHDRAWAL else "current",
+        )
+    except (cda_facts.UnreadableCda, LookupError, ValueError) as problem:
+        raise cda_n1.NotShareable(f"Métadonnées DMP impossibles à lire dans le document CDA : {problem}") from problem
     return meta, data
 
 
@@ -339,6 +318,8 @@ class SubmissionRow:
     patient_public_id: str  # team only
     document: str  # team: the title; admin: the kind
     kind_label: str
+    submission_kind: str  # SubmissionKind
+    submission_kind_label: str
     version: int
     status: str
     status_label: str
@@ -429,6 +410,8 @@ def board(db: Session, *, actor: Actor, page: int = 1, status_filter: str = "all
             patient_public_id=patient.public_id if team else "",
             document=document.title if team else documents.kind_label(document.kind),
             kind_label=documents.kind_label(document.kind),
+            submission_kind=submission.kind,
+            submission_kind_label=KIND_LABELS.get(submission.kind, submission.kind),
             version=submission.document_version,
             status=submission.status,
             status_label=STATUS_LABELS.get(submission.status, submission.status),
@@ -437,7 +420,8 @@ def board(db: Session, *, actor: Actor, page: int = 1, status_filter: str = "all
             attempts=submission.attempts,
             last_attempt=formatting.datetime_fr(submission.last_attempt_at),
             created=formatting.datetime_fr(submission.created_at),
-            can_resend=can_act and submission.status in RESENDABLE and patient.dmp_opposed_at is None,
+            can_resend=can_act and submission.status in RESENDABLE and (
+                patient.dmp_opposed_at is None or submission.kind == SubmissionKind.WITHDRAWAL),
             can_cancel=can_act and submission.status in CANCELLABLE,
             can_download=team and submission.cda_file is not None,
         )
@@ -486,9 +470,10 @@ def resend(db: Session, *, actor: Actor, submission_public_id: str, now: datetim
         db, actor=actor, submission_public_id=submission_public_id, action=AuditAction.UPDATE, detail="renvoi au DMP", now=now)
     if submission.status not in RESENDABLE:
         raise _stale()
-    if patient.dmp_opposed_at is not None:
+    withdrawal = submission.kind == SubmissionKind.WITHDRAWAL  # removing a document from the DMP may always be retried
+    if patient.dmp_opposed_at is not None and not withdrawal:
         raise ValidationFailed({"submission": "Le patient s'oppose à l'alimentation du DMP : aucun envoi n'est possible."})
-    if document.status != DocumentStatus.VALIDATED:
+    if document.status != DocumentStatus.VALIDATED and not withdrawal:
         raise ValidationFailed({"submission": "Ce document a été retiré : il ne peut plus être envoyé."})
     newer = db.exec(select(SharingSubmission.id).where(
         SharingSubmission.document_id == document.id, SharingSubmission.document_version > submission.document_version)).first()

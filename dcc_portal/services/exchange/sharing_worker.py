@@ -4,7 +4,8 @@ the outcome.
 - Claim: one UPDATE ... WHERE status/next_attempt_at still allow it (compare-and-set): two workers, threads or
   processes never hold the same submission. A claimed submission is `sending` until `next_attempt_at` = the end of
   its lease; a worker that dies mid-send leaves it there, and once the lease is over any worker takes it again.
-- The versions of one document go in order: a submission waits while an older version of the same document is
+- The versions of one document go in order, and the metadata updates of a version after it: a submission waits
+  while an older version (or an older metadata version) of the same document is
   still open.
 - Send: the same identifiers and the same CDA bytes every time. The recipient's "already registered" answer
   (OperationOutcome duplicate / XDSDuplicateUniqueIdInRegistry) counts as a success: a send is never registered twice.
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
-from sqlalchemy import exists
+from sqlalchemy import and_, exists, or_
 from sqlalchemy.orm import aliased
 
 from dcc_portal import db as dbmod
@@ -37,6 +38,7 @@ from dcc_portal.models import (
     Patient,
     SharingAttempt,
     SharingSubmission,
+    SubmissionKind,
     SubmissionStatus,
     utcnow,
 )
@@ -139,7 +141,9 @@ class Worker:
         older = aliased(SharingSubmission)
         waiting_for_older = exists().where(
             older.document_id == SharingSubmission.document_id,
-            older.document_version < SharingSubmission.document_version,
+            or_(older.document_version < SharingSubmission.document_version,
+                and_(older.document_version == SharingSubmission.document_version,
+                     older.metadata_version < SharingSubmission.metadata_version)),
             older.status.in_(list(OPEN_SUBMISSION_STATUSES)),
         )
         return outbox.claim(self.db_url, SharingSubmission, claimable=CLAIMABLE, sending=SubmissionStatus.SENDING,
@@ -157,9 +161,10 @@ class Worker:
             attempt_id = attempt.id
             patient = db.get(Patient, submission.patient_id)
             document = db.get(Document, submission.document_id)
-            if patient.dmp_opposed_at is not None:
+            withdrawal = submission.kind == SubmissionKind.WITHDRAWAL  # removing a document from the DMP always goes
+            if patient.dmp_opposed_at is not None and not withdrawal:
                 return None, mhd.Answer("cancelled", sharing.OPPOSITION_REASON), attempt_id
-            if document.status != DocumentStatus.VALIDATED:
+            if document.status != DocumentStatus.VALIDATED and not withdrawal:
                 return None, mhd.Answer("cancelled", "Document retiré (saisi par erreur)."), attempt_id
             if not self.config.url:
                 return None, mhd.Answer("retry", "Aucun destinataire configuré (DCC_SHARING_URL)."), attempt_id
@@ -167,6 +172,8 @@ class Worker:
                 meta, data = sharing.metadata_for(db, submission=submission, now=now)
             except cda_n1.NotShareable as problem:
                 return None, mhd.Answer("rejected", problem.reason), attempt_id
+            submission.sent_visibility = " ".join(meta.visibility_codes)  # what the DMP holds once acknowledged
+            db.add(submission)
             return mhd.dumps(mhd.provide_bundle(meta, data)), None, attempt_id
 
     def _record(self, submission_id: int, attempt_id: int, answer: mhd.Answer, http_status: int | None,

@@ -5,6 +5,8 @@ Layout: INDEX.HTM and README.TXT at the root; IHE_XDM/SUBSET01/METADATA.XML (an 
 the same metadata as the ITI-65 Bundle: DocumentEntry, SubmissionSet, HasMember association, and a RPLC association
 when the version replaces one already registered) and IHE_XDM/SUBSET01/DOC0001.XML (the CDA R2 document).
 XDS differs from FHIR in two details: the hash is hexadecimal, and times are UTC "YYYYMMDDhhmmss".
+METADATA.XML is checked against the OASIS ebXML Registry 3.0 schemas (lcm.xsd, rs.xsd, rim.xsd) vendored in
+data/xds (see SOURCE.md there): `schema_errors`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ import html
 import io
 import zipfile
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 
 from lxml import etree
 
 from dcc_portal import formatting
 from dcc_portal.services.exchange import dmp_metadata
-from dcc_portal.services.exchange.dmp_metadata import Coded, DocumentMetadata, Person
+from dcc_portal.services.exchange.dmp_metadata import (
+    Coded,
+    DocumentMetadata,
+    PatientIdentity,
+    Person,
+)
 from dcc_portal.services.record import cda
 
 LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
@@ -47,6 +56,22 @@ REPLACES = "urn:ihe:iti:2007:AssociationType:RPLC"
 APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"
 
 
+SCHEMA = Path(__file__).resolve().parents[2] / "data" / "xds" / "ebRS" / "lcm.xsd"
+
+
+@lru_cache(maxsize=1)
+def _schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA)))
+
+
+def schema_errors(metadata: bytes) -> list[str]:
+    """What the ebRIM 3.0 / LCM schemas find wrong in a METADATA.XML ([] when it is valid)."""
+    schema = _schema()
+    if schema.validate(etree.fromstring(metadata)):
+        return []
+    return [f"ligne {error.line} : {error.message}" for error in schema.error_log]
+
+
 def _r(tag: str) -> str:
     return f"{{{RIM}}}{tag}"
 
@@ -67,6 +92,15 @@ def person_xcn(person: Person) -> str:
 
 def organisation_xon(name: str, finess: str) -> str:
     return f"{name}^^^^^&{cda.FINESS_ROOT}&ISO^IDNST^^^1{finess}" if finess else name
+
+
+def source_patient_info(patient: PatientIdentity, cx: str) -> tuple[str, ...]:
+    """PID-3 the INS; PID-5 the birth name (type L, the legal name of the INS identity) then the used name (type D)
+    when there is one, as the CDA's recordTarget gives them; PID-7 birth date; PID-8 sex."""
+    names = [f"PID-5|{patient.birth_family}^{patient.given}^^^^^L"]
+    if patient.used_family or patient.used_given:
+        names.append(f"PID-5|{patient.used_family or patient.birth_family}^{patient.used_given or patient.given}^^^^^D")
+    return (f"PID-3|{cx}^INS", *names, f"PID-7|{patient.birth_date.strftime('%Y%m%d')}", f"PID-8|{patient.sex}")
 
 
 def _slot(parent, name: str, *values: str) -> None:
@@ -125,18 +159,14 @@ def metadata_xml(meta: DocumentMetadata) -> bytes:
                                 objectType=STABLE_ENTRY, status=APPROVED)
     _slot(document, "creationTime", xds_time(meta.creation_time))
     _slot(document, "hash", meta.sha1_hex)
-    _slot(document, "languageCode", "fr-FR")
+    _slot(document, "languageCode", meta.language)
     _slot(document, "legalAuthenticator", person_xcn(meta.legal_authenticator))
     _slot(document, "serviceStartTime", xds_time(meta.service_start))
     if meta.service_stop:
         _slot(document, "serviceStopTime", xds_time(meta.service_stop))
     _slot(document, "size", str(meta.size))
     _slot(document, "sourcePatientId", f"{meta.patient.local_id}^^^&{meta.patient.local_id_root}&ISO")
-    _slot(document, "sourcePatientInfo",
-          f"PID-3|{patient_cx(meta)}^INS",
-          f"PID-5|{meta.patient.family.upper()}^{meta.patient.given}^^^^^L",
-          f"PID-7|{meta.patient.birth_date.strftime('%Y%m%d')}",
-          f"PID-8|{meta.patient.sex}")
+    _slot(document, "sourcePatientInfo", *source_patient_info(meta.patient, patient_cx(meta)))
     _slot(document, "URI", DOCUMENT_NAME)
     _name(document, meta.title)
     _author(document, ids, ENTRY_AUTHOR, entry, meta.author)
@@ -154,7 +184,7 @@ def metadata_xml(meta: DocumentMetadata) -> bytes:
     _slot(submission, "submissionTime", xds_time(meta.submission_time))
     _name(submission, f"DCC : {meta.title}")
     _author(submission, ids, SET_AUTHOR, package, meta.author)
-    _classification(submission, ids, SET_CONTENT_TYPE, package, meta.facility_type)
+    _classification(submission, ids, SET_CONTENT_TYPE, package, meta.content_type)
     _external(submission, ids, SET_UNIQUE_ID, package, meta.submission_set_unique_id, "XDSSubmissionSet.uniqueId")
     _external(submission, ids, SET_SOURCE_ID, package, cda.oid_root(), "XDSSubmissionSet.sourceId")
     _external(submission, ids, SET_PATIENT_ID, package, patient_cx(meta), "XDSSubmissionSet.patientId")
@@ -173,7 +203,7 @@ def _index(meta: DocumentMetadata, sender: str) -> str:
     e = html.escape
     return (
         "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Document pour le DMP</title></head><body>\n"
-        f"<h1>Document pour le DMP</h1>\n<p>Patient : {e(meta.patient.family.upper())} {e(meta.patient.given)}, "
+        f"<h1>Document pour le DMP</h1>\n<p>Patient : {e(meta.patient.birth_family)} {e(meta.patient.given)}, "
         f"né(e) le {meta.patient.birth_date.strftime('%d/%m/%Y')}, INS {e(meta.patient.ins)}</p>\n"
         f"<p>Préparé par {e(sender)} le {e(formatting.datetime_fr(meta.submission_time))}.</p>\n"
         f"<ul><li><a href=\"{SUBSET}/{DOCUMENT_NAME}\">{e(meta.title)}</a> ({e(meta.type.display)}, version {meta.version})</li></ul>\n"
@@ -196,14 +226,18 @@ def _readme(meta: DocumentMetadata, sender: str) -> str:
 
 
 def archive(meta: DocumentMetadata, document: bytes, *, sender: str) -> bytes:
-    """The XDM ZIP (deterministic entry times: the submission time)."""
+    """The XDM ZIP (deterministic entry times: the submission time). A METADATA.XML the ebRIM schemas refuse is
+    never written."""
+    metadata = metadata_xml(meta)
+    if problems := schema_errors(metadata):
+        raise RuntimeError(f"METADATA.XML invalid against the ebRIM 3.0 schemas: {problems[:3]}")
     stamp = formatting.to_paris(meta.submission_time).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_file:
         for name, data in (
             ("README.TXT", _readme(meta, sender).encode("utf-8")),
             ("INDEX.HTM", _index(meta, sender).encode("utf-8")),
-            (f"{SUBSET}/METADATA.XML", metadata_xml(meta)),
+            (f"{SUBSET}/METADATA.XML", metadata),
             (f"{SUBSET}/{DOCUMENT_NAME}", document),
         ):
             archive_file.writestr(zipfile.ZipInfo(name, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
