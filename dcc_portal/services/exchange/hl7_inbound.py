@@ -86,7 +86,7 @@ def feed_actor(db: Session, sender: Sender) -> Actor:
     organisation_id = None
     if sender.finess:
         organisation_id = db.exec(select(Organisation.id).where(Organisation.finess == sender.finess)).first()
-    return Actor(account_id=None, role=FEED_ROLE, display_name=f"Flux HL7 {sender.facility}",  # type: ignore[arg-type]
+    return Actor(account_id=None, role=FEED_ROLE, display_name=sender.name or sender.facility,  # type: ignore[arg-type]
                  organisation_id=organisation_id)
 
 
@@ -169,7 +169,7 @@ def file(db: Session, *, row: Hl7Message, inbound: Inbound, content: Content, pa
     previous = check_same_patient(db, facility=row.sending_facility, content=content, patient=patient)
     hl7_identity.remember_local_id(db, patient=patient, identity=inbound.identity, facility=row.sending_facility)
     sender_label = f"{row.sending_facility} ({row.sending_application})" if row.sending_application else row.sending_facility
-    metadata = {"author": inbound.author, "establishment": actor.display_name.removeprefix("Flux HL7 "),
+    metadata = {"author": inbound.author, "establishment": actor.display_name,
                 "conclusion": "", "received_from": sender_label, "message_control_id": row.control_id}
     if content.file_bytes is None:
         metadata["body"] = content.body

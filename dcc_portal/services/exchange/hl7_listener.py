@@ -62,6 +62,7 @@ class Listener:
                     writer.writeblock(messages.ack(None, "AR", "Trame MLLP invalide (caractère de début absent).").encode())
                     await writer.drain()
                     continue
+                logger.info("HL7 message received (%d bytes)", len(block))
                 ack = await loop.run_in_executor(self._pool, self.handle, block)
                 writer.writeblock(ack.encode("utf-8"))
                 await writer.drain()
