@@ -134,6 +134,7 @@ BAD_CDA = b'<?xml version="1.0"?><ClinicalDocument xmlns="urn:hl7-org:v3"><title
 @pytest.mark.parametrize("change, reason", [
     ({"raw": b"ceci n'est pas un message HL7"}, "mal formé"),
     ({"raw": b"MSH|^~\\&|SGL|LABO-ACP-NORD|\xff\xfe"}, "UTF-8"),
+    ({"raw": b"MSH|^~\\&|SGL|LABO-ACP-NORD|DCC|DCC|20261201|s3cret|ORU^R01|SHORT-1"}, "Version HL7 absente"),
     ({"version": "2.3"}, "Version HL7 2.3"),
     ({"message_type": "ADT^A01"}, "ADT^A01"),
     ({"with_obx": False}, "OBX"),

@@ -38,7 +38,11 @@ def write(folder: Path = FOLDER) -> list[Path]:
             control_id="CHU-VSL-ACP-000002", facility=FACILITY, application="DIAMIC", document_ref="ACP-2026-004230",
             title="Biopsie bronchique", service_date="20261202", payload=pdf,
             **{**LEROY, "birth": date(1972, 9, 12), "local_id": ""}),
-        "3-message-mal-forme.hl7": "MSH|^~\\&|DIAMIC|CHU-VSL-ACP|DCC-PORTAL|DCC|20261203090000||ORU^R01|CHU-VSL-ACP-000003",
+        # No PID segment: the patient is not identified.
+        "3-message-mal-forme.hl7": "\r".join(
+            line for line in hl7_sender.message(
+                control_id="CHU-VSL-ACP-000003", facility=FACILITY, application="DIAMIC", document_ref="ACP-2026-004231",
+                payload=pdf, **LEROY).split("\r") if not line.startswith("PID")),
     }
     written = []
     for name, text in samples.items():

@@ -68,6 +68,8 @@ class Listener:
                 await writer.drain()
         except (ConnectionError, asyncio.CancelledError):
             pass
+        except Exception:
+            logger.exception("HL7 connection closed after an unexpected error")
         finally:
             writer.close()
 

@@ -207,18 +207,31 @@ def _escaped(text: str) -> str:
     return " ".join(text.split())[:500]
 
 
+def _raw(segment, field: int) -> str:
+    try:
+        return str(segment(field))
+    except IndexError:
+        return ""
+
+
 def ack(message, code: str, text: str = "", *, now: datetime | None = None) -> str:
-    """The ACK answering a parsed message (or, when it could not be parsed, an ACK naming no message)."""
+    """The ACK answering a parsed message (original mode), or, when it could not be parsed, an ACK naming no
+    message. Built from the source MSH's fields as they are: a short MSH still gets its answer."""
     now = now or utcnow()
-    control = f"ACK{now:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
-    if message is None:
-        lines = [f"MSH|^~\\&|{RECEIVER_APPLICATION}|{RECEIVER_FACILITY}|||{now:%Y%m%d%H%M%S}||ACK|{control}|P|2.5",
-                 f"MSA|{code}||{_escaped(text)}"]
-        return "\r".join(lines)
-    reply = message.create_ack(code, message_id=control, application=RECEIVER_APPLICATION, facility=RECEIVER_FACILITY)
-    if text:
-        reply.segment("MSA").assign_field(_escaped(text), 3)
-    return str(reply)
+    stamp = f"{now:%Y%m%d%H%M%S}"
+    control = f"ACK{stamp}{secrets.token_hex(4).upper()}"
+    sender_application = sender_facility = trigger = answered = ""
+    processing, version = "P", "2.5"
+    if message is not None:
+        msh = message.segment("MSH")
+        sender_application, sender_facility, trigger = _raw(msh, 3), _raw(msh, 4), _escaped(value(msh, 9, 1, 2))
+        processing, version = _escaped(value(msh, 11) or "P"), _escaped(value(msh, 12) or "2.5")
+        answered = _escaped(value(msh, 10))
+    return "\r".join([
+        f"MSH|^~\\&|{RECEIVER_APPLICATION}|{RECEIVER_FACILITY}|{sender_application}|{sender_facility}|{stamp}||"
+        f"ACK^{trigger}^ACK|{control}|{processing}|{version}",
+        f"MSA|{code}|{answered}|{_escaped(text)}",
+    ])
 
 
 def ack_code(text: str) -> tuple[str, str]:
