@@ -253,7 +253,9 @@ def _hl7_listener(args) -> int:
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-        listener = Listener(senders=senders, workers=args.workers)
+        # SQLite takes one writer at a time: one worker keeps the messages in their order of arrival.
+        workers = args.workers or (1 if db.get_engine().dialect.name == "sqlite" else 4)
+        listener = Listener(senders=senders, workers=workers)
         await listener.start(args.host, args.port)
         print(f"Écoute HL7 v2 (MLLP) sur {args.host}:{args.port}, {len(senders)} émetteur(s) autorisé(s).", flush=True)
         async with listener.server:
@@ -346,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     hl7_cmd.add_argument("--host", default="127.0.0.1")
     hl7_cmd.add_argument("--port", type=int, default=2575)
     hl7_cmd.add_argument("--senders", help="JSON allow-list of sending facilities (default: DCC_HL7_SENDERS)")
-    hl7_cmd.add_argument("--workers", type=int, default=4, help="messages handled at once")
+    hl7_cmd.add_argument("--workers", type=int, help="messages handled at once (default: 1 on SQLite, 4 otherwise)")
     hl7_cmd.set_defaults(func=_hl7_listener)
     send_cmd = commands.add_parser("send-hl7", help="send HL7 v2 message files to a listener and print the ACKs")
     send_cmd.add_argument("files", nargs="+")

@@ -61,6 +61,7 @@ def _candidate_card(candidate: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(rx.text.strong(candidate["name"]), size="3"),
+            _line(T["family"], candidate["birth_family_name"]),
             _line(T["birth"], candidate["birth_date"]),
             _line(T["sex"], candidate["sex"]),
             _line(T["ins"], candidate["ins"]),
@@ -82,16 +83,13 @@ def _candidate_card(candidate: rx.Var) -> rx.Component:
 
 def _decision() -> rx.Component:
     return rx.vstack(
-        rx.flex(
-            rx.heading(T["candidates"], size="4", as_="h2"),
-            rx.spacer(),
-            rx.button(T["close"], on_click=S.close, variant="soft", color_scheme="gray", size="3", min_height="44px"),
-            align="center", width="100%",
-        ),
+        rx.button(rx.icon("arrow-left", size=16), T["close"], on_click=S.close, variant="soft", color_scheme="gray",
+                  size="3", min_height="44px"),
         banner(S.error),
         rx.grid(
             _identity_card(),
             rx.vstack(
+                rx.heading(T["candidates"], size="4", as_="h2"),
                 rx.cond(S.candidates.length() > 0, rx.foreach(S.candidates, _candidate_card),
                         rx.text(T["no_candidate"], color_scheme="gray")),
                 spacing="3", width="100%",

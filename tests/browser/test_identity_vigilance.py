@@ -4,13 +4,15 @@ a rejection without a reason is refused next to the field, and the attachment fi
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 from sqlmodel import select
 
 from dcc_portal.demo import hl7_samples
 from dcc_portal.models import AuditEvent, Document, Hl7Message, Patient
 from dcc_portal.services.exchange import hl7_inbound, hl7_listener
-from tests.browser.helpers import account, assert_fits_width, enrol, login, shot, visit
+from tests.browser.helpers import account, assert_fits_width, enrol, login, shot
 
 
 def _mismatched_message(server) -> str:
@@ -25,8 +27,10 @@ def test_the_referent_attaches_a_waiting_message_to_the_right_patient(page_facto
     message_id = _mismatched_message(server)
     secret = enrol(server, "admin.dsrc")
     page = page_factory("tablet")
-    login(page, server, "admin.dsrc", secret)
-    visit(page, "/admin/identity-vigilance")
+    login(page, server, "admin.dsrc", secret, lands_on="/admin")
+    page.get_by_role("link", name="Identitovigilance").first.click()
+    expect(page).to_have_url(re.compile(r"/admin/identity-vigilance/?$"))
+    expect(page.locator("main[aria-busy=false]")).to_have_count(1)
     card = page.get_by_test_id("waiting-message").filter(has_text="12/09/1972")
     expect(card).to_have_count(1)
     expect(card).to_contain_text("date de naissance")

@@ -44,6 +44,7 @@ class QueueRow:
 class Candidate:
     public_id: str
     name: str
+    birth_family_name: str
     birth_date: str
     sex: str
     ins: str
@@ -111,6 +112,7 @@ def detail(db: Session, *, actor: Actor, message_public_id: str) -> WaitingMessa
     audit.record(db, actor=actor, action=AuditAction.IDENTITY_VIGILANCE,
                  detail=f"message {row.control_id} de {row.sending_facility} : {len(found)} candidat(s) examiné(s)")
     candidates = [Candidate(public_id=patient.public_id, name=patient_name(patient),
+                            birth_family_name=patient.birth_family_name,
                             birth_date=formatting.date_fr(patient.birth_date), sex=patient.sex,
                             ins=formatting.ins_display(patient.ins), local_id=patient.local_id,
                             differences=", ".join(hl7_identity.differences(patient, identity)))
@@ -121,7 +123,8 @@ def detail(db: Session, *, actor: Actor, message_public_id: str) -> WaitingMessa
         control_id=row.control_id, message_type=row.message_type, kind_label=documents.kind_label(row.document_kind),
         title=row.document_title, reason=row.vigilance_reason, family_name=row.family_name,
         given_names=row.given_names, birth_date=formatting.date_fr(row.birth_date), sex=row.sex,
-        ins=formatting.ins_display(row.ins), local_id=row.local_id, candidates=candidates, ins_taken=ins_taken,
+        ins=formatting.ins_display(row.ins) or "—", local_id=row.local_id or "—", candidates=candidates,
+        ins_taken=ins_taken,
     )
 
 
