@@ -267,6 +267,7 @@ def _hl7_listener(args) -> int:
 
 def _send_hl7(args) -> int:
     import asyncio
+    import errno
     from pathlib import Path
 
     from dcc_portal.services.exchange import hl7_listener
@@ -280,13 +281,10 @@ def _send_hl7(args) -> int:
         try:
             acks = asyncio.run(hl7_listener.send(args.host, args.port, payloads, timeout=args.timeout))
             break
-        except ConnectionRefusedError as error:
-            if time.monotonic() < deadline:
-                time.sleep(0.5)
-                continue
-            print(f"Envoi impossible : {error}", file=sys.stderr)
-            return 2
         except (OSError, TimeoutError) as error:
+            if getattr(error, "errno", None) == errno.ECONNREFUSED and time.monotonic() < deadline:
+                time.sleep(0.5)  # the listener is starting
+                continue
             print(f"Envoi impossible : {error}", file=sys.stderr)
             return 2
     for name, ack in zip(args.files, acks, strict=True):

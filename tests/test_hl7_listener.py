@@ -41,7 +41,8 @@ class RunningListener:
         self.port = free_port()
         env = {**os.environ, "REFLEX_DB_URL": db_url, "DCC_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dcc_portal", "hl7-listener", "--port", str(self.port), "--senders", str(senders)],
+            [sys.executable, "-m", "dcc_portal", "hl7-listener", "--port", str(self.port), "--senders", str(senders),
+             "--workers", "4"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.wait_for(self.process.stdout, "Écoute HL7")
 
@@ -113,6 +114,19 @@ def test_one_ack_per_message_and_bad_input_answered_without_stopping(world):
         assert b"MSA|AR" in raw.recv(4096)
     assert ack_code(send(listener.port, report(patient, "L-3"))[0])[0] == "AA"
     assert stored(engine) == (2, 2)
+
+
+async def _at_once(port: int, payload: bytes) -> list[str]:
+    answers = await asyncio.gather(*(hl7_listener.send("127.0.0.1", port, [payload], timeout=20) for _ in range(3)))
+    return [acks[0] for acks in answers]
+
+
+def test_the_same_message_on_three_connections_at_once_is_stored_once_and_answered_alike(world):
+    patient, start, engine = world
+    listener = start()
+    acks = asyncio.run(_at_once(listener.port, report(patient, "SAME-1")))
+    assert ack_code(acks[0])[0] == "AA" and acks.count(acks[0]) == 3
+    assert stored(engine) == (1, 1)
 
 
 @contextmanager
