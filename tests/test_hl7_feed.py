@@ -119,6 +119,20 @@ def test_a_cda_n1_is_filed_as_its_pdf(db, team):
     assert db.exec(select(Hl7Message.document_ref)).one() == "1.2.250.1.999.7"
 
 
+
+def test_a_structured_cda_is_filed_as_the_text_of_its_sections(db, team):
+    cda = hl7_sender.n1_cda(b"", loinc="11502-2", title="Bilan biologique", set_id="1.2.250.1.999.8").decode()
+    body = ('<component><structuredBody><component><section><title>Hémogramme</title><text>Leucocytes 6,2 G/L'
+            '</text></section></component></structuredBody></component>')
+    cda = cda[:cda.index("<component><nonXMLBody>")] + body + "\n</ClinicalDocument>\n"
+    result = send(db, **of(team.patient), media="cda", payload=cda.encode(), loinc="", title="")
+    assert result.status == "filed", result.text
+    document = db.exec(select(Document)).one()
+    version = documents.version_row(db, document=document)
+    assert (document.kind, version.file_name) == ("biology", None)
+    assert "Leucocytes 6,2 G/L" in documents.content_of(version)["body"]
+    assert "Leucocytes" in documents.print_html(db, document=document, version=version, patient=team.patient)
+
 def test_the_local_id_learnt_with_a_qualified_ins_files_the_next_message_without_ins(db, team):
     send(db, **of(team.patient), local_id="IPP-77")
     assert db.exec(select(PatientLocalId.patient_id).where(PatientLocalId.value == "IPP-77")).one() == team.patient.id
