@@ -6,6 +6,8 @@ PYTHON ?= python3
 PORT ?= 8000
 SHARING_PEER_PORT ?= 8765
 SHARING_PEER_TOKEN ?= demo-sharing-token
+HL7_PORT ?= 2575
+DCC_HL7_SENDERS ?= dcc_portal/demo/hl7/senders.json
 VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .tools
@@ -14,6 +16,7 @@ BUN_VERSION := 1.4.5
 CHROMIUM := /usr/bin/chromium
 
 export PORT
+export DCC_HL7_SENDERS
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
@@ -36,11 +39,15 @@ db: setup
 	$(PY) -m dcc_portal migrate
 	$(PY) -m dcc_portal load-demo
 
+# The HL7 v2 listener runs beside the portal; the demo's sample messages are sent to it once it is up (again at each
+# run: a replay is answered with the same ACK and stored once).
 # Without a DMP endpoint configured, the demo starts the test document recipient and sends to it.
 run: db
-	@if [ -z "$$DCC_SHARING_URL" ]; then \
-		$(PY) -m dcc_portal sharing-peer --port $(SHARING_PEER_PORT) --token $(SHARING_PEER_TOKEN) & peer=$$!; \
-		trap 'kill $$peer 2>/dev/null' EXIT; \
+	@$(PY) -m dcc_portal hl7-listener --port $(HL7_PORT) & pids=$$!; \
+	trap 'kill $$pids 2>/dev/null' EXIT; \
+	$(PY) -m dcc_portal send-hl7 --port $(HL7_PORT) --wait 30 dcc_portal/demo/hl7/*.hl7 & \
+	if [ -z "$$DCC_SHARING_URL" ]; then \
+		$(PY) -m dcc_portal sharing-peer --port $(SHARING_PEER_PORT) --token $(SHARING_PEER_TOKEN) & pids="$$pids $$!"; \
 		export DCC_SHARING_URL=http://127.0.0.1:$(SHARING_PEER_PORT)/fhir DCC_SHARING_TOKEN=$(SHARING_PEER_TOKEN); \
 	fi; \
 	$(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) --frontend-port $(PORT)

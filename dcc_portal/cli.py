@@ -264,6 +264,62 @@ def _generate_region(args) -> int:
     return 0
 
 
+def _hl7_listener(args) -> int:
+    import asyncio
+    import signal
+
+    from dcc_portal.services.exchange import hl7_inbound
+    from dcc_portal.services.exchange.hl7_listener import Listener
+
+    _log_to_stderr()
+    senders = hl7_inbound.load_senders(args.senders)
+    if not senders:
+        print("Aucun émetteur autorisé : indiquez --senders ou DCC_HL7_SENDERS (liste JSON).", file=sys.stderr)
+        return 2
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        # SQLite takes one writer at a time: one worker keeps the messages in their order of arrival.
+        workers = args.workers or (1 if db.get_engine().dialect.name == "sqlite" else 4)
+        listener = Listener(senders=senders, workers=workers)
+        await listener.start(args.host, args.port)
+        print(f"Écoute HL7 v2 (MLLP) sur {args.host}:{args.port}, {len(senders)} émetteur(s) autorisé(s).", flush=True)
+        async with listener.server:
+            await stop.wait()
+
+    asyncio.run(serve())
+    return 0
+
+
+def _send_hl7(args) -> int:
+    import asyncio
+    import errno
+    from pathlib import Path
+
+    from dcc_portal.services.exchange import hl7_listener
+    from dcc_portal.services.exchange.hl7_messages import ack_code
+
+    import time
+
+    payloads = [hl7_listener.framed(Path(name).read_text(encoding="utf-8")) for name in args.files]
+    deadline = time.monotonic() + args.wait
+    while True:
+        try:
+            acks = asyncio.run(hl7_listener.send(args.host, args.port, payloads, timeout=args.timeout))
+            break
+        except (OSError, TimeoutError) as error:
+            if getattr(error, "errno", None) == errno.ECONNREFUSED and time.monotonic() < deadline:
+                time.sleep(0.5)  # the listener is starting
+                continue
+            print(f"Envoi impossible : {error}", file=sys.stderr)
+            return 2
+    for name, ack in zip(args.files, acks, strict=True):
+        code, text = ack_code(ack)
+        print(f"{name} : {code} — {text}")
+    return 0 if all(ack_code(ack)[0] == "AA" for ack in acks) else 1
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dcc_portal", description="Commandes d'exploitation du DCC Portal")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -317,6 +373,19 @@ def build_parser() -> argparse.ArgumentParser:
     mail_cmd.add_argument("--once", action="store_true", help="send what is due, then exit")
     mail_cmd.set_defaults(func=_mail_worker)
     commands.add_parser("mail-status", help="count e-mail notifications by status").set_defaults(func=_mail_status)
+    hl7_cmd = commands.add_parser("hl7-listener", help="receive HL7 v2 reports over MLLP until stopped")
+    hl7_cmd.add_argument("--host", default="127.0.0.1")
+    hl7_cmd.add_argument("--port", type=int, default=2575)
+    hl7_cmd.add_argument("--senders", help="JSON allow-list of sending facilities (default: DCC_HL7_SENDERS)")
+    hl7_cmd.add_argument("--workers", type=int, help="messages handled at once (default: 1 on SQLite, 4 otherwise)")
+    hl7_cmd.set_defaults(func=_hl7_listener)
+    send_cmd = commands.add_parser("send-hl7", help="send HL7 v2 message files to a listener and print the ACKs")
+    send_cmd.add_argument("files", nargs="+")
+    send_cmd.add_argument("--host", default="127.0.0.1")
+    send_cmd.add_argument("--port", type=int, default=2575)
+    send_cmd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each ACK")
+    send_cmd.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the listener to start")
+    send_cmd.set_defaults(func=_send_hl7)
     region_cmd = commands.add_parser("generate-region", help="generate a fictitious region at production scale")
     region_cmd.add_argument("--db-url", help="database to fill (default: REFLEX_DB_URL); migrated and demo-loaded first")
     region_cmd.add_argument("--patients", type=int, default=100_000)

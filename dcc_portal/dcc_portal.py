@@ -22,6 +22,7 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     record_search,
     sharing,
     team,
+    vigilance,
 )
 from dcc_portal.services.common.errors import (
     AccessDenied,

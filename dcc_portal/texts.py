@@ -767,3 +767,38 @@ SHARING = {
     "my_dmp_lift_help": "Les prochains documents validés par votre équipe seront envoyés à Mon espace santé.",
     "my_dmp_saved": "Votre choix est enregistré. Vous pouvez le modifier à tout moment.",
 }
+
+VIGILANCE = {
+    "nav": "Identitovigilance",
+    "title": "Identitovigilance : messages en attente",
+    "intro": "Comptes rendus reçus des établissements dont l'identité ne correspond pas exactement à un patient du "
+             "portail. Rien n'est classé tant que vous n'avez pas décidé : rattacher au bon patient, créer le patient, "
+             "ou rejeter le message avec un motif. Chaque action est tracée.",
+    "empty": "Aucun message en attente.",
+    "count": "message(s) en attente",
+    "received": "Reçu le",
+    "from": "de",
+    "examine": "Examiner",
+    "close": "Retour à la file",
+    "message_identity": "Identité du message",
+    "candidates": "Patients candidats",
+    "no_candidate": "Aucun patient du portail ne ressemble à cette identité.",
+    "family": "Nom de naissance",
+    "given": "Prénoms",
+    "birth": "Né(e) le",
+    "sex": "Sexe",
+    "ins": "INS",
+    "local_id": "Identifiant local",
+    "reason": "Motif de la mise en attente",
+    "document": "Document",
+    "identical": "Identité identique au message",
+    "differs": "Diffère :",
+    "attach": "Rattacher à ce patient",
+    "create": "Créer le patient depuis le message",
+    "ins_taken": "Un patient porte déjà cet INS : rattachez le message à ce patient plutôt que d'en créer un.",
+    "reject": "Rejeter le message",
+    "reject_reason": "Motif du rejet (tracé ; à signaler à l'établissement émetteur)",
+    "attached": "Message rattaché : le document est classé dans le dossier du patient.",
+    "created": "Patient créé et document classé.",
+    "rejected": "Message rejeté : rien n'a été classé.",
+}

@@ -51,6 +51,7 @@ NAV = {
         NavItem(texts.RCP["directory"], "/team/rcp/directory", "book-open"),
         NavItem(texts.ADMIN["audit"], "/admin/audit", "scroll-text"),
         NavItem(texts.SHARING["nav"], "/admin/sharing", "send"),
+        NavItem(texts.VIGILANCE["nav"], "/admin/identity-vigilance", "user-search"),
     ],
     "any": [],
     "charter": [],

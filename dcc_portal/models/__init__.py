@@ -16,6 +16,7 @@ from dcc_portal.models.base import new_public_id, utcnow
 from dcc_portal.models.directory import Organisation, Professional, ProfessionalOrganisation
 from dcc_portal.models.documents import Document, DocumentVersion
 from dcc_portal.models.gp import DocumentRead, PatientVisit
+from dcc_portal.models.hl7 import Hl7Message, PatientLocalId
 from dcc_portal.models.mail import MailMessage
 from dcc_portal.models.enums import (
     OPEN_MAIL_STATUSES,
@@ -78,6 +79,7 @@ __all__ = [
     "FormSubmission",
     "EmergencyAccess",
     "Grant",
+    "Hl7Message",
     "LoginThrottle",
     "MailMessage",
     "MailStatus",
@@ -88,6 +90,7 @@ __all__ = [
     "PathwayEvent",
     "PathwayEventKind",
     "Patient",
+    "PatientLocalId",
     "PatientVisit",
     "PpsAcknowledgement",
     "PpsGpConsent",

@@ -100,6 +100,8 @@ class AuditAction(StrEnum):
     SHARE_RESEND = "share_resend"
     SHARE_CANCEL = "share_cancel"
     DMP_OPPOSITION = "dmp_opposition"
+    HL7_RECEIVE = "hl7_receive"  # a message of the HL7 v2 feed: filed, queued or refused (sender and control id in detail)
+    IDENTITY_VIGILANCE = "identity_vigilance"  # the referent attaches, creates or rejects a queued message
 
 
 class AuditOutcome(StrEnum):

@@ -64,6 +64,8 @@ ACTION_LABELS = {
     AuditAction.AREA_ACCESS: "Accès à un espace",
     AuditAction.EMERGENCY_ACCESS: "Accès en urgence",
     AuditAction.ADMIN: "Administration",
+    AuditAction.HL7_RECEIVE: "Réception HL7",
+    AuditAction.IDENTITY_VIGILANCE: "Identitovigilance",
 }
 OUTCOME_LABELS = {AuditOutcome.SUCCESS: "Réussi", AuditOutcome.DENIED: "Refusé", AuditOutcome.ERROR: "Erreur"}
 GRANT_LABELS = {

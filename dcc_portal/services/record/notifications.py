@@ -15,6 +15,7 @@ from dcc_portal import formatting
 from dcc_portal.models import (
     Account,
     AccountStatus,
+    CareTeamMembership,
     Document,
     Notification,
     Patient,
@@ -77,6 +78,21 @@ def notify_medecin_traitant(db: Session, *, patient: Patient, kind: str, title: 
         title=f"{patient_name(patient)} : {title}", patient_id=patient.id, document_id=document_id,
     )
 
+
+
+def notify_care_team(db: Session, *, patient: Patient, kind: str, title: str, document_id: int | None = None) -> int:
+    """Tell every member of the patient's care team today (one notification each; the médecin traitant is told by
+    `notify_medecin_traitant`); returns how many were told."""
+    members = db.exec(
+        select(Account.id).join(CareTeamMembership, CareTeamMembership.professional_id == Account.professional_id)
+        .where(CareTeamMembership.patient_id == patient.id, access.active_membership_clause(formatting.paris_today()),
+               Account.status == AccountStatus.ACTIVE, Account.professional_id != (patient.gp_professional_id or 0))
+        .distinct()
+    ).all()
+    for account_id in members:
+        notify_account(db, account_id=account_id, kind=kind, title=f"{patient_name(patient)} : {title}",
+                       patient_id=patient.id, document_id=document_id)
+    return len(members)
 
 _NOTIFICATION = Notification.__table__
 _SETTLE_ABOUT_DOCUMENT = (

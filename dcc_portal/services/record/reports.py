@@ -337,6 +337,36 @@ def replace_pdf(db: Session, *, actor: Actor, document_public_id: str, expected_
     return version.version
 
 
+def file_received(db: Session, *, actor: Actor, patient: Patient, document: Document | None, kind: str, title: str,
+                  service_date, content: dict, file_bytes: bytes | None, reason: str,
+                  now: datetime | None = None) -> Document:
+    """A report another system sent (its checks done by the caller: check_pdf for a PDF): a new validated document,
+    or a new version of the one received before under the same id. Release gating follows the kind, as for an upload;
+    the médecin traitant is told as for a validated report, and so is the care team, who did not write it."""
+    now = now or utcnow()
+    mime_type = "application/pdf" if file_bytes is not None else "application/json"
+    if document is None:
+        document, _version = documents.create(db, actor=actor, patient=patient, kind=kind, title=title,
+                                              content=content, file_bytes=file_bytes, mime_type=mime_type,
+                                              service_date=service_date, reason=reason, now=now)
+    else:
+        document.title, document.service_date = title[:200], service_date or document.service_date
+        db.add(document)
+        documents.add_version(db, actor=actor, document=document, expected_version=document.current_version,
+                              content=content, file_bytes=file_bytes, mime_type=mime_type, reason=reason, now=now)
+    if document.status != DocumentStatus.VALIDATED:
+        documents.validate(db, actor=actor, document=document, now=now)
+        _after_validation(db, actor=actor, document=document, patient=patient, now=now)
+        news = "nouveau document disponible"
+    else:
+        news = "document mis à jour"
+        notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.DOCUMENT_SHARED, title=news,
+                                              document_id=document.id)
+    notifications.notify_care_team(db, patient=patient, kind=NotificationKind.DOCUMENT_SHARED, title=news,
+                                   document_id=document.id)
+    db.flush()
+    return document
+
 def validate_report(db: Session, *, actor: Actor, document_public_id: str, expected_version: int,
                     now: datetime | None = None) -> None:
     """A physician validates the version they read: shared with the médecin traitant, on the timeline."""
