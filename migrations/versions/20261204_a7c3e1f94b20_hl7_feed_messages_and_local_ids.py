@@ -1,7 +1,7 @@
 """HL7 v2 feed: received messages (filed, waiting for identity vigilance, rejected) and establishments' local ids
 
 Revision ID: a7c3e1f94b20
-Revises: 7b2d4e9f1a30
+Revises: 9c3e1d7a5b20
 Create Date: 2026-12-04 08:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = 'a7c3e1f94b20'
-down_revision: str | Sequence[str] | None = '7b2d4e9f1a30'
+down_revision: str | Sequence[str] | None = '9c3e1d7a5b20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
