@@ -16,6 +16,7 @@ import inspect
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -449,3 +450,42 @@ async def _open_patient_page(db_url: str, world: World, monkeypatch) -> None:
     assert "/forbidden" in repr(answer)
     assert root.get_substate(PatientSummaryState._get_substate_path()).identity == {}
     assert details_since(since, Role.GP) == [f"espace team ({route})"]
+
+
+def test_a_refused_call_keeps_none_of_the_writes_it_made_before_the_refusal(db_url, world):
+    """The administrator may change an RCP session's status but may not read the patients on its agenda: the
+    status change made before that refusal is rolled back, and only the refusal is written to the audit trail."""
+    from dcc_portal.models import RcpSession
+    from dcc_portal.services.rcp import boards
+    from dcc_portal.state.rcp import RcpSessionState
+
+    with dbmod.transaction(db_url) as db:
+        secretary = sessions.resolve(db, token=world.tokens[Role.RCP_SECRETARY])
+        clinician = sessions.resolve(db, token=world.tokens[Role.CLINICIAN])
+        board = boards.save_rcp(db, actor=secretary, form=boards.RcpForm(
+            name="RCP digestive", national_id="44000123", network_id="5201", manager_id="520114", manager_name="3C",
+            organisation_public_id=_organisation_public_id(db),
+            appareil_code="86762007", organ_codes=["69695003"]))
+        session_id = boards.plan_sessions(db, actor=secretary, rcp_public_id=board, first_date=(date.today() + timedelta(days=30)).isoformat(),
+                                          start_time="13:00", deadline_days=2, deadline_time="12:00")[0]
+        boards.set_session_status(db, actor=secretary, session_public_id=session_id, status="published")
+        boards.register_case(db, actor=clinician, patient_public_id=world.own.public_id, session_public_id=session_id,
+                             reason="treatment_proposal", question="Chirurgie ?", summary="Résumé")
+    root = _new_root(f"/team/patient?s={session_id}", world.tokens[Role.ADMIN])
+    since = _audit_position(db_url)
+    with pytest.raises(AccessDenied):
+        asyncio.run(_run(root, RcpSessionState.event_handlers["set_status"], {"status": "cancelled"}, []))
+    with dbmod.transaction(db_url) as db:
+        assert db.exec(select(RcpSession.status).where(RcpSession.public_id == session_id)).one() == "published"
+        written = db.exec(select(AuditEvent.action, AuditEvent.outcome).where(AuditEvent.seq > since)
+                          .order_by(AuditEvent.seq)).all()
+        assert [tuple(row) for row in written] == [("read", "denied")]
+        from dcc_portal.services.access import audit
+
+        assert audit.verify(db).ok
+
+
+def _organisation_public_id(db) -> str:
+    from dcc_portal.models import Organisation
+
+    return db.exec(select(Organisation.public_id)).first()

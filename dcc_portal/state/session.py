@@ -13,8 +13,9 @@ import reflex as rx
 from sqlmodel import Session
 
 from dcc_portal import db
-from dcc_portal.models import AuditAction, AuditOutcome, Role
+from dcc_portal.models import AuditAction, Role
 from dcc_portal.services.access import audit, charter
+from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import NotAuthenticated
 from dcc_portal.services.identity import sessions
@@ -81,13 +82,8 @@ class SessionState(rx.State):
                 return rx.redirect("/charter")
             self.unread = notifications.unread_count(session, actor=actor)
             if actor.role not in AREA_ROLES.get(page.area, set()):
-                audit.record(
-                    session,
-                    actor=actor,
-                    action=AuditAction.AREA_ACCESS,
-                    outcome=AuditOutcome.DENIED,
-                    detail=f"espace {page.area} ({self.router.url.path[:80]})",
-                )
+                access.deny(session, actor=actor, action=AuditAction.AREA_ACCESS,
+                            detail=f"espace {page.area} ({self.router.url.path[:80]})")
                 return rx.redirect("/forbidden")
             loaded = []
             try:
