@@ -1,7 +1,9 @@
 """Every page and every event handler of every state, called in-process as each role with other patients' and
 other documents' ids, in event arguments and in the URL (?p=, ?d=): nothing identifying another patient (name,
 INS, local id) nor a document the role may not see (its title) reaches a public var or an event sent to the
-browser, and every refusal is written to the audit trail.
+browser, every refusal is written to the audit trail, and a refused call changes nothing else in the database
+(the database is compared before and after each one: only the audit trail and the login throttling counters may
+differ).
 
 The states are driven the way Reflex's event processor drives them (reflex_base/event/processor/
 base_state_processor.py): one real root `State` holding the whole tree, router data set on the root, the
@@ -67,6 +69,64 @@ def _form(value: str) -> dict[str, str]:
     return dict.fromkeys(FORM_FIELDS, value)
 
 
+# What a refused call may change: the audit trail and the login throttling counters (a table, or some columns).
+MAY_CHANGE_WHEN_REFUSED = {
+    "audit_event": None, "audit_head": None, "login_throttle": None, "identifier_throttle": None,
+    "account": {"failed_count", "last_failed_at", "locked_until"},
+}
+_WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+class DatabaseWatch:
+    """Snapshots of every table, to compare the database before and after a refused call. A snapshot is taken
+    again only when a transaction committed a write to a compared table since the last one: most calls write
+    nothing but audit events, and the crawl stays fast."""
+
+    def __init__(self, db_url: str):
+        from sqlmodel import SQLModel
+
+        self.engine = dbmod.get_engine(db_url)
+        self.tables = []
+        for table in SQLModel.metadata.sorted_tables:
+            skipped = MAY_CHANGE_WHEN_REFUSED.get(table.name, set())
+            if skipped is not None:
+                columns = [column for column in table.columns if column.name not in skipped]
+                self.tables.append((table.name, select(*columns).order_by(*table.primary_key.columns)))
+        self.current: dict | None = None
+        event.listen(self.engine, "before_cursor_execute", self._executed)
+        event.listen(self.engine, "commit", self._committed)
+        event.listen(self.engine, "rollback", self._rolled_back)
+
+    def _executed(self, connection, _cursor, statement, *_args) -> None:
+        written = _WRITE.match(statement)
+        if written and MAY_CHANGE_WHEN_REFUSED.get(written.group(1).lower(), set()) is not None:
+            connection.info["dcc_wrote"] = True
+
+    def _committed(self, connection) -> None:
+        if connection.info.pop("dcc_wrote", False):
+            self.current = None
+
+    def _rolled_back(self, connection) -> None:
+        connection.info.pop("dcc_wrote", None)
+
+    def snapshot(self) -> dict:
+        if self.current is None:
+            with self.engine.connect() as connection:
+                self.current = {name: connection.execute(statement).all() for name, statement in self.tables}
+                connection.rollback()
+        return self.current
+
+    def changed_since(self, before: dict) -> list[str]:
+        self.current = None
+        after = self.snapshot()
+        return [name for name in before if before[name] != after[name]]
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._executed)
+        event.remove(self.engine, "commit", self._committed)
+        event.remove(self.engine, "rollback", self._rolled_back)
+
+
 @dataclass
 class World:
     url: str
@@ -77,6 +137,7 @@ class World:
     tokens: dict[Role, str]
     account_ids: dict[Role, int]
     titles: dict[str, str] = field(default_factory=dict)  # document public id -> title
+    watch: DatabaseWatch | None = None
 
 
 def _build_world(db_url: str) -> World:
@@ -273,18 +334,26 @@ async def _call(db_url: str, root, role: Role, world: World, handler, payload: d
     """Run one call as the role; returns what was sent to the browser and whether access was refused."""
     for _attempt in range(2):
         since = _audit_position(db_url)
+        before = world.watch.snapshot()
         sent: list[str] = []
+        refused = False
         try:
             await _run(root, handler, payload, sent)
         except NotAuthenticated:
             _sign_in_again(db_url, root, role, world)
             continue
         except AccessDenied:
+            refused = True
             if not _refusal_audited(db_url, world.account_ids[role], since):
                 report.append(f"{where} refused without an audit record")
-            return sent, True
         except (DomainError, Exception):  # noqa: BLE001  the server answers these with a generic message
             pass
+        refused = refused or any("/forbidden" in item for item in sent)
+        if refused:
+            changed = world.watch.changed_since(before)
+            if changed:
+                report.append(f"{where} refused, yet changed {', '.join(changed)}")
+            return sent, True
         if any("/login" in item for item in sent):
             _sign_in_again(db_url, root, role, world)
         return sent, False
@@ -308,7 +377,10 @@ def world(db_url, monkeypatch):
         event.listen(dbmod.get_engine(db_url), "connect",
                      lambda connection, _record: connection.execute("PRAGMA synchronous=OFF"))
     _app()
-    yield _build_world(db_url)
+    built = _build_world(db_url)
+    built.watch = DatabaseWatch(db_url)
+    yield built
+    built.watch.close()
     passwords._dummy_hash.cache_clear()
 
 
@@ -489,3 +561,18 @@ def _organisation_public_id(db) -> str:
     from dcc_portal.models import Organisation
 
     return db.exec(select(Organisation.public_id)).first()
+
+
+def test_the_crawler_sees_a_change_to_the_database_but_not_to_the_audit_trail(db_url, world):
+    """The detector itself: a row written to a compared table is seen, an audit event is not."""
+    before = world.watch.snapshot()
+    with dbmod.transaction(db_url) as db:
+        from dcc_portal.services.access import audit
+
+        audit.record(db, action="read", outcome="denied", detail="crawl")
+    assert world.watch.changed_since(before) == []
+    with dbmod.transaction(db_url) as db:
+        patient = db.get(Patient, world.own.id)
+        patient.city = "Ailleurs"
+        db.add(patient)
+    assert world.watch.changed_since(before) == ["patient"]
