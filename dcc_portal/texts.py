@@ -20,6 +20,7 @@ COMMON = {
     "forbidden_title": "Accès refusé",
     "forbidden_body": "Vous n'avez pas accès à cette page. Cette tentative a été enregistrée.",
     "back_home": "Revenir à mon espace",
+    "busy": "Le portail est très sollicité en ce moment : réessayez dans un instant.",
     "generic_error": "Une erreur est survenue. Réessayez ; si elle persiste, contactez le support en citant la référence",
     "expired": "Votre session a expiré. Merci de vous reconnecter.",
     "save": "Enregistrer",

@@ -137,6 +137,7 @@ class World:
     tokens: dict[Role, str]
     account_ids: dict[Role, int]
     titles: dict[str, str] = field(default_factory=dict)  # document public id -> title
+    rcp_session: str = ""
     watch: DatabaseWatch | None = None
 
 
@@ -188,13 +189,30 @@ def _build_world(db_url: str) -> World:
         for role, account in accounts.items():
             tokens[role] = sessions.open_session(db, account_id=account.id, client_ip="10.9.9.9")
             charter.accept(db, actor=sessions.resolve(db, token=tokens[role]), version_id=charter.current(db).id)
+        rcp_session, rcp_case = _rcp_agenda(db, sessions.resolve(db, token=tokens[Role.RCP_SECRETARY]), author, foreign, org)
         foreign_ids = [foreign.public_id, foreign_validated.public_id, foreign_draft.public_id, own_masked.public_id,
                        own_hidden.public_id, foreign_membership.public_id, opposition.public_id, notification.public_id]
         return World(
-            url=f"/team/patient?p={foreign.public_id}&d={foreign_validated.public_id}",
+            url=f"/team/patient?p={foreign.public_id}&d={foreign_validated.public_id}&s={rcp_session}&c={rcp_case}",
             own=own, foreign=foreign, foreign_ids=foreign_ids, foreign_document=foreign_validated.public_id,
             tokens=tokens, account_ids={role: account.id for role, account in accounts.items()}, titles=titles,
+            rcp_session=rcp_session,
         )
+
+
+def _rcp_agenda(db, secretary, author, patient: Patient, org) -> tuple[str, str]:
+    """A published RCP session (?s=) with the foreign patient's case (?c=) on its agenda, registered by their team."""
+    from dcc_portal.services.rcp import boards
+
+    board = boards.save_rcp(db, actor=secretary, form=boards.RcpForm(
+        name="RCP digestive", national_id="44000123", network_id="5201", manager_id="520114", manager_name="3C",
+        organisation_public_id=org.public_id, appareil_code="86762007", organ_codes=["69695003"]))
+    session = boards.plan_sessions(db, actor=secretary, rcp_public_id=board, start_time="13:00", deadline_days=2,
+                                   deadline_time="12:00", first_date=(date.today() + timedelta(days=30)).isoformat())[0]
+    boards.set_session_status(db, actor=secretary, session_public_id=session, status="published")
+    case = boards.register_case(db, actor=author, patient_public_id=patient.public_id, session_public_id=session,
+                                reason="treatment_proposal", question="Chirurgie ?", summary="Résumé")
+    return session, case
 
 
 def _identity_markers(patient: Patient) -> set[str]:
@@ -392,7 +410,9 @@ def test_every_handler_with_foreign_ids_leaks_nothing_and_refusals_are_audited(d
 async def _crawl_handlers(db_url: str, world: World, role: Role) -> None:
     forbidden = _forbidden_markers(db_url, world, role)
     assert any("ZZFOREIGN" in marker for marker in forbidden) or role == Role.ADMIN
-    candidates = [*world.foreign_ids, "", "0", "../../etc/passwd", "%", "' OR 1=1 --"]
+    # Hostile values, and one a workflow accepts ("cancelled": RCP sessions and cases, outbox entries), so that a
+    # handler that writes before it checks access is caught writing.
+    candidates = [*world.foreign_ids, "", "0", "../../etc/passwd", "%", "' OR 1=1 --", "cancelled"]
     root = _new_root(world.url, world.tokens[role])
     report, called, refused = [], 0, 0
     for state_cls in _all_states():
@@ -528,39 +548,19 @@ def test_a_refused_call_keeps_none_of_the_writes_it_made_before_the_refusal(db_u
     """The administrator may change an RCP session's status but may not read the patients on its agenda: the
     status change made before that refusal is rolled back, and only the refusal is written to the audit trail."""
     from dcc_portal.models import RcpSession
-    from dcc_portal.services.rcp import boards
+    from dcc_portal.services.access import audit
     from dcc_portal.state.rcp import RcpSessionState
 
-    with dbmod.transaction(db_url) as db:
-        secretary = sessions.resolve(db, token=world.tokens[Role.RCP_SECRETARY])
-        clinician = sessions.resolve(db, token=world.tokens[Role.CLINICIAN])
-        board = boards.save_rcp(db, actor=secretary, form=boards.RcpForm(
-            name="RCP digestive", national_id="44000123", network_id="5201", manager_id="520114", manager_name="3C",
-            organisation_public_id=_organisation_public_id(db),
-            appareil_code="86762007", organ_codes=["69695003"]))
-        session_id = boards.plan_sessions(db, actor=secretary, rcp_public_id=board, first_date=(date.today() + timedelta(days=30)).isoformat(),
-                                          start_time="13:00", deadline_days=2, deadline_time="12:00")[0]
-        boards.set_session_status(db, actor=secretary, session_public_id=session_id, status="published")
-        boards.register_case(db, actor=clinician, patient_public_id=world.own.public_id, session_public_id=session_id,
-                             reason="treatment_proposal", question="Chirurgie ?", summary="Résumé")
-    root = _new_root(f"/team/patient?s={session_id}", world.tokens[Role.ADMIN])
+    root = _new_root(f"/team/patient?s={world.rcp_session}", world.tokens[Role.ADMIN])
     since = _audit_position(db_url)
     with pytest.raises(AccessDenied):
         asyncio.run(_run(root, RcpSessionState.event_handlers["set_status"], {"status": "cancelled"}, []))
     with dbmod.transaction(db_url) as db:
-        assert db.exec(select(RcpSession.status).where(RcpSession.public_id == session_id)).one() == "published"
+        assert db.exec(select(RcpSession.status).where(RcpSession.public_id == world.rcp_session)).one() == "published"
         written = db.exec(select(AuditEvent.action, AuditEvent.outcome).where(AuditEvent.seq > since)
                           .order_by(AuditEvent.seq)).all()
         assert [tuple(row) for row in written] == [("read", "denied")]
-        from dcc_portal.services.access import audit
-
         assert audit.verify(db).ok
-
-
-def _organisation_public_id(db) -> str:
-    from dcc_portal.models import Organisation
-
-    return db.exec(select(Organisation.public_id)).first()
 
 
 def test_the_crawler_sees_a_change_to_the_database_but_not_to_the_audit_trail(db_url, world):

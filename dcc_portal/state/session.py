@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import reflex as rx
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from dcc_portal import db
@@ -70,6 +71,16 @@ class SessionState(rx.State):
         # Fetched before the transaction: with page state in Redis this awaits the network, and no other event of this
         # worker may run while the transaction holds the database (SQLite's write lock is taken at its start).
         states = [await self.get_state(loader.state) for loader in page.loaders]
+        for attempt in range(db.ATTEMPTS):
+            try:
+                return await self._open(page, states)
+            except DBAPIError as error:
+                # Another writer got in the way: the page is read again from the start (its states were reset).
+                if attempt + 1 == db.ATTEMPTS or not db.is_contention(error):
+                    raise
+        return None
+
+    async def _open(self, page: GuardedPage, states: list):
         with db.transaction() as session:
             actor = self._resolve(session)
             if actor is None:
