@@ -79,8 +79,9 @@ _WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)', re.IGNO
 
 class DatabaseWatch:
     """Snapshots of every table, to compare the database before and after a refused call. A snapshot is taken
-    again only when a transaction committed a write to a compared table since the last one: most calls write
-    nothing but audit events, and the crawl stays fast."""
+    again only when a transaction committed a write to a compared table since the last one (every statement of the
+    portal goes through the engine watched here): most calls write nothing but audit events, and the crawl stays
+    fast."""
 
     def __init__(self, db_url: str):
         from sqlmodel import SQLModel
@@ -117,6 +118,8 @@ class DatabaseWatch:
         return self.current
 
     def changed_since(self, before: dict) -> list[str]:
+        if self.current is before:
+            return []  # no transaction committed a write to a compared table since `before` was taken
         self.current = None
         after = self.snapshot()
         return [name for name in before if before[name] != after[name]]
