@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, delete, select
 
 from dcc_portal import formatting, settings
@@ -141,6 +142,14 @@ def _counted(db: Session, identifier: str) -> Counted:
     return db.get(IdentifierThrottle, key) or IdentifierThrottle(identifier_hash=key)
 
 
+def _identifier_row(db: Session, key: str) -> IdentifierThrottle:
+    """The identifier's row, created when missing and locked: two attempts at once must neither both insert it (one
+    would fail, which no account's attempt does) nor lose a failure."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.execute(insert(IdentifierThrottle).values(identifier_hash=key, failed_count=0).on_conflict_do_nothing())
+    return db.get(IdentifierThrottle, key, with_for_update=True, populate_existing=True)
+
+
 def _audited_account(counted: Counted | None) -> dict:
     if isinstance(counted, Account):
         return {"account_id": counted.id, "actor_role": counted.role}
@@ -152,6 +161,7 @@ def _fail(db: Session, *, account: Counted | None, client_ip: str, now: datetime
     if isinstance(account, IdentifierThrottle):
         # Never the identifier itself: users sometimes type their password in that field.
         detail = f"identifiant inconnu (empreinte {hashlib.sha256(identifier.encode()).hexdigest()[:12]})"
+        account = _identifier_row(db, account.identifier_hash)
     if account is not None and _count_account_failure(db, account, now):
         detail += "; compte verrouillé"
     audit.record(db, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.DENIED, client_ip=client_ip, detail=detail,
