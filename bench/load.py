@@ -13,6 +13,9 @@ code is retried at the next time step), then browses with a think time: its work
 page, a name search, a patient's file, one of the patient's documents. Sessions start over --ramp seconds; the
 figures cover the --duration seconds after the last login. Prints event latency p50/p95/p99 per kind of action,
 errors (timeouts, server errors, unexpected redirects), throughput and the server's memory (RSS of its process tree).
+With --login-burst N, the measured window is cut in two halves: in the second, N more accounts log in over
+--burst-seconds while the sessions keep browsing; the browsing p95 is printed for the equal time before the burst and
+for the burst (until its last login is answered), with the burst's errors.
 Before the run the login limits of the loopback address and of the chosen accounts are reset in the database
 (all sessions come from one address). Every request goes to the server given or started here, on this machine: nothing else is contacted.
 """
@@ -55,12 +58,18 @@ class Results:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     measuring: bool = False
     window_events: int = 0
+    # Browsing latencies by phase of a login burst ("before", "burst"), when there is one.
+    phase: str = ""
+    burst_lasted: float = 0.0
+    by_phase: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, kind: str, seconds: float) -> None:
         if kind.startswith("login") or self.measuring:
             self.latencies[kind].append(seconds)
         if self.measuring:
             self.window_events += 1
+            if self.phase and not kind.startswith("login"):
+                self.by_phase[self.phase].append(seconds)
 
     def error(self, kind: str, error: BaseException) -> None:
         # The message without the account identifier, so that the same failure is counted once.
@@ -177,8 +186,33 @@ def _accounts(db_url: str, count: int) -> list[tuple[str, str]]:
     return chosen
 
 
+async def login_burst(base_url: str, accounts: list[tuple[str, str]], results: Results, *, start_in: float, spread: float,
+                      origin: str | None) -> float:
+    """Logins of `accounts` over `spread` seconds, `start_in` seconds from now, while the others browse; the
+    browsing events answered meanwhile are counted as the burst's. Returns how long the burst lasted."""
+    await asyncio.sleep(start_in)
+    results.phase, started = "burst", time.monotonic()
+    rng = random.Random(7)
+    burst = [Session(base_url, identifier, role, results, random.Random(rng.random()), 0, origin)
+             for identifier, role in accounts]
+
+    async def one(index: int, session: Session) -> None:
+        await asyncio.sleep(spread * index / max(1, len(burst)))
+        try:
+            await session.login()
+        except (ServerError, TimeoutError, OSError) as error:
+            results.error("burst login", error)
+        finally:
+            await session.client.close()
+
+    await asyncio.gather(*(one(i, s) for i, s in enumerate(burst)))
+    results.phase = "after"
+    return time.monotonic() - started
+
+
 async def run(base_url: str, accounts: list[tuple[str, str]], *, duration: float, ramp: float, think: float, seed_value: int,
-              origin: str | None, memory) -> tuple[Results, float, list[int], int]:
+              origin: str | None, memory, burst: list[tuple[str, str]] = (), burst_seconds: float = 5
+              ) -> tuple[Results, float, list[int], int]:
     results = Results()
     rng = random.Random(seed_value)
     sessions = [Session(base_url, identifier, role, results, random.Random(rng.random()), think, origin)
@@ -212,7 +246,13 @@ async def run(base_url: str, accounts: list[tuple[str, str]], *, duration: float
     results.measuring = True
     window_start = time.monotonic()
     until = window_start + duration
-    await asyncio.gather(*(s.browse(until) for s in logged))
+    browsing = asyncio.gather(*(s.browse(until) for s in logged))
+    if burst:
+        # The first half of the window is the reference ("calm"); the burst starts at its middle.
+        results.phase = "calm"
+        lasted = await login_burst(base_url, list(burst), results, start_in=duration / 2, spread=burst_seconds, origin=origin)
+        results.burst_lasted = lasted
+    await browsing
     elapsed = time.monotonic() - window_start
     results.measuring = False
     stop_sampling.set()
@@ -234,11 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=5, help="mean think time between two actions, seconds")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-build", action="store_true", help="reuse the last frontend build (.web/build)")
+    parser.add_argument("--login-burst", type=int, default=0,
+                        help="that many more accounts log in at the middle of the window (e.g. 50)")
+    parser.add_argument("--burst-seconds", type=float, default=5, help="over how many seconds the burst logs in")
     args = parser.parse_args(argv)
 
     from tests.servers import Portal
 
-    accounts = _accounts(args.db_url, args.sessions)
+    accounts = _accounts(args.db_url, args.sessions + args.login_burst)
+    accounts, burst = accounts[:args.sessions], accounts[args.sessions:]
     _reset_login_limits(args.db_url, [identifier for identifier, _ in accounts])
     portal = None
     if args.url:
@@ -256,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         idle_rss = memory()
         results, elapsed, samples, logged = asyncio.run(run(
             base_url, accounts, duration=args.duration, ramp=args.ramp, think=args.think, seed_value=args.seed,
-            origin=None, memory=memory))
+            origin=None, memory=memory, burst=burst, burst_seconds=args.burst_seconds))
     finally:
         if portal is not None:
             portal.stop()
@@ -280,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     errors = sum(results.errors.values())
     print(f"errors: {errors}" + ("" if not errors else " — " + ", ".join(f"{k} × {v}" for k, v in results.errors.items())))
     print(f"throughput: {results.window_events / elapsed:.1f} events/s during the measured window")
+    if burst:
+        calm, during = results.by_phase["calm"], results.by_phase["burst"]
+        before, under = percentile(calm, 95), percentile(during, 95)
+        print(f"login burst: {len(burst)} logins over {args.burst_seconds:.0f} s, all answered within "
+              f"{results.burst_lasted:.1f} s; browsing p95 {before:.0f} ms before it ({len(calm)} events), "
+              f"{under:.0f} ms during it ({len(during)} events): x{under / before:.2f}")
     if samples and max(samples):
         print(f"server memory (RSS of the process tree): {idle_rss / 1e6:.0f} MB idle, peak {max(samples) / 1e6:.0f} MB, "
               f"median {statistics.median(samples) / 1e6:.0f} MB")

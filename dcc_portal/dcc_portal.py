@@ -5,7 +5,7 @@ import uuid
 
 import reflex as rx
 
-from dcc_portal import memory, texts, web
+from dcc_portal import db, memory, texts, web
 from dcc_portal.pages import (  # noqa: F401  registers the pages
     account,
     admin,
@@ -43,6 +43,10 @@ def handle_backend_exception(exception: Exception):
         return rx.redirect("/forbidden")
     if isinstance(exception, (ValidationFailed, DomainError)):
         return rx.toast.error(exception.message, position="top-center")
+    if db.is_contention(exception):
+        # Other writers kept the database busy through every attempt: the user is asked to try again, nothing more.
+        logger.warning("database busy after %s attempts: %s", db.ATTEMPTS, type(exception).__name__)
+        return rx.toast.warning(texts.COMMON["busy"], position="top-center")
     reference = uuid.uuid4().hex[:8]
     logger.error("unhandled error, reference %s", reference, exc_info=exception)
     return rx.toast.error(f"{texts.COMMON['generic_error']} {reference}.", position="top-center", duration=15000)

@@ -22,6 +22,7 @@ COMMON = {
     "forbidden_title": "Accès refusé",
     "forbidden_body": "Vous n'avez pas accès à cette page. Cette tentative a été enregistrée.",
     "back_home": "Revenir à mon espace",
+    "busy": "Le portail est très sollicité en ce moment : réessayez dans un instant.",
     "generic_error": "Une erreur est survenue. Réessayez ; si elle persiste, contactez le support en citant la référence",
     "expired": "Votre session a expiré. Merci de vous reconnecter.",
     "save": "Enregistrer",
@@ -689,10 +690,10 @@ PATHWAY = {
 
 EMERGENCY = {
     "title": "Rechercher un dossier",
-    "intro": "Pour un patient hors de votre équipe de soins : recherche par INS exact, ou par nom et date de naissance. Seule l'identité minimale est affichée, et chaque recherche est tracée.",
+    "intro": "Pour un patient hors de votre équipe de soins : recherche par INS complet, ou par nom de famille complet et date de naissance. Seule l'identité minimale est affichée, et chaque recherche est tracée.",
     "ins": "INS (15 caractères)",
     "or": "ou",
-    "family_name": "Nom (de naissance ou d'usage), prénom facultatif",
+    "family_name": "Nom de famille complet (de naissance ou d'usage)",
     "birth_date": "Date de naissance",
     "search": "Rechercher",
     "results": "Résultats",

@@ -105,6 +105,26 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(db, user):
     assert unknown.message == auth.GENERIC_FAILURE
 
 
+def test_the_same_attempts_on_a_known_and_an_unknown_identifier_get_the_same_answers(db, user):
+    """Delays and the lock apply to an identifier no account holds exactly as to an account: twelve wrong
+    passwords, some too early, answer word for word alike, so that the answers do not tell who has an account."""
+    account, _ = user
+    seconds = [0, 1, 2, 3, 4, 10, 40, 101, 222, 463, 944, 1000]
+
+    def answers(identifier: str, ip: str) -> list[str]:
+        return [auth.check_password(db, identifier=identifier, password="not the password", client_ip=ip,
+                                    now=T0 + n * SECOND).message for n in seconds]
+
+    known = answers(account.identifier, "10.0.0.7")
+    unknown = answers("nobody.here", "10.0.0.8")
+    assert known == unknown
+    assert known[0] == auth.GENERIC_FAILURE
+    assert "Réessayez dans" in known[5] and "verrouillé" in known[-1], known
+    failed = db.exec(select(AuditEvent.detail).where(AuditEvent.action == AuditAction.LOGIN_FAILED,
+                                                     AuditEvent.account_id.is_(None))).all()
+    assert "nobody.here" not in " ".join(failed) and any("verrouillé" in detail for detail in failed)
+
+
 @pytest.mark.parametrize("password", ["not the password", "x" * 10_000], ids=["wrong", "10000-chars"])
 def test_unknown_user_and_wrong_password_take_about_as_long(db, user, password):
     account, _ = user

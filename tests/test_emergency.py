@@ -152,3 +152,55 @@ def test_an_unknown_record_is_refused_like_a_forbidden_one(db, world):
     with pytest.raises(AccessDenied):
         emergency.open_access(db, actor=actors["outsider"], patient_public_id="0" * 32, reason=REASON)
     assert _events(db, account_id=actors["outsider"].account_id, action="emergency_access", outcome="denied")
+
+
+def _born_alike(db, patient, family: str, count: int, used: str = ""):
+    """`count` more patients with this family name and the patient's birth date."""
+    from dcc_portal.services.common import identifiers
+
+    rows = []
+    for _ in range(count):
+        row = f.patient(db, family=family)
+        row.birth_date, row.used_family_name = patient.birth_date, used
+        row.search_name = identifiers.search_key(f"{used} {family} Marie Claire")
+        db.add(row)
+        rows.append(row)
+    db.commit()
+    return rows
+
+
+def test_a_prefix_of_the_family_name_finds_nobody(db, world):
+    patient, actors = world
+    _born_alike(db, patient, "LE GALL", 2)
+    born = patient.birth_date.isoformat()
+    for partial in ("ZE", "ZEPHYRI", "LE", "GALL"):
+        assert emergency.find_records(db, actor=actors["outsider"], family_name=partial, birth_date=born) == [], partial
+    assert len(emergency.find_records(db, actor=actors["outsider"], family_name="le gall", birth_date=born)) == 2
+    # A single letter is refused outright, with a message next to the name.
+    with pytest.raises(ValidationFailed) as error:
+        emergency.find_records(db, actor=actors["outsider"], family_name="Z", birth_date=born)
+    assert "nom de famille complet" in error.value.errors["family_name"]
+
+
+def test_the_full_family_name_is_matched_without_accents_case_or_hyphens(db, world):
+    patient, actors = world
+    married = _born_alike(db, patient, "MARTIN", 1, used="DUPONT-LEFÈVRE")[0]
+    born = patient.birth_date.isoformat()
+    assert [r.public_id for r in emergency.find_records(db, actor=actors["outsider"], family_name="zéphyrin",
+                                                        birth_date=born)] == [patient.public_id]
+    for typed in ("Dupont Lefevre", "DUPONT-LEFÈVRE", "martin"):
+        found = emergency.find_records(db, actor=actors["outsider"], family_name=typed, birth_date=born)
+        assert [r.public_id for r in found] == [married.public_id], typed
+
+
+def test_five_records_are_listed_and_more_ask_to_narrow_the_search(db, world):
+    patient, actors = world
+    born = patient.birth_date.isoformat()
+    _born_alike(db, patient, "ZEPHYRIN", 4)
+    assert len(emergency.find_records(db, actor=actors["outsider"], family_name="Zephyrin", birth_date=born)) == 5
+    _born_alike(db, patient, "ZEPHYRIN", 1)
+    with pytest.raises(ValidationFailed) as error:
+        emergency.find_records(db, actor=actors["outsider"], family_name="Zephyrin", birth_date=born)
+    assert "affinez la recherche" in error.value.errors["family_name"]
+    # The full INS still finds the one record.
+    assert [r.public_id for r in emergency.find_records(db, actor=actors["outsider"], ins=patient.ins)] == [patient.public_id]

@@ -1,7 +1,9 @@
 """Every page and every event handler of every state, called in-process as each role with other patients' and
 other documents' ids, in event arguments and in the URL (?p=, ?d=): nothing identifying another patient (name,
 INS, local id) nor a document the role may not see (its title) reaches a public var or an event sent to the
-browser, and every refusal is written to the audit trail.
+browser, every refusal is written to the audit trail, and a refused call changes nothing else in the database
+(the database is compared before and after each one: only the audit trail and the login throttling counters may
+differ).
 
 The states are driven the way Reflex's event processor drives them (reflex_base/event/processor/
 base_state_processor.py): one real root `State` holding the whole tree, router data set on the root, the
@@ -16,6 +18,7 @@ import inspect
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -66,6 +69,67 @@ def _form(value: str) -> dict[str, str]:
     return dict.fromkeys(FORM_FIELDS, value)
 
 
+# What a refused call may change: the audit trail and the login throttling counters (a table, or some columns).
+MAY_CHANGE_WHEN_REFUSED = {
+    "audit_event": None, "audit_head": None, "login_throttle": None, "identifier_throttle": None,
+    "account": {"failed_count", "last_failed_at", "locked_until"},
+}
+_WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+class DatabaseWatch:
+    """Snapshots of every table, to compare the database before and after a refused call. A snapshot is taken
+    again only when a transaction committed a write to a compared table since the last one (every statement of the
+    portal goes through the engine watched here): most calls write nothing but audit events, and the crawl stays
+    fast."""
+
+    def __init__(self, db_url: str):
+        from sqlmodel import SQLModel
+
+        self.engine = dbmod.get_engine(db_url)
+        self.tables = []
+        for table in SQLModel.metadata.sorted_tables:
+            skipped = MAY_CHANGE_WHEN_REFUSED.get(table.name, set())
+            if skipped is not None:
+                columns = [column for column in table.columns if column.name not in skipped]
+                self.tables.append((table.name, select(*columns).order_by(*table.primary_key.columns)))
+        self.current: dict | None = None
+        event.listen(self.engine, "before_cursor_execute", self._executed)
+        event.listen(self.engine, "commit", self._committed)
+        event.listen(self.engine, "rollback", self._rolled_back)
+
+    def _executed(self, connection, _cursor, statement, *_args) -> None:
+        written = _WRITE.match(statement)
+        if written and MAY_CHANGE_WHEN_REFUSED.get(written.group(1).lower(), set()) is not None:
+            connection.info["dcc_wrote"] = True
+
+    def _committed(self, connection) -> None:
+        if connection.info.pop("dcc_wrote", False):
+            self.current = None
+
+    def _rolled_back(self, connection) -> None:
+        connection.info.pop("dcc_wrote", None)
+
+    def snapshot(self) -> dict:
+        if self.current is None:
+            with self.engine.connect() as connection:
+                self.current = {name: connection.execute(statement).all() for name, statement in self.tables}
+                connection.rollback()
+        return self.current
+
+    def changed_since(self, before: dict) -> list[str]:
+        if self.current is before:
+            return []  # no transaction committed a write to a compared table since `before` was taken
+        self.current = None
+        after = self.snapshot()
+        return [name for name in before if before[name] != after[name]]
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._executed)
+        event.remove(self.engine, "commit", self._committed)
+        event.remove(self.engine, "rollback", self._rolled_back)
+
+
 @dataclass
 class World:
     url: str
@@ -76,6 +140,8 @@ class World:
     tokens: dict[Role, str]
     account_ids: dict[Role, int]
     titles: dict[str, str] = field(default_factory=dict)  # document public id -> title
+    rcp_session: str = ""
+    watch: DatabaseWatch | None = None
 
 
 def _build_world(db_url: str) -> World:
@@ -126,13 +192,30 @@ def _build_world(db_url: str) -> World:
         for role, account in accounts.items():
             tokens[role] = sessions.open_session(db, account_id=account.id, client_ip="10.9.9.9")
             charter.accept(db, actor=sessions.resolve(db, token=tokens[role]), version_id=charter.current(db).id)
+        rcp_session, rcp_case = _rcp_agenda(db, sessions.resolve(db, token=tokens[Role.RCP_SECRETARY]), author, foreign, org)
         foreign_ids = [foreign.public_id, foreign_validated.public_id, foreign_draft.public_id, own_masked.public_id,
                        own_hidden.public_id, foreign_membership.public_id, opposition.public_id, notification.public_id]
         return World(
-            url=f"/team/patient?p={foreign.public_id}&d={foreign_validated.public_id}",
+            url=f"/team/patient?p={foreign.public_id}&d={foreign_validated.public_id}&s={rcp_session}&c={rcp_case}",
             own=own, foreign=foreign, foreign_ids=foreign_ids, foreign_document=foreign_validated.public_id,
             tokens=tokens, account_ids={role: account.id for role, account in accounts.items()}, titles=titles,
+            rcp_session=rcp_session,
         )
+
+
+def _rcp_agenda(db, secretary, author, patient: Patient, org) -> tuple[str, str]:
+    """A published RCP session (?s=) with the foreign patient's case (?c=) on its agenda, registered by their team."""
+    from dcc_portal.services.rcp import boards
+
+    board = boards.save_rcp(db, actor=secretary, form=boards.RcpForm(
+        name="RCP digestive", national_id="44000123", network_id="5201", manager_id="520114", manager_name="3C",
+        organisation_public_id=org.public_id, appareil_code="86762007", organ_codes=["69695003"]))
+    session = boards.plan_sessions(db, actor=secretary, rcp_public_id=board, start_time="13:00", deadline_days=2,
+                                   deadline_time="12:00", first_date=(date.today() + timedelta(days=30)).isoformat())[0]
+    boards.set_session_status(db, actor=secretary, session_public_id=session, status="published")
+    case = boards.register_case(db, actor=author, patient_public_id=patient.public_id, session_public_id=session,
+                                reason="treatment_proposal", question="Chirurgie ?", summary="Résumé")
+    return session, case
 
 
 def _identity_markers(patient: Patient) -> set[str]:
@@ -272,18 +355,26 @@ async def _call(db_url: str, root, role: Role, world: World, handler, payload: d
     """Run one call as the role; returns what was sent to the browser and whether access was refused."""
     for _attempt in range(2):
         since = _audit_position(db_url)
+        before = world.watch.snapshot()
         sent: list[str] = []
+        refused = False
         try:
             await _run(root, handler, payload, sent)
         except NotAuthenticated:
             _sign_in_again(db_url, root, role, world)
             continue
         except AccessDenied:
+            refused = True
             if not _refusal_audited(db_url, world.account_ids[role], since):
                 report.append(f"{where} refused without an audit record")
-            return sent, True
         except (DomainError, Exception):  # noqa: BLE001  the server answers these with a generic message
             pass
+        refused = refused or any("/forbidden" in item for item in sent)
+        if refused:
+            changed = world.watch.changed_since(before)
+            if changed:
+                report.append(f"{where} refused, yet changed {', '.join(changed)}")
+            return sent, True
         if any("/login" in item for item in sent):
             _sign_in_again(db_url, root, role, world)
         return sent, False
@@ -307,7 +398,10 @@ def world(db_url, monkeypatch):
         event.listen(dbmod.get_engine(db_url), "connect",
                      lambda connection, _record: connection.execute("PRAGMA synchronous=OFF"))
     _app()
-    yield _build_world(db_url)
+    built = _build_world(db_url)
+    built.watch = DatabaseWatch(db_url)
+    yield built
+    built.watch.close()
     passwords._dummy_hash.cache_clear()
 
 
@@ -319,7 +413,9 @@ def test_every_handler_with_foreign_ids_leaks_nothing_and_refusals_are_audited(d
 async def _crawl_handlers(db_url: str, world: World, role: Role) -> None:
     forbidden = _forbidden_markers(db_url, world, role)
     assert any("ZZFOREIGN" in marker for marker in forbidden) or role == Role.ADMIN
-    candidates = [*world.foreign_ids, "", "0", "../../etc/passwd", "%", "' OR 1=1 --"]
+    # Hostile values, and one a workflow accepts ("cancelled": RCP sessions and cases, outbox entries), so that a
+    # handler that writes before it checks access is caught writing.
+    candidates = [*world.foreign_ids, "", "0", "../../etc/passwd", "%", "' OR 1=1 --", "cancelled"]
     root = _new_root(world.url, world.tokens[role])
     report, called, refused = [], 0, 0
     for state_cls in _all_states():
@@ -449,3 +545,37 @@ async def _open_patient_page(db_url: str, world: World, monkeypatch) -> None:
     assert "/forbidden" in repr(answer)
     assert root.get_substate(PatientSummaryState._get_substate_path()).identity == {}
     assert details_since(since, Role.GP) == [f"espace team ({route})"]
+
+
+def test_a_refused_call_keeps_none_of_the_writes_it_made_before_the_refusal(db_url, world):
+    """The administrator may change an RCP session's status but may not read the patients on its agenda: the
+    status change made before that refusal is rolled back, and only the refusal is written to the audit trail."""
+    from dcc_portal.models import RcpSession
+    from dcc_portal.services.access import audit
+    from dcc_portal.state.rcp import RcpSessionState
+
+    root = _new_root(f"/team/patient?s={world.rcp_session}", world.tokens[Role.ADMIN])
+    since = _audit_position(db_url)
+    with pytest.raises(AccessDenied):
+        asyncio.run(_run(root, RcpSessionState.event_handlers["set_status"], {"status": "cancelled"}, []))
+    with dbmod.transaction(db_url) as db:
+        assert db.exec(select(RcpSession.status).where(RcpSession.public_id == world.rcp_session)).one() == "published"
+        written = db.exec(select(AuditEvent.action, AuditEvent.outcome).where(AuditEvent.seq > since)
+                          .order_by(AuditEvent.seq)).all()
+        assert [tuple(row) for row in written] == [("read", "denied")]
+        assert audit.verify(db).ok
+
+
+def test_the_crawler_sees_a_change_to_the_database_but_not_to_the_audit_trail(db_url, world):
+    """The detector itself: a row written to a compared table is seen, an audit event is not."""
+    before = world.watch.snapshot()
+    with dbmod.transaction(db_url) as db:
+        from dcc_portal.services.access import audit
+
+        audit.record(db, action="read", outcome="denied", detail="crawl")
+    assert world.watch.changed_since(before) == []
+    with dbmod.transaction(db_url) as db:
+        patient = db.get(Patient, world.own.id)
+        patient.city = "Ailleurs"
+        db.add(patient)
+    assert world.watch.changed_since(before) == ["patient"]

@@ -70,6 +70,19 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = Field(default=0)
 
 
+class IdentifierThrottle(SQLModel, table=True):
+    """Failed logins under an identifier that no account holds, counted, delayed and locked exactly like an
+    account's, so that the answers do not tell which identifiers exist. Keyed by a keyed hash of the identifier
+    (never the identifier: users sometimes type their password in that field)."""
+
+    __tablename__ = "identifier_throttle"
+
+    identifier_hash: str = Field(primary_key=True, max_length=64)
+    failed_count: int = Field(default=0)
+    last_failed_at: datetime | None = None
+    locked_until: datetime | None = None
+
+
 class CharterVersion(SQLModel, table=True):
     __tablename__ = "charter_version"
 

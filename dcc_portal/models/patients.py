@@ -23,7 +23,7 @@ class Patient(SQLModel, table=True):
     first_names: str = Field(max_length=200)  # all birth first names, space separated
     used_first_name: str = Field(default="", max_length=100)
     sex: str = Field(max_length=1)
-    birth_date: date
+    birth_date: date = Field(index=True)  # the emergency search: exact family name and birth date
     birth_place_code: str = Field(default="", max_length=5)  # INSEE code
     address: str = Field(default="", max_length=200)
     postal_code: str = Field(default="", max_length=10)

@@ -8,7 +8,7 @@ import time
 import reflex as rx
 
 from dcc_portal import db, texts
-from dcc_portal.services.identity import auth, sessions
+from dcc_portal.services.identity import auth, passwords, sessions
 from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, user_agent
 
 PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()
@@ -79,8 +79,7 @@ class LoginState(rx.State):
             return
         self.busy = True
         yield
-        ip = client_ip(self)
-        result, enrolment = await asyncio.to_thread(_password_step, identifier, password, ip)
+        result, enrolment = await _password_step(identifier, password, client_ip(self))
         self.busy = False
         if not result.ok:
             self.form_error = result.message
@@ -177,11 +176,21 @@ class LoginState(rx.State):
         return rx.redirect(session_state.home)
 
 
-def _password_step(identifier: str, password: str, ip: str):
-    """Runs in a worker thread: the password hash check is deliberately slow."""
-    with db.transaction() as session:
-        result = auth.check_password(session, identifier=identifier, password=password, client_ip=ip)
+async def _password_step(identifier: str, password: str, ip: str):
+    """The deliberately slow hash check runs in the password pool, outside any transaction: a burst of logins
+    neither blocks this worker's other events nor holds the database's write lock. The short transactions around
+    it run in a thread and are tried again when other writers got in the way."""
+    attempt = await asyncio.to_thread(db.run, lambda session: auth.start_password_check(session, identifier=identifier,
+                                                                                       client_ip=ip))
+    if attempt.blocked:
+        return auth.StepResult(False, attempt.blocked), None
+    verified = await passwords.check_off_loop(password, attempt.password_hash)
+
+    def finish(session):
+        result = auth.finish_password_check(session, attempt=attempt, verified=verified, client_ip=ip)
         enrolment = None
         if result.ok and result.needs_enrolment:
             enrolment = auth.start_enrolment(session, account_id=result.account_id)
-    return result, enrolment
+        return result, enrolment
+
+    return await asyncio.to_thread(db.run, finish)

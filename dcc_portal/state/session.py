@@ -10,11 +10,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import reflex as rx
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from dcc_portal import db
-from dcc_portal.models import AuditAction, AuditOutcome, Role
+from dcc_portal.models import AuditAction, Role
 from dcc_portal.services.access import audit, charter
+from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import NotAuthenticated
 from dcc_portal.services.identity import sessions
@@ -69,6 +71,16 @@ class SessionState(rx.State):
         # Fetched before the transaction: with page state in Redis this awaits the network, and no other event of this
         # worker may run while the transaction holds the database (SQLite's write lock is taken at its start).
         states = [await self.get_state(loader.state) for loader in page.loaders]
+        for attempt in range(db.ATTEMPTS):
+            try:
+                return await self._open(page, states)
+            except DBAPIError as error:
+                # Another writer got in the way: the page is read again from the start (its states were reset).
+                if attempt + 1 == db.ATTEMPTS or not db.is_contention(error):
+                    raise
+        return None
+
+    async def _open(self, page: GuardedPage, states: list):
         with db.transaction() as session:
             actor = self._resolve(session)
             if actor is None:
@@ -81,13 +93,8 @@ class SessionState(rx.State):
                 return rx.redirect("/charter")
             self.unread = notifications.unread_count(session, actor=actor)
             if actor.role not in AREA_ROLES.get(page.area, set()):
-                audit.record(
-                    session,
-                    actor=actor,
-                    action=AuditAction.AREA_ACCESS,
-                    outcome=AuditOutcome.DENIED,
-                    detail=f"espace {page.area} ({self.router.url.path[:80]})",
-                )
+                access.deny(session, actor=actor, action=AuditAction.AREA_ACCESS,
+                            detail=f"espace {page.area} ({self.router.url.path[:80]})")
                 return rx.redirect("/forbidden")
             loaded = []
             try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -39,7 +38,10 @@ from dcc_portal.services.record import notifications
 SEARCH_ROLES = frozenset({Role.GP, Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY})
 REASON_MIN_LENGTH = 20
 REASON_MAX_LENGTH = 500
-SEARCH_LIMIT = 10
+# At most this many identities are listed; beyond, none is, and the user is asked to narrow the search.
+SEARCH_LIMIT = 5
+SEARCH_SCAN = 200  # rows of one birth date read to find the exact family names among them
+TOO_MANY = f"Plus de {SEARCH_LIMIT} dossiers correspondent : affinez la recherche (saisissez l'INS)."
 # How long the care team keeps seeing a past emergency access in the patient summary.
 TEAM_NOTICE_DAYS = 30
 
@@ -87,32 +89,34 @@ def _parse_birth_date(value: str, errors: dict[str, str], today: date) -> date |
 def find_records(
     db: Session, *, actor: Actor, ins: str = "", family_name: str = "", birth_date: str = "", now: datetime | None = None
 ) -> list[FoundRecord]:
-    """Search by exact INS, or by name and birth date; only name, birth date and sex are returned.
+    """Search by the full INS, or by the full family name (birth or used; accents and case aside) and the birth date;
+    only name, birth date and sex are returned, for at most SEARCH_LIMIT records.
 
     The search and each identity shown are audited (the patient sees them in their access history)."""
     access.require_role(db, actor=actor, roles=SEARCH_ROLES, action=AuditAction.SEARCH, detail="recherche de dossier")
     now = now or utcnow()
     errors: dict[str, str] = {}
     ins_value = identifiers.normalize_ins(str(ins)[:40])
-    words = identifiers.search_key(str(family_name)[:100]).split()[:4]
+    name = identifiers.search_key(str(family_name)[:100])
     if ins_value:
         if not identifiers.is_valid_ins(ins_value):
             errors["ins"] = "INS invalide : 15 caractères dont une clé de contrôle de 2 chiffres."
         statement = select(Patient).where(Patient.ins == ins_value)
         how = "INS"
     else:
-        if not words or len(words[0]) < 2:
-            errors["family_name"] = "Saisissez le nom (2 lettres au moins) et la date de naissance, ou l'INS."
+        if len(name) < 2:
+            errors["family_name"] = "Saisissez le nom de famille complet et la date de naissance, ou l'INS."
         born = _parse_birth_date(str(birth_date)[:20], errors, formatting.paris_today(now))
-        statement = select(Patient).where(Patient.birth_date == born)
-        for word in words:
-            statement = statement.where(
-                or_(Patient.search_name.startswith(word, autoescape=True), Patient.search_name.contains(f" {word}", autoescape=True))
-            )
+        # Indexed by birth date; the name must then be the whole family name (birth or used), accents and case aside.
+        statement = select(Patient).where(Patient.birth_date == born, Patient.search_name.contains(name, autoescape=True))
         how = "nom et date de naissance"
     if errors:
         raise ValidationFailed(errors)
-    found = db.exec(statement.order_by(Patient.search_name, Patient.id).limit(SEARCH_LIMIT)).all()
+    found = [patient for patient in db.exec(statement.order_by(Patient.search_name, Patient.id).limit(SEARCH_SCAN)).all()
+             if ins_value or name in (identifiers.search_key(patient.birth_family_name),
+                                      identifiers.search_key(patient.used_family_name))]
+    if len(found) > SEARCH_LIMIT:
+        raise ValidationFailed({"family_name": TOO_MANY})
     audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"recherche de dossier hors équipe ({how}) : {len(found)} résultat(s)")
     results = []
     for patient in found:

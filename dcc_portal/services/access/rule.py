@@ -22,6 +22,7 @@ from sqlalchemy import and_, bindparam, event, not_, or_, true, union_all
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
@@ -246,7 +247,13 @@ def is_rcp_member_for(db: Session, *, professional_id: int, patient_id: int) -> 
 
 
 def deny(db: Session, *, actor: Actor | None, action: str, patient_id: int | None = None, detail: str = "") -> AccessDenied:
-    """Audit a denial and keep it even though the caller's work is abandoned."""
+    """Audit a denial and keep it, and keep nothing the caller wrote before it.
+
+    In a unit of work opened by `db.transaction`, the caller's transaction is rolled back (its writes and the audit
+    events it staged with them) and the denial is committed in a transaction of its own. A session opened by hand
+    (tests, scripts) owns its transaction: the denial is committed with it."""
+    if dbmod.is_unit_of_work(db):
+        db.rollback()
     audit.record(db, actor=actor, action=action, outcome=AuditOutcome.DENIED, patient_id=patient_id, detail=detail)
     db.commit()
     return AccessDenied()

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, delete, select
 
 from dcc_portal import formatting, settings
@@ -20,6 +21,7 @@ from dcc_portal.models import (
     AccountStatus,
     AuditAction,
     AuditOutcome,
+    IdentifierThrottle,
     LoginThrottle,
     RecoveryCode,
     Role,
@@ -78,7 +80,12 @@ def _paris_time(moment: datetime) -> str:
     return formatting.to_paris(moment).strftime("%H:%M")
 
 
-def _gate(db: Session, *, account: Account | None, client_ip: str, now: datetime) -> str | None:
+# Whose failures are counted, delayed and locked: the account, or the identifier when no account holds it (same
+# rule, same messages: the answers must not tell which identifiers exist).
+Counted = Account | IdentifierThrottle
+
+
+def _gate(db: Session, *, account: Counted | None, client_ip: str, now: datetime) -> str | None:
     """Why an attempt is refused before any check (lock, delay, IP limit), or None."""
     throttle = db.get(LoginThrottle, client_ip)
     if throttle and now - throttle.window_start < IP_WINDOW and throttle.failures >= IP_MAX_FAILURES:
@@ -109,7 +116,7 @@ def _count_ip_failure(db: Session, client_ip: str, now: datetime) -> None:
     db.add(throttle)
 
 
-def _count_account_failure(db: Session, account: Account, now: datetime) -> bool:
+def _count_account_failure(db: Session, account: Counted, now: datetime) -> bool:
     """One more consecutive failure; True when it locks the account."""
     if account.locked_until and now >= account.locked_until:
         account.failed_count = 0  # a lock that has run out starts a new count
@@ -122,55 +129,90 @@ def _count_account_failure(db: Session, account: Account, now: datetime) -> bool
     return account.locked_until is not None
 
 
-def _fail(db: Session, *, account: Account | None, client_ip: str, now: datetime, detail: str, identifier: str = "") -> None:
+def _identifier_key(identifier: str) -> str:
+    return hmac.new(settings.secret_key(), f"identifier:{identifier}".encode(), hashlib.sha256).hexdigest()
+
+
+def _counted(db: Session, identifier: str) -> Counted:
+    """The account holding this (normalised) identifier, or the failure count kept for the identifier."""
+    account = db.exec(select(Account).where(Account.identifier == identifier)).first() if identifier else None
+    if account is not None:
+        return account
+    key = _identifier_key(identifier)
+    return db.get(IdentifierThrottle, key) or IdentifierThrottle(identifier_hash=key)
+
+
+def _identifier_row(db: Session, key: str) -> IdentifierThrottle:
+    """The identifier's row, created when missing and locked: two attempts at once must neither both insert it (one
+    would fail, which no account's attempt does) nor lose a failure."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.execute(insert(IdentifierThrottle).values(identifier_hash=key, failed_count=0).on_conflict_do_nothing())
+    return db.get(IdentifierThrottle, key, with_for_update=True, populate_existing=True)
+
+
+def _audited_account(counted: Counted | None) -> dict:
+    if isinstance(counted, Account):
+        return {"account_id": counted.id, "actor_role": counted.role}
+    return {"account_id": None, "actor_role": ""}
+
+
+def _fail(db: Session, *, account: Counted | None, client_ip: str, now: datetime, detail: str, identifier: str = "") -> None:
     _count_ip_failure(db, client_ip, now)
+    if isinstance(account, IdentifierThrottle):
+        # Never the identifier itself: users sometimes type their password in that field.
+        detail = f"identifiant inconnu (empreinte {hashlib.sha256(identifier.encode()).hexdigest()[:12]})"
+        account = _identifier_row(db, account.identifier_hash)
     if account is not None and _count_account_failure(db, account, now):
         detail += "; compte verrouillé"
-    audit.record(
-        db,
-        action=AuditAction.LOGIN_FAILED,
-        outcome=AuditOutcome.DENIED,
-        account_id=account.id if account else None,
-        actor_role=account.role if account else "",
-        client_ip=client_ip,
-        # Never the identifier itself: users sometimes type their password in that field.
-        detail=detail if account else f"identifiant inconnu (empreinte {hashlib.sha256(identifier.encode()).hexdigest()[:12]})",
-    )
+    audit.record(db, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.DENIED, client_ip=client_ip, detail=detail,
+                 **_audited_account(account))
     db.commit()
 
 
-def _refuse(db: Session, *, account: Account | None, client_ip: str, reason: str) -> None:
-    audit.record(
-        db,
-        action=AuditAction.LOGIN_FAILED,
-        outcome=AuditOutcome.DENIED,
-        account_id=account.id if account else None,
-        actor_role=account.role if account else "",
-        client_ip=client_ip,
-        detail=reason,
-    )
+def _refuse(db: Session, *, account: Counted | None, client_ip: str, reason: str) -> None:
+    audit.record(db, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.DENIED, client_ip=client_ip, detail=reason,
+                 **_audited_account(account))
     db.commit()
 
 
-def check_password(
-    db: Session, *, identifier: str, password: str, client_ip: str, now: datetime | None = None
-) -> StepResult:
-    """First factor. Unknown identifier and wrong password answer alike, after the same work."""
+@dataclass(frozen=True)
+class PasswordAttempt:
+    """What the slow password check needs, read before it; `blocked` when the attempt is refused without one."""
+
+    identifier: str  # normalised
+    password_hash: str  # "" when no account holds the identifier: the check then burns the same time
+    blocked: str = ""
+
+
+def start_password_check(db: Session, *, identifier: str, client_ip: str, now: datetime | None = None) -> PasswordAttempt:
+    """First factor, before the hash check: the lock, delay and address limit (a refusal is audited and committed)."""
     now = now or utcnow()
     ident = normalize_identifier(identifier)
-    account = db.exec(select(Account).where(Account.identifier == ident)).first() if ident else None
-    blocked = _gate(db, account=account, client_ip=client_ip, now=now)
+    counted = _counted(db, ident)
+    blocked = _gate(db, account=counted, client_ip=client_ip, now=now)
     if blocked:
-        _refuse(db, account=account, client_ip=client_ip, reason="tentative pendant un blocage")
+        _refuse(db, account=counted, client_ip=client_ip, reason="tentative pendant un blocage")
+    password_hash = counted.password_hash if isinstance(counted, Account) else ""
+    return PasswordAttempt(identifier=ident, password_hash=password_hash, blocked=blocked or "")
+
+
+def finish_password_check(db: Session, *, attempt: PasswordAttempt, verified: tuple[bool, str | None], client_ip: str,
+                          now: datetime | None = None) -> StepResult:
+    """First factor, after the hash check (`passwords.check`, run outside any transaction): failures counted, or
+    the account passes. The gate is applied again: attempts checked side by side must not outrun the delays."""
+    now = now or utcnow()
+    counted = _counted(db, attempt.identifier)
+    blocked = _gate(db, account=counted, client_ip=client_ip, now=now)
+    if blocked:
+        _refuse(db, account=counted, client_ip=client_ip, reason="tentative pendant un blocage")
         return StepResult(False, blocked)
-    if account is None:
-        passwords.burn_time(password)
-        _fail(db, account=None, client_ip=client_ip, now=now, detail="", identifier=ident)
-        return StepResult(False, GENERIC_FAILURE)
-    ok, new_hash = passwords.verify_password(password, account.password_hash)
+    ok, new_hash = verified
+    if not isinstance(counted, Account) or counted.password_hash != attempt.password_hash:
+        ok = False  # unknown identifier, or the password was changed while this one was checked
     if not ok:
-        _fail(db, account=account, client_ip=client_ip, now=now, detail="mot de passe incorrect")
+        _fail(db, account=counted, client_ip=client_ip, now=now, detail="mot de passe incorrect", identifier=attempt.identifier)
         return StepResult(False, GENERIC_FAILURE)
+    account = counted
     if account.status != AccountStatus.ACTIVE:
         _refuse(db, account=account, client_ip=client_ip, reason="compte désactivé")
         return StepResult(False, MSG_DISABLED)
@@ -178,6 +220,18 @@ def check_password(
         account.password_hash = new_hash
         db.add(account)
     return StepResult(True, account_id=account.id, needs_enrolment=account.totp_secret_enc is None)
+
+
+def check_password(
+    db: Session, *, identifier: str, password: str, client_ip: str, now: datetime | None = None
+) -> StepResult:
+    """First factor in one transaction (the login screen runs the three steps apart, the hash check outside any
+    transaction). Unknown identifier and wrong password answer alike, after the same work."""
+    attempt = start_password_check(db, identifier=identifier, client_ip=client_ip, now=now)
+    if attempt.blocked:
+        return StepResult(False, attempt.blocked)
+    verified = passwords.check(password, attempt.password_hash)
+    return finish_password_check(db, attempt=attempt, verified=verified, client_ip=client_ip, now=now)
 
 
 def _succeed(db: Session, account: Account, *, client_ip: str, user_agent: str, now: datetime, detail: str) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,3 +64,30 @@ def _dummy_hash() -> str:
 def burn_time(password: str) -> None:
     """Same work as a real check, so an unknown identifier answers as slowly as a wrong password."""
     _context.verify(password[:MAX_LENGTH], _dummy_hash())
+
+
+def check(password: str, password_hash: str) -> tuple[bool, str | None]:
+    """`verify_password`, or, without a stored hash (unknown identifier), the same work and a refusal."""
+    if not password_hash:
+        burn_time(password)
+        return False, None
+    return verify_password(password, password_hash)
+
+
+def _yield_to_other_work() -> None:
+    """Hash checks run at a lower scheduling priority (Linux: per thread, inherited by argon2's own threads): the
+    cores go first to the event loop that serves everyone else, and a burst of logins waits instead."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+
+
+# Hash checks run here, never on the event loop: as many at a time as there are cores, so that a burst of logins
+# queues here while every other user's events keep flowing.
+_POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="password-check",
+                           initializer=_yield_to_other_work)
+
+
+async def check_off_loop(password: str, password_hash: str) -> tuple[bool, str | None]:
+    return await asyncio.get_running_loop().run_in_executor(_POOL, check, password, password_hash)
