@@ -49,6 +49,8 @@ from tests import factories as f
 CRAWL_PASSWORD = "mot de passe du parcours des écrans"
 ROLES = [Role.PATIENT, Role.GP, Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY, Role.ADMIN]
 
+CRAWLER = "crawler"  # the user agent of the crawl's browser, which its sessions are bound to
+
 
 def _form_field_names() -> list[str]:
     """Every identifier-like string literal of the state modules: a superset of the form fields handlers read."""
@@ -124,7 +126,7 @@ def _build_world(db_url: str) -> World:
         db.flush()
         tokens = {}
         for role, account in accounts.items():
-            tokens[role] = sessions.open_session(db, account_id=account.id, client_ip="10.9.9.9")
+            tokens[role] = sessions.open_session(db, account_id=account.id, client_ip="10.9.9.9", user_agent=CRAWLER)
             charter.accept(db, actor=sessions.resolve(db, token=tokens[role]), version_id=charter.current(db).id)
         foreign_ids = [foreign.public_id, foreign_validated.public_id, foreign_draft.public_id, own_masked.public_id,
                        own_hidden.public_id, foreign_membership.public_id, opposition.public_id, notification.public_id]
@@ -186,7 +188,7 @@ def _router_data(path_and_query: str, token: str) -> dict:
     params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
     return {
         RouteVar.PATH: path, RouteVar.ORIGIN: path_and_query, RouteVar.QUERY: params,
-        RouteVar.HEADERS: {"origin": "http://localhost:3000", "user-agent": "crawler"},
+        RouteVar.HEADERS: {"origin": "http://localhost:3000", "user-agent": CRAWLER, "cookie": f"dcc_session={token}"},
         RouteVar.CLIENT_IP: "10.9.9.9", RouteVar.CLIENT_TOKEN: f"crawl-{token[:8]}", RouteVar.SESSION_ID: "sid",
     }
 
@@ -194,11 +196,8 @@ def _router_data(path_and_query: str, token: str) -> dict:
 def _new_root(path_and_query: str, token: str):
     from reflex.state import State
 
-    from dcc_portal.state.session import SessionState
-
     root = State(_reflex_internal_init=True)
     root.router_data = root._update_router_vars(_router_data(path_and_query, token), {})
-    root.get_substate(SessionState._get_substate_path()).token = token
     return root
 
 
@@ -261,11 +260,13 @@ def _refusal_audited(db_url: str, account_id: int, since: int) -> bool:
 
 def _sign_in_again(db_url: str, root, role: Role, world: World) -> None:
     """A crawled handler signed the user out (logout, ending sessions): open a new session to keep crawling."""
-    from dcc_portal.state.session import SessionState
+    from reflex_base.constants.route import RouteVar
 
     with dbmod.transaction(db_url) as db:
-        world.tokens[role] = sessions.open_session(db, account_id=world.account_ids[role], client_ip="10.9.9.9")
-    root.get_substate(SessionState._get_substate_path()).token = world.tokens[role]
+        world.tokens[role] = sessions.open_session(db, account_id=world.account_ids[role], client_ip="10.9.9.9",
+                                                   user_agent=CRAWLER)
+    path_and_query = root.router_data[RouteVar.ORIGIN]
+    root.router_data = root._update_router_vars(_router_data(path_and_query, world.tokens[role]), root.router_data)
 
 
 async def _call(db_url: str, root, role: Role, world: World, handler, payload: dict, report: list[str], where: str) -> tuple[list[str], bool]:
