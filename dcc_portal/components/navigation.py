@@ -15,6 +15,7 @@ def post_when_set(element_id: str, action: str, field: str, value: rx.Var) -> rx
             method="post",
             action=action,
             hidden=True,
+            on_submit=None,
             on_mount=rx.run_script(f"document.getElementById({element_id!r}).submit()"),
         ),
     )
@@ -36,5 +37,6 @@ def logout_button(label: str, **props) -> rx.Component:
         rx.button(rx.icon("log-out", size=16), label, type="submit", variant="soft", color_scheme="gray", **props),
         method="post",
         action="/api/session/end",
+        on_submit=None,  # a native submission: Reflex's forms stop it otherwise
         style={"display": "contents"},
     )

@@ -30,7 +30,9 @@ async def _file(request: Request) -> Response:
     try:
         payload, inline = await run_in_threadpool(redeem)
     except (NotAuthenticated, AccessDenied) as error:
-        return PlainTextResponse(error.message, status_code=403, headers={"cache-control": "no-store"})
+        # Shown in the document page's frame when a ticket is used up.
+        return PlainTextResponse(error.message, status_code=403, headers={
+            "cache-control": "no-store", "content-security-policy": f"default-src 'none'; {FRAMED_BY_THE_PORTAL_ONLY}"})
     disposition = "inline" if inline else "attachment"
     headers = {
         "content-disposition": f"{disposition}; filename*=UTF-8''{quote(payload.filename)}",
