@@ -211,13 +211,13 @@ class ReflexClient:
             raise ServerError(f"password refused for {identifier}: {self.get(LOGIN, 'form_error')}")
         for attempt in range(3):
             self.state.get(LOGIN, {}).pop("code_error_rx_state_", None)
-            self.state.get(LOGIN, {}).pop("handoff_rx_state_", None)
+            self.state.get(SESSION, {}).pop("handoff_rx_state_", None)
             code_latency = await self.call(
                 f"{LOGIN}.submit_code", {"form_data": {"code": await code_for(attempt)}},
-                lambda: bool(self.get(LOGIN, "handoff")) or bool(self.get(LOGIN, "code_error")), timeout=timeout)
-            if self.get(LOGIN, "handoff"):
+                lambda: bool(self.get(SESSION, "handoff")) or bool(self.get(LOGIN, "code_error")), timeout=timeout)
+            if self.get(SESSION, "handoff"):
                 start = time.perf_counter()
-                home = await self.complete_login(self.get(LOGIN, "handoff"), timeout=timeout)
+                home = await self.complete_login(self.get(SESSION, "handoff"), timeout=timeout)
                 return password_latency, code_latency + time.perf_counter() - start, home
         raise ServerError(f"second factor refused for {identifier}: {self.get(LOGIN, 'code_error')}")
 

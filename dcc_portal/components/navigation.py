@@ -4,9 +4,9 @@ Content-Security-Policy allows no `eval`, so no script text is ever sent from th
 import reflex as rx
 
 
-def post_when_set(element_id: str, action: str, field: str, value: rx.Var) -> rx.Component:
+def post_when_set(element_id: str, action: str, field: str, value: rx.Var, on_posted) -> rx.Component:
     """A hidden form posting `value` as `field` to `action` as soon as the value is set (a page navigation: the
-    answer may set cookies and opens a new websocket)."""
+    answer may set cookies and opens a new websocket); `on_posted` clears the value."""
     return rx.cond(
         value != "",
         rx.el.form(
@@ -16,7 +16,7 @@ def post_when_set(element_id: str, action: str, field: str, value: rx.Var) -> rx
             action=action,
             hidden=True,
             on_submit=None,
-            on_mount=rx.run_script(f"document.getElementById({element_id!r}).submit()"),
+            on_mount=[rx.run_script(f"document.getElementById({element_id!r}).submit()"), on_posted],
         ),
     )
 

@@ -7,6 +7,7 @@ from dcc_portal.components.forms import banner, error_text, field, notice, submi
 from dcc_portal.components.layout import public_page
 from dcc_portal.components.navigation import post_when_set
 from dcc_portal.state.login import LoginState
+from dcc_portal.state.session import SessionState
 
 T = texts.AUTH
 
@@ -148,7 +149,7 @@ def _recovery_used_view() -> rx.Component:
 def _signing_in_view() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.spinner(size="3"), rx.text(T["signing_in"], size="3"), align="center", spacing="3"),
-        post_when_set("session-handoff", "/api/session", "handoff", LoginState.handoff),
+        post_when_set("session-handoff", "/api/session", "handoff", SessionState.handoff, SessionState.handoff_posted),
         width="100%",
     )
 

@@ -9,7 +9,7 @@ import reflex as rx
 
 from dcc_portal import db, texts
 from dcc_portal.services.identity import auth, sessions
-from dcc_portal.state.session import HOME_BY_ROLE, client_ip, resolve_browser, user_agent
+from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, resolve_browser, user_agent
 
 PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()
 
@@ -24,8 +24,6 @@ class LoginState(rx.State):
     enrol_qr: str = ""
     enrol_key: str = ""  # shown once while enrolling, cleared as soon as the first code confirms it
     shown_codes: list[str] = []  # the 10 recovery codes, shown once after enrolment
-    # Set when the login is complete: the page posts it to the cookie route at once (single use, this browser only).
-    handoff: str = ""
     notice: str = ""
 
     # Server-only: which account passed the first factor, and until when.
@@ -43,7 +41,7 @@ class LoginState(rx.State):
         self.shown_codes = []
         self._pending_account_id = 0
         self._pending_until = 0.0
-        self.handoff = self._handoff = self.notice = ""
+        self._handoff = self.notice = ""
         self.form_error = message
         self.busy = False
 
@@ -53,6 +51,7 @@ class LoginState(rx.State):
         passed in this tab is kept: the prerendered form can be submitted before this event arrives."""
         if not (self._pending_account_id and time.time() < self._pending_until):
             self._restart()
+        (await self.get_state(SessionState)).handoff = ""
         with db.transaction() as session:
             actor = resolve_browser(session, self)
         if actor is not None:
@@ -118,7 +117,7 @@ class LoginState(rx.State):
             return None
         self._restart()
         self._handoff = self._handoff_of(result.token)
-        self._complete()
+        await self._complete()
         return None
 
     @rx.event
@@ -172,18 +171,18 @@ class LoginState(rx.State):
         self.step = "codes"
 
     @rx.event
-    def proceed(self):
+    async def proceed(self):
         """After the recovery codes or the recovery-code notice."""
-        self._complete()
+        await self._complete()
 
-    def _complete(self) -> None:
+    async def _complete(self) -> None:
         """The login is complete: the page posts the handoff to the cookie route and lands in the user's area."""
         self.shown_codes = []
         self.notice = ""
         if not self._handoff:
             self._restart(texts.AUTH["pending_expired"])
             return
-        self.handoff, self._handoff = self._handoff, ""
+        (await self.get_state(SessionState)).handoff, self._handoff = self._handoff, ""
         self.step = "signing_in"
 
 

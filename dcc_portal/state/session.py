@@ -60,6 +60,9 @@ class SessionState(rx.State):
     user_role: str = ""
     home: str = "/login"
     unread: int = 0
+    # Set when a login is complete: the login page posts it to the cookie route at once (single use, this browser
+    # only); cleared as soon as it is posted and by the next page, so that no later page load posts it again.
+    handoff: str = ""
 
     def _resolve(self, session: Session) -> Actor | None:
         return resolve_browser(session, self)
@@ -69,6 +72,7 @@ class SessionState(rx.State):
         """on_load of every protected page, in one transaction: signed in, charter accepted, the right role for the
         page's area, then the page's own loaders (each checks access in its service). The page loads whole or not at
         all: what the browser is sent was read in the transaction that commits its audit records."""
+        self.handoff = ""
         page = PAGES.get(route)
         if page is None:
             return rx.redirect("/forbidden")
@@ -111,6 +115,10 @@ class SessionState(rx.State):
                     state.reset()
                 raise
         return None
+
+    @rx.event
+    def handoff_posted(self):
+        self.handoff = ""
 
     def _forget(self) -> None:
         self.user_name = ""

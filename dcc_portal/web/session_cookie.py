@@ -46,13 +46,18 @@ async def open_session(request: Request) -> Response:
     def exchange():
         with db.transaction() as session:
             opened = sessions.complete_handoff(session, handoff=handoff, user_agent=agent)
-            if opened is not None and previous:
+            if opened is None:  # used or expired: a session the browser already has stays
+                current = sessions.resolve(session, token=previous, client_ip=client.client_ip(request), user_agent=agent)
+                return None, current
+            if previous:
                 sessions.revoke_token(session, token=previous, reason="replaced")
-            return opened
+            return opened, None
 
-    opened = await run_in_threadpool(exchange)
+    opened, current = await run_in_threadpool(exchange)
     if opened is None:
-        return _with_cookie(RedirectResponse("/login", status_code=303), "")
+        response = RedirectResponse(HOME_BY_ROLE[current.role] if current else "/login", status_code=303)
+        response.headers["cache-control"] = "no-store"
+        return response
     token, actor = opened
     return _with_cookie(RedirectResponse(HOME_BY_ROLE[actor.role], status_code=303), token)
 
