@@ -3,12 +3,15 @@
 What .web/utils/state.js does, reduced to what the load and crash tests need:
 - connect to ws://host/_event/?EIO=4&transport=websocket&token=<client token> with the deployment's Origin, then
   to the socket.io namespace `/_event`;
+- the handshake carries the login session's HttpOnly cookie and a user agent (the session is bound to it);
 - the hydrate event (`reflex___state____state.hydrate_and_load`) rides in the socket.io CONNECT packet, with the
-  page's router data and the synced local-storage values (the login session token);
+  page's router data;
 - events are `42/_event,["event", {name, payload, router_data}]`; the server answers `42["event", {delta, events}]`;
   events whose name starts with `_` are for the browser (`_redirect`...), the others the server queues itself;
 - navigation sends `on_load_internal` with the new page's router data, as the browser does on a route change;
-- the server pings ("2"), the client answers ("3").
+- the server pings ("2"), the client answers ("3");
+- a login ends as in the browser: the page's single-use handoff is posted to /api/session, whose answer sets the
+  cookie and names the home page, which opens with a new socket.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import httpx
 import websockets
 
 ROOT = "reflex___state____state"
@@ -33,7 +37,7 @@ def state_name(module: str, class_snake: str) -> str:
 
 LOGIN = state_name("dcc_portal.state.login", "login_state")
 SESSION = state_name("dcc_portal.state.session", "session_state")
-TOKEN_VAR = f"{SESSION}.token_rx_state_"
+USER_AGENT = "dcc-portal-bench/1"
 HYDRATE = f"{ROOT}.hydrate_and_load"
 ON_LOAD = f"{ROOT}.reflex___state____on_load_internal_state.on_load_internal"
 UPDATE_VARS = f"{ROOT}.reflex___state____update_vars_internal_state.update_vars_internal"
@@ -48,7 +52,7 @@ class ReflexClient:
         self.base_url = base_url.rstrip("/")
         self.origin = origin or self.base_url
         self.client_token = token or str(uuid.uuid4())  # the tab's token (sessionStorage in the browser)
-        self.session_token = ""  # the login session (local storage `dcc_session`), synced by the server
+        self.session_token = ""  # the login session (the HttpOnly cookie `dcc_session`)
         self.state: dict[str, dict] = {}
         self.redirects: list[str] = []
         self.toasts: list[str] = []
@@ -72,21 +76,18 @@ class ReflexClient:
             data["query"] = query
         return data
 
-    def _storage_vars(self) -> dict:
-        return {TOKEN_VAR: self.session_token} if self.session_token else {}
-
     async def connect(self, path: str = "/login", *, timeout: float = 30) -> None:
         """Open the socket on a page: the hydrate event and the page's on_load run on the server."""
         self.path = path
         ws_url = self.base_url.replace("http", "ws", 1) + "/_event/?" + urlencode(
             {"EIO": "4", "transport": "websocket", "token": self.client_token})
+        cookie = {"Cookie": f"dcc_session={self.session_token}"} if self.session_token else {}
         self._ws = await websockets.connect(ws_url, origin=self.origin, open_timeout=timeout, max_size=None,
-                                            ping_interval=None)
+                                            ping_interval=None, additional_headers=cookie, user_agent_header=USER_AGENT)
         opening = await asyncio.wait_for(self._ws.recv(), timeout)
         if not str(opening).startswith("0"):
             raise ServerError(f"unexpected Engine.IO opening: {opening!r}")
-        payload = {"vars": self._storage_vars()} if self.session_token else {}
-        boot = {"name": HYDRATE, "payload": payload, "router_data": self._router_data(path)}
+        boot = {"name": HYDRATE, "payload": {}, "router_data": self._router_data(path)}
         self.state.get(ROOT, {}).pop("is_hydrated_rx_state_", None)
         await self._ws.send(f"40{NAMESPACE}," + json.dumps({"event": boot}))
         self.closed = None
@@ -131,8 +132,6 @@ class ReflexClient:
             self.on_update(update)
         for substate, values in (update.get("delta") or {}).items():
             self.state.setdefault(substate, {}).update(values)
-            if substate == SESSION and "token_rx_state_" in values:
-                self.session_token = values["token_rx_state_"]
         for event in update.get("events") or []:
             name = event.get("name", "")
             payload = event.get("payload") or {}
@@ -212,10 +211,25 @@ class ReflexClient:
             raise ServerError(f"password refused for {identifier}: {self.get(LOGIN, 'form_error')}")
         for attempt in range(3):
             self.state.get(LOGIN, {}).pop("code_error_rx_state_", None)
-            redirected = self.expect_redirect()
+            self.state.get(SESSION, {}).pop("handoff_rx_state_", None)
             code_latency = await self.call(
                 f"{LOGIN}.submit_code", {"form_data": {"code": await code_for(attempt)}},
-                lambda: redirected() or bool(self.get(LOGIN, "code_error")), timeout=timeout)
-            if redirected():
-                return password_latency, code_latency, self.redirects[-1]
+                lambda: bool(self.get(SESSION, "handoff")) or bool(self.get(LOGIN, "code_error")), timeout=timeout)
+            if self.get(SESSION, "handoff"):
+                start = time.perf_counter()
+                home = await self.complete_login(self.get(SESSION, "handoff"), timeout=timeout)
+                return password_latency, code_latency + time.perf_counter() - start, home
         raise ServerError(f"second factor refused for {identifier}: {self.get(LOGIN, 'code_error')}")
+
+    async def complete_login(self, handoff: str, *, timeout: float = 60) -> str:
+        """What the login page does with its handoff: post it, keep the cookie, open the home page on a new socket."""
+        async with httpx.AsyncClient(timeout=timeout) as http:
+            answer = await http.post(f"{self.base_url}/api/session", data={"handoff": handoff},
+                                     headers={"Origin": self.origin, "User-Agent": USER_AGENT})
+        self.session_token = answer.cookies.get("dcc_session", "")
+        home = answer.headers.get("location", "")
+        if answer.status_code != 303 or not self.session_token:
+            raise ServerError(f"the session cookie was refused ({answer.status_code}, {home})")
+        await self.close()
+        await self.connect(home, timeout=timeout)
+        return home

@@ -6,6 +6,7 @@ import uuid
 import reflex as rx
 
 from dcc_portal import db, memory, texts, web
+from dcc_portal.web import events as web_events
 from dcc_portal.pages import (  # noqa: F401  registers the pages
     account,
     admin,
@@ -59,8 +60,9 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
     html_lang="fr",
-    api_transformer=[web.files_app, web.upload_limit, web.security_headers],
+    api_transformer=web.TRANSFORMERS,
 )
+app.add_middleware(web_events.RefuseSetvar())
 # The DMP outbox is sent by a worker that lives as long as the portal (several backend processes share the work
 # through database leases); `python -m dcc_portal sharing-worker` runs it alone.
 app.register_lifespan_task(sharing_worker.lifespan_task)

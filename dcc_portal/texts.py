@@ -54,6 +54,7 @@ AUTH = {
     "codes_title": "Vos codes de secours",
     "codes_help": "Conservez ces 10 codes en lieu sûr (imprimés ou dans un gestionnaire de mots de passe). Ils remplacent votre téléphone si vous le perdez ; chacun ne sert qu'une fois. Ils ne seront plus affichés.",
     "codes_done": "J'ai conservé mes codes, continuer",
+    "signing_in": "Connexion en cours…",
     "restart": "Recommencer la connexion",
     "recovery_left": "Code de secours accepté. Il vous reste {n} code(s) de secours : pensez à en générer de nouveaux dans Mon compte.",
     "pending_expired": "Cette étape a expiré. Merci de saisir à nouveau votre identifiant et votre mot de passe.",

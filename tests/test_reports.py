@@ -93,6 +93,21 @@ def test_a_real_pdf_passes():
     reports.check_pdf(small_pdf())
 
 
+@pytest.mark.parametrize("trailer", [
+    b"<html><script>alert(document.domain)</script></html>",
+    b"PK\x03\x04" + b"\x00" * 40,
+    b"\n\n<svg onload=alert(1)>\n",
+])
+def test_bytes_after_the_final_eof_are_refused_like_active_content(trailer):
+    with pytest.raises(ValidationFailed) as error:
+        reports.check_pdf(small_pdf() + trailer)
+    assert "actif" in error.value.errors["file"]
+
+
+def test_whitespace_after_the_final_eof_is_accepted():
+    reports.check_pdf(small_pdf() + b"\r\n \t\x00\x0c\n")
+
+
 def test_staging_keeps_nothing_of_the_users_file_name(db, data_dir):
     t = team(db)
     staged = reports.stage_pdf(db, actor=t.clinician, patient_public_id=t.patient.public_id, data=small_pdf(),

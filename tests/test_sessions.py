@@ -172,3 +172,65 @@ def test_patient_display_name_uses_used_names(db):
     actor = sessions.resolve(db, token=open_at(db, account), now=T0)
     assert actor.display_name == "Claire DURAND"
     assert actor.organisation_id is None
+
+
+# --- The browser's cookie: handoff, rotation, fingerprint ---
+
+def test_cookie_header_yields_the_session_token():
+    assert sessions.token_from_cookies("a=1; dcc_session=abc-DEF_1; b=2") == "abc-DEF_1"
+    assert sessions.token_from_cookies("") == ""
+    assert sessions.token_from_cookies("dcc_session_x=1; xdcc_session=2") == ""
+    assert len(sessions.token_from_cookies("dcc_session=" + "x" * 5000)) == sessions.MAX_TOKEN_LENGTH
+
+
+def test_a_login_token_becomes_a_handoff_that_serves_no_event(db, clinician):
+    token = open_at(db, clinician)
+    handoff = sessions.begin_handoff(db, token=token, now=T0)
+    db.flush()
+    assert handoff != token
+    assert sessions.resolve(db, token=token, now=T0) is None
+    assert sessions.resolve(db, token=handoff, now=T0) is None
+    assert sessions.resolve(db, token=handoff, user_agent="Firefox", now=T0) is None
+
+
+def test_the_handoff_is_exchanged_once_for_a_new_token(db, clinician):
+    handoff = sessions.begin_handoff(db, token=open_at(db, clinician), now=T0)
+    opened = sessions.complete_handoff(db, handoff=handoff, user_agent="Firefox", now=T0 + MINUTE)
+    assert opened is not None
+    token, actor = opened
+    assert token != handoff and actor.account_id == clinician.id
+    assert sessions.resolve(db, token=token, user_agent="Firefox", now=T0 + 2 * MINUTE).account_id == clinician.id
+    assert sessions.complete_handoff(db, handoff=handoff, user_agent="Firefox", now=T0 + MINUTE) is None
+    assert sessions.resolve(db, token=handoff, user_agent="Firefox", now=T0 + 2 * MINUTE) is None
+
+
+def test_the_handoff_expires_and_belongs_to_the_browser_of_the_login(db, clinician):
+    handoff = sessions.begin_handoff(db, token=open_at(db, clinician), now=T0)
+    assert sessions.complete_handoff(db, handoff=handoff, user_agent="curl", now=T0) is None
+    assert sessions.complete_handoff(db, handoff=handoff, user_agent="Firefox", now=T0 + sessions.HANDOFF_TTL) is None
+    assert sessions.complete_handoff(db, handoff="", user_agent="Firefox", now=T0) is None
+
+
+def test_a_token_presented_by_another_browser_ends_the_session(db, clinician):
+    handoff = sessions.begin_handoff(db, token=open_at(db, clinician), now=T0)
+    token, _ = sessions.complete_handoff(db, handoff=handoff, user_agent="Firefox", now=T0)
+    assert sessions.resolve(db, token=token, user_agent="Chrome (thief)", now=T0 + MINUTE) is None
+    assert sessions.resolve(db, token=token, user_agent="Firefox", now=T0 + MINUTE) is None
+    assert db.exec(select(UserSession.revoke_reason)).one() == "other_browser"
+
+
+def test_a_new_network_keeps_the_session(db, clinician):
+    handoff = sessions.begin_handoff(db, token=open_at(db, clinician, ip="10.0.0.1"), now=T0)
+    token, _ = sessions.complete_handoff(db, handoff=handoff, user_agent="Firefox", now=T0)
+    actor = sessions.resolve(db, token=token, client_ip="192.0.2.7", user_agent="Firefox", now=T0 + MINUTE)
+    assert actor is not None and actor.client_ip == "192.0.2.7"
+
+
+def test_sign_out_revokes_and_audits(db, clinician):
+    handoff = sessions.begin_handoff(db, token=open_at(db, clinician), now=T0)
+    token, _ = sessions.complete_handoff(db, handoff=handoff, user_agent="Firefox", now=T0)
+    assert sessions.sign_out(db, token=token, client_ip="10.0.0.1", user_agent="Firefox", now=T0 + MINUTE)
+    assert sessions.resolve(db, token=token, user_agent="Firefox", now=T0 + MINUTE) is None
+    db.commit()
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.LOGOUT)).first() is not None
+    assert not sessions.sign_out(db, token=token, client_ip="10.0.0.1", user_agent="Firefox", now=T0 + MINUTE)

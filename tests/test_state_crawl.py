@@ -52,6 +52,8 @@ from tests import factories as f
 CRAWL_PASSWORD = "mot de passe du parcours des écrans"
 ROLES = [Role.PATIENT, Role.GP, Role.CLINICIAN, Role.NURSE, Role.RCP_SECRETARY, Role.ADMIN]
 
+CRAWLER = "crawler"  # the user agent of the crawl's browser, which its sessions are bound to
+
 
 def _form_field_names() -> list[str]:
     """Every identifier-like string literal of the state modules: a superset of the form fields handlers read."""
@@ -190,9 +192,10 @@ def _build_world(db_url: str) -> World:
         db.flush()
         tokens = {}
         for role, account in accounts.items():
-            tokens[role] = sessions.open_session(db, account_id=account.id, client_ip="10.9.9.9")
+            tokens[role] = sessions.open_session(db, account_id=account.id, client_ip="10.9.9.9", user_agent=CRAWLER)
             charter.accept(db, actor=sessions.resolve(db, token=tokens[role]), version_id=charter.current(db).id)
-        rcp_session, rcp_case = _rcp_agenda(db, sessions.resolve(db, token=tokens[Role.RCP_SECRETARY]), author, foreign, org)
+        # an RCP the crawled secretary does not run: its secretariat would reach the patients on its agenda
+        rcp_session, rcp_case = _rcp_agenda(db, sessions.resolve(db, token=tokens[Role.ADMIN]), author, foreign, org)
         foreign_ids = [foreign.public_id, foreign_validated.public_id, foreign_draft.public_id, own_masked.public_id,
                        own_hidden.public_id, foreign_membership.public_id, opposition.public_id, notification.public_id]
         return World(
@@ -203,18 +206,18 @@ def _build_world(db_url: str) -> World:
         )
 
 
-def _rcp_agenda(db, secretary, author, patient: Patient, org) -> tuple[str, str]:
+def _rcp_agenda(db, editor, author, patient: Patient, org) -> tuple[str, str]:
     """A published RCP session (?s=) with the foreign patient's case (?c=) on its agenda, registered by their team."""
-    from dcc_portal.services.rcp import boards
+    from dcc_portal.services.rcp import directory, registration, sessions as rcp_sessions
 
-    board = boards.save_rcp(db, actor=secretary, form=boards.RcpForm(
+    board = directory.save_rcp(db, actor=editor, form=directory.RcpForm(
         name="RCP digestive", national_id="44000123", network_id="5201", manager_id="520114", manager_name="3C",
         organisation_public_id=org.public_id, appareil_code="86762007", organ_codes=["69695003"]))
-    session = boards.plan_sessions(db, actor=secretary, rcp_public_id=board, start_time="13:00", deadline_days=2,
-                                   deadline_time="12:00", first_date=(date.today() + timedelta(days=30)).isoformat())[0]
-    boards.set_session_status(db, actor=secretary, session_public_id=session, status="published")
-    case = boards.register_case(db, actor=author, patient_public_id=patient.public_id, session_public_id=session,
-                                reason="treatment_proposal", question="Chirurgie ?", summary="Résumé")
+    session = rcp_sessions.plan_sessions(db, actor=editor, rcp_public_id=board, start_time="13:00", deadline_days=2,
+                                         deadline_time="12:00", first_date=(date.today() + timedelta(days=30)).isoformat())[0]
+    rcp_sessions.set_session_status(db, actor=editor, session_public_id=session, status="published")
+    case = registration.register_case(db, actor=author, patient_public_id=patient.public_id, session_public_id=session,
+                                      reason="treatment_proposal", question="Chirurgie ?", summary="Résumé")
     return session, case
 
 
@@ -269,7 +272,7 @@ def _router_data(path_and_query: str, token: str) -> dict:
     params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
     return {
         RouteVar.PATH: path, RouteVar.ORIGIN: path_and_query, RouteVar.QUERY: params,
-        RouteVar.HEADERS: {"origin": "http://localhost:3000", "user-agent": "crawler"},
+        RouteVar.HEADERS: {"origin": "http://localhost:3000", "user-agent": CRAWLER, "cookie": f"dcc_session={token}"},
         RouteVar.CLIENT_IP: "10.9.9.9", RouteVar.CLIENT_TOKEN: f"crawl-{token[:8]}", RouteVar.SESSION_ID: "sid",
     }
 
@@ -277,11 +280,8 @@ def _router_data(path_and_query: str, token: str) -> dict:
 def _new_root(path_and_query: str, token: str):
     from reflex.state import State
 
-    from dcc_portal.state.session import SessionState
-
     root = State(_reflex_internal_init=True)
     root.router_data = root._update_router_vars(_router_data(path_and_query, token), {})
-    root.get_substate(SessionState._get_substate_path()).token = token
     return root
 
 
@@ -344,11 +344,13 @@ def _refusal_audited(db_url: str, account_id: int, since: int) -> bool:
 
 def _sign_in_again(db_url: str, root, role: Role, world: World) -> None:
     """A crawled handler signed the user out (logout, ending sessions): open a new session to keep crawling."""
-    from dcc_portal.state.session import SessionState
+    from reflex_base.constants.route import RouteVar
 
     with dbmod.transaction(db_url) as db:
-        world.tokens[role] = sessions.open_session(db, account_id=world.account_ids[role], client_ip="10.9.9.9")
-    root.get_substate(SessionState._get_substate_path()).token = world.tokens[role]
+        world.tokens[role] = sessions.open_session(db, account_id=world.account_ids[role], client_ip="10.9.9.9",
+                                                   user_agent=CRAWLER)
+    path_and_query = root.router_data[RouteVar.ORIGIN]
+    root.router_data = root._update_router_vars(_router_data(path_and_query, world.tokens[role]), root.router_data)
 
 
 async def _call(db_url: str, root, role: Role, world: World, handler, payload: dict, report: list[str], where: str) -> tuple[list[str], bool]:

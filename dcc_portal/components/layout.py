@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.components.navigation import logout_button
 from dcc_portal.state.session import SessionState, guarded_page_load
 
 # Phones (< 48em) get the drawer, tablets and wider the sidebar.
@@ -118,10 +119,7 @@ def _drawer(area: str) -> rx.Component:
                     ),
                     rx.text(SessionState.user_name, size="2", color_scheme="gray"),
                     _nav_links(area, in_drawer=True),
-                    rx.button(
-                        rx.icon("log-out", size=16), texts.COMMON["logout"],
-                        on_click=SessionState.logout, variant="soft", color_scheme="gray", width="100%", size="3",
-                    ),
+                    logout_button(texts.COMMON["logout"], width="100%", size="3"),
                     spacing="4",
                     padding="1rem",
                     width="100%",
@@ -172,11 +170,7 @@ def _header(area: str, title: str) -> rx.Component:
         rx.spacer(),
         _bell(),
         rx.text(SessionState.user_name, size="2", display=TABLET_UP, data_testid="user-name"),
-        rx.button(
-            rx.icon("log-out", size=16), texts.COMMON["logout"],
-            on_click=SessionState.logout, variant="soft", color_scheme="gray", size="2",
-            display=TABLET_UP, data_testid="logout",
-        ),
+        rx.box(logout_button(texts.COMMON["logout"], size="2", data_testid="logout"), display=TABLET_UP),
         align="center",
         spacing="3",
         padding_x="1rem",

@@ -47,7 +47,9 @@ class UserSession(SQLModel, table=True):
     revoked_at: datetime | None = None
     revoke_reason: str = Field(default="", max_length=40)
     client_ip: str = Field(default="", max_length=64)
-    user_agent: str = Field(default="", max_length=200)
+    user_agent: str = Field(default="", max_length=200)  # the browser it was opened in: its fingerprint
+    # Set while the token is a single-use handoff that only the cookie route may exchange for the session's token.
+    handoff_until: datetime | None = None
 
 
 class RecoveryCode(SQLModel, table=True):

@@ -13,7 +13,7 @@ class HomeRedirectState(rx.State):
     @rx.event
     async def go(self):
         session_state = await self.get_state(SessionState)
-        return rx.redirect(session_state.home if session_state.token else "/login")
+        return rx.redirect(session_state.home)
 
 
 @rx.page(route="/", title=texts.APP_FULL_NAME, on_load=guarded_page_load("/", "any", [HomeRedirectState.go]))

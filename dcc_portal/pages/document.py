@@ -4,6 +4,7 @@ import reflex as rx
 
 from dcc_portal import texts
 from dcc_portal.components.layout import PHONE_ONLY, TABLET_UP, area_page
+from dcc_portal.components.navigation import open_when_set
 from dcc_portal.state.document_reader import DocumentReaderState
 
 T = texts.DOCUMENT
@@ -45,6 +46,7 @@ def _actions() -> rx.Component:
             on_click=DocumentReaderState.open_view, loading=DocumentReaderState.opening,
             size="3", min_height=TOUCH, variant="soft", data_testid="open-view",
         ),
+        open_when_set("open-view-link", DocumentReaderState.open_url, DocumentReaderState.opened),
         wrap="wrap", gap="0.5rem", width="100%",
     )
 

@@ -5,7 +5,9 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.forms import banner, error_text, field, notice, submit_button
 from dcc_portal.components.layout import public_page
+from dcc_portal.components.navigation import post_when_set
 from dcc_portal.state.login import LoginState
+from dcc_portal.state.session import SessionState
 
 T = texts.AUTH
 
@@ -129,8 +131,25 @@ def _codes_view() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        rx.button(T["codes_done"], on_click=LoginState.codes_saved, size="3", width="100%", data_testid="codes-done"),
+        rx.button(T["codes_done"], on_click=LoginState.proceed, size="3", width="100%", data_testid="codes-done"),
         spacing="4",
+        width="100%",
+    )
+
+
+def _recovery_used_view() -> rx.Component:
+    return rx.vstack(
+        notice(LoginState.notice, icon="key-round", color="amber", role="status"),
+        rx.button(T["continue"], on_click=LoginState.proceed, size="3", width="100%", data_testid="login-continue"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _signing_in_view() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.spinner(size="3"), rx.text(T["signing_in"], size="3"), align="center", spacing="3"),
+        post_when_set("session-handoff", "/api/session", "handoff", SessionState.handoff, SessionState.handoff_posted),
         width="100%",
     )
 
@@ -145,6 +164,8 @@ def login() -> rx.Component:
             ("recovery", _recovery_form()),
             ("enrol", _enrol_form()),
             ("codes", _codes_view()),
+            ("recovery_used", _recovery_used_view()),
+            ("signing_in", _signing_in_view()),
             _password_form(),
         ),
         width="100%",

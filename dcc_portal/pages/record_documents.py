@@ -31,7 +31,7 @@ RELEASE_COLOURS = {"draft": "orange", "hidden": "gray", "waiting": "amber", "hel
 # react-dropzone renders its own hidden file input without a label; name it for screen readers.
 _LABEL_FILE_INPUT = (
     "document.querySelectorAll('[data-testid=file-drop] input[type=file]')"
-    f".forEach(function (input) {{ input.setAttribute('aria-label', {T['file']!r}); }});"
+    f".forEach(function (input) {{ input.setAttribute('aria-label', {T['file']!r}); }})"
 )
 
 
@@ -62,7 +62,7 @@ def _file_picker() -> rx.Component:
                            icon="file-check", color_scheme="grass", width="100%", data_testid="file-ready", high_contrast=True)),
         error_text(S.errors.get("file", ""), field_id="file"),
         spacing="1", width="100%",
-        on_mount=rx.call_script(_LABEL_FILE_INPUT),
+        on_mount=rx.run_script(_LABEL_FILE_INPUT),
     )
 
 

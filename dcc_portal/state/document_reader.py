@@ -4,8 +4,6 @@ Opening a document marks it read for this account (and settles the notifications
 
 from __future__ import annotations
 
-import json
-
 import reflex as rx
 
 from dcc_portal.services.record import documents, downloads, notifications
@@ -16,6 +14,7 @@ from dcc_portal.state.session import SessionState, authenticated
 class DocumentReaderState(rx.State):
     info: dict[str, str] = {}
     view_url: str = ""
+    open_url: str = ""  # set when the document is to replace the page, cleared once opened
     preparing: bool = False
     opening: bool = False
 
@@ -24,7 +23,7 @@ class DocumentReaderState(rx.State):
 
     @rx.event
     async def load(self):
-        self.info, self.view_url = {}, ""
+        self.info, self.view_url, self.open_url = {}, "", ""
         document_id = self._document_id()
         async with authenticated(self) as (db, actor):
             info = documents.describe(db, actor=actor, document_public_id=document_id)
@@ -50,4 +49,8 @@ class DocumentReaderState(rx.State):
         async with authenticated(self) as (db, actor):
             url = downloads.issue(db, actor=actor, producer="document_view", target=self._document_id(), inline=True)
         self.opening = False
-        yield rx.call_script(f"window.location.assign({json.dumps(url)})")
+        self.open_url = url
+
+    @rx.event
+    def opened(self):
+        self.open_url = ""

@@ -9,13 +9,13 @@ import reflex as rx
 
 from dcc_portal import db, texts
 from dcc_portal.services.identity import auth, passwords, sessions
-from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, user_agent
+from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, resolve_browser, user_agent
 
 PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()
 
 
 class LoginState(rx.State):
-    step: str = "password"  # password | code | recovery | enrol | codes
+    step: str = "password"  # password | code | recovery | enrol | codes | recovery_used | signing_in
     identifier_error: str = ""
     pw_error: str = ""
     code_error: str = ""
@@ -24,10 +24,12 @@ class LoginState(rx.State):
     enrol_qr: str = ""
     enrol_key: str = ""  # shown once while enrolling, cleared as soon as the first code confirms it
     shown_codes: list[str] = []  # the 10 recovery codes, shown once after enrolment
+    notice: str = ""
 
     # Server-only: which account passed the first factor, and until when.
     _pending_account_id: int = 0
     _pending_until: float = 0.0
+    _handoff: str = ""  # held while the recovery codes are shown
 
     def _clear_errors(self) -> None:
         self.identifier_error = self.pw_error = self.code_error = self.form_error = ""
@@ -39,6 +41,7 @@ class LoginState(rx.State):
         self.shown_codes = []
         self._pending_account_id = 0
         self._pending_until = 0.0
+        self._handoff = self.notice = ""
         self.form_error = message
         self.busy = False
 
@@ -48,12 +51,11 @@ class LoginState(rx.State):
         passed in this tab is kept: the prerendered form can be submitted before this event arrives."""
         if not (self._pending_account_id and time.time() < self._pending_until):
             self._restart()
-        session_state = await self.get_state(SessionState)
-        if session_state.token:
-            with db.transaction() as session:
-                actor = sessions.resolve(session, token=session_state.token, client_ip=client_ip(self))
-            if actor is not None:
-                return rx.redirect(HOME_BY_ROLE[actor.role])
+        (await self.get_state(SessionState)).handoff = ""
+        with db.transaction() as session:
+            actor = resolve_browser(session, self)
+        if actor is not None:
+            return rx.redirect(HOME_BY_ROLE[actor.role])
         return None
 
     @rx.event
@@ -92,13 +94,11 @@ class LoginState(rx.State):
         else:
             self.step = "code"
 
-    async def _finish(self, token: str):
+    @staticmethod
+    def _handoff_of(token: str) -> str:
+        """The login's session token, rotated into the single-use secret the page exchanges for its cookie."""
         with db.transaction() as session:
-            actor = sessions.resolve(session, token=token, client_ip=client_ip(self))
-        session_state = await self.get_state(SessionState)
-        session_state._signed_in(token, actor.role, actor.display_name)
-        self._pending_account_id = 0
-        return HOME_BY_ROLE[actor.role]
+            return sessions.begin_handoff(session, token=token)
 
     @rx.event
     async def submit_code(self, form_data: dict):
@@ -114,9 +114,10 @@ class LoginState(rx.State):
         if not result.ok:
             self.code_error = result.message
             return None
-        home = await self._finish(result.token)
         self._restart()
-        return rx.redirect(home)
+        self._handoff = self._handoff_of(result.token)
+        await self._complete()
+        return None
 
     @rx.event
     def show_recovery(self):
@@ -142,12 +143,11 @@ class LoginState(rx.State):
         if not result.ok:
             self.code_error = result.message
             return None
-        home = await self._finish(result.token)
         self._restart()
-        return [
-            rx.toast.warning(texts.AUTH["recovery_left"].format(n=result.recovery_codes_left), duration=15000),
-            rx.redirect(home),
-        ]
+        self._handoff = self._handoff_of(result.token)
+        self.notice = texts.AUTH["recovery_left"].format(n=result.recovery_codes_left)
+        self.step = "recovery_used"
+        return None
 
     @rx.event
     async def submit_enrolment(self, form_data: dict):
@@ -163,17 +163,26 @@ class LoginState(rx.State):
         if not result.ok:
             self.code_error = result.message
             return
-        await self._finish(result.token)
+        self._pending_account_id = 0
+        self._handoff = self._handoff_of(result.token)
         self.enrol_qr = self.enrol_key = ""
         self.shown_codes = codes
         self.step = "codes"
 
     @rx.event
-    async def codes_saved(self):
+    async def proceed(self):
+        """After the recovery codes or the recovery-code notice."""
+        await self._complete()
+
+    async def _complete(self) -> None:
+        """The login is complete: the page posts the handoff to the cookie route and lands in the user's area."""
         self.shown_codes = []
-        self.step = "password"
-        session_state = await self.get_state(SessionState)
-        return rx.redirect(session_state.home)
+        self.notice = ""
+        if not self._handoff:
+            self._restart(texts.AUTH["pending_expired"])
+            return
+        (await self.get_state(SessionState)).handoff, self._handoff = self._handoff, ""
+        self.step = "signing_in"
 
 
 async def _password_step(identifier: str, password: str, ip: str):

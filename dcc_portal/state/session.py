@@ -1,5 +1,6 @@
-"""The login session as the browser sees it: an opaque token in local storage, resolved on the server
-at every privileged event (never trusted for who the user is)."""
+"""The login session as the browser sees it: an opaque token in an HttpOnly cookie that page scripts cannot read. The
+websocket's handshake carries it; every privileged event resolves it on the server (never trusted for who the user
+is), with the browser's user agent."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from dcc_portal import db
 from dcc_portal.models import AuditAction, Role
-from dcc_portal.services.access import audit, charter
+from dcc_portal.services.access import charter
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import NotAuthenticated
@@ -50,21 +51,30 @@ def user_agent(state: rx.State) -> str:
     return (state.router.headers.user_agent or "")[:200]
 
 
+def resolve_browser(session: Session, state: rx.State) -> Actor | None:
+    """The actor of the session cookie the websocket was opened with, from this browser only."""
+    token = sessions.token_from_cookies(state.router.headers.raw_headers.get("cookie", ""))
+    return sessions.resolve(session, token=token, client_ip=client_ip(state), user_agent=user_agent(state))
+
+
 class SessionState(rx.State):
-    token: str = rx.LocalStorage("", name="dcc_session", sync=True)
     user_name: str = ""
     user_role: str = ""
     home: str = "/login"
     unread: int = 0
+    # Set when a login is complete: the login page posts it to the cookie route at once (single use, this browser
+    # only); cleared as soon as it is posted and by the next page, so that no later page load posts it again.
+    handoff: str = ""
 
     def _resolve(self, session: Session) -> Actor | None:
-        return sessions.resolve(session, token=self.token, client_ip=client_ip(self))
+        return resolve_browser(session, self)
 
     @rx.event
     async def guard(self, route: str):
         """on_load of every protected page, in one transaction: signed in, charter accepted, the right role for the
         page's area, then the page's own loaders (each checks access in its service). The page loads whole or not at
         all: what the browser is sent was read in the transaction that commits its audit records."""
+        self.handoff = ""
         page = PAGES.get(route)
         if page is None:
             return rx.redirect("/forbidden")
@@ -113,27 +123,14 @@ class SessionState(rx.State):
                 raise
         return None
 
+    @rx.event
+    def handoff_posted(self):
+        self.handoff = ""
+
     def _forget(self) -> None:
-        self.token = ""
         self.user_name = ""
         self.user_role = ""
         self.home = "/login"
-
-    @rx.event
-    def logout(self):
-        with db.transaction() as session:
-            actor = self._resolve(session)
-            if actor is not None:
-                sessions.revoke_token(session, token=self.token, reason="logout")
-                audit.record(session, actor=actor, action=AuditAction.LOGOUT)
-        self._forget()
-        return rx.redirect("/login")
-
-    def _signed_in(self, token: str, role: Role, name: str) -> None:
-        self.token = token
-        self.user_role = str(role)
-        self.user_name = name
-        self.home = HOME_BY_ROLE[role]
 
 
 @dataclass(frozen=True)
@@ -180,9 +177,8 @@ async def authenticated(state: rx.State) -> AsyncIterator[tuple[Session, Actor]]
     if opened is not None:
         yield opened
         return
-    session_state = await state.get_state(SessionState)
     with db.transaction() as session:
-        actor = sessions.resolve(session, token=session_state.token, client_ip=client_ip(state))
+        actor = resolve_browser(session, state)
         if actor is None:
             raise NotAuthenticated()
         yield session, actor

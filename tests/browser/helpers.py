@@ -72,6 +72,10 @@ def login(page: Page, server, identifier: str, secret: str, *, lands_on: str | N
     submit_password(page, identifier)
     page.get_by_label("Code à 6 chiffres").fill(fresh_code(server, identifier, secret))
     page.get_by_test_id("code-submit").click()
+    # The login ends with a page load (the server sets the session cookie): wait until the area page is ready, as a
+    # click before that would be lost.
+    expect(page).not_to_have_url(re.compile(r"/(login|api/session)/?$"), timeout=30_000)
+    expect(page.locator("main[aria-busy=false]")).to_have_count(1)
     if lands_on:
         expect(page).to_have_url(re.compile(rf"{re.escape(lands_on)}/?$"))
 

@@ -167,6 +167,7 @@ def test_recovery_code_login_is_single_use(page_factory, server, viewport):
     page.get_by_label("Code de secours").fill(codes[0])
     page.get_by_test_id("recovery-submit").click()
     expect(page.get_by_text("Il vous reste 9 code(s) de secours")).to_be_visible()
+    page.get_by_test_id("login-continue").click()
     expect(page).to_have_url(re.compile(r"/(charter|gp)/?$"))
     assert audit_events(server, action="recovery_code_used", account_id=enrol_charter.id)
 

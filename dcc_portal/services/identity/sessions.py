@@ -1,4 +1,9 @@
-"""Server-side sessions: the browser holds an opaque random token, the database its SHA-256."""
+"""Server-side sessions: the browser holds an opaque random token in an HttpOnly cookie, the database its SHA-256.
+
+A login ends with a handoff: the session's token is replaced by a single-use secret that the page posts to the
+cookie route, which replaces it again by the token it sets in the cookie. No token the session runs on ever reaches
+page scripts. A token only works from the browser (user agent) it was issued to; the client IP is not bound, so a
+phone moving between networks keeps its session."""
 
 from __future__ import annotations
 
@@ -28,6 +33,10 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # last_seen is refreshed at most this often, to keep reads cheap.
 TOUCH_INTERVAL = timedelta(seconds=30)
+# Long enough to read the recovery codes shown after enrolment, which come before the handoff.
+HANDOFF_TTL = timedelta(minutes=15)
+COOKIE_NAME = "dcc_session"
+MAX_TOKEN_LENGTH = 100
 
 
 def token_hash(token: str) -> str:
@@ -54,7 +63,44 @@ def open_session(db: Session, *, account_id: int, client_ip: str, user_agent: st
 
 def _active(row, now: datetime) -> bool:
     """`row`: a session, or a row with its columns by name."""
-    return row.revoked_at is None and now < row.expires_at and now - row.last_seen_at < IDLE_TIMEOUT
+    return (row.revoked_at is None and row.handoff_until is None and now < row.expires_at
+            and now - row.last_seen_at < IDLE_TIMEOUT)
+
+
+def token_from_cookies(header: str) -> str:
+    """The session token in a Cookie header ("" when absent); a malformed header is no token."""
+    for part in (header or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE_NAME:
+            return value.strip().strip('"')[:MAX_TOKEN_LENGTH]
+    return ""
+
+
+def begin_handoff(db: Session, *, token: str, now: datetime | None = None) -> str:
+    """Replace the token of a session just opened by a single-use handoff secret, which the browser exchanges for its
+    cookie (`complete_handoff`). Until then the session serves no event."""
+    row = db.exec(select(UserSession).where(UserSession.token_hash == token_hash(token))).one()
+    handoff = secrets.token_urlsafe(32)
+    row.token_hash, row.handoff_until = token_hash(handoff), (now or utcnow()) + HANDOFF_TTL
+    db.add(row)
+    return handoff
+
+
+def complete_handoff(db: Session, *, handoff: str, user_agent: str, now: datetime | None = None) -> tuple[str, Actor] | None:
+    """The session's own token (rotated once more) and its actor, for the browser the login ran in; None for an unknown,
+    used or expired handoff or another browser."""
+    now = now or utcnow()
+    if not handoff:
+        return None
+    row = db.exec(select(UserSession).where(UserSession.token_hash == token_hash(handoff[:MAX_TOKEN_LENGTH]))).first()
+    if row is None or row.handoff_until is None or now >= row.handoff_until or row.user_agent != user_agent[:200]:
+        return None
+    token = secrets.token_urlsafe(32)
+    row.token_hash, row.handoff_until, row.last_seen_at = token_hash(token), None, now
+    db.add(row)
+    db.flush()
+    actor = resolve(db, token=token, user_agent=user_agent, now=now)
+    return (token, actor) if actor is not None else None
 
 
 def display_name(db: Session, account: Account) -> str:
@@ -98,7 +144,9 @@ def _actor_statement():
             _SESSION.last_seen_at,
             _SESSION.expires_at,
             _SESSION.revoked_at,
+            _SESSION.handoff_until,
             _SESSION.client_ip,
+            _SESSION.user_agent,
             _ACCOUNT.id.label("account_id"),
             _ACCOUNT.identifier,
             _ACCOUNT.role,
@@ -126,12 +174,19 @@ _BY_ID = _actor_statement().where(_SESSION.id == bindparam("session_id"))
 _UPDATE_SESSION = update(UserSession.__table__).where(_SESSION.id == bindparam("session_id"))
 
 
-def resolve(db: Session, *, token: str, client_ip: str = "", now: datetime | None = None) -> Actor | None:
-    """The actor behind a client token, or None when the session is unknown, expired, revoked or the account disabled."""
+def resolve(db: Session, *, token: str, client_ip: str = "", user_agent: str | None = None,
+            now: datetime | None = None) -> Actor | None:
+    """The actor behind a client token, or None when the session is unknown, expired, revoked, still a handoff, or the
+    account disabled. A browser's request passes its user agent: a token presented by another browser ends its session
+    (it was stolen). Commands and benchmarks, which hold their own tokens, pass None."""
     if not token:
         return None
-    found = db.execute(_BY_TOKEN, {"token_hash": token_hash(token)}).first()
-    return _actor_of(db, found, client_ip=client_ip, now=now or utcnow())
+    found = db.execute(_BY_TOKEN, {"token_hash": token_hash(token[:MAX_TOKEN_LENGTH])}).first()
+    now = now or utcnow()
+    if found is not None and user_agent is not None and found.user_agent != user_agent[:200] and _active(found, now):
+        db.execute(_UPDATE_SESSION, {"session_id": found.id, "revoked_at": now, "revoke_reason": "other_browser"})
+        return None
+    return _actor_of(db, found, client_ip=client_ip, now=now)
 
 
 def resolve_session_id(db: Session, *, session_id: int, client_ip: str = "", now: datetime | None = None) -> Actor | None:
@@ -169,6 +224,16 @@ def revoke_token(db: Session, *, token: str, reason: str = "logout", now: dateti
     if row is not None and row.revoked_at is None:
         row.revoked_at, row.revoke_reason = now or utcnow(), reason
         db.add(row)
+
+
+def sign_out(db: Session, *, token: str, client_ip: str, user_agent: str, now: datetime | None = None) -> bool:
+    """Logout: the browser's session ends and the logout is audited. False when it had none."""
+    actor = resolve(db, token=token, client_ip=client_ip, user_agent=user_agent, now=now)
+    if actor is None:
+        return False
+    revoke_token(db, token=token, reason="logout", now=now)
+    audit.record(db, actor=actor, action=AuditAction.LOGOUT)
+    return True
 
 
 def revoke_all(db: Session, *, account_id: int, reason: str, keep_session_id: int | None = None, now: datetime | None = None) -> int:

@@ -60,6 +60,7 @@ RELEASERS = frozenset({Role.CLINICIAN})
 GATING_CHOICES = {"": None, "yes": True, "no": False}
 RELEASE_LABELS = {ReleaseMode.AUTO: "Règle de l'annonce", ReleaseMode.RELEASED: "Diffusé par l'équipe",
                   ReleaseMode.HELD: "Retenu par l'équipe"}
+_PDF_WHITESPACE = b"\x00\t\n\x0c\r "  # PDF 32000-1, 7.2.2
 _ACTIVE_CONTENT = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
 
 
@@ -75,6 +76,9 @@ def check_pdf(data: bytes) -> None:
         raise ValidationFailed({"file": "Ce fichier n'est pas un PDF (son contenu n'en est pas un, quel que soit son nom)."})
     if b"%%EOF" not in data[-2048:]:
         raise ValidationFailed({"file": "Ce PDF est incomplet ou endommagé (fin de fichier absente)."})
+    if data[data.rfind(b"%%EOF") + 5:].strip(_PDF_WHITESPACE):
+        # Another format appended after the PDF's end (a polyglot) may be opened as that format.
+        raise ValidationFailed({"file": "Ce PDF contient des données après sa fin (contenu actif possible) : refusé."})
     if any(marker in data for marker in _ACTIVE_CONTENT):
         raise ValidationFailed({"file": "Ce PDF contient du contenu actif (script, pièce jointe, formulaire dynamique) : refusé."})
     from pypdf import PdfReader
