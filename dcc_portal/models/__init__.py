@@ -49,6 +49,7 @@ from dcc_portal.models.patients import CareTeamMembership, Patient
 from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSession
 from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
+from dcc_portal.models.symptoms import SymptomAlert, SymptomAnswer, SymptomPause, SymptomReport
 
 __all__ = [
     "OPEN_MAIL_STATUSES",
@@ -110,6 +111,10 @@ __all__ = [
     "SharingAttempt",
     "SharingSubmission",
     "SubmissionStatus",
+    "SymptomAlert",
+    "SymptomAnswer",
+    "SymptomPause",
+    "SymptomReport",
     "TeamRole",
     "UserSession",
     "new_public_id",
