@@ -151,8 +151,8 @@ def test_the_gp_sees_the_alert_and_the_action_on_the_timeline_but_not_the_answer
     assert sorted(titles) == ["Alerte immédiate signalée par le patient",
                               "Alerte prise en compte par l'équipe : orientation vers les urgences"]
     assert not any("39" in title or "Fièvre" in title for title in titles)
-    with pytest.raises(AccessDenied):
-        history.team_history(treated.db, actor=treated.gp, patient_public_id=treated.patient.public_id, now=IN_TREATMENT)
+    assert history.team_history(treated.db, actor=treated.gp, patient_public_id=treated.patient.public_id,
+                                now=IN_TREATMENT) == history.TeamHistory(available=False)
 
 
 def test_an_unacknowledged_immediate_alert_escalates_to_the_clinicians_after_the_delay(treated, monkeypatch):
@@ -181,8 +181,11 @@ def test_a_worsening_since_the_last_week_raises_an_alert_with_its_trend(treated)
     assert alerts.worklist(treated.db, actor=treated.nurse, now=later).items[0].trend == "En aggravation"
     seen = history.team_history(treated.db, actor=treated.onco, patient_public_id=treated.patient.public_id, now=later)
     assert seen.summary.startswith("Dernier questionnaire le 31/03/2026 : nausées (modérée), fatigue (légère) — alerte")
-    assert [point["value"] for point in next(s for s in seen.series if s.item == "nausea").points] == [0, 2]
-    assert seen.treatments and seen.treatments[0]["start"] == "20/03"
+    nausea = next(series for series in seen.series if series.item == "nausea")
+    assert [point["value"] for point in nausea.points] == [None, 0, 2]
+    assert seen.treatments == "Chimiothérapie du 20/03 au 22/05"
+    assert [(point["date"], point["session"]) for point in nausea.points] == [
+        ("20/03", 4.0), ("24/03", None), ("31/03", None)]  # the first session of the chemotherapy is marked
 
 
 def test_only_the_patient_writes_and_only_the_team_reads(treated):

@@ -3,8 +3,8 @@ treatment dates, and the one-line summary of the last report. The GP sees alerts
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -21,15 +21,17 @@ HISTORY_REPORTS = 26  # half a year of weekly check-ins
 class Series:
     item: str
     label: str
-    points: list[dict]  # {"date": "12/03", "severity": 0-4} (fever: temperature in °C)
+    top: float  # the top of the scale: 4, or 41 °C for the fever
+    points: list[dict]  # {"date": "12/03", "value": severity 0-4 or °C or None, "session": top on treatment days}
 
 
 @dataclass(frozen=True)
 class TeamHistory:
-    summary: str  # one line, "" without any report
-    series: list[Series]
-    treatments: list[dict]  # {"label", "start", "end"} as chart labels
-    open_alerts: int
+    available: bool  # the detailed answers are the care team's only
+    summary: str = ""  # one line, "" without any report
+    series: list[Series] = field(default_factory=list)
+    treatments: str = ""  # "Chimiothérapie : séances du 20/03 au 22/05"
+    open_alerts: int = 0
 
 
 def _summary(db: Session, report: SymptomReport | None) -> str:
@@ -53,30 +55,45 @@ def _summary(db: Session, report: SymptomReport | None) -> str:
     return f"Dernier questionnaire le {formatting.date_fr(report.submitted_at)} : {what}{level}."
 
 
+def _value(item: str, row) -> float | None:
+    if item == "fever":
+        return row.temperature_tenths / 10 if row.present and row.temperature_tenths else None
+    return (row.severity or 0) if row.present else 0
+
+
 def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> TeamHistory:
-    """The care team's view (audited read); others of the record (GP, RCP) are refused the detailed answers."""
+    """The care team's view of the check-ins (audited read); anyone else with access to the record (GP, RCP,
+    emergency) gets `available=False`: they see the alerts and actions on the timeline only."""
     now = now or utcnow()
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                             detail="suivi des symptômes", now=now)
     if grant != Grant.CARE_TEAM:
-        raise access.deny(db, actor=actor, action="read", patient_id=patient.id, detail="réponses détaillées hors équipe")
+        db.commit()
+        return TeamHistory(available=False)
     reports = list(reversed(db.exec(
         select(SymptomReport).where(SymptomReport.patient_id == patient.id, SymptomReport.submitted_at.is_not(None))
         .order_by(SymptomReport.submitted_at.desc(), SymptomReport.id.desc()).limit(HISTORY_REPORTS)).all()))
-    by_item: dict[str, list[dict]] = {}
-    for report in reports:
-        day = formatting.to_paris(report.submitted_at).strftime("%d/%m")
-        for item, row in checkin.answers_of(db, report.id).items():
-            if item == "fever":
-                value = row.temperature_tenths / 10 if row.present and row.temperature_tenths else 37.0
-            else:
-                value = (row.severity or 0) if row.present else 0
-            by_item.setdefault(item, []).append({"date": day, "value": value})
     current = treatment.of_patient(db, patient, formatting.paris_today(now))
-    periods = [{"label": period.label, "start": period.start.strftime("%d/%m"), "end": period.end.strftime("%d/%m")}
-               for period in (current.periods if current else ())]
+    values: dict[date, dict[str, float | None]] = {}
+    for report in reports:
+        values[formatting.to_paris(report.submitted_at).date()] = {
+            item: _value(item, row) for item, row in checkin.answers_of(db, report.id).items()}
+    sessions = set()
+    if current is not None and reports:
+        first, last = min(values), max(values)
+        sessions = {day for day in current.sessions if first - timedelta(days=7) <= day <= last}
+    days = sorted(set(values) | sessions)
+    series = []
+    for item in questionnaire.ITEMS:
+        if not any(item in answers for answers in values.values()):
+            continue
+        top = 41.0 if item == "fever" else 4.0
+        points = [{"date": day.strftime("%d/%m"), "value": values.get(day, {}).get(item),
+                   "session": top if day in sessions else None} for day in days]
+        series.append(Series(item, questionnaire.LABELS[item], top, points))
+    periods = "; ".join(f"{period.label} du {period.start.strftime('%d/%m')} au {period.end.strftime('%d/%m')}"
+                        for period in (current.periods if current else ()))
     open_alerts = len(db.exec(select(SymptomAlert.id).where(SymptomAlert.patient_id == patient.id,
                                                             SymptomAlert.acknowledged_at.is_(None))).all())
-    series = [Series(item, questionnaire.LABELS[item], by_item[item]) for item in questionnaire.ITEMS if item in by_item]
     db.commit()
-    return TeamHistory(_summary(db, reports[-1] if reports else None), series, periods, open_alerts)
+    return TeamHistory(True, _summary(db, reports[-1] if reports else None), series, periods, open_alerts)

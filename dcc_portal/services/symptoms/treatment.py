@@ -33,6 +33,7 @@ class Treatment:
     periods: tuple[Period, ...]
     call_who: str
     call_phone: str
+    sessions: tuple[date, ...] = ()
 
     def active_on(self, day: date) -> list[Period]:
         return [period for period in self.periods if period.start <= day <= period.end + AFTER_LAST_SESSION]
@@ -73,8 +74,9 @@ def of_patient(db: Session, patient: Patient, today: date) -> Treatment | None:
     who, phone = _who_to_call(content)
     running = [code for code, period in typed if period.start <= today <= period.end + AFTER_LAST_SESSION]
     group = questionnaire.group_of(running or [code for code, _period in typed])
+    sessions = tuple(sorted({event.day for event in pc.planned_events(content) if event.section == "treatments"}))
     return Treatment(group=group, label=questionnaire.GROUP_LABELS[group], periods=tuple(period for _code, period in typed),
-                     call_who=who, call_phone=phone)
+                     call_who=who, call_phone=phone, sessions=sessions)
 
 
 def in_treatment(treatment: Treatment | None, day: date) -> bool:
