@@ -21,6 +21,7 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     rcp,
     record_search,
     sharing,
+    symptoms,
     team,
 )
 from dcc_portal.services.common.errors import (
