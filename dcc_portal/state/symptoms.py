@@ -63,6 +63,9 @@ class SymptomCheckInState(rx.State):
 
     @rx.event
     async def load(self):
+        await self._load()
+
+    async def _load(self) -> None:
         self.finished, self.outcome_level, self.instruction, self.call_phone, self.call_href = False, "", "", "", ""
         self.questions, self.index = [], 0
         async with authenticated(self) as (db, actor):
@@ -118,7 +121,7 @@ class SymptomCheckInState(rx.State):
     async def set_paused(self, paused: bool):
         async with authenticated(self) as (db, actor):
             checkin.set_paused(db, actor=actor, paused=bool(paused))
-        await self.load()
+        await self._load()
 
 
 class SymptomAlertsState(rx.State):
