@@ -139,6 +139,13 @@ def _sharing_worker(args) -> int:
     return _run_until_stopped(worker)
 
 
+def _symptoms_escalate(args) -> int:
+    from dcc_portal.services.symptoms.alerts import escalate_in_new_session
+
+    print(f"{escalate_in_new_session()} alerte(s) transmise(s) aux médecins")
+    return 0
+
+
 def _mail_worker(args) -> int:
     from dcc_portal.services.exchange.mail_worker import MailConfig, MailWorker
 
@@ -285,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     mail_cmd = commands.add_parser("mail-worker", help="send the e-mail notifications outbox (SMTP) until stopped")
     mail_cmd.add_argument("--once", action="store_true", help="send what is due, then exit")
     mail_cmd.set_defaults(func=_mail_worker)
+    commands.add_parser("symptoms-escalate", help="send the overdue immediate symptom alerts to the team's physicians, then exit"
+                        ).set_defaults(func=_symptoms_escalate)
     commands.add_parser("mail-status", help="count e-mail notifications by status").set_defaults(func=_mail_status)
     region_cmd = commands.add_parser("generate-region", help="generate a fictitious region at production scale")
     region_cmd.add_argument("--db-url", help="database to fill (default: REFLEX_DB_URL); migrated and demo-loaded first")

@@ -3,13 +3,16 @@ the action taken, and the escalation of an immediate alert nobody acknowledged t
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
@@ -34,7 +37,9 @@ from dcc_portal.services.common.paging import Page
 from dcc_portal.services.record import notifications, pathway
 from dcc_portal.services.symptoms import checkin, questionnaire, rules
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 20
+ESCALATION_POLL = 300  # seconds
 TEAM_ROLES = frozenset({Role.NURSE, Role.CLINICIAN})
 ACTIONS = {
     "call": "Appel du patient",
@@ -151,18 +156,40 @@ def escalate_due(db: Session, *, now: datetime | None = None, delay: timedelta |
                                              SymptomAlert.acknowledged_at.is_(None), SymptomAlert.escalated_at.is_(None),
                                              SymptomAlert.created_at <= limit)).all()
     today = formatting.paris_today(now)
+    escalated = 0
     for alert in due:
-        physicians = db.exec(select(CareTeamMembership.professional_id)
-                             .where(CareTeamMembership.patient_id == alert.patient_id,
-                                    CareTeamMembership.team_role.in_(PHYSICIAN_ROLES),
-                                    access.active_membership_clause(today))).all()
-        for professional_id in sorted(set(physicians)):
+        # Several portal processes may look at once: the one whose update claims the alert notifies.
+        claimed = db.exec(update(SymptomAlert).where(SymptomAlert.id == alert.id, SymptomAlert.escalated_at.is_(None))
+                          .values(escalated_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            continue
+        physicians = sorted(set(db.exec(select(CareTeamMembership.professional_id)
+                                        .where(CareTeamMembership.patient_id == alert.patient_id,
+                                               CareTeamMembership.team_role.in_(PHYSICIAN_ROLES),
+                                               access.active_membership_clause(today))).all()))
+        for professional_id in physicians:
             notifications.notify_professional(db, professional_id=professional_id, kind=NotificationKind.SYMPTOM_ALERT,
                                               title="Alerte symptômes immédiate non prise en compte", patient_id=alert.patient_id)
-        alert.escalated_at = now
-        db.add(alert)
         audit.record(db, action=AuditAction.UPDATE, patient_id=alert.patient_id, actor_role="system",
-                     detail=f"alerte symptômes transmise aux médecins de l'équipe ({len(set(physicians))})")
-    if due:
-        db.commit()
-    return len(due)
+                     detail=f"alerte symptômes transmise aux médecins de l'équipe ({len(physicians)})")
+        escalated += 1
+    db.commit()
+    return escalated
+
+
+async def lifespan_task() -> None:
+    """Started with the portal (Reflex lifespan task): escalates what is due every ESCALATION_POLL seconds.
+    DCC_SYMPTOM_ESCALATION_WORKER=0 turns it off (then run `python -m dcc_portal symptoms-escalate` from cron)."""
+    if os.environ.get("DCC_SYMPTOM_ESCALATION_WORKER", "1") == "0":
+        return
+    while True:
+        try:
+            await asyncio.to_thread(escalate_in_new_session)
+        except Exception:
+            logger.exception("symptom escalation: unexpected error, retrying")
+        await asyncio.sleep(ESCALATION_POLL)
+
+
+def escalate_in_new_session() -> int:
+    with dbmod.transaction() as db:
+        return escalate_due(db)
