@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, Notification, NotificationKind, PathwayEvent, SymptomAlert, SymptomAnswer
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
-from dcc_portal.services.gp import area as gp_area  # noqa: F401  the GP's pathway uses the record timeline
 from dcc_portal.services.record import pathway
 from dcc_portal.services.symptoms import alerts, checkin, history, questionnaire, rules
 from dcc_portal.services.symptoms.rules import Answer, Level, TreatmentGroup
@@ -186,6 +185,11 @@ def test_a_worsening_since_the_last_week_raises_an_alert_with_its_trend(treated)
     assert seen.treatments == "Chimiothérapie du 20/03 au 22/05"
     assert [(point["date"], point["session"]) for point in nausea.points] == [
         ("20/03", 4.0), ("24/03", None), ("31/03", None)]  # the first session of the chemotherapy is marked
+    third = checkin.start(treated.db, actor=treated.me, now=later + timedelta(days=1))
+    answer_all(treated, third, fever="38,6", now=later + timedelta(days=1))
+    checkin.submit(treated.db, actor=treated.me, report_public_id=third.report_public_id, now=later + timedelta(days=1))
+    assert alerts.trend_of(treated.db, treated.db.exec(select(SymptomAlert.report_id).order_by(SymptomAlert.id.desc())).first(),
+                           treated.patient.id) == "Stable"  # nausea 2 + fatigue 1, then a fever (counts as severe)
 
 
 def test_only_the_patient_writes_and_only_the_team_reads(treated):

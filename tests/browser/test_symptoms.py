@@ -62,6 +62,10 @@ def test_a_fever_reported_from_the_phone_reaches_the_nurse_who_acknowledges_it(p
     shot(tablet, "symptoms-acknowledged-tablet")
     assert [event.detail for event in audit_events(server, action="acknowledge")][-1] == \
         "alerte symptômes prise en compte : Appel du patient"
+    tablet.get_by_test_id("symptom-alert").first.get_by_role("link", name="Ouvrir le dossier").click()
+    expect(tablet.get_by_test_id("symptom-summary")).to_contain_text("fièvre (38,9 °C) — alerte immédiate")
+    expect(tablet.get_by_test_id("symptom-chart").first.locator("svg.recharts-surface")).to_be_visible()
+    shot(tablet, "symptoms-team-file-tablet")
 
     visit(phone, "/patient")
     expect(phone.get_by_test_id("symptom-acknowledged").first).to_contain_text("Votre équipe a pris connaissance")

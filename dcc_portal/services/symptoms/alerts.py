@@ -75,6 +75,13 @@ class AlertRow:
     escalated: bool
 
 
+def _weight(row) -> int:
+    """A symptom's weight in the trend: its severity; a fever of 38 °C or more counts as a severe symptom."""
+    if row.temperature_tenths is not None:
+        return rules.SEVERE if row.temperature_tenths >= 380 else 0
+    return row.severity or 0
+
+
 def trend_of(db: Session, report_id: int, patient_id: int) -> str:
     """Compared with the check-in before: the sum of the severities went up, down or stayed."""
     reports = db.exec(select(SymptomReport.id).where(SymptomReport.patient_id == patient_id,
@@ -82,7 +89,7 @@ def trend_of(db: Session, report_id: int, patient_id: int) -> str:
                       .order_by(SymptomReport.id.desc()).limit(2)).all()
     if len(reports) < 2:
         return "Premier questionnaire"
-    now, before = (sum((row.severity or 0) for row in checkin.answers_of(db, rid).values() if row.present) for rid in reports)
+    now, before = (sum(_weight(row) for row in checkin.answers_of(db, rid).values() if row.present) for rid in reports)
     return "En aggravation" if now > before else "En amélioration" if now < before else "Stable"
 
 
