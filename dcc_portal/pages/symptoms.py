@@ -117,13 +117,13 @@ def patient_symptoms() -> rx.Component:
                 rx.cond(
                     S.paused,
                     rx.vstack(notice(T["paused"], color="gray", icon="pause"),
-                              rx.button(T["resume"], on_click=S.set_paused(False), size="3", width="100%", **TOUCH),
+                              rx.button(T["resume"], on_click=S.pause_checkins(False), size="3", width="100%", **TOUCH),
                               width="100%"),
                     rx.vstack(
                         rx.text(T["intro"], size="3"),
                         rx.cond(S.index < S.questions.length(), _question(), _ready()),
                         rx.text(T["saved"], size="2", color_scheme="gray"),
-                        rx.button(rx.icon("pause", size=16), T["pause"], on_click=S.set_paused(True), variant="ghost",
+                        rx.button(rx.icon("pause", size=16), T["pause"], on_click=S.pause_checkins(True), variant="ghost",
                                   size="2", min_height="44px", data_testid="symptom-pause"),
                         spacing="3", width="100%",
                     ),

@@ -90,6 +90,8 @@ class SymptomCheckInState(rx.State):
         await self._save()
 
     async def _save(self) -> None:
+        if not self._report_id or self.index >= len(self.questions):
+            return
         item = self.questions[self.index]["item"]
         try:
             async with authenticated(self) as (db, actor):
@@ -118,7 +120,7 @@ class SymptomCheckInState(rx.State):
         self.call_phone, self.call_href = outcome.call_phone, tel_href(outcome.call_phone)
 
     @rx.event
-    async def set_paused(self, paused: bool):
+    async def pause_checkins(self, paused: bool):
         async with authenticated(self) as (db, actor):
             checkin.set_paused(db, actor=actor, paused=bool(paused))
         await self._load()
