@@ -142,6 +142,13 @@ def _sharing_worker(args) -> int:
     return _run_until_stopped(worker)
 
 
+def _symptoms_escalate(args) -> int:
+    from dcc_portal.services.symptoms.alerts import escalate_in_new_session
+
+    print(f"{escalate_in_new_session()} alerte(s) transmise(s) aux médecins")
+    return 0
+
+
 def _mail_worker(args) -> int:
     from dcc_portal.services.exchange.mail_worker import MailConfig, MailWorker
 
@@ -372,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     mail_cmd = commands.add_parser("mail-worker", help="send the e-mail notifications outbox (SMTP) until stopped")
     mail_cmd.add_argument("--once", action="store_true", help="send what is due, then exit")
     mail_cmd.set_defaults(func=_mail_worker)
+    commands.add_parser("symptoms-escalate", help="send the overdue immediate symptom alerts to the team's physicians, then exit"
+                        ).set_defaults(func=_symptoms_escalate)
     commands.add_parser("mail-status", help="count e-mail notifications by status").set_defaults(func=_mail_status)
     hl7_cmd = commands.add_parser("hl7-listener", help="receive HL7 v2 reports over MLLP until stopped")
     hl7_cmd.add_argument("--host", default="127.0.0.1")

@@ -141,3 +141,18 @@ def test_demo_gp_area_has_news_stages_and_treatment_dates(demo):
         kinds = set(demo.exec(select(PathwayEvent.kind).where(PathwayEvent.patient_id == patient.id)).all())
         assert "treatment_start" in kinds, patient.local_id
         assert ("follow_up" in kinds) == (patient.care_stage == "follow_up"), patient.local_id
+
+
+def test_patient_simon_has_a_history_of_check_ins_and_an_open_alert_for_ide_petit(demo):
+    from dcc_portal.models import SymptomAlert, SymptomReport
+    from dcc_portal.services.access import rule
+
+    simon = demo.exec(select(Account).where(Account.identifier == "patient.simon")).one()
+    petit = demo.exec(select(Account).where(Account.identifier == "ide.petit")).one()
+    reports = demo.exec(select(SymptomReport).where(SymptomReport.patient_id == simon.patient_id)).all()
+    assert len(reports) == 3 and all(report.submitted_at for report in reports)
+    open_alerts = demo.exec(select(SymptomAlert).where(SymptomAlert.patient_id == simon.patient_id,
+                                                       SymptomAlert.acknowledged_at.is_(None))).all()
+    assert [alert.level for alert in open_alerts] == ["alert"]
+    assert rule.is_team_member(demo, professional_id=petit.professional_id, patient_id=simon.patient_id,
+                               today=reports[-1].started_at.date())

@@ -139,6 +139,7 @@ FEATURE_LOADERS = (
     "dcc_portal.demo.rcp:load_demo_rcp",
     "dcc_portal.demo.pps:load",
     "dcc_portal.demo.gp:load",
+    "dcc_portal.demo.symptoms:load",
 )
 
 

@@ -52,6 +52,7 @@ from dcc_portal.models.patients import CareTeamMembership, Patient
 from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSecretariat, RcpSession
 from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
+from dcc_portal.models.symptoms import SymptomAlert, SymptomAnswer, SymptomPause, SymptomReport
 
 __all__ = [
     "OPEN_MAIL_STATUSES",
@@ -118,6 +119,10 @@ __all__ = [
     "SharingSubmission",
     "SubmissionKind",
     "SubmissionStatus",
+    "SymptomAlert",
+    "SymptomAnswer",
+    "SymptomPause",
+    "SymptomReport",
     "TeamRole",
     "UserSession",
     "new_public_id",

@@ -186,6 +186,7 @@ class NotificationKind(StrEnum):
     PPS_UPDATED = "pps_updated"
     EMERGENCY_ACCESS = "emergency_access"
     PATHWAY_STEP = "pathway_step"  # treatment started, treatment ended, follow-up
+    SYMPTOM_ALERT = "symptom_alert"  # an immediate alert left unacknowledged
 
 
 class MailStatus(StrEnum):
@@ -225,6 +226,7 @@ class PathwayEventKind(StrEnum):
     TREATMENT_START = "treatment_start"
     TREATMENT_END = "treatment_end"
     FOLLOW_UP = "follow_up"
+    SYMPTOM_ALERT = "symptom_alert"  # what a check-in raised and what the team did, without the answers
 
 
 class RcpKind(StrEnum):

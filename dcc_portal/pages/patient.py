@@ -7,6 +7,7 @@ from dcc_portal.components.forms import banner, field, notice, pager, submit_but
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.pathway import document_list
 from dcc_portal.components.patients import contact_card, team_grid
+from dcc_portal.components.symptoms import checkin_banner
 from dcc_portal.pages.record import emergency_list, identity_card
 from dcc_portal.state.patient_access import AccessLogState, OppositionsState
 from dcc_portal.pages.sharing import patient_opposition_card
@@ -14,6 +15,7 @@ from dcc_portal.state.patient_record import MyRecordState
 from dcc_portal.state.reports import MyDocumentsState
 from dcc_portal.state.session import SessionState
 from dcc_portal.state.sharing import DmpOppositionState
+from dcc_portal.state.symptoms import SymptomCheckInState
 
 T = texts.PATIENT
 
@@ -36,7 +38,7 @@ def _shortcut(href: str, icon: str, title: str, subtitle: str, *, testid: str, p
     )
 
 
-@area_page(route="/patient", title=T["home"], area="patient", on_load=[MyRecordState.load])
+@area_page(route="/patient", title=T["home"], area="patient", on_load=[MyRecordState.load, SymptomCheckInState.load_home])
 def patient_home() -> rx.Component:
     return rx.vstack(
         rx.text(T["welcome"], " ", SessionState.user_name, weight="medium", size="4"),
@@ -44,6 +46,7 @@ def patient_home() -> rx.Component:
                   primary=True),
         _shortcut("/patient/calendar", "calendar-days", texts.PATIENT_PPS["nav_calendar"], T["calendar_shortcut"],
                   testid="to-calendar"),
+        checkin_banner(),
         emergency_list(MyRecordState.emergencies, intro=T["emergency_notice"]),
         rx.cond(
             MyRecordState.emergencies.length() > 0,

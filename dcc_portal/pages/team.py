@@ -15,6 +15,8 @@ from dcc_portal.state.patient_record import PatientSummaryState
 from dcc_portal.state.reports import TeamDocumentsState
 from dcc_portal.pages.sharing import team_opposition_card
 from dcc_portal.state.sharing import DmpOppositionState
+from dcc_portal.components.symptoms import team_symptoms_section
+from dcc_portal.state.symptoms import SymptomHistoryState
 
 T = texts.TEAM
 
@@ -30,9 +32,9 @@ def team_home() -> rx.Component:
 
 @area_page(route="/team/patient", title=texts.PATHWAY["file_title"], area="team",
            on_load=[PatientSummaryState.load, PathwayState.load, AnnouncementState.load, TeamDocumentsState.load,
-                    DmpOppositionState.load])
+                    DmpOppositionState.load, SymptomHistoryState.load])
 def team_patient() -> rx.Component:
-    return rx.vstack(team_patient_file(), team_opposition_card(), spacing="3", width="100%")
+    return rx.vstack(team_patient_file(), team_symptoms_section(), team_opposition_card(), spacing="3", width="100%")
 
 
 @area_page(route="/team/care-team", title=T["team_screen"], area="team", on_load=[CareTeamState.load])

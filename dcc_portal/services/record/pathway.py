@@ -51,6 +51,7 @@ EVENT_LABELS = {
     PathwayEventKind.TREATMENT_START: "Début de traitement",
     PathwayEventKind.TREATMENT_END: "Fin de traitement",
     PathwayEventKind.FOLLOW_UP: "Surveillance",
+    PathwayEventKind.SYMPTOM_ALERT: "Suivi des symptômes",
 }
 
 # Steps that reveal the cancer: the patient sees them only once the medical announcement was recorded.

@@ -1,0 +1,99 @@
+"""What the team reads of a patient's check-ins (each read audited): one series per symptom over time with the PPS
+treatment dates, and the one-line summary of the last report. The GP sees alerts and actions on the timeline only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from dcc_portal import formatting
+from dcc_portal.models import Grant, SymptomAlert, SymptomReport, utcnow
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.symptoms import checkin, questionnaire, rules, treatment
+
+HISTORY_REPORTS = 26  # half a year of weekly check-ins
+
+
+@dataclass(frozen=True)
+class Series:
+    item: str
+    label: str
+    top: float  # the top of the scale: 4, or 41 °C for the fever
+    points: list[dict]  # {"date": "12/03", "value": severity 0-4 or °C or None, "session": top on treatment days}
+
+
+@dataclass(frozen=True)
+class TeamHistory:
+    available: bool  # the detailed answers are the care team's only
+    summary: str = ""  # one line, "" without any report
+    series: list[Series] = field(default_factory=list)
+    treatments: str = ""  # "Chimiothérapie : séances du 20/03 au 22/05"
+    open_alerts: int = 0
+
+
+def _summary(db: Session, report: SymptomReport | None) -> str:
+    if report is None:
+        return ""
+    rows = checkin.answers_of(db, report.id)
+    present = []
+    for item in questionnaire.ITEMS:
+        row = rows.get(item)
+        if row is None or not row.present:
+            continue
+        label = questionnaire.LABELS[item].lower()
+        if row.severity is not None:
+            label += f" ({questionnaire.SEVERITY[row.severity].lower()})"
+        elif row.temperature_tenths is not None:
+            label += f" ({row.temperature_tenths / 10:.1f} °C)".replace(".", ",")
+        present.append(label)
+    alert = db.exec(select(SymptomAlert).where(SymptomAlert.report_id == report.id)).first()
+    level = f" — {'alerte immédiate' if alert.level == rules.Level.IMMEDIATE else 'alerte'}" if alert else ""
+    what = ", ".join(present) if present else "aucun symptôme signalé"
+    return f"Dernier questionnaire le {formatting.date_fr(report.submitted_at)} : {what}{level}."
+
+
+def _value(item: str, row) -> float | None:
+    if item == "fever":
+        return row.temperature_tenths / 10 if row.present and row.temperature_tenths else None
+    return (row.severity or 0) if row.present else 0
+
+
+def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> TeamHistory:
+    """The care team's view of the check-ins (audited read); anyone else with access to the record (GP, RCP,
+    emergency) gets `available=False`: they see the alerts and actions on the timeline only."""
+    now = now or utcnow()
+    patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
+                                            detail="suivi des symptômes", now=now)
+    if grant != Grant.CARE_TEAM:
+        db.commit()
+        return TeamHistory(available=False)
+    reports = list(reversed(db.exec(
+        select(SymptomReport).where(SymptomReport.patient_id == patient.id, SymptomReport.submitted_at.is_not(None))
+        .order_by(SymptomReport.submitted_at.desc(), SymptomReport.id.desc()).limit(HISTORY_REPORTS)).all()))
+    current = treatment.of_patient(db, patient, formatting.paris_today(now))
+    values: dict[date, dict[str, float | None]] = {}
+    for report in reports:
+        values[formatting.to_paris(report.submitted_at).date()] = {
+            item: _value(item, row) for item, row in checkin.answers_of(db, report.id).items()}
+    sessions = set()
+    if current is not None and reports:
+        first, last = min(values), max(values)
+        sessions = {day for day in current.sessions if first - timedelta(days=7) <= day <= last}
+    days = sorted(set(values) | sessions)
+    series = []
+    for item in questionnaire.ITEMS:
+        if not any(item in answers for answers in values.values()):
+            continue
+        top = 41.0 if item == "fever" else 4.0
+        points = [{"date": day.strftime("%d/%m"), "value": values.get(day, {}).get(item),
+                   "session": top if day in sessions else None} for day in days]
+        series.append(Series(item, questionnaire.LABELS[item], top, points))
+    periods = "; ".join(f"{period.label} du {period.start.strftime('%d/%m')} au {period.end.strftime('%d/%m')}"
+                        for period in (current.periods if current else ()))
+    open_alerts = len(db.exec(select(SymptomAlert.id).where(SymptomAlert.patient_id == patient.id,
+                                                            SymptomAlert.acknowledged_at.is_(None))).all())
+    db.commit()
+    return TeamHistory(True, _summary(db, reports[-1] if reports else None), series, periods, open_alerts)
