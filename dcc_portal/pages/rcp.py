@@ -157,16 +157,16 @@ def _member_row(item) -> rx.Component:
 def _secretariat() -> rx.Component:
     return rx.vstack(
         rx.heading(T["secretariat"], size="3", as_="h3"),
-        rx.cond(RcpDirectoryState.secretariat.length() > 0,
-                rx.foreach(RcpDirectoryState.secretariat, lambda item: rx.hstack(
+        rx.cond(RcpDirectoryState.board_secretariat.length() > 0,
+                rx.foreach(RcpDirectoryState.board_secretariat, lambda item: rx.hstack(
                     rx.text(item["name"], weight="medium"), rx.spacer(),
                     rx.cond(RcpDirectoryState.can_set_secretariat,
                             rx.button(T["remove"], on_click=RcpDirectoryState.set_secretariat(item["public_id"], False), size="2",
                                       variant="soft", color_scheme="red", min_height="44px")),
                     width="100%", align="center", wrap="wrap", data_testid="secretariat-row")),
                 rx.text(T["no_secretariat"], size="2", color_scheme="gray")),
-        rx.cond(RcpDirectoryState.can_set_secretariat & (RcpDirectoryState.secretary_choices.length() > 0), rx.form(
-            rx.hstack(select_field(T["secretary_field"], "secretary", RcpDirectoryState.secretary_choices),
+        rx.cond(RcpDirectoryState.can_set_secretariat & (RcpDirectoryState.board_secretary_choices.length() > 0), rx.form(
+            rx.hstack(select_field(T["secretary_field"], "secretary", RcpDirectoryState.board_secretary_choices),
                       rx.button(T["assign_secretariat"], type="submit", size="3", data_testid="assign-secretariat"),
                       width="100%", align="end", wrap="wrap"),
             on_submit=RcpDirectoryState.add_secretariat, width="100%")),

@@ -4,7 +4,7 @@ coordination nurses' alert worklist with acknowledgement (tablets)."""
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, error_text, notice, pager
+from dcc_portal.components.forms import banner, dropdown, error_text, notice, pager
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.symptoms import TOUCH, alert_news
 from dcc_portal.services.symptoms import alerts, questionnaire
@@ -161,12 +161,8 @@ def _alert_card(item) -> rx.Component:
         ),
         rx.cond(chosen, rx.vstack(
             rx.el.label(T["action"], html_for="symptom-action", style={"fontWeight": "600"}),
-            rx.el.select(
-                rx.el.option("—", value=""),
-                *[rx.el.option(label, value=code) for code, label in alerts.ACTIONS.items()],
-                id="symptom-action", value=A.action, on_change=A.set_action,
-                style={"width": "100%", "minHeight": "44px", "fontSize": "1rem"},
-            ),
+            dropdown(list(alerts.ACTIONS.items()), placeholder="—", id="symptom-action", value=A.action,
+                     on_change=A.set_action),
             error_text(A.errors["action"].to(str), field_id="symptom-action"),
             rx.el.label(T["action_note"], html_for="symptom-note"),
             rx.text_area(id="symptom-note", value=A.note, on_change=A.set_note, width="100%", rows="2"),

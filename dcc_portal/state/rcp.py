@@ -85,8 +85,8 @@ class RcpDirectoryState(PagedListMixin, rx.State):
     can_edit: bool = False
     selected: dict[str, str] = {}
     members: list[dict[str, str]] = []
-    secretariat: list[dict[str, str]] = []
-    secretary_choices: list[list[str]] = []
+    board_secretariat: list[dict[str, str]] = []
+    board_secretary_choices: list[list[str]] = []
     can_edit_selected: bool = False
     can_set_secretariat: bool = False
     choices: list[dict[str, str]] = []
@@ -121,14 +121,15 @@ class RcpDirectoryState(PagedListMixin, rx.State):
             detail = rcp_directory.rcp_detail(db, actor=actor, rcp_public_id=str(public_id)[:32])
         self.selected = row(detail.row)
         self.members = rows(detail.members)
-        self.secretariat = rows(detail.secretariat)
+        self.board_secretariat = rows(detail.secretariat)
         self.can_edit_selected, self.can_set_secretariat = detail.can_edit, detail.can_set_secretariat
         self.choices = []
         if detail.can_set_secretariat:
             async with authenticated(self) as (db, actor):
                 named = {person.public_id for person in detail.secretariat}
-                self.secretary_choices = [[person.public_id, person.name] for person in
-                                          rcp_directory.secretary_choices(db, actor=actor) if person.public_id not in named]
+                self.board_secretary_choices = [[person.public_id, person.name] for person in
+                                                rcp_directory.secretary_choices(db, actor=actor)
+                                                if person.public_id not in named]
 
     @rx.event
     async def search_people(self, form: dict):
