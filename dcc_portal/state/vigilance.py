@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import reflex as rx
+from sqlmodel import Session
 
 from dcc_portal import texts
+from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
+from dcc_portal.services.common.paging import Page
 from dcc_portal.services.exchange import hl7_vigilance
 from dcc_portal.state.display import row, rows
+from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated
 
 T = texts.VIGILANCE
 
 
-class VigilanceState(rx.State):
-    items: list[dict[str, str]] = []
-    page: int = 1
-    page_count: int = 1
-    total: int = 0
-    loaded: bool = False
+class VigilanceState(PagedListMixin, rx.State):
     selected: str = ""
     message: dict[str, str] = {}
     candidates: list[dict[str, str]] = []
@@ -27,12 +26,8 @@ class VigilanceState(rx.State):
     reason_error: str = ""
     busy: bool = False
 
-    async def _reload(self) -> None:
-        async with authenticated(self) as (db, actor):
-            result = hl7_vigilance.queue(db, actor=actor, page=self.page)
-        self.items = rows(result.items)
-        self.total, self.page, self.page_count = result.total, result.page, result.page_count
-        self.loaded = True
+    def _fetch(self, session: Session, actor: Actor) -> Page:
+        return hl7_vigilance.queue(session, actor=actor, page=self.page)
 
     def _clear(self) -> None:
         self.selected, self.message, self.candidates = "", {}, []
@@ -43,18 +38,6 @@ class VigilanceState(rx.State):
         self._clear()
         self.page, self.notice = 1, ""
         await self._reload()
-
-    @rx.event
-    async def next_page(self):
-        if self.page < self.page_count:
-            self.page += 1
-            await self._reload()
-
-    @rx.event
-    async def previous_page(self):
-        if self.page > 1:
-            self.page -= 1
-            await self._reload()
 
     @rx.event
     async def examine(self, public_id: str):
