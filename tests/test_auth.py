@@ -379,13 +379,18 @@ def _actor(db, account, secret, when):
     return sessions.resolve(db, token=result.token, now=when), result.token
 
 
+def checked(db, actor, password):
+    stored = auth.stored_password_hash(db, actor=actor)
+    return auth.CurrentPassword(checked_hash=stored, matches=passwords.check(password, stored)[0])
+
+
 def test_regenerating_recovery_codes_voids_the_old_ones(db, with_codes):
     account, secret, old_codes = with_codes
     actor, _ = _actor(db, account, secret, T0 + STEP)
     when = T0 + 2 * STEP
 
     errors, new_codes = auth.regenerate_recovery_codes(
-        db, actor=actor, current_password=PASSWORD, code=code_for(secret, when), now=when
+        db, actor=actor, current=checked(db, actor, PASSWORD), code=code_for(secret, when), now=when
     )
 
     assert errors == {} and len(set(new_codes)) == 10 and not set(new_codes) & set(old_codes)
@@ -401,7 +406,7 @@ def test_regenerating_recovery_codes_needs_the_current_password_and_code(db, wit
     password = "not the password" if field == "current_password" else PASSWORD
     code = wrong_code(secret, when) if field == "code" else code_for(secret, when)
 
-    errors, new_codes = auth.regenerate_recovery_codes(db, actor=actor, current_password=password, code=code, now=when)
+    errors, new_codes = auth.regenerate_recovery_codes(db, actor=actor, current=checked(db, actor, password), code=code, now=when)
 
     assert field in errors and new_codes == []
     assert recovery_step(db, account, old_codes[0], when=when + STEP).ok  # the old set still works
@@ -487,9 +492,11 @@ NEW_PASSWORD = "une nouvelle phrase de passe"
 
 
 def change(db, actor, secret, *, when=T0 + 2 * STEP, current=PASSWORD, code=None, new=NEW_PASSWORD, confirm=None):
-    return auth.change_password(
-        db, actor=actor, current_password=current, code=code_for(secret, when) if code is None else code,
-        new_password=new, confirm=new if confirm is None else confirm, now=when,
+    """As the account screen does it: the new password's rules, the hash checks outside the transaction, the change."""
+    errors = auth.new_password_errors(db, actor=actor, new_password=new, confirm=new if confirm is None else confirm)
+    return errors or auth.change_password(
+        db, actor=actor, current=checked(db, actor, current), code=code_for(secret, when) if code is None else code,
+        new_password_hash=passwords.hash_password(new), now=when,
     )
 
 
@@ -538,6 +545,22 @@ def test_password_change_is_refused_with_a_field_message(db, two_sessions, kwarg
     assert sessions.resolve(db, token=token2, now=when) is not None
 
 
+def test_password_change_checked_against_a_hash_replaced_meanwhile_is_refused(db, two_sessions):
+    """The current password is checked outside the transaction: if another session changed the password in
+    between, the old one no longer confirms anything."""
+    account, secret, actor, _, _ = two_sessions
+    stale = checked(db, actor, PASSWORD)
+    account.password_hash = passwords.hash_password("la phrase choisie ailleurs entre-temps")
+    db.add(account)
+    db.commit()
+
+    errors = auth.change_password(db, actor=actor, current=stale, code=code_for(secret, T0 + 2 * STEP),
+                                  new_password_hash=passwords.hash_password(NEW_PASSWORD), now=T0 + 2 * STEP)
+
+    assert "current_password" in errors
+    assert not passwords.check(NEW_PASSWORD, db.get(Account, account.id).password_hash)[0]
+
+
 def test_password_containing_the_identifier_is_refused_on_change(db, two_sessions):
     account, secret, actor, _, _ = two_sessions
     errors = change(db, actor, secret, new=f"moi {account.identifier} et moi")
@@ -547,7 +570,7 @@ def test_password_containing_the_identifier_is_refused_on_change(db, two_session
 SENSITIVE_CHANGES = {
     "password-change": lambda db, actor, secret, when: change(db, actor, secret, when=when),
     "recovery-codes": lambda db, actor, secret, when: auth.regenerate_recovery_codes(
-        db, actor=actor, current_password=PASSWORD, code=code_for(secret, when), now=when
+        db, actor=actor, current=checked(db, actor, PASSWORD), code=code_for(secret, when), now=when
     )[0],
 }
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from dcc_portal import formatting, texts
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.identity import auth, sessions
+from dcc_portal.services.identity import auth, passwords, sessions
 from dcc_portal.services.record import mail
 from dcc_portal.state.session import authenticated
 
@@ -60,16 +58,18 @@ class AccountState(rx.State):
         self.notice = ""
         self.busy = True
         yield
+        current = str(form_data.get("current_password", ""))[:10_000]
+        new_password = str(form_data.get("new_password", ""))[:10_000]
         async with authenticated(self) as (session, actor):
-            errors = await asyncio.to_thread(
-                auth.change_password,
-                session,
-                actor=actor,
-                current_password=str(form_data.get("current_password", ""))[:10_000],
-                code=str(form_data.get("code", ""))[:50],
-                new_password=str(form_data.get("new_password", ""))[:10_000],
-                confirm=str(form_data.get("confirm", ""))[:10_000],
-            )
+            errors = auth.new_password_errors(session, actor=actor, new_password=new_password,
+                                              confirm=str(form_data.get("confirm", ""))[:10_000])
+            stored = auth.stored_password_hash(session, actor=actor)
+        if not errors:
+            checked = await _check_current(current, stored)
+            new_hash = await passwords.hash_off_loop(new_password) if checked.matches else ""
+            async with authenticated(self) as (session, actor):
+                errors = auth.change_password(session, actor=actor, current=checked, code=str(form_data.get("code", ""))[:50],
+                                              new_password_hash=new_hash)
         self.busy = False
         if errors:
             self.change_errors = errors
@@ -83,11 +83,11 @@ class AccountState(rx.State):
         self.codes_errors = {}
         self.notice = ""
         async with authenticated(self) as (session, actor):
-            errors, codes = auth.regenerate_recovery_codes(
-                session, actor=actor,
-                current_password=str(form_data.get("codes_password", ""))[:10_000],
-                code=str(form_data.get("codes_code", ""))[:50],
-            )
+            stored = auth.stored_password_hash(session, actor=actor)
+        checked = await _check_current(str(form_data.get("codes_password", ""))[:10_000], stored)
+        async with authenticated(self) as (session, actor):
+            errors, codes = auth.regenerate_recovery_codes(session, actor=actor, current=checked,
+                                                           code=str(form_data.get("codes_code", ""))[:50])
         if errors:
             self.codes_errors = {("codes_password" if key == "current_password" else "codes_code"): value for key, value in errors.items()}
             return
@@ -118,3 +118,9 @@ class AccountState(rx.State):
             sessions.end_session(session, actor=actor, public_ref=str(ref)[:16])
         self.notice = T["session_ended"]
         await self._refresh()
+
+
+async def _check_current(password: str, stored_hash: str) -> auth.CurrentPassword:
+    """The slow hash check of a sensitive change, in the password pool and outside any transaction."""
+    matches, _ = await passwords.check_off_loop(password, stored_hash)
+    return auth.CurrentPassword(checked_hash=stored_hash, matches=matches)

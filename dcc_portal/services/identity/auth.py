@@ -400,7 +400,22 @@ def confirm_enrolment(
     return LoginResult(True, token=token), codes
 
 
-def _reauthenticate(db: Session, account: Account, actor: Actor, *, password: str, code: str, now: datetime, what: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class CurrentPassword:
+    """The current password of a sensitive change, checked before its transaction (`passwords.check_off_loop`)
+    against the hash read by `stored_password_hash`."""
+
+    checked_hash: str
+    matches: bool
+
+
+def stored_password_hash(db: Session, *, actor: Actor) -> str:
+    account = db.get(Account, actor.account_id)
+    return account.password_hash if account is not None else ""
+
+
+def _reauthenticate(db: Session, account: Account, actor: Actor, *, current: CurrentPassword, code: str, now: datetime,
+                    what: str) -> dict[str, str]:
     """Sensitive changes need the current password and a current code, under the same lock and delays as a login.
 
     Failures are counted and audited (and committed); the returned field errors are empty on success.
@@ -411,8 +426,7 @@ def _reauthenticate(db: Session, account: Account, actor: Actor, *, password: st
         db.commit()
         return {"current_password": blocked}
     errors: dict[str, str] = {}
-    ok, _ = passwords.verify_password(password, account.password_hash)
-    if not ok:
+    if not (current.matches and current.checked_hash == account.password_hash):  # changed while it was checked
         errors["current_password"] = "Mot de passe actuel incorrect."
     normalized = totp.normalize_code(code)
     if normalized is None:
@@ -473,26 +487,28 @@ def confirm_signature(db: Session, *, actor: Actor, code: str, what: str, now: d
     return message
 
 
-def change_password(
-    db: Session, *, actor: Actor, current_password: str, code: str, new_password: str, confirm: str, now: datetime | None = None
-) -> dict[str, str]:
-    """Returns field errors (empty when done). Other sessions are ended."""
-    now = now or utcnow()
+def new_password_errors(db: Session, *, actor: Actor, new_password: str, confirm: str) -> dict[str, str]:
+    """The new password's field errors, checked before it is hashed."""
     account = db.get(Account, actor.account_id)
-    errors: dict[str, str] = {}
     policy = passwords.policy_error(new_password, identifier=account.identifier)
     if policy:
-        errors["new_password"] = policy
-    elif new_password != confirm:
-        errors["confirm"] = "Les deux saisies du nouveau mot de passe diffèrent."
-    if errors:
-        return errors
-    auth_errors = _reauthenticate(
-        db, account, actor, password=current_password, code=code, now=now, what=AuditAction.PASSWORD_CHANGE
-    )
+        return {"new_password": policy}
+    if new_password != confirm:
+        return {"confirm": "Les deux saisies du nouveau mot de passe diffèrent."}
+    return {}
+
+
+def change_password(
+    db: Session, *, actor: Actor, current: CurrentPassword, code: str, new_password_hash: str, now: datetime | None = None
+) -> dict[str, str]:
+    """After `new_password_errors` and the hashing, both outside any transaction. Returns field errors (empty when
+    done). Other sessions are ended."""
+    now = now or utcnow()
+    account = db.get(Account, actor.account_id)
+    auth_errors = _reauthenticate(db, account, actor, current=current, code=code, now=now, what=AuditAction.PASSWORD_CHANGE)
     if auth_errors:
         return auth_errors
-    account.password_hash = passwords.hash_password(new_password)
+    account.password_hash = new_password_hash
     account.password_changed_at = now
     db.add(account)
     sessions.revoke_all(db, account_id=account.id, reason="password_change", keep_session_id=actor.session_id, now=now)
@@ -501,13 +517,13 @@ def change_password(
 
 
 def regenerate_recovery_codes(
-    db: Session, *, actor: Actor, current_password: str, code: str, now: datetime | None = None
+    db: Session, *, actor: Actor, current: CurrentPassword, code: str, now: datetime | None = None
 ) -> tuple[dict[str, str], list[str]]:
     """New set of 10 codes; the old set stops working."""
     now = now or utcnow()
     account = db.get(Account, actor.account_id)
     errors = _reauthenticate(
-        db, account, actor, password=current_password, code=code, now=now, what=AuditAction.RECOVERY_CODES_REGENERATED
+        db, account, actor, current=current, code=code, now=now, what=AuditAction.RECOVERY_CODES_REGENERATED
     )
     if errors:
         return errors, []

@@ -91,3 +91,7 @@ _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="
 
 async def check_off_loop(password: str, password_hash: str) -> tuple[bool, str | None]:
     return await asyncio.get_running_loop().run_in_executor(_POOL, check, password, password_hash)
+
+
+async def hash_off_loop(password: str) -> str:
+    return await asyncio.get_running_loop().run_in_executor(_POOL, hash_password, password)
