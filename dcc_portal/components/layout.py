@@ -9,6 +9,7 @@ import reflex as rx
 
 from dcc_portal import texts
 from dcc_portal.components.navigation import logout_button
+from dcc_portal.services.symptoms import alerts
 from dcc_portal.state.session import SessionState, guarded_page_load
 
 # Phones (< 48em) get the drawer, tablets and wider the sidebar.
@@ -21,6 +22,7 @@ class NavItem:
     label: str
     href: str
     icon: str
+    roles: frozenset[str] = frozenset()  # within the area, only these roles see the link (empty: every role)
 
 
 NAV = {
@@ -34,7 +36,7 @@ NAV = {
         NavItem(texts.RCP["sessions"], "/team/rcp", "calendar-days"),
         NavItem(texts.SHARING["nav"], "/team/sharing", "send"),
         NavItem(texts.TEAM["find_record"], "/team/search", "search"),
-        NavItem(texts.SYMPTOMS["nav_team"], "/team/symptoms", "activity"),
+        NavItem(texts.SYMPTOMS["nav_team"], "/team/symptoms", "activity", roles=frozenset(alerts.TEAM_ROLES)),
     ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
@@ -83,7 +85,7 @@ def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
     wrap = (lambda content: rx.drawer.close(rx.box(content, width="100%"))) if in_drawer else (lambda content: content)
     return rx.vstack(
         *[
-            rx.link(
+            _for_roles(item.roles, rx.link(
                 wrap(rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="2")),
                 href=item.href,
                 underline="none",
@@ -94,12 +96,23 @@ def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
                 display="flex",
                 align_items="center",
                 _hover={"background": rx.color("accent", 3)},
-            )
+            ))
             for item in items
         ],
         spacing="1",
         width="100%",
     )
+
+
+def _for_roles(roles: frozenset[str], link: rx.Component) -> rx.Component:
+    """A link the page guard would refuse is not offered: a refused visit is audited as an attempt."""
+    if not roles:
+        return link
+    allowed = [SessionState.user_role == str(role) for role in sorted(roles)]
+    condition = allowed[0]
+    for other in allowed[1:]:
+        condition = condition | other
+    return rx.cond(condition, link)
 
 
 def _drawer(area: str) -> rx.Component:

@@ -39,6 +39,9 @@ def test_tumour_board_from_planning_to_the_gp(page_factory, server):
     # 1. The secretariat plans a session of the digestive RCP and publishes its agenda.
     secretary = page_factory("tablet")
     login(secretary, server, "sec.roux", secretary_secret, lands_on="/team")
+    # The secretariat's menu offers only what it may open (symptom alerts are the clinicians' and nurses').
+    expect(secretary.get_by_role("link", name="Réunions de concertation (RCP)")).to_be_visible()
+    expect(secretary.get_by_role("link", name="Alertes symptômes")).to_have_count(0)
     secretary.goto("/team/rcp")
     secretary.get_by_role("link", name="Planifier des séances").click()
     expect(secretary).to_have_url(re.compile(r"/team/rcp/plan/?$"))
@@ -57,6 +60,7 @@ def test_tumour_board_from_planning_to_the_gp(page_factory, server):
     # 2. The oncologist registers a patient of his care team, with the question for the board.
     onco = page_factory("tablet")
     login(onco, server, "onco.moreau", onco_secret, lands_on="/team")
+    expect(onco.get_by_role("link", name="Alertes symptômes")).to_be_visible()
     visit(onco, f"/team/patient?p={patient.public_id}")
     onco.get_by_test_id("register-rcp").click()
     expect(onco).to_have_url(re.compile(r"/team/rcp/register\?p=\w+$"))
