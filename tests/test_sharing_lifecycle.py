@@ -157,8 +157,11 @@ def test_release_gating_changes_after_sending_are_metadata_updates(db: Session, 
     assert [(r.kind, r.metadata_version) for r in rows(db_url, released_early)][-1] == (SubmissionKind.UPDATE, 3)
     with dbmod.transaction(db_url) as session:
         board = sharing.board(session, actor=team.secretary_actor, status_filter="waiting")
+        (drift,), _next = sharing_updates.drifted(session)  # until the DMP acknowledges it
     assert [(row.document, row.submission_kind_label) for row in board.page.items] == [
         ("Biopsie mammaire", "Mise à jour de la visibilité")]
+    assert (drift.document_public_id, drift.problem) == (
+        released_early.public_id, "Visibilité envoyée « normale », actuelle « INVISIBLE_PATIENT ».")
 
 
 def _bundle_of(db: Session, document) -> dict:
