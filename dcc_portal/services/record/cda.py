@@ -79,7 +79,7 @@ class OrganisationPart:
     finess: str = ""
     phone: str = ""
     address: Address = field(default_factory=Address)
-    kind: str = "chu"  # models.OrganisationKind: its sector of activity and practice setting
+    kind: str = ""  # models.OrganisationKind: its sector of activity and practice setting (required to render it)
 
     @property
     def national_id(self) -> str:
