@@ -49,6 +49,7 @@ run: db
 	if [ -z "$$DCC_SHARING_URL" ]; then \
 		$(PY) -m dcc_portal sharing-peer --port $(SHARING_PEER_PORT) --token $(SHARING_PEER_TOKEN) & pids="$$pids $$!"; \
 		export DCC_SHARING_URL=http://127.0.0.1:$(SHARING_PEER_PORT)/fhir DCC_SHARING_TOKEN=$(SHARING_PEER_TOKEN); \
+		$(PY) -m dcc_portal sharing-demo --wait 300 & pids="$$pids $$!"; \
 	fi; \
 	$(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) --frontend-port $(PORT)
 

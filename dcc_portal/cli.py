@@ -236,6 +236,12 @@ def _sharing_drift(args) -> int:
     return 0
 
 
+def _sharing_demo(args) -> int:
+    from dcc_portal.demo import dmp_stories
+
+    return dmp_stories.run(None, wait=args.wait)
+
+
 def _sharing_xdm(args) -> int:
     from pathlib import Path
 
@@ -370,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     drift = commands.add_parser("sharing-drift", help="list documents whose DMP metadata no longer matches the document")
     drift.add_argument("--queue", action="store_true", help="queue the metadata update or withdrawal of each one")
     drift.set_defaults(func=_sharing_drift)
+    demo_cmd = commands.add_parser("sharing-demo", help="demo: correct, withdraw and hide demo documents once the DMP registered them")
+    demo_cmd.add_argument("--wait", type=float, default=300, help="seconds to wait for the DMP's registrations")
+    demo_cmd.set_defaults(func=_sharing_demo)
     xdm_cmd = commands.add_parser("sharing-xdm", help="write the XDM ZIP of a document version for a manual DMP upload")
     xdm_cmd.add_argument("--document", required=True, help="document public id")
     xdm_cmd.add_argument("--version", type=int)

@@ -109,7 +109,7 @@ def test_compiler_keeps_first_matching_rule_per_pattern(tmp_path):
 
 def _header(**overrides) -> cda.CdaHeader:
     organisation = cda.OrganisationPart(name="CHU <Test> & fils", finess="990000101", phone="02 99 10 10 10",
-                                        address=cda.Address(city="Villeneuve"))
+                                        address=cda.Address(city="Villeneuve"), kind="chu")
     author = cda.PersonPart(family="Moreau", given="Paul", rpps="10000000007", specialty_code="G15_10/SM36",
                             specialty_display="Médecin - Oncologie, opt médicale (SM)", organisation=organisation)
     patient = cda.PatientPart(local_id="DEMO-1", birth_family_name="<script>alert(1)</script>", first_names="JEANNE MARIE",

@@ -23,6 +23,7 @@ from dcc_portal.demo import seed
 from dcc_portal.models import (
     Document,
     DocumentKind,
+    Organisation,
     OrganisationKind,
     SharingSubmission,
 )
@@ -39,6 +40,13 @@ NOW = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 SCHEME = {"class": xdm.ENTRY_CLASS, "type": xdm.ENTRY_TYPE, "facility": xdm.ENTRY_FACILITY, "practice": xdm.ENTRY_PRACTICE,
           "confidentiality": xdm.ENTRY_CONFIDENTIALITY, "author": xdm.ENTRY_AUTHOR}
 REPORT_KINDS = [kind for kind in documents.KINDS if kind not in (DocumentKind.FRCP, DocumentKind.PPS, DocumentKind.OTHER)]
+
+
+class Sent(list):
+    """(document kind, CDA, ITI-65 Bundle, METADATA.XML) of every submission, and the kind of every organisation
+    by its CDA identifier (1 + FINESS)."""
+
+    organisation_kinds: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +67,8 @@ def world(template_db, postgres, tmp_path_factory):
                     for kind in REPORT_KINDS:
                         team.report(db, kind=kind, title=f"Compte rendu {kind} <b>&</b>")
             with Session(dbmod.get_engine(url), expire_on_commit=False) as db:
-                sent = []
+                sent = Sent()
+                sent.organisation_kinds = {f"1{o.finess}": o.kind for o in db.exec(select(Organisation)).all() if o.finess}
                 for submission in db.exec(select(SharingSubmission).where(SharingSubmission.cda_file.is_not(None))
                                           .order_by(SharingSubmission.id)).all():
                     meta, cda = sharing.metadata_for(db, submission=submission, now=NOW)
@@ -170,6 +179,27 @@ def test_practice_setting_is_the_cda_service_performer_sector(world):
                          "c:representedOrganization/c:standardIndustryClassCode")
         assert reference["context"]["practiceSetting"]["coding"][0]["code"] == code.get("code"), kind
         assert classification(rim, SCHEME["practice"]) == [(code.get("code"), code.get("codeSystem"))], kind
+
+
+def test_facility_type_and_practice_setting_are_the_establishments_real_type(world):
+    """A cancer centre's fiche RCP says SA36, a GP practice's report SA08 and AMBULATOIRE: the codes come from the
+    kind of the organisation, in the CDA and therefore in the metadata."""
+    seen = set()
+    for kind, tree, reference, _list, _rim in documents_sent(world):
+        custodian = one(tree, "/c:ClinicalDocument/c:custodian/c:assignedCustodian/c:representedCustodianOrganization/c:id")
+        org_kind = world.organisation_kinds[custodian.get("extension")]
+        expected = terminology.facility_type(org_kind)
+        assert reference["context"]["facilityType"]["coding"][0]["code"] == expected.code, (kind, org_kind)
+        for organisation in tree.xpath("//c:representedOrganization[c:standardIndustryClassCode]", namespaces=C):
+            code = organisation.find("c:standardIndustryClassCode", C).get("code")
+            assert code == terminology.practice_setting(world.organisation_kinds[organisation.find("c:id", C).get("extension")]).code
+        seen.add((kind, org_kind, expected.code))
+    assert (DocumentKind.FRCP, OrganisationKind.CANCER_CENTRE, "SA36") in seen
+    assert (DocumentKind.FRCP, OrganisationKind.UNIVERSITY_HOSPITAL, "SA01") in seen
+    assert any(org_kind == OrganisationKind.GP_PRACTICE and code == "SA08" for _kind, org_kind, code in seen)
+    practices = {reference["context"]["practiceSetting"]["coding"][0]["code"]
+                 for _kind, _tree, reference, _list, _rim in documents_sent(world)}
+    assert {"ETABLISSEMENT", "AMBULATOIRE"} <= practices
 
 
 def test_service_times_are_the_cda_service_event_times(world):

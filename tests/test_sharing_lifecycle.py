@@ -22,7 +22,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import visibility
 from dcc_portal.services.exchange import mhd, sharing, sharing_updates
-from dcc_portal.services.record import documents
+from dcc_portal.services.record import announcement, documents, reports
 from tests.sharing_fixtures import PEER_TOKEN, Clock, Team
 from tests.test_sharing_delivery import data_dir, make_worker, peer  # noqa: F401 - fixtures
 
@@ -108,6 +108,60 @@ def test_a_clinician_masking_a_sent_document_queues_its_metadata_update(db: Sess
     db.commit()
     update = rows(db_url, document)[-1]
     assert (update.kind, update.metadata_version, update.status) == (SubmissionKind.UPDATE, 2, SubmissionStatus.PENDING)
+
+
+def _labels(entry: dict) -> list[str]:
+    return [label["coding"][0]["code"] for label in entry["resource"]["securityLabel"]]
+
+
+def test_release_gating_changes_after_sending_are_metadata_updates(db: Session, db_url, data_dir, peer):  # noqa: F811
+    """A pathology report announcing the cancer is registered invisible to the patient until the announcement. The
+    team releasing one early, then the medical announcement releasing the other, each send a visibility update;
+    holding the released one again sends another."""
+    team = Team(db)
+    released_early, _ = team.report(db, kind="cr_acp", title="Biopsie mammaire")
+    by_announcement, _ = team.report(db, kind="cr_acp", title="Biopsie ganglionnaire")
+    db.commit()
+    peer.start()
+    clock = Clock()
+    worker = make_worker(db_url, peer, clock)
+    assert [r.outcome for r in worker.run_once()] == ["acknowledged", "acknowledged"]
+    for received in peer.received():
+        entry = next(e for e in received["bundle"]["entry"] if e["resource"]["resourceType"] == "DocumentReference")
+        assert _labels(entry) == ["N", "INVISIBLE_PATIENT"]
+
+    reports.set_release(db, actor=team.oncologist_actor, document_public_id=released_early.public_id, mode="released",
+                        reason="La patiente a demandé ses résultats après la consultation d'annonce reportée")
+    db.commit()
+    (update,) = [r for r in rows(db_url, released_early) if r.kind == SubmissionKind.UPDATE]
+    assert (update.metadata_version, update.status) == (2, SubmissionStatus.PENDING)
+    assert [r.kind for r in rows(db_url, by_announcement)] == [SubmissionKind.INITIAL]  # still gated
+    clock.advance(to=utcnow())
+    assert [r.outcome for r in worker.run_once()] == ["acknowledged"]
+    assert _labels(last_request(peer)[0]) == ["N"]
+
+    announcement.record(db, actor=team.oncologist_actor, patient_public_id=team.patient.public_id,
+                        temps="medical_diagnosis", values={"occurred_on": utcnow().date().isoformat(),
+                                                           "notes": "Annonce du diagnostic, en présence du conjoint."})
+    db.commit()
+    assert [r.kind for r in rows(db_url, by_announcement)] == [SubmissionKind.INITIAL, SubmissionKind.UPDATE]
+    assert len(rows(db_url, released_early)) == 2  # its visibility did not change
+    clock.advance(to=utcnow())
+    assert [r.outcome for r in worker.run_once()] == ["acknowledged"]
+    entry, _bundle = last_request(peer)
+    assert _labels(entry) == ["N"] and entry["request"]["method"] == "PUT"
+
+    reports.set_release(db, actor=team.oncologist_actor, document_public_id=released_early.public_id, mode="held",
+                        reason="Résultat à reprendre avec la patiente en consultation")
+    db.commit()
+    assert [(r.kind, r.metadata_version) for r in rows(db_url, released_early)][-1] == (SubmissionKind.UPDATE, 3)
+    with dbmod.transaction(db_url) as session:
+        board = sharing.board(session, actor=team.secretary_actor, status_filter="waiting")
+        (drift,), _next = sharing_updates.drifted(session)  # until the DMP acknowledges it
+    assert [(row.document, row.submission_kind_label) for row in board.page.items] == [
+        ("Biopsie mammaire", "Mise à jour de la visibilité")]
+    assert (drift.document_public_id, drift.problem) == (
+        released_early.public_id, "Visibilité envoyée « normale », actuelle « INVISIBLE_PATIENT ».")
 
 
 def _bundle_of(db: Session, document) -> dict:

@@ -56,3 +56,17 @@ def test_results_are_a_short_list():
 def test_only_pickers_are_searchable():
     with pytest.raises(ValueError):
         t.search(t.SPECIALTIES, "onco")
+
+
+def test_every_kind_of_establishment_has_its_sector_and_practice_setting_in_the_dmp_value_sets():
+    from dcc_portal.models import OrganisationKind
+    from dcc_portal.services.exchange import dmp_metadata
+
+    for kind in OrganisationKind:
+        sector, practice = t.facility_type(kind), t.practice_setting(kind)
+        assert dmp_metadata.in_value_set(dmp_metadata.FACILITY_TYPES, sector.code, sector.code_system), kind
+        assert dmp_metadata.in_value_set(dmp_metadata.PRACTICE_SETTINGS, practice.code, practice.code_system), kind
+    assert (t.facility_type("clcc").display, t.practice_setting("gp_practice").code) == (
+        "Centre anti-cancer", "AMBULATOIRE")
+    with pytest.raises(KeyError):
+        t.facility_type("")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from dcc_portal.models import AuditAction, Document, Grant, Role
+from dcc_portal.models import AuditAction, Document, Grant, Patient, Role
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import inputs, registry
@@ -93,6 +93,12 @@ def set_flags(
         errors["reason"] = f"Le motif ne doit pas dépasser {REASON_MAX_LENGTH} caractères."
     if errors:
         raise ValidationFailed(errors)
+    return apply(db, actor=actor, document=document, patient=patient, grant=grant, wanted=wanted, reason=reason)
+
+
+def apply(db: Session, *, actor: Actor, document: Document, patient: Patient, grant: str, wanted: dict[str, bool | None],
+          reason: str) -> Visibility:
+    """Once the actor's right and the input are checked: change the flags, audit the change and announce it."""
     changes = []
     for name, value in wanted.items():
         if value is not None and getattr(document, name) != value:

@@ -59,6 +59,44 @@ def load_fhir(file_stem: str) -> ValueSet:
     return ValueSet(oid, resource.get("name", file_stem), concepts)
 
 
+FACILITY_TYPES = "JDV_J02_XdsHealthcareFacilityTypeCode_CISIS"  # TRE_R02-SecteurActivite; the DMP's J61 is a subset
+PRACTICE_SETTINGS = "JDV_J04_XdsPracticeSettingCode_CISIS"  # TRE_A01-CadreExercice
+
+# What kind of establishment an organisation is, in the two value sets the CDA header and the DMP metadata use:
+# healthCareFacility/code (sector of activity) and the organisation's standardIndustryClassCode (practice setting).
+# Keys are models.OrganisationKind values.
+SECTOR_BY_ORGANISATION_KIND = {
+    "chu": "SA01",  # Etablissement public de santé
+    "ch": "SA01",
+    "clcc": "SA36",  # Centre anti-cancer (private, non-profit)
+    "clinic": "SA04",  # Etablissement privé non PSPH
+    "gp_practice": "SA08",  # Cabinet de groupe
+    "network": "SA57",  # Structure de coopération avec mission de coordination de soins
+}
+PRACTICE_BY_ORGANISATION_KIND = {
+    "chu": "ETABLISSEMENT", "ch": "ETABLISSEMENT", "clcc": "ETABLISSEMENT", "clinic": "ETABLISSEMENT",
+    "gp_practice": "AMBULATOIRE",  # a practice in town, outside any establishment
+    "network": "AMBULATOIRE",  # coordination outside any establishment's walls
+}
+
+
+def _kind_concept(file_stem: str, table: dict[str, str], organisation_kind: str) -> Concept:
+    code = table.get(str(organisation_kind))
+    if code is None:
+        raise KeyError(f"no {file_stem} code for organisation kind {organisation_kind!r}")
+    return load(file_stem).index[code]
+
+
+def facility_type(organisation_kind: str) -> Concept:
+    """The sector of activity (healthCareFacility/code, XDS healthcareFacilityTypeCode) of an organisation kind."""
+    return _kind_concept(FACILITY_TYPES, SECTOR_BY_ORGANISATION_KIND, organisation_kind)
+
+
+def practice_setting(organisation_kind: str) -> Concept:
+    """The practice setting (standardIndustryClassCode, XDS practiceSettingCode) of an organisation kind."""
+    return _kind_concept(PRACTICE_SETTINGS, PRACTICE_BY_ORGANISATION_KIND, organisation_kind)
+
+
 SPECIALTIES = "JDV_J01_XdsAuthorSpecialty_CISIS"
 
 

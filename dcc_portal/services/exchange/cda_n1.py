@@ -92,7 +92,6 @@ def n1_header(db: Session, *, document: Document, version: DocumentVersion, pati
     if type_coded is None:
         raise NotShareable("Ce type de document n'a pas de code LOINC pour le DMP.")
     custodian = cda.organisation_part(organisation)
-    facility = dmp_metadata.facility_type(organisation.kind)
     created = version.created_at
     service_start = _service_start(document, created)
     author_part = cda.person_part(db, author)
@@ -112,7 +111,7 @@ def n1_header(db: Session, *, document: Document, version: DocumentVersion, pati
         legal_time=document.validated_at or created,
         replaces_document_id=_previous_cda_id(db, document, version.version),
         service_events=(cda.ServiceEvent(type_coded.cda_code(), document.title, service_start, author_part),),
-        encounter=cda.Encounter(ids=(), start=service_start, facility=custodian, facility_type=facility.cda_code()),
+        encounter=cda.Encounter(ids=(), start=service_start, facility=custodian, facility_type=custodian.facility_type),
     )
 
 

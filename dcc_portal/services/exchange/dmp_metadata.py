@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from dcc_portal.models import DocumentKind, OrganisationKind
+from dcc_portal.models import DocumentKind
 from dcc_portal.services.common import terminology
 from dcc_portal.services.exchange.cda_facts import CdaFacts, PersonFact
 from dcc_portal.services.record import cda
@@ -29,7 +29,7 @@ CLASS_CODES = "JDV_J57_ClassCode_DMP"
 FORMAT_CODES = "JDV_J10_XdsFormatCode_CISIS"
 FACILITY_TYPES = "JDV_J61_HealthcareFacilityTypeCode_DMP"
 CONTENT_TYPES = "JDV_J59_ContentTypeCode_DMP"
-PRACTICE_SETTINGS = "JDV_J04_XdsPracticeSettingCode_CISIS"
+PRACTICE_SETTINGS = terminology.PRACTICE_SETTINGS
 CONFIDENTIALITY = "JDV_J08_XdsConfidentialityCode_CISIS"
 
 # OIDs of the code systems (CDA, ebRIM) and their FHIR canonical URLs (MHD / PDSm).
@@ -75,15 +75,6 @@ _SVS = "{urn:ihe:iti:svs:2008}"
 
 PDF_FORMAT = "urn:ihe:iti:xds-sd:pdf:2008"
 FORMAT_BY_KIND = {DocumentKind.FRCP: "urn:asip:ci-sis:frcp:2011", DocumentKind.PPS: "urn:asip:ci-sis:pps-cancer:2017"}
-
-FACILITY_BY_ORGANISATION = {
-    OrganisationKind.UNIVERSITY_HOSPITAL: "SA01",  # Etablissement public de santé
-    OrganisationKind.GENERAL_HOSPITAL: "SA01",
-    OrganisationKind.CANCER_CENTRE: "SA36",  # Centre anti-cancer
-    OrganisationKind.PRIVATE_CLINIC: "SA04",  # Etablissement privé non PSPH
-    OrganisationKind.GP_PRACTICE: "SA08",  # Cabinet de groupe
-    OrganisationKind.NETWORK: "SA57",  # Structure de coopération avec mission de coordination de soins
-}
 
 # The DMP's visibility codes, from the Document flags and the release state.
 MASQUE_PS = "MASQUE_PS"
@@ -178,10 +169,6 @@ def class_code(type_coded: Coded) -> Coded:
 
 def format_code_of(code: str) -> Coded:
     return _concept(FORMAT_CODES, code)
-
-
-def facility_type(organisation_kind: str) -> Coded:
-    return _concept(FACILITY_TYPES, FACILITY_BY_ORGANISATION.get(organisation_kind, "SA01"))
 
 
 # contentTypeCode (JDV_J59) when the facility type is not in it (public and private establishments SA01-SA04).

@@ -24,7 +24,6 @@ from dcc_portal.models import (
     DocumentStatus,
     DocumentVersion,
     Organisation,
-    OrganisationKind,
     Patient,
     PpsHandover,
     Professional,
@@ -46,13 +45,6 @@ GP_FUNCTION = cda.Code("PCP", "2.16.840.1.113883.5.88", "Médecin traitant")
 MEMBER_FUNCTION = cda.Code("353", "1.2.250.1.213.1.6.1.107", "Membre de l'équipe de soins")
 APPROVED = cda.Code("9571008", "2.16.840.1.113883.6.96", "approuvé")
 LATERALITY = {"right": ("24028007", "droit"), "left": ("7771000", "gauche"), "bilateral": ("51440002", "bilatéral")}
-FACILITY_TYPES = {
-    OrganisationKind.UNIVERSITY_HOSPITAL: ("SA01", "Etablissement public de santé"),
-    OrganisationKind.GENERAL_HOSPITAL: ("SA01", "Etablissement public de santé"),
-    OrganisationKind.CANCER_CENTRE: ("SA36", "Centre anti-cancer"),
-    OrganisationKind.PRIVATE_CLINIC: ("SA04", "Etablissement privé non PSPH"),
-    OrganisationKind.GP_PRACTICE: ("SA08", "Cabinet de groupe"),
-}
 # Stable identifiers: UUIDs derived (RFC 4122 version 5) from the PPS and the version.
 _NAMESPACE = uuid.UUID("6f1c2a4e-3b7d-5e8f-9a0b-1c2d3e4f5a6b")
 
@@ -180,7 +172,6 @@ def build_xml(db: Session, *, document: Document, version: DocumentVersion, pati
                                              access.active_membership_clause(handover.handed_over_on))).all()}
     for pro in db.exec(select(Professional).where(Professional.id.in_(team_ids)).order_by(Professional.family_name)).all() if team_ids else []:
         participants.append(cda.Participant("PRF", cda.person_part(db, pro), MEMBER_FUNCTION, "Équipe de soins"))
-    facility_type = FACILITY_TYPES.get(organisation.kind, ("SA30", "Autre établissement sanitaire"))
     handed_at = _at_noon(handover.handed_over_on)
     header = cda.CdaHeader(
         template_ids=(TEMPLATE_ID,), code=DOCUMENT_CODE, title="Programme personnalisé de soins",
@@ -192,8 +183,7 @@ def build_xml(db: Session, *, document: Document, version: DocumentVersion, pati
         replaces_document_id=_uuid(document.public_id, version.version - 1) if version.version > first_issued else "",
         service_events=(cda.ServiceEvent(cda.Code("GEN-178", TA_ASIP, "Date de remise du document au patient", "TA_ASIP"),
                                          "Remise du programme personnalisé de soins", handed_at, by_part),),
-        encounter=cda.Encounter(ids=(), start=handed_at, facility=custodian,
-                                facility_type=cda.Code(facility_type[0], "1.2.250.1.71.4.2.4", facility_type[1])),
+        encounter=cda.Encounter(ids=(), start=handed_at, facility=custodian, facility_type=custodian.facility_type),
     )
     return cda.render_document("cda/pps.xml.j2", header=header,
                                b=_body(content, version=version, handover=handover, handover_by=by_part))

@@ -237,7 +237,7 @@ def _cda_header(db: Session, *, content: dict, case: RcpCase, session: RcpSessio
         encounter=cda.Encounter(
             ids=tuple(ids), start=session.starts_at, facility=organisation,
             code=cda.Code("VR", "2.16.840.1.113883.5.4", "Virtuelle (exemple : RCP en l'absence du patient)"),
-            facility_type=cda.Code("SA01", "1.2.250.1.71.4.2.4", "Etablissement public de santé"),
+            facility_type=organisation.facility_type,
         ),
     )
 

@@ -43,7 +43,7 @@ from dcc_portal.services.common import inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import professional_label
-from dcc_portal.services.record import notifications, pathway
+from dcc_portal.services.record import documents, notifications, pathway
 
 T = AnnouncementTemps
 TEMPS_ORDER = [T.MEDICAL_DIAGNOSIS, T.MEDICAL_TREATMENT, T.NURSING, T.SUPPORTIVE_CARE, T.GP_LIAISON]
@@ -318,6 +318,9 @@ def record(
         db.add(patient)
         audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id, grant=grant,
                      detail="annonce médicale enregistrée : documents annonçant le cancer mis à disposition du patient")
+        documents.release_changed(db, actor=actor, now=now, documents=list(db.exec(select(Document).where(
+            Document.patient_id == patient.id, Document.announces_cancer.is_(True),
+            Document.status == DocumentStatus.VALIDATED, Document.release_mode == ReleaseMode.AUTO)).all()))
     notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.ANNOUNCEMENT_RECORDED,
                                           title="nouvelle étape du dispositif d'annonce")
     db.flush()

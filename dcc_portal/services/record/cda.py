@@ -79,10 +79,21 @@ class OrganisationPart:
     finess: str = ""
     phone: str = ""
     address: Address = field(default_factory=Address)
+    kind: str = ""  # models.OrganisationKind: its sector of activity and practice setting (required to render it)
 
     @property
     def national_id(self) -> str:
         return f"1{self.finess}" if self.finess else ""
+
+    @property
+    def facility_type(self) -> Code:
+        concept = terminology.facility_type(self.kind)
+        return Code(concept.code, concept.code_system, concept.display)
+
+    @property
+    def practice_setting(self) -> Code:
+        concept = terminology.practice_setting(self.kind)
+        return Code(concept.code, concept.code_system, concept.display)
 
 
 @dataclass(frozen=True)
@@ -191,7 +202,7 @@ def organisation_part(organisation: Organisation | None) -> OrganisationPart | N
         return None
     return OrganisationPart(
         name=organisation.name, finess=organisation.finess or "", phone=organisation.phone,
-        address=Address(city=organisation.city),
+        address=Address(city=organisation.city), kind=organisation.kind,
     )
 
 

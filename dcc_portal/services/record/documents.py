@@ -125,6 +125,9 @@ def create(
 # DMP feed) register here, so that the document lifecycle does not import them.
 ON_VALIDATED: tuple[str, ...] = ("dcc_portal.services.exchange.sharing:on_validated",)
 ON_ENTERED_IN_ERROR: tuple[str, ...] = ("dcc_portal.services.exchange.sharing:on_entered_in_error",)
+# Who hears that the patient's access to a document may have changed (release gating: released or held by the team,
+# or the medical announcement recorded): the DMP feed updates the visibility it registered.
+ON_RELEASE_CHANGED: tuple[str, ...] = ("dcc_portal.services.exchange.sharing_updates:on_visibility_changed",)
 
 
 def _announce(listeners: tuple[str, ...], db: Session, **event) -> None:
@@ -202,6 +205,12 @@ def validate(db: Session, *, actor: Actor, document: Document, now: datetime | N
                  document_id=document.public_id, document_version=document.current_version, detail="validation")
     # Documents marked for the DMP are queued for sending in this same transaction (the outbox).
     _announce(ON_VALIDATED, db, actor=actor, document=document, now=now)
+
+
+def release_changed(db: Session, *, actor: Actor | None, documents: list[Document], now: datetime | None = None) -> None:
+    """Tell the exchanges built on documents that the patient's access to these documents may have changed."""
+    for document in documents:
+        _announce(ON_RELEASE_CHANGED, db, actor=actor, document=document, now=now)
 
 
 def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reason: str, now: datetime | None = None) -> None:

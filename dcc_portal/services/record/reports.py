@@ -408,6 +408,7 @@ def set_release(db: Session, *, actor: Actor, document_public_id: str, mode: str
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id, grant=Grant.CARE_TEAM,
                  document_id=document.public_id, document_version=document.current_version, justification=reason,
                  detail=f"diffusion au patient : {RELEASE_LABELS[mode]}")
+    documents.release_changed(db, actor=actor, documents=[document], now=now)
     db.flush()
 
 
