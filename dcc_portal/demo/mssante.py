@@ -15,7 +15,6 @@ from dcc_portal.models import (
     Document,
     DocumentKind,
     DocumentStatus,
-    Grant,
     MssAddress,
     Organisation,
     OrganisationKind,
@@ -62,7 +61,6 @@ def addresses(db: Session) -> list[MssAddress]:
 
 
 def load(db: Session) -> bool:
-    from dcc_portal.services.access import rule as access
     from dcc_portal.services.exchange import mssante
 
     if db.exec(select(MssAddress.id)).first() is not None:
@@ -86,14 +84,13 @@ def load(db: Session) -> bool:
                            .where(CareTeamMembership.patient_id == patient.id,
                                   CareTeamMembership.team_role == TeamRole.REFERENT_PHYSICIAN,
                                   CareTeamMembership.removed_at.is_(None))).first()
-        gp_address = mssante.personal_address(db, patient.gp_professional_id)
-        if referent is None or not gp_address:
+        gp_entry = db.exec(select(MssAddress).where(MssAddress.professional_id == patient.gp_professional_id,
+                                                    MssAddress.active)).first()
+        if referent is None or gp_entry is None:
             continue
         pro, account = referent
         actor = Actor(account_id=account.id, role=Role.CLINICIAN, display_name=f"Dr {pro.family_name}", professional_id=pro.id)
-        if access.grant_for(db, actor=actor, patient=patient) != Grant.CARE_TEAM:
-            continue
-        mssante.send(db, actor=actor, document_public_id=document.public_id, addresses=[gp_address])
+        mssante.queue(db, actor=actor, document=document, patient=patient, entries=[gp_entry])
         sent_to.add(patient.id)
     return True
 

@@ -214,13 +214,21 @@ def send(db: Session, *, actor: Actor, document_public_id: str, addresses: list[
     unknown = [address for address in chosen if address not in entries]
     if unknown:
         raise ValidationFailed({"recipients": "Adresse absente de l'annuaire MSSanté : " + ", ".join(unknown[:3])})
+    return queue(db, actor=actor, document=document, patient=patient, entries=[entries[a] for a in chosen], now=now)
+
+
+def queue(db: Session, *, actor: Actor, document: Document, patient: Patient, entries: list[MssAddress],
+          now: datetime | None = None) -> list[str]:
+    """Queue the current version for each directory entry not yet sent it (audited); no access check here (callers
+    do it)."""
     if _gp_blocked(document) and patient.gp_professional_id and any(
-            entries[address].professional_id == patient.gp_professional_id for address in chosen):
+            entry.professional_id == patient.gp_professional_id for entry in entries):
         raise ValidationFailed({"recipients": NOT_SHARED})
+    now = now or utcnow()
     version = document.current_version
     queued: list[str] = []
-    for address in chosen:
-        entry = entries[address]
+    for entry in entries:
+        address = entry.address
         existing = db.exec(select(MssMessage.id).where(MssMessage.document_id == document.id,
                                                        MssMessage.document_version == version,
                                                        MssMessage.to_address == address)).first()
@@ -275,3 +283,24 @@ def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime |
                  document_version=message.document_version,
                  detail=f"document adressé de nouveau à {message.to_label} par messagerie sécurisée"[:300])
 
+
+
+@dataclass(frozen=True)
+class Panel:
+    recipients: list[Recipient]
+    sendings: list[Sending]
+
+
+def panel(db: Session, *, actor: Actor, document_public_id: str) -> Panel | None:
+    """What the reader shows a member of the care team who may address this validated document; None for anyone
+    else (nothing is offered, so nothing is refused: the reader's own access check was audited)."""
+    if actor.role not in SENDER_ROLES:
+        return None
+    document = db.exec(select(Document).where(Document.public_id == str(document_public_id)[:32])).first()
+    if document is None or not sendable(document):
+        return None
+    patient = db.get(Patient, document.patient_id)
+    if access.grant_for(db, actor=actor, patient=patient) != Grant.CARE_TEAM:
+        return None
+    return Panel(default_recipients(db, actor=actor, document_public_id=document.public_id),
+                 sendings(db, actor=actor, document_public_id=document.public_id))
