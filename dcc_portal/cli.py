@@ -348,12 +348,11 @@ def _hl7_listener(args) -> int:
 def _send_hl7(args) -> int:
     import asyncio
     import errno
+    import time
     from pathlib import Path
 
     from dcc_portal.services.exchange import hl7_listener
     from dcc_portal.services.exchange.hl7_messages import ack_code
-
-    import time
 
     payloads = [hl7_listener.framed(Path(name).read_text(encoding="utf-8")) for name in args.files]
     deadline = time.monotonic() + args.wait

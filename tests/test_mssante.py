@@ -18,6 +18,7 @@ from dcc_portal.peers import mssante_pki
 from dcc_portal.peers.mssante_operator import Operator
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.exchange import cda_n1, mssante, xdm
+from dcc_portal.services.exchange import mssante_directory as mss_directory
 from dcc_portal.services.exchange.mssante_worker import MssConfig, MssWorker
 from tests import pps_world
 from tests.pps_world import world  # noqa: F401 - fixture
@@ -58,8 +59,8 @@ def worker(db_url, pki, port, clock=None, **changes) -> MssWorker:
 
 
 def directory(db: Session, t: Team) -> None:
-    mssante.set_address(db, actor=t.admin_actor, address=GP, professional_public_id=t.gp.public_id)
-    mssante.set_address(db, actor=t.admin_actor, address=SECRETARIAT, organisation_public_id=t.org.public_id,
+    mss_directory.set_address(db, actor=t.admin_actor, address=GP, professional_public_id=t.gp.public_id)
+    mss_directory.set_address(db, actor=t.admin_actor, address=SECRETARIAT, organisation_public_id=t.org.public_id,
                         label="Secrétariat d'oncologie")
 
 
@@ -129,7 +130,7 @@ def test_a_client_without_a_certificate_of_the_trusted_ca_is_refused(db: Session
 
 def test_an_unknown_recipient_is_refused_and_reported_to_the_sender(db: Session, db_url, pki, operator):
     t, document_id = sent_report(db)
-    mssante.set_address(db, actor=t.admin_actor, address=CLOSED, professional_public_id=t.oncologist.public_id)
+    mss_directory.set_address(db, actor=t.admin_actor, address=CLOSED, professional_public_id=t.oncologist.public_id)
     mssante.send(db, actor=t.secretary_actor, document_public_id=document_id, addresses=[CLOSED])
     db.commit()
     [result] = worker(db_url, pki, operator.port).run_once()
@@ -184,7 +185,7 @@ def test_only_the_care_team_may_send(db: Session, pki):
             mssante.send(db, actor=actor, document_public_id=document_id, addresses=[GP])
     assert db.exec(select(MssMessage)).all() == []
     with pytest.raises(AccessDenied):
-        mssante.set_address(db, actor=t.oncologist_actor, address="x.y@medecin.mssante.fr",
+        mss_directory.set_address(db, actor=t.oncologist_actor, address="x.y@medecin.mssante.fr",
                             professional_public_id=t.gp.public_id)
     with pytest.raises(ValidationFailed) as refused:
         mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=["dr.who@gmail.com"])
@@ -196,7 +197,7 @@ def test_a_pps_without_the_patients_agreement_is_never_sent_to_the_medecin_trait
     db = w.db
     w.gp_pro.family_name = "Durand"
     admin = pps_world.factories.actor_for(db, pps_world.factories.account(db, role=pps_world.Role.ADMIN)[0])
-    mssante.set_address(db, actor=admin, address=GP, professional_public_id=w.gp_pro.public_id)
+    mss_directory.set_address(db, actor=admin, address=GP, professional_public_id=w.gp_pro.public_id)
     pps_world.write(w)
     pps_world.hand_over(w, consent=GpConsent.REFUSED)
     document = pps_world.document_of(w)

@@ -7,7 +7,7 @@ import reflex as rx
 
 from dcc_portal import texts
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.exchange import mssante
+from dcc_portal.services.exchange import mssante, mssante_directory
 from dcc_portal.state.display import rows
 from dcc_portal.state.session import authenticated
 
@@ -55,7 +55,7 @@ class MssanteState(rx.State):
             self.found = []
             return
         async with authenticated(self) as (db, actor):
-            found = mssante.search_directory(db, actor=actor, query=self.query)
+            found = mssante_directory.search(db, actor=actor, query=self.query)
         chosen = {r["address"] for r in self.recipients}
         self.found = [{"address": r.address, "label": r.label} for r in found if r.address not in chosen]
 

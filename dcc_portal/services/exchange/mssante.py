@@ -14,11 +14,9 @@ document, queueing one outbox row per recipient, the sending status, and "renvoy
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -31,7 +29,6 @@ from dcc_portal.models import (
     MailStatus,
     MssAddress,
     MssMessage,
-    Organisation,
     Patient,
     Professional,
     RcpCase,
@@ -42,11 +39,11 @@ from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.common.names import professional_label
+from dcc_portal.services.exchange.mssante_directory import label_of as _label
+from dcc_portal.services.exchange.mssante_directory import normalize_address
 
 SENDER_ROLES = frozenset({Role.CLINICIAN, Role.RCP_SECRETARY})
 REPORT_KINDS_EXCLUDED = frozenset({DocumentKind.FRCP, DocumentKind.PPS})
-ADDRESS = re.compile(r"^[a-z0-9._%+-]+@([a-z0-9-]+\.)*mssante\.fr$")
 MAX_RECIPIENTS = 20
 NOT_SHARED = "Le patient n'a pas accepté le partage de son PPS avec son médecin traitant."
 
@@ -81,73 +78,6 @@ class Sending:
     detail: str
     at: str
     resendable: bool
-
-
-# --------------------------------------------------------------------------------------------------- directory
-
-
-def normalize_address(value: str) -> str:
-    return str(value or "").strip().lower()[:200]
-
-
-def set_address(db: Session, *, actor: Actor, address: str, professional_public_id: str = "",
-                organisation_public_id: str = "", label: str = "", active: bool = True, now: datetime | None = None) -> MssAddress:
-    """Add or edit a directory entry (administrator only, audited)."""
-    access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.ADMIN, detail="annuaire MSSanté")
-    now = now or utcnow()
-    address = normalize_address(address)
-    errors: dict[str, str] = {}
-    if not ADDRESS.match(address):
-        errors["address"] = "Adresse MSSanté invalide (de la forme prenom.nom@domaine.mssante.fr)."
-    professional = db.exec(select(Professional).where(Professional.public_id == professional_public_id)).first() \
-        if professional_public_id else None
-    organisation = db.exec(select(Organisation).where(Organisation.public_id == organisation_public_id)).first() \
-        if organisation_public_id else None
-    if (professional is None) == (organisation is None):
-        errors["owner"] = "Choisissez un professionnel ou une organisation (un seul)."
-    if errors:
-        raise ValidationFailed(errors)
-    entry = db.exec(select(MssAddress).where(MssAddress.address == address)).first() or MssAddress(address=address, created_at=now)
-    entry.professional_id = professional.id if professional else None
-    entry.organisation_id = organisation.id if organisation else None
-    entry.label = " ".join(str(label or "").split())[:200]
-    entry.active = bool(active)
-    entry.updated_at = now
-    db.add(entry)
-    db.flush()
-    audit.record(db, actor=actor, action=AuditAction.ADMIN,
-                 detail=f"annuaire MSSanté : {address} {'actif' if active else 'désactivé'}")
-    return entry
-
-
-def personal_address(db: Session, professional_id: int | None) -> str:
-    if not professional_id:
-        return ""
-    return db.exec(select(MssAddress.address).where(MssAddress.professional_id == professional_id, MssAddress.active)
-                   .order_by(MssAddress.id)).first() or ""
-
-
-def search_directory(db: Session, *, actor: Actor, query: str, limit: int = 10) -> list[Recipient]:
-    """Active mailboxes whose address, professional's name or organisational label matches every word of `query`."""
-    if actor.role not in SENDER_ROLES:
-        raise access.deny(db, actor=actor, action=AuditAction.SEARCH, detail="annuaire MSSanté")
-    words = [word for word in str(query or "").lower().split() if word][:4]
-    if not words or len(" ".join(words)) < 2:
-        return []
-    haystack = func.lower(MssAddress.address + " " + func.coalesce(Professional.family_name, "") + " "
-                          + func.coalesce(Professional.given_name, "") + " " + MssAddress.label)
-    statement = select(MssAddress, Professional).join(Professional, Professional.id == MssAddress.professional_id, isouter=True) \
-        .where(MssAddress.active)
-    for word in words:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(haystack.like(f"%{escaped}%", escape="\\"))
-    rows = db.exec(statement.order_by(MssAddress.address).limit(limit)).all()
-    return [Recipient(entry.address, _label(entry, pro), False, entry.professional_id) for entry, pro in rows]
-
-
-def _label(entry: MssAddress, professional: Professional | None, role: str = "") -> str:
-    name = professional_label(professional) if professional else (entry.label or entry.address)
-    return f"{name} ({role})" if role else name
 
 
 # --------------------------------------------------------------------------------------------------- sending

@@ -29,7 +29,14 @@ from email.message import EmailMessage
 
 from sqlmodel import Session
 
-from dcc_portal.models import AuditAction, AuditOutcome, Document, MssMessage, Patient, utcnow
+from dcc_portal.models import (
+    AuditAction,
+    AuditOutcome,
+    Document,
+    MssMessage,
+    Patient,
+    utcnow,
+)
 from dcc_portal.services.access import audit
 from dcc_portal.services.common.names import professional_label_of
 from dcc_portal.services.exchange import cda_facts, cda_n1, dmp_metadata, outbox, xdm
@@ -98,7 +105,7 @@ def attachments(db: Session, *, message: MssMessage, now: datetime, sender: str)
             facts, entry_uuid=dmp_metadata.derived_uuid("mss-entry", message.public_id),
             submission_set_uuid=dmp_metadata.derived_uuid("mss-set", message.public_id), format_code=package.format_code,
             visibility=visibility_codes(document, patient), submission_time=now, size=len(package.xml),
-            sha1_hex=hashlib.sha1(package.xml).hexdigest(), version=message.document_version,  # noqa: S324 - XDS's hash
+            sha1_hex=hashlib.sha1(package.xml).hexdigest(), version=message.document_version,
         )
     except (cda_facts.UnreadableCda, LookupError, ValueError) as problem:
         raise cda_n1.NotShareable(f"Métadonnées XDM impossibles à lire dans le document CDA : {problem}") from problem
