@@ -15,6 +15,7 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     document,
     gp,
     login,
+    mssante_admin,
     notifications,
     patient,
     pps_patient,

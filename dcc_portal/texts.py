@@ -322,6 +322,16 @@ MSSANTE = {
     "refresh": "Actualiser",
     "resend": "Renvoyer",
     "version": "version",
+    "directory": "Annuaire MSSanté",
+    "new_address": "Ajouter ou modifier une boîte aux lettres MSSanté",
+    "address": "Adresse MSSanté",
+    "owner": "RPPS du professionnel ou FINESS de l'organisation",
+    "label": "Nom de la boîte organisationnelle",
+    "save": "Enregistrer",
+    "search_directory": "Nom ou adresse",
+    "inactive": "désactivée",
+    "disable": "Désactiver",
+    "enable": "Réactiver",
 }
 
 NOTIFICATIONS = {
