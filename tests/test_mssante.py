@@ -13,9 +13,10 @@ import pytest
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
-from dcc_portal.models import AuditEvent, GpConsent, MailStatus, MssMessage
+from dcc_portal.models import AuditAction, AuditEvent, AuditOutcome, GpConsent, MailStatus, MssMessage
 from dcc_portal.peers import mssante_pki
 from dcc_portal.peers.mssante_operator import Operator
+from dcc_portal.services.access import audit_log
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.exchange import cda_n1, mssante, xdm
 from dcc_portal.services.exchange import mssante_directory as mss_directory
@@ -110,6 +111,9 @@ def test_a_validated_report_reaches_the_medecin_traitant_with_a_valid_xdm_and_pd
     details = db.exec(select(AuditEvent.detail).where(AuditEvent.patient_id == t.patient.id)).all()
     assert sum("adressé à" in detail and GP in detail for detail in details) == 1  # the sender's act
     assert any("remis à l'opérateur" in detail for detail in details)  # the delivery
+    db.commit()
+    purposes = [row.purpose for row in audit_log.access_log(db, actor=t.patient_actor).items]
+    assert "Document adressé à un professionnel par messagerie sécurisée" in purposes  # the patient sees it
 
 
 @pytest.mark.parametrize("which", ["none", "other_ca"])
@@ -184,6 +188,9 @@ def test_only_the_care_team_may_send(db: Session, pki):
         with pytest.raises(AccessDenied):
             mssante.send(db, actor=actor, document_public_id=document_id, addresses=[GP])
     assert db.exec(select(MssMessage)).all() == []
+    denied = db.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.MSS_SEND,
+                                              AuditEvent.outcome == AuditOutcome.DENIED)).all()
+    assert len(denied) == 3
     with pytest.raises(AccessDenied):
         mss_directory.set_address(db, actor=t.oncologist_actor, address="x.y@medecin.mssante.fr",
                             professional_public_id=t.gp.public_id)

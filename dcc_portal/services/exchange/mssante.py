@@ -87,7 +87,7 @@ def _document_for_sending(db: Session, *, actor: Actor, document_public_id: str,
     document, patient, grant = access.require_document(db, actor=actor, document_public_id=document_public_id,
                                                        action=AuditAction.READ, detail=detail)
     if actor.role not in SENDER_ROLES or grant != Grant.CARE_TEAM:
-        raise access.deny(db, actor=actor, action=AuditAction.EXPORT, patient_id=patient.id,
+        raise access.deny(db, actor=actor, action=AuditAction.MSS_SEND, patient_id=patient.id,
                           detail="messagerie sécurisée : réservé à l'équipe de soins")
     return document, patient
 
@@ -171,7 +171,7 @@ def queue(db: Session, *, actor: Actor, document: Document, patient: Patient, en
                           to_label=label[:200], to_professional_id=entry.professional_id, sender_account_id=actor.account_id,
                           sender_professional_id=actor.professional_id, status=MailStatus.PENDING, next_attempt_at=now,
                           created_at=now, updated_at=now))
-        audit.record(db, actor=actor, action=AuditAction.EXPORT, patient_id=patient.id, document_id=document.public_id,
+        audit.record(db, actor=actor, action=AuditAction.MSS_SEND, patient_id=patient.id, document_id=document.public_id,
                      document_version=version, detail=f"document adressé à {label} par messagerie sécurisée ({address})"[:300])
         queued.append(address)
     db.flush()
@@ -201,7 +201,7 @@ def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime |
     """« Renvoyer » a refused message (after the address or the operator was fixed)."""
     message = db.exec(select(MssMessage).where(MssMessage.public_id == str(message_public_id)[:32])).first()
     if message is None:
-        raise access.deny(db, actor=actor, action=AuditAction.EXPORT, detail="messagerie sécurisée : renvoi d'un envoi inconnu")
+        raise access.deny(db, actor=actor, action=AuditAction.MSS_SEND, detail="messagerie sécurisée : renvoi d'un envoi inconnu")
     document = db.get(Document, message.document_id)
     _document_for_sending(db, actor=actor, document_public_id=document.public_id, detail="messagerie sécurisée : renvoi")
     if message.status != MailStatus.FAILED:
@@ -209,7 +209,7 @@ def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime |
     now = now or utcnow()
     message.status, message.next_attempt_at, message.updated_at = MailStatus.PENDING, now, now
     db.add(message)
-    audit.record(db, actor=actor, action=AuditAction.EXPORT, patient_id=message.patient_id, document_id=document.public_id,
+    audit.record(db, actor=actor, action=AuditAction.MSS_SEND, patient_id=message.patient_id, document_id=document.public_id,
                  document_version=message.document_version,
                  detail=f"document adressé de nouveau à {message.to_label} par messagerie sécurisée"[:300])
 

@@ -149,7 +149,7 @@ class MssWorker(MailWorker):
         row = db.get(MssMessage, row_id)
         document = db.get(Document, row.document_id)
         sent = outcome == "sent"
-        audit.record(db, action=AuditAction.EXPORT, actor_role=WORKER_ROLE, patient_id=row.patient_id,
+        audit.record(db, action=AuditAction.MSS_SEND, actor_role=WORKER_ROLE, patient_id=row.patient_id,
                      document_id=document.public_id, document_version=row.document_version,
                      outcome=AuditOutcome.SUCCESS if sent else AuditOutcome.ERROR,
                      detail=(f"document adressé à {row.to_label} par messagerie sécurisée : remis à l'opérateur" if sent
