@@ -212,21 +212,31 @@ def _mssante_worker(args) -> int:
     return _run_until_stopped(worker)
 
 
-def _mail_status(_args) -> int:
+def _outbox_status(model, empty: str) -> int:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from dcc_portal.models import MailMessage
-
     with db.transaction() as session:
-        rows = session.exec(select(MailMessage.status, func.count(MailMessage.id)).group_by(MailMessage.status)).all()
+        rows = session.exec(select(model.status, func.count(model.id)).group_by(model.status)).all()
     labels = {"pending": "en attente", "sending": "en cours d'envoi", "retrying": "nouvel essai prévu",
               "sent": "envoyés", "failed": "refusés (adresse à corriger)"}
     for status, count in sorted(rows):
         print(f"{labels.get(status, status):<30} {count}")
     if not rows:
-        print("Aucun courriel.")
+        print(empty)
     return 0
+
+
+def _mail_status(_args) -> int:
+    from dcc_portal.models import MailMessage
+
+    return _outbox_status(MailMessage, "Aucun courriel.")
+
+
+def _mssante_status(_args) -> int:
+    from dcc_portal.models import MssMessage
+
+    return _outbox_status(MssMessage, "Aucun envoi MSSanté.")
 
 
 def _sharing_peer(args) -> int:
@@ -439,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     mss_worker = commands.add_parser("mssante-worker", help="send the MSSanté outbox until stopped")
     mss_worker.add_argument("--once", action="store_true", help="send what is due, then exit")
     mss_worker.set_defaults(func=_mssante_worker)
+    commands.add_parser("mssante-status", help="count MSSanté sendings by status").set_defaults(func=_mssante_status)
     hl7_cmd = commands.add_parser("hl7-listener", help="receive HL7 v2 reports over MLLP until stopped")
     hl7_cmd.add_argument("--host", default="127.0.0.1")
     hl7_cmd.add_argument("--port", type=int, default=2575)
