@@ -13,7 +13,14 @@ import pytest
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
-from dcc_portal.models import AuditAction, AuditEvent, AuditOutcome, GpConsent, MailStatus, MssMessage
+from dcc_portal.models import (
+    AuditAction,
+    AuditEvent,
+    AuditOutcome,
+    GpConsent,
+    MailStatus,
+    MssMessage,
+)
 from dcc_portal.peers import mssante_pki
 from dcc_portal.peers.mssante_operator import Operator
 from dcc_portal.services.access import audit_log

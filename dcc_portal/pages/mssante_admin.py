@@ -3,7 +3,13 @@
 import reflex as rx
 
 from dcc_portal import texts
-from dcc_portal.components.forms import banner, field, pager, search_button, submit_button
+from dcc_portal.components.forms import (
+    banner,
+    field,
+    pager,
+    search_button,
+    submit_button,
+)
 from dcc_portal.components.layout import area_page
 from dcc_portal.state.admin import AdminMssanteState
 

@@ -43,7 +43,6 @@ from dcc_portal.services.exchange.mssante_directory import label_of as _label
 from dcc_portal.services.exchange.mssante_directory import normalize_address
 
 SENDER_ROLES = frozenset({Role.CLINICIAN, Role.RCP_SECRETARY})
-REPORT_KINDS_EXCLUDED = frozenset({DocumentKind.FRCP, DocumentKind.PPS})
 MAX_RECIPIENTS = 20
 NOT_SHARED = "Le patient n'a pas accepté le partage de son PPS avec son médecin traitant."
 

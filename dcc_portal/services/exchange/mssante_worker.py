@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -35,7 +33,6 @@ from dcc_portal.models import (
     Document,
     MssMessage,
     Patient,
-    utcnow,
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.common.names import professional_label_of
@@ -117,10 +114,6 @@ class MssWorker(MailWorker):
     model = MssMessage
     label = "mssante"
     host_variable = "DCC_MSS_HOST"
-
-    def __init__(self, config: MssConfig, *, db_url: str | None = None, name: str = "",
-                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None):
-        super().__init__(config, db_url=db_url, name=name, clock=clock, rng=rng)
 
     def tls_context(self) -> ssl.SSLContext:
         return client_context(self.config)
