@@ -19,6 +19,7 @@ from dcc_portal.models import (
     AuditOutcome,
     GpConsent,
     MailStatus,
+    MssAddress,
     MssMessage,
 )
 from dcc_portal.peers import mssante_pki
@@ -224,3 +225,18 @@ def test_a_pps_without_the_patients_agreement_is_never_sent_to_the_medecin_trait
                                     now=pps_world.NOW + timedelta(hours=1))
     [offered] = mssante.default_recipients(db, actor=w.onco, document_public_id=document.public_id)
     assert offered.address == GP
+
+
+def test_the_administrator_is_told_what_is_wrong_with_a_directory_entry_and_nothing_is_saved(db: Session):
+    t = Team(db)
+    with pytest.raises(ValidationFailed) as refused:
+        mss_directory.set_address(db, actor=t.admin_actor, address="durand@gmail.com", owner="12345")
+    assert "invalide" in refused.value.errors["address"] and "RPPS" in refused.value.errors["owner"]
+    with pytest.raises(ValidationFailed) as unnamed:
+        mss_directory.set_address(db, actor=t.admin_actor, address="secretariat@chu-test.mssante.fr", owner=t.org.finess)
+    assert "Nommez" in unnamed.value.errors["label"]
+    assert db.exec(select(MssAddress)).all() == []
+    entry = mss_directory.set_address(db, actor=t.admin_actor, address=" Claire.Durand@Medecin.MSSante.fr ", owner=t.gp.rpps)
+    assert entry.address == GP and entry.professional_id == t.gp.id
+    assert mss_directory.set_active(db, actor=t.admin_actor, entry_public_id=entry.public_id, active=False)
+    assert mss_directory.search(db, actor=t.oncologist_actor, query="durand") == []  # a closed mailbox is not offered
