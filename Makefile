@@ -7,6 +7,8 @@ PORT ?= 8000
 SHARING_PEER_PORT ?= 8765
 SHARING_PEER_TOKEN ?= demo-sharing-token
 HL7_PORT ?= 2575
+MSS_PORT ?= 2587
+MSS_DIR := var/mssante
 DCC_HL7_SENDERS ?= dcc_portal/demo/hl7/senders.json
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -41,7 +43,8 @@ db: setup
 
 # The HL7 v2 listener runs beside the portal; the demo's sample messages are sent to it once it is up (again at each
 # run: a replay is answered with the same ACK and stored once).
-# Without a DMP endpoint configured, the demo starts the test document recipient and sends to it.
+# Without a DMP endpoint configured, the demo starts the test document recipient and sends to it; without an MSSanté
+# operator configured, it writes test certificates and starts the local operator (documents addressed by MSSanté).
 run: db
 	@$(PY) -m dcc_portal hl7-listener --port $(HL7_PORT) & pids=$$!; \
 	trap 'kill $$pids 2>/dev/null' EXIT; \
@@ -50,6 +53,12 @@ run: db
 		$(PY) -m dcc_portal sharing-peer --port $(SHARING_PEER_PORT) --token $(SHARING_PEER_TOKEN) & pids="$$pids $$!"; \
 		export DCC_SHARING_URL=http://127.0.0.1:$(SHARING_PEER_PORT)/fhir DCC_SHARING_TOKEN=$(SHARING_PEER_TOKEN); \
 		$(PY) -m dcc_portal sharing-demo --wait 300 & pids="$$pids $$!"; \
+	fi; \
+	if [ -z "$$DCC_MSS_HOST" ]; then \
+		$(PY) -m dcc_portal mssante-pki --dir $(MSS_DIR)/pki && \
+		{ $(PY) -m dcc_portal mssante-operator --port $(MSS_PORT) --pki $(MSS_DIR)/pki --store $(MSS_DIR)/received & pids="$$pids $$!"; }; \
+		export DCC_MSS_HOST=127.0.0.1 DCC_MSS_PORT=$(MSS_PORT) DCC_MSS_CA=$(MSS_DIR)/pki/ca.pem \
+			DCC_MSS_CERT=$(MSS_DIR)/pki/client.pem DCC_MSS_KEY=$(MSS_DIR)/pki/client.key; \
 	fi; \
 	$(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) --frontend-port $(PORT)
 

@@ -167,21 +167,76 @@ def _mail_worker(args) -> int:
     return _run_until_stopped(worker)
 
 
-def _mail_status(_args) -> int:
+def _mssante_pki(args) -> int:
+    from dcc_portal.peers import mssante_pki
+
+    pki = mssante_pki.ensure(args.dir)
+    print(f"Certificats de test MSSanté dans {pki.folder} (AC, opérateur, portail).")
+    return 0
+
+
+def _mssante_operator(args) -> int:
+    from pathlib import Path
+
+    from dcc_portal.peers import mssante_operator, mssante_pki
+
+    pki = mssante_pki.ensure(args.pki)
+    if args.mailboxes:
+        mailboxes = mssante_operator.read_mailboxes(args.mailboxes)
+    else:
+        from dcc_portal.demo import mssante as demo_mssante
+
+        with db.transaction() as session:
+            mailboxes = set(demo_mssante.mailboxes(session))
+    print(f"Opérateur MSSanté de test sur {args.host}:{args.port} (STARTTLS et certificat client exigés), "
+          f"{len(mailboxes)} boîte(s) connue(s), messages reçus dans {args.store}.", flush=True)
+    mssante_operator.serve(pki=pki, store=Path(args.store), mailboxes=mailboxes, host=args.host, port=args.port)
+    return 0
+
+
+def _mssante_worker(args) -> int:
+    from dcc_portal.services.exchange.mssante_worker import MssConfig, MssWorker
+
+    _log_to_stderr()
+    config = MssConfig.from_env()
+    if not config.host:
+        print("DCC_MSS_HOST n'est pas défini : aucun opérateur MSSanté.", file=sys.stderr)
+        return 2
+    worker = MssWorker(config)
+    if args.once:
+        results = worker.run_once()
+        for result in results:
+            print(f"{result.message_public_id} : {result.outcome} — {result.detail}")
+        print(f"{len(results)} message(s) MSSanté traité(s).")
+        return 0
+    return _run_until_stopped(worker)
+
+
+def _outbox_status(model, empty: str) -> int:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from dcc_portal.models import MailMessage
-
     with db.transaction() as session:
-        rows = session.exec(select(MailMessage.status, func.count(MailMessage.id)).group_by(MailMessage.status)).all()
+        rows = session.exec(select(model.status, func.count(model.id)).group_by(model.status)).all()
     labels = {"pending": "en attente", "sending": "en cours d'envoi", "retrying": "nouvel essai prévu",
               "sent": "envoyés", "failed": "refusés (adresse à corriger)"}
     for status, count in sorted(rows):
         print(f"{labels.get(status, status):<30} {count}")
     if not rows:
-        print("Aucun courriel.")
+        print(empty)
     return 0
+
+
+def _mail_status(_args) -> int:
+    from dcc_portal.models import MailMessage
+
+    return _outbox_status(MailMessage, "Aucun courriel.")
+
+
+def _mssante_status(_args) -> int:
+    from dcc_portal.models import MssMessage
+
+    return _outbox_status(MssMessage, "Aucun envoi MSSanté.")
 
 
 def _sharing_peer(args) -> int:
@@ -309,12 +364,11 @@ def _hl7_listener(args) -> int:
 def _send_hl7(args) -> int:
     import asyncio
     import errno
+    import time
     from pathlib import Path
 
     from dcc_portal.services.exchange import hl7_listener
     from dcc_portal.services.exchange.hl7_messages import ack_code
-
-    import time
 
     payloads = [hl7_listener.framed(Path(name).read_text(encoding="utf-8")) for name in args.files]
     deadline = time.monotonic() + args.wait
@@ -391,6 +445,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("symptoms-escalate", help="send the overdue immediate symptom alerts to the team's physicians, then exit"
                         ).set_defaults(func=_symptoms_escalate)
     commands.add_parser("mail-status", help="count e-mail notifications by status").set_defaults(func=_mail_status)
+    pki_cmd = commands.add_parser("mssante-pki", help="write the test CA and certificates of the local MSSanté operator")
+    pki_cmd.add_argument("--dir", default="var/mssante/pki")
+    pki_cmd.set_defaults(func=_mssante_pki)
+    mss_peer = commands.add_parser("mssante-operator", help="run the local MSSanté operator (SMTP, STARTTLS, client certificates)")
+    mss_peer.add_argument("--host", default="127.0.0.1")
+    mss_peer.add_argument("--port", type=int, default=2587)
+    mss_peer.add_argument("--pki", default="var/mssante/pki")
+    mss_peer.add_argument("--store", default="var/mssante/received", help="folder where received messages are stored")
+    mss_peer.add_argument("--mailboxes", help="file of known addresses, one a line (default: the portal's directory)")
+    mss_peer.set_defaults(func=_mssante_operator)
+    mss_worker = commands.add_parser("mssante-worker", help="send the MSSanté outbox until stopped")
+    mss_worker.add_argument("--once", action="store_true", help="send what is due, then exit")
+    mss_worker.set_defaults(func=_mssante_worker)
+    commands.add_parser("mssante-status", help="count MSSanté sendings by status").set_defaults(func=_mssante_status)
     hl7_cmd = commands.add_parser("hl7-listener", help="receive HL7 v2 reports over MLLP until stopped")
     hl7_cmd.add_argument("--host", default="127.0.0.1")
     hl7_cmd.add_argument("--port", type=int, default=2575)

@@ -15,6 +15,7 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     document,
     gp,
     login,
+    mssante_admin,
     notifications,
     patient,
     pps_patient,
@@ -32,7 +33,7 @@ from dcc_portal.services.common.errors import (
     NotAuthenticated,
     ValidationFailed,
 )
-from dcc_portal.services.exchange import mail_worker, sharing_worker
+from dcc_portal.services.exchange import mail_worker, mssante_worker, sharing_worker
 from dcc_portal.services.symptoms import alerts as symptom_alerts
 
 logger = logging.getLogger("dcc_portal")
@@ -70,6 +71,8 @@ app.add_middleware(web_events.RefuseSetvar())
 app.register_lifespan_task(sharing_worker.lifespan_task)
 # Same for the e-mail outbox (`python -m dcc_portal mail-worker` runs it alone).
 app.register_lifespan_task(mail_worker.lifespan_task)
+# Same for the MSSanté outbox (documents addressed by secure health messaging).
+app.register_lifespan_task(mssante_worker.lifespan_task)
 # Immediate symptom alerts nobody acknowledged in time go to the team's physicians.
 app.register_lifespan_task(symptom_alerts.lifespan_task)
 # What the app built at start-up is kept for the life of the process: out of the garbage collector's way.

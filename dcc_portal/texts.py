@@ -306,6 +306,34 @@ DOCUMENT = {
     "pdf_on_phone": "Ce document est un fichier PDF : ouvrez-le avec la visionneuse de votre téléphone ou téléchargez-le.",
 }
 
+MSSANTE = {
+    "heading": "Adresser par messagerie sécurisée (MSSanté)",
+    "intro": "Le document part en pièces jointes (IHE XDM et PDF) ; l'objet et le message ne disent rien de son contenu.",
+    "recipients": "Destinataires",
+    "none": "Aucun destinataire proposé : ajoutez-en depuis l'annuaire MSSanté.",
+    "search": "Ajouter un destinataire (nom ou adresse MSSanté)",
+    "add": "Ajouter",
+    "send": "Envoyer par MSSanté",
+    "queued": "{n} envoi(s) en cours vers l'opérateur MSSanté.",
+    "nothing_new": "Ce document a déjà été adressé à ces destinataires.",
+    "resent": "Envoi remis en file d'attente.",
+    "history": "Suivi des envois",
+    "empty_history": "Aucun envoi pour ce document.",
+    "refresh": "Actualiser",
+    "resend": "Renvoyer",
+    "version": "version",
+    "directory": "Annuaire MSSanté",
+    "new_address": "Ajouter ou modifier une boîte aux lettres MSSanté",
+    "address": "Adresse MSSanté",
+    "owner": "RPPS du professionnel ou FINESS de l'organisation",
+    "label": "Nom de la boîte organisationnelle",
+    "save": "Enregistrer",
+    "search_directory": "Nom ou adresse",
+    "inactive": "désactivée",
+    "disable": "Désactiver",
+    "enable": "Réactiver",
+}
+
 NOTIFICATIONS = {
     "title": "Notifications",
     "empty": "Aucune notification.",

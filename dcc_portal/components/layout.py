@@ -56,6 +56,7 @@ NAV = {
         NavItem(texts.RCP["directory"], "/team/rcp/directory", "book-open"),
         NavItem(texts.ADMIN["audit"], "/admin/audit", "scroll-text"),
         NavItem(texts.SHARING["nav"], "/admin/sharing", "send"),
+        NavItem(texts.MSSANTE["directory"], "/admin/mssante", "mail-check"),
         NavItem(texts.VIGILANCE["nav"], "/admin/identity-vigilance", "user-search"),
     ],
     "any": [],

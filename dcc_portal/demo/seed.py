@@ -140,6 +140,7 @@ FEATURE_LOADERS = (
     "dcc_portal.demo.pps:load",
     "dcc_portal.demo.gp:load",
     "dcc_portal.demo.symptoms:load",
+    "dcc_portal.demo.mssante:load",
 )
 
 

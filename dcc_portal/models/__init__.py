@@ -19,6 +19,7 @@ from dcc_portal.models.documents import Document, DocumentVersion
 from dcc_portal.models.gp import DocumentRead, PatientVisit
 from dcc_portal.models.hl7 import Hl7Message, PatientLocalId
 from dcc_portal.models.mail import MailMessage
+from dcc_portal.models.mssante import MssAddress, MssMessage
 from dcc_portal.models.enums import (
     OPEN_MAIL_STATUSES,
     OPEN_SUBMISSION_STATUSES,
@@ -85,6 +86,8 @@ __all__ = [
     "IdentifierThrottle",
     "LoginThrottle",
     "MailMessage",
+    "MssAddress",
+    "MssMessage",
     "MailStatus",
     "Notification",
     "NotificationKind",

@@ -101,6 +101,7 @@ class AuditAction(StrEnum):
     SHARE_CANCEL = "share_cancel"
     DMP_OPPOSITION = "dmp_opposition"
     HL7_RECEIVE = "hl7_receive"  # a message of the HL7 v2 feed: filed, queued or refused (sender and control id in detail)
+    MSS_SEND = "mss_send"  # a document addressed by MSSanté (recipient and version in detail)
     IDENTITY_VIGILANCE = "identity_vigilance"  # the referent attaches, creates or rejects a queued message
 
 

@@ -4,8 +4,10 @@ import reflex as rx
 
 from dcc_portal import texts
 from dcc_portal.components.layout import PHONE_ONLY, TABLET_UP, area_page
+from dcc_portal.components.mssante import mssante_panel
 from dcc_portal.components.navigation import open_when_set
 from dcc_portal.state.document_reader import DocumentReaderState
+from dcc_portal.state.mssante import MssanteState
 
 T = texts.DOCUMENT
 TOUCH = "44px"
@@ -61,7 +63,7 @@ def _frame(display) -> rx.Component:
     )
 
 
-@area_page(route="/document", title=T["title"], area="any", on_load=[DocumentReaderState.load])
+@area_page(route="/document", title=T["title"], area="any", on_load=[DocumentReaderState.load, MssanteState.load])
 def document_reader() -> rx.Component:
     is_file = DocumentReaderState.info["is_file"] != ""
     return rx.vstack(
@@ -70,6 +72,7 @@ def document_reader() -> rx.Component:
             rx.vstack(
                 _meta(),
                 _actions(),
+                mssante_panel(),
                 rx.cond(
                     is_file,
                     # Phones rarely show a PDF inside a page: they get the buttons above, tablets the PDF itself.

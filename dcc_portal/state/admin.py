@@ -1,4 +1,4 @@
-"""Administration: accounts, organisations, care teams."""
+"""Administration: accounts, organisations, care teams, the MSSanté directory."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dcc_portal import texts
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.paging import Page
+from dcc_portal.services.exchange import mssante_directory
 from dcc_portal.services.identity import accounts, organisations
 from dcc_portal.state.care_team import CareTeamState  # noqa: F401  the administrator manages care teams with it
 from dcc_portal.state.paging import PagedListMixin
@@ -119,3 +120,40 @@ class AdminOrganisationsState(PagedListMixin, rx.State):
             return
         self.notice = T["done"]
         await self._reload()
+
+
+class AdminMssanteState(PagedListMixin, rx.State):
+    """The MSSanté directory: add or edit a mailbox, deactivate or reactivate one."""
+
+    create_errors: dict[str, str] = {}
+    notice: str = ""
+
+    def _fetch(self, session: Session, actor: Actor) -> Page:
+        return mssante_directory.directory_page(session, actor=actor, query=self.query, page=self.page)
+
+    @rx.event
+    async def create(self, form_data: dict):
+        self.create_errors, self.notice = {}, ""
+        values = _form(form_data, "address", "owner", "label")
+        try:
+            async with authenticated(self) as (session, actor):
+                mssante_directory.set_address(session, actor=actor, **values)
+        except ValidationFailed as error:
+            self.create_errors = error.errors
+            return
+        self.notice = T["done"]
+        await self._reload()
+
+    async def _activate(self, public_id: str, active: bool) -> None:
+        async with authenticated(self) as (session, actor):
+            done = mssante_directory.set_active(session, actor=actor, entry_public_id=str(public_id)[:32], active=active)
+        self.notice = T["done"] if done else ""
+        await self._reload()
+
+    @rx.event
+    async def disable(self, public_id: str):
+        await self._activate(public_id, False)
+
+    @rx.event
+    async def enable(self, public_id: str):
+        await self._activate(public_id, True)

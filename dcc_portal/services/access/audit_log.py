@@ -65,6 +65,7 @@ ACTION_LABELS = {
     AuditAction.EMERGENCY_ACCESS: "Accès en urgence",
     AuditAction.ADMIN: "Administration",
     AuditAction.HL7_RECEIVE: "Réception HL7",
+    AuditAction.MSS_SEND: "Envoi par messagerie sécurisée",
     AuditAction.IDENTITY_VIGILANCE: "Identitovigilance",
 }
 OUTCOME_LABELS = {AuditOutcome.SUCCESS: "Réussi", AuditOutcome.DENIED: "Refusé", AuditOutcome.ERROR: "Erreur"}
@@ -385,7 +386,7 @@ def produce_csv(db: Session, *, actor: Actor, target: str, variant: str = "") ->
 PATIENT_VISIBLE_ROLES = tuple(role.value for role in Role if role != Role.PATIENT)
 PATIENT_VISIBLE_ACTIONS = (
     AuditAction.READ, AuditAction.CREATE, AuditAction.UPDATE, AuditAction.PRINT, AuditAction.EXPORT,
-    AuditAction.SEARCH, AuditAction.EMERGENCY_ACCESS,
+    AuditAction.SEARCH, AuditAction.EMERGENCY_ACCESS, AuditAction.MSS_SEND,
 )
 PURPOSE_LABELS = {
     AuditAction.READ: "Consultation du dossier",
@@ -395,6 +396,7 @@ PURPOSE_LABELS = {
     AuditAction.EXPORT: "Téléchargement d'un document",
     AuditAction.SEARCH: "Votre identité affichée dans une recherche",
     AuditAction.EMERGENCY_ACCESS: "Ouverture d'un accès en urgence",
+    AuditAction.MSS_SEND: "Document adressé à un professionnel par messagerie sécurisée",
 }
 PATIENT_GRANT_LABELS = {
     Grant.CARE_TEAM: "en tant que membre de votre équipe de soins",

@@ -89,6 +89,13 @@ class Result:
 
 
 class MailWorker:
+    """Empties one outbox table over SMTP. Subclasses (the MSSanté worker) change the table, the message, the TLS
+    context and what is recorded with an outcome."""
+
+    model = MailMessage
+    label = "mail"
+    host_variable = "DCC_SMTP_HOST"
+
     def __init__(self, config: MailConfig, *, db_url: str | None = None, name: str = "",
                  clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None):
         self.config = config
@@ -98,21 +105,29 @@ class MailWorker:
         self.rng = rng or random.Random()
 
     def claim(self, now: datetime) -> int | None:
-        return outbox.claim(self.db_url, MailMessage, claimable=CLAIMABLE, sending=MailStatus.SENDING, owner=self.name,
+        return outbox.claim(self.db_url, self.model, claimable=CLAIMABLE, sending=MailStatus.SENDING, owner=self.name,
                             lease_seconds=self.config.lease_seconds, now=now)
 
-    def _message(self, row: MailMessage) -> EmailMessage:
+    def headers(self, row) -> EmailMessage:
+        """From, To, Date and a Message-ID that is the same at every attempt."""
         message = EmailMessage()
         name, address = parseaddr(self.config.sender)
         message["From"] = formataddr((name, address)) if address else self.config.sender
         message["To"] = row.to_address
-        message["Subject"] = row.subject
         message["Date"] = format_datetime(row.created_at)
         domain = address.rsplit("@", 1)[-1] if "@" in address else "localhost"
-        message["Message-ID"] = f"<{row.public_id}@{domain}>"  # the same at every attempt
+        message["Message-ID"] = f"<{row.public_id}@{domain}>"
+        return message
+
+    def build(self, db, row) -> EmailMessage:
+        message = self.headers(row)
+        message["Subject"] = row.subject
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(row.body)
         return message
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context()
 
     def _send(self, message: EmailMessage, to_address: str) -> tuple[str, str]:
         """(outcome, detail) of one SMTP exchange: sent, retry or failed."""
@@ -121,7 +136,7 @@ class MailWorker:
             with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
                 smtp.ehlo()
                 if config.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self.tls_context())
                     smtp.ehlo()
                 if config.user:
                     smtp.login(config.user, config.password)
@@ -133,17 +148,28 @@ class MailWorker:
             return ("failed" if error.smtp_code >= 500 else "retry"), f"Message refusé ({error.smtp_code} {_text(error.smtp_error)})."
         except smtplib.SMTPAuthenticationError as error:
             return "retry", f"Authentification SMTP refusée ({error.smtp_code}) : vérifiez DCC_SMTP_USER / DCC_SMTP_PASSWORD."
-        except (smtplib.SMTPException, OSError) as error:  # connection refused, timeout, TLS, disconnection
+        except ssl.SSLError as error:
+            return "retry", f"Échec de la négociation TLS ({_text(error.reason or error)})."
+        except (smtplib.SMTPException, OSError) as error:  # connection refused, timeout, disconnection
             return "retry", f"Serveur SMTP injoignable ({type(error).__name__})."
         return "sent", "accepté par le serveur SMTP"
 
+    def prepare(self, db, row) -> tuple[EmailMessage | None, str]:
+        """The message to send, or (None, reason) when it cannot be built (the row fails for good)."""
+        return self.build(db, row), ""
+
+    def recorded(self, db, row_id: int, outcome: str, detail: str) -> None:
+        """What else is written with an outcome (in the same transaction)."""
+
     def process(self, message_id: int, now: datetime) -> Result:
         with dbmod.transaction(self.db_url) as db:
-            row = db.get(MailMessage, message_id)
+            row = db.get(self.model, message_id)
             public_id, to_address, attempts = row.public_id, row.to_address, row.attempts
-            message = self._message(row)
-        if not self.config.host:
-            outcome, detail = "retry", "Aucun serveur SMTP configuré (DCC_SMTP_HOST)."
+            message, problem = self.prepare(db, row)
+        if problem:
+            outcome, detail = "failed", problem
+        elif not self.config.host:
+            outcome, detail = "retry", f"Aucun serveur SMTP configuré ({self.host_variable})."
         else:
             outcome, detail = self._send(message, to_address)
         finished = self.clock()
@@ -157,11 +183,13 @@ class MailWorker:
         else:
             values |= {"status": MailStatus.FAILED, "next_attempt_at": None, "last_error": detail[:500]}
         with dbmod.transaction(self.db_url) as db:
-            kept = outbox.finish(db, MailMessage, row_id=message_id, sending=MailStatus.SENDING, owner=self.name,
+            kept = outbox.finish(db, self.model, row_id=message_id, sending=MailStatus.SENDING, owner=self.name,
                                  values=values)
+            if kept:
+                self.recorded(db, message_id, outcome, detail)
         if not kept:
             outcome = "lost_lease"
-        logger.info("mail %s: %s (%s)", public_id, outcome, detail)
+        logger.info("%s %s: %s (%s)", self.label, public_id, outcome, detail)
         return Result(public_id, outcome, detail)
 
     def run_once(self, *, limit: int | None = None) -> list[Result]:
@@ -176,8 +204,8 @@ class MailWorker:
         return results
 
     def run_forever(self, stop: threading.Event) -> None:
-        logger.info("mail worker %s started, SMTP %s:%s", self.name, self.config.host or "(none)", self.config.port)
-        outbox.run_forever(self.run_once, stop=stop, poll=self.config.poll, logger=logger, label=f"mail worker {self.name}")
+        logger.info("%s worker %s started, SMTP %s:%s", self.label, self.name, self.config.host or "(none)", self.config.port)
+        outbox.run_forever(self.run_once, stop=stop, poll=self.config.poll, logger=logger, label=f"{self.label} worker {self.name}")
 
 
 def _text(value) -> str:

@@ -199,11 +199,18 @@ def metadata_xml(meta: DocumentMetadata) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _index(meta: DocumentMetadata, sender: str) -> str:
+HEADINGS = {
+    "dmp": ("Document pour le DMP", "document destiné au DMP (Mon espace santé)"),
+    "mssante": ("Document adressé par messagerie sécurisée de santé", "document adressé par MSSanté"),
+}
+
+
+def _index(meta: DocumentMetadata, sender: str, purpose: str = "dmp") -> str:
     e = html.escape
+    heading = HEADINGS[purpose][0]
     return (
-        "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Document pour le DMP</title></head><body>\n"
-        f"<h1>Document pour le DMP</h1>\n<p>Patient : {e(meta.patient.birth_family)} {e(meta.patient.given)}, "
+        f"<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{heading}</title></head><body>\n"
+        f"<h1>{heading}</h1>\n<p>Patient : {e(meta.patient.birth_family)} {e(meta.patient.given)}, "
         f"né(e) le {meta.patient.birth_date.strftime('%d/%m/%Y')}, INS {e(meta.patient.ins)}</p>\n"
         f"<p>Préparé par {e(sender)} le {e(formatting.datetime_fr(meta.submission_time))}.</p>\n"
         f"<ul><li><a href=\"{SUBSET}/{DOCUMENT_NAME}\">{e(meta.title)}</a> ({e(meta.type.display)}, version {meta.version})</li></ul>\n"
@@ -211,9 +218,9 @@ def _index(meta: DocumentMetadata, sender: str) -> str:
     )
 
 
-def _readme(meta: DocumentMetadata, sender: str) -> str:
+def _readme(meta: DocumentMetadata, sender: str, purpose: str = "dmp") -> str:
     return (
-        "Dossier communicant de cancérologie (DCC) - document destiné au DMP (Mon espace santé)\r\n"
+        f"Dossier communicant de cancérologie (DCC) - {HEADINGS[purpose][1]}\r\n"
         "\r\n"
         f"Préparé par : {sender}\r\n"
         f"Date : {formatting.datetime_fr(meta.submission_time)} (heure de Paris)\r\n"
@@ -225,7 +232,7 @@ def _readme(meta: DocumentMetadata, sender: str) -> str:
     )
 
 
-def archive(meta: DocumentMetadata, document: bytes, *, sender: str) -> bytes:
+def archive(meta: DocumentMetadata, document: bytes, *, sender: str, purpose: str = "dmp") -> bytes:
     """The XDM ZIP (deterministic entry times: the submission time). A METADATA.XML the ebRIM schemas refuse is
     never written."""
     metadata = metadata_xml(meta)
@@ -235,8 +242,8 @@ def archive(meta: DocumentMetadata, document: bytes, *, sender: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_file:
         for name, data in (
-            ("README.TXT", _readme(meta, sender).encode("utf-8")),
-            ("INDEX.HTM", _index(meta, sender).encode("utf-8")),
+            ("README.TXT", _readme(meta, sender, purpose).encode("utf-8")),
+            ("INDEX.HTM", _index(meta, sender, purpose).encode("utf-8")),
             (f"{SUBSET}/METADATA.XML", metadata),
             (f"{SUBSET}/{DOCUMENT_NAME}", document),
         ):

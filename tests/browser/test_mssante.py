@@ -1,0 +1,92 @@
+"""A clinician addresses a validated report by MSSanté from the document reader (tablet): the médecin traitant is
+preselected, an organisational mailbox is added from the directory, and the status follows the real sending (mutual
+TLS to the local operator)."""
+
+from __future__ import annotations
+
+import random
+import socket
+
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from dcc_portal.models import Account, CareTeamMembership, MssAddress, Patient, TeamRole
+from dcc_portal.peers import mssante_pki
+from dcc_portal.peers.mssante_operator import Operator
+from dcc_portal.services.common import render
+from dcc_portal.services.exchange.mssante_worker import MssConfig, MssWorker
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.record import documents
+from tests.browser.helpers import assert_fits_width, enrol, login, shot, visit
+
+SECRETARIAT = "secretariat@icloire-ocean.mssante.fr"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _validated_report(server) -> tuple[str, str]:
+    """A validated report on the last patient onco.moreau follows as referent; returns (document, GP address)."""
+    pdf = render.pdf("<html><body><h1>Compte rendu de consultation</h1><p>Contenu de test.</p></body></html>")
+    with server.session() as db:
+        author = db.exec(select(Account).where(Account.identifier == "onco.moreau")).one()
+        patient = db.exec(select(Patient).join(CareTeamMembership, CareTeamMembership.patient_id == Patient.id)
+                          .where(CareTeamMembership.professional_id == author.professional_id,
+                                 CareTeamMembership.team_role == TeamRole.REFERENT_PHYSICIAN)
+                          .order_by(Patient.id.desc())).first()
+        gp_address = db.exec(select(MssAddress.address).where(MssAddress.professional_id == patient.gp_professional_id)).one()
+        token = sessions.open_session(db, account_id=author.id, client_ip="127.0.0.1")
+        db.flush()
+        actor = sessions.resolve(db, token=token)
+        document, _ = documents.create(db, actor=actor, patient=patient, kind="consultation", title="Consultation de suivi",
+                                       file_bytes=pdf, mime_type="application/pdf")
+        documents.validate(db, actor=actor, document=document)
+        return document.public_id, gp_address
+
+
+def test_a_clinician_addresses_a_report_by_mssante_and_follows_its_status(page_factory, server, tmp_path):
+    document_id, gp_address = _validated_report(server)
+    secret = enrol(server, "onco.moreau")
+    page = page_factory("tablet")
+    login(page, server, "onco.moreau", secret)
+    visit(page, f"/document?d={document_id}")
+
+    panel = page.get_by_test_id("mss-panel")
+    expect(panel).to_be_visible()
+    gp = panel.get_by_test_id("mss-recipient").filter(has_text=gp_address)
+    expect(gp).to_contain_text("médecin traitant")
+    expect(gp.get_by_role("checkbox")).to_be_checked()
+    panel.get_by_test_id("mss-search").fill("secretariat icloire")
+    panel.get_by_test_id("mss-found").filter(has_text=SECRETARIAT).click()
+    expect(panel.get_by_test_id("mss-recipient")).to_have_count(2)
+    panel.get_by_test_id("mss-send").click()
+    expect(panel.get_by_test_id("mss-notice")).to_contain_text("2 envoi(s)")
+    expect(panel.get_by_test_id("mss-status")).to_have_count(2)
+    expect(panel.get_by_test_id("mss-status").first).to_have_text("En attente d'envoi")
+
+    with server.session() as db:  # the operator knows the directory's mailboxes but the secretariat's (closed)
+        known = set(db.exec(select(MssAddress.address)).all()) - {SECRETARIAT}
+    pki = mssante_pki.ensure(tmp_path / "pki")
+    operator = Operator(pki=pki, store=tmp_path / "received", mailboxes=known, port=_free_port()).up()
+    try:
+        cert, key = pki.client
+        worker = MssWorker(MssConfig(host="127.0.0.1", port=operator.port, cert=str(cert), key=str(key), ca=str(pki.ca),
+                                     timeout=10.0), db_url=server.db_url, rng=random.Random(1))
+        worker.run_once()
+        received = [item.entry["rcpt_tos"] for item in operator.messages()]
+        assert [gp_address] in received and [SECRETARIAT] not in received
+    finally:
+        operator.down()
+    panel.get_by_test_id("mss-refresh").click()
+    delivered = panel.get_by_test_id("mss-sending").filter(has_text=gp_address)
+    expect(delivered.get_by_test_id("mss-status")).to_have_text("Remis à l'opérateur MSSanté")
+    refused = panel.get_by_test_id("mss-sending").filter(has_text=SECRETARIAT)
+    expect(refused.get_by_test_id("mss-status")).to_have_text("Refusé")
+    expect(refused).to_contain_text("inconnue")
+    expect(refused.get_by_role("button", name="Renvoyer")).to_be_visible()
+    assert_fits_width(page)
+    shot(page, "mssante-sent-tablet")
+    assert page.errors == []

@@ -1,0 +1,242 @@
+"""MSSanté: documents addressed to the médecin traitant and correspondents, sent over SMTP with STARTTLS and mutual
+TLS to the local operator (peers/mssante_operator.py), which stores what it accepts."""
+
+from __future__ import annotations
+
+import io
+import random
+import socket
+import zipfile
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from dcc_portal import db as dbmod
+from dcc_portal.models import (
+    AuditAction,
+    AuditEvent,
+    AuditOutcome,
+    GpConsent,
+    MailStatus,
+    MssAddress,
+    MssMessage,
+)
+from dcc_portal.peers import mssante_pki
+from dcc_portal.peers.mssante_operator import Operator
+from dcc_portal.services.access import audit_log
+from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.exchange import cda_n1, mssante, xdm
+from dcc_portal.services.exchange import mssante_directory as mss_directory
+from dcc_portal.services.exchange.mssante_worker import MssConfig, MssWorker
+from tests import pps_world
+from tests.pps_world import world  # noqa: F401 - fixture
+from tests.sharing_fixtures import Clock, Team
+
+GP = "claire.durand@medecin.mssante.fr"
+SECRETARIAT = "secretariat.oncologie@chu-test.mssante.fr"
+CLOSED = "ancien.cabinet@medecin.mssante.fr"  # in the portal's directory, unknown to the operator
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    return mssante_pki.ensure(tmp_path_factory.mktemp("mss-pki"))
+
+
+@pytest.fixture
+def operator(pki, tmp_path):
+    peer = Operator(pki=pki, store=tmp_path / "received", mailboxes={GP, SECRETARIAT}, port=free_port()).up()
+    yield peer
+    peer.down()
+
+
+def config(pki, port: int, **changes) -> MssConfig:
+    cert, key = pki.client
+    values = dict(host="127.0.0.1", port=port, cert=str(cert), key=str(key), ca=str(pki.ca), timeout=5.0,
+                  sender="DCC ONCO-TEST <dcc@onco-test.mssante.fr>")
+    return MssConfig(**(values | changes))
+
+
+def worker(db_url, pki, port, clock=None, **changes) -> MssWorker:
+    return MssWorker(config(pki, port, **changes), db_url=db_url, clock=clock or Clock(), rng=random.Random(5))
+
+
+def directory(db: Session, t: Team) -> None:
+    mss_directory.set_address(db, actor=t.admin_actor, address=GP, professional_public_id=t.gp.public_id)
+    mss_directory.set_address(db, actor=t.admin_actor, address=SECRETARIAT, organisation_public_id=t.org.public_id,
+                        label="Secrétariat d'oncologie")
+
+
+def rows(db_url) -> list[MssMessage]:
+    with dbmod.transaction(db_url) as session:
+        return list(session.exec(select(MssMessage).order_by(MssMessage.id)).all())
+
+
+def sent_report(db: Session) -> tuple[Team, str]:
+    t = Team(db)
+    directory(db, t)
+    document, _ = t.report(db)
+    db.commit()
+    return t, document.public_id
+
+
+def test_a_validated_report_reaches_the_medecin_traitant_with_a_valid_xdm_and_pdf(db: Session, db_url, pki, operator):
+    t, document_id = sent_report(db)
+    [offered] = mssante.default_recipients(db, actor=t.oncologist_actor, document_public_id=document_id)
+    assert offered.address == GP and offered.preselected and "médecin traitant" in offered.label
+    assert mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP, SECRETARIAT]) == [GP, SECRETARIAT]
+    assert mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP]) == []  # idempotent
+    db.commit()
+
+    results = worker(db_url, pki, operator.port).run_once()
+    assert [r.outcome for r in results] == ["sent", "sent"]
+    received = operator.messages()
+    assert sorted(r.entry["rcpt_tos"][0] for r in received) == [GP, SECRETARIAT]
+    assert all("dcc-portal.onco-demo.test" in r.entry["client"] for r in received)  # the application's certificate
+    message = next(r.message for r in received if r.entry["rcpt_tos"] == [GP])
+    text = message["Subject"] + message.get_body(("plain",)).get_content()
+    for secret in (t.patient.birth_family_name, t.patient.ins, "Scanner", "thoraco"):
+        assert secret.lower() not in text.lower()
+    parts = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+    archive = zipfile.ZipFile(io.BytesIO(parts["IHE_XDM.ZIP"]))
+    assert {"README.TXT", "INDEX.HTM", "IHE_XDM/SUBSET01/METADATA.XML", "IHE_XDM/SUBSET01/DOC0001.XML"} <= set(archive.namelist())
+    assert xdm.schema_errors(archive.read("IHE_XDM/SUBSET01/METADATA.XML")) == []
+    cda = archive.read("IHE_XDM/SUBSET01/DOC0001.XML")
+    assert cda_n1.validate(cda).ok
+    pdf = next(content for name, content in parts.items() if name.endswith(".pdf"))
+    assert pdf.startswith(b"%PDF-")
+    assert message["X-MSS-CODECDA"] and message["X-MSS-CODECDA"].encode() in cda
+    assert message["X-MSS-INS"] == "O"
+
+    statuses = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
+    assert {s.status_label for s in statuses} == {"Remis à l'opérateur MSSanté"}
+    details = db.exec(select(AuditEvent.detail).where(AuditEvent.patient_id == t.patient.id)).all()
+    assert sum("adressé à" in detail and GP in detail for detail in details) == 1  # the sender's act
+    assert any("remis à l'opérateur" in detail for detail in details)  # the delivery
+    db.commit()
+    purposes = [row.purpose for row in audit_log.access_log(db, actor=t.patient_actor).items]
+    assert "Document adressé à un professionnel par messagerie sécurisée" in purposes  # the patient sees it
+
+
+@pytest.mark.parametrize("which", ["none", "other_ca"])
+def test_a_client_without_a_certificate_of_the_trusted_ca_is_refused(db: Session, db_url, pki, operator, tmp_path, which):
+    t, document_id = sent_report(db)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP])
+    db.commit()
+    if which == "none":
+        changes = {"cert": "", "key": ""}
+    else:
+        stranger = mssante_pki.ensure(tmp_path / "stranger")
+        changes = {"cert": str(stranger.client[0]), "key": str(stranger.client[1])}
+    [result] = worker(db_url, pki, operator.port, **changes).run_once()
+    assert result.outcome == "retry"
+    assert operator.messages() == []
+    assert rows(db_url)[0].status == MailStatus.RETRYING
+
+
+def test_an_unknown_recipient_is_refused_and_reported_to_the_sender(db: Session, db_url, pki, operator):
+    t, document_id = sent_report(db)
+    mss_directory.set_address(db, actor=t.admin_actor, address=CLOSED, professional_public_id=t.oncologist.public_id)
+    mssante.send(db, actor=t.secretary_actor, document_public_id=document_id, addresses=[CLOSED])
+    db.commit()
+    [result] = worker(db_url, pki, operator.port).run_once()
+    assert result.outcome == "failed" and "550" in result.detail
+    [status] = mssante.sendings(db, actor=t.secretary_actor, document_public_id=document_id)
+    assert status.status_label == "Refusé" and "inconnue" in status.detail and status.resendable
+    mssante.resend(db, actor=t.secretary_actor, message_public_id=status.public_id)
+    db.commit()
+    assert rows(db_url)[0].status == MailStatus.PENDING
+
+
+def test_a_down_operator_is_retried_and_later_succeeds(db: Session, db_url, pki, operator):
+    t, document_id = sent_report(db)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP])
+    db.commit()
+    operator.down()
+    clock = Clock()
+    sender = worker(db_url, pki, operator.port, clock)
+    [first] = sender.run_once()
+    assert first.outcome == "retry"
+    [waiting] = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
+    assert waiting.status_label == "Nouvel essai prévu"
+    db.commit()
+    assert sender.run_once() == []  # not due yet
+    operator.up()
+    clock.advance(3600)
+    [second] = sender.run_once()
+    assert second.outcome == "sent"
+    assert len(operator.messages()) == 1
+
+
+def test_a_crash_between_the_operator_acceptance_and_its_record_delivers_once(db: Session, db_url, pki, operator):
+    t, document_id = sent_report(db)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP])
+    db.commit()
+    clock = Clock()
+    crashed = worker(db_url, pki, operator.port, clock)
+    row_id = crashed.claim(clock())
+    with dbmod.transaction(db_url) as session:
+        message, _ = crashed.prepare(session, session.get(MssMessage, row_id))
+    assert crashed._send(message, GP)[0] == "sent"  # accepted, then the worker dies before recording it
+    clock.advance(crashed.config.lease_seconds + 1)
+    [result] = worker(db_url, pki, operator.port, clock).run_once()
+    assert result.outcome == "sent"
+    assert len(operator.messages()) == 1 and rows(db_url)[0].attempts == 2
+
+
+def test_only_the_care_team_may_send(db: Session, pki):
+    t, document_id = sent_report(db)
+    for actor in (t.gp_actor, t.nurse_actor, t.patient_actor):
+        with pytest.raises(AccessDenied):
+            mssante.send(db, actor=actor, document_public_id=document_id, addresses=[GP])
+    assert db.exec(select(MssMessage)).all() == []
+    denied = db.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.MSS_SEND,
+                                              AuditEvent.outcome == AuditOutcome.DENIED)).all()
+    assert len(denied) == 3
+    with pytest.raises(AccessDenied):
+        mss_directory.set_address(db, actor=t.oncologist_actor, address="x.y@medecin.mssante.fr",
+                            professional_public_id=t.gp.public_id)
+    with pytest.raises(ValidationFailed) as refused:
+        mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=["dr.who@gmail.com"])
+    assert "annuaire" in refused.value.errors["recipients"]
+
+
+def test_a_pps_without_the_patients_agreement_is_never_sent_to_the_medecin_traitant(world):  # noqa: F811
+    w = world
+    db = w.db
+    w.gp_pro.family_name = "Durand"
+    admin = pps_world.factories.actor_for(db, pps_world.factories.account(db, role=pps_world.Role.ADMIN)[0])
+    mss_directory.set_address(db, actor=admin, address=GP, professional_public_id=w.gp_pro.public_id)
+    pps_world.write(w)
+    pps_world.hand_over(w, consent=GpConsent.REFUSED)
+    document = pps_world.document_of(w)
+    assert mssante.default_recipients(db, actor=w.onco, document_public_id=document.public_id) == []
+    with pytest.raises(ValidationFailed) as refused:
+        mssante.send(db, actor=w.onco, document_public_id=document.public_id, addresses=[GP])
+    assert "pas accepté" in refused.value.errors["recipients"]
+    assert db.exec(select(MssMessage)).all() == []
+    pps_world.pps.record_gp_consent(db, actor=w.onco, patient_public_id=w.patient.public_id, gp_consent=GpConsent.AGREED,
+                                    now=pps_world.NOW + timedelta(hours=1))
+    [offered] = mssante.default_recipients(db, actor=w.onco, document_public_id=document.public_id)
+    assert offered.address == GP
+
+
+def test_the_administrator_is_told_what_is_wrong_with_a_directory_entry_and_nothing_is_saved(db: Session):
+    t = Team(db)
+    with pytest.raises(ValidationFailed) as refused:
+        mss_directory.set_address(db, actor=t.admin_actor, address="durand@gmail.com", owner="12345")
+    assert "invalide" in refused.value.errors["address"] and "RPPS" in refused.value.errors["owner"]
+    with pytest.raises(ValidationFailed) as unnamed:
+        mss_directory.set_address(db, actor=t.admin_actor, address="secretariat@chu-test.mssante.fr", owner=t.org.finess)
+    assert "Nommez" in unnamed.value.errors["label"]
+    assert db.exec(select(MssAddress)).all() == []
+    entry = mss_directory.set_address(db, actor=t.admin_actor, address=" Claire.Durand@Medecin.MSSante.fr ", owner=t.gp.rpps)
+    assert entry.address == GP and entry.professional_id == t.gp.id
+    assert mss_directory.set_active(db, actor=t.admin_actor, entry_public_id=entry.public_id, active=False)
+    assert mss_directory.search(db, actor=t.oncologist_actor, query="durand") == []  # a closed mailbox is not offered
