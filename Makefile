@@ -13,6 +13,9 @@ PY := $(VENV)/bin/python
 TOOLS := .tools
 BUN := $(TOOLS)/node_modules/.bin/bun
 BUN_VERSION := 1.4.5
+OIDC_PROVIDER := $(TOOLS)/oidc/node_modules/oidc-provider/package.json
+OIDC_PROVIDER_VERSION := 9.13.3
+PSC_PORT ?= 8766
 CHROMIUM := /usr/bin/chromium
 
 export PORT
@@ -33,7 +36,12 @@ $(BUN):
 	mkdir -p $(TOOLS)
 	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
 
-setup: $(VENV)/.installed $(BUN)
+# The local Pro Santé Connect (an OpenID Connect provider on Node.js), in its own folder beside bun.
+$(OIDC_PROVIDER):
+	mkdir -p $(TOOLS)/oidc
+	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS)/oidc oidc-provider@$(OIDC_PROVIDER_VERSION)
+
+setup: $(VENV)/.installed $(BUN) $(OIDC_PROVIDER)
 
 db: setup
 	$(PY) -m dcc_portal migrate
@@ -42,6 +50,7 @@ db: setup
 # The HL7 v2 listener runs beside the portal; the demo's sample messages are sent to it once it is up (again at each
 # run: a replay is answered with the same ACK and stored once).
 # Without a DMP endpoint configured, the demo starts the test document recipient and sends to it.
+# Without a Pro Santé Connect issuer configured, it starts the local one (a fresh client secret at each run).
 run: db
 	@$(PY) -m dcc_portal hl7-listener --port $(HL7_PORT) & pids=$$!; \
 	trap 'kill $$pids 2>/dev/null' EXIT; \
@@ -49,6 +58,11 @@ run: db
 	if [ -z "$$DCC_SHARING_URL" ]; then \
 		$(PY) -m dcc_portal sharing-peer --port $(SHARING_PEER_PORT) --token $(SHARING_PEER_TOKEN) & pids="$$pids $$!"; \
 		export DCC_SHARING_URL=http://127.0.0.1:$(SHARING_PEER_PORT)/fhir DCC_SHARING_TOKEN=$(SHARING_PEER_TOKEN); \
+	fi; \
+	if [ -z "$$DCC_PSC_ISSUER" ]; then \
+		export DCC_PSC_CLIENT_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))'); \
+		$(PY) -m dcc_portal psc-peer --port $(PSC_PORT) & pids="$$pids $$!"; \
+		export DCC_PSC_ISSUER=http://127.0.0.1:$(PSC_PORT)/auth/realms/esante-wallet DCC_PSC_CLIENT_ID=dcc-portal-demo; \
 	fi; \
 	$(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) --frontend-port $(PORT)
 
