@@ -213,3 +213,55 @@ def test_psc_down_gives_a_clear_reason_and_the_password_login_still_works(db, gp
         psc.begin(down)
     assert refused.value.reason == "unavailable"
     assert auth.check_password(db, identifier="mg.psc", password=factories.PASSWORD, client_ip="10.0.0.9").ok
+
+
+@pytest.fixture
+def routes(monkeypatch, peer, db_url):
+    from starlette.testclient import TestClient
+
+    from dcc_portal.web import routes_app
+
+    for name, value in peer.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("REFLEX_DB_URL", db_url)
+    with TestClient(routes_app, base_url="http://localhost:8999", follow_redirects=False,
+                    headers={"user-agent": "browser-1", "sec-fetch-site": "same-origin"}) as client:
+        yield client
+
+
+def _through_routes(routes, rpps: str) -> object:
+    start = routes.get("/api/psc/start")
+    assert start.status_code == 303
+    pending_cookie = start.headers["set-cookie"]
+    assert "HttpOnly" in pending_cookie and "SameSite=lax" in pending_cookie and "Path=/api/" in pending_cookie
+    params = through_provider(start.headers["location"], idnps=f"8{rpps}", redirect_uri=REDIRECT)
+    return routes.get("/api/psc/callback", params=params)
+
+
+def test_the_callback_route_sets_the_session_cookie_and_opens_the_gp_area(db, routes, gp):
+    answer = _through_routes(routes, GP_RPPS)
+    assert answer.status_code == 303 and answer.headers["location"] == "/gp"
+    token = answer.cookies.get(sessions.COOKIE_NAME)
+    assert sessions.resolve(db, token=token, user_agent="browser-1").account_id == gp.id
+    db.commit()
+    assert routes.cookies.get("dcc_psc_pending") is None  # single use
+
+    logout = routes.post("/api/session/end")
+    assert logout.status_code == 200  # a page that sends the browser on to PSC's end-session endpoint
+    assert f"{psc.metadata(psc.config())['end_session_endpoint']}?client_id={CLIENT_ID}" in logout.text
+    assert sessions.resolve(db, token=token, user_agent="browser-1") is None
+
+
+def test_the_callback_route_sends_an_unknown_rpps_back_to_the_login_page(db, routes, gp):
+    answer = _through_routes(routes, UNKNOWN_RPPS)
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?psc=unknown"
+    assert sessions.COOKIE_NAME not in answer.cookies
+
+
+def test_a_callback_in_another_browser_is_refused(db, routes, gp):
+    start = routes.get("/api/psc/start")
+    params = through_provider(start.headers["location"], idnps=f"8{GP_RPPS}", redirect_uri=REDIRECT)
+    routes.cookies.clear()  # the code reaches a browser that did not start this login
+    answer = routes.get("/api/psc/callback", params=params)
+    assert answer.headers["location"] == "/login?psc=expired"
+    assert _audits(db, AuditAction.LOGIN) == []

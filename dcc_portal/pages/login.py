@@ -46,7 +46,8 @@ def _psc_entry() -> rx.Component:
             rx.separator(size="4"),
             rx.heading(texts.PSC["heading"], size="3", as_="h2"),
             rx.button(
-                rx.el.a(rx.icon("badge-check"), texts.PSC["button"], href="/api/psc/start", data_testid="psc-login"),
+                rx.el.a(rx.icon("badge-check"), texts.PSC["button"], href="/api/psc/start", reload_document=True,
+                        data_testid="psc-login"),
                 as_child=True, size="3", width="100%", variant="outline",
             ),
             rx.text(texts.PSC["help"], size="2", color_scheme="gray"),
