@@ -248,6 +248,8 @@ PATIENT = {
 }
 
 ADMIN = {
+    "psc_reported": "À la dernière connexion, Pro Santé Connect indiquait une identité ou un exercice différent de "
+                    "l'annuaire du portail :",
     "accounts": "Comptes",
     "organisations": "Organisations",
     "care_teams": "Équipes de soins",

@@ -12,9 +12,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from sqlmodel import select
 
-from dcc_portal.models import AuditAction, AuditEvent, AuditOutcome, Role
+from dcc_portal.models import AuditAction, AuditEvent, AuditOutcome, Professional, Role
 from dcc_portal.peers.psc import KnownProfessional, new_signing_key
-from dcc_portal.services.identity import auth, psc, sessions
+from dcc_portal.services.identity import accounts, auth, psc, sessions
 from tests import factories
 from tests.psc_fixtures import CLIENT_ID, PscPeer, through_provider
 
@@ -41,8 +41,8 @@ def cfg(peer) -> psc.Config:
 
 @pytest.fixture
 def gp(db):
-    pro = factories.professional(db, specialty="G15_10/SM54")
-    pro.rpps = GP_RPPS
+    pro = factories.professional(db, specialty="G15_10/SM54", family="Durand")
+    pro.rpps, pro.given_name = GP_RPPS, "Claire"
     db.add(pro)
     account, _ = factories.account(db, role=Role.GP, professional=pro, identifier="mg.psc")
     db.commit()
@@ -84,6 +84,21 @@ def test_a_gp_signs_in_with_psc_and_gets_the_usual_session(db, cfg, gp):
     login = _audits(db, AuditAction.LOGIN)[-1]
     assert login.account_id == gp.id
     assert login.detail == f"Pro Santé Connect (acr eidas1, IDNPS 8{GP_RPPS})"
+
+
+def test_a_name_or_profession_psc_reports_differently_is_kept_for_the_administrator(db, cfg, gp):
+    pro = db.get(Professional, gp.professional_id)
+    pending, params = _login(cfg, GP_RPPS)
+    psc.finish(db, cfg, pending, params, client_ip="10.0.0.9", user_agent="test")
+    assert pro.psc_reported == ""  # "Claire DURAND", médecin SM54: the directory agrees
+
+    pro.family_name, pro.specialty_code = "Durand-Martin", "G15_10/SM36"
+    pending, params = _login(cfg, GP_RPPS)
+    psc.finish(db, cfg, pending, params, client_ip="10.0.0.9", user_agent="test")
+    assert pro.psc_reported == "Claire DURAND, profession 10, savoir-faire SM54"
+    admin, _ = factories.account(db, role=Role.ADMIN)
+    rows = accounts.list_accounts(db, actor=factories.actor_for(db, admin), query="mg.psc").items
+    assert [row.psc_reported for row in rows] == ["Claire DURAND, profession 10, savoir-faire SM54"]
 
 
 def test_the_identity_comes_from_the_signed_userinfo(cfg):

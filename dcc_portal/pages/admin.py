@@ -45,6 +45,11 @@ def _account_card(item: rx.Var) -> rx.Component:
                 align="center",
             ),
             rx.text(item["identifier"], " · ", T["second_factor"], " : ", item["second_factor"], " · ", T["last_login"], " : ", item["last_login"], size="2", color_scheme="gray"),
+            rx.cond(
+                item["psc_reported"] != "",
+                rx.callout(rx.text(T["psc_reported"], " ", rx.text.strong(item["psc_reported"])), icon="badge-alert",
+                           color="amber", size="1", data_testid="psc-reported"),
+            ),
             rx.hstack(
                 rx.cond(
                     item["status"] == "Actif",

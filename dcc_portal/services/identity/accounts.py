@@ -50,6 +50,7 @@ class AccountRow:
     second_factor: str
     locked: bool
     last_login: str
+    psc_reported: str = ""  # what Pro Santé Connect says when it differs from the directory
 
 
 def _require_admin(db: Session, actor: Actor, detail: str) -> None:
@@ -75,6 +76,9 @@ def list_accounts(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
     page = max(1, min(int(page or 1), 10_000))
     total = db.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = db.exec(statement.order_by(Account.identifier).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    pro_ids = [row.professional_id for row in rows if row.professional_id]
+    reported = dict(db.exec(select(Professional.id, Professional.psc_reported).where(
+        Professional.id.in_(pro_ids), Professional.psc_reported != "")).all()) if pro_ids else {}
     items = [
         AccountRow(
             public_id=row.public_id,
@@ -85,6 +89,7 @@ def list_accounts(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
             second_factor="Actif" if row.totp_secret_enc else "À enrôler",
             locked=bool(row.locked_until and row.locked_until > now),
             last_login=formatting.datetime_fr(row.last_login_at) or "jamais",
+            psc_reported=reported.get(row.professional_id, ""),
         )
         for row in rows
     ]

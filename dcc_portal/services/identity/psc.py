@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from dcc_portal import settings
 from dcc_portal.models import Account, AccountStatus, AuditAction, AuditOutcome, Professional, Role, utcnow
 from dcc_portal.services.access import audit
+from dcc_portal.services.common import identifiers
 from dcc_portal.services.identity import auth
 
 SCOPES = "openid scope_all"
@@ -236,6 +237,19 @@ def refuse(db: Session, refusal: Refused, *, client_ip: str, account: Account | 
     db.commit()
 
 
+def _directory_difference(pro: Professional, identity: Identity) -> str:
+    """What PSC says that the directory does not (names compared without case or accents), or ""."""
+    profession, _, specialty = pro.specialty_code.removeprefix("G15_").partition("/")
+    same_name = (identifiers.search_key(f"{pro.given_name} {pro.family_name}")
+                 == identifiers.search_key(f"{identity.given_name} {identity.family_name}"))
+    same_practice = profession == identity.profession_code and (not identity.specialty_code
+                                                                or specialty == identity.specialty_code)
+    if same_name and same_practice:
+        return ""
+    practice = f"profession {identity.profession_code or '?'}, savoir-faire {identity.specialty_code or '?'}"
+    return f"{identity.given_name} {identity.family_name}, {practice}"[:200]
+
+
 def open_session(db: Session, identity: Identity, *, client_ip: str, user_agent: str,
                  now: datetime | None = None) -> tuple[str, Account]:
     """The session of the professional whose RPPS PSC vouched for; refusals are audited and raised."""
@@ -251,6 +265,9 @@ def open_session(db: Session, identity: Identity, *, client_ip: str, user_agent:
     elif account.status != AccountStatus.ACTIVE:
         refusal = Refused("disabled", "compte désactivé")
     else:
+        pro = db.get(Professional, account.professional_id)
+        pro.psc_reported = _directory_difference(pro, identity)
+        db.add(pro)
         token = auth.open_login(db, account, client_ip=client_ip, user_agent=user_agent, now=now,
                                 detail=f"Pro Santé Connect (acr {identity.acr}, IDNPS {identity.idnps})")
         return token, account

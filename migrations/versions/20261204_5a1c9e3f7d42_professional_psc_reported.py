@@ -1,0 +1,28 @@
+"""what Pro Santé Connect reports about a professional when it differs from the directory
+
+Revision ID: 5a1c9e3f7d42
+Revises: 53f8abefb472
+Create Date: 2026-12-04 11:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = '5a1c9e3f7d42'
+down_revision: str | Sequence[str] | None = '53f8abefb472'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("professional", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("psc_reported", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
+                                      server_default=sa.text("''")))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("professional", schema=None) as batch_op:
+        batch_op.drop_column("psc_reported")
