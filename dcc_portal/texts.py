@@ -248,6 +248,11 @@ PATIENT = {
 }
 
 ADMIN = {
+    "psc_only_on": "Comptes Pro Santé Connect seuls autorisés",
+    "psc_only_allow": "Autoriser les comptes Pro Santé Connect seuls (sans mot de passe ni TOTP)",
+    "psc_only_stop": "Ne plus les autoriser",
+    "psc_only_help": "Mot de passe laissé vide : compte Pro Santé Connect seul (sans mot de passe ni TOTP), si "
+                     "l'organisation choisie l'autorise (page Organisations).",
     "psc_reported": "À la dernière connexion, Pro Santé Connect indiquait une identité ou un exercice différent de "
                     "l'annuaire du portail :",
     "accounts": "Comptes",

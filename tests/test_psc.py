@@ -280,3 +280,33 @@ def test_a_callback_in_another_browser_is_refused(db, routes, gp):
     answer = routes.get("/api/psc/callback", params=params)
     assert answer.headers["location"] == "/login?psc=expired"
     assert _audits(db, AuditAction.LOGIN) == []
+
+
+def _create(db, admin_actor, org, **changes):
+    values = dict(identifier="mg.pscseule", role="gp", family_name="Seule", given_name="Claire", rpps=UNKNOWN_RPPS,
+                  specialty_code="G15_10/SM54", organisation_public_id=org.public_id, email="", phone="",
+                  initial_password="")
+    return accounts.create_professional_account(db, actor=admin_actor, **{**values, **changes})
+
+
+def test_an_organisation_that_allows_it_gets_psc_only_accounts(db, cfg):
+    from dcc_portal.services.common.errors import ValidationFailed
+    from dcc_portal.services.identity import organisations
+
+    org = factories.organisation(db, "Cabinet PSC")
+    admin, _ = factories.account(db, role=Role.ADMIN)
+    admin_actor = factories.actor_for(db, admin)
+    with pytest.raises(ValidationFailed) as refused:  # not allowed yet: a password is needed
+        _create(db, admin_actor, org)
+    assert "initial_password" in refused.value.errors
+
+    assert organisations.allow_psc_only(db, actor=admin_actor, organisation_public_id=org.public_id, allowed=True)
+    _create(db, admin_actor, org)
+    db.commit()
+    row = accounts.list_accounts(db, actor=admin_actor, query="mg.pscseule").items[0]
+    assert row.second_factor == "Pro Santé Connect seul"
+    assert not auth.check_password(db, identifier="mg.pscseule", password="", client_ip="10.0.0.9").ok
+
+    pending, params = _login(cfg, UNKNOWN_RPPS)
+    token, account = psc.finish(db, cfg, pending, params, client_ip="10.0.0.9", user_agent="test")
+    assert account.identifier == "mg.pscseule" and sessions.resolve(db, token=token, user_agent="test").role == Role.GP

@@ -1,4 +1,5 @@
-"""what Pro Santé Connect reports about a professional when it differs from the directory
+"""Pro Santé Connect: what it reports about a professional when it differs from the directory; organisations that
+allow accounts signing in with PSC only
 
 Revision ID: 5a1c9e3f7d42
 Revises: 53f8abefb472
@@ -18,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("psc_only_allowed", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("professional", schema=None) as batch_op:
         batch_op.add_column(sa.Column("psc_reported", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
                                       server_default=sa.text("''")))
@@ -26,3 +29,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("professional", schema=None) as batch_op:
         batch_op.drop_column("psc_reported")
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.drop_column("psc_only_allowed")

@@ -411,7 +411,7 @@ def _reauthenticate(db: Session, account: Account, actor: Actor, *, password: st
         db.commit()
         return {"current_password": blocked}
     errors: dict[str, str] = {}
-    ok, _ = passwords.verify_password(password, account.password_hash)
+    ok, _ = passwords.check(password, account.password_hash)  # "" (PSC only): never matches
     if not ok:
         errors["current_password"] = "Mot de passe actuel incorrect."
     normalized = totp.normalize_code(code)
