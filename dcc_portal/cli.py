@@ -208,7 +208,8 @@ def _psc_peer(args) -> int:
         return 2
     public = settings.public_url()
     config = settings.data_dir() / "psc-peer.json"
-    keys = psc.load_keys(Path(args.keys) if args.keys else settings.data_dir() / "psc-keys.json")
+    keys_path = Path(args.keys) if args.keys else settings.data_dir() / "psc-keys.json"
+    keys = psc.rotate_keys(keys_path) if args.rotate_keys else psc.load_keys(keys_path)
     psc.write_config(config, host=args.host, port=args.port, client_id=args.client_id, client_secret=args.client_secret,
                      redirect_uris=[f"{public}/api/psc/callback"], post_logout_redirect_uris=[f"{public}/login"],
                      professionals=demo_psc.professionals(), keys=keys)
@@ -396,6 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     psc_cmd.add_argument("--client-secret", default=os.environ.get("DCC_PSC_CLIENT_SECRET", ""),
                          help="the client's secret (default: DCC_PSC_CLIENT_SECRET)")
     psc_cmd.add_argument("--keys", help="private JWKS file (default: the data folder's psc-keys.json, made at first run)")
+    psc_cmd.add_argument("--rotate-keys", action="store_true",
+                         help="sign with the published next key from now on and publish a new next key")
     psc_cmd.set_defaults(func=_psc_peer)
     commands.add_parser("sharing-status", help="count DMP submissions by status").set_defaults(func=_sharing_status)
     drift = commands.add_parser("sharing-drift", help="list documents whose DMP metadata no longer matches the document")

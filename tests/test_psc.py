@@ -310,3 +310,12 @@ def test_an_organisation_that_allows_it_gets_psc_only_accounts(db, cfg):
     pending, params = _login(cfg, UNKNOWN_RPPS)
     token, account = psc.finish(db, cfg, pending, params, client_ip="10.0.0.9", user_agent="test")
     assert account.identifier == "mg.pscseule" and sessions.resolve(db, token=token, user_agent="test").role == Role.GP
+
+
+def test_a_key_rotation_signs_with_the_key_published_ahead(tmp_path):
+    from dcc_portal.peers.psc import load_keys, rotate_keys
+
+    path = tmp_path / "keys.json"
+    current, upcoming = (key["kid"] for key in load_keys(path))
+    rotated = rotate_keys(path)
+    assert rotated[0]["kid"] == upcoming and current not in {key["kid"] for key in rotated} and len(rotated) == 2

@@ -51,7 +51,7 @@ def load_keys(path: Path) -> list[dict]:
 
 
 def rotate_keys(path: Path) -> list[dict]:
-    """The published next key becomes the signing key and a new next key is published (restart to apply)."""
+    """The published next key becomes the signing key and a new next key is published (`psc-peer --rotate-keys`)."""
     keys = json.loads(path.read_text())["keys"][1:] if path.exists() else [new_signing_key()]
     keys = [keys[0], new_signing_key()]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
