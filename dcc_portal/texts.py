@@ -31,12 +31,15 @@ COMMON = {
     "email": "Courriel",
 }
 
-# Pro Santé Connect on the login page: the button, then why a PSC login came back without a session (by reason).
+# Pro Santé Connect on the login page.
 PSC = {
     "heading": "Professionnel de santé ?",
     "button": "Se connecter avec Pro Santé Connect",
     "help": "Avec votre application e-CPS ou votre carte CPS. Réservé aux professionnels de santé ; "
             "les patients se connectent avec leur identifiant ci-dessus.",
+}
+# Why a PSC login came back without a session (/login?psc=<reason>).
+PSC_REFUSED = {
     "cancelled": "Connexion Pro Santé Connect annulée. Vous pouvez réessayer ou vous connecter avec votre identifiant.",
     "unknown": "Votre identité Pro Santé Connect est confirmée, mais aucun compte du portail ne correspond à votre "
                "numéro RPPS. Demandez l'ouverture d'un compte à l'administrateur du réseau.",

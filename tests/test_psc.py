@@ -319,3 +319,16 @@ def test_a_key_rotation_signs_with_the_key_published_ahead(tmp_path):
     current, upcoming = (key["kid"] for key in load_keys(path))
     rotated = rotate_keys(path)
     assert rotated[0]["kid"] == upcoming and current not in {key["kid"] for key in rotated} and len(rotated) == 2
+
+
+def test_every_refusal_has_its_french_message():
+    import inspect
+    import re
+
+    from dcc_portal import texts
+    from dcc_portal.web import psc as psc_routes
+
+    source = inspect.getsource(psc) + inspect.getsource(psc_routes)
+    reasons = set(re.findall(r'Refused\(\s*"(\w+)"', source)) | set(re.findall(r'_to_login\("(\w+)"\)', source))
+    reasons |= set(re.findall(r'"(cancelled)" if', source))
+    assert len(reasons) >= 8 and reasons <= texts.PSC_REFUSED.keys()

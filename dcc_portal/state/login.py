@@ -55,8 +55,8 @@ class LoginState(rx.State):
         (await self.get_state(SessionState)).handoff = ""
         self.psc_enabled = psc.config() is not None
         refusal = self.router.url.query_parameters.get("psc", "")[:20]
-        if refusal in texts.PSC and refusal not in ("heading", "button", "help"):
-            self.form_error = texts.PSC[refusal]
+        if refusal in texts.PSC_REFUSED:
+            self.form_error = texts.PSC_REFUSED[refusal]
         with db.transaction() as session:
             actor = resolve_browser(session, self)
         if actor is not None:

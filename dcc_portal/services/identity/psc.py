@@ -60,7 +60,7 @@ def config() -> Config | None:
 
 class Refused(Exception):
     """A PSC login that does not open a session. `reason` names the French message shown on the login page
-    (texts.PSC); `detail` goes to the audit trail."""
+    (texts.PSC_REFUSED); `detail` goes to the audit trail."""
 
     def __init__(self, reason: str, detail: str):
         super().__init__(detail)
