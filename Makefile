@@ -15,6 +15,9 @@ PY := $(VENV)/bin/python
 TOOLS := .tools
 BUN := $(TOOLS)/node_modules/.bin/bun
 BUN_VERSION := 1.4.5
+OIDC_PROVIDER := $(TOOLS)/oidc/node_modules/oidc-provider/package.json
+OIDC_PROVIDER_VERSION := 9.13.3
+PSC_PORT ?= 8766
 CHROMIUM := /usr/bin/chromium
 
 export PORT
@@ -35,7 +38,12 @@ $(BUN):
 	mkdir -p $(TOOLS)
 	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
 
-setup: $(VENV)/.installed $(BUN)
+# The local Pro Santé Connect (an OpenID Connect provider on Node.js), in its own folder beside bun.
+$(OIDC_PROVIDER):
+	mkdir -p $(TOOLS)/oidc
+	npm install --silent --no-save --no-audit --no-fund --prefix $(TOOLS)/oidc oidc-provider@$(OIDC_PROVIDER_VERSION)
+
+setup: $(VENV)/.installed $(BUN) $(OIDC_PROVIDER)
 
 db: setup
 	$(PY) -m dcc_portal migrate
@@ -45,6 +53,7 @@ db: setup
 # run: a replay is answered with the same ACK and stored once).
 # Without a DMP endpoint configured, the demo starts the test document recipient and sends to it; without an MSSanté
 # operator configured, it writes test certificates and starts the local operator (documents addressed by MSSanté).
+# Without a Pro Santé Connect issuer configured, it starts the local one (a fresh client secret at each run).
 run: db
 	@$(PY) -m dcc_portal hl7-listener --port $(HL7_PORT) & pids=$$!; \
 	trap 'kill $$pids 2>/dev/null' EXIT; \
@@ -59,6 +68,11 @@ run: db
 		{ $(PY) -m dcc_portal mssante-operator --port $(MSS_PORT) --pki $(MSS_DIR)/pki --store $(MSS_DIR)/received & pids="$$pids $$!"; }; \
 		export DCC_MSS_HOST=127.0.0.1 DCC_MSS_PORT=$(MSS_PORT) DCC_MSS_CA=$(MSS_DIR)/pki/ca.pem \
 			DCC_MSS_CERT=$(MSS_DIR)/pki/client.pem DCC_MSS_KEY=$(MSS_DIR)/pki/client.key; \
+	fi; \
+	if [ -z "$$DCC_PSC_ISSUER" ]; then \
+		export DCC_PSC_CLIENT_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))'); \
+		$(PY) -m dcc_portal psc-peer --port $(PSC_PORT) & pids="$$pids $$!"; \
+		export DCC_PSC_ISSUER=http://127.0.0.1:$(PSC_PORT)/auth/realms/esante-wallet DCC_PSC_CLIENT_ID=dcc-portal-demo; \
 	fi; \
 	$(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) --frontend-port $(PORT)
 

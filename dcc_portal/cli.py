@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 from dcc_portal import db, migrate
@@ -250,6 +251,29 @@ def _sharing_peer(args) -> int:
     return 0
 
 
+def _psc_peer(args) -> int:
+    from pathlib import Path
+
+    from dcc_portal import settings
+    from dcc_portal.demo import psc as demo_psc
+    from dcc_portal.peers import psc
+
+    if not args.client_secret:
+        print("psc-peer: --client-secret or DCC_PSC_CLIENT_SECRET is needed", file=sys.stderr)
+        return 2
+    public = settings.public_url()
+    config = settings.data_dir() / "psc-peer.json"
+    keys_path = Path(args.keys) if args.keys else settings.data_dir() / "psc-keys.json"
+    keys = psc.rotate_keys(keys_path) if args.rotate_keys else psc.load_keys(keys_path)
+    psc.write_config(config, host=args.host, port=args.port, client_id=args.client_id, client_secret=args.client_secret,
+                     redirect_uris=[f"{public}/api/psc/callback"], post_logout_redirect_uris=[f"{public}/login"],
+                     professionals=demo_psc.professionals(), keys=keys)
+    print(f"Pro Santé Connect local sur {psc.issuer_url(args.host, args.port)}.", flush=True)
+    command = psc.command(config)
+    os.execv(command[0], command)
+    return 0
+
+
 def _sharing_status(_args) -> int:
     from sqlalchemy import func
     from sqlmodel import select
@@ -426,6 +450,16 @@ def build_parser() -> argparse.ArgumentParser:
     peer.add_argument("--username", help="require basic authentication")
     peer.add_argument("--password")
     peer.set_defaults(func=_sharing_peer)
+    psc_cmd = commands.add_parser("psc-peer", help="run the local Pro Santé Connect (OpenID Connect provider)")
+    psc_cmd.add_argument("--host", default="127.0.0.1")
+    psc_cmd.add_argument("--port", type=int, default=8766)
+    psc_cmd.add_argument("--client-id", default="dcc-portal-demo")
+    psc_cmd.add_argument("--client-secret", default=os.environ.get("DCC_PSC_CLIENT_SECRET", ""),
+                         help="the client's secret (default: DCC_PSC_CLIENT_SECRET)")
+    psc_cmd.add_argument("--keys", help="private JWKS file (default: the data folder's psc-keys.json, made at first run)")
+    psc_cmd.add_argument("--rotate-keys", action="store_true",
+                         help="sign with the published next key from now on and publish a new next key")
+    psc_cmd.set_defaults(func=_psc_peer)
     commands.add_parser("sharing-status", help="count DMP submissions by status").set_defaults(func=_sharing_status)
     drift = commands.add_parser("sharing-drift", help="list documents whose DMP metadata no longer matches the document")
     drift.add_argument("--queue", action="store_true", help="queue the metadata update or withdrawal of each one")

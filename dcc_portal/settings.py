@@ -54,3 +54,25 @@ def secret_key() -> bytes:
         raise RuntimeError("DCC_SECRET_KEY must be 32 bytes, base64 encoded")
     return key
 
+
+
+def psc_issuer() -> str:
+    """Pro Santé Connect's issuer URL (its realm); empty turns PSC login off."""
+    return os.environ.get("DCC_PSC_ISSUER", "").rstrip("/")
+
+
+def psc_client_id() -> str:
+    return os.environ.get("DCC_PSC_CLIENT_ID", "")
+
+
+def psc_client_secret() -> str:
+    return os.environ.get("DCC_PSC_CLIENT_SECRET", "")
+
+
+def psc_redirect_url() -> str:
+    """Registered with the ANS as the client's redirect URI."""
+    return os.environ.get("DCC_PSC_REDIRECT_URL") or f"{public_url()}/api/psc/callback"
+
+
+def psc_post_logout_url() -> str:
+    return os.environ.get("DCC_PSC_POST_LOGOUT_URL") or f"{public_url()}/login"

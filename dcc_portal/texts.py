@@ -31,6 +31,29 @@ COMMON = {
     "email": "Courriel",
 }
 
+# Pro Santé Connect on the login page.
+PSC = {
+    "heading": "Professionnel de santé ?",
+    "button": "Se connecter avec Pro Santé Connect",
+    "help": "Avec votre application e-CPS ou votre carte CPS. Réservé aux professionnels de santé ; "
+            "les patients se connectent avec leur identifiant ci-dessus.",
+}
+# Why a PSC login came back without a session (/login?psc=<reason>).
+PSC_REFUSED = {
+    "cancelled": "Connexion Pro Santé Connect annulée. Vous pouvez réessayer ou vous connecter avec votre identifiant.",
+    "unknown": "Votre identité Pro Santé Connect est confirmée, mais aucun compte du portail ne correspond à votre "
+               "numéro RPPS. Demandez l'ouverture d'un compte à l'administrateur du réseau.",
+    "not_rpps": "Pro Santé Connect ne fournit pas de numéro RPPS pour votre identité : ce portail ne peut pas vous "
+                "identifier. Contactez l'administrateur du réseau.",
+    "disabled": "Ce compte est désactivé. Contactez l'administrateur du réseau.",
+    "unavailable": "Pro Santé Connect ne répond pas pour le moment. Réessayez plus tard ou connectez-vous avec votre "
+                   "identifiant, votre mot de passe et votre code.",
+    "invalid": "La réponse de Pro Santé Connect n'a pas pu être vérifiée : connexion refusée. Recommencez la connexion.",
+    "expired": "La connexion Pro Santé Connect a expiré ou a été commencée dans un autre navigateur. Recommencez.",
+    "provider_error": "Pro Santé Connect a refusé la connexion. Recommencez ou connectez-vous avec votre identifiant.",
+    "off": "La connexion par Pro Santé Connect n'est pas activée sur ce portail.",
+}
+
 AUTH = {
     "title": "Connexion",
     "subtitle": "Accès sécurisé réservé aux patients et aux professionnels de leur équipe de soins.",
@@ -228,6 +251,13 @@ PATIENT = {
 }
 
 ADMIN = {
+    "psc_only_on": "Comptes Pro Santé Connect seuls autorisés",
+    "psc_only_allow": "Autoriser les comptes Pro Santé Connect seuls (sans mot de passe ni TOTP)",
+    "psc_only_stop": "Ne plus les autoriser",
+    "psc_only_help": "Mot de passe laissé vide : compte Pro Santé Connect seul (sans mot de passe ni TOTP), si "
+                     "l'organisation choisie l'autorise (page Organisations).",
+    "psc_reported": "À la dernière connexion, Pro Santé Connect indiquait une identité ou un exercice différent de "
+                    "l'annuaire du portail :",
     "accounts": "Comptes",
     "organisations": "Organisations",
     "care_teams": "Équipes de soins",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import false, text
 from sqlmodel import Field, SQLModel
 
 from dcc_portal.models.base import new_public_id, utcnow
@@ -18,6 +19,9 @@ class Organisation(SQLModel, table=True):
     city: str = Field(default="", max_length=100)
     phone: str = Field(default="", max_length=30)
     created_at: datetime = Field(default_factory=utcnow)
+    # The administrator allows accounts without password or TOTP here: their professionals sign in with Pro Santé
+    # Connect only.
+    psc_only_allowed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Professional(SQLModel, table=True):
@@ -31,6 +35,9 @@ class Professional(SQLModel, table=True):
     phone: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    # What Pro Santé Connect said at the last login when it differs from the above (names, profession), for the
+    # administrator to look at; empty when it matches.
+    psc_reported: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": text("''")})
 
 
 class ProfessionalOrganisation(SQLModel, table=True):

@@ -45,6 +45,11 @@ def _account_card(item: rx.Var) -> rx.Component:
                 align="center",
             ),
             rx.text(item["identifier"], " · ", T["second_factor"], " : ", item["second_factor"], " · ", T["last_login"], " : ", item["last_login"], size="2", color_scheme="gray"),
+            rx.cond(
+                item["psc_reported"] != "",
+                rx.callout(rx.text(T["psc_reported"], " ", rx.text.strong(item["psc_reported"])), icon="badge-alert",
+                           color="amber", size="1", data_testid="psc-reported"),
+            ),
             rx.hstack(
                 rx.cond(
                     item["status"] == "Actif",
@@ -83,6 +88,7 @@ def _create_professional_form() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
+            rx.text(T["psc_only_help"], size="2", color_scheme="gray"),
             submit_button(T["create"]),
             spacing="3",
             width="100%",
@@ -152,7 +158,18 @@ def _organisation_card(item: rx.Var) -> rx.Component:
         rx.vstack(
             rx.text(item["name"], weight="bold"),
             rx.text(item["kind"], " · FINESS ", rx.cond(item["finess"] != "", item["finess"], "—"), " · ", item["city"], " · ", item["phone"], size="2", color_scheme="gray"),
-            spacing="1",
+            rx.cond(
+                item["psc_only_allowed"],
+                rx.hstack(
+                    rx.badge(T["psc_only_on"], color_scheme="blue"),
+                    rx.button(T["psc_only_stop"], on_click=AdminOrganisationsState.allow_psc_only(item["public_id"], False),
+                              variant="soft", size="2"),
+                    wrap="wrap", align="center",
+                ),
+                rx.button(T["psc_only_allow"], on_click=AdminOrganisationsState.allow_psc_only(item["public_id"], True),
+                          variant="soft", size="2"),
+            ),
+            spacing="2",
         ),
         width="100%",
     )

@@ -38,6 +38,25 @@ def _password_form() -> rx.Component:
     )
 
 
+def _psc_entry() -> rx.Component:
+    """Professionals only: PSC brings no patient identity."""
+    return rx.cond(
+        LoginState.psc_enabled,
+        rx.vstack(
+            rx.separator(size="4"),
+            rx.heading(texts.PSC["heading"], size="3", as_="h2"),
+            rx.button(
+                rx.el.a(rx.icon("badge-check"), texts.PSC["button"], href="/api/psc/start", reload_document=True,
+                        data_testid="psc-login"),
+                as_child=True, size="3", width="100%", variant="outline",
+            ),
+            rx.text(texts.PSC["help"], size="2", color_scheme="gray"),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
 def _code_input(name: str, label: str) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"fontWeight": "500"}),
@@ -166,7 +185,7 @@ def login() -> rx.Component:
             ("codes", _codes_view()),
             ("recovery_used", _recovery_used_view()),
             ("signing_in", _signing_in_view()),
-            _password_form(),
+            rx.vstack(_password_form(), _psc_entry(), spacing="4", width="100%"),
         ),
         width="100%",
     )

@@ -121,6 +121,13 @@ class AdminOrganisationsState(PagedListMixin, rx.State):
         self.notice = T["done"]
         await self._reload()
 
+    @rx.event
+    async def allow_psc_only(self, public_id: str, allowed: bool):
+        async with authenticated(self) as (session, actor):
+            done = organisations.allow_psc_only(session, actor=actor, organisation_public_id=str(public_id)[:32],
+                                                allowed=bool(allowed))
+        self.notice = T["done"] if done else ""
+        await self._reload()
 
 class AdminMssanteState(PagedListMixin, rx.State):
     """The MSSanté directory: add or edit a mailbox, deactivate or reactivate one."""

@@ -8,7 +8,7 @@ import time
 import reflex as rx
 
 from dcc_portal import db, texts
-from dcc_portal.services.identity import auth, passwords, sessions
+from dcc_portal.services.identity import auth, passwords, psc, sessions
 from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, resolve_browser, user_agent
 
 PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()
@@ -25,6 +25,7 @@ class LoginState(rx.State):
     enrol_key: str = ""  # shown once while enrolling, cleared as soon as the first code confirms it
     shown_codes: list[str] = []  # the 10 recovery codes, shown once after enrolment
     notice: str = ""
+    psc_enabled: bool = False
 
     # Server-only: which account passed the first factor, and until when.
     _pending_account_id: int = 0
@@ -52,6 +53,10 @@ class LoginState(rx.State):
         if not (self._pending_account_id and time.time() < self._pending_until):
             self._restart()
         (await self.get_state(SessionState)).handoff = ""
+        self.psc_enabled = psc.config() is not None
+        refusal = self.router.url.query_parameters.get("psc", "")[:20]
+        if refusal in texts.PSC_REFUSED:
+            self.form_error = texts.PSC_REFUSED[refusal]
         with db.transaction() as session:
             actor = resolve_browser(session, self)
         if actor is not None:

@@ -14,7 +14,9 @@ from playwright.sync_api import sync_playwright
 
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
+from dcc_portal.demo import psc as demo_psc
 from dcc_portal.demo import seed
+from tests.psc_fixtures import PscPeer
 from tests.servers import Portal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,11 +80,17 @@ def server(tmp_path_factory, postgres, redis_server) -> Server:
     log.unlink(missing_ok=True)
     portal = Portal(db_url=db_url, data_dir=data_dir, log=log, redis_url=redis_server.url if redis_server else None,
                     workers=WORKERS)
+    # The local Pro Santé Connect, knowing the demo's professionals, for the portal's PSC login.
+    psc_peer = PscPeer(data_dir / "psc", redirect_uri=f"{portal.base_url}/api/psc/callback",
+                       post_logout_uri=f"{portal.base_url}/login", professionals=demo_psc.professionals())
     try:
+        psc_peer.start()
+        portal.extra_env.update(psc_peer.env())
         portal.start()
         yield Server(portal.base_url, db_url, log, portal.workers)
     finally:
         portal.stop()
+        psc_peer.stop()
         dbmod.get_engine(db_url).dispose()
 
 

@@ -50,6 +50,7 @@ class AccountRow:
     second_factor: str
     locked: bool
     last_login: str
+    psc_reported: str = ""  # what Pro Santé Connect says when it differs from the directory
 
 
 def _require_admin(db: Session, actor: Actor, detail: str) -> None:
@@ -75,6 +76,9 @@ def list_accounts(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
     page = max(1, min(int(page or 1), 10_000))
     total = db.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = db.exec(statement.order_by(Account.identifier).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    pro_ids = [row.professional_id for row in rows if row.professional_id]
+    reported = dict(db.exec(select(Professional.id, Professional.psc_reported).where(
+        Professional.id.in_(pro_ids), Professional.psc_reported != "")).all()) if pro_ids else {}
     items = [
         AccountRow(
             public_id=row.public_id,
@@ -82,9 +86,11 @@ def list_accounts(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
             name=sessions.display_name(db, row),
             role=ROLE_LABELS.get(Role(row.role), row.role),
             status="Actif" if row.status == AccountStatus.ACTIVE else "Désactivé",
-            second_factor="Actif" if row.totp_secret_enc else "À enrôler",
+            second_factor=("Pro Santé Connect seul" if not row.password_hash
+                           else "Actif" if row.totp_secret_enc else "À enrôler"),
             locked=bool(row.locked_until and row.locked_until > now),
             last_login=formatting.datetime_fr(row.last_login_at) or "jamais",
+            psc_reported=reported.get(row.professional_id, ""),
         )
         for row in rows
     ]
@@ -140,7 +146,8 @@ def create_professional_account(
     organisation = db.exec(select(Organisation).where(Organisation.public_id == organisation_public_id)).first()
     if organisation is None:
         errors["organisation"] = "Choisissez l'établissement ou le cabinet."
-    policy = passwords.policy_error(initial_password, identifier=ident)
+    psc_only = not initial_password and organisation is not None and organisation.psc_only_allowed
+    policy = None if psc_only else passwords.policy_error(initial_password, identifier=ident)
     if policy:
         errors["initial_password"] = policy
     existing = db.exec(select(Professional).where(Professional.rpps == rpps.strip())).first() if "rpps" not in errors else None
@@ -168,11 +175,12 @@ def create_professional_account(
         db.add(ProfessionalOrganisation(professional_id=pro.id, organisation_id=organisation.id, is_primary=has_primary is None))
     account = Account(
         identifier=ident, role=role, email=email, professional_id=pro.id,
-        password_hash=passwords.hash_password(initial_password),
+        password_hash="" if psc_only else passwords.hash_password(initial_password),  # "": no password opens it
     )
     db.add(account)
     db.flush()
-    audit.record(db, actor=actor, action=AuditAction.ACCOUNT_CREATE, detail=f"compte {ident} ({role})")
+    audit.record(db, actor=actor, action=AuditAction.ACCOUNT_CREATE,
+                 detail=f"compte {ident} ({role}{', Pro Santé Connect seul' if psc_only else ''})")
     return account.public_id
 
 

@@ -234,7 +234,7 @@ def check_password(
     return finish_password_check(db, attempt=attempt, verified=verified, client_ip=client_ip, now=now)
 
 
-def _succeed(db: Session, account: Account, *, client_ip: str, user_agent: str, now: datetime, detail: str) -> str:
+def open_login(db: Session, account: Account, *, client_ip: str, user_agent: str, now: datetime, detail: str) -> str:
     account.failed_count = 0
     account.last_failed_at = None
     account.locked_until = None
@@ -295,7 +295,7 @@ def check_totp(
         _fail(db, account=account, client_ip=client_ip, now=now, detail="code TOTP rejoué")
         return LoginResult(False, MSG_CODE_REUSED)
     account.totp_last_step = step
-    token = _succeed(db, account, client_ip=client_ip, user_agent=user_agent, now=now, detail="mot de passe + TOTP")
+    token = open_login(db, account, client_ip=client_ip, user_agent=user_agent, now=now, detail="mot de passe + TOTP")
     return LoginResult(True, token=token)
 
 
@@ -346,7 +346,7 @@ def check_recovery_code(
     remaining = len(
         db.exec(select(RecoveryCode.id).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))).all()
     )
-    token = _succeed(db, account, client_ip=client_ip, user_agent=user_agent, now=now, detail="mot de passe + code de secours")
+    token = open_login(db, account, client_ip=client_ip, user_agent=user_agent, now=now, detail="mot de passe + code de secours")
     audit.record(
         db,
         action=AuditAction.RECOVERY_CODE_USED,
@@ -396,7 +396,7 @@ def confirm_enrolment(
     account.totp_last_step = step
     codes = _new_recovery_codes(db, account.id, now)
     audit.record(db, action=AuditAction.MFA_ENROL, account_id=account.id, actor_role=account.role, client_ip=client_ip)
-    token = _succeed(db, account, client_ip=client_ip, user_agent=user_agent, now=now, detail="enrôlement TOTP")
+    token = open_login(db, account, client_ip=client_ip, user_agent=user_agent, now=now, detail="enrôlement TOTP")
     return LoginResult(True, token=token), codes
 
 

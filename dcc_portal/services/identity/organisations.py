@@ -33,10 +33,26 @@ class OrganisationRow:
     finess: str
     city: str
     phone: str
+    psc_only_allowed: bool = False
 
 
 def _row(org: Organisation) -> OrganisationRow:
-    return OrganisationRow(org.public_id, org.name, KIND_LABELS.get(org.kind, org.kind), org.finess or "", org.city, org.phone)
+    return OrganisationRow(org.public_id, org.name, KIND_LABELS.get(org.kind, org.kind), org.finess or "", org.city, org.phone,
+                           org.psc_only_allowed)
+
+
+def allow_psc_only(db: Session, *, actor: Actor, organisation_public_id: str, allowed: bool) -> bool:
+    """Allow (or stop allowing) new accounts without password or TOTP, signing in with Pro Santé Connect only.
+    Existing accounts keep how they sign in."""
+    access.require_role(db, actor=actor, roles=(Role.ADMIN,), action=AuditAction.ADMIN, detail="comptes PSC seuls")
+    org = db.exec(select(Organisation).where(Organisation.public_id == str(organisation_public_id)[:32])).first()
+    if org is None:
+        return False
+    org.psc_only_allowed = bool(allowed)
+    db.add(org)
+    audit.record(db, actor=actor, action=AuditAction.ADMIN,
+                 detail=f"comptes Pro Santé Connect seuls {'autorisés' if allowed else 'retirés'} : {org.name[:80]}")
+    return True
 
 
 HOSPITAL_KINDS = (OrganisationKind.UNIVERSITY_HOSPITAL, OrganisationKind.CANCER_CENTRE, OrganisationKind.GENERAL_HOSPITAL,
