@@ -69,7 +69,7 @@ class SessionDetail:
 
 
 _ATTENDANCE = select(RcpAttendance.professional_id, RcpAttendance.specialty_code).where(
-    RcpAttendance.session_id == bindparam("session_id"))
+    RcpAttendance.session_id == bindparam("session_id"), RcpAttendance.left_at.is_(None))
 
 
 _MEMBERS = (select(RcpMember.is_coordinator, Professional.id, Professional.public_id, Professional.family_name,
