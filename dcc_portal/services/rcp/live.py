@@ -161,6 +161,13 @@ def _bump(db: Session, live: RcpLive) -> None:
     db.flush()
 
 
+def touch(db: Session, *, session: RcpSession) -> None:
+    """Tell the screens of a started sitting that something changed elsewhere (the attendance sheet)."""
+    live = db.get(RcpLive, session.id)
+    if live is not None:
+        _bump(db, live)
+
+
 def _physician(db: Session, actor: Actor) -> Professional | None:
     pro = db.get(Professional, actor.professional_id) if actor.professional_id else None
     return pro if pro is not None and is_physician(pro.specialty_code) else None
