@@ -76,7 +76,8 @@ def _writer_fields() -> rx.Component:
 def _read_only() -> rx.Component:
     d = S.draft
     return rx.vstack(
-        _fact(T["type"], rx.foreach(S.types, lambda option: rx.cond(option[0] == d.get("type", ""), rx.text.span(option[1])))),
+        rx.cond(d.get("type", "") != "",
+                _fact(T["type"], rx.foreach(S.types, lambda option: rx.cond(option[0] == d.get("type", ""), rx.text.span(option[1]))))),
         rx.text(d.get("detail", ""), size="3", style=WRAP, data_testid="live-proposal"),
         rx.cond(d.get("trial_proposed", "") == "true", _fact(T["trial"], d.get("trial_detail", ""))),
         rx.cond(d.get("additional_exams", "") != "", _fact(T["next_step"], d.get("additional_exams", ""))),
@@ -102,8 +103,9 @@ def _proposal() -> rx.Component:
             error_text(e.get("pen", ""), field_id="pen"),
             error_text(e.get("proposal", ""), field_id="proposal"),
             rx.cond(S.sitting.length() > 0,
-                    rx.callout(T["validated"], " — ", T["present"], " : ", S.sitting["names"], ". ", S.sitting["quorum"], " ",
-                               S.sitting["reason"], icon="circle-check", color_scheme="green", width="100%", data_testid="live-validated"),
+                    rx.callout(T["validated"] + " — " + T["present"] + " : " + S.sitting["names"] + ". " + S.sitting["quorum"] + " "
+                               + S.sitting["reason"], icon="circle-check", color_scheme="green", width="100%",
+                               data_testid="live-validated"),
                     rx.cond(info["can_validate"] == "true", rx.form(
                         rx.vstack(
                             rx.cond(S.quorum["reached"] != "true", rx.vstack(
@@ -154,7 +156,7 @@ def rcp_live() -> rx.Component:
         rx.cond(
             info.length() > 0,
             rx.vstack(
-                rx.heading(info["rcp_name"], " — ", T["title"], size="5", as_="h1"),
+                rx.heading(info["rcp_name"], size="5", as_="h2"),
                 rx.callout(S.quorum["summary"], icon=rx.cond(S.quorum["reached"] == "true", "circle-check", "triangle-alert"),
                            color_scheme=rx.cond(S.quorum["reached"] == "true", "green", "orange"), width="100%",
                            data_testid="live-quorum", role="status", high_contrast=True),
@@ -165,7 +167,8 @@ def rcp_live() -> rx.Component:
                 rx.cond(~S.following, rx.button(rx.icon("radio"), T["follow"], on_click=S.follow, size="3", color_scheme="orange",
                                                 data_testid="follow-session")),
                 error_text(S.errors.get("case", ""), field_id="case"),
-                rx.cond(S.case.length() > 0, rx.vstack(_case(), _proposal(), width="100%", spacing="3"),
+                rx.cond(S.case.length() > 0, rx.vstack(_case(), rx.cond(S.shown_case == info["current_case_public_id"], _proposal()),
+                                                        width="100%", spacing="3"),
                         rx.text(T["waiting"], color_scheme="gray", data_testid="live-waiting")),
                 rx.heading(T["agenda"], size="4", as_="h2"),
                 rx.vstack(rx.foreach(S.agenda, _agenda_item), spacing="1", width="100%"),
