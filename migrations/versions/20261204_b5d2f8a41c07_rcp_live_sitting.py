@@ -21,6 +21,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("via", sa.String(length=10), nullable=False, server_default="room"))
         batch.add_column(sa.Column("confirmed", sa.Boolean(), nullable=False, server_default=sa.true()))
         batch.add_column(sa.Column("left_at", sa.DateTime(), nullable=True))
+    with op.batch_alter_table("rcp_attendance") as batch:  # the defaults only filled the existing rows
+        batch.alter_column("via", server_default=None)
+        batch.alter_column("confirmed", server_default=None)
     op.create_table(
         "rcp_live",
         sa.Column("session_id", sa.Integer(), nullable=False),
