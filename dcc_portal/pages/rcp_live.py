@@ -106,7 +106,7 @@ def _proposal() -> rx.Component:
                     rx.callout(T["validated"] + " — " + T["present"] + " : " + S.sitting["names"] + ". " + S.sitting["quorum"] + " "
                                + S.sitting["reason"], icon="circle-check", color_scheme="green", width="100%",
                                data_testid="live-validated"),
-                    rx.cond(info["can_validate"] == "true", rx.form(
+                    rx.cond((info["can_validate"] == "true") & ((S.quorum["reached"] == "true") | (info["can_lead"] == "true")), rx.form(
                         rx.vstack(
                             rx.cond(S.quorum["reached"] != "true", rx.vstack(
                                 rx.el.label(T["override"], html_for="override_reason", style={"fontWeight": "500"}),
