@@ -21,6 +21,7 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     pps_patient,
     pps_team,
     rcp,
+    rcp_live,
     record_search,
     sharing,
     symptoms,

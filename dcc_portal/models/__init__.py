@@ -50,7 +50,16 @@ from dcc_portal.models.enums import (
 from dcc_portal.models.notifications import Notification
 from dcc_portal.models.pathway import CancerDiagnosis, PathwayEvent
 from dcc_portal.models.patients import CareTeamMembership, Patient
-from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSecretariat, RcpSession
+from dcc_portal.models.rcp import (
+    Rcp,
+    RcpAttendance,
+    RcpCase,
+    RcpCaseSitting,
+    RcpLive,
+    RcpMember,
+    RcpSecretariat,
+    RcpSession,
+)
 from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
 from dcc_portal.models.symptoms import SymptomAlert, SymptomAnswer, SymptomPause, SymptomReport
@@ -113,6 +122,8 @@ __all__ = [
     "RcpMember",
     "RcpSecretariat",
     "RcpSession",
+    "RcpLive",
+    "RcpCaseSitting",
     "RcpSessionStatus",
     "RecoveryCode",
     "ReleaseMode",

@@ -125,3 +125,37 @@ class RcpAttendance(SQLModel, table=True):
     specialty_code: str = Field(max_length=20)  # as it was that day
     recorded_by_account_id: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
+    via: str = Field(default="room", max_length=10)  # "tablet": joined the live view; "room": marked present by staff
+    confirmed: bool = Field(default=True)  # a tablet join waits for the secretariat's confirmation
+    left_at: datetime | None = None  # left before the end: no longer counts for the quorum of the next cases
+
+
+class RcpLive(SQLModel, table=True):
+    """The live sitting of a session: the case on every screen and the one writer of its proposal. `version` grows at
+    every change, so each screen watches one integer."""
+
+    __tablename__ = "rcp_live"
+
+    session_id: int = Field(foreign_key="rcp_session.id", primary_key=True)
+    current_case_id: int | None = Field(default=None, foreign_key="rcp_case.id")
+    version: int = Field(default=1)
+    writer_professional_id: int | None = Field(default=None, foreign_key="professional.id")
+    draft_case_id: int | None = Field(default=None, foreign_key="rcp_case.id")
+    draft_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    draft_saved_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RcpCaseSitting(SQLModel, table=True):
+    """What the sitting recorded for one case when the board validated its decision: who was present, the quorum then,
+    and, without quorum, why the coordinator decided anyway."""
+
+    __tablename__ = "rcp_case_sitting"
+
+    case_id: int = Field(foreign_key="rcp_case.id", primary_key=True)
+    present_names: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    quorum_reached: bool = Field(default=False)
+    quorum_summary: str = Field(default="", max_length=400)
+    override_reason: str = Field(default="", max_length=300)
+    validated_by_professional_id: int | None = Field(default=None, foreign_key="professional.id")
+    validated_at: datetime = Field(default_factory=utcnow)

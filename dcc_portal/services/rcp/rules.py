@@ -172,6 +172,8 @@ def quorum_rule(*, rcp: Rcp, present_specialties: list[str]) -> QuorumStatus:
 
 
 def session_quorum(db: Session, *, session: RcpSession) -> QuorumStatus:
+    """The quorum of the people present now: a physician who left the sitting no longer counts."""
     rcp = db.get(Rcp, session.rcp_id)
-    codes = db.exec(select(RcpAttendance.specialty_code).where(RcpAttendance.session_id == session.id)).all()
+    codes = db.exec(select(RcpAttendance.specialty_code).where(RcpAttendance.session_id == session.id,
+                                                               RcpAttendance.left_at.is_(None))).all()
     return quorum_rule(rcp=rcp, present_specialties=list(codes))

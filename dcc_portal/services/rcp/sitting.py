@@ -25,6 +25,7 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import professional_label
+from dcc_portal.services.rcp import live
 from dcc_portal.services.rcp.directory import manages, membership, scope_label
 from dcc_portal.services.rcp.registration import CaseRow, case_rows
 from dcc_portal.services.rcp.rules import (
@@ -69,7 +70,7 @@ class SessionDetail:
 
 
 _ATTENDANCE = select(RcpAttendance.professional_id, RcpAttendance.specialty_code).where(
-    RcpAttendance.session_id == bindparam("session_id"))
+    RcpAttendance.session_id == bindparam("session_id"), RcpAttendance.left_at.is_(None))
 
 
 _MEMBERS = (select(RcpMember.is_coordinator, Professional.id, Professional.public_id, Professional.family_name,
@@ -134,6 +135,7 @@ def set_attendance(db: Session, *, actor: Actor, session_public_id: str, profess
     elif not present and row is not None:
         db.delete(row)
     db.flush()
+    live.touch(db, session=session)
     audit.record(db, actor=actor, action=AuditAction.UPDATE,
                  detail=f"présence RCP {rcp.national_id} : {pro.rpps} {'présent' if present else 'absent'}")
     return session_quorum(db, session=session)

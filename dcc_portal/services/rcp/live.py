@@ -1,0 +1,422 @@
+"""The live sitting ("séance en direct"): the case on every participant's screen, presence and the quorum at the moment a
+case is discussed, and the proposal written by one person at a time while the others watch it being typed.
+
+Everything lives in the database (table `rcp_live`), so every worker serves the same sitting; each change increments
+`RcpLive.version`, the one integer every screen watches (`pulse`).
+
+Who sees the live view: the RCP's members and its secretariat (and the administrator). Who leads it (moves through the
+agenda, confirms presence, holds the pen first): the coordinator or the secretariat acting for them. Who validates a
+decision: a physician member, through `decision.save_decision`, with the quorum of the people present then; without
+quorum only with the coordinator's written reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam
+from sqlmodel import Session, select
+
+from dcc_portal.models import (
+    AuditAction,
+    CancerDiagnosis,
+    DocumentKind,
+    Patient,
+    Professional,
+    Rcp,
+    RcpAttendance,
+    RcpCase,
+    RcpCaseSitting,
+    RcpCaseStatus,
+    RcpLive,
+    RcpMember,
+    RcpSession,
+    RcpSessionStatus,
+    utcnow,
+)
+from dcc_portal.services.access import audit
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.common import inputs
+from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.common.errors import ValidationFailed
+from dcc_portal.services.common.names import patient_name, professional_label
+from dcc_portal.services.rcp import decision
+from dcc_portal.services.rcp.directory import manages, membership
+from dcc_portal.services.rcp.registration import ChecklistItem, checklist, load_case, tnm_label
+from dcc_portal.services.rcp.rules import REASON_LABELS, QuorumStatus, is_physician, session_quorum, specialty_label
+from dcc_portal.services.rcp.sessions import load_session, require_session_visible
+from dcc_portal.services.record import documents
+
+DRAFT_FIELDS = {"type": 20, "intention": 20, "detail": 1000, "trial_detail": 300, "additional_exams": 4000, "comment": 4000}
+
+
+@dataclass(frozen=True)
+class Participant:
+    public_id: str
+    name: str
+    specialty: str
+    via: str  # tablet | room
+    confirmed: bool
+    left: bool
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    public_id: str
+    patient_name: str
+    status_label: str
+    validated: bool
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What changes during the sitting, without patient data beyond the agenda names and the shared draft."""
+
+    version: int
+    session_public_id: str
+    rcp_name: str
+    current_case_public_id: str
+    agenda: list[AgendaItem]
+    participants: list[Participant]
+    quorum: QuorumStatus
+    writer: str
+    writer_is_me: bool
+    draft: dict
+    draft_saved_at: str
+    joined: bool
+    can_lead: bool
+    can_validate: bool
+    sitting: dict = field(default_factory=dict)  # the current case's validation, if done: names, quorum, reason
+
+
+@dataclass(frozen=True)
+class LiveCase:
+    """The case shown: one audited read of the patient's record for the participant who sees it."""
+
+    public_id: str
+    patient_name: str
+    diagnosis: str
+    morphology: str
+    tnm: str
+    who: str
+    reason: str
+    question: str
+    summary: str
+    requester: str
+    checklist: list[ChecklistItem]
+    documents: list[dict]
+    fiches: list[dict]
+
+
+_VERSION = select(RcpLive.version).join(RcpSession, RcpSession.id == RcpLive.session_id).where(
+    RcpSession.public_id == bindparam("public_id"))
+
+
+def pulse(db: Session, session_public_id: str) -> int:
+    """The sitting's version counter (0 before it starts): the one cheap read each screen repeats."""
+    return db.exec(_VERSION, params={"public_id": str(session_public_id)[:32]}).first() or 0
+
+
+# --------------------------------------------------------------------------------------------------- access
+
+
+def _load(db: Session, actor: Actor, session_public_id: str, action: str) -> tuple[RcpSession, Rcp]:
+    loaded = load_session(db, session_public_id)
+    if loaded is None:
+        raise access.deny(db, actor=actor, action=action, detail="séance RCP inconnue")
+    session, rcp = loaded
+    require_session_visible(db, actor=actor, session=session, rcp=rcp, action=action)
+    if membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is None and not manages(db, actor=actor, rcp=rcp):
+        raise access.deny(db, actor=actor, action=action, detail=f"séance RCP {rcp.national_id} en direct : hors de la RCP")
+    if session.status != RcpSessionStatus.OPEN:
+        raise ValidationFailed({"session": "La séance n'est pas ouverte : la séance en direct commence à son ouverture."})
+    return session, rcp
+
+
+def _may_lead(db: Session, actor: Actor, rcp: Rcp) -> bool:
+    member = membership(db, rcp_id=rcp.id, professional_id=actor.professional_id)
+    return bool(member and member.is_coordinator) or manages(db, actor=actor, rcp=rcp)
+
+
+def _require_lead(db: Session, actor: Actor, rcp: Rcp, action: str) -> None:
+    if not _may_lead(db, actor, rcp):
+        raise access.deny(db, actor=actor, action=action, detail=f"séance RCP {rcp.national_id} : conduite réservée au coordonnateur")
+
+
+def _live(db: Session, session: RcpSession) -> RcpLive:
+    live = db.get(RcpLive, session.id)
+    if live is None:
+        live = RcpLive(session_id=session.id)
+        db.add(live)
+        db.flush()
+    return live
+
+
+def _bump(db: Session, live: RcpLive) -> None:
+    live.version += 1
+    live.updated_at = utcnow()
+    db.add(live)
+    db.flush()
+
+
+def touch(db: Session, *, session: RcpSession) -> None:
+    """Tell the screens of a started sitting that something changed elsewhere (the attendance sheet)."""
+    live = db.get(RcpLive, session.id)
+    if live is not None:
+        _bump(db, live)
+
+
+def _physician(db: Session, actor: Actor) -> Professional | None:
+    pro = db.get(Professional, actor.professional_id) if actor.professional_id else None
+    return pro if pro is not None and is_physician(pro.specialty_code) else None
+
+
+# --------------------------------------------------------------------------------------------------- status
+
+
+_AGENDA = (select(RcpCase, Patient).join(Patient, Patient.id == RcpCase.patient_id)
+           .where(RcpCase.session_id == bindparam("session_id"), RcpCase.status != RcpCaseStatus.WITHDRAWN)
+           .order_by(RcpCase.created_at))
+
+
+_PRESENCE = (select(RcpAttendance, Professional).join(Professional, Professional.id == RcpAttendance.professional_id)
+             .where(RcpAttendance.session_id == bindparam("session_id")).order_by(Professional.family_name))
+
+
+def status(db: Session, *, actor: Actor, session_public_id: str) -> LiveStatus:
+    """The sitting as this participant sees it now. Membership is checked again at each call: a participant removed
+    from the RCP loses the view at the next change."""
+    session, rcp = _load(db, actor, session_public_id, AuditAction.READ)
+    live = _live(db, session)
+    agenda = db.exec(_AGENDA, params={"session_id": session.id}).all()
+    sittings = {row.case_id: row for row in db.exec(select(RcpCaseSitting).where(
+        RcpCaseSitting.case_id.in_([case.id for case, _ in agenda] or [0])))}
+    current = next((case for case, _ in agenda if case.id == live.current_case_id), None)
+    presence = db.exec(_PRESENCE, params={"session_id": session.id}).all()
+    writer = db.get(Professional, live.writer_professional_id) if live.writer_professional_id else None
+    same_case = current is not None and live.draft_case_id == current.id
+    done = sittings.get(current.id) if current else None
+    return LiveStatus(
+        version=live.version, session_public_id=session.public_id, rcp_name=rcp.name,
+        current_case_public_id=current.public_id if current else "",
+        agenda=[AgendaItem(case.public_id, patient_name(patient),
+                           "Décision validée en séance" if case.id in sittings else "À discuter", case.id in sittings)
+                for case, patient in agenda],
+        participants=[Participant(pro.public_id, professional_label(pro), specialty_label(row.specialty_code), row.via,
+                                  row.confirmed, row.left_at is not None) for row, pro in presence],
+        quorum=session_quorum(db, session=session),
+        writer=professional_label(writer) if writer else "",
+        writer_is_me=writer is not None and writer.id == actor.professional_id,
+        draft=json.loads(live.draft_json or "{}") if same_case else {},
+        draft_saved_at=live.draft_saved_at.strftime("%H:%M:%S") if same_case and live.draft_saved_at else "",
+        joined=any(pro.id == actor.professional_id and row.left_at is None for row, pro in presence),
+        can_lead=_may_lead(db, actor, rcp),
+        can_validate=_physician(db, actor) is not None and membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is not None,
+        sitting={"names": done.present_names, "quorum": done.quorum_summary, "reason": done.override_reason} if done else {},
+    )
+
+
+def case_view(db: Session, *, actor: Actor, session_public_id: str, case_public_id: str, now: datetime | None = None) -> LiveCase:
+    """One case of the sitting's agenda for this participant: an audited read of the patient's record."""
+    session, rcp = _load(db, actor, session_public_id, AuditAction.READ)
+    loaded = load_case(db, case_public_id)
+    if loaded is None or loaded[1].id != session.id or loaded[0].status == RcpCaseStatus.WITHDRAWN:
+        raise access.deny(db, actor=actor, action=AuditAction.READ, detail=f"séance RCP {rcp.national_id} : cas hors de l'ordre du jour")
+    case = loaded[0]
+    patient = db.get(Patient, case.patient_id)
+    access.require_patient(db, actor=actor, patient_public_id=patient.public_id, action=AuditAction.READ,
+                           detail=f"séance en direct RCP {rcp.national_id}", now=now)
+    diagnosis = db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id == patient.id)
+                        .order_by(CancerDiagnosis.id.desc())).first()
+    listed = documents.list_for_patient(db, actor=actor, patient_public_id=patient.public_id, now=now).items
+    requester = db.get(Professional, case.requester_professional_id)
+    shown = [{"public_id": doc.public_id, "title": doc.title, "kind": doc.kind_label, "date": doc.service_date or doc.updated}
+             for doc in listed]
+    return LiveCase(
+        public_id=case.public_id, patient_name=patient_name(patient),
+        diagnosis=f"{diagnosis.icd10_code} {diagnosis.icd10_label}".strip() if diagnosis else "Non renseigné",
+        morphology=f"{diagnosis.morphology_code} {diagnosis.morphology_label}".strip() if diagnosis else "",
+        tnm=tnm_label(diagnosis) or "Non renseigné",
+        who=f"OMS {diagnosis.who_performance_status}" if diagnosis and diagnosis.who_performance_status is not None else "Non renseigné",
+        reason=REASON_LABELS.get(case.reason, case.reason),
+        question=case.question, summary=case.summary, requester=professional_label(requester) if requester else "",
+        checklist=checklist(db, patient=patient, declared=json.loads(case.checklist_json or "{}")),
+        documents=[doc for doc, row in zip(shown, listed) if row.kind != DocumentKind.FRCP],
+        fiches=[doc for doc, row in zip(shown, listed) if row.kind == DocumentKind.FRCP],
+    )
+
+
+# --------------------------------------------------------------------------------------------------- moves
+
+
+def move(db: Session, *, actor: Actor, session_public_id: str, case_public_id: str) -> int:
+    """The coordinator (or the secretariat) puts a case on every screen. Returns the new version."""
+    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    _require_lead(db, actor, rcp, AuditAction.UPDATE)
+    loaded = load_case(db, case_public_id)
+    if loaded is None or loaded[1].id != session.id or loaded[0].status == RcpCaseStatus.WITHDRAWN:
+        raise ValidationFailed({"case": "Ce dossier n'est pas à l'ordre du jour de la séance."})
+    live = _live(db, session)
+    if live.current_case_id != loaded[0].id:
+        live.current_case_id = loaded[0].id
+        live.writer_professional_id = None
+    _bump(db, live)
+    audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=loaded[0].patient_id,
+                 detail=f"séance en direct RCP {rcp.national_id} : dossier présenté")
+    return live.version
+
+
+def step(db: Session, *, actor: Actor, session_public_id: str, offset: int) -> int:
+    """Previous (-1) or next (+1) case of the agenda; the first one when none is shown yet."""
+    session, _rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    ids = [case.public_id for case, _ in db.exec(_AGENDA, params={"session_id": session.id}).all()]
+    if not ids:
+        raise ValidationFailed({"case": "L'ordre du jour est vide."})
+    live = _live(db, session)
+    current = db.get(RcpCase, live.current_case_id) if live.current_case_id else None
+    index = ids.index(current.public_id) + (1 if offset > 0 else -1) if current and current.public_id in ids else 0
+    return move(db, actor=actor, session_public_id=session_public_id, case_public_id=ids[max(0, min(index, len(ids) - 1))])
+
+
+# --------------------------------------------------------------------------------------------------- presence
+
+
+def join(db: Session, *, actor: Actor, session_public_id: str) -> int:
+    """A member opens the live view: present (via tablet), to be confirmed by the secretariat."""
+    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    pro = db.get(Professional, actor.professional_id) if actor.professional_id else None
+    if pro is None or db.get(RcpMember, (rcp.id, pro.id)) is None:
+        return _live(db, session).version  # the secretariat follows the sitting without being on the attendance sheet
+    row = db.exec(select(RcpAttendance).where(RcpAttendance.session_id == session.id, RcpAttendance.professional_id == pro.id)).first()
+    live = _live(db, session)
+    if row is not None and row.left_at is None:
+        return live.version
+    if row is None:
+        db.add(RcpAttendance(session_id=session.id, professional_id=pro.id, specialty_code=pro.specialty_code,
+                             recorded_by_account_id=actor.account_id, via="tablet", confirmed=False))
+    else:
+        row.left_at = None
+        db.add(row)
+    _bump(db, live)
+    audit.record(db, actor=actor, action=AuditAction.UPDATE, detail=f"séance en direct RCP {rcp.national_id} : arrivée de {pro.rpps}")
+    return live.version
+
+
+def set_presence(db: Session, *, actor: Actor, session_public_id: str, professional_public_id: str, present: bool) -> int:
+    """The secretariat confirms a participant, marks one present in the room (no tablet), or records a departure.
+    A participant may record their own departure."""
+    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    pro = db.exec(select(Professional).where(Professional.public_id == str(professional_public_id)[:32])).first()
+    if pro is None or db.get(RcpMember, (rcp.id, pro.id)) is None:
+        raise ValidationFailed({"attendance": "Seuls les membres de la RCP figurent sur la feuille de présence."})
+    if not (pro.id == actor.professional_id and not present):
+        _require_lead(db, actor, rcp, AuditAction.UPDATE)
+    row = db.exec(select(RcpAttendance).where(RcpAttendance.session_id == session.id, RcpAttendance.professional_id == pro.id)).first()
+    if present:
+        if row is None:
+            row = RcpAttendance(session_id=session.id, professional_id=pro.id, specialty_code=pro.specialty_code,
+                                recorded_by_account_id=actor.account_id, via="room")
+        row.confirmed, row.left_at = True, None
+        db.add(row)
+    elif row is not None and row.left_at is None:
+        row.left_at = utcnow()
+        db.add(row)
+    live = _live(db, session)
+    if not present and live.writer_professional_id == pro.id:
+        live.writer_professional_id = None
+    _bump(db, live)
+    audit.record(db, actor=actor, action=AuditAction.UPDATE,
+                 detail=f"séance en direct RCP {rcp.national_id} : {pro.rpps} {'présent' if present else 'parti'}")
+    return live.version
+
+
+# --------------------------------------------------------------------------------------------------- the proposal
+
+
+def take_pen(db: Session, *, actor: Actor, session_public_id: str) -> int:
+    """Become the one writer of the current case's proposal: free, or handed over by the coordinator/secretariat, who
+    may take it from anyone."""
+    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    live = _live(db, session)
+    if live.current_case_id is None:
+        raise ValidationFailed({"pen": "Aucun dossier n'est en discussion."})
+    may_write = _may_lead(db, actor, rcp) or (_physician(db, actor) is not None and membership(
+        db, rcp_id=rcp.id, professional_id=actor.professional_id) is not None)
+    if not may_write:
+        raise access.deny(db, actor=actor, action=AuditAction.UPDATE, detail=f"séance RCP {rcp.national_id} : rédaction réservée")
+    if live.writer_professional_id not in (None, actor.professional_id) and not _may_lead(db, actor, rcp):
+        holder = db.get(Professional, live.writer_professional_id)
+        raise ValidationFailed({"pen": f"{professional_label(holder)} écrit : attendez qu'il ou elle passe la main."})
+    live.writer_professional_id = actor.professional_id
+    if live.draft_case_id != live.current_case_id:
+        live.draft_case_id, live.draft_json, live.draft_saved_at = live.current_case_id, "{}", None
+    _bump(db, live)
+    return live.version
+
+
+def release_pen(db: Session, *, actor: Actor, session_public_id: str) -> int:
+    session, _rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    live = _live(db, session)
+    if live.writer_professional_id == actor.professional_id:
+        live.writer_professional_id = None
+        _bump(db, live)
+    return live.version
+
+
+def write(db: Session, *, actor: Actor, session_public_id: str, draft: dict) -> int:
+    """The writer's text, saved as typed; the other screens show it read-only."""
+    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    live = _live(db, session)
+    if live.writer_professional_id != actor.professional_id or live.draft_case_id != live.current_case_id:
+        raise ValidationFailed({"pen": "Prenez la main pour écrire la proposition."})
+    clean = {}
+    for key, limit in DRAFT_FIELDS.items():
+        value = inputs.text(str((draft or {}).get(key) or ""))
+        if len(value) > limit:
+            raise ValidationFailed({key: f"Texte trop long ({limit} caractères au plus)."})
+        clean[key] = value
+    clean["trial_proposed"] = bool((draft or {}).get("trial_proposed"))
+    live.draft_json = json.dumps(clean, ensure_ascii=False)
+    live.draft_saved_at = utcnow()
+    _bump(db, live)
+    return live.version
+
+
+def validate_case(db: Session, *, actor: Actor, session_public_id: str, override_reason: str = "",
+                  now: datetime | None = None) -> int:
+    """"Décision validée en séance": the proposal becomes the case's decision (draft of the fiche the coordinator signs
+    after the sitting), with the names present and the quorum now. Without quorum, only with a written reason."""
+    now = now or utcnow()
+    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    live = _live(db, session)
+    case = db.get(RcpCase, live.current_case_id) if live.current_case_id else None
+    if case is None:
+        raise ValidationFailed({"case": "Aucun dossier n'est en discussion."})
+    quorum = session_quorum(db, session=session)
+    reason = inputs.line(override_reason, 300)
+    if not quorum.reached and not reason:
+        raise ValidationFailed({"override_reason": "Quorum non atteint : indiquez pourquoi le dossier est tout de même "
+                                                   "décidé (par exemple un suivi), ou attendez le quorum."})
+    if not quorum.reached and not _may_lead(db, actor, rcp):
+        raise access.deny(db, actor=actor, action=AuditAction.UPDATE, patient_id=case.patient_id,
+                          detail=f"séance RCP {rcp.national_id} : décision hors quorum réservée au coordonnateur")
+    draft = json.loads(live.draft_json or "{}") if live.draft_case_id == case.id else {}
+    decision.save_decision(
+        db, actor=actor, case_public_id=case.public_id, expected_version=case.decision_version, status=RcpCaseStatus.DISCUSSED,
+        proposal=[{"type": draft.get("type", ""), "intention": draft.get("intention") or "first", "detail": draft.get("detail", "")}],
+        trial_proposed=bool(draft.get("trial_proposed")), trial_detail=draft.get("trial_detail", ""),
+        additional_exams=draft.get("additional_exams", ""), comment=draft.get("comment", ""), now=now)
+    present = db.exec(select(Professional).join(RcpAttendance, RcpAttendance.professional_id == Professional.id)
+                      .where(RcpAttendance.session_id == session.id, RcpAttendance.left_at.is_(None))
+                      .order_by(Professional.family_name)).all()
+    sitting = db.get(RcpCaseSitting, case.id) or RcpCaseSitting(case_id=case.id)
+    sitting.present_names = ", ".join(professional_label(pro) for pro in present)
+    sitting.quorum_reached, sitting.quorum_summary = quorum.reached, quorum.summary[:400]
+    sitting.override_reason = "" if quorum.reached else reason
+    sitting.validated_by_professional_id, sitting.validated_at = actor.professional_id, now
+    db.add(sitting)
+    live.writer_professional_id = None
+    _bump(db, live)
+    return live.version

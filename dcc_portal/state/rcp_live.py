@@ -1,0 +1,177 @@
+"""/team/rcp/live?s=: the live sitting on each participant's tablet.
+
+Each connected participant runs one background task that reads the sitting's version counter from the database every
+WATCH_SECONDS and reloads the view when it changed. The database is the one source, so participants served by different
+workers follow the same sitting; a case change reaches every screen within WATCH_SECONDS plus one round trip."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import reflex as rx
+
+from dcc_portal import db as database
+from dcc_portal.services.common.errors import AccessDenied, NotAuthenticated, ValidationFailed
+from dcc_portal.services.rcp import decision as rcp_decision
+from dcc_portal.services.rcp import live
+from dcc_portal.state.display import row, rows
+from dcc_portal.state.session import authenticated
+
+WATCH_SECONDS = 0.25
+WATCH_HOURS = 6
+ROUTE = "/team/rcp/live"
+
+
+def _connected(token: str) -> bool:
+    """Whether this worker still holds the browser's websocket (a closed tab ends its watcher)."""
+    try:
+        from reflex.utils.prerequisites import get_and_validate_app
+
+        namespace = get_and_validate_app().app.event_namespace
+    except Exception:  # noqa: BLE001 - outside a running app (compile, in-process tests): nothing to watch for
+        return False
+    return namespace is not None and token in namespace.token_to_sid
+
+
+class RcpLiveState(rx.State):
+    info: dict[str, str] = {}
+    agenda: list[dict[str, str]] = []
+    participants: list[dict[str, str]] = []
+    quorum: dict[str, str] = {}
+    case: dict[str, str] = {}
+    checklist: list[dict[str, str]] = []
+    documents: list[dict[str, str]] = []
+    fiches: list[dict[str, str]] = []
+    draft: dict[str, str] = {}
+    sitting: dict[str, str] = {}
+    types: list[list[str]] = []
+    following: bool = True
+    shown_case: str = ""
+    version: int = 0
+    errors: dict[str, str] = {}
+    message: str = ""
+    _watch_id: int = 0
+
+    def _session_id(self) -> str:
+        return self.router.url.query_parameters.get("s", "")[:32]
+
+    def _refresh(self, db, actor, keep_own_draft: bool = False) -> None:
+        status = live.status(db, actor=actor, session_public_id=self._session_id())
+        self.version = status.version
+        self.info = row(status)
+        self.agenda = rows(status.agenda)
+        self.participants = rows(status.participants)
+        self.quorum = {"reached": "true" if status.quorum.reached else "", "summary": status.quorum.summary}
+        self.sitting = {key: str(value) for key, value in status.sitting.items()}
+        if not (status.writer_is_me and keep_own_draft):  # while typing, the writer's own fields are the source
+            self.draft = {key: ("true" if value is True else "" if value is False else str(value)) for key, value in status.draft.items()}
+        target = status.current_case_public_id if self.following else self.shown_case
+        if target and target != self.case.get("public_id"):
+            shown = live.case_view(db, actor=actor, session_public_id=self._session_id(), case_public_id=target)
+            self.case = row(shown)
+            self.checklist, self.documents, self.fiches = rows(shown.checklist), shown.documents, shown.fiches
+            self.shown_case = target
+        elif not target:
+            self.case, self.checklist, self.documents, self.fiches = {}, [], [], []
+
+    def _lose_view(self, message: str) -> None:
+        self.info, self.case, self.agenda, self.participants, self.draft = {}, {}, [], [], {}
+        self.message = message
+        self._watch_id += 1
+
+    @rx.event
+    async def load(self):
+        self.errors, self.message, self.following, self.case = {}, "", True, {}
+        self.types = [list(item) for item in rcp_decision.treatment_types()]
+        try:
+            async with authenticated(self) as (db, actor):
+                live.join(db, actor=actor, session_public_id=self._session_id())
+                self._refresh(db, actor)
+        except ValidationFailed as error:
+            self._lose_view(error.message)
+            return
+        self._watch_id += 1
+        return RcpLiveState.watch
+
+    @rx.event(background=True)
+    async def watch(self):
+        async with self:
+            watch_id, session_id, token = self._watch_id, self._session_id(), self.router.session.client_token
+        until = time.monotonic() + WATCH_HOURS * 3600
+        while time.monotonic() < until and _connected(token):
+            await asyncio.sleep(WATCH_SECONDS)
+            version = await asyncio.to_thread(self._pulse, session_id)
+            async with self:
+                if self._watch_id != watch_id or self.router.page.path != ROUTE:
+                    return
+                if version == self.version:
+                    continue
+                try:
+                    async with authenticated(self) as (db, actor):
+                        self._refresh(db, actor, keep_own_draft=True)
+                except (AccessDenied, NotAuthenticated, ValidationFailed):
+                    self._lose_view("Vous n'avez plus accès à cette séance.")
+                    return
+
+    @staticmethod
+    def _pulse(session_id: str) -> int:
+        with database.transaction() as db:
+            return live.pulse(db, session_id)
+
+    async def _act(self, work, keep_own_draft: bool = False) -> None:
+        self.errors = {}
+        try:
+            async with authenticated(self) as (db, actor):
+                work(db, actor)
+                self._refresh(db, actor, keep_own_draft)
+        except ValidationFailed as error:
+            self.errors = error.errors
+
+    @rx.event
+    async def step(self, offset: int):
+        await self._act(lambda db, actor: live.step(db, actor=actor, session_public_id=self._session_id(), offset=int(offset)))
+
+    @rx.event
+    async def show(self, case_public_id: str):
+        """Browse a case alone (the coordinator moves everyone instead)."""
+        if self.info.get("can_lead"):
+            await self._act(lambda db, actor: live.move(db, actor=actor, session_public_id=self._session_id(),
+                                                        case_public_id=str(case_public_id)[:32]))
+            return
+        self.following, self.shown_case = False, str(case_public_id)[:32]
+        await self._act(lambda db, actor: None)
+
+    @rx.event
+    async def follow(self):
+        self.following = True
+        await self._act(lambda db, actor: None)
+
+    @rx.event
+    async def presence(self, professional_public_id: str, present: bool):
+        await self._act(lambda db, actor: live.set_presence(db, actor=actor, session_public_id=self._session_id(),
+                                                            professional_public_id=str(professional_public_id)[:32],
+                                                            present=bool(present)))
+
+    @rx.event
+    async def take_pen(self):
+        await self._act(lambda db, actor: live.take_pen(db, actor=actor, session_public_id=self._session_id()))
+
+    @rx.event
+    async def release_pen(self):
+        await self._act(lambda db, actor: live.release_pen(db, actor=actor, session_public_id=self._session_id()))
+
+    @rx.event
+    async def type_draft(self, key: str, value):
+        if key not in live.DRAFT_FIELDS and key != "trial_proposed":
+            return
+        self.draft = {**self.draft, key: ("true" if value is True else "" if value is False else str(value)[:4000])}
+        await self._act(lambda db, actor: live.write(db, actor=actor, session_public_id=self._session_id(),
+                                                     draft={**self.draft, "trial_proposed": self.draft.get("trial_proposed") == "true"}),
+                        keep_own_draft=True)
+
+    @rx.event
+    async def validate(self, form: dict):
+        reason = str(form.get("override_reason", ""))[:300]
+        await self._act(lambda db, actor: live.validate_case(db, actor=actor, session_public_id=self._session_id(),
+                                                             override_reason=reason))

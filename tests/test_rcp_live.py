@@ -1,0 +1,148 @@
+"""The live sitting: moving through the agenda, joining, presence and the quorum per case, the shared proposal and the
+decision validated in session."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from dcc_portal.models import AuditEvent, RcpCase, RcpCaseSitting, RcpCaseStatus, RcpSessionStatus
+from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.rcp import decision as rcp_decision
+from dcc_portal.services.rcp import directory as rcp_directory
+from dcc_portal.services.rcp import live
+from dcc_portal.services.rcp import registration as rcp_registration
+from dcc_portal.services.rcp import sessions as rcp_sessions
+from tests import factories as f
+from tests.test_rcp import NOW, _actor, _register, _session, world  # noqa: F401 (fixture)
+
+COLECTOMY = {"type": "387713003", "intention": "first", "detail": "Colectomie droite", "additional_exams": "Coloscopie à 1 an"}
+
+
+def _sitting(db, w, *, cases: int = 2):
+    """An open session with `cases` patients on its agenda, and the actors of its three members."""
+    session_id = _session(db, w)
+    case_ids = [_register(db, w, session_id)]
+    for index in range(cases - 1):
+        patient = f.patient(db, gp=w.gp, family=f"SUIVANT{index}")
+        f.member(db, patient=patient, pro=w.clinician)
+        case_ids.append(rcp_registration.register_case(
+            db, actor=w.clinician_actor, patient_public_id=patient.public_id, session_public_id=session_id,
+            reason="treatment_proposal", question="Radiothérapie ?", summary="Résumé", now=NOW))
+    rcp_sessions.set_session_status(db, actor=w.secretary_actor, session_public_id=session_id, status=RcpSessionStatus.OPEN)
+    surgeon_actor, _ = _actor(db, w.surgeon)
+    radio_actor, _ = _actor(db, w.radio)
+    return session_id, case_ids, surgeon_actor, radio_actor
+
+
+def _all_join(db, w, session_id, surgeon_actor, radio_actor):
+    for actor in (w.coordinator_actor, surgeon_actor, radio_actor):
+        live.join(db, actor=actor, session_public_id=session_id)
+
+
+def test_the_coordinator_moves_and_every_participant_sees_the_same_case(db, world):
+    session_id, case_ids, surgeon_actor, _radio = _sitting(db, world)
+    before = live.pulse(db, session_id)
+    live.step(db, actor=world.coordinator_actor, session_public_id=session_id, offset=1)
+    assert live.status(db, actor=surgeon_actor, session_public_id=session_id).current_case_public_id == case_ids[0]
+    live.step(db, actor=world.secretary_actor, session_public_id=session_id, offset=1)  # the secretariat acting
+    assert live.pulse(db, session_id) > before + 1
+    seen = live.status(db, actor=surgeon_actor, session_public_id=session_id)
+    assert seen.current_case_public_id == case_ids[1] and not seen.can_lead
+    with pytest.raises(AccessDenied):
+        live.move(db, actor=surgeon_actor, session_public_id=session_id, case_public_id=case_ids[0])
+
+
+def test_each_case_shown_is_an_audited_read_and_outsiders_see_nothing(db, world):
+    session_id, case_ids, surgeon_actor, _radio = _sitting(db, world)
+    shown = live.case_view(db, actor=surgeon_actor, session_public_id=session_id, case_public_id=case_ids[0])
+    assert shown.tnm and shown.who == "OMS 1" and shown.question == "Chirurgie d'emblée ?"
+    assert any(item.key == "pathology" for item in shown.checklist)
+    db.commit()
+    read = db.exec(select(AuditEvent).where(AuditEvent.account_id == surgeon_actor.account_id,
+                                            AuditEvent.patient_id == world.patient.id)).all()
+    assert any("séance en direct" in event.detail for event in read)
+    with pytest.raises(AccessDenied):
+        live.status(db, actor=world.outsider_actor, session_public_id=session_id)
+
+
+def test_a_member_removed_mid_session_loses_the_view_at_the_next_change(db, world):
+    session_id, _cases, surgeon_actor, _radio = _sitting(db, world)
+    live.join(db, actor=surgeon_actor, session_public_id=session_id)
+    rcp_directory.set_member(db, actor=world.secretary_actor, rcp_public_id=world.rcp_public_id,
+                             professional_public_id=world.surgeon.public_id, member=False)
+    with pytest.raises(AccessDenied):
+        live.status(db, actor=surgeon_actor, session_public_id=session_id)
+
+
+def test_joining_marks_present_to_confirm_and_the_room_counts_too(db, world):
+    session_id, _cases, surgeon_actor, _radio = _sitting(db, world)
+    live.join(db, actor=surgeon_actor, session_public_id=session_id)
+    live.set_presence(db, actor=world.secretary_actor, session_public_id=session_id,
+                      professional_public_id=world.radio.public_id, present=True)  # in the room, no tablet
+    people = {p.name: p for p in live.status(db, actor=world.secretary_actor, session_public_id=session_id).participants}
+    surgeon, radio = (next(p for name, p in people.items() if family in name.upper()) for family in ("LAMBERT", "BLANC"))
+    assert (surgeon.via, surgeon.confirmed) == ("tablet", False) and (radio.via, radio.confirmed) == ("room", True)
+    live.set_presence(db, actor=world.secretary_actor, session_public_id=session_id,
+                      professional_public_id=world.surgeon.public_id, present=True)
+    assert all(p.confirmed for p in live.status(db, actor=world.secretary_actor, session_public_id=session_id).participants)
+
+
+def test_quorum_per_case_counts_who_is_still_there(db, world):
+    session_id, case_ids, surgeon_actor, radio_actor = _sitting(db, world)
+    _all_join(db, world, session_id, surgeon_actor, radio_actor)
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0])
+    live.take_pen(db, actor=world.coordinator_actor, session_public_id=session_id)
+    live.write(db, actor=world.coordinator_actor, session_public_id=session_id, draft=COLECTOMY)
+    live.validate_case(db, actor=world.coordinator_actor, session_public_id=session_id)
+    first = db.get(RcpCaseSitting, db.exec(select(RcpCase.id).where(RcpCase.public_id == case_ids[0])).one())
+    assert first.quorum_reached and "LAMBERT" in first.present_names.upper()
+    live.set_presence(db, actor=surgeon_actor, session_public_id=session_id, professional_public_id=world.surgeon.public_id,
+                      present=False)  # the surgeon leaves early
+    live.step(db, actor=world.coordinator_actor, session_public_id=session_id, offset=1)
+    now = live.status(db, actor=radio_actor, session_public_id=session_id)
+    assert now.current_case_public_id == case_ids[1] and not now.quorum.reached
+    assert "chirurgien" in now.quorum.summary
+    assert rcp_decision.case_decision(db, actor=world.coordinator_actor, case_public_id=case_ids[0]).quorum_reached is True
+
+
+def test_no_decision_without_quorum_unless_the_coordinator_records_why(db, world):
+    session_id, case_ids, _surgeon, radio_actor = _sitting(db, world, cases=1)
+    live.join(db, actor=world.coordinator_actor, session_public_id=session_id)
+    live.join(db, actor=radio_actor, session_public_id=session_id)
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0])
+    live.take_pen(db, actor=world.coordinator_actor, session_public_id=session_id)
+    live.write(db, actor=world.coordinator_actor, session_public_id=session_id, draft=COLECTOMY)
+    with pytest.raises(ValidationFailed) as refused:
+        live.validate_case(db, actor=world.coordinator_actor, session_public_id=session_id)
+    assert "Quorum non atteint" in refused.value.errors["override_reason"]
+    with pytest.raises(AccessDenied):  # a member who is not the coordinator cannot decide without quorum
+        live.validate_case(db, actor=radio_actor, session_public_id=session_id, override_reason="Suivi")
+    live.validate_case(db, actor=world.coordinator_actor, session_public_id=session_id,
+                       override_reason="Surveillance simple, conforme au référentiel")
+    case = db.exec(select(RcpCase).where(RcpCase.public_id == case_ids[0])).one()
+    sitting = db.get(RcpCaseSitting, case.id)
+    assert case.status == RcpCaseStatus.DISCUSSED and case.quorum_reached is False and case.needs_representation
+    assert sitting.override_reason.startswith("Surveillance") and not sitting.quorum_reached
+
+
+def test_one_writer_at_a_time_and_the_others_see_the_text(db, world):
+    session_id, case_ids, surgeon_actor, radio_actor = _sitting(db, world, cases=1)
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0])
+    live.take_pen(db, actor=surgeon_actor, session_public_id=session_id)
+    live.write(db, actor=surgeon_actor, session_public_id=session_id, draft=COLECTOMY)
+    with pytest.raises(ValidationFailed) as busy:
+        live.take_pen(db, actor=radio_actor, session_public_id=session_id)
+    assert "LAMBERT" in busy.value.errors["pen"].upper()
+    with pytest.raises(ValidationFailed):
+        live.write(db, actor=radio_actor, session_public_id=session_id, draft={"detail": "autre"})
+    seen = live.status(db, actor=radio_actor, session_public_id=session_id)
+    assert seen.draft["detail"] == "Colectomie droite" and "LAMBERT" in seen.writer.upper() and not seen.writer_is_me
+    live.take_pen(db, actor=world.coordinator_actor, session_public_id=session_id)  # the coordinator takes it over
+    assert live.status(db, actor=surgeon_actor, session_public_id=session_id).writer_is_me is False
+
+
+def test_the_live_view_waits_for_the_session_to_open(db, world):
+    session_id = _session(db, world)
+    with pytest.raises(ValidationFailed):
+        live.status(db, actor=world.coordinator_actor, session_public_id=session_id)
