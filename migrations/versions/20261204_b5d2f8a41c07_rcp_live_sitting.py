@@ -1,7 +1,7 @@
 """the live sitting of an RCP session: the case on every screen, presence with departures, per-case snapshot
 
 Revision ID: b5d2f8a41c07
-Revises: 53f8abefb472
+Revises: 5a1c9e3f7d42
 Create Date: 2026-12-04 11:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'b5d2f8a41c07'
-down_revision: str | Sequence[str] | None = '53f8abefb472'
+down_revision: str | Sequence[str] | None = '5a1c9e3f7d42'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
