@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, Notification, NotificationKind, PathwayEvent, SymptomAlert, SymptomAnswer
@@ -188,8 +189,39 @@ def test_a_worsening_since_the_last_week_raises_an_alert_with_its_trend(treated)
     third = checkin.start(treated.db, actor=treated.me, now=later + timedelta(days=1))
     answer_all(treated, third, fever="38,6", now=later + timedelta(days=1))
     checkin.submit(treated.db, actor=treated.me, report_public_id=third.report_public_id, now=later + timedelta(days=1))
-    assert alerts.trend_of(treated.db, treated.db.exec(select(SymptomAlert.report_id).order_by(SymptomAlert.id.desc())).first(),
-                           treated.patient.id) == "Stable"  # nausea 2 + fatigue 1, then a fever (counts as severe)
+    last = treated.db.exec(select(SymptomAlert.report_id).order_by(SymptomAlert.id.desc())).first()
+    assert alerts.trend_of(treated.db, last) == "Stable"  # nausea 2 + fatigue 1, then a fever (counts as severe)
+
+
+def test_a_worklist_page_is_the_same_statements_however_many_alerts_it_shows(treated):
+    def statements_of_a_page(now):
+        seen = []
+        engine = treated.db.get_bind()
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        alerts.worklist(treated.db, actor=treated.nurse, now=now)  # the charter and role checks' caches, alike
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            page = alerts.worklist(treated.db, actor=treated.nurse, now=now)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return page, [s for s in seen if not s.lstrip().upper().startswith(("INSERT INTO AUDIT", "UPDATE AUDIT"))]
+
+    moment = IN_TREATMENT
+    for week in range(4):
+        moment = IN_TREATMENT + timedelta(days=7 * week)
+        report = checkin.start(treated.db, actor=treated.me, now=moment)
+        answer_all(treated, report, severity={"pain": 3 + week % 2}, now=moment)
+        checkin.submit(treated.db, actor=treated.me, report_public_id=report.report_public_id, now=moment)
+        if week == 0:
+            one, few = statements_of_a_page(moment)
+    four, many = statements_of_a_page(moment)
+    assert (one.total, four.total) == (1, 4)
+    assert len(many) == len(few), many
+    assert [item.trend for item in four.items] == ["Premier questionnaire", "En aggravation", "En amélioration",
+                                                   "En aggravation"]
 
 
 def test_only_the_patient_writes_and_only_the_team_reads(treated):
