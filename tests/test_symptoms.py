@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from dcc_portal.models import AuditEvent, Notification, NotificationKind, PathwayEvent, SymptomAlert, SymptomAnswer
+from dcc_portal.models import (
+    AuditEvent,
+    Notification,
+    NotificationKind,
+    PathwayEvent,
+    SymptomAlert,
+    SymptomAnswer,
+    SymptomGpSharing,
+)
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.record import pathway
 from dcc_portal.services.symptoms import alerts, checkin, history, questionnaire, rules
@@ -153,6 +161,39 @@ def test_the_gp_sees_the_alert_and_the_action_on_the_timeline_but_not_the_answer
     assert not any("39" in title or "Fièvre" in title for title in titles)
     assert history.team_history(treated.db, actor=treated.gp, patient_public_id=treated.patient.public_id,
                                 now=IN_TREATMENT) == history.TeamHistory(available=False)
+
+
+def test_the_gp_reads_the_detailed_answers_only_while_the_patient_agrees(treated):
+    report = checkin.start(treated.db, actor=treated.me, now=IN_TREATMENT)
+    answer_all(treated, report, severity={"nausea": 2})
+    checkin.submit(treated.db, actor=treated.me, report_public_id=report.report_public_id, now=IN_TREATMENT)
+
+    def gp_reads():
+        return history.team_history(treated.db, actor=treated.gp, patient_public_id=treated.patient.public_id,
+                                    now=IN_TREATMENT)
+
+    assert checkin.home(treated.db, actor=treated.me, now=IN_TREATMENT).gp_shared is False
+    assert gp_reads().available is False
+    checkin.set_gp_sharing(treated.db, actor=treated.me, shared=True, now=IN_TREATMENT)
+    assert checkin.home(treated.db, actor=treated.me, now=IN_TREATMENT).gp_shared is True
+    shared = gp_reads()
+    assert shared.available and not shared.care_team
+    assert shared.summary.startswith("Dernier questionnaire le 24/03/2026 : nausées (modérée)")
+    checkin.set_gp_sharing(treated.db, actor=treated.me, shared=False, now=IN_TREATMENT)
+    assert gp_reads() == history.TeamHistory(available=False)
+    reads = treated.db.exec(select(AuditEvent.detail, AuditEvent.grant).where(
+        AuditEvent.account_id == treated.gp.account_id, AuditEvent.action == "read").order_by(AuditEvent.id)).all()
+    withheld = ("suivi des symptômes : réponses non partagées par le patient (alertes sur le parcours seulement)",
+                "medecin_traitant")
+    assert reads == [withheld,
+                     ("suivi des symptômes : réponses détaillées partagées par le patient", "medecin_traitant"), withheld]
+    choices = treated.db.exec(select(AuditEvent.detail).where(AuditEvent.account_id == treated.me.account_id,
+                                                              AuditEvent.detail.like("%médecin traitant"))).all()
+    assert choices == ["réponses aux questionnaires de symptômes partagées avec le médecin traitant",
+                       "réponses aux questionnaires de symptômes retirées au médecin traitant"]
+    with pytest.raises(AccessDenied):
+        checkin.set_gp_sharing(treated.db, actor=treated.gp, shared=True, now=IN_TREATMENT)
+    assert treated.db.exec(select(SymptomGpSharing)).all() == []
 
 
 def test_an_unacknowledged_immediate_alert_escalates_to_the_clinicians_after_the_delay(treated, monkeypatch):
