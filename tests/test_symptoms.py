@@ -3,7 +3,7 @@ worklist with acknowledgement, the escalation after the delay, rights and audit,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
@@ -22,10 +22,9 @@ from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.record import pathway
 from dcc_portal.services.symptoms import alerts, checkin, history, questionnaire, rules
 from dcc_portal.services.symptoms.rules import Answer, Level, TreatmentGroup
-from tests.pps_world import announce, hand_over, world, write  # noqa: F401  (fixture)
+from tests.symptom_world import IN_TREATMENT, answer_all, treated, world  # noqa: F401  (fixtures)
 
 LABELS = questionnaire.LABELS
-IN_TREATMENT = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)  # the chemotherapy of the test PPS started on 20 March
 
 
 def judge(answers, group=TreatmentGroup.CHEMOTHERAPY, previous=None):
@@ -78,25 +77,6 @@ def test_the_items_follow_the_treatment_type_of_the_pps():
 
 
 # --- The check-in, with the database ----------------------------------------------------------------------------
-
-@pytest.fixture
-def treated(world):  # noqa: F811
-    write(world)
-    hand_over(world)
-    announce(world)
-    world.db.commit()
-    return world
-
-
-def answer_all(w, report, *, fever=None, severity=None, now=IN_TREATMENT):
-    for question in report.questions:
-        form = {"present": "no"}
-        if question.item == "fever" and fever:
-            form = {"present": "yes", "temperature": fever}
-        elif question.item in (severity or {}):
-            form = {"present": "yes", "severity": str(severity[question.item]), "interference": "1"}
-        checkin.answer(w.db, actor=w.me, report_public_id=report.report_public_id, item=question.item, form=form, now=now)
-
 
 def test_the_home_banner_invites_during_treatment_and_not_before(treated):
     assert checkin.home(treated.db, actor=treated.me, now=IN_TREATMENT - timedelta(days=30)).in_treatment is False

@@ -52,7 +52,7 @@ from dcc_portal.models.patients import CareTeamMembership, Patient
 from dcc_portal.models.rcp import Rcp, RcpAttendance, RcpCase, RcpMember, RcpSecretariat, RcpSession
 from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
-from dcc_portal.models.symptoms import SymptomAlert, SymptomAnswer, SymptomGpSharing, SymptomPause, SymptomReport
+from dcc_portal.models.symptoms import SymptomAlert, SymptomAnswer, SymptomGpSharing, SymptomInvitation, SymptomPause, SymptomReport
 
 __all__ = [
     "OPEN_MAIL_STATUSES",
@@ -122,6 +122,7 @@ __all__ = [
     "SymptomAlert",
     "SymptomAnswer",
     "SymptomGpSharing",
+    "SymptomInvitation",
     "SymptomPause",
     "SymptomReport",
     "TeamRole",

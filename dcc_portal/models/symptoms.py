@@ -3,7 +3,7 @@ raised with the team's acknowledgement, and the patient's pause of the check-ins
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -85,3 +85,15 @@ class SymptomGpSharing(SQLModel, table=True):
 
     patient_id: int = Field(foreign_key="patient.id", primary_key=True)
     agreed_at: datetime = Field(default_factory=utcnow)
+
+
+class SymptomInvitation(SQLModel, table=True):
+    """The weekly check-in invitation sent to a patient (in-portal notification, e-mail if opted in): one a week."""
+
+    __tablename__ = "symptom_invitation"
+    __table_args__ = (UniqueConstraint("patient_id", "week", name="uq_symptom_invitation_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    week: date  # the Monday of the week (Paris)
+    sent_at: datetime = Field(default_factory=utcnow)

@@ -1,4 +1,4 @@
-"""symptom answers shared with the GP, reports indexed by submission
+"""symptom answers shared with the GP, weekly invitations, reports indexed by submission
 
 Revision ID: 5e2b8c41d9a7
 Revises: 53f8abefb472
@@ -25,9 +25,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
     sa.PrimaryKeyConstraint('patient_id')
     )
+    op.create_table('symptom_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('patient_id', 'week', name='uq_symptom_invitation_week')
+    )
     op.create_index('ix_symptom_report_patient_submitted', 'symptom_report', ['patient_id', 'submitted_at'], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index('ix_symptom_report_patient_submitted', table_name='symptom_report')
+    op.drop_table('symptom_invitation')
     op.drop_table('symptom_gp_sharing')

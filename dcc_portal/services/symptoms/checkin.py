@@ -92,9 +92,22 @@ def home(db: Session, *, actor: Actor, now: datetime | None = None) -> Home:
         return Home(in_treatment=False, alerts=news, gp_shared=shared)
     last = _last_submitted(db, patient.id)
     paused = db.get(SymptomPause, patient.id) is not None
-    due = last is None or _aware(last.submitted_at) <= now - CHECK_IN_EVERY
+    due = _answered_long_ago(last, now)
     return Home(in_treatment=True, paused=paused, due=due and not paused, resuming=_open_report(db, patient.id) is not None,
                 last_submitted=formatting.datetime_fr(last.submitted_at) if last else "", alerts=news, gp_shared=shared)
+
+
+def _answered_long_ago(last: SymptomReport | None, now: datetime) -> bool:
+    return last is None or _aware(last.submitted_at) <= now - CHECK_IN_EVERY
+
+
+def is_due(db: Session, *, patient: Patient, now: datetime) -> bool:
+    """This week's check-in is waiting: a treatment running, check-ins not paused, none sent for a week."""
+    if db.get(SymptomPause, patient.id) is not None:
+        return False
+    if not treatment.in_treatment(treatment.of_patient(db, patient, formatting.paris_today(now)), formatting.paris_today(now)):
+        return False
+    return _answered_long_ago(_last_submitted(db, patient.id), now)
 
 
 def _aware(moment: datetime) -> datetime:
