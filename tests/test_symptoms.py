@@ -274,6 +274,24 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(treated, form, field, 
     assert treated.db.exec(select(SymptomAnswer)).all() == []
 
 
+def test_an_empty_severity_and_a_10000_character_note_of_the_nurse_get_messages(treated):
+    report = checkin.start(treated.db, actor=treated.me, now=IN_TREATMENT)
+    with pytest.raises(ValidationFailed) as raised:
+        checkin.answer(treated.db, actor=treated.me, report_public_id=report.report_public_id, item="nausea",
+                       form={"present": "yes", "severity": "", "interference": "9"}, now=IN_TREATMENT)
+    assert raised.value.errors == {"severity": "Indiquez l'intensité.",
+                                   "interference": "Choisissez une des réponses proposées."}
+    answer_all(treated, report, fever="39")
+    checkin.submit(treated.db, actor=treated.me, report_public_id=report.report_public_id, now=IN_TREATMENT)
+    alert = treated.db.exec(select(SymptomAlert)).one()
+    with pytest.raises(ValidationFailed) as raised:
+        alerts.acknowledge(treated.db, actor=treated.nurse, alert_public_id=alert.public_id, action="call",
+                           note="x" * 10_000, now=IN_TREATMENT)
+    assert raised.value.errors == {"note": "Texte trop long (1000 caractères au plus)."}
+    treated.db.refresh(alert)
+    assert alert.acknowledged_at is None and alert.action == ""
+
+
 def test_an_incomplete_questionnaire_is_not_sent_and_an_action_is_required(treated):
     report = checkin.start(treated.db, actor=treated.me, now=IN_TREATMENT)
     checkin.answer(treated.db, actor=treated.me, report_public_id=report.report_public_id, item="fever",
