@@ -209,7 +209,7 @@ def generate(url: str | None = None, *, sizes: Sizes = Sizes(), seed: int = 2026
     region.care_teams()
     region.rcps()
     region.documents()
-    symptoms = region_symptoms.generate(region)
+    symptoms = region_symptoms.generate(region, totp_seed=totp_seed)
     region._say(f"{symptoms['reports']:,} questionnaires de symptômes, {symptoms['alerts']:,} alertes "
                 f"({symptoms['immediate']:,} immédiates, {symptoms['open']:,} ouvertes)")
     writer.commit()

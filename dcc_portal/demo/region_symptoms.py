@@ -6,7 +6,7 @@ symptom drifts from week to week (mostly none or mild, sometimes moderate, rarel
 fever is rare. About one check-in in thirteen raises an alert, one in fifty an immediate one. The team's nurse acknowledged every alert older than two
 days within the day, with the action taken; the alerts of the last two days are still open (the immediate ones
 escalated after the delay), which is what the nurses' worklist shows. A patient in treatment without a portal
-account gets one (the check-in is theirs to write)."""
+account gets one (`region.suivi<patient id>`, the check-in is theirs to write)."""
 
 from __future__ import annotations
 
@@ -49,8 +49,8 @@ def _drift(rng, severity: int) -> int:
 class SymptomWriter:
     """Writes the check-ins of the region's patients in treatment with a _Region's writer, ids and random source."""
 
-    def __init__(self, region):
-        self.region, self.w, self.rng, self.ids = region, region.w, region.rng, region.ids
+    def __init__(self, region, totp_seed):
+        self.region, self.w, self.rng, self.ids, self.totp_seed = region, region.w, region.rng, region.ids, totp_seed
         self.ids_of = {table: self.w.max_id(table) for table in ("symptom_report", "symptom_answer", "symptom_alert",
                                                                     "pathway_event", "account")}
         self.rows: dict[str, list] = {"symptom_report": [], "symptom_answer": [], "symptom_alert": [], "pathway_event": []}
@@ -86,7 +86,7 @@ class SymptomWriter:
         identifier = f"region.suivi{patient_id:07d}"
         enrolled = self.region.now - timedelta(days=200)
         self.accounts.append((account_id, self.ids.public(), identifier, str(Role.PATIENT), "active", "", None, patient_id,
-                              self.region.password_hash, enrolled, totp.encrypt(identifier, account_id=account_id),
+                              self.region.password_hash, enrolled, totp.encrypt(self.totp_seed(identifier), account_id=account_id),
                               enrolled, 0, enrolled, False))
         return account_id
 
@@ -165,6 +165,7 @@ class SymptomWriter:
             self.rows[table] = []
 
 
-def generate(region) -> dict[str, int]:
-    """Add the check-ins, alerts and their pathway events of the region's patients in treatment."""
-    return SymptomWriter(region).write()
+def generate(region, *, totp_seed) -> dict[str, int]:
+    """Add the check-ins, alerts and their pathway events of the region's patients in treatment; the accounts it
+    adds are enrolled with `totp_seed(identifier)` like the region's others."""
+    return SymptomWriter(region, totp_seed).write()
