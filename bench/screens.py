@@ -50,6 +50,7 @@ from dcc_portal.services.identity import sessions
 from dcc_portal.services.pps import cda as pps_cda
 from dcc_portal.services.rcp import sitting as rcp_sitting
 from dcc_portal.services.record import documents, downloads, pathway, patients
+from dcc_portal.services.symptoms import alerts as symptom_alerts
 
 
 @dataclass
@@ -113,8 +114,30 @@ class World:
             self.pps_public, self.pps_patient, self.pps_reader = self._demo_document(db, DocumentKind.PPS)
             self.search_prefix = db.exec(select(Patient.search_name).where(
                 Patient.gp_professional_id == self.gp_professional).order_by(Patient.id)).first()[:3]
-        for identifier in {self.big_gp, self.clinician, self.rcp_member, self.frcp_reader, self.pps_reader, "admin.dsrc"}:
+            self._symptom_nurse(db)
+        for identifier in {self.big_gp, self.clinician, self.rcp_member, self.frcp_reader, self.pps_reader, "admin.dsrc",
+                           *([self.nurse] if self.nurse else [])}:
             self.tokens[identifier] = self._open_session(identifier)
+
+    def _symptom_nurse(self, db) -> None:
+        """The nurse with the most open symptom alerts among their patients, and what the first page shows."""
+        today = formatting.paris_today()
+        busiest = db.exec(text(
+            f"SELECT m.professional_id, COUNT(*) AS n FROM symptom_alert a JOIN care_team_membership m "
+            f"ON m.patient_id = a.patient_id JOIN account u ON u.professional_id = m.professional_id "
+            f"WHERE a.acknowledged_at IS NULL AND u.role = 'nurse' AND {ACTIVE} "
+            f"GROUP BY m.professional_id ORDER BY n DESC LIMIT 1"), params={"today": today}).first()
+        self.nurse = self.nurse_professional = None
+        self.open_alerts, self.alert_patients, self.alert_reports = 0, [], []
+        if busiest is None:
+            return
+        self.nurse_professional, self.open_alerts = busiest
+        self.nurse = db.exec(select(Account.identifier).where(Account.professional_id == self.nurse_professional)).one()
+        page = db.exec(symptom_alerts.worklist_statements(self.nurse_professional, page=1, today=today)[1]).all()
+        self.alert_patients = [alert.patient_id for alert in page]
+        reports = [alert.report_id for alert in page]
+        previous = [row[2] for row in db.exec(symptom_alerts.REPORTS_WITH_PREVIOUS, params={"report_ids": reports}).all()]
+        self.alert_reports = (reports, sorted(set(reports) | {rid for rid in previous if rid is not None}))
 
     def _professional(self, db, identifier: str) -> int:
         return db.exec(select(Account.professional_id).where(Account.identifier == identifier)).one()
@@ -207,6 +230,25 @@ def _with_audit(world: World, account: str, action: str, floor, *, patients=(Non
 
 
 ACTIVE = "m.start_date <= :today AND (m.end_date IS NULL OR m.end_date >= :today) AND m.removed_at IS NULL"
+
+
+def _symptom_screen(world: World) -> list[Screen]:
+    """The nurses' alert worklist, first page: the open alerts of the busiest nurse's patients, oldest first."""
+    if world.nurse is None:
+        return []
+    reports, with_previous = world.alert_reports
+
+    def build(actor):
+        count, page = symptom_alerts.worklist_statements(actor.professional_id, page=1, today=formatting.paris_today())
+        shown = page.subquery()
+        return [count, page, select(Patient).where(Patient.id.in_(select(shown.c.patient_id))),
+                symptom_alerts.REPORTS_WITH_PREVIOUS.params(report_ids=reports),
+                symptom_alerts.PRESENT_ANSWERS.params(report_ids=with_previous)]
+
+    return [Screen("symptom_alerts", f"IDE : alertes symptômes, 1re page ({world.open_alerts} ouvertes)",
+                   lambda db, actor, _i: symptom_alerts.worklist(db, actor=actor, page=1), world.nurse,
+                   _with_audit(world, world.nurse, AuditAction.READ, _compiled_floor(world, world.nurse, build),
+                               patients=world.alert_patients))]
 
 
 def screens(world: World) -> list[Screen]:
@@ -344,6 +386,7 @@ def screens(world: World) -> list[Screen]:
                    "SELECT v.content_json FROM document_version v JOIN document d ON d.id = v.document_id "
                    "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.pps_public),
                    patients=(world.pps_patient,), document=world.pps_public), runs=50),
+        *_symptom_screen(world),
     ]
 
 

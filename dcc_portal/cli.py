@@ -150,6 +150,13 @@ def _symptoms_escalate(args) -> int:
     return 0
 
 
+def _symptoms_invite(args) -> int:
+    from dcc_portal.services.symptoms.invitations import invite_in_new_session
+
+    print(f"{invite_in_new_session()} patient(s) invité(s) au questionnaire de la semaine")
+    return 0
+
+
 def _mail_worker(args) -> int:
     from dcc_portal.services.exchange.mail_worker import MailConfig, MailWorker
 
@@ -478,6 +485,8 @@ def build_parser() -> argparse.ArgumentParser:
     mail_cmd.set_defaults(func=_mail_worker)
     commands.add_parser("symptoms-escalate", help="send the overdue immediate symptom alerts to the team's physicians, then exit"
                         ).set_defaults(func=_symptoms_escalate)
+    commands.add_parser("symptoms-invite", help="invite the opted-in patients whose weekly symptom check-in is due, then exit"
+                        ).set_defaults(func=_symptoms_invite)
     commands.add_parser("mail-status", help="count e-mail notifications by status").set_defaults(func=_mail_status)
     pki_cmd = commands.add_parser("mssante-pki", help="write the test CA and certificates of the local MSSanté operator")
     pki_cmd.add_argument("--dir", default="var/mssante/pki")

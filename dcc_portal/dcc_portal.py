@@ -36,6 +36,7 @@ from dcc_portal.services.common.errors import (
 )
 from dcc_portal.services.exchange import mail_worker, mssante_worker, sharing_worker
 from dcc_portal.services.symptoms import alerts as symptom_alerts
+from dcc_portal.services.symptoms import invitations as symptom_invitations
 
 logger = logging.getLogger("dcc_portal")
 
@@ -76,5 +77,7 @@ app.register_lifespan_task(mail_worker.lifespan_task)
 app.register_lifespan_task(mssante_worker.lifespan_task)
 # Immediate symptom alerts nobody acknowledged in time go to the team's physicians.
 app.register_lifespan_task(symptom_alerts.lifespan_task)
+# Patients who turned e-mails on are invited to the weekly symptom check-in (once a week each).
+app.register_lifespan_task(symptom_invitations.lifespan_task)
 # What the app built at start-up is kept for the life of the process: out of the garbage collector's way.
 app.register_lifespan_task(memory.lifespan_task)

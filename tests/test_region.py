@@ -10,11 +10,22 @@ from sqlmodel import Session, func, select
 from dcc_portal import db as dbmod
 from dcc_portal.demo import region
 from dcc_portal.demo.seed import DEMO_PASSWORD
-from dcc_portal.models import Account, AuditEvent, Document, Patient, Role
+from dcc_portal.models import (
+    Account,
+    AuditEvent,
+    CareTeamMembership,
+    Document,
+    Patient,
+    Role,
+    SymptomAlert,
+    SymptomReport,
+)
 from dcc_portal.services.access import audit
+from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.gp import area as gp
 from dcc_portal.services.identity import auth, totp
+from dcc_portal.services.symptoms import alerts
 from tests.conftest import cloned_database
 
 SIZES = region.Sizes(patients=600, gps=12, hospital=30, rcps=3, years=1, documents=3_000, audit_events=5_000,
@@ -86,3 +97,29 @@ def test_a_region_is_generated_once_per_database(generated):
     url, _counts = generated
     with pytest.raises(RuntimeError, match="déjà une région"):
         region.generate(url, sizes=SIZES, seed=7, progress=lambda _message: None, now=NOW)
+
+
+def test_patients_in_treatment_answered_weekly_for_up_to_a_year_and_the_nurses_work_the_recent_alerts(generated):
+    url, counts = generated
+    with dbmod.transaction(url) as db:
+        reporters = db.exec(select(SymptomReport.patient_id).distinct()).all()
+        stages = set(db.exec(select(Patient.care_stage).where(Patient.id.in_(reporters))).all())
+        assert reporters and stages == {"treatment"}
+        first, last = db.exec(select(func.min(SymptomReport.submitted_at), func.max(SymptomReport.submitted_at))).one()
+        assert (NOW - first.replace(tzinfo=UTC)).days <= 7 * 53 and (NOW - last.replace(tzinfo=UTC)).days < 7
+        reports, raised = counts["symptom_report"], counts["symptom_alert"]
+        assert 0.03 < raised / reports < 0.2, (raised, reports)
+        assert counts["symptom_answer"] >= 5 * reports  # every item of the group answered
+        opened = db.exec(select(SymptomAlert).where(SymptomAlert.acknowledged_at.is_(None))).all()
+        assert opened and all((NOW - alert.created_at.replace(tzinfo=UTC)).days < 3 for alert in opened)
+        done = db.exec(select(SymptomAlert).where(SymptomAlert.acknowledged_at.is_not(None)).limit(50)).all()
+        assert done and all(alert.action in alerts.ACTIONS and alert.acknowledged_by_account_id for alert in done)
+        nurse = db.exec(  # a generated nurse (charter accepted) with an open alert among their patients
+            select(Account).join(CareTeamMembership, CareTeamMembership.professional_id == Account.professional_id)
+            .join(SymptomAlert, SymptomAlert.patient_id == CareTeamMembership.patient_id)
+            .where(SymptomAlert.acknowledged_at.is_(None), CareTeamMembership.team_role == "nurse",
+                   access.active_membership_clause(NOW.date()), Account.identifier.like("region.%"))
+            .order_by(Account.id)).first()
+        page = alerts.worklist(db, actor=Actor(account_id=nurse.id, role=Role.NURSE, display_name=nurse.identifier,
+                                               professional_id=nurse.professional_id), now=NOW)
+        assert page.total >= 1 and all(item.trend and item.treatment for item in page.items)

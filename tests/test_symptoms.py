@@ -3,20 +3,28 @@ worklist with acknowledgement, the escalation after the delay, rights and audit,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
-from dcc_portal.models import AuditEvent, Notification, NotificationKind, PathwayEvent, SymptomAlert, SymptomAnswer
+from dcc_portal.models import (
+    AuditEvent,
+    Notification,
+    NotificationKind,
+    PathwayEvent,
+    SymptomAlert,
+    SymptomAnswer,
+    SymptomGpSharing,
+)
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.record import pathway
 from dcc_portal.services.symptoms import alerts, checkin, history, questionnaire, rules
 from dcc_portal.services.symptoms.rules import Answer, Level, TreatmentGroup
-from tests.pps_world import announce, hand_over, world, write  # noqa: F401  (fixture)
+from tests.symptom_world import IN_TREATMENT, answer_all, treated, world  # noqa: F401  (fixtures)
 
 LABELS = questionnaire.LABELS
-IN_TREATMENT = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)  # the chemotherapy of the test PPS started on 20 March
 
 
 def judge(answers, group=TreatmentGroup.CHEMOTHERAPY, previous=None):
@@ -69,25 +77,6 @@ def test_the_items_follow_the_treatment_type_of_the_pps():
 
 
 # --- The check-in, with the database ----------------------------------------------------------------------------
-
-@pytest.fixture
-def treated(world):  # noqa: F811
-    write(world)
-    hand_over(world)
-    announce(world)
-    world.db.commit()
-    return world
-
-
-def answer_all(w, report, *, fever=None, severity=None, now=IN_TREATMENT):
-    for question in report.questions:
-        form = {"present": "no"}
-        if question.item == "fever" and fever:
-            form = {"present": "yes", "temperature": fever}
-        elif question.item in (severity or {}):
-            form = {"present": "yes", "severity": str(severity[question.item]), "interference": "1"}
-        checkin.answer(w.db, actor=w.me, report_public_id=report.report_public_id, item=question.item, form=form, now=now)
-
 
 def test_the_home_banner_invites_during_treatment_and_not_before(treated):
     assert checkin.home(treated.db, actor=treated.me, now=IN_TREATMENT - timedelta(days=30)).in_treatment is False
@@ -154,6 +143,39 @@ def test_the_gp_sees_the_alert_and_the_action_on_the_timeline_but_not_the_answer
                                 now=IN_TREATMENT) == history.TeamHistory(available=False)
 
 
+def test_the_gp_reads_the_detailed_answers_only_while_the_patient_agrees(treated):
+    report = checkin.start(treated.db, actor=treated.me, now=IN_TREATMENT)
+    answer_all(treated, report, severity={"nausea": 2})
+    checkin.submit(treated.db, actor=treated.me, report_public_id=report.report_public_id, now=IN_TREATMENT)
+
+    def gp_reads():
+        return history.team_history(treated.db, actor=treated.gp, patient_public_id=treated.patient.public_id,
+                                    now=IN_TREATMENT)
+
+    assert checkin.home(treated.db, actor=treated.me, now=IN_TREATMENT).gp_shared is False
+    assert gp_reads().available is False
+    checkin.set_gp_sharing(treated.db, actor=treated.me, shared=True, now=IN_TREATMENT)
+    assert checkin.home(treated.db, actor=treated.me, now=IN_TREATMENT).gp_shared is True
+    shared = gp_reads()
+    assert shared.available and not shared.care_team
+    assert shared.summary.startswith("Dernier questionnaire le 24/03/2026 : nausées (modérée)")
+    checkin.set_gp_sharing(treated.db, actor=treated.me, shared=False, now=IN_TREATMENT)
+    assert gp_reads() == history.TeamHistory(available=False)
+    reads = treated.db.exec(select(AuditEvent.detail, AuditEvent.grant).where(
+        AuditEvent.account_id == treated.gp.account_id, AuditEvent.action == "read").order_by(AuditEvent.id)).all()
+    withheld = ("suivi des symptômes : réponses non partagées par le patient (alertes sur le parcours seulement)",
+                "medecin_traitant")
+    assert reads == [withheld,
+                     ("suivi des symptômes : réponses détaillées partagées par le patient", "medecin_traitant"), withheld]
+    choices = treated.db.exec(select(AuditEvent.detail).where(AuditEvent.account_id == treated.me.account_id,
+                                                              AuditEvent.detail.like("%médecin traitant"))).all()
+    assert choices == ["réponses aux questionnaires de symptômes partagées avec le médecin traitant",
+                       "réponses aux questionnaires de symptômes retirées au médecin traitant"]
+    with pytest.raises(AccessDenied):
+        checkin.set_gp_sharing(treated.db, actor=treated.gp, shared=True, now=IN_TREATMENT)
+    assert treated.db.exec(select(SymptomGpSharing)).all() == []
+
+
 def test_an_unacknowledged_immediate_alert_escalates_to_the_clinicians_after_the_delay(treated, monkeypatch):
     monkeypatch.setenv("DCC_SYMPTOM_ESCALATION_HOURS", "4")
     report = checkin.start(treated.db, actor=treated.me, now=IN_TREATMENT)
@@ -188,8 +210,39 @@ def test_a_worsening_since_the_last_week_raises_an_alert_with_its_trend(treated)
     third = checkin.start(treated.db, actor=treated.me, now=later + timedelta(days=1))
     answer_all(treated, third, fever="38,6", now=later + timedelta(days=1))
     checkin.submit(treated.db, actor=treated.me, report_public_id=third.report_public_id, now=later + timedelta(days=1))
-    assert alerts.trend_of(treated.db, treated.db.exec(select(SymptomAlert.report_id).order_by(SymptomAlert.id.desc())).first(),
-                           treated.patient.id) == "Stable"  # nausea 2 + fatigue 1, then a fever (counts as severe)
+    last = treated.db.exec(select(SymptomAlert.report_id).order_by(SymptomAlert.id.desc())).first()
+    assert alerts.trend_of(treated.db, last) == "Stable"  # nausea 2 + fatigue 1, then a fever (counts as severe)
+
+
+def test_a_worklist_page_is_the_same_statements_however_many_alerts_it_shows(treated):
+    def statements_of_a_page(now):
+        seen = []
+        engine = treated.db.get_bind()
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        alerts.worklist(treated.db, actor=treated.nurse, now=now)  # the charter and role checks' caches, alike
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            page = alerts.worklist(treated.db, actor=treated.nurse, now=now)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return page, [s for s in seen if not s.lstrip().upper().startswith(("INSERT INTO AUDIT", "UPDATE AUDIT"))]
+
+    moment = IN_TREATMENT
+    for week in range(4):
+        moment = IN_TREATMENT + timedelta(days=7 * week)
+        report = checkin.start(treated.db, actor=treated.me, now=moment)
+        answer_all(treated, report, severity={"pain": 3 + week % 2}, now=moment)
+        checkin.submit(treated.db, actor=treated.me, report_public_id=report.report_public_id, now=moment)
+        if week == 0:
+            one, few = statements_of_a_page(moment)
+    four, many = statements_of_a_page(moment)
+    assert (one.total, four.total) == (1, 4)
+    assert len(many) == len(few), many
+    assert [item.trend for item in four.items] == ["Premier questionnaire", "En aggravation", "En amélioration",
+                                                   "En aggravation"]
 
 
 def test_only_the_patient_writes_and_only_the_team_reads(treated):
@@ -219,6 +272,24 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(treated, form, field, 
                        now=IN_TREATMENT)
     assert raised.value.errors[field].startswith(message)
     assert treated.db.exec(select(SymptomAnswer)).all() == []
+
+
+def test_an_empty_severity_and_a_10000_character_note_of_the_nurse_get_messages(treated):
+    report = checkin.start(treated.db, actor=treated.me, now=IN_TREATMENT)
+    with pytest.raises(ValidationFailed) as raised:
+        checkin.answer(treated.db, actor=treated.me, report_public_id=report.report_public_id, item="nausea",
+                       form={"present": "yes", "severity": "", "interference": "9"}, now=IN_TREATMENT)
+    assert raised.value.errors == {"severity": "Indiquez l'intensité.",
+                                   "interference": "Choisissez une des réponses proposées."}
+    answer_all(treated, report, fever="39")
+    checkin.submit(treated.db, actor=treated.me, report_public_id=report.report_public_id, now=IN_TREATMENT)
+    alert = treated.db.exec(select(SymptomAlert)).one()
+    with pytest.raises(ValidationFailed) as raised:
+        alerts.acknowledge(treated.db, actor=treated.nurse, alert_public_id=alert.public_id, action="call",
+                           note="x" * 10_000, now=IN_TREATMENT)
+    assert raised.value.errors == {"note": "Texte trop long (1000 caractères au plus)."}
+    treated.db.refresh(alert)
+    assert alert.acknowledged_at is None and alert.action == ""
 
 
 def test_an_incomplete_questionnaire_is_not_sent_and_an_action_is_required(treated):

@@ -27,6 +27,18 @@ def alert_news() -> rx.Component:
     ))
 
 
+def gp_sharing() -> rx.Component:
+    """The patient's agreement to let their médecin traitant read the detailed answers (the alerts are on the
+    pathway the GP sees anyway)."""
+    return rx.card(rx.vstack(
+        rx.heading(T["gp_title"], size="3", as_="h2"),
+        rx.text(rx.cond(S.gp_shared, T["gp_shared"], T["gp_not_shared"]), size="2", data_testid="symptom-gp-status"),
+        rx.button(rx.cond(S.gp_shared, T["gp_withdraw"], T["gp_share"]), on_click=S.share_with_gp(~S.gp_shared),
+                  variant="outline", size="3", width="100%", data_testid="symptom-gp-share", **TOUCH),
+        spacing="2", width="100%",
+    ), width="100%")
+
+
 def checkin_banner() -> rx.Component:
     """On the patient's home page, during an active treatment of their PPS."""
     return rx.cond(S.in_treatment, rx.vstack(
@@ -74,7 +86,7 @@ def team_symptoms_section() -> rx.Component:
     return rx.cond(H.available, rx.vstack(
         rx.heading(T["team_title"], size="4", as_="h2"),
         rx.text(rx.cond(H.summary != "", H.summary, T["no_report"]), data_testid="symptom-summary"),
-        rx.cond(H.open_alerts > 0, rx.link(
+        rx.cond(H.care_team & (H.open_alerts > 0), rx.link(
             rx.badge(H.open_alerts.to_string() + " " + T["open_alerts"], color_scheme="red", size="2"),
             href="/team/symptoms")),
         rx.cond(H.treatments != "", rx.text(T["treatments"], " : ", H.treatments, size="2", color_scheme="gray")),

@@ -12,6 +12,7 @@ every patient has a care team of 3 to 6 hospital professionals, the surgeon and 
 (some memberships ended); the organ RCPs of each kind meet every one or two weeks: a patient's first case in the
 session after its diagnosis, then re-discussions, up to 25 cases; documents of the other kinds, skewed per patient (a
 few patients have hundreds), mostly small structured contents; most audit events are reads by the care team.
+Every patient in treatment has answered the weekly symptom check-in for up to a year (demo/region_symptoms.py).
 The fiches of the first `Sizes.fiches` first RCPs are signed by the RCP's coordinator and the PPS of those patients
 in treatment written and handed over through the services (CDA included), after the bulk load; the other decisions
 are pathway steps without a fiche.
@@ -37,6 +38,7 @@ from dcc_portal import db as dbmod
 from dcc_portal import migrate, settings
 from dcc_portal.demo import profiles
 from dcc_portal.demo import region_clinical as rc
+from dcc_portal.demo import region_symptoms
 from dcc_portal.demo.bulk import BulkWriter
 from dcc_portal.demo.seed import DEMO_PASSWORD, demo_finess
 from dcc_portal.models import (
@@ -207,6 +209,9 @@ def generate(url: str | None = None, *, sizes: Sizes = Sizes(), seed: int = 2026
     region.care_teams()
     region.rcps()
     region.documents()
+    symptoms = region_symptoms.generate(region, totp_seed=totp_seed)
+    region._say(f"{symptoms['reports']:,} questionnaires de symptômes, {symptoms['alerts']:,} alertes "
+                f"({symptoms['immediate']:,} immédiates, {symptoms['open']:,} ouvertes)")
     writer.commit()
     region.audit_trail()
     writer.finish()

@@ -62,7 +62,7 @@ from dcc_portal.models.rcp import (
 )
 from dcc_portal.models.pps import PpsAcknowledgement, PpsGpConsent, PpsHandover
 from dcc_portal.models.sharing import SharingAttempt, SharingSubmission
-from dcc_portal.models.symptoms import SymptomAlert, SymptomAnswer, SymptomPause, SymptomReport
+from dcc_portal.models.symptoms import SymptomAlert, SymptomAnswer, SymptomGpSharing, SymptomInvitation, SymptomPause, SymptomReport
 
 __all__ = [
     "OPEN_MAIL_STATUSES",
@@ -135,6 +135,8 @@ __all__ = [
     "SubmissionStatus",
     "SymptomAlert",
     "SymptomAnswer",
+    "SymptomGpSharing",
+    "SymptomInvitation",
     "SymptomPause",
     "SymptomReport",
     "TeamRole",

@@ -188,6 +188,7 @@ class NotificationKind(StrEnum):
     EMERGENCY_ACCESS = "emergency_access"
     PATHWAY_STEP = "pathway_step"  # treatment started, treatment ended, follow-up
     SYMPTOM_ALERT = "symptom_alert"  # an immediate alert left unacknowledged
+    SYMPTOM_CHECKIN = "symptom_checkin"  # the weekly symptom questionnaire is waiting (patients)
 
 
 class MailStatus(StrEnum):

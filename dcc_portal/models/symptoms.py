@@ -3,7 +3,7 @@ raised with the team's acknowledgement, and the patient's pause of the check-ins
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -15,7 +15,10 @@ class SymptomReport(SQLModel, table=True):
     """One check-in: open while the patient answers, submitted once."""
 
     __tablename__ = "symptom_report"
-    __table_args__ = (Index("ix_symptom_report_patient_started", "patient_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_symptom_report_patient_started", "patient_id", "started_at"),
+        Index("ix_symptom_report_patient_submitted", "patient_id", "submitted_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=32, unique=True)
@@ -73,3 +76,24 @@ class SymptomPause(SQLModel, table=True):
 
     patient_id: int = Field(foreign_key="patient.id", primary_key=True)
     paused_at: datetime = Field(default_factory=utcnow)
+
+
+class SymptomGpSharing(SQLModel, table=True):
+    """The patient lets their médecin traitant read the detailed answers (row present) until they withdraw it."""
+
+    __tablename__ = "symptom_gp_sharing"
+
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
+    agreed_at: datetime = Field(default_factory=utcnow)
+
+
+class SymptomInvitation(SQLModel, table=True):
+    """The weekly check-in invitation sent to a patient (in-portal notification, e-mail if opted in): one a week."""
+
+    __tablename__ = "symptom_invitation"
+    __table_args__ = (UniqueConstraint("patient_id", "week", name="uq_symptom_invitation_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id")
+    week: date  # the Monday of the week (Paris)
+    sent_at: datetime = Field(default_factory=utcnow)

@@ -16,7 +16,9 @@ from dcc_portal.components.gp import (
 )
 from dcc_portal.components.layout import area_page
 from dcc_portal.components.pathway import status_chips
+from dcc_portal.components.symptoms import team_symptoms_section
 from dcc_portal.state.gp import GpDocumentsState, GpPatientState, GpPatientsState
+from dcc_portal.state.symptoms import SymptomHistoryState
 
 T = texts.GP
 S = GpPatientState
@@ -134,7 +136,8 @@ def _emergency_banner() -> rx.Component:
     )
 
 
-@area_page(route="/gp/patient", title=T["file_title"], area="gp", on_load=[GpPatientState.load, GpDocumentsState.load])
+@area_page(route="/gp/patient", title=T["file_title"], area="gp",
+           on_load=[GpPatientState.load, GpDocumentsState.load, SymptomHistoryState.load])
 def gp_patient() -> rx.Component:
     return rx.vstack(
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text(T["back"]), align="center"), href=S.back_href,
@@ -146,6 +149,8 @@ def gp_patient() -> rx.Component:
                 _summary(),
                 _section(T["timeline"], stage_steps(S.stages), vertical_timeline(S.timeline), testid="pathway", open_=True),
                 _section(T["documents"], document_list(GpDocumentsState), testid="documents"),
+                rx.cond(SymptomHistoryState.available,
+                        _section(texts.SYMPTOMS["team_title"], team_symptoms_section(), testid="symptoms")),
                 _section(T["next_steps"], _next_steps(), testid="next-steps"),
                 _section(T["delays"],
                          rx.cond(S.delays.length() > 0, delay_list(S.delays), rx.text(T["no_delay"], size="2", color_scheme="gray")),

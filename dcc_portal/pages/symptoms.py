@@ -6,7 +6,7 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.forms import banner, dropdown, error_text, notice, pager
 from dcc_portal.components.layout import area_page
-from dcc_portal.components.symptoms import TOUCH, alert_news
+from dcc_portal.components.symptoms import TOUCH, alert_news, gp_sharing
 from dcc_portal.services.symptoms import alerts, questionnaire
 from dcc_portal.state.symptoms import SymptomAlertsState, SymptomCheckInState
 
@@ -131,6 +131,7 @@ def patient_symptoms() -> rx.Component:
             ),
         ),
         alert_news(),
+        gp_sharing(),
         spacing="3", width="100%", max_width="560px",
     )
 

@@ -27,6 +27,7 @@ class SymptomCheckInState(rx.State):
     resuming: bool = False
     last_submitted: str = ""
     news: list[dict[str, str]] = []
+    gp_shared: bool = False
     treatment_label: str = ""
     questions: list[dict[str, str]] = []
     index: int = 0
@@ -41,7 +42,7 @@ class SymptomCheckInState(rx.State):
 
     def _home(self, view: checkin.Home) -> None:
         self.in_treatment, self.paused, self.due, self.resuming = view.in_treatment, view.paused, view.due, view.resuming
-        self.last_submitted = view.last_submitted
+        self.last_submitted, self.gp_shared = view.last_submitted, view.gp_shared
         self.news = rows(view.alerts)
 
     def _show(self, view: checkin.CheckIn, *, index: int | None = None) -> None:
@@ -125,6 +126,12 @@ class SymptomCheckInState(rx.State):
             checkin.set_paused(db, actor=actor, paused=bool(paused))
         await self._load()
 
+    @rx.event
+    async def share_with_gp(self, shared: bool):
+        async with authenticated(self) as (db, actor):
+            checkin.set_gp_sharing(db, actor=actor, shared=bool(shared))
+            self._home(checkin.home(db, actor=actor))
+
 
 class SymptomAlertsState(rx.State):
     """/team/symptoms: the coordination nurses' worklist."""
@@ -180,12 +187,13 @@ class SymptomAlertsState(rx.State):
 
 
 class SymptomHistoryState(rx.State):
-    """The symptom section of the team patient file (?p=<public id>)."""
+    """The symptom section of the team patient file and of the GP's patient screen (?p=<public id>)."""
 
     available: bool = False
     summary: str = ""
     treatments: str = ""
     open_alerts: int = 0
+    care_team: bool = False
     charts: list[dict[str, Any]] = []
 
     @rx.event
@@ -193,6 +201,6 @@ class SymptomHistoryState(rx.State):
         public_id = str(self.router.url.query_parameters.get("p", ""))[:32]
         async with authenticated(self) as (db, actor):
             view = history.team_history(db, actor=actor, patient_public_id=public_id)
-        self.available, self.summary, self.treatments, self.open_alerts = (
-            view.available, view.summary, view.treatments, view.open_alerts)
+        self.available, self.summary, self.treatments, self.open_alerts, self.care_team = (
+            view.available, view.summary, view.treatments, view.open_alerts, view.care_team)
         self.charts = [{"label": series.label, "top": series.top, "points": series.points} for series in view.series]

@@ -1,5 +1,6 @@
 """Symptom follow-up end to end: patient.simon, in chemotherapy, reports a fever from the phone and is told at once
-whom to call; ide.petit acknowledges the alert from the tablet worklist; the patient then sees it was acknowledged."""
+whom to call, then shares the detail of the answers with the médecin traitant and withdraws it; ide.petit
+acknowledges the alert from the tablet worklist; the patient then sees it was acknowledged."""
 
 from __future__ import annotations
 
@@ -42,6 +43,13 @@ def test_a_fever_reported_from_the_phone_reaches_the_nurse_who_acknowledges_it(p
     expect(phone.get_by_test_id("symptom-call")).to_have_attribute("href", re.compile(r"^tel:"))
     assert_fits_width(phone)
     shot(phone, "symptoms-immediate-phone")
+    status = phone.get_by_test_id("symptom-gp-status")
+    expect(status).to_contain_text("pas le détail de vos réponses")
+    phone.get_by_test_id("symptom-gp-share").click()
+    expect(status).to_contain_text("voit vos alertes et le détail de vos réponses")
+    shot(phone, "symptoms-gp-shared-phone")
+    phone.get_by_test_id("symptom-gp-share").click()  # withdrawn again: the demo GP keeps the alerts only
+    expect(status).to_contain_text("pas le détail de vos réponses")
 
     tablet = page_factory("tablet")
     login(tablet, server, NURSE, enrol(server, NURSE), lands_on="/team")

@@ -9,7 +9,8 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
@@ -23,6 +24,7 @@ from dcc_portal.models import (
     PathwayEventKind,
     Role,
     SymptomAlert,
+    SymptomAnswer,
     SymptomReport,
     TeamRole,
     utcnow,
@@ -35,7 +37,7 @@ from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import patient_name
 from dcc_portal.services.common.paging import Page
 from dcc_portal.services.record import notifications, pathway
-from dcc_portal.services.symptoms import checkin, questionnaire, rules
+from dcc_portal.services.symptoms import questionnaire, rules
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 20
@@ -75,22 +77,48 @@ class AlertRow:
     escalated: bool
 
 
-def _weight(row) -> int:
+def _weight(severity: int | None, temperature_tenths: int | None) -> int:
     """A symptom's weight in the trend: its severity; a fever of 38 °C or more counts as a severe symptom."""
-    if row.temperature_tenths is not None:
-        return rules.SEVERE if row.temperature_tenths >= 380 else 0
-    return row.severity or 0
+    if temperature_tenths is not None:
+        return rules.SEVERE if temperature_tenths >= 380 else 0
+    return severity or 0
 
 
-def trend_of(db: Session, report_id: int, patient_id: int) -> str:
-    """Compared with the check-in before: the sum of the severities went up, down or stayed."""
-    reports = db.exec(select(SymptomReport.id).where(SymptomReport.patient_id == patient_id,
-                                                     SymptomReport.submitted_at.is_not(None), SymptomReport.id <= report_id)
-                      .order_by(SymptomReport.id.desc()).limit(2)).all()
-    if len(reports) < 2:
+_BEFORE = aliased(SymptomReport)
+# Each report of the page with the check-in submitted just before it by the same patient (index patient, submitted).
+REPORTS_WITH_PREVIOUS = select(
+    SymptomReport.id, SymptomReport.treatment,
+    select(_BEFORE.id).where(_BEFORE.patient_id == SymptomReport.patient_id, _BEFORE.submitted_at.is_not(None),
+                             _BEFORE.submitted_at < SymptomReport.submitted_at)
+    .order_by(_BEFORE.submitted_at.desc(), _BEFORE.id.desc()).limit(1).correlate(SymptomReport).scalar_subquery(),
+).where(SymptomReport.id.in_(bindparam("report_ids", expanding=True)))
+PRESENT_ANSWERS = select(SymptomAnswer.report_id, SymptomAnswer.severity, SymptomAnswer.temperature_tenths).where(
+    SymptomAnswer.report_id.in_(bindparam("report_ids", expanding=True)), SymptomAnswer.present.is_(True))
+
+
+def _trend(now: int | None, before: int | None) -> str:
+    if before is None:
         return "Premier questionnaire"
-    now, before = (sum(_weight(row) for row in checkin.answers_of(db, rid).values() if row.present) for rid in reports)
     return "En aggravation" if now > before else "En amélioration" if now < before else "Stable"
+
+
+def reports_and_trends(db: Session, report_ids) -> dict[int, tuple[str, str]]:
+    """report id -> (treatment group, trend against the check-in before it): two statements for any number."""
+    ids = sorted(set(report_ids))
+    if not ids:
+        return {}
+    reports = db.exec(REPORTS_WITH_PREVIOUS, params={"report_ids": ids}).all()
+    weights: dict[int, int] = {}
+    for report_id, severity, temperature in db.exec(PRESENT_ANSWERS, params={"report_ids": sorted(
+            set(ids) | {previous for _id, _treatment, previous in reports if previous is not None})}).all():
+        weights[report_id] = weights.get(report_id, 0) + _weight(severity, temperature)
+    return {report_id: (group, _trend(weights.get(report_id, 0), None if previous is None else weights.get(previous, 0)))
+            for report_id, group, previous in reports}
+
+
+def trend_of(db: Session, report_id: int) -> str:
+    """Compared with the check-in before: the sum of the severities went up, down or stayed."""
+    return reports_and_trends(db, [report_id]).get(report_id, ("", "Premier questionnaire"))[1]
 
 
 def _open_for(professional_id: int, today: date):
@@ -98,28 +126,36 @@ def _open_for(professional_id: int, today: date):
             & SymptomAlert.patient_id.in_(access.team_patient_ids(professional_id, today)))
 
 
+def worklist_statements(professional_id: int, *, page: int, today: date) -> tuple:
+    """The count and the page of the open alerts of this professional's care teams, oldest first."""
+    clause = _open_for(professional_id, today)
+    return (select(func.count()).select_from(SymptomAlert).where(clause),
+            select(SymptomAlert).where(clause).order_by(SymptomAlert.created_at, SymptomAlert.id)
+            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+
+
 def worklist(db: Session, *, actor: Actor, page: int = 1, now: datetime | None = None) -> Page:
-    """The open alerts of my care teams' patients, oldest first; each patient shown is an audited read."""
+    """The open alerts of my care teams' patients, oldest first; each patient shown is an audited read. A page is
+    the same few statements whatever its length (alerts, patients, access, reports with trends)."""
     now = now or utcnow()
     access.require_role(db, actor=actor, roles=TEAM_ROLES, action=AuditAction.READ, detail="alertes symptômes")
     escalate_due(db, now=now)
     today = formatting.paris_today(now)
-    clause = _open_for(actor.professional_id, today)
-    total = db.exec(select(func.count()).select_from(SymptomAlert).where(clause)).one()
+    count, _ = worklist_statements(actor.professional_id, page=1, today=today)
+    total = db.exec(count).one()
     page = max(1, min(int(page or 1), max(1, -(-total // PAGE_SIZE))))
-    alerts = db.exec(select(SymptomAlert).where(clause).order_by(SymptomAlert.created_at, SymptomAlert.id)
-                     .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    alerts = db.exec(worklist_statements(actor.professional_id, page=page, today=today)[1]).all()
     patients = {row.id: row for row in db.exec(select(Patient).where(Patient.id.in_({a.patient_id for a in alerts}))).all()}
     access.prefetch(db, actor=actor, patient_ids=patients, now=now)
+    reports = reports_and_trends(db, [alert.report_id for alert in alerts])
     rows = []
     for alert in alerts:
         patient = patients[alert.patient_id]
         access.authorize_patient(db, actor=actor, patient=patient, detail="alerte symptômes (liste de travail)", now=now)
-        report = db.get(SymptomReport, alert.report_id)
+        group, trend = reports.get(alert.report_id, ("", ""))
         rows.append(AlertRow(alert.public_id, patient.public_id, patient_name(patient), formatting.datetime_fr(alert.created_at),
                              alert.level, LEVEL_LABELS.get(alert.level, alert.level), alert.reasons.splitlines(),
-                             trend_of(db, alert.report_id, patient.id), questionnaire.GROUP_LABELS.get(report.treatment, ""),
-                             alert.escalated_at is not None))
+                             trend, questionnaire.GROUP_LABELS.get(group, ""), alert.escalated_at is not None))
     db.commit()
     return Page(items=rows, page=page, page_size=PAGE_SIZE, total=total)
 

@@ -17,6 +17,7 @@ from dcc_portal.models import (
     Role,
     SymptomAlert,
     SymptomAnswer,
+    SymptomGpSharing,
     SymptomPause,
     SymptomReport,
     utcnow,
@@ -69,6 +70,7 @@ class Home:
     resuming: bool = False
     last_submitted: str = ""
     alerts: list[AlertNews] = field(default_factory=list)
+    gp_shared: bool = False  # the médecin traitant may read the detailed answers
 
 
 def _alert_news(db: Session, patient_id: int, limit: int = 3) -> list[AlertNews]:
@@ -85,13 +87,27 @@ def home(db: Session, *, actor: Actor, now: datetime | None = None) -> Home:
     patient = _own_patient(db, actor, AuditAction.READ, "suivi des symptômes")
     current = treatment.of_patient(db, patient, formatting.paris_today(now))
     news = _alert_news(db, patient.id)
+    shared = db.get(SymptomGpSharing, patient.id) is not None
     if not treatment.in_treatment(current, formatting.paris_today(now)):
-        return Home(in_treatment=False, alerts=news)
+        return Home(in_treatment=False, alerts=news, gp_shared=shared)
     last = _last_submitted(db, patient.id)
     paused = db.get(SymptomPause, patient.id) is not None
-    due = last is None or _aware(last.submitted_at) <= now - CHECK_IN_EVERY
+    due = _answered_long_ago(last, now)
     return Home(in_treatment=True, paused=paused, due=due and not paused, resuming=_open_report(db, patient.id) is not None,
-                last_submitted=formatting.datetime_fr(last.submitted_at) if last else "", alerts=news)
+                last_submitted=formatting.datetime_fr(last.submitted_at) if last else "", alerts=news, gp_shared=shared)
+
+
+def _answered_long_ago(last: SymptomReport | None, now: datetime) -> bool:
+    return last is None or _aware(last.submitted_at) <= now - CHECK_IN_EVERY
+
+
+def is_due(db: Session, *, patient: Patient, now: datetime) -> bool:
+    """This week's check-in is waiting: a treatment running, check-ins not paused, none sent for a week."""
+    if db.get(SymptomPause, patient.id) is not None:
+        return False
+    if not treatment.in_treatment(treatment.of_patient(db, patient, formatting.paris_today(now)), formatting.paris_today(now)):
+        return False
+    return _answered_long_ago(_last_submitted(db, patient.id), now)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -240,4 +256,18 @@ def set_paused(db: Session, *, actor: Actor, paused: bool, now: datetime | None 
         db.delete(row)
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id,
                  detail="suivi des symptômes mis en pause" if paused else "suivi des symptômes repris")
+    db.commit()
+
+
+def set_gp_sharing(db: Session, *, actor: Actor, shared: bool, now: datetime | None = None) -> None:
+    """The patient lets their médecin traitant read their detailed answers, or withdraws it (audited either way)."""
+    patient = _own_patient(db, actor, AuditAction.UPDATE, "partage du suivi des symptômes")
+    row = db.get(SymptomGpSharing, patient.id)
+    if shared and row is None:
+        db.add(SymptomGpSharing(patient_id=patient.id, agreed_at=now or utcnow()))
+    elif not shared and row is not None:
+        db.delete(row)
+    audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=patient.id,
+                 detail="réponses aux questionnaires de symptômes " + ("partagées avec le" if shared else "retirées au")
+                        + " médecin traitant")
     db.commit()

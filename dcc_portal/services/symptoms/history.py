@@ -1,5 +1,6 @@
 """What the team reads of a patient's check-ins (each read audited): one series per symptom over time with the PPS
-treatment dates, and the one-line summary of the last report. The GP sees alerts and actions on the timeline only."""
+treatment dates, and the one-line summary of the last report. The GP sees alerts and actions on the timeline, and
+the detailed answers only while the patient agrees to share them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import Grant, SymptomAlert, SymptomReport, utcnow
+from dcc_portal.models import Grant, Patient, SymptomAlert, SymptomGpSharing, SymptomReport, utcnow
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.symptoms import checkin, questionnaire, rules, treatment
@@ -27,11 +28,12 @@ class Series:
 
 @dataclass(frozen=True)
 class TeamHistory:
-    available: bool  # the detailed answers are the care team's only
+    available: bool  # the detailed answers: the care team's, and the médecin traitant's when the patient agrees
     summary: str = ""  # one line, "" without any report
     series: list[Series] = field(default_factory=list)
     treatments: str = ""  # "Chimiothérapie : séances du 20/03 au 22/05"
     open_alerts: int = 0
+    care_team: bool = False  # the reader works the alerts (worklist link)
 
 
 def _summary(db: Session, report: SymptomReport | None) -> str:
@@ -61,13 +63,28 @@ def _value(item: str, row) -> float | None:
     return (row.severity or 0) if row.present else 0
 
 
+def _reader_detail(db: Session, *, actor: Actor, patient: Patient, now: datetime) -> tuple[bool, str]:
+    """Whether this reader gets the detailed answers, and what the audit says of the read."""
+    grant = access.grant_for(db, actor=actor, patient=patient, now=now)
+    if grant == Grant.CARE_TEAM:
+        return True, "suivi des symptômes"
+    if grant == Grant.MEDECIN_TRAITANT:
+        if db.get(SymptomGpSharing, patient.id) is not None:
+            return True, "suivi des symptômes : réponses détaillées partagées par le patient"
+        return False, "suivi des symptômes : réponses non partagées par le patient (alertes sur le parcours seulement)"
+    return False, "suivi des symptômes : alertes sur le parcours seulement"
+
+
 def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> TeamHistory:
-    """The care team's view of the check-ins (audited read); anyone else with access to the record (GP, RCP,
-    emergency) gets `available=False`: they see the alerts and actions on the timeline only."""
+    """The check-ins as the care team reads them (audited read). The médecin traitant reads the same while the
+    patient agrees to share them; without it, and for anyone else with access to the record (RCP, emergency),
+    `available=False`: they see the alerts and actions on the timeline only."""
     now = now or utcnow()
+    patient = db.exec(select(Patient).where(Patient.public_id == str(patient_public_id)[:32])).first()
+    available, detail = _reader_detail(db, actor=actor, patient=patient, now=now) if patient else (False, "")
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
-                                            detail="suivi des symptômes", now=now)
-    if grant != Grant.CARE_TEAM:
+                                            detail=detail or "suivi des symptômes", now=now)
+    if not available or grant not in (Grant.CARE_TEAM, Grant.MEDECIN_TRAITANT):
         db.commit()
         return TeamHistory(available=False)
     reports = list(reversed(db.exec(
@@ -96,4 +113,5 @@ def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: date
     open_alerts = len(db.exec(select(SymptomAlert.id).where(SymptomAlert.patient_id == patient.id,
                                                             SymptomAlert.acknowledged_at.is_(None))).all())
     db.commit()
-    return TeamHistory(True, _summary(db, reports[-1] if reports else None), series, periods, open_alerts)
+    return TeamHistory(True, _summary(db, reports[-1] if reports else None), series, periods, open_alerts,
+                       grant == Grant.CARE_TEAM)
