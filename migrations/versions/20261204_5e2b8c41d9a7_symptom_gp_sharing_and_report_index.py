@@ -1,7 +1,7 @@
 """symptom answers shared with the GP, weekly invitations, reports indexed by submission
 
 Revision ID: 5e2b8c41d9a7
-Revises: 53f8abefb472
+Revises: b5d2f8a41c07
 Create Date: 2026-12-04 11:15:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '5e2b8c41d9a7'
-down_revision: str | Sequence[str] | None = '53f8abefb472'
+down_revision: str | Sequence[str] | None = 'b5d2f8a41c07'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
