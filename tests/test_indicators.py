@@ -243,6 +243,8 @@ def test_pathway_rates_shown_to_the_administrator(world):
     # Breakdown by RCP: the thoracic RCP and the patient without RCP each hold too few patients to show a rate.
     shares = {share.name: share.value for share in announced.breakdown}
     assert shares == {"RCP digestive": "80,0 %", "RCP thorax": "effectif < 5", "Sans inscription en RCP": "effectif < 5"}
+    # The patient without RCP has no RCP decision: no line for him in the breakdown of the PPS handovers.
+    assert [share.name for share in _figure(result, "pps_handover").breakdown] == ["RCP digestive", "RCP thorax"]
     assert [point.month for point in announced.trend] == ["01/2026", "02/2026", "03/2026"]
 
 
@@ -266,7 +268,8 @@ def test_rcp_sessions_quorum_signatures_and_sending(world):
     quorum = _figure(result, "quorum")
     assert (quorum.text, quorum.detail, quorum.target, quorum.met) == ("83,3 %", "5 sur 6", "100 %", "non")
     assert _figure(result, "signed_within_7_days").text == "42,9 %"
-    assert _figure(result, "sessions_held").text == "< 5"
+    assert _figure(result, "sessions_held").text == "4"  # sessions are not patients: no small-cell rule
+    assert _figure(result, "cases_per_session").text == "1,8"  # 7 cases in 4 sessions
     assert len(board_figures.session_counts(db, _filters(rcp_id=world["thorax"].id))) == 1
     # Only the first session handled colon cancers (the cases of the second have no diagnosis recorded).
     assert [s.registered for s in board_figures.session_counts(db, _filters(site="C15-C26"))] == [4]

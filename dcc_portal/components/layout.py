@@ -35,6 +35,7 @@ NAV = {
         NavItem(texts.SHARING["nav"], "/team/sharing", "send"),
         NavItem(texts.TEAM["find_record"], "/team/search", "search"),
         NavItem(texts.SYMPTOMS["nav_team"], "/team/symptoms", "activity"),
+        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column"),
     ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
@@ -55,6 +56,7 @@ NAV = {
         NavItem(texts.ADMIN["audit"], "/admin/audit", "scroll-text"),
         NavItem(texts.SHARING["nav"], "/admin/sharing", "send"),
         NavItem(texts.VIGILANCE["nav"], "/admin/identity-vigilance", "user-search"),
+        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column"),
     ],
     "any": [],
     "charter": [],

@@ -1,7 +1,8 @@
 """What each indicator counts, written once: the screens, the CSV and the README read these definitions.
 
-Small cells: a count from 1 to 4 is shown « < 5 »; a rate, a median or a 90th percentile computed on fewer than 5
-cases is not shown (« effectif < 5 »), so that no figure points at one or two patients.
+Small cells: a count of patients or cases from 1 to 4 is shown « < 5 »; a rate, a median, a 90th percentile or a
+mean computed on fewer than 5 cases is not shown (« effectif < 5 »), so that no figure points at one or two patients.
+A number of sessions is shown whole.
 """
 
 from __future__ import annotations

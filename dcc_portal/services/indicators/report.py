@@ -19,6 +19,7 @@ from dcc_portal.services.indicators import board_figures, pathway_figures, scope
 from dcc_portal.services.indicators.definitions import (
     DEFINITIONS,
     SITE_BY_KEY,
+    SMALL_CELL,
     SITES,
     Definition,
     count_text,
@@ -88,7 +89,7 @@ def _rate_figure(definition: Definition, totals: tuple[int, int], by_month: dict
     met = "" if value is None or definition.target_rate is None else ("oui" if value >= definition.target_rate else "non")
     trend = [Point(_month_label(month), rate(*pair), rate_text(rate(*pair))) for month, pair in sorted(by_month.items())]
     breakdown = [Share(names.get(rcp_id, NO_RCP), rate_text(rate(*pair)), count_text(pair[1]))
-                 for rcp_id, pair in sorted(by_rcp.items(), key=lambda item: names.get(item[0], NO_RCP))]
+                 for rcp_id, pair in sorted(by_rcp.items(), key=lambda item: names.get(item[0], NO_RCP)) if pair[1]]
     return Figure(definition.key, definition.family, definition.label, definition.kind, value, rate_text(value),
                   f"{count_text(numerator)} sur {count_text(denominator)}", definition.target, met, trend, breakdown)
 
@@ -167,7 +168,8 @@ def _sessions_figures(sessions: list[board_figures.SessionCounts], names: dict) 
         by_rcp[session.rcp_id].append(session)
 
     def mean(group: list) -> float | None:
-        return round(sum(s.decided for s in group) / len(group), 1) if len(group) >= 5 else None
+        cases = sum(s.decided for s in group)
+        return round(cases / len(group), 1) if cases >= SMALL_CELL else None
 
     def mean_text(value: float | None) -> str:
         return "effectif < 5" if value is None else f"{value:.1f}".replace(".", ",")
@@ -177,9 +179,10 @@ def _sessions_figures(sessions: list[board_figures.SessionCounts], names: dict) 
     count = len(sessions)
     decided = sum(s.decided for s in sessions)
     return [
-        Figure(held.key, held.family, held.label, held.kind, float(count), count_text(count), "", "", "",
-               [Point(_month_label(m), float(len(g)), count_text(len(g))) for m, g in sorted(by_month.items())],
-               [Share(names.get(r, ""), count_text(len(g)), count_text(len(g))) for r, g in ordered_rcps]),
+        # A number of sessions says nothing of any patient: it is shown whole.
+        Figure(held.key, held.family, held.label, held.kind, float(count), str(count), "", "", "",
+               [Point(_month_label(m), float(len(g)), str(len(g))) for m, g in sorted(by_month.items())],
+               [Share(names.get(r, ""), str(len(g)), str(len(g))) for r, g in ordered_rcps]),
         Figure(per_session.key, per_session.family, per_session.label, per_session.kind, mean(sessions),
                mean_text(mean(sessions)), f"{count_text(decided)} dossiers, {count_text(count)} séances", "", "",
                [Point(_month_label(m), mean(g), mean_text(mean(g))) for m, g in sorted(by_month.items())],
