@@ -246,6 +246,12 @@ def test_pathway_rates_shown_to_the_administrator(world):
     # The patient without RCP has no RCP decision: no line for him in the breakdown of the PPS handovers.
     assert [share.name for share in _figure(result, "pps_handover").breakdown] == ["RCP digestive", "RCP thorax"]
     assert [point.month for point in announced.trend] == ["01/2026", "02/2026", "03/2026"]
+    # Every month of the period has its point, those without any case too.
+    result = report.indicators(world["db"], actor=world["admin"], date_from="2025-11-01", date_to="2026-01-31", now=NOW)
+    assert [(p.month, p.text) for p in _figure(result, "sessions_held").trend] == [
+        ("11/2025", "0"), ("12/2025", "0"), ("01/2026", "1")]
+    # November: nobody; December: the patient diagnosed on 15 December is new in this period.
+    assert [p.text for p in _figure(result, "announcement").trend] == ["aucun cas", "effectif < 5", "effectif < 5"]
 
 
 def test_rcp_sessions_quorum_signatures_and_sending(world):

@@ -4,7 +4,7 @@ each with its value, its target, its trend by month and its breakdown by RCP. Re
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, select
@@ -190,6 +190,22 @@ def _sessions_figures(sessions: list[board_figures.SessionCounts], names: dict) 
     ]
 
 
+def months_of(start: date, end: date) -> list[str]:
+    """'MM/YYYY' of every month the period touches."""
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{month:02d}/{year}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _every_month(figure: Figure, months: list[str]) -> Figure:
+    """The trend with a point for each month of the period, the months without any case included."""
+    points = {point.month: point for point in figure.trend}
+    empty = Point("", 0.0, "0") if figure.key == "sessions_held" else Point("", None, "aucun cas")
+    return replace(figure, trend=[points.get(month) or replace(empty, month=month) for month in months])
+
+
 def compute(db: Session, filters: Filters, names: dict[int, str]) -> list[Figure]:
     """Every figure, in the order of the definitions (no access check: see `indicators`)."""
     counts = pathway_figures.counts(db, filters)
@@ -205,7 +221,8 @@ def compute(db: Session, filters: Filters, names: dict[int, str]) -> list[Figure
             figures.append(_rates(definition, sessions, BOARD_RATES, names))
         elif definition.key == "sessions_held":
             figures.extend(_sessions_figures(sessions, names))
-    return figures
+    months = months_of(filters.date_from, filters.date_to)
+    return [_every_month(figure, months) for figure in figures]
 
 
 def _parse_filters(db: Session, *, date_from: str, date_to: str, organisation_public_id: str, site: str,
