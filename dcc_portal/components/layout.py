@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ class NavItem:
     label: str
     href: str
     icon: str
+    roles: tuple[str, ...] = ()  # shown to these roles of the area only (all when empty)
 
 
 NAV = {
@@ -35,7 +38,7 @@ NAV = {
         NavItem(texts.SHARING["nav"], "/team/sharing", "send"),
         NavItem(texts.TEAM["find_record"], "/team/search", "search"),
         NavItem(texts.SYMPTOMS["nav_team"], "/team/symptoms", "activity"),
-        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column"),
+        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column", roles=("rcp_secretary", "clinician")),
     ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
@@ -78,6 +81,12 @@ def _nav_links(area: str, *, in_drawer: bool = False) -> rx.Component:
     return _area_links(area, in_drawer=in_drawer)
 
 
+def _for_roles(roles: tuple[str, ...], link: rx.Component) -> rx.Component:
+    if not roles:
+        return link
+    return rx.cond(functools.reduce(operator.or_, [SessionState.user_role == role for role in roles]), link)
+
+
 def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
     items = [*NAV[area], ACCOUNT_ITEM] if area != "charter" else []
     # In the drawer the closing sits inside the link: it runs before the link's navigation marks the click as
@@ -85,7 +94,7 @@ def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
     wrap = (lambda content: rx.drawer.close(rx.box(content, width="100%"))) if in_drawer else (lambda content: content)
     return rx.vstack(
         *[
-            rx.link(
+            _for_roles(item.roles, rx.link(
                 wrap(rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="2")),
                 href=item.href,
                 underline="none",
@@ -96,7 +105,7 @@ def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
                 display="flex",
                 align_items="center",
                 _hover={"background": rx.color("accent", 3)},
-            )
+            ))
             for item in items
         ],
         spacing="1",
