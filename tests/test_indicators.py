@@ -19,6 +19,7 @@ from dcc_portal.models import (
     DocumentVersion,
     Notification,
     PathwayEvent,
+    Patient,
     PatientOpposition,
     PpsHandover,
     Rcp,
@@ -145,17 +146,17 @@ def world(db):
     _case(db, s1, f.patient(db), doctor, status="withdrawn")
     _case(db, s2, f.patient(db), doctor, status="discussed")
     _case(db, s2, f.patient(db), doctor, status="discussed", quorum=True)  # the snapshot taken at discussion wins
-    _document(db, db.get(type(f.patient(db)), cases[0].patient_id), "cr_acp", datetime(2026, 1, 5, tzinfo=UTC))
-    _document(db, db.get(type(f.patient(db)), cases[1].patient_id), "cr_acp", datetime(2026, 1, 15, tzinfo=UTC))
+    _document(db, db.get(Patient, cases[0].patient_id), "cr_acp", datetime(2026, 1, 5, tzinfo=UTC))
+    _document(db, db.get(Patient, cases[1].patient_id), "cr_acp", datetime(2026, 1, 15, tzinfo=UTC))
     signatures = {0: s1.starts_at + timedelta(days=2), 1: s1.starts_at + timedelta(days=10), 2: s1.starts_at + timedelta(days=7)}
     for index, when in signatures.items():
-        fiche = _document(db, f.patient(db), "frcp", when)
+        fiche = _document(db, db.get(Patient, cases[index].patient_id), "frcp", when)
         cases[index].document_id = fiche.id
         db.add(DocumentVersion(document_id=fiche.id, version=1, sha256="0" * 64, signed_at=when))
-    fiche5 = _document(db, f.patient(db), "frcp", s1.starts_at + timedelta(days=1))
+    fiche5 = _document(db, db.get(Patient, c5.patient_id), "frcp", s1.starts_at + timedelta(days=1))
     c5.document_id = fiche5.id
     db.add(DocumentVersion(document_id=fiche5.id, version=1, sha256="0" * 64, signed_at=s1.starts_at + timedelta(days=1)))
-    c5_patient = db.get(type(f.patient(db)), c5.patient_id)
+    c5_patient = db.get(Patient, c5.patient_id)
     c5_patient.dmp_opposed_at = NOW
     db.add_all([*cases, c5, c5_patient])
     db.flush()
