@@ -208,8 +208,7 @@ def _every_month(figure: Figure, months: list[str]) -> Figure:
 
 def compute(db: Session, filters: Filters, names: dict[int, str]) -> list[Figure]:
     """Every figure, in the order of the definitions (no access check: see `indicators`)."""
-    counts = pathway_figures.counts(db, filters)
-    delays = pathway_figures.delay_histograms(db, filters)
+    counts, delays = pathway_figures.figures(db, filters)
     sessions = board_figures.session_counts(db, filters)
     figures = []
     for definition in DEFINITIONS:
