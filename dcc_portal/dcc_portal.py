@@ -14,6 +14,7 @@ from dcc_portal.pages import (  # noqa: F401  registers the pages
     common,
     document,
     gp,
+    indicators,
     login,
     mssante_admin,
     notifications,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +39,7 @@ NAV = {
         NavItem(texts.SHARING["nav"], "/team/sharing", "send"),
         NavItem(texts.TEAM["find_record"], "/team/search", "search"),
         NavItem(texts.SYMPTOMS["nav_team"], "/team/symptoms", "activity", roles=frozenset(alerts.TEAM_ROLES)),
+        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column", roles=frozenset({"rcp_secretary", "clinician"})),
     ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
@@ -58,6 +61,7 @@ NAV = {
         NavItem(texts.SHARING["nav"], "/admin/sharing", "send"),
         NavItem(texts.MSSANTE["directory"], "/admin/mssante", "mail-check"),
         NavItem(texts.VIGILANCE["nav"], "/admin/identity-vigilance", "user-search"),
+        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column"),
     ],
     "any": [],
     "charter": [],
@@ -77,6 +81,13 @@ def _nav_links(area: str, *, in_drawer: bool = False) -> rx.Component:
             _area_links("any", in_drawer=in_drawer),
         )
     return _area_links(area, in_drawer=in_drawer)
+
+
+def _for_roles(roles: frozenset[str], link: rx.Component) -> rx.Component:
+    """A link the page guard would refuse is not offered: a refused visit is audited as an attempt."""
+    if not roles:
+        return link
+    return rx.cond(functools.reduce(operator.or_, [SessionState.user_role == str(role) for role in sorted(roles)]), link)
 
 
 def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
@@ -103,17 +114,6 @@ def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
         spacing="1",
         width="100%",
     )
-
-
-def _for_roles(roles: frozenset[str], link: rx.Component) -> rx.Component:
-    """A link the page guard would refuse is not offered: a refused visit is audited as an attempt."""
-    if not roles:
-        return link
-    allowed = [SessionState.user_role == str(role) for role in sorted(roles)]
-    condition = allowed[0]
-    for other in allowed[1:]:
-        condition = condition | other
-    return rx.cond(condition, link)
 
 
 def _drawer(area: str) -> rx.Component:

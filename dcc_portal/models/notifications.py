@@ -11,7 +11,10 @@ from dcc_portal.models.base import new_public_id, utcnow
 
 
 class Notification(SQLModel, table=True):
-    __table_args__ = (Index("ix_notification_account_read", "account_id", "read_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_notification_account_read", "account_id", "read_at", "created_at"),
+        Index("ix_notification_document", "document_id", "account_id"),  # was the médecin traitant told of a fiche
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=32, unique=True)

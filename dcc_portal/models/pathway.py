@@ -14,6 +14,11 @@ class CancerDiagnosis(SQLModel, table=True):
     """One primary cancer of a patient (most patients have one)."""
 
     __tablename__ = "cancer_diagnosis"
+    __table_args__ = (
+        # The network indicators: new patients of a period (range on the date), and "no earlier first cancer".
+        Index("ix_cancer_diagnosis_phase_date", "clinical_phase", "diagnosis_date", "patient_id", "icd10_code"),
+        Index("ix_cancer_diagnosis_patient_phase", "patient_id", "clinical_phase", "diagnosis_date"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=32, unique=True)
@@ -46,6 +51,7 @@ class PathwayEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_pathway_event_patient_when", "patient_id", "occurred_on"),
         Index("ix_pathway_event_patient_created", "patient_id", "created_at"),  # what is new since a visit
+        Index("ix_pathway_event_patient_kind_when", "patient_id", "kind", "occurred_on"),  # first step of a kind
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,42 @@
+"""Who sees which figures: the administrator the whole network, an RCP secretariat the RCPs it runs, a coordinator
+the RCPs they coordinate. Every other role, and any filter naming an RCP outside one's own, is refused and audited."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from dcc_portal.models import AuditAction, Rcp, RcpMember, RcpSecretariat, Role
+from dcc_portal.services.access import rule as access
+from dcc_portal.services.common.actor import Actor
+
+READERS = frozenset({Role.ADMIN, Role.RCP_SECRETARY, Role.CLINICIAN})
+
+
+def visible_rcp_ids(db: Session, *, actor: Actor) -> set[int] | None:
+    """None for the whole network; else the RCPs the actor runs or coordinates (possibly none)."""
+    if actor.role == Role.ADMIN:
+        return None
+    if actor.role == Role.RCP_SECRETARY:
+        rows = db.exec(select(RcpSecretariat.rcp_id).where(RcpSecretariat.professional_id == actor.professional_id)).all()
+    elif actor.role == Role.CLINICIAN:
+        rows = db.exec(select(RcpMember.rcp_id).where(RcpMember.professional_id == actor.professional_id,
+                                                      RcpMember.is_coordinator.is_(True))).all()
+    else:
+        rows = []
+    return set(rows)
+
+
+def require(db: Session, *, actor: Actor | None, rcp_public_id: str = "") -> tuple[set[int] | None, int | None]:
+    """(the RCPs the actor may see, the RCP filtered on); AccessDenied, audited, otherwise."""
+    access.require_role(db, actor=actor, roles=READERS, action=AuditAction.READ, detail="indicateurs du réseau")
+    visible = visible_rcp_ids(db, actor=actor)
+    if visible is not None and not visible:
+        raise access.deny(db, actor=actor, action=AuditAction.READ,
+                          detail="indicateurs du réseau : ni secrétariat ni coordination de RCP")
+    chosen = None
+    if rcp_public_id:
+        chosen = db.exec(select(Rcp.id).where(Rcp.public_id == str(rcp_public_id)[:32])).first()
+        if chosen is None or (visible is not None and chosen not in visible):
+            raise access.deny(db, actor=actor, action=AuditAction.READ,
+                              detail=f"indicateurs de la RCP {str(rcp_public_id)[:32]} hors de son périmètre")
+    return visible, chosen

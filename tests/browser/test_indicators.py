@@ -1,0 +1,45 @@
+"""The network indicators on a tablet: the administrator opens Indicateurs, charts the sessions held, filters on one
+RCP and sees the chart, its table and the breakdown follow; the reading is audited and axe finds nothing serious."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot
+from tests.browser.test_accessibility import _serious
+
+
+def test_administrator_filters_the_indicators_by_rcp_on_a_tablet(page_factory, server):
+    secret = enrol(server, "admin.dsrc")
+    page = page_factory("tablet")
+    login(page, server, "admin.dsrc", secret)
+    page.get_by_role("link", name="Indicateurs").first.click()
+    expect(page).to_have_url(re.compile(r"/indicators/?$"))
+    expect(page.get_by_test_id("indicators-summary")).to_contain_text("tout le réseau")
+
+    sessions = page.get_by_test_id("indicator-card").filter(has_text="Séances tenues")
+    sessions.get_by_role("button", name="Voir la tendance").click()
+    expect(page.get_by_test_id("indicator-chart-title")).to_contain_text("Séances tenues")
+    expect(page.get_by_test_id("indicator-chart").locator(".recharts-bar-rectangle").first).to_be_visible()
+    breakdown = page.get_by_test_id("indicator-breakdown")
+    expect(breakdown).to_contain_text("RCP thoracique")
+    network_total = sessions.get_by_test_id("indicator-value").inner_text()
+
+    page.locator("select#rcp").select_option(label="RCP digestive")
+    page.get_by_test_id("indicators-apply").click()
+    expect(breakdown.locator("tbody tr")).to_have_count(1)
+    expect(breakdown).to_contain_text("RCP digestive")
+    expect(breakdown).not_to_contain_text("RCP thoracique")
+    digestive_total = sessions.get_by_test_id("indicator-value").inner_text()
+    assert int(digestive_total) < int(network_total)
+    expect(page.get_by_test_id("indicator-trend-table").locator("tbody tr").first).to_be_visible()
+    expect(page.get_by_test_id("indicator-chart").locator(".recharts-bar-rectangle").first).to_be_visible()
+    assert_fits_width(page)
+    assert _serious(page) == []
+    shot(page, "indicators-admin-rcp-tablet")
+
+    admin = account(server, "admin.dsrc")
+    details = [event.detail for event in audit_events(server, action="read", account_id=admin.id)]
+    assert any(detail.startswith("indicateurs du réseau") and "rcp=*" not in detail for detail in details)

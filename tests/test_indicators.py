@@ -1,0 +1,329 @@
+"""Network indicators on a small hand-built world whose expected figures are counted here, by hand: the pathway of
+new patients, the RCPs' sessions and fiches, the filters, small cells, and who may see which RCP."""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from dcc_portal.models import (
+    AuditAction,
+    AuditEvent,
+    AuditOutcome,
+    CancerDiagnosis,
+    Document,
+    DocumentVersion,
+    Notification,
+    PathwayEvent,
+    Patient,
+    PatientOpposition,
+    PpsHandover,
+    Rcp,
+    RcpAttendance,
+    RcpCase,
+    RcpMember,
+    RcpSecretariat,
+    RcpSession,
+    Role,
+    SharingSubmission,
+)
+from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
+from dcc_portal.services.indicators import board_figures, pathway_figures, report
+from dcc_portal.services.indicators.definitions import count_text, percentile
+from dcc_portal.services.indicators.sql import Filters
+from tests import factories as f
+
+NOW = datetime(2026, 4, 15, 10, 0, tzinfo=UTC)
+Q1 = dict(date_from="2026-01-01", date_to="2026-03-31", now=NOW)
+SURGEON, ONCOLOGIST, RADIOTHERAPIST, RADIOLOGIST = "G15_10/SM11", "G15_10/SM36", "G15_10/SM37", "G15_10/SM44"
+
+
+def _session(db, rcp, day: date, status: str = "closed") -> RcpSession:
+    starts = datetime(day.year, day.month, day.day, 13, 0, tzinfo=UTC)
+    row = RcpSession(rcp_id=rcp.id, starts_at=starts, registration_deadline=starts - timedelta(days=2), status=status)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _case(db, session, patient, requester, *, status="registered", quorum=None, declared=None,
+          created=datetime(2026, 1, 10, 9, 0, tzinfo=UTC)) -> RcpCase:
+    row = RcpCase(session_id=session.id, patient_id=patient.id, requester_professional_id=requester.id,
+                  reason="treatment_proposal", status=status, quorum_reached=quorum, created_at=created,
+                  checklist_json=json.dumps(declared or {}))
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _event(db, patient, kind: str, day: date):
+    db.add(PathwayEvent(patient_id=patient.id, kind=kind, occurred_on=day, title=kind))
+
+
+def _diagnosis(db, patient, code: str, day: date, **extra):
+    db.add(CancerDiagnosis(patient_id=patient.id, icd10_code=code, diagnosis_date=day, clinical_phase="initial", **extra))
+
+
+def _document(db, patient, kind: str, validated: datetime | None = None) -> Document:
+    row = Document(patient_id=patient.id, kind=kind, title=kind, status="validated" if validated else "draft",
+                   validated_at=validated, current_version=1)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _new_patient(db, board, session, requester, code, diagnosed, *, recorder, rcp=None, treatment=None, announced=False, pps=None):
+    patient = f.patient(db)
+    _diagnosis(db, patient, code, diagnosed)
+    if board is not None:
+        _case(db, session, patient, requester)
+    if rcp:
+        _event(db, patient, "rcp_decision", rcp)
+    if treatment:
+        _event(db, patient, "treatment_start", treatment)
+    if announced:
+        _event(db, patient, "announcement_medical", diagnosed + timedelta(days=3))
+    if pps:
+        document = _document(db, patient, "pps", datetime(2026, 1, 2, tzinfo=UTC))
+        db.add(PpsHandover(document_id=document.id, version=1, handed_over_on=pps, handed_over_by_professional_id=requester.id,
+                           recorded_by_account_id=recorder))
+    return patient
+
+
+@pytest.fixture
+def world(db):
+    f.publish_charter(db)
+    north, south = f.organisation(db, "CHU Nord"), f.organisation(db, "CH Sud")
+    doctor = f.professional(db, specialty=ONCOLOGIST, org=north)
+    digestive = Rcp(national_id="RCP-DIG", name="RCP digestive", organisation_id=north.id, kind="organ",
+                    appareil_code="53619000")
+    thorax = Rcp(national_id="RCP-THO", name="RCP thorax", organisation_id=south.id, kind="organ", appareil_code="20139000")
+    db.add_all([digestive, thorax])
+    db.flush()
+    # Sessions to come hold the pathway patients' registrations: they attach them to an RCP without being counted
+    # among the sessions held.
+    later_a, later_b = _session(db, digestive, date(2026, 4, 20), "planned"), _session(db, thorax, date(2026, 4, 21), "planned")
+    d = date
+    admin, _ = f.account(db, role=Role.ADMIN)
+    _pathway = functools.partial(_new_patient, recorder=admin.id)
+    _pathway(db, digestive, later_a, doctor, "C18.9", d(2026, 1, 5), rcp=d(2026, 1, 20), treatment=d(2026, 2, 10),
+             announced=True, pps=d(2026, 1, 25))
+    _pathway(db, digestive, later_a, doctor, "C18.7", d(2026, 1, 10), rcp=d(2026, 2, 20), treatment=d(2026, 4, 10),
+             announced=True, pps=d(2026, 3, 10))
+    _pathway(db, digestive, later_a, doctor, "C50.4", d(2026, 2, 1), rcp=d(2026, 2, 15), treatment=d(2026, 2, 5))
+    _pathway(db, digestive, later_a, doctor, "C50.9", d(2026, 2, 3), rcp=d(2026, 2, 24), announced=True, pps=d(2026, 3, 1))
+    _pathway(db, digestive, later_a, doctor, "C34.1", d(2026, 3, 1), rcp=d(2026, 3, 10), treatment=d(2026, 3, 20),
+             announced=True, pps=d(2026, 3, 12))
+    _pathway(db, thorax, later_b, doctor, "C34.2", d(2026, 3, 2), rcp=d(2026, 3, 30), treatment=d(2026, 4, 1))
+    _pathway(db, digestive, later_a, doctor, "C18.0", d(2025, 12, 15), rcp=d(2026, 1, 8))  # diagnosed before the period
+    relapse = _pathway(db, digestive, later_a, doctor, "C20", d(2026, 1, 20), rcp=d(2026, 1, 28))
+    _diagnosis(db, relapse, "C20", d(2025, 6, 1))  # a first cancer earlier: not a new patient in the period
+    _pathway(db, None, None, doctor, "C61", d(2026, 1, 25), treatment=d(2026, 2, 1))  # treated without any RCP
+
+    # Sessions held: three of the digestive RCP (one without cases), one of the thoracic RCP; one cancelled.
+    s1, s2 = _session(db, digestive, d(2026, 1, 20)), _session(db, digestive, d(2026, 2, 20))
+    _session(db, digestive, d(2026, 3, 10))
+    _session(db, digestive, d(2026, 3, 25), "cancelled")
+    _session(db, thorax, d(2026, 3, 30))
+    for specialty in (SURGEON, ONCOLOGIST, RADIOTHERAPIST):  # s1: quorum by the RCP rule
+        db.add(RcpAttendance(session_id=s1.id, professional_id=f.professional(db, specialty=specialty).id, specialty_code=specialty))
+    for specialty in (ONCOLOGIST, RADIOLOGIST):  # s2: two specialties, no surgeon
+        db.add(RcpAttendance(session_id=s2.id, professional_id=f.professional(db, specialty=specialty).id, specialty_code=specialty))
+    gp = f.professional(db, specialty="G15_10/SM54")
+    gp_account, _ = f.account(db, role=Role.GP, professional=gp)
+    other_account, _ = f.account(db, role=Role.CLINICIAN, professional=doctor)
+    full = {"patient_informed": True, "imaging_reviewed": True}
+    cases = []
+    for n in range(4):
+        patient = f.patient(db, gp=gp if n < 3 else None)
+        _diagnosis(db, patient, "C18.9", d(2025, 6, 1), morphology_code="8140/3", tnm_t="T2", who_performance_status=0)
+        cases.append(_case(db, s1, patient, doctor, status="discussed", declared=full))
+    c5 = _case(db, s1, f.patient(db), doctor, status="recorded")
+    _case(db, s1, f.patient(db), doctor, status="withdrawn")
+    _case(db, s2, f.patient(db), doctor, status="discussed")
+    _case(db, s2, f.patient(db), doctor, status="discussed", quorum=True)  # the snapshot taken at discussion wins
+    _document(db, db.get(Patient, cases[0].patient_id), "cr_acp", datetime(2026, 1, 5, tzinfo=UTC))
+    _document(db, db.get(Patient, cases[1].patient_id), "cr_acp", datetime(2026, 1, 15, tzinfo=UTC))
+    signatures = {0: s1.starts_at + timedelta(days=2), 1: s1.starts_at + timedelta(days=10), 2: s1.starts_at + timedelta(days=7)}
+    for index, when in signatures.items():
+        fiche = _document(db, db.get(Patient, cases[index].patient_id), "frcp", when)
+        cases[index].document_id = fiche.id
+        db.add(DocumentVersion(document_id=fiche.id, version=1, sha256="0" * 64, signed_at=when))
+    fiche5 = _document(db, db.get(Patient, c5.patient_id), "frcp", s1.starts_at + timedelta(days=1))
+    c5.document_id = fiche5.id
+    db.add(DocumentVersion(document_id=fiche5.id, version=1, sha256="0" * 64, signed_at=s1.starts_at + timedelta(days=1)))
+    c5_patient = db.get(Patient, c5.patient_id)
+    c5_patient.dmp_opposed_at = NOW
+    db.add_all([*cases, c5, c5_patient])
+    db.flush()
+    db.add(Notification(account_id=gp_account.id, kind="rcp_decision", title="fiche", document_id=cases[0].document_id))
+    db.add(Notification(account_id=other_account.id, kind="rcp_decision", title="fiche", document_id=cases[1].document_id))
+    db.add(PatientOpposition(patient_id=cases[2].patient_id, professional_id=gp.id))
+    db.add(SharingSubmission(document_id=cases[0].document_id, document_version=1, patient_id=cases[0].patient_id,
+                             status="acknowledged", unique_id="u1", entry_uuid="e1", submission_set_uuid="s1"))
+    db.add(SharingSubmission(document_id=cases[1].document_id, document_version=1, patient_id=cases[1].patient_id,
+                             status="pending", unique_id="u2", entry_uuid="e2", submission_set_uuid="s2"))
+    secretary_pro = f.professional(db, specialty="SECRETARY")
+    db.add(RcpSecretariat(rcp_id=thorax.id, professional_id=secretary_pro.id))
+    secretary, _ = f.account(db, role=Role.RCP_SECRETARY, professional=secretary_pro)
+    coordinator_pro = f.professional(db, specialty=ONCOLOGIST)
+    db.add(RcpMember(rcp_id=digestive.id, professional_id=coordinator_pro.id, is_coordinator=True))
+    coordinator, _ = f.account(db, role=Role.CLINICIAN, professional=coordinator_pro)
+    nurse, _ = f.account(db, role=Role.NURSE, professional=f.professional(db, specialty="SM_NURSE"))
+    db.flush()
+    return {"db": db, "digestive": digestive, "thorax": thorax, "north": north, "south": south,
+            "admin": f.actor_for(db, admin), "secretary": f.actor_for(db, secretary),
+            "coordinator": f.actor_for(db, coordinator), "nurse": f.actor_for(db, nurse)}
+
+
+def _filters(**extra) -> Filters:
+    return Filters(date(2026, 1, 1), date(2026, 3, 31), **extra)
+
+
+def _totals(rows) -> dict:
+    keys = ("new", "treated", "rcp_before_treatment", "announced", "with_rcp", "pps")
+    return {key: sum(getattr(row, key) for row in rows) for key in keys}
+
+
+def _figure(result, key):
+    return next(figure for figure in result.figures if figure.key == key)
+
+
+def test_pathway_counts_new_patients_of_the_period_only(world):
+    db = world["db"]
+    # New: the five of the digestive RCP, the thoracic one and the one treated without RCP (7). Not new: diagnosed
+    # in December, and the patient whose first cancer was in 2025. Treated: all but the one awaiting treatment (6);
+    # presented before treatment: the two colon cancers, the C34.1 and the thoracic one (4; the C50.4 was treated
+    # on 5 Feb, before its RCP of 15 Feb). Announced: 4. With an RCP decision: 6, of whom 4 received their PPS.
+    assert _totals(pathway_figures.counts(db, _filters())) == {
+        "new": 7, "treated": 6, "rcp_before_treatment": 4, "announced": 4, "with_rcp": 6, "pps": 4}
+    by_month = {row.month: 0 for row in pathway_figures.counts(db, _filters())}
+    assert sorted(by_month) == ["2026-01", "2026-02", "2026-03"]
+
+
+def test_pathway_filters_by_rcp_establishment_and_site(world):
+    db = world["db"]
+    assert _totals(pathway_figures.counts(db, _filters(rcp_id=world["thorax"].id)))["new"] == 1
+    assert _totals(pathway_figures.counts(db, _filters(organisation_id=world["north"].id)))["new"] == 5
+    digestive_site = _totals(pathway_figures.counts(db, _filters(site="C15-C26")))
+    assert digestive_site["new"] == 2 and digestive_site["announced"] == 2
+    assert _totals(pathway_figures.counts(db, _filters(site="C30-C39"))) ["new"] == 2
+    assert _totals(pathway_figures.counts(db, _filters(visible=frozenset({world["thorax"].id}))))["new"] == 1
+
+
+def test_delays_as_distributions_with_the_quality_targets(world):
+    db = world["db"]
+    histograms = pathway_figures.delay_histograms(db, _filters())
+    diagnosis_to_rcp = sorted(days for _m, _r, days, n in histograms["diagnosis_to_rcp"] for _ in range(n))
+    assert diagnosis_to_rcp == [9, 14, 15, 21, 28, 41]
+    # Only the patients presented before their treatment: 21, 49, 10 and 2 days.
+    assert sorted(days for _m, _r, days, _n in histograms["rcp_to_treatment"]) == [2, 10, 21, 49]
+    assert sorted(days for _m, _r, days, _n in histograms["rcp_to_pps"]) == [2, 5, 5, 18]
+    result = report.indicators(db, actor=world["admin"], **Q1)
+    delay = _figure(result, "diagnosis_to_rcp")
+    # Nearest rank: the 3rd of 6 values is the median, the 6th the 90th percentile; 5 of 6 within 28 days.
+    assert (delay.value, delay.text) == (15.0, "médiane 15 j")
+    assert delay.detail == "90e percentile 41 j · 83,3 % dans l'objectif · 6 patients"
+    assert delay.target == "4 semaines au plus" and delay.met == "oui"
+    # Four patients: too few to show a distribution.
+    assert _figure(result, "rcp_to_treatment").text == "effectif < 5"
+    assert _figure(result, "rcp_to_treatment").detail == "< 5 patients"
+
+
+def test_pathway_rates_shown_to_the_administrator(world):
+    result = report.indicators(world["db"], actor=world["admin"], **Q1)
+    first = _figure(result, "rcp_before_treatment")
+    assert (first.value, first.text, first.detail, first.met) == (66.7, "66,7 %", "< 5 sur 6", "non")
+    announced = _figure(result, "announcement")
+    assert (announced.value, announced.detail) == (57.1, "< 5 sur 7")
+    assert _figure(result, "pps_handover").value == 66.7
+    # Breakdown by RCP: the thoracic RCP and the patient without RCP each hold too few patients to show a rate.
+    shares = {share.name: share.value for share in announced.breakdown}
+    assert shares == {"RCP digestive": "80,0 %", "RCP thorax": "effectif < 5", "Sans inscription en RCP": "effectif < 5"}
+    # The patient without RCP has no RCP decision: no line for him in the breakdown of the PPS handovers.
+    assert [share.name for share in _figure(result, "pps_handover").breakdown] == ["RCP digestive", "RCP thorax"]
+    assert [point.month for point in announced.trend] == ["01/2026", "02/2026", "03/2026"]
+    # Every month of the period has its point, those without any case too.
+    result = report.indicators(world["db"], actor=world["admin"], date_from="2025-11-01", date_to="2026-01-31", now=NOW)
+    assert [(p.month, p.text) for p in _figure(result, "sessions_held").trend] == [
+        ("11/2025", "0"), ("12/2025", "0"), ("01/2026", "1")]
+    # November: nobody; December: the patient diagnosed on 15 December is new in this period.
+    assert [p.text for p in _figure(result, "announcement").trend] == ["aucun cas", "effectif < 5", "effectif < 5"]
+
+
+def test_rcp_sessions_quorum_signatures_and_sending(world):
+    db = world["db"]
+    sessions = board_figures.session_counts(db, _filters())
+    assert len(sessions) == 4  # the cancelled and the planned sessions are not held
+    totals = {key: sum(getattr(s, key) for s in sessions) for key in (
+        "registered", "complete", "decided", "discussed", "quorum", "signed", "signed_in_time", "with_gp",
+        "sent_to_gp", "gp_refused", "sent_to_dmp", "dmp_refused")}
+    assert totals == {
+        "registered": 7,  # the withdrawn case is not counted
+        "complete": 1,  # the second full checklist had its CR-ACP validated after the registration
+        "decided": 7, "discussed": 6,
+        "quorum": 5,  # four in the session whose attendance meets the rule, one snapshot in the other
+        "signed": 4, "signed_in_time": 3,  # 2 days, 7 days and 1 day in time; 10 days late
+        "with_gp": 3, "sent_to_gp": 1, "gp_refused": 1,
+        "sent_to_dmp": 1, "dmp_refused": 1,
+    }
+    result = report.indicators(db, actor=world["admin"], **Q1)
+    quorum = _figure(result, "quorum")
+    assert (quorum.text, quorum.detail, quorum.target, quorum.met) == ("83,3 %", "5 sur 6", "100 %", "non")
+    assert _figure(result, "signed_within_7_days").text == "42,9 %"
+    assert _figure(result, "sessions_held").text == "4"  # sessions are not patients: no small-cell rule
+    assert _figure(result, "cases_per_session").text == "1,8"  # 7 cases in 4 sessions
+    assert len(board_figures.session_counts(db, _filters(rcp_id=world["thorax"].id))) == 1
+    # Only the first session handled colon cancers (the cases of the second have no diagnosis recorded).
+    assert [s.registered for s in board_figures.session_counts(db, _filters(site="C15-C26"))] == [4]
+
+
+def test_secretary_sees_only_the_rcps_she_runs(world):
+    db = world["db"]
+    result = report.indicators(db, actor=world["secretary"], **Q1)
+    assert [option.label for option in result.rcps] == ["RCP thorax"]
+    assert [option.label for option in result.establishments] == ["CH Sud"]
+    assert _figure(result, "announcement").detail == "0 sur < 5"
+    assert [share.name for share in _figure(result, "announcement").breakdown] == ["RCP thorax"]
+    coordinator = report.indicators(db, actor=world["coordinator"], **Q1)
+    assert [option.label for option in coordinator.rcps] == ["RCP digestive"]
+    assert _figure(coordinator, "announcement").text == "80,0 %"
+
+
+def test_another_rcps_figures_are_refused_and_audited(world):
+    db = world["db"]
+    with pytest.raises(AccessDenied):
+        report.indicators(db, actor=world["secretary"], rcp_public_id=world["digestive"].public_id, **Q1)
+    denied = db.exec(select(AuditEvent).where(AuditEvent.account_id == world["secretary"].account_id,
+                                              AuditEvent.outcome == AuditOutcome.DENIED)).all()
+    assert any(world["digestive"].public_id in event.detail for event in denied)
+    with pytest.raises(AccessDenied):
+        report.indicators(db, actor=world["nurse"], **Q1)
+    assert db.exec(select(AuditEvent).where(AuditEvent.account_id == world["nurse"].account_id,
+                                            AuditEvent.outcome == AuditOutcome.DENIED)).first() is not None
+
+
+def test_reading_is_audited_and_bad_filters_refused(world):
+    db = world["db"]
+    report.indicators(db, actor=world["admin"], rcp_public_id=world["thorax"].public_id, site="C30-C39", **Q1)
+    db.commit()
+    read = db.exec(select(AuditEvent).where(AuditEvent.account_id == world["admin"].account_id,
+                                            AuditEvent.action == AuditAction.READ)).all()
+    assert any("site=C30-C39" in event.detail and event.patient_id is None for event in read)
+    with pytest.raises(ValidationFailed) as refused:
+        report.indicators(db, actor=world["admin"], date_from="2026-03-31", date_to="2026-01-01", now=NOW)
+    assert refused.value.errors == {"date_to": "La fin de la période précède son début."}
+    with pytest.raises(ValidationFailed) as refused:
+        report.indicators(db, actor=world["admin"], site="Z99", **Q1)
+    assert "site" in refused.value.errors
+
+
+def test_small_cells_and_percentiles():
+    assert [count_text(n) for n in (0, 1, 4, 5, 12345)] == ["0", "< 5", "< 5", "5", "12\u202f345"]
+    assert percentile({3: 2, 10: 2}, 0.5) is None  # four cases
+    assert percentile({1: 1, 2: 1, 3: 1, 4: 1, 100: 1}, 0.5) == 3
+    assert percentile({1: 1, 2: 1, 3: 1, 4: 1, 100: 1}, 0.9) == 100
