@@ -134,6 +134,24 @@ def search_button() -> rx.Component:
     )
 
 
+# The list's own history entry says whether a search is in force ("?retour=1", state.paging.RETURN), so that the
+# browser's "back" from a patient, or the page's loader run again when its connection comes back, keeps the search.
+# Compiled into the page (the Content-Security-Policy refuses script text sent by the server) and run before the
+# search is sent, so that the event carries the address it leaves behind.
+_SEARCH_FORM_ID = "list-search"
+_MARK_SEARCH = (
+    "(() => { const url = new URL(window.location.href);"
+    f" const box = document.getElementById('{_SEARCH_FORM_ID}');"
+    " const words = box ? String(new FormData(box).get('q') || '').trim() : '';"
+    " if (words) { url.searchParams.set('retour', '1'); } else { url.searchParams.delete('retour'); }"
+    " window.history.replaceState(window.history.state, '', url); })()"
+)
+_UNMARK_SEARCH = (
+    "(() => { const url = new URL(window.location.href); url.searchParams.delete('retour');"
+    " window.history.replaceState(window.history.state, '', url); })()"
+)
+
+
 def search_form(state, *, placeholder: str, label: str | None = None) -> rx.Component:
     """A list's search box, then the search in force with its clear button: "Résultats pour « … »" (×).
     The box is keyed on the search, so that clearing it empties the box too."""
@@ -146,8 +164,9 @@ def search_form(state, *, placeholder: str, label: str | None = None) -> rx.Comp
                 search_button(),
                 width="100%",
             ),
-            on_submit=state.search,
+            on_submit=[rx.run_script(_MARK_SEARCH), state.search],
             key=state.query,
+            id=_SEARCH_FORM_ID,
             width="100%",
         ),
         rx.cond(
@@ -155,7 +174,7 @@ def search_form(state, *, placeholder: str, label: str | None = None) -> rx.Comp
             rx.hstack(
                 rx.text(texts.COMMON["results_for"], " « ", rx.text.strong(state.query), " »", size="3",
                         style={"overflowWrap": "anywhere"}, min_width="0"),
-                rx.icon_button(rx.icon("x", size=18), on_click=state.clear_search, type="button", variant="soft",
+                rx.icon_button(rx.icon("x", size=18), on_click=[rx.run_script(_UNMARK_SEARCH), state.clear_search], type="button", variant="soft",
                                size="3", min_height="44px", min_width="44px", aria_label=texts.COMMON["clear_search"],
                                data_testid="clear-search"),
                 align="center", justify="between", width="100%", padding="0.25rem 0.25rem 0.25rem 0.75rem",

@@ -65,19 +65,11 @@ def return_href(state: rx.State, list_path: str) -> str:
     return f"{list_path}?{RETURN}=1" if state.router.url.query_parameters.get(RETURN) == "1" else list_path
 
 
-def _mark_return(keep: bool) -> rx.event.EventSpec:
-    """Set (or drop) the return mark on the list's own history entry, so that the browser's "back" from a patient
-    finds the search again, without reloading the list."""
-    action = f"url.searchParams.set('{RETURN}', '1')" if keep else f"url.searchParams.delete('{RETURN}')"
-    return rx.call_script(
-        f"(() => {{ const url = new URL(window.location.href); {action}; "
-        "window.history.replaceState(window.history.state, '', url); })()"
-    )
-
-
 class PatientSearchMixin(PagedListMixin, mixin=True):
     """A patient list whose search holds only on the way back from a patient opened from its results: opened any
-    other way (menu, home link, a typed address), it starts again with every patient."""
+    other way (menu, home link, a typed address), it starts again with every patient. While a search is in force the
+    page's search form marks the list's own address with RETURN, so that the loader, run again by the browser's
+    "back" or when the page's connection comes back, keeps it."""
 
     @rx.event
     async def load(self):
@@ -91,11 +83,9 @@ class PatientSearchMixin(PagedListMixin, mixin=True):
         self.query = str(form_data.get("q", ""))[:100].strip()
         self.page = 1
         await self._reload()
-        return _mark_return(self.query != "")
 
     @rx.event
     async def clear_search(self):
         self.query = ""
         self.page = 1
         await self._reload()
-        return _mark_return(False)

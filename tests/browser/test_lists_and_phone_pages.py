@@ -32,6 +32,18 @@ def expect_no_search(page: Page, everyone: int) -> None:
     expect(page.get_by_test_id("patient-search")).to_have_value("")
 
 
+def reconnect(page: Page) -> None:
+    """The page's connection drops and comes back, as when a phone puts the page away and shows it again: Reflex closes
+    the socket on `pagehide` and opens a new one (which may reach another backend worker) when the page is visible,
+    hydrates the page again and runs its loaders again. Returns once they have run."""
+    page.evaluate("""() => { window.__loadersRan = false;
+        new MutationObserver(() => { if (document.querySelector('main[aria-busy=true]')) window.__loadersRan = true; })
+            .observe(document.body, {attributes: true, subtree: true, attributeFilter: ['aria-busy']}); }""")
+    page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: true}))")
+    page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_function("() => window.__loadersRan && document.querySelector('main[aria-busy=false]') !== null")
+
+
 def page_height(page: Page) -> int:
     return page.evaluate("() => document.documentElement.scrollHeight")
 
@@ -70,6 +82,11 @@ def test_the_gps_search_shows_and_holds_only_on_the_way_back(page_factory, serve
     assert count(page) < everyone
     assert_fits_width(page)
     shot(page, "gp-search-summary-phone")
+
+    # The connection comes back (on whichever backend worker): the page is loaded again, the search in force stays.
+    reconnect(page)
+    expect(page.get_by_test_id("search-summary")).to_contain_text(family.lower())
+    expect(cards).to_have_count(1)
 
     # Back from a patient opened from the results (the page's link, then the phone's back): the search holds.
     cards.first.click()
