@@ -586,7 +586,7 @@ class _Region:
                     for pid in board:
                         if pid in self.physician_specialty:
                             attendance_id += 1
-                            attendance.append((attendance_id, session_id, pid, self.physician_specialty[pid], starts))
+                            attendance.append((attendance_id, session_id, pid, self.physician_specialty[pid], starts, "room", True))
             if len(cases) > 50_000:
                 self._flush_rcp(rcps, members, secretariat, sessions, cases, attendance)
                 rcps, members, secretariat, sessions, cases, attendance = [], [], [], [], [], []
@@ -620,7 +620,8 @@ class _Region:
                               "created_at", "proposal_json", "guideline", "trial_proposed", "trial_detail",
                               "additional_exams", "comment", "quorum_reached", "needs_representation", "decided_at",
                               "decision_version", "updated_at"], cases)
-        w.insert("rcp_attendance", ["id", "session_id", "professional_id", "specialty_code", "created_at"], attendance)
+        w.insert("rcp_attendance", ["id", "session_id", "professional_id", "specialty_code", "created_at", "via", "confirmed"],
+                 attendance)
 
     # --- documents, versions, pathway events
 
