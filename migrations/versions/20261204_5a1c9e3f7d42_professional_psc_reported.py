@@ -19,11 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("psc_only_allowed", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("professional", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("psc_reported", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
-                                      server_default=sa.text("''")))
+    # Plain ADD COLUMN (SQLite allows it with a constant default): rebuilding these tables would break the foreign
+    # keys of every row that refers to them.
+    op.add_column("organisation", sa.Column("psc_only_allowed", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("professional", sa.Column("psc_reported", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
+                                            server_default=sa.text("''")))
 
 
 def downgrade() -> None:
