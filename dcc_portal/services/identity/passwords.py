@@ -75,18 +75,22 @@ def check(password: str, password_hash: str) -> tuple[bool, str | None]:
 
 
 def _yield_to_other_work() -> None:
-    """Hash checks run at a lower scheduling priority (Linux: per thread, inherited by argon2's own threads): the
-    cores go first to the event loop that serves everyone else, and a burst of logins waits instead."""
+    """Hash checks leave one core to the event loop that serves everyone else (Linux: the thread's affinity and
+    priority, which argon2's own lane threads inherit), and run below its priority on the others: a burst of logins
+    waits instead of slowing every page. argon2id is memory-hard, so sharing a core's caches with it costs more than
+    its share of time."""
     try:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) > 1:
+            os.sched_setaffinity(0, cores[1:])  # 0: this thread
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     except (AttributeError, OSError):
         pass
 
 
-# Hash checks run here, never on the event loop: as many at a time as there are cores, so that a burst of logins
-# queues here while every other user's events keep flowing.
-_POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="password-check",
-                           initializer=_yield_to_other_work)
+# Hash checks run here, never on the event loop, one at a time per core they may use: a burst of logins queues here.
+_POOL = ThreadPoolExecutor(max_workers=max(1, len(os.sched_getaffinity(0)) - 1) if hasattr(os, "sched_getaffinity") else 1,
+                           thread_name_prefix="password-check", initializer=_yield_to_other_work)
 
 
 async def check_off_loop(password: str, password_hash: str) -> tuple[bool, str | None]:
