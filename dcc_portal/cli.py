@@ -157,6 +157,17 @@ def _symptoms_invite(args) -> int:
     return 0
 
 
+def _run_outbox_worker(args, worker, *, what: str) -> int:
+    """`--once`: one pass, each message's outcome printed; otherwise until stopped."""
+    if args.once:
+        results = worker.run_once()
+        for result in results:
+            print(f"{result.message_public_id} : {result.outcome} — {result.detail}")
+        print(f"{len(results)} {what} traité(s).")
+        return 0
+    return _run_until_stopped(worker)
+
+
 def _mail_worker(args) -> int:
     from dcc_portal.services.exchange.mail_worker import MailConfig, MailWorker
 
@@ -165,14 +176,7 @@ def _mail_worker(args) -> int:
     if not config.host:
         print("DCC_SMTP_HOST n'est pas défini : aucun serveur SMTP.", file=sys.stderr)
         return 2
-    worker = MailWorker(config)
-    if args.once:
-        results = worker.run_once()
-        for result in results:
-            print(f"{result.message_public_id} : {result.outcome} — {result.detail}")
-        print(f"{len(results)} courriel(s) traité(s).")
-        return 0
-    return _run_until_stopped(worker)
+    return _run_outbox_worker(args, MailWorker(config), what="courriel(s)")
 
 
 def _mssante_pki(args) -> int:
@@ -210,14 +214,7 @@ def _mssante_worker(args) -> int:
     if not config.host:
         print("DCC_MSS_HOST n'est pas défini : aucun opérateur MSSanté.", file=sys.stderr)
         return 2
-    worker = MssWorker(config)
-    if args.once:
-        results = worker.run_once()
-        for result in results:
-            print(f"{result.message_public_id} : {result.outcome} — {result.detail}")
-        print(f"{len(results)} message(s) MSSanté traité(s).")
-        return 0
-    return _run_until_stopped(worker)
+    return _run_outbox_worker(args, MssWorker(config), what="message(s) MSSanté")
 
 
 def _outbox_status(model, empty: str) -> int:

@@ -3,8 +3,6 @@ the action taken, and the escalation of an immediate alert nobody acknowledged t
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,7 +29,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import inputs
+from dcc_portal.services.common import inputs, periodic
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import patient_name
@@ -39,7 +37,6 @@ from dcc_portal.services.common.paging import Page
 from dcc_portal.services.record import notifications, pathway
 from dcc_portal.services.symptoms import questionnaire, rules
 
-logger = logging.getLogger(__name__)
 PAGE_SIZE = 20
 ESCALATION_POLL = 300  # seconds
 TEAM_ROLES = frozenset({Role.NURSE, Role.CLINICIAN})
@@ -223,14 +220,7 @@ def escalate_due(db: Session, *, now: datetime | None = None, delay: timedelta |
 async def lifespan_task() -> None:
     """Started with the portal (Reflex lifespan task): escalates what is due every ESCALATION_POLL seconds.
     DCC_SYMPTOM_ESCALATION_WORKER=0 turns it off (then run `python -m dcc_portal symptoms-escalate` from cron)."""
-    if os.environ.get("DCC_SYMPTOM_ESCALATION_WORKER", "1") == "0":
-        return
-    while True:
-        try:
-            await asyncio.to_thread(escalate_in_new_session)
-        except Exception:
-            logger.exception("symptom escalation: unexpected error, retrying")
-        await asyncio.sleep(ESCALATION_POLL)
+    await periodic.every(ESCALATION_POLL, escalate_in_new_session, switch="DCC_SYMPTOM_ESCALATION_WORKER", what="symptom escalation")
 
 
 def escalate_in_new_session() -> int:

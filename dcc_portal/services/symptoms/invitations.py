@@ -4,9 +4,6 @@ week (Monday to Sunday, Paris) per patient, whatever the number of portal proces
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +21,10 @@ from dcc_portal.models import (
     SymptomPause,
     utcnow,
 )
+from dcc_portal.services.common import periodic
 from dcc_portal.services.record import notifications
 from dcc_portal.services.symptoms import checkin
 
-logger = logging.getLogger(__name__)
 TITLE = "Votre questionnaire de la semaine vous attend"  # no symptom, no treatment: the title is all it says
 INVITATION_POLL = 3600  # seconds
 
@@ -72,11 +69,4 @@ def invite_in_new_session() -> int:
 async def lifespan_task() -> None:
     """Started with the portal (Reflex lifespan task): invites what is due every INVITATION_POLL seconds.
     DCC_SYMPTOM_INVITATION_WORKER=0 turns it off (then run `python -m dcc_portal symptoms-invite` from cron)."""
-    if os.environ.get("DCC_SYMPTOM_INVITATION_WORKER", "1") == "0":
-        return
-    while True:
-        try:
-            await asyncio.to_thread(invite_in_new_session)
-        except Exception:
-            logger.exception("symptom invitations: unexpected error, retrying")
-        await asyncio.sleep(INVITATION_POLL)
+    await periodic.every(INVITATION_POLL, invite_in_new_session, switch="DCC_SYMPTOM_INVITATION_WORKER", what="symptom invitations")
