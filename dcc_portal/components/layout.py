@@ -247,7 +247,8 @@ def public_page(*, route: str, title: str, on_load: list | None = None) -> Calla
     def decorator(build: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def page() -> rx.Component:
             return rx.center(
-                rx.card(build(), width="100%", max_width="440px", size="3"),
+                rx.card(build(), width="100%", max_width="440px", size="3",
+                        aria_busy=rx.cond(rx.State.is_hydrated, "false", "true")),
                 padding="1rem",
                 min_height="100vh",
                 background=rx.color("accent", 2),

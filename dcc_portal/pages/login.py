@@ -168,7 +168,7 @@ def _recovery_used_view() -> rx.Component:
 def _signing_in_view() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.spinner(size="3"), rx.text(T["signing_in"], size="3"), align="center", spacing="3"),
-        post_when_set("session-handoff", "/api/session", "handoff", SessionState.handoff, SessionState.handoff_posted),
+        post_when_set("session-handoff", "/api/session", "handoff", SessionState.handoff, LoginState.handoff_posted),
         width="100%",
     )
 

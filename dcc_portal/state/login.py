@@ -189,6 +189,13 @@ class LoginState(rx.State):
         (await self.get_state(SessionState)).handoff, self._handoff = self._handoff, ""
         self.step = "signing_in"
 
+    @rx.event
+    async def handoff_posted(self):
+        """The page is leaving for the cookie route: this tab's next /login starts from a fresh form, not from a
+        "signing in" view that would replace what the user has begun to type."""
+        (await self.get_state(SessionState)).handoff = ""
+        self._restart()
+
 
 async def _password_step(identifier: str, password: str, ip: str):
     """The deliberately slow hash check runs in the password pool, outside any transaction: a burst of logins

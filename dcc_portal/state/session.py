@@ -123,10 +123,6 @@ class SessionState(rx.State):
                 raise
         return None
 
-    @rx.event
-    def handoff_posted(self):
-        self.handoff = ""
-
     def _forget(self) -> None:
         self.user_name = ""
         self.user_role = ""

@@ -63,6 +63,7 @@ def fresh_code(server, identifier: str, secret: str) -> str:
 
 def submit_password(page: Page, identifier: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
+    expect(page.locator("[aria-busy=false]")).to_have_count(1)  # typed before hydration, the form may be re-created
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_test_id("login-submit").click()
