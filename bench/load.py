@@ -3,6 +3,7 @@
     python -m dcc_portal generate-region --db-url URL          # once, with the DCC_SECRET_KEY the server will use
     python -m bench.load --db-url URL --sessions 200 --duration 60 [--redis-url redis://... --workers 3]
     python -m bench.load --url http://host:port --db-url URL ...   # a server already running on that database
+    python -m bench.load --db-url URL --floor [--steps 100,200,400] [--step-seconds 30]   # against bench/floor/
 
 Without --url the command starts `reflex run --env prod --single-port` itself on the database (SQLite: one worker;
 with --redis-url: Reflex's state in Redis and --workers backend processes), and stops it at the end.
@@ -43,12 +44,36 @@ from dcc_portal import settings
 from dcc_portal.demo import region, seed
 from dcc_portal.services.identity import totp
 
-WORKLIST = state_name("dcc_portal.state.patient_lists", "team_worklist_state")
-GP_LIST = state_name("dcc_portal.state.gp", "gp_patients_state")
-TEAM_DOCS = state_name("dcc_portal.state.reports", "team_documents_state")
-DMP_OPPOSITION = state_name("dcc_portal.state.sharing", "dmp_opposition_state")
-GP_DOCS = state_name("dcc_portal.state.gp", "gp_documents_state")
-READER = state_name("dcc_portal.state.document_reader", "document_reader_state")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The full names of the states the simulated users read and call, in one app."""
+
+    login: str
+    session: str
+    worklist: str
+    gp_list: str
+    team_docs: str
+    dmp_opposition: str
+    gp_docs: str
+    reader: str
+
+
+def _shape(module_of: dict[str, str]) -> Shape:
+    classes = {"login": "login_state", "session": "session_state", "worklist": "team_worklist_state",
+               "gp_list": "gp_patients_state", "team_docs": "team_documents_state",
+               "dmp_opposition": "dmp_opposition_state", "gp_docs": "gp_documents_state",
+               "reader": "document_reader_state"}
+    return Shape(**{field: state_name(module_of[field], snake) for field, snake in classes.items()})
+
+
+PORTAL = _shape({"login": "dcc_portal.state.login", "session": "dcc_portal.state.session",
+                 "worklist": "dcc_portal.state.patient_lists", "gp_list": "dcc_portal.state.gp",
+                 "team_docs": "dcc_portal.state.reports", "dmp_opposition": "dcc_portal.state.sharing",
+                 "gp_docs": "dcc_portal.state.gp", "reader": "dcc_portal.state.document_reader"})
+FLOOR = _shape(dict.fromkeys(Shape.__dataclass_fields__, "floor_app.floor_app"))
+FLOOR_APP = Path(__file__).resolve().parent / "floor"
 SEARCHES = ["MAR", "DU", "LE", "BER", "ROB", "PET", "GAR", "MOR", "LAC", "BON"]
 
 
@@ -62,6 +87,7 @@ class Results:
     phase: str = ""
     burst_lasted: float = 0.0
     by_phase: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    received: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # bytes answered, by kind
 
     def add(self, kind: str, seconds: float) -> None:
         if kind.startswith("login") or self.measuring:
@@ -71,6 +97,10 @@ class Results:
             if self.phase and not kind.startswith("login"):
                 self.by_phase[self.phase].append(seconds)
 
+    def size(self, kind: str, received: int) -> None:
+        if self.measuring:
+            self.received[kind].append(received)
+
     def error(self, kind: str, error: BaseException) -> None:
         # The message without the account identifier, so that the same failure is counted once.
         reason = " ".join(word for word in str(error).split() if not word.startswith("region."))[:60]
@@ -79,9 +109,10 @@ class Results:
 
 class Session:
     def __init__(self, base_url: str, identifier: str, role: str, results: Results, rng: random.Random, think: float,
-                 origin: str | None):
-        self.client = ReflexClient(base_url, origin=origin)
+                 origin: str | None, shape: Shape = PORTAL):
+        self.client = ReflexClient(base_url, origin=origin, login_state=shape.login, session_state=shape.session)
         self.identifier, self.role, self.results, self.rng, self.think = identifier, role, results, rng, think
+        self.shape = shape
         self.until = float("inf")
 
     async def _code(self, attempt: int) -> str:
@@ -102,8 +133,10 @@ class Session:
         if time.monotonic() >= self.until:
             coroutine.close()
             return False
+        received = self.client.received
         try:
             self.results.add(kind, await coroutine)
+            self.results.size(kind, self.client.received - received)
         except (ServerError, TimeoutError, OSError) as error:
             self.results.error(kind, error)
             return False
@@ -116,12 +149,13 @@ class Session:
     async def browse(self, until: float) -> None:
         self.until = until
         team = self.role != "gp"
-        home, listing = ("/team", WORKLIST) if team else ("/gp", GP_LIST)
+        names = self.shape
+        home, listing = ("/team", names.worklist) if team else ("/gp", names.gp_list)
         c = self.client
         # Every session starts browsing when the window opens: a first think time spreads them out, instead of
         # measuring one burst of simultaneous list loads.
         await self._pause()
-        while time.monotonic() < until and c.closed is None:
+        while time.monotonic() < self.until and c.closed is None:
             await self._timed("page: list (worklist / my patients)", c.navigate(home, c.expect_update(listing, "items")))
             await self._pause()
             if (c.get(listing, "page_count") or 1) > 1 and self.rng.random() < 0.5:
@@ -138,16 +172,17 @@ class Session:
             patient = self.rng.choice(items)["public_id"]
             if team:
                 ok = await self._timed("page: patient file", c.navigate(
-                    f"/team/patient?p={patient}", c.expect_update(DMP_OPPOSITION, "loaded")))
-                documents = c.get(TEAM_DOCS, "items") or []
+                    f"/team/patient?p={patient}", c.expect_update(names.dmp_opposition, "loaded")))
+                documents = c.get(names.team_docs, "items") or []
             else:
                 ok = await self._timed("page: patient file", c.navigate(
-                    f"/gp/patient?p={patient}", c.expect_update(GP_DOCS, "loaded")))
-                documents = c.get(GP_DOCS, "items") or []
+                    f"/gp/patient?p={patient}", c.expect_update(names.gp_docs, "loaded")))
+                documents = c.get(names.gp_docs, "items") or []
             await self._pause()
             if ok and documents:
                 document = self.rng.choice(documents)["public_id"]
-                await self._timed("page: document reader", c.navigate(f"/document?d={document}", c.expect_update(READER, "info")))
+                await self._timed("page: document reader",
+                                  c.navigate(f"/document?d={document}", c.expect_update(names.reader, "info")))
                 await self._pause()
 
     async def _pause(self) -> None:
@@ -261,6 +296,124 @@ async def run(base_url: str, accounts: list[tuple[str, str]], *, duration: float
     return results, elapsed, samples, len(logged)
 
 
+@dataclass
+class Step:
+    sessions: int
+    events_per_second: float
+    p95_ms: float
+    errors: int
+    bytes_by_kind: dict[str, float]
+
+    @property
+    def saturated(self) -> bool:
+        return self.p95_ms > SATURATION_P95_MS or self.errors > 0
+
+
+SATURATION_P95_MS = 150
+
+
+async def staircase(base_url: str, accounts: list[tuple[str, str]], shape: Shape, *, steps: list[int], seconds: float,
+                    ramp: float, think: float, origin: str | None) -> list[Step]:
+    """More and more sessions: at each step the new ones log in over `ramp` seconds while the others keep browsing
+    (not measured), then every session browses for `seconds` measured ones. Stops after the first step whose browsing
+    p95 exceeds SATURATION_P95_MS or that had an error (its logins' included)."""
+    rng = random.Random(1)
+    sessions: list[Session] = []
+    tasks: list[asyncio.Task] = []
+    found: list[Step] = []
+    try:
+        for target in steps:
+            ramping = Results()
+            fresh = [Session(base_url, identifier, role, ramping, random.Random(rng.random()), think, origin, shape)
+                     for identifier, role in accounts[len(sessions):target]]
+            for session in sessions:
+                session.results = ramping
+
+            async def log_in(index: int, session: Session) -> None:
+                await asyncio.sleep(ramp * index / max(1, len(fresh)))
+                try:
+                    await session.login()
+                except (ServerError, TimeoutError, OSError) as error:
+                    ramping.error("login", error)
+                    return
+                tasks.append(asyncio.create_task(session.browse(float("inf"))))
+
+            await asyncio.gather(*(log_in(i, s) for i, s in enumerate(fresh)))
+            sessions.extend(fresh)
+            window = Results(measuring=True)
+            for session in sessions:
+                session.results = window
+            await asyncio.sleep(seconds)
+            window.measuring = False
+            browsing = [v for kind, values in window.latencies.items() if not kind.startswith("login") for v in values]
+            step = Step(len(sessions), window.window_events / seconds, percentile(browsing, 95) if browsing else 0.0,
+                        sum(window.errors.values()) + sum(ramping.errors.values()),
+                        {kind: statistics.mean(sizes) for kind, sizes in window.received.items() if sizes})
+            found.append(step)
+            print(f"  {step.sessions} sessions: {step.events_per_second:.1f} events/s, browsing p95 {step.p95_ms:.0f} ms, "
+                  f"errors {step.errors}", flush=True)
+            if step.saturated:
+                break
+    finally:
+        for session in sessions:
+            session.until = 0
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(s.client.close() for s in sessions), return_exceptions=True)
+    return found
+
+
+def _saturation(steps: list[Step]) -> str:
+    last = steps[-1] if steps else None
+    if last is None or not last.saturated:
+        return f"not reached at {last.sessions if last else 0} sessions"
+    return f"{last.sessions} sessions, {last.events_per_second:.0f} events/s"
+
+
+def floor_comparison(args, accounts: list[tuple[str, str]]) -> int:
+    """The same staircase against the bare floor app, then against the portal, in this run."""
+    from tests.servers import Portal
+
+    steps = [int(n) for n in args.steps.split(",")]
+    accounts = accounts[:max(steps)]
+    data_dir = Path(os.environ.get("DCC_DATA_DIR") or tempfile.mkdtemp(prefix="dcc-floor-"))
+    runs: dict[str, list[Step]] = {}
+    for name, shape, app_dir in (("floor", FLOOR, FLOOR_APP), ("portal", PORTAL, None)):
+        _reset_login_limits(args.db_url, [identifier for identifier, _ in accounts])
+        server = Portal(db_url=args.db_url, data_dir=data_dir, log=data_dir / f"{name}-server.log", redis_url=args.redis_url,
+                        workers=args.workers, env={"DCC_SHARING_WORKER": "0"}, **({"app_dir": app_dir} if app_dir else {}))
+        server.start(rebuild=app_dir is not None or not args.no_build)
+        print(f"{name}: {server.base_url}, {'Redis, %d workers' % server.workers if args.redis_url else '1 worker'}",
+              flush=True)
+        try:
+            runs[name] = asyncio.run(staircase(server.base_url, accounts, shape, steps=steps, seconds=args.step_seconds,
+                                               ramp=args.ramp, think=args.think, origin=None))
+        finally:
+            server.stop()
+    print()
+    print(f"DCC Portal against a bare Reflex app of the same shape, {os.cpu_count()} CPU, {date.today()}, "
+          f"think time {args.think:.0f} s, {args.step_seconds:.0f} s measured per step; saturation = browsing p95 over "
+          f"{SATURATION_P95_MS} ms or a first error")
+    rows = []
+    for name, steps_run in runs.items():
+        rows.extend((name, str(s.sessions), f"{s.events_per_second:.1f}", f"{s.p95_ms:.0f} ms", str(s.errors))
+                    for s in steps_run)
+    print_table(("app", "sessions", "events/s", "browsing p95", "errors"), rows)
+    print()
+    kinds = sorted({kind for steps_run in runs.values() for s in steps_run for kind in s.bytes_by_kind})
+    print_table(("event", "bytes answered (floor)", "bytes answered (portal)"), [
+        (kind, *(f"{statistics.mean([s.bytes_by_kind[kind] for s in runs[n] if kind in s.bytes_by_kind] or [0]):.0f}"
+                 for n in ("floor", "portal"))) for kind in kinds])
+    print()
+    floor_point, portal_point = runs["floor"][-1], runs["portal"][-1]
+    print(f"floor saturation: {_saturation(runs['floor'])}; portal saturation: {_saturation(runs['portal'])}")
+    if floor_point.saturated and portal_point.saturated:
+        print(f"portal / floor: {portal_point.sessions / floor_point.sessions:.0%} of the sessions, "
+              f"{portal_point.events_per_second / floor_point.events_per_second:.0%} of the events/s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
     parser.add_argument("--db-url", default=os.environ.get("REFLEX_DB_URL") or settings.db_url(),
@@ -277,10 +430,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--login-burst", type=int, default=0,
                         help="that many more accounts log in at the middle of the window (e.g. 50)")
     parser.add_argument("--burst-seconds", type=float, default=5, help="over how many seconds the burst logs in")
+    parser.add_argument("--floor", action="store_true",
+                        help="staircase of sessions against a bare Reflex app of the same shape, then the portal")
+    parser.add_argument("--steps", default="100,200,400,600,800,1000,1200,1500",
+                        help="with --floor: session counts of the staircase")
+    parser.add_argument("--step-seconds", type=float, default=30, help="with --floor: seconds measured per step")
     args = parser.parse_args(argv)
 
     from tests.servers import Portal
 
+    if args.floor:
+        return floor_comparison(args, _accounts(args.db_url, max(int(n) for n in args.steps.split(","))))
     accounts = _accounts(args.db_url, args.sessions + args.login_burst)
     accounts, burst = accounts[:args.sessions], accounts[args.sessions:]
     _reset_login_limits(args.db_url, [identifier for identifier, _ in accounts])

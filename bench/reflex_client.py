@@ -48,8 +48,11 @@ class ServerError(Exception):
 
 
 class ReflexClient:
-    def __init__(self, base_url: str, *, origin: str | None = None, token: str | None = None):
+    def __init__(self, base_url: str, *, origin: str | None = None, token: str | None = None, login_state: str = LOGIN,
+                 session_state: str = SESSION):
         self.base_url = base_url.rstrip("/")
+        self.login_state, self.session_state = login_state, session_state  # another app's names (bench.load --floor)
+        self.received = 0  # bytes of the server's event messages
         self.origin = origin or self.base_url
         self.client_token = token or str(uuid.uuid4())  # the tab's token (sessionStorage in the browser)
         self.session_token = ""  # the login session (the HttpOnly cookie `dcc_session`)
@@ -110,6 +113,7 @@ class ReflexClient:
                 if message == "2":
                     await self._ws.send("3")
                 elif message.startswith(f"42{NAMESPACE},"):
+                    self.received += len(message)
                     name, *args = json.loads(message[len(NAMESPACE) + 3:])
                     if name == "event" and args:
                         self._apply(args[0])
@@ -201,25 +205,25 @@ class ReflexClient:
 
         `code_for(attempt)` gives a code; a code refused (already used, or the step changed) is tried again with
         the next time step, as a user would wait for the next code."""
-        await self.until(lambda: self.get(LOGIN, "step") == "password", timeout=timeout)
-        self.state.get(LOGIN, {}).pop("step_rx_state_", None)
-        self.state.get(LOGIN, {}).pop("form_error_rx_state_", None)
+        await self.until(lambda: self.get(self.login_state, "step") == "password", timeout=timeout)
+        self.state.get(self.login_state, {}).pop("step_rx_state_", None)
+        self.state.get(self.login_state, {}).pop("form_error_rx_state_", None)
         password_latency = await self.call(
-            f"{LOGIN}.submit_password", {"form_data": {"identifier": identifier, "password": password}},
-            lambda: self.get(LOGIN, "step") == "code" or bool(self.get(LOGIN, "form_error")), timeout=timeout)
-        if self.get(LOGIN, "step") != "code":
-            raise ServerError(f"password refused for {identifier}: {self.get(LOGIN, 'form_error')}")
+            f"{self.login_state}.submit_password", {"form_data": {"identifier": identifier, "password": password}},
+            lambda: self.get(self.login_state, "step") == "code" or bool(self.get(self.login_state, "form_error")), timeout=timeout)
+        if self.get(self.login_state, "step") != "code":
+            raise ServerError(f"password refused for {identifier}: {self.get(self.login_state, 'form_error')}")
         for attempt in range(3):
-            self.state.get(LOGIN, {}).pop("code_error_rx_state_", None)
-            self.state.get(SESSION, {}).pop("handoff_rx_state_", None)
+            self.state.get(self.login_state, {}).pop("code_error_rx_state_", None)
+            self.state.get(self.session_state, {}).pop("handoff_rx_state_", None)
             code_latency = await self.call(
-                f"{LOGIN}.submit_code", {"form_data": {"code": await code_for(attempt)}},
-                lambda: bool(self.get(SESSION, "handoff")) or bool(self.get(LOGIN, "code_error")), timeout=timeout)
-            if self.get(SESSION, "handoff"):
+                f"{self.login_state}.submit_code", {"form_data": {"code": await code_for(attempt)}},
+                lambda: bool(self.get(self.session_state, "handoff")) or bool(self.get(self.login_state, "code_error")), timeout=timeout)
+            if self.get(self.session_state, "handoff"):
                 start = time.perf_counter()
-                home = await self.complete_login(self.get(SESSION, "handoff"), timeout=timeout)
+                home = await self.complete_login(self.get(self.session_state, "handoff"), timeout=timeout)
                 return password_latency, code_latency + time.perf_counter() - start, home
-        raise ServerError(f"second factor refused for {identifier}: {self.get(LOGIN, 'code_error')}")
+        raise ServerError(f"second factor refused for {identifier}: {self.get(self.login_state, 'code_error')}")
 
     async def complete_login(self, handoff: str, *, timeout: float = 60) -> str:
         """What the login page does with its handoff: post it, keep the cookie, open the home page on a new socket."""

@@ -102,7 +102,8 @@ class Portal:
     With `redis_url` Reflex keeps its state in Redis and runs `workers` backend processes (GRANIAN_WORKERS)."""
 
     def __init__(self, *, db_url: str, data_dir: Path, log: Path, redis_url: str | None = None, workers: int = 1,
-                 port: int | None = None, env: dict[str, str] | None = None):
+                 port: int | None = None, env: dict[str, str] | None = None, app_dir: Path = ROOT):
+        self.app_dir = Path(app_dir)  # another Reflex app's folder (bench.load's bare floor app)
         self.db_url = db_url
         self.data_dir = Path(data_dir)
         self.log = Path(log)
@@ -143,7 +144,7 @@ class Portal:
         else:
             command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.portal_backend"]
         with open(self.log, "a") as out:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.environment(), stdout=out,
+            self.process = subprocess.Popen(command, cwd=self.app_dir, env=self.environment(), stdout=out,
                                             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
