@@ -86,6 +86,7 @@ chromium:
 servers:
 	@command -v redis-server >/dev/null || { $(APT_INSTALL) redis-server; }
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(APT_INSTALL) postgresql; }
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null || { $(APT_INSTALL) nginx; }
 
 unit: setup
 	$(PY) -m pytest -m "not browser" -q

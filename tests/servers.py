@@ -211,3 +211,60 @@ class Portal:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=20)
         self.process = None
+
+
+class Proxy:
+    """nginx in front of several portal processes, forwarding as the production site does (the location rules
+    shipped in deploy/nginx-dcc-portal-proxy.conf), over plain HTTP on a free port."""
+
+    def __init__(self, upstream_ports: list[int], *, port: int | None = None):
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not os.path.exists(binary):
+            raise RuntimeError("nginx not found (install the nginx package)")
+        self.port = port or free_port()
+        self.base_url = f"http://localhost:{self.port}"
+        self.root = Path(tempfile.mkdtemp(prefix="dcc-nginx-"))
+        servers = "\n        ".join(f"server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in upstream_ports)
+        temp = " ".join(f"{kind}_temp_path {self.root / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        (self.root / "nginx.conf").write_text(f"""
+{"user root;" if os.geteuid() == 0 else ""}
+worker_processes 1;
+daemon off;
+pid {self.root / "nginx.pid"};
+error_log {self.root / "error.log"} warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    {temp}
+    upstream dcc_portal {{
+        {servers}
+    }}
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        '' close;
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        location / {{
+            include {ROOT / "deploy" / "nginx-dcc-portal-proxy.conf"};
+        }}
+    }}
+}}
+""")
+        self.process = subprocess.Popen([binary, "-p", str(self.root), "-c", str(self.root / "nginx.conf")],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("nginx did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.root, ignore_errors=True)

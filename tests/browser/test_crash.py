@@ -1,7 +1,9 @@
 """The server killed (SIGKILL to its whole process group) again and again while a clinician saves reports over the
 websocket: every save the client saw acknowledged is intact after the restart, the audit chain verifies, and the
-DMP outbox resumes and delivers each queued submission exactly once. Then a backup taken while writes go on
-restores into a database whose chain verifies and whose counts match the archive's.
+DMP outbox resumes and delivers each queued submission exactly once. On PostgreSQL, two server processes behind
+nginx lose one of them the same way: the tabs it served reconnect through the proxy to the other and go on saving.
+Then a backup taken while writes go on restores into a database whose chain verifies and whose counts match the
+archive's.
 
 Runs on SQLite (one worker) or, with TEST_DATABASE=postgres, on PostgreSQL with Reflex's state in Redis and
 several workers; the writes come from bench/reflex_client.py, the browser's protocol without a browser."""
@@ -47,7 +49,7 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.exchange import mhd
 from dcc_portal.services.identity import totp
 from tests.browser.conftest import ARTIFACTS, WORKERS
-from tests.servers import Portal, free_port
+from tests.servers import Portal, Proxy, free_port
 
 DOCUMENTS = state_name("dcc_portal.state.reports", "team_documents_state")
 SAVED = "Compte rendu enregistré."
@@ -127,9 +129,9 @@ def _run(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-async def _open_patient(world: World, session_token: str) -> ReflexClient:
+async def _open_patient(world: World, session_token: str, base_url: str = "") -> ReflexClient:
     """A tab on the patient's documents: logs in the first time, then reconnects with the stored session token."""
-    client = ReflexClient(world.portal.base_url)
+    client = ReflexClient(base_url or world.portal.base_url)
     page = f"/team/patient?p={world.patient_public_id}"
     if not session_token:
         await client.connect("/login")
@@ -150,10 +152,12 @@ async def _open_patient(world: World, session_token: str) -> ReflexClient:
     return client
 
 
-async def _write_until_killed(client: ReflexClient, acknowledged: list[dict], prefix: str) -> None:
-    """Save reports one after the other; a report counts once the delta acknowledging it arrived."""
+async def _write_until_killed(client: ReflexClient, acknowledged: list[dict], prefix: str, pause: float = 0) -> None:
+    """Save reports one after the other (`pause` seconds apart); a report counts once the delta acknowledging it
+    arrived."""
     number = 0
     while True:
+        await asyncio.sleep(pause)
         number += 1
         opened = client.expect_update(DOCUMENTS, "form_key")
         await client.call(f"{DOCUMENTS}.open_structured", {}, opened, timeout=30)
@@ -164,7 +168,27 @@ async def _write_until_killed(client: ReflexClient, acknowledged: list[dict], pr
             "kind": "consultation", "service_date": formatting.paris_today().isoformat(), "title": title,
             "establishment": "Établissement de l'essai", "conclusion": "Conclusion de l'essai.", "body": body,
             "validate": "on", "share_dmp": "on"}}, lambda: client.get(DOCUMENTS, "notice") == SAVED, timeout=30)
-        acknowledged.append({"title": title, "body": body})
+        acknowledged.append({"title": title, "body": body, "at": time.monotonic()})
+
+
+def _assert_acknowledged_intact(world: World, acknowledged: list[dict], prefix: str) -> None:
+    """Nothing acknowledged is lost, whatever was written is whole, and the audit chain verifies."""
+    with dbmod.transaction(world.db_url) as db:
+        for item in acknowledged:
+            document = db.exec(select(Document).where(Document.title == item["title"])).one()
+            version = db.exec(select(DocumentVersion).where(DocumentVersion.document_id == document.id)).one()
+            assert item["body"] in json.loads(version.content_json)["body"]
+            assert version.sha256 == hashlib.sha256(version.content_json.encode()).hexdigest()
+            created = db.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.CREATE,
+                                                       AuditEvent.document_id == document.public_id)).all()
+            assert len(created) == 1
+        written = db.exec(select(Document).where(Document.title.startswith(prefix))).all()
+        assert len(written) >= len(acknowledged)
+        for document in written:  # a save in flight at the kill is either whole or absent
+            for version in db.exec(select(DocumentVersion).where(DocumentVersion.document_id == document.id)).all():
+                assert version.sha256 == hashlib.sha256(version.content_json.encode()).hexdigest()
+        report = audit.verify(db)
+        assert report.ok, report
 
 
 def test_acknowledged_writes_survive_sigkill_and_the_outbox_resumes(tmp_path, postgres, redis_server, monkeypatch):
@@ -191,23 +215,7 @@ def test_acknowledged_writes_survive_sigkill_and_the_outbox_resumes(tmp_path, po
             assert len(acknowledged) > before, f"no save acknowledged during round {round_number + 1}"
             world.portal.start(rebuild=False)
 
-        # Nothing acknowledged is lost, and whatever was written is whole.
-        with dbmod.transaction(world.db_url) as db:
-            for item in acknowledged:
-                document = db.exec(select(Document).where(Document.title == item["title"])).one()
-                version = db.exec(select(DocumentVersion).where(DocumentVersion.document_id == document.id)).one()
-                assert item["body"] in json.loads(version.content_json)["body"]
-                assert version.sha256 == hashlib.sha256(version.content_json.encode()).hexdigest()
-                created = db.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.CREATE,
-                                                           AuditEvent.document_id == document.public_id)).all()
-                assert len(created) == 1
-            written = db.exec(select(Document).where(Document.title.startswith("Essai coupure"))).all()
-            assert len(written) >= len(acknowledged)
-            for document in written:  # a save in flight at the kill is either whole or absent
-                for version in db.exec(select(DocumentVersion).where(DocumentVersion.document_id == document.id)).all():
-                    assert version.sha256 == hashlib.sha256(version.content_json.encode()).hexdigest()
-            report = audit.verify(db)
-            assert report.ok, report
+        _assert_acknowledged_intact(world, acknowledged, "Essai coupure")
 
         # The outbox resumes: every acknowledged report reaches the recipient, registered once.
         world.peer_mode("normal")
@@ -231,6 +239,72 @@ def test_acknowledged_writes_survive_sigkill_and_the_outbox_resumes(tmp_path, po
         submitted = {mhd.unique_id_uri(submission.unique_id) for submission, document in rows if document.title in titles}
         assert all(registered.get(unique_id) == 1 for unique_id in submitted), registered
     finally:
+        world.close()
+
+
+TABS = 20
+
+
+def test_two_instances_behind_the_proxy_lose_nothing_when_one_is_killed(tmp_path, postgres, redis_server, monkeypatch):
+    """Two portal processes share PostgreSQL and Redis behind nginx; 20 tabs save reports through the proxy; one
+    process is killed (SIGKILL): its tabs reconnect through the proxy to the other and go on saving."""
+    if postgres is None:
+        pytest.skip("two instances share PostgreSQL and Redis (TEST_DATABASE=postgres)")
+    world = World(tmp_path, postgres, redis_server, "dcc_failover", monkeypatch)
+    proxy_port = free_port()
+    public = f"http://localhost:{proxy_port}"
+    instances = [Portal(db_url=world.db_url, data_dir=world.data_dir, log=ARTIFACTS / f"server-failover-{n}.log",
+                        redis_url=redis_server.url, workers=1,
+                        env={**world.portal.extra_env, "DCC_PUBLIC_URL": public, "REFLEX_TRUSTED_PROXY_HOPS": "1"})
+                 for n in (1, 2)]
+    proxy = None
+    acknowledged: list[dict] = []
+    try:
+        instances[0].start(rebuild=not BUILT.exists())
+        instances[1].start(rebuild=False)
+        proxy = Proxy([instance.port for instance in instances], port=proxy_port)
+        killed_at = [0.0]
+
+        async def tab(number: int, session_token: str, end: float) -> tuple[int, int]:
+            """(saves acknowledged after the kill, reconnections)"""
+            client = await _open_patient(world, session_token, proxy.base_url)
+            reconnections = 0
+            while time.monotonic() < end:
+                writer = asyncio.create_task(_write_until_killed(
+                    client, acknowledged, f"Essai bascule {number:02d}.{reconnections}", pause=1))
+                try:
+                    await asyncio.wait_for(writer, end - time.monotonic())
+                except TimeoutError:
+                    break
+                except Exception:  # noqa: BLE001 - the socket died with its process: reconnect through the proxy
+                    await client.close()
+                    client = await _open_patient(world, client.session_token, proxy.base_url)
+                    reconnections += 1
+            await client.close()
+            after = sum(1 for item in acknowledged if item["title"].startswith(f"Essai bascule {number:02d}")
+                        and item["at"] > killed_at[0])
+            return after, reconnections
+
+        async def run() -> list[tuple[int, int]]:
+            first = await _open_patient(world, "", proxy.base_url)  # one login; its tabs share the session cookie
+            token = first.session_token
+            await first.close()
+            end = time.monotonic() + 20
+            tabs = asyncio.gather(*(tab(n, token, end) for n in range(TABS)))
+            await asyncio.sleep(6)
+            killed_at[0] = time.monotonic()
+            await asyncio.to_thread(instances[0].kill)
+            return await tabs
+
+        outcome = _run(run())
+        assert sum(reconnections for _, reconnections in outcome) >= 1, "no tab was on the killed instance"
+        assert all(after >= 1 for after, _ in outcome), f"a tab saved nothing after the kill: {outcome}"
+        _assert_acknowledged_intact(world, acknowledged, "Essai bascule")
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        for instance in instances:
+            instance.stop()
         world.close()
 
 
