@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
@@ -18,6 +18,10 @@ from dcc_portal.demo import psc as demo_psc
 from dcc_portal.demo import seed
 from tests.psc_fixtures import PscPeer
 from tests.servers import Portal
+
+# An answer awaited from the server (a guard's redirect, a list loaded) may take longer than Playwright's 5 s
+# default on a loaded two-core machine with three workers; what is asserted does not change.
+expect.set_options(timeout=10_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
