@@ -4,6 +4,7 @@
     python -m bench.load --db-url URL --sessions 200 --duration 60 [--redis-url redis://... --workers 3]
     python -m bench.load --url http://host:port --db-url URL ...   # a server already running on that database
     python -m bench.load --db-url URL --floor [--steps 100,200,400] [--step-seconds 30]   # against bench/floor/
+    python -m bench.load --db-url postgresql+psycopg://... --redis-url redis://... --instances 2   # one killed
 
 Without --url the command starts `reflex run --env prod --single-port` itself on the database (SQLite: one worker;
 with --redis-url: Reflex's state in Redis and --workers backend processes), and stops it at the end.
@@ -114,6 +115,9 @@ class Session:
         self.identifier, self.role, self.results, self.rng, self.think = identifier, role, results, rng, think
         self.shape = shape
         self.until = float("inf")
+        self.reconnect = False  # when its socket dies: open the page again (bench.failover), instead of stopping
+        self.reconnections = 0
+        self.acknowledged = 0  # events answered: each one wrote its audit events
 
     async def _code(self, attempt: int) -> str:
         if attempt:
@@ -137,6 +141,7 @@ class Session:
         try:
             self.results.add(kind, await coroutine)
             self.results.size(kind, self.client.received - received)
+            self.acknowledged += 1
         except (ServerError, TimeoutError, OSError) as error:
             self.results.error(kind, error)
             return False
@@ -155,7 +160,10 @@ class Session:
         # Every session starts browsing when the window opens: a first think time spreads them out, instead of
         # measuring one burst of simultaneous list loads.
         await self._pause()
-        while time.monotonic() < self.until and c.closed is None:
+        while time.monotonic() < self.until:
+            if c.closed is not None:
+                if not self.reconnect or not await self._reconnected():
+                    return
             await self._timed("page: list (worklist / my patients)", c.navigate(home, c.expect_update(listing, "items")))
             await self._pause()
             if (c.get(listing, "page_count") or 1) > 1 and self.rng.random() < 0.5:
@@ -184,6 +192,18 @@ class Session:
                 await self._timed("page: document reader",
                                   c.navigate(f"/document?d={document}", c.expect_update(names.reader, "info")))
                 await self._pause()
+
+    async def _reconnected(self) -> bool:
+        """The page opened again on a new socket, with the same tab token and session cookie (a browser reconnecting)."""
+        await self.client.close()
+        try:
+            await self.client.connect(self.client.path, timeout=30)
+        except (ServerError, TimeoutError, OSError) as error:
+            self.results.error("reconnection", error)
+            await asyncio.sleep(1)
+            return time.monotonic() < self.until
+        self.reconnections += 1
+        return True
 
     async def _pause(self) -> None:
         pause = self.rng.expovariate(1 / self.think) if self.think else 0
@@ -435,10 +455,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", default="100,200,400,600,800,1000,1200,1500",
                         help="with --floor: session counts of the staircase")
     parser.add_argument("--step-seconds", type=float, default=30, help="with --floor: seconds measured per step")
+    parser.add_argument("--instances", type=int, default=1, choices=(1, 2),
+                        help="2: two instances behind nginx, one killed half-way (PostgreSQL + Redis; bench/failover.py)")
     args = parser.parse_args(argv)
 
     from tests.servers import Portal
 
+    if args.instances == 2:
+        from bench.failover import run_two_instances
+
+        return run_two_instances(args, _accounts(args.db_url, args.sessions))
     if args.floor:
         return floor_comparison(args, _accounts(args.db_url, max(int(n) for n in args.steps.split(","))))
     accounts = _accounts(args.db_url, args.sessions + args.login_burst)

@@ -152,7 +152,10 @@ class ReflexClient:
 
     async def emit(self, handler: str, payload: dict | None = None) -> None:
         event = {"name": handler, "payload": payload or {}, "router_data": self._router_data(self.path)}
-        await self._ws.send(f"42{NAMESPACE}," + json.dumps(["event", event]))
+        try:
+            await self._ws.send(f"42{NAMESPACE}," + json.dumps(["event", event]))
+        except websockets.ConnectionClosed as error:
+            raise ServerError(f"connection closed: {error}") from error
 
     async def until(self, condition: Callable[[], bool], *, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
