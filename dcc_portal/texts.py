@@ -413,6 +413,8 @@ RCP_LIVE = {
     "waiting": "Le coordonnateur n'a pas encore présenté de dossier.",
     "agenda": "Ordre du jour",
     "participants": "Présents",
+    "nobody": "Personne n'est encore présent. Chaque membre apparaît ici en ouvrant la séance en direct sur sa tablette, "
+              "ou quand le secrétariat le marque présent en salle sur la feuille de présence de la séance.",
 }
 
 

@@ -3,18 +3,24 @@ decision validated in session."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from lxml import etree
 from sqlmodel import select
 
-from dcc_portal.models import AuditEvent, RcpCase, RcpCaseSitting, RcpCaseStatus, RcpSessionStatus
+from dcc_portal.conformance import cda as cda_validation
+from dcc_portal.models import AuditEvent, Document, RcpCase, RcpCaseSitting, RcpCaseStatus, RcpSessionStatus
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.rcp import decision as rcp_decision
 from dcc_portal.services.rcp import directory as rcp_directory
+from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.rcp import live
 from dcc_portal.services.rcp import registration as rcp_registration
 from dcc_portal.services.rcp import sessions as rcp_sessions
+from dcc_portal.services.record import documents
 from tests import factories as f
-from tests.test_rcp import NOW, _actor, _register, _session, world  # noqa: F401 (fixture)
+from tests.test_rcp import NOW, NS, _actor, _register, _session, world  # noqa: F401 (fixture)
 
 COLECTOMY = {"type": "387713003", "intention": "first", "detail": "Colectomie droite", "additional_exams": "Coloscopie à 1 an"}
 
@@ -146,3 +152,47 @@ def test_the_live_view_waits_for_the_session_to_open(db, world):
     session_id = _session(db, world)
     with pytest.raises(ValidationFailed):
         live.status(db, actor=world.coordinator_actor, session_public_id=session_id)
+
+
+def _validated(db, w, session_id, case_id, draft=COLECTOMY, **extra):
+    live.move(db, actor=w.coordinator_actor, session_public_id=session_id, case_public_id=case_id)
+    live.take_pen(db, actor=w.coordinator_actor, session_public_id=session_id)
+    live.write(db, actor=w.coordinator_actor, session_public_id=session_id, draft=draft)
+    live.validate_case(db, actor=w.coordinator_actor, session_public_id=session_id, **extra)
+
+
+def _sign(db, w, case_id, step: int = 0) -> dict:
+    when = datetime.now(UTC) + timedelta(seconds=30 * step)  # one TOTP code per signature
+    version = db.exec(select(RcpCase.decision_version).where(RcpCase.public_id == case_id)).one()
+    document_id = frcp.sign(db, actor=w.coordinator_actor, case_public_id=case_id, expected_version=version,
+                            code=f.code_for(w.coordinator_secret, when), now=when)
+    document = db.exec(select(Document).where(Document.public_id == document_id)).one()
+    version_row = documents.version_row(db, document=document)
+    return {"content": documents.content_of(version_row), "html": frcp.print_view(db, document=document, version=version_row,
+                                                                                 patient=None)}
+
+
+def test_the_fiche_names_the_physicians_present_when_its_case_was_discussed(db, world):
+    session_id, case_ids, surgeon_actor, radio_actor = _sitting(db, world)
+    _all_join(db, world, session_id, surgeon_actor, radio_actor)
+    _validated(db, world, session_id, case_ids[0])
+    live.set_presence(db, actor=surgeon_actor, session_public_id=session_id, professional_public_id=world.surgeon.public_id,
+                      present=False)  # the surgeon leaves before the second case
+    _validated(db, world, session_id, case_ids[1], override_reason="Surveillance, conforme au référentiel")
+    first, second = _sign(db, world, case_ids[0]), _sign(db, world, case_ids[1], step=1)
+
+    assert {a["name"].split()[-1].upper() for a in first["content"]["attendees"]} == {"MOREAU", "LAMBERT", "BLANC"}
+    assert [a["specialty"] for a in first["content"]["attendees"] if "LAMBERT" in a["name"].upper()] == ["Chirurgie viscérale et digestive"]
+    names = {a["name"].split()[-1].upper() for a in second["content"]["attendees"]}
+    assert names == {"MOREAU", "BLANC"}
+    assert "Présents lors de la discussion de ce dossier" in second["html"] and "Lambert" not in second["html"]
+    assert "Surveillance, conforme au référentiel" in second["html"] and "Quorum non atteint" in second["html"]
+    xml = second["content"]["cda"]
+    result = cda_validation.validate_frcp(xml, profiles=False)  # the general profiles: tests/test_rcp.py
+    assert result.ok, result.summary()
+    tree = etree.fromstring(xml.encode())
+    present = tree.xpath("c:participant[c:functionCode/@code='353']", namespaces=NS)
+    assert len(present) == 2 and all(p.find("c:time", NS).get("value", "").startswith("20") for p in present)
+    rpps = {pro.rpps for pro in (world.coordinator, world.radio)}
+    assert {p.find("c:associatedEntity/c:id", NS).get("extension")[1:] for p in present} == rpps
+    assert second["content"]["quorum"]["code"]["code"] == "ORG-133"

@@ -45,7 +45,14 @@ from dcc_portal.services.common.names import patient_name, professional_label
 from dcc_portal.services.rcp import decision
 from dcc_portal.services.rcp.directory import manages, membership
 from dcc_portal.services.rcp.registration import ChecklistItem, checklist, load_case, tnm_label
-from dcc_portal.services.rcp.rules import REASON_LABELS, QuorumStatus, is_physician, session_quorum, specialty_label
+from dcc_portal.services.rcp.rules import (
+    REASON_LABELS,
+    QuorumStatus,
+    is_physician,
+    quorum_rule,
+    specialty_label,
+    split_codes,
+)
 from dcc_portal.services.rcp.sessions import load_session, require_session_visible
 from dcc_portal.services.record import documents
 
@@ -206,7 +213,7 @@ def status(db: Session, *, actor: Actor, session_public_id: str) -> LiveStatus:
                 for case, patient in agenda],
         participants=[Participant(pro.public_id, professional_label(pro), specialty_label(row.specialty_code), row.via,
                                   row.confirmed, row.left_at is not None) for row, pro in presence],
-        quorum=session_quorum(db, session=session),
+        quorum=case_quorum(db, session=session, rcp=rcp, case=current),
         writer=professional_label(writer) if writer else "",
         writer_is_me=writer is not None and writer.id == actor.professional_id,
         draft=json.loads(live.draft_json or "{}") if same_case else {},
@@ -384,6 +391,29 @@ def write(db: Session, *, actor: Actor, session_public_id: str, draft: dict) -> 
     return live.version
 
 
+@dataclass(frozen=True)
+class PresentPerson:
+    professional: Professional
+    specialty_code: str  # as it was that day
+    counted: bool  # a physician whose specialty counts for this RCP's quorum
+    guest: bool  # invited for this case only
+
+
+def present_for_case(db: Session, *, session: RcpSession, rcp: Rcp, case: RcpCase | None) -> list[PresentPerson]:
+    """Who is in the sitting now for this case: the members who came and have not left."""
+    relevant = set(split_codes(rcp.quorum_specialties))
+    rows = [(pro, row.specialty_code, False) for row, pro in db.exec(_PRESENCE, params={"session_id": session.id}).all()
+            if row.left_at is None]
+    return [PresentPerson(pro, code, is_physician(code) and (not relevant or code in relevant), guest)
+            for pro, code, guest in rows]
+
+
+def case_quorum(db: Session, *, session: RcpSession, rcp: Rcp, case: RcpCase | None) -> QuorumStatus:
+    """The quorum for this case: the specialties present at the moment it is discussed."""
+    return quorum_rule(rcp=rcp, present_specialties=[person.specialty_code
+                                                     for person in present_for_case(db, session=session, rcp=rcp, case=case)])
+
+
 def validate_case(db: Session, *, actor: Actor, session_public_id: str, override_reason: str = "",
                   now: datetime | None = None) -> int:
     """"Décision validée en séance": the proposal becomes the case's decision (draft of the fiche the coordinator signs
@@ -394,7 +424,7 @@ def validate_case(db: Session, *, actor: Actor, session_public_id: str, override
     case = db.get(RcpCase, live.current_case_id) if live.current_case_id else None
     if case is None:
         raise ValidationFailed({"case": "Aucun dossier n'est en discussion."})
-    quorum = session_quorum(db, session=session)
+    quorum = case_quorum(db, session=session, rcp=rcp, case=case)
     reason = inputs.line(override_reason, 300)
     if not quorum.reached and not reason:
         raise ValidationFailed({"override_reason": "Quorum non atteint : indiquez pourquoi le dossier est tout de même "
@@ -407,12 +437,12 @@ def validate_case(db: Session, *, actor: Actor, session_public_id: str, override
         db, actor=actor, case_public_id=case.public_id, expected_version=case.decision_version, status=RcpCaseStatus.DISCUSSED,
         proposal=[{"type": draft.get("type", ""), "intention": draft.get("intention") or "first", "detail": draft.get("detail", "")}],
         trial_proposed=bool(draft.get("trial_proposed")), trial_detail=draft.get("trial_detail", ""),
-        additional_exams=draft.get("additional_exams", ""), comment=draft.get("comment", ""), now=now)
-    present = db.exec(select(Professional).join(RcpAttendance, RcpAttendance.professional_id == Professional.id)
-                      .where(RcpAttendance.session_id == session.id, RcpAttendance.left_at.is_(None))
-                      .order_by(Professional.family_name)).all()
+        additional_exams=draft.get("additional_exams", ""), comment=draft.get("comment", ""), quorum=quorum, now=now)
+    present = present_for_case(db, session=session, rcp=rcp, case=case)
     sitting = db.get(RcpCaseSitting, case.id) or RcpCaseSitting(case_id=case.id)
-    sitting.present_names = ", ".join(professional_label(pro) for pro in present)
+    sitting.present_names = ", ".join(professional_label(person.professional) for person in present)
+    sitting.present_json = json.dumps([{"professional_id": person.professional.id, "specialty_code": person.specialty_code,
+                                        "counted": person.counted, "guest": person.guest} for person in present])
     sitting.quorum_reached, sitting.quorum_summary = quorum.reached, quorum.summary[:400]
     sitting.override_reason = "" if quorum.reached else reason
     sitting.validated_by_professional_id, sitting.validated_at = actor.professional_id, now
