@@ -413,6 +413,10 @@ RCP_LIVE = {
     "waiting": "Le coordonnateur n'a pas encore présenté de dossier.",
     "agenda": "Ordre du jour",
     "participants": "Présents",
+    "alternative": "Alternative",
+    "alternative_detail": "Précisions sur l'alternative",
+    "add_alternative": "Ajouter une alternative",
+    "remove": "Retirer",
     "nobody": "Personne n'est encore présent. Chaque membre apparaît ici en ouvrant la séance en direct sur sa tablette, "
               "ou quand le secrétariat le marque présent en salle sur la feuille de présence de la séance.",
 }

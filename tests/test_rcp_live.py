@@ -196,3 +196,27 @@ def test_the_fiche_names_the_physicians_present_when_its_case_was_discussed(db, 
     rpps = {pro.rpps for pro in (world.coordinator, world.radio)}
     assert {p.find("c:associatedEntity/c:id", NS).get("extension")[1:] for p in present} == rpps
     assert second["content"]["quorum"]["code"]["code"] == "ORG-133"
+
+
+def test_the_proposal_written_together_carries_its_alternatives_to_the_fiche(db, world):
+    session_id, case_ids, surgeon_actor, radio_actor = _sitting(db, world, cases=1)
+    _all_join(db, world, session_id, surgeon_actor, radio_actor)
+    with_options = {**COLECTOMY, "alternatives": [{"type": "C15632", "detail": "Chimiothérapie néoadjuvante puis chirurgie"},
+                                                  {"type": "", "detail": "Radiothérapie"}]}
+    with pytest.raises(ValidationFailed) as untyped:  # an option without its treatment type is refused, nothing decided
+        _validated(db, world, session_id, case_ids[0], draft=with_options)
+    assert "type de traitement" in untyped.value.errors["alternatives"]
+    case = db.exec(select(RcpCase).where(RcpCase.public_id == case_ids[0])).one()
+    assert case.decided_at is None and db.get(RcpCaseSitting, case.id) is None
+    seen = live.status(db, actor=radio_actor, session_public_id=session_id).draft
+    assert [item["detail"] for item in seen["alternatives"]] == ["Chimiothérapie néoadjuvante puis chirurgie", "Radiothérapie"]
+    with pytest.raises(ValidationFailed):
+        live.write(db, actor=world.coordinator_actor, session_public_id=session_id,
+                   draft={**COLECTOMY, "alternatives": [{"type": "C15632"}] * (live.MAX_ALTERNATIVES + 1)})
+    live.write(db, actor=world.coordinator_actor, session_public_id=session_id,
+               draft={**with_options, "alternatives": with_options["alternatives"][:1]})
+    live.validate_case(db, actor=world.coordinator_actor, session_public_id=session_id)
+    proposal = rcp_decision.case_decision(db, actor=world.coordinator_actor, case_public_id=case_ids[0]).proposal
+    assert [(item.intention, item.type_code) for item in proposal] == [("first", "387713003"), ("alternative", "C15632")]
+    html = _sign(db, world, case_ids[0])["html"]
+    assert "Alternative" in html and "Chimiothérapie néoadjuvante puis chirurgie" in html

@@ -5,7 +5,7 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.forms import banner, dropdown, error_text
 from dcc_portal.components.layout import area_page
-from dcc_portal.state.rcp_live import ROUTE, RcpLiveState
+from dcc_portal.state.rcp_live import MAX_ALTERNATIVES, ROUTE, RcpLiveState
 
 T = texts.RCP_LIVE
 WRAP = {"overflowWrap": "anywhere", "whiteSpace": "pre-wrap"}
@@ -51,6 +51,30 @@ def _case() -> rx.Component:
     )
 
 
+def _type_label(code) -> rx.Component:
+    return rx.foreach(S.types, lambda option: rx.cond(option[0] == code, rx.text.span(option[1])))
+
+
+def _alternative_fields(item, index) -> rx.Component:
+    number = (index + 1).to(str)
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text(T["alternative"], " ", number, weight="medium"), rx.spacer(),
+                      rx.button(T["remove"], on_click=S.remove_alternative(index), variant="soft", color_scheme="gray", size="2"),
+                      width="100%", align="center"),
+            rx.el.label(T["type"], " (", T["alternative"].lower(), " ", number, ")", html_for="live-alt-type-" + number,
+                        style={"fontWeight": "500"}),
+            dropdown(S.types, placeholder=T["choose"], id="live-alt-type-" + number, value=item["type"],
+                     on_change=lambda value: S.type_alternative(index, "type", value)),
+            rx.el.label(T["alternative_detail"], " ", number, html_for="live-alt-detail-" + number, style={"fontWeight": "500"}),
+            rx.text_area(id="live-alt-detail-" + number, value=item["detail"], debounce_timeout=300, rows="2", width="100%", size="3",
+                         max_length=1000, on_change=lambda value: S.type_alternative(index, "detail", value)),
+            spacing="2", width="100%",
+        ),
+        width="100%", variant="surface",
+    )
+
+
 def _writer_fields() -> rx.Component:
     d = S.draft
     return rx.vstack(
@@ -60,6 +84,10 @@ def _writer_fields() -> rx.Component:
         rx.el.label(T["detail"], html_for="live-detail", style={"fontWeight": "500"}),
         rx.text_area(id="live-detail", value=d.get("detail", ""), on_change=lambda value: S.type_draft("detail", value),
                      debounce_timeout=300, rows="3", width="100%", size="3", max_length=1000),
+        rx.foreach(S.alternatives, _alternative_fields),
+        rx.cond(S.alternatives.length() < MAX_ALTERNATIVES, rx.button(rx.icon("plus", size=16), T["add_alternative"], on_click=S.add_alternative,
+                                                       variant="soft", size="3", data_testid="add-alternative")),
+        error_text(S.errors.get("alternatives", ""), field_id="alternatives"),
         rx.el.label(rx.hstack(rx.checkbox(checked=d.get("trial_proposed", "") == "true", size="3",
                                           on_change=lambda value: S.type_draft("trial_proposed", value)),
                               rx.text(T["trial"]), align="center"), style={"minHeight": "44px", "display": "flex"}),
@@ -77,8 +105,11 @@ def _read_only() -> rx.Component:
     d = S.draft
     return rx.vstack(
         rx.cond(d.get("type", "") != "",
-                _fact(T["type"], rx.foreach(S.types, lambda option: rx.cond(option[0] == d.get("type", ""), rx.text.span(option[1]))))),
+                _fact(T["type"], _type_label(d.get("type", "")))),
         rx.text(d.get("detail", ""), size="3", style=WRAP, data_testid="live-proposal"),
+        rx.foreach(S.alternatives, lambda item: rx.text(
+            rx.text.strong(T["alternative"], " : "), _type_label(item["type"]), rx.cond(item["detail"] != "", " — ", ""),
+            item["detail"], size="3", style=WRAP, data_testid="live-alternative")),
         rx.cond(d.get("trial_proposed", "") == "true", _fact(T["trial"], d.get("trial_detail", ""))),
         rx.cond(d.get("additional_exams", "") != "", _fact(T["next_step"], d.get("additional_exams", ""))),
         spacing="1", width="100%",

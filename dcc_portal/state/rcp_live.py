@@ -21,6 +21,7 @@ from dcc_portal.state.session import authenticated
 WATCH_SECONDS = 0.25
 WATCH_HOURS = 6
 ROUTE = "/team/rcp/live"
+MAX_ALTERNATIVES = live.MAX_ALTERNATIVES
 
 
 def _connected(token: str) -> bool:
@@ -44,6 +45,7 @@ class RcpLiveState(rx.State):
     documents: list[dict[str, str]] = []
     fiches: list[dict[str, str]] = []
     draft: dict[str, str] = {}
+    alternatives: list[dict[str, str]] = []
     sitting: dict[str, str] = {}
     types: list[list[str]] = []
     following: bool = True
@@ -65,7 +67,9 @@ class RcpLiveState(rx.State):
         self.quorum = {"reached": "true" if status.quorum.reached else "", "summary": status.quorum.summary}
         self.sitting = {key: str(value) for key, value in status.sitting.items()}
         if not (status.writer_is_me and keep_own_draft):  # while typing, the writer's own fields are the source
-            self.draft = {key: ("true" if value is True else "" if value is False else str(value)) for key, value in status.draft.items()}
+            self.draft = {key: ("true" if value is True else "" if value is False else str(value))
+                          for key, value in status.draft.items() if key != "alternatives"}
+            self.alternatives = [{"type": item["type"], "detail": item["detail"]} for item in status.draft.get("alternatives", [])]
         target = status.current_case_public_id if self.following else self.shown_case
         if target and target != self.case.get("public_id"):
             shown = live.case_view(db, actor=actor, session_public_id=self._session_id(), case_public_id=target)
@@ -76,7 +80,7 @@ class RcpLiveState(rx.State):
             self.case, self.checklist, self.documents, self.fiches = {}, [], [], []
 
     def _lose_view(self, message: str) -> None:
-        self.info, self.case, self.agenda, self.participants, self.draft = {}, {}, [], [], {}
+        self.info, self.case, self.agenda, self.participants, self.draft, self.alternatives = {}, {}, [], [], {}, []
         self.message = message
         self._watch_id += 1
 
@@ -166,9 +170,31 @@ class RcpLiveState(rx.State):
         if key not in live.DRAFT_FIELDS and key != "trial_proposed":
             return
         self.draft = {**self.draft, key: ("true" if value is True else "" if value is False else str(value)[:4000])}
-        await self._act(lambda db, actor: live.write(db, actor=actor, session_public_id=self._session_id(),
-                                                     draft={**self.draft, "trial_proposed": self.draft.get("trial_proposed") == "true"}),
+        await self._save_draft()
+
+    async def _save_draft(self) -> None:
+        draft = {**self.draft, "trial_proposed": self.draft.get("trial_proposed") == "true", "alternatives": self.alternatives}
+        await self._act(lambda db, actor: live.write(db, actor=actor, session_public_id=self._session_id(), draft=draft),
                         keep_own_draft=True)
+
+    @rx.event
+    async def add_alternative(self):
+        if len(self.alternatives) < live.MAX_ALTERNATIVES:
+            self.alternatives = [*self.alternatives, {"type": "", "detail": ""}]
+            await self._save_draft()
+
+    @rx.event
+    async def remove_alternative(self, index: int):
+        self.alternatives = [item for position, item in enumerate(self.alternatives) if position != int(index)]
+        await self._save_draft()
+
+    @rx.event
+    async def type_alternative(self, index: int, key: str, value: str):
+        if key not in ("type", "detail") or not 0 <= int(index) < len(self.alternatives):
+            return
+        self.alternatives = [{**item, key: str(value)[:1000]} if position == int(index) else item
+                             for position, item in enumerate(self.alternatives)]
+        await self._save_draft()
 
     @rx.event
     async def validate(self, form: dict):

@@ -57,6 +57,7 @@ from dcc_portal.services.rcp.sessions import load_session, require_session_visib
 from dcc_portal.services.record import documents
 
 DRAFT_FIELDS = {"type": 20, "intention": 20, "detail": 1000, "trial_detail": 300, "additional_exams": 4000, "comment": 4000}
+MAX_ALTERNATIVES = 3  # besides the first-intent proposal, the other options the board leaves open (intention "alternative")
 
 
 @dataclass(frozen=True)
@@ -385,6 +386,7 @@ def write(db: Session, *, actor: Actor, session_public_id: str, draft: dict) -> 
             raise ValidationFailed({key: f"Texte trop long ({limit} caractères au plus)."})
         clean[key] = value
     clean["trial_proposed"] = bool((draft or {}).get("trial_proposed"))
+    clean["alternatives"] = _clean_alternatives((draft or {}).get("alternatives"))
     live.draft_json = json.dumps(clean, ensure_ascii=False)
     live.draft_saved_at = utcnow()
     _bump(db, live)
@@ -414,6 +416,30 @@ def case_quorum(db: Session, *, session: RcpSession, rcp: Rcp, case: RcpCase | N
                                                      for person in present_for_case(db, session=session, rcp=rcp, case=case)])
 
 
+def _clean_alternatives(items) -> list[dict]:
+    if not isinstance(items, list):
+        return []
+    if len(items) > MAX_ALTERNATIVES:
+        raise ValidationFailed({"alternatives": f"{MAX_ALTERNATIVES} alternatives au plus."})
+    clean = []
+    for item in items:
+        item = item if isinstance(item, dict) else {}
+        detail = inputs.text(str(item.get("detail") or ""))
+        if len(detail) > DRAFT_FIELDS["detail"]:
+            raise ValidationFailed({"alternatives": f"Texte trop long ({DRAFT_FIELDS['detail']} caractères au plus)."})
+        clean.append({"type": inputs.line(str(item.get("type") or ""), 20), "detail": detail})
+    return clean
+
+
+def _proposal(draft: dict) -> list[dict]:
+    """The first-intent proposal then the alternatives, as `decision.save_decision` takes them."""
+    alternatives = draft.get("alternatives") or []
+    if any(item["detail"] and not item["type"] for item in alternatives):
+        raise ValidationFailed({"alternatives": "Choisissez le type de traitement de chaque alternative, ou retirez-la."})
+    return [{"type": draft.get("type", ""), "intention": "first", "detail": draft.get("detail", "")}] + [
+        {"type": item["type"], "intention": "alternative", "detail": item["detail"]} for item in alternatives if item["type"]]
+
+
 def validate_case(db: Session, *, actor: Actor, session_public_id: str, override_reason: str = "",
                   now: datetime | None = None) -> int:
     """"Décision validée en séance": the proposal becomes the case's decision (draft of the fiche the coordinator signs
@@ -435,7 +461,7 @@ def validate_case(db: Session, *, actor: Actor, session_public_id: str, override
     draft = json.loads(live.draft_json or "{}") if live.draft_case_id == case.id else {}
     decision.save_decision(
         db, actor=actor, case_public_id=case.public_id, expected_version=case.decision_version, status=RcpCaseStatus.DISCUSSED,
-        proposal=[{"type": draft.get("type", ""), "intention": draft.get("intention") or "first", "detail": draft.get("detail", "")}],
+        proposal=_proposal(draft),
         trial_proposed=bool(draft.get("trial_proposed")), trial_detail=draft.get("trial_detail", ""),
         additional_exams=draft.get("additional_exams", ""), comment=draft.get("comment", ""), quorum=quorum, now=now)
     present = present_for_case(db, session=session, rcp=rcp, case=case)
