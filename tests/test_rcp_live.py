@@ -3,6 +3,7 @@ decision validated in session."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,12 +16,13 @@ from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.rcp import decision as rcp_decision
 from dcc_portal.services.rcp import directory as rcp_directory
 from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.rcp import guests as rcp_guests
 from dcc_portal.services.rcp import live
 from dcc_portal.services.rcp import registration as rcp_registration
 from dcc_portal.services.rcp import sessions as rcp_sessions
 from dcc_portal.services.record import documents
 from tests import factories as f
-from tests.test_rcp import NOW, NS, _actor, _register, _session, world  # noqa: F401 (fixture)
+from tests.test_rcp import NOW, NS, RADIO, _actor, _register, _session, world  # noqa: F401 (fixture)
 
 COLECTOMY = {"type": "387713003", "intention": "first", "detail": "Colectomie droite", "additional_exams": "Coloscopie à 1 an"}
 
@@ -220,3 +222,48 @@ def test_the_proposal_written_together_carries_its_alternatives_to_the_fiche(db,
     assert [(item.intention, item.type_code) for item in proposal] == [("first", "387713003"), ("alternative", "C15632")]
     html = _sign(db, world, case_ids[0])["html"]
     assert "Alternative" in html and "Chimiothérapie néoadjuvante puis chirurgie" in html
+
+
+def test_a_guest_sees_only_their_case_and_counts_in_its_quorum_while_present(db, world):
+    session_id, case_ids, surgeon_actor, _radio = _sitting(db, world)
+    guest = f.professional(db, specialty=RADIO, org=world.org, family="Invitée")
+    guest_actor, _ = _actor(db, guest)
+    for actor in (world.coordinator_actor, surgeon_actor):
+        live.join(db, actor=actor, session_public_id=session_id)
+    with pytest.raises(AccessDenied):  # not invited yet
+        live.status(db, actor=guest_actor, session_public_id=session_id)
+    with pytest.raises(AccessDenied):  # only the coordinator or the secretariat invites
+        rcp_guests.invite(db, actor=surgeon_actor, session_public_id=session_id, case_public_id=case_ids[0],
+                          professional_public_id=guest.public_id)
+    rcp_guests.invite(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0],
+                      professional_public_id=guest.public_id)
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[1])
+    live.join(db, actor=guest_actor, session_public_id=session_id)
+    seen = live.status(db, actor=guest_actor, session_public_id=session_id)
+    assert seen.is_guest and [item.public_id for item in seen.agenda] == [case_ids[0]]
+    assert seen.current_case_public_id == "" and not seen.can_lead and not seen.can_validate
+    with pytest.raises(AccessDenied):
+        live.case_view(db, actor=guest_actor, session_public_id=session_id, case_public_id=case_ids[1])
+    db.commit()
+    refused = db.exec(select(AuditEvent).where(AuditEvent.account_id == guest_actor.account_id,
+                                               AuditEvent.detail.contains("invité pour un autre dossier"))).all()
+    assert refused and refused[0].outcome == "denied"
+    assert not live.status(db, actor=world.coordinator_actor, session_public_id=session_id).quorum.reached  # case 2: no radiologist
+
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0])
+    assert live.case_view(db, actor=guest_actor, session_public_id=session_id, case_public_id=case_ids[0]).tnm
+    now = live.status(db, actor=world.coordinator_actor, session_public_id=session_id)
+    assert now.quorum.reached and [p.name for p in now.guests if p.guest] and any(p.guest for p in now.participants)
+    with pytest.raises(AccessDenied):
+        live.take_pen(db, actor=guest_actor, session_public_id=session_id)
+    live.set_presence(db, actor=guest_actor, session_public_id=session_id, professional_public_id=guest.public_id, present=False)
+    assert not live.status(db, actor=world.coordinator_actor, session_public_id=session_id).quorum.reached
+    live.set_presence(db, actor=world.coordinator_actor, session_public_id=session_id, professional_public_id=guest.public_id,
+                      present=True)  # back in the room
+    _validated(db, world, session_id, case_ids[0])
+    present = json.loads(db.get(RcpCaseSitting, db.exec(select(RcpCase.id).where(RcpCase.public_id == case_ids[0])).one()).present_json)
+    assert [entry["guest"] for entry in present if entry["professional_id"] == guest.id] == [True]
+    rcp_guests.withdraw(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0],
+                        professional_public_id=guest.public_id)
+    with pytest.raises(AccessDenied):
+        live.status(db, actor=guest_actor, session_public_id=session_id)

@@ -157,7 +157,8 @@ def _participant(item) -> rx.Component:
         rx.vstack(rx.text(item["name"], weight="medium", style=rx.cond(item["left"] == "true", {"textDecoration": "line-through"}, {})),
                   rx.text(item["specialty"], size="2", color_scheme="gray"), spacing="0"),
         rx.spacer(),
-        rx.badge(rx.cond(item["via"] == "tablet", T["tablet"], T["room"]), variant="soft"),
+        rx.badge(rx.cond(item["guest"] == "true", T["guest"], rx.cond(item["via"] == "tablet", T["tablet"], T["room"])), variant="soft",
+                 color_scheme=rx.cond(item["guest"] == "true", "purple", "blue")),
         rx.cond(item["left"] == "true", rx.badge(T["left"], color_scheme="gray"),
                 rx.cond(item["confirmed"] == "true", rx.fragment(), rx.badge(T["to_confirm"], color_scheme="orange"))),
         rx.cond(S.info["can_lead"] == "true", rx.hstack(
@@ -175,6 +176,44 @@ def _agenda_item(item) -> rx.Component:
         rx.hstack(rx.text(item["patient_name"]), rx.spacer(), rx.text(item["status_label"], size="1"), width="100%"),
         on_click=S.show(item["public_id"]), variant=rx.cond(current, "solid", "soft"), size="3", width="100%",
         data_testid="live-agenda-item",
+    )
+
+
+def _guest_row(item) -> rx.Component:
+    return rx.hstack(
+        rx.text(item["name"], " — ", item["specialty"], style=WRAP),
+        rx.spacer(),
+        rx.badge(rx.cond(item["left"] == "true", T["left"], rx.cond(item["confirmed"] == "true", T["guest_present"], T["guest_expected"])),
+                 color_scheme="gray", variant="soft"),
+        rx.button(T["uninvite"], size="2", variant="soft", color_scheme="gray", on_click=S.withdraw_guest(item["public_id"])),
+        width="100%", align="center", wrap="wrap", data_testid="live-guest",
+    )
+
+
+def _guests() -> rx.Component:
+    """The coordinator invites someone for the case being discussed only."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(T["guests"], size="3", as_="h3"),
+            rx.text(T["guests_help"], size="2", color_scheme="gray"),
+            rx.foreach(S.guests, _guest_row),
+            rx.form(
+                rx.hstack(
+                    rx.el.label(T["guest_who"], html_for="guest-who", style={"fontWeight": "500"}),
+                    rx.input(id="guest-who", name="who", size="3", max_length=100, width="100%"),
+                    rx.button(T["search"], type="submit", size="3", variant="soft"),
+                    width="100%", wrap="wrap", align="center",
+                ),
+                on_submit=S.find_guest, width="100%",
+            ),
+            error_text(S.errors.get("guest", ""), field_id="guest-who"),
+            rx.foreach(S.guest_candidates, lambda option: rx.hstack(
+                rx.text(option[1], size="2", style=WRAP), rx.spacer(),
+                rx.button(T["invite"], size="2", on_click=S.invite(option[0]), data_testid="invite-guest"),
+                width="100%", align="center", wrap="wrap")),
+            spacing="2", width="100%",
+        ),
+        width="100%",
     )
 
 
@@ -199,8 +238,11 @@ def rcp_live() -> rx.Component:
                                                 data_testid="follow-session")),
                 error_text(S.errors.get("case", ""), field_id="case"),
                 rx.cond(S.case.length() > 0, rx.vstack(_case(), rx.cond(S.shown_case == info["current_case_public_id"], _proposal()),
+                                                        rx.cond((info["can_lead"] == "true")
+                                                                & (S.shown_case == info["current_case_public_id"]), _guests()),
                                                         width="100%", spacing="3"),
-                        rx.text(T["waiting"], color_scheme="gray", data_testid="live-waiting")),
+                        rx.text(rx.cond(info["is_guest"] == "true", T["guest_waiting"], T["waiting"]), color_scheme="gray",
+                                data_testid="live-waiting")),
                 rx.heading(T["agenda"], size="4", as_="h2"),
                 rx.vstack(rx.foreach(S.agenda, _agenda_item), spacing="1", width="100%"),
                 rx.heading(T["participants"], size="4", as_="h2"),

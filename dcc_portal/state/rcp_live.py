@@ -13,7 +13,10 @@ import reflex as rx
 
 from dcc_portal import db as database
 from dcc_portal.services.common.errors import AccessDenied, NotAuthenticated, ValidationFailed
+from dcc_portal import texts
+from dcc_portal.services.access import care_teams
 from dcc_portal.services.rcp import decision as rcp_decision
+from dcc_portal.services.rcp import guests as rcp_guests
 from dcc_portal.services.rcp import live
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
@@ -46,6 +49,8 @@ class RcpLiveState(rx.State):
     fiches: list[dict[str, str]] = []
     draft: dict[str, str] = {}
     alternatives: list[dict[str, str]] = []
+    guests: list[dict[str, str]] = []  # invited for the case being discussed
+    guest_candidates: list[list[str]] = []
     sitting: dict[str, str] = {}
     types: list[list[str]] = []
     following: bool = True
@@ -64,6 +69,7 @@ class RcpLiveState(rx.State):
         self.info = row(status)
         self.agenda = rows(status.agenda)
         self.participants = rows(status.participants)
+        self.guests = rows(status.guests) if status.can_lead else []
         self.quorum = {"reached": "true" if status.quorum.reached else "", "summary": status.quorum.summary}
         self.sitting = {key: str(value) for key, value in status.sitting.items()}
         if not (status.writer_is_me and keep_own_draft):  # while typing, the writer's own fields are the source
@@ -81,6 +87,7 @@ class RcpLiveState(rx.State):
 
     def _lose_view(self, message: str) -> None:
         self.info, self.case, self.agenda, self.participants, self.draft, self.alternatives = {}, {}, [], [], {}, []
+        self.guests, self.guest_candidates = [], []
         self.message = message
         self._watch_id += 1
 
@@ -156,6 +163,31 @@ class RcpLiveState(rx.State):
         await self._act(lambda db, actor: live.set_presence(db, actor=actor, session_public_id=self._session_id(),
                                                             professional_public_id=str(professional_public_id)[:32],
                                                             present=bool(present)))
+
+    @rx.event
+    async def find_guest(self, form: dict):
+        self.errors = {}
+        try:
+            async with authenticated(self) as (db, actor):
+                found = care_teams.search_professionals(db, actor=actor, query=str(form.get("who", ""))[:100])
+        except AccessDenied:
+            found = []
+        self.guest_candidates = [[option.public_id, option.label] for option in found]
+        if not found:
+            self.errors = {"guest": texts.COMMON["no_result"]}
+
+    @rx.event
+    async def invite(self, professional_public_id: str):
+        self.guest_candidates = []
+        await self._act(lambda db, actor: rcp_guests.invite(
+            db, actor=actor, session_public_id=self._session_id(), case_public_id=self.info.get("current_case_public_id", ""),
+            professional_public_id=str(professional_public_id)[:32]))
+
+    @rx.event
+    async def withdraw_guest(self, professional_public_id: str):
+        await self._act(lambda db, actor: rcp_guests.withdraw(
+            db, actor=actor, session_public_id=self._session_id(), case_public_id=self.info.get("current_case_public_id", ""),
+            professional_public_id=str(professional_public_id)[:32]))
 
     @rx.event
     async def take_pen(self):
