@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.models import AuditEvent, Document, RcpCase, RcpCaseSitting, RcpCaseStatus, RcpSessionStatus
+from dcc_portal.services.common import render
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.rcp import decision as rcp_decision
 from dcc_portal.services.rcp import directory as rcp_directory
@@ -187,7 +188,7 @@ def test_the_fiche_names_the_physicians_present_when_its_case_was_discussed(db, 
     assert [a["specialty"] for a in first["content"]["attendees"] if "LAMBERT" in a["name"].upper()] == ["Chirurgie viscérale et digestive"]
     names = {a["name"].split()[-1].upper() for a in second["content"]["attendees"]}
     assert names == {"MOREAU", "BLANC"}
-    assert "Présents lors de la discussion de ce dossier" in second["html"] and "Lambert" not in second["html"]
+    assert "Présents lors de la discussion de ce dossier" in second["html"] and "LAMBERT" not in second["html"].upper()
     assert "Surveillance, conforme au référentiel" in second["html"] and "Quorum non atteint" in second["html"]
     xml = second["content"]["cda"]
     result = cda_validation.validate_frcp(xml, profiles=False)  # the general profiles: tests/test_rcp.py
@@ -198,6 +199,10 @@ def test_the_fiche_names_the_physicians_present_when_its_case_was_discussed(db, 
     rpps = {pro.rpps for pro in (world.coordinator, world.radio)}
     assert {p.find("c:associatedEntity/c:id", NS).get("extension")[1:] for p in present} == rpps
     assert second["content"]["quorum"]["code"]["code"] == "ORG-133"
+    older = {key: value for key, value in first["content"].items() if key != "sitting"}  # a fiche signed before the sitting
+    older["attendees"] = [{key: value for key, value in a.items() if key != "guest"} for a in older["attendees"]]
+    html = render.render("print/frcp.html.j2", f=older, title="Fiche", version=1, footer="", show_print_button=False)
+    assert "Présents à la séance" in html and "LAMBERT" in html.upper()
 
 
 def test_the_proposal_written_together_carries_its_alternatives_to_the_fiche(db, world):
