@@ -3,18 +3,27 @@ decision validated in session."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from lxml import etree
 from sqlmodel import select
 
-from dcc_portal.models import AuditEvent, RcpCase, RcpCaseSitting, RcpCaseStatus, RcpSessionStatus
+from dcc_portal.conformance import cda as cda_validation
+from dcc_portal.models import AuditEvent, Document, RcpCase, RcpCaseSitting, RcpCaseStatus, RcpSessionStatus
+from dcc_portal.services.common import render
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.rcp import decision as rcp_decision
 from dcc_portal.services.rcp import directory as rcp_directory
+from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.rcp import guests as rcp_guests
 from dcc_portal.services.rcp import live
 from dcc_portal.services.rcp import registration as rcp_registration
 from dcc_portal.services.rcp import sessions as rcp_sessions
+from dcc_portal.services.record import documents
 from tests import factories as f
-from tests.test_rcp import NOW, _actor, _register, _session, world  # noqa: F401 (fixture)
+from tests.test_rcp import NOW, NS, RADIO, _actor, _register, _session, world  # noqa: F401 (fixture)
 
 COLECTOMY = {"type": "387713003", "intention": "first", "detail": "Colectomie droite", "additional_exams": "Coloscopie à 1 an"}
 
@@ -146,3 +155,120 @@ def test_the_live_view_waits_for_the_session_to_open(db, world):
     session_id = _session(db, world)
     with pytest.raises(ValidationFailed):
         live.status(db, actor=world.coordinator_actor, session_public_id=session_id)
+
+
+def _validated(db, w, session_id, case_id, draft=COLECTOMY, **extra):
+    live.move(db, actor=w.coordinator_actor, session_public_id=session_id, case_public_id=case_id)
+    live.take_pen(db, actor=w.coordinator_actor, session_public_id=session_id)
+    live.write(db, actor=w.coordinator_actor, session_public_id=session_id, draft=draft)
+    live.validate_case(db, actor=w.coordinator_actor, session_public_id=session_id, **extra)
+
+
+def _sign(db, w, case_id, step: int = 0) -> dict:
+    when = datetime.now(UTC) + timedelta(seconds=30 * step)  # one TOTP code per signature
+    version = db.exec(select(RcpCase.decision_version).where(RcpCase.public_id == case_id)).one()
+    document_id = frcp.sign(db, actor=w.coordinator_actor, case_public_id=case_id, expected_version=version,
+                            code=f.code_for(w.coordinator_secret, when), now=when)
+    document = db.exec(select(Document).where(Document.public_id == document_id)).one()
+    version_row = documents.version_row(db, document=document)
+    return {"content": documents.content_of(version_row), "html": frcp.print_view(db, document=document, version=version_row,
+                                                                                 patient=None)}
+
+
+def test_the_fiche_names_the_physicians_present_when_its_case_was_discussed(db, world):
+    session_id, case_ids, surgeon_actor, radio_actor = _sitting(db, world)
+    _all_join(db, world, session_id, surgeon_actor, radio_actor)
+    _validated(db, world, session_id, case_ids[0])
+    live.set_presence(db, actor=surgeon_actor, session_public_id=session_id, professional_public_id=world.surgeon.public_id,
+                      present=False)  # the surgeon leaves before the second case
+    _validated(db, world, session_id, case_ids[1], override_reason="Surveillance, conforme au référentiel")
+    first, second = _sign(db, world, case_ids[0]), _sign(db, world, case_ids[1], step=1)
+
+    assert {a["name"].split()[-1].upper() for a in first["content"]["attendees"]} == {"MOREAU", "LAMBERT", "BLANC"}
+    assert [a["specialty"] for a in first["content"]["attendees"] if "LAMBERT" in a["name"].upper()] == ["Chirurgie viscérale et digestive"]
+    names = {a["name"].split()[-1].upper() for a in second["content"]["attendees"]}
+    assert names == {"MOREAU", "BLANC"}
+    assert "Présents lors de la discussion de ce dossier" in second["html"] and "LAMBERT" not in second["html"].upper()
+    assert "Surveillance, conforme au référentiel" in second["html"] and "Quorum non atteint" in second["html"]
+    xml = second["content"]["cda"]
+    result = cda_validation.validate_frcp(xml, profiles=False)  # the general profiles: tests/test_rcp.py
+    assert result.ok, result.summary()
+    tree = etree.fromstring(xml.encode())
+    present = tree.xpath("c:participant[c:functionCode/@code='353']", namespaces=NS)
+    assert len(present) == 2 and all(p.find("c:time", NS).get("value", "").startswith("20") for p in present)
+    rpps = {pro.rpps for pro in (world.coordinator, world.radio)}
+    assert {p.find("c:associatedEntity/c:id", NS).get("extension")[1:] for p in present} == rpps
+    assert second["content"]["quorum"]["code"]["code"] == "ORG-133"
+    older = {key: value for key, value in first["content"].items() if key != "sitting"}  # a fiche signed before the sitting
+    older["attendees"] = [{key: value for key, value in a.items() if key != "guest"} for a in older["attendees"]]
+    html = render.render("print/frcp.html.j2", f=older, title="Fiche", version=1, footer="", show_print_button=False)
+    assert "Présents à la séance" in html and "LAMBERT" in html.upper()
+
+
+def test_the_proposal_written_together_carries_its_alternatives_to_the_fiche(db, world):
+    session_id, case_ids, surgeon_actor, radio_actor = _sitting(db, world, cases=1)
+    _all_join(db, world, session_id, surgeon_actor, radio_actor)
+    with_options = {**COLECTOMY, "alternatives": [{"type": "C15632", "detail": "Chimiothérapie néoadjuvante puis chirurgie"},
+                                                  {"type": "", "detail": "Radiothérapie"}]}
+    with pytest.raises(ValidationFailed) as untyped:  # an option without its treatment type is refused, nothing decided
+        _validated(db, world, session_id, case_ids[0], draft=with_options)
+    assert "type de traitement" in untyped.value.errors["alternatives"]
+    case = db.exec(select(RcpCase).where(RcpCase.public_id == case_ids[0])).one()
+    assert case.decided_at is None and db.get(RcpCaseSitting, case.id) is None
+    seen = live.status(db, actor=radio_actor, session_public_id=session_id).draft
+    assert [item["detail"] for item in seen["alternatives"]] == ["Chimiothérapie néoadjuvante puis chirurgie", "Radiothérapie"]
+    with pytest.raises(ValidationFailed):
+        live.write(db, actor=world.coordinator_actor, session_public_id=session_id,
+                   draft={**COLECTOMY, "alternatives": [{"type": "C15632"}] * (live.MAX_ALTERNATIVES + 1)})
+    live.write(db, actor=world.coordinator_actor, session_public_id=session_id,
+               draft={**with_options, "alternatives": with_options["alternatives"][:1]})
+    live.validate_case(db, actor=world.coordinator_actor, session_public_id=session_id)
+    proposal = rcp_decision.case_decision(db, actor=world.coordinator_actor, case_public_id=case_ids[0]).proposal
+    assert [(item.intention, item.type_code) for item in proposal] == [("first", "387713003"), ("alternative", "C15632")]
+    html = _sign(db, world, case_ids[0])["html"]
+    assert "Alternative" in html and "Chimiothérapie néoadjuvante puis chirurgie" in html
+
+
+def test_a_guest_sees_only_their_case_and_counts_in_its_quorum_while_present(db, world):
+    session_id, case_ids, surgeon_actor, _radio = _sitting(db, world)
+    guest = f.professional(db, specialty=RADIO, org=world.org, family="Invitée")
+    guest_actor, _ = _actor(db, guest)
+    for actor in (world.coordinator_actor, surgeon_actor):
+        live.join(db, actor=actor, session_public_id=session_id)
+    with pytest.raises(AccessDenied):  # not invited yet
+        live.status(db, actor=guest_actor, session_public_id=session_id)
+    with pytest.raises(AccessDenied):  # only the coordinator or the secretariat invites
+        rcp_guests.invite(db, actor=surgeon_actor, session_public_id=session_id, case_public_id=case_ids[0],
+                          professional_public_id=guest.public_id)
+    rcp_guests.invite(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0],
+                      professional_public_id=guest.public_id)
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[1])
+    live.join(db, actor=guest_actor, session_public_id=session_id)
+    seen = live.status(db, actor=guest_actor, session_public_id=session_id)
+    assert seen.is_guest and [item.public_id for item in seen.agenda] == [case_ids[0]]
+    assert seen.current_case_public_id == "" and not seen.can_lead and not seen.can_validate
+    with pytest.raises(AccessDenied):
+        live.case_view(db, actor=guest_actor, session_public_id=session_id, case_public_id=case_ids[1])
+    db.commit()
+    refused = db.exec(select(AuditEvent).where(AuditEvent.account_id == guest_actor.account_id,
+                                               AuditEvent.detail.contains("invité pour un autre dossier"))).all()
+    assert refused and refused[0].outcome == "denied"
+    assert not live.status(db, actor=world.coordinator_actor, session_public_id=session_id).quorum.reached  # case 2: no radiologist
+
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0])
+    assert live.case_view(db, actor=guest_actor, session_public_id=session_id, case_public_id=case_ids[0]).tnm
+    now = live.status(db, actor=world.coordinator_actor, session_public_id=session_id)
+    assert now.quorum.reached and [p.name for p in now.guests if p.guest] and any(p.guest for p in now.participants)
+    with pytest.raises(AccessDenied):
+        live.take_pen(db, actor=guest_actor, session_public_id=session_id)
+    live.set_presence(db, actor=guest_actor, session_public_id=session_id, professional_public_id=guest.public_id, present=False)
+    assert not live.status(db, actor=world.coordinator_actor, session_public_id=session_id).quorum.reached
+    live.set_presence(db, actor=world.coordinator_actor, session_public_id=session_id, professional_public_id=guest.public_id,
+                      present=True)  # back in the room
+    _validated(db, world, session_id, case_ids[0])
+    present = json.loads(db.get(RcpCaseSitting, db.exec(select(RcpCase.id).where(RcpCase.public_id == case_ids[0])).one()).present_json)
+    assert [entry["guest"] for entry in present if entry["professional_id"] == guest.id] == [True]
+    rcp_guests.withdraw(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0],
+                        professional_public_id=guest.public_id)
+    with pytest.raises(AccessDenied):
+        live.status(db, actor=guest_actor, session_public_id=session_id)

@@ -154,8 +154,26 @@ class RcpCaseSitting(SQLModel, table=True):
 
     case_id: int = Field(foreign_key="rcp_case.id", primary_key=True)
     present_names: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # [{"professional_id", "specialty_code", "counted", "guest"}]: the physicians in the room for this case, for the fiche
+    present_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     quorum_reached: bool = Field(default=False)
     quorum_summary: str = Field(default="", max_length=400)
     override_reason: str = Field(default="", max_length=300)
     validated_by_professional_id: int | None = Field(default=None, foreign_key="professional.id")
     validated_at: datetime = Field(default_factory=utcnow)
+
+
+class RcpCaseGuest(SQLModel, table=True):
+    """A professional invited by the coordinator for one case only (a radiologist, the requesting physician): sees that
+    case in the live sitting and counts in its quorum while present."""
+
+    __tablename__ = "rcp_case_guest"
+    __table_args__ = (Index("ix_rcp_case_guest_professional", "professional_id", "case_id"),)
+
+    case_id: int = Field(foreign_key="rcp_case.id", primary_key=True)
+    professional_id: int = Field(foreign_key="professional.id", primary_key=True)
+    specialty_code: str = Field(max_length=20)  # as it was that day
+    invited_by_account_id: int | None = Field(default=None, foreign_key="account.id")
+    invited_at: datetime = Field(default_factory=utcnow)
+    joined_at: datetime | None = None  # present while joined_at is set and left_at is not
+    left_at: datetime | None = None

@@ -5,7 +5,7 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.forms import banner, dropdown, error_text
 from dcc_portal.components.layout import area_page
-from dcc_portal.state.rcp_live import ROUTE, RcpLiveState
+from dcc_portal.state.rcp_live import MAX_ALTERNATIVES, ROUTE, RcpLiveState
 
 T = texts.RCP_LIVE
 WRAP = {"overflowWrap": "anywhere", "whiteSpace": "pre-wrap"}
@@ -51,6 +51,30 @@ def _case() -> rx.Component:
     )
 
 
+def _type_label(code) -> rx.Component:
+    return rx.foreach(S.types, lambda option: rx.cond(option[0] == code, rx.text.span(option[1])))
+
+
+def _alternative_fields(item, index) -> rx.Component:
+    number = (index + 1).to(str)
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text(T["alternative"], " ", number, weight="medium"), rx.spacer(),
+                      rx.button(T["remove"], on_click=S.remove_alternative(index), variant="soft", color_scheme="gray", size="2"),
+                      width="100%", align="center"),
+            rx.el.label(T["type"], " (", T["alternative"].lower(), " ", number, ")", html_for="live-alt-type-" + number,
+                        style={"fontWeight": "500"}),
+            dropdown(S.types, placeholder=T["choose"], id="live-alt-type-" + number, value=item["type"],
+                     on_change=lambda value: S.type_alternative(index, "type", value)),
+            rx.el.label(T["alternative_detail"], " ", number, html_for="live-alt-detail-" + number, style={"fontWeight": "500"}),
+            rx.text_area(id="live-alt-detail-" + number, value=item["detail"], debounce_timeout=300, rows="2", width="100%", size="3",
+                         max_length=1000, on_change=lambda value: S.type_alternative(index, "detail", value)),
+            spacing="2", width="100%",
+        ),
+        width="100%", variant="surface",
+    )
+
+
 def _writer_fields() -> rx.Component:
     d = S.draft
     return rx.vstack(
@@ -60,6 +84,10 @@ def _writer_fields() -> rx.Component:
         rx.el.label(T["detail"], html_for="live-detail", style={"fontWeight": "500"}),
         rx.text_area(id="live-detail", value=d.get("detail", ""), on_change=lambda value: S.type_draft("detail", value),
                      debounce_timeout=300, rows="3", width="100%", size="3", max_length=1000),
+        rx.foreach(S.alternatives, _alternative_fields),
+        rx.cond(S.alternatives.length() < MAX_ALTERNATIVES, rx.button(rx.icon("plus", size=16), T["add_alternative"], on_click=S.add_alternative,
+                                                       variant="soft", size="3", data_testid="add-alternative")),
+        error_text(S.errors.get("alternatives", ""), field_id="alternatives"),
         rx.el.label(rx.hstack(rx.checkbox(checked=d.get("trial_proposed", "") == "true", size="3",
                                           on_change=lambda value: S.type_draft("trial_proposed", value)),
                               rx.text(T["trial"]), align="center"), style={"minHeight": "44px", "display": "flex"}),
@@ -77,8 +105,11 @@ def _read_only() -> rx.Component:
     d = S.draft
     return rx.vstack(
         rx.cond(d.get("type", "") != "",
-                _fact(T["type"], rx.foreach(S.types, lambda option: rx.cond(option[0] == d.get("type", ""), rx.text.span(option[1]))))),
+                _fact(T["type"], _type_label(d.get("type", "")))),
         rx.text(d.get("detail", ""), size="3", style=WRAP, data_testid="live-proposal"),
+        rx.foreach(S.alternatives, lambda item: rx.text(
+            rx.text.strong(T["alternative"], " : "), _type_label(item["type"]), rx.cond(item["detail"] != "", " — ", ""),
+            item["detail"], size="3", style=WRAP, data_testid="live-alternative")),
         rx.cond(d.get("trial_proposed", "") == "true", _fact(T["trial"], d.get("trial_detail", ""))),
         rx.cond(d.get("additional_exams", "") != "", _fact(T["next_step"], d.get("additional_exams", ""))),
         spacing="1", width="100%",
@@ -98,7 +129,9 @@ def _proposal() -> rx.Component:
             ),
             rx.cond(info["writer_is_me"] == "true",
                     rx.vstack(_writer_fields(), rx.button(T["release"], on_click=S.release_pen, variant="soft", size="3"), width="100%"),
-                    rx.vstack(_read_only(), rx.button(T["take"], on_click=S.take_pen, size="3", variant="soft", data_testid="take-pen"),
+                    rx.vstack(_read_only(), rx.cond((info["can_validate"] == "true") | (info["can_lead"] == "true"),
+                                                    rx.button(T["take"], on_click=S.take_pen, size="3", variant="soft",
+                                                              data_testid="take-pen")),
                               width="100%")),
             error_text(e.get("pen", ""), field_id="pen"),
             error_text(e.get("proposal", ""), field_id="proposal"),
@@ -126,7 +159,8 @@ def _participant(item) -> rx.Component:
         rx.vstack(rx.text(item["name"], weight="medium", style=rx.cond(item["left"] == "true", {"textDecoration": "line-through"}, {})),
                   rx.text(item["specialty"], size="2", color_scheme="gray"), spacing="0"),
         rx.spacer(),
-        rx.badge(rx.cond(item["via"] == "tablet", T["tablet"], T["room"]), variant="soft"),
+        rx.badge(rx.cond(item["guest"] == "true", T["guest"], rx.cond(item["via"] == "tablet", T["tablet"], T["room"])), variant="soft",
+                 color_scheme=rx.cond(item["guest"] == "true", "purple", "blue")),
         rx.cond(item["left"] == "true", rx.badge(T["left"], color_scheme="gray"),
                 rx.cond(item["confirmed"] == "true", rx.fragment(), rx.badge(T["to_confirm"], color_scheme="orange"))),
         rx.cond(S.info["can_lead"] == "true", rx.hstack(
@@ -144,6 +178,44 @@ def _agenda_item(item) -> rx.Component:
         rx.hstack(rx.text(item["patient_name"]), rx.spacer(), rx.text(item["status_label"], size="1"), width="100%"),
         on_click=S.show(item["public_id"]), variant=rx.cond(current, "solid", "soft"), size="3", width="100%",
         data_testid="live-agenda-item",
+    )
+
+
+def _guest_row(item) -> rx.Component:
+    return rx.hstack(
+        rx.text(item["name"], " — ", item["specialty"], style=WRAP),
+        rx.spacer(),
+        rx.badge(rx.cond(item["left"] == "true", T["left"], rx.cond(item["confirmed"] == "true", T["guest_present"], T["guest_expected"])),
+                 color_scheme="gray", variant="soft"),
+        rx.button(T["uninvite"], size="2", variant="soft", color_scheme="gray", on_click=S.withdraw_guest(item["public_id"])),
+        width="100%", align="center", wrap="wrap", data_testid="live-guest",
+    )
+
+
+def _guests() -> rx.Component:
+    """The coordinator invites someone for the case being discussed only."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(T["guests"], size="3", as_="h3"),
+            rx.text(T["guests_help"], size="2", color_scheme="gray"),
+            rx.foreach(S.guests, _guest_row),
+            rx.form(
+                rx.hstack(
+                    rx.el.label(T["guest_who"], html_for="guest-who", style={"fontWeight": "500"}),
+                    rx.input(id="guest-who", name="who", size="3", max_length=100, width="100%"),
+                    rx.button(T["search"], type="submit", size="3", variant="soft"),
+                    width="100%", wrap="wrap", align="center",
+                ),
+                on_submit=S.find_guest, width="100%",
+            ),
+            error_text(S.errors.get("guest", ""), field_id="guest-who"),
+            rx.foreach(S.guest_candidates, lambda option: rx.hstack(
+                rx.text(option[1], size="2", style=WRAP), rx.spacer(),
+                rx.button(T["invite"], size="2", on_click=S.invite(option[0]), data_testid="invite-guest"),
+                width="100%", align="center", wrap="wrap")),
+            spacing="2", width="100%",
+        ),
+        width="100%",
     )
 
 
@@ -168,12 +240,20 @@ def rcp_live() -> rx.Component:
                                                 data_testid="follow-session")),
                 error_text(S.errors.get("case", ""), field_id="case"),
                 rx.cond(S.case.length() > 0, rx.vstack(_case(), rx.cond(S.shown_case == info["current_case_public_id"], _proposal()),
+                                                        rx.cond((info["can_lead"] == "true")
+                                                                & (S.shown_case == info["current_case_public_id"]), _guests()),
                                                         width="100%", spacing="3"),
-                        rx.text(T["waiting"], color_scheme="gray", data_testid="live-waiting")),
+                        rx.text(rx.cond(info["is_guest"] == "true", T["guest_waiting"], T["waiting"]), color_scheme="gray",
+                                data_testid="live-waiting")),
                 rx.heading(T["agenda"], size="4", as_="h2"),
                 rx.vstack(rx.foreach(S.agenda, _agenda_item), spacing="1", width="100%"),
                 rx.heading(T["participants"], size="4", as_="h2"),
-                rx.card(rx.vstack(rx.foreach(S.participants, _participant), spacing="2", width="100%"), width="100%"),
+                rx.card(rx.cond(S.participants.length() > 0,
+                                rx.vstack(rx.foreach(S.participants, _participant), spacing="2", width="100%"),
+                                rx.hstack(rx.icon("users", size=20, color=rx.color("gray", 10)),
+                                          rx.text(T["nobody"], size="3", color_scheme="gray"), align="center",
+                                          data_testid="live-nobody")),
+                        width="100%"),
                 spacing="3", width="100%",
             ),
             rx.cond(S.message == "", rx.spinner(size="3")),

@@ -13,7 +13,10 @@ import reflex as rx
 
 from dcc_portal import db as database
 from dcc_portal.services.common.errors import AccessDenied, NotAuthenticated, ValidationFailed
+from dcc_portal import texts
+from dcc_portal.services.access import care_teams
 from dcc_portal.services.rcp import decision as rcp_decision
+from dcc_portal.services.rcp import guests as rcp_guests
 from dcc_portal.services.rcp import live
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
@@ -21,6 +24,7 @@ from dcc_portal.state.session import authenticated
 WATCH_SECONDS = 0.25
 WATCH_HOURS = 6
 ROUTE = "/team/rcp/live"
+MAX_ALTERNATIVES = live.MAX_ALTERNATIVES
 
 
 def _connected(token: str) -> bool:
@@ -44,6 +48,9 @@ class RcpLiveState(rx.State):
     documents: list[dict[str, str]] = []
     fiches: list[dict[str, str]] = []
     draft: dict[str, str] = {}
+    alternatives: list[dict[str, str]] = []
+    guests: list[dict[str, str]] = []  # invited for the case being discussed
+    guest_candidates: list[list[str]] = []
     sitting: dict[str, str] = {}
     types: list[list[str]] = []
     following: bool = True
@@ -62,10 +69,13 @@ class RcpLiveState(rx.State):
         self.info = row(status)
         self.agenda = rows(status.agenda)
         self.participants = rows(status.participants)
+        self.guests = rows(status.guests) if status.can_lead else []
         self.quorum = {"reached": "true" if status.quorum.reached else "", "summary": status.quorum.summary}
         self.sitting = {key: str(value) for key, value in status.sitting.items()}
         if not (status.writer_is_me and keep_own_draft):  # while typing, the writer's own fields are the source
-            self.draft = {key: ("true" if value is True else "" if value is False else str(value)) for key, value in status.draft.items()}
+            self.draft = {key: ("true" if value is True else "" if value is False else str(value))
+                          for key, value in status.draft.items() if key != "alternatives"}
+            self.alternatives = [{"type": item["type"], "detail": item["detail"]} for item in status.draft.get("alternatives", [])]
         target = status.current_case_public_id if self.following else self.shown_case
         if target and target != self.case.get("public_id"):
             shown = live.case_view(db, actor=actor, session_public_id=self._session_id(), case_public_id=target)
@@ -76,7 +86,8 @@ class RcpLiveState(rx.State):
             self.case, self.checklist, self.documents, self.fiches = {}, [], [], []
 
     def _lose_view(self, message: str) -> None:
-        self.info, self.case, self.agenda, self.participants, self.draft = {}, {}, [], [], {}
+        self.info, self.case, self.agenda, self.participants, self.draft, self.alternatives = {}, {}, [], [], {}, []
+        self.guests, self.guest_candidates = [], []
         self.message = message
         self._watch_id += 1
 
@@ -154,6 +165,31 @@ class RcpLiveState(rx.State):
                                                             present=bool(present)))
 
     @rx.event
+    async def find_guest(self, form: dict):
+        self.errors = {}
+        try:
+            async with authenticated(self) as (db, actor):
+                found = care_teams.search_professionals(db, actor=actor, query=str(form.get("who", ""))[:100])
+        except AccessDenied:
+            found = []
+        self.guest_candidates = [[option.public_id, option.label] for option in found]
+        if not found:
+            self.errors = {"guest": texts.COMMON["no_result"]}
+
+    @rx.event
+    async def invite(self, professional_public_id: str):
+        self.guest_candidates = []
+        await self._act(lambda db, actor: rcp_guests.invite(
+            db, actor=actor, session_public_id=self._session_id(), case_public_id=self.info.get("current_case_public_id", ""),
+            professional_public_id=str(professional_public_id)[:32]))
+
+    @rx.event
+    async def withdraw_guest(self, professional_public_id: str):
+        await self._act(lambda db, actor: rcp_guests.withdraw(
+            db, actor=actor, session_public_id=self._session_id(), case_public_id=self.info.get("current_case_public_id", ""),
+            professional_public_id=str(professional_public_id)[:32]))
+
+    @rx.event
     async def take_pen(self):
         await self._act(lambda db, actor: live.take_pen(db, actor=actor, session_public_id=self._session_id()))
 
@@ -166,9 +202,31 @@ class RcpLiveState(rx.State):
         if key not in live.DRAFT_FIELDS and key != "trial_proposed":
             return
         self.draft = {**self.draft, key: ("true" if value is True else "" if value is False else str(value)[:4000])}
-        await self._act(lambda db, actor: live.write(db, actor=actor, session_public_id=self._session_id(),
-                                                     draft={**self.draft, "trial_proposed": self.draft.get("trial_proposed") == "true"}),
+        await self._save_draft()
+
+    async def _save_draft(self) -> None:
+        draft = {**self.draft, "trial_proposed": self.draft.get("trial_proposed") == "true", "alternatives": self.alternatives}
+        await self._act(lambda db, actor: live.write(db, actor=actor, session_public_id=self._session_id(), draft=draft),
                         keep_own_draft=True)
+
+    @rx.event
+    async def add_alternative(self):
+        if len(self.alternatives) < live.MAX_ALTERNATIVES:
+            self.alternatives = [*self.alternatives, {"type": "", "detail": ""}]
+            await self._save_draft()
+
+    @rx.event
+    async def remove_alternative(self, index: int):
+        self.alternatives = [item for position, item in enumerate(self.alternatives) if position != int(index)]
+        await self._save_draft()
+
+    @rx.event
+    async def type_alternative(self, index: int, key: str, value: str):
+        if key not in ("type", "detail") or not 0 <= int(index) < len(self.alternatives):
+            return
+        self.alternatives = [{**item, key: str(value)[:1000]} if position == int(index) else item
+                             for position, item in enumerate(self.alternatives)]
+        await self._save_draft()
 
     @rx.event
     async def validate(self, form: dict):

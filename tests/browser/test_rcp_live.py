@@ -1,5 +1,6 @@
 """The live sitting: the coordinator's tablet moves to the next case and a participant's tablet follows it, then sees
-the proposal as the coordinator types it."""
+the proposal and its alternative as the coordinator types them; a guest invited for that case alone joins from a phone,
+sees only it and completes its quorum."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def _open_sitting(server) -> tuple[str, list[str]]:
 
 def test_a_participant_tablet_follows_the_coordinator(page_factory, server):
     session_id, names = _open_sitting(server)
+    with server.session() as db:
+        guest_rpps = db.get(Professional, db.exec(select(Account).where(Account.identifier == "chir.fabre")).one().professional_id).rpps
     coordinator_secret, participant_secret = enrol(server, "hemato.perrin"), enrol(server, "onco.girard")
     url = f"/team/rcp/live?s={session_id}"
 
@@ -81,8 +84,28 @@ def test_a_participant_tablet_follows_the_coordinator(page_factory, server):
     coordinator.get_by_label("Proposition thérapeutique").fill("Immunochimiothérapie R-CHOP, 6 cycles")
     expect(participant.get_by_test_id("live-writer")).to_contain_text("écrit")
     expect(participant.get_by_test_id("live-proposal")).to_have_text("Immunochimiothérapie R-CHOP, 6 cycles")
+    coordinator.get_by_test_id("add-alternative").click()
+    coordinator.locator("#live-alt-type-1").select_option("C15632")
+    coordinator.get_by_label("Précisions sur l'alternative 1").fill("Radiothérapie de consolidation")
+    expect(participant.get_by_test_id("live-alternative")).to_contain_text("Radiothérapie de consolidation")
     expect(participant.get_by_test_id("live-quorum")).to_contain_text("Quorum non atteint")
     assert_fits_width(participant)
-    shot(coordinator, "rcp-live-coordinator-tablet")
     shot(participant, "rcp-live-participant-tablet")
-    assert not coordinator.errors and not participant.errors
+
+    # a surgeon invited for this case only, on a phone: sees that case alone and completes its quorum
+    guest_secret = enrol(server, "chir.fabre")
+    coordinator.get_by_label("Nom ou RPPS").fill(guest_rpps)
+    coordinator.get_by_role("button", name="Chercher").click()
+    coordinator.get_by_test_id("invite-guest").click()
+    expect(coordinator.get_by_test_id("live-guest")).to_contain_text("Pas encore arrivé")
+    guest = page_factory("phone")
+    login(guest, server, "chir.fabre", guest_secret, lands_on="/team")
+    visit(guest, url)
+    expect(guest.get_by_test_id("live-case-patient")).to_have_text(names[1])
+    expect(guest.get_by_test_id("live-agenda-item")).to_have_count(1)
+    expect(guest.get_by_test_id("take-pen")).to_have_count(0)
+    expect(participant.get_by_test_id("live-quorum")).to_contain_text("Quorum atteint")
+    assert_fits_width(guest)
+    shot(coordinator, "rcp-live-coordinator-tablet")
+    shot(guest, "rcp-live-guest-phone")
+    assert not coordinator.errors and not participant.errors and not guest.errors

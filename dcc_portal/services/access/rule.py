@@ -35,10 +35,12 @@ from dcc_portal.models import (
     Patient,
     PatientOpposition,
     RcpCase,
+    RcpCaseGuest,
     RcpCaseStatus,
     RcpMember,
     RcpSecretariat,
     RcpSession,
+    RcpSessionStatus,
     ReleaseMode,
     Role,
     utcnow,
@@ -123,6 +125,18 @@ _RCP_MEMBER = (
         RcpSession.rcp_id.in_(_BOARDS_OF),
     )
 )
+# A guest invited for one case of this patient, while its sitting is open.
+_RCP_GUEST = (
+    select(RcpCaseGuest.case_id)
+    .join(RcpCase, RcpCase.id == RcpCaseGuest.case_id)
+    .join(RcpSession, RcpSession.id == RcpCase.session_id)
+    .where(
+        RcpCaseGuest.professional_id == bindparam("professional_id"),
+        RcpCase.patient_id == bindparam("patient_id"),
+        RcpCase.status != RcpCaseStatus.WITHDRAWN,
+        RcpSession.status == RcpSessionStatus.OPEN,
+    )
+)
 # What `prefetch` reads about a list of patients (`patient_ids`): care team, opposition, RCP membership.
 _AMONG = bindparam("patient_ids", expanding=True)
 _PREFETCH = (
@@ -193,7 +207,12 @@ def _rcp(db: Session, actor: Actor, patient: Patient, now: datetime) -> Grant | 
     return Grant.RCP if is_rcp_member_for(db, professional_id=actor.professional_id, patient_id=patient.id) else None
 
 
-OUTSIDE_TEAM_GRANTS: list[GrantRule] = [_medecin_traitant, _rcp, _emergency]
+def _rcp_guest(db: Session, actor: Actor, patient: Patient, now: datetime) -> Grant | None:
+    params = {"professional_id": actor.professional_id, "patient_id": patient.id}
+    return Grant.RCP if db.exec(_RCP_GUEST, params=params).first() is not None else None
+
+
+OUTSIDE_TEAM_GRANTS: list[GrantRule] = [_medecin_traitant, _rcp, _rcp_guest, _emergency]
 
 
 def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | None = None) -> Grant | None:
@@ -208,7 +227,8 @@ def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | No
        The patient cannot object to the team treating them now.
     5. The patient objects to this professional (opposition not withdrawn): nothing more.
     6. Declared médecin traitant: MEDECIN_TRAITANT.
-    7. Member or secretariat of an RCP in which the patient has a case registered and not withdrawn: RCP.
+    7. Member or secretariat of an RCP in which the patient has a case registered and not withdrawn: RCP; so is a
+       guest invited for that case, while its sitting is open.
     8. An emergency access of this professional, started and not expired (4 hours): EMERGENCY.
     Otherwise nothing.
     """

@@ -123,9 +123,10 @@ def proposal_items(case: RcpCase) -> list[ProposalItem]:
 def save_decision(
     db: Session, *, actor: Actor, case_public_id: str, expected_version: int, status: str, proposal: list[dict],
     guideline: str = "", trial_proposed: bool = False, trial_detail: str = "", additional_exams: str = "",
-    comment: str = "", now: datetime | None = None,
+    comment: str = "", quorum: QuorumStatus | None = None, now: datetime | None = None,
 ) -> int:
-    """Record what the board decided for one case (draft until the coordinator signs). Returns the new version."""
+    """Record what the board decided for one case (draft until the coordinator signs). Returns the new version.
+    `quorum`: the one reached for this very case in the live sitting; by default the session's attendance sheet."""
     now = now or utcnow()
     loaded = load_case(db, case_public_id)
     if loaded is None:
@@ -178,7 +179,7 @@ def save_decision(
     ).values(decision_version=expected_version + 1))
     if updated.rowcount != 1:
         raise StaleVersion()
-    quorum = session_quorum(db, session=session)
+    quorum = quorum or session_quorum(db, session=session)
     case.decision_version = expected_version + 1
     case.status = status
     case.proposal_json = json.dumps(items, ensure_ascii=False)

@@ -32,6 +32,7 @@ from dcc_portal.models import (
     Rcp,
     RcpAttendance,
     RcpCase,
+    RcpCaseSitting,
     RcpCaseStatus,
     RcpKind,
     RcpMember,
@@ -125,18 +126,37 @@ def _person(pro: Professional | None, db: Session) -> dict | None:
             "specialty_code": pro.specialty_code, "rpps": pro.rpps}
 
 
+def _session_attendees(db: Session, session: RcpSession, board: Rcp) -> list[dict]:
+    """A case decided outside the live sitting: the session's attendance sheet."""
+    present = db.exec(select(RcpAttendance, Professional).join(Professional, Professional.id == RcpAttendance.professional_id)
+                      .where(RcpAttendance.session_id == session.id).order_by(Professional.family_name)).all()
+    relevant = set(rcp_rules.split_codes(board.quorum_specialties))
+    return [dict(_person(pro, db), specialty_code=attendance.specialty_code, guest=False,
+                 specialty=rcp_rules.specialty_label(attendance.specialty_code),
+                 counted=rcp_rules.is_physician(attendance.specialty_code) and (not relevant or attendance.specialty_code in relevant))
+            for attendance, pro in present]
+
+
+def _case_attendees(db: Session, sitting: RcpCaseSitting) -> list[dict]:
+    """A case validated in the live sitting: the people present at the moment it was discussed."""
+    attendees = []
+    for entry in json.loads(sitting.present_json or "[]"):
+        pro = db.get(Professional, entry["professional_id"])
+        if pro is not None:
+            attendees.append(dict(_person(pro, db), specialty_code=entry["specialty_code"], counted=bool(entry["counted"]),
+                                  specialty=rcp_rules.specialty_label(entry["specialty_code"]), guest=bool(entry.get("guest"))))
+    return attendees
+
+
 def build_content(db: Session, *, case: RcpCase, session: RcpSession, board: Rcp, signer: Professional, now: datetime,
                   correction_reason: str = "") -> dict:
     """Everything the fiche shows, frozen at signature (names and codes as they were that day)."""
     patient = db.get(Patient, case.patient_id)
     diagnosis = db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id == patient.id).order_by(CancerDiagnosis.id.desc())).first()
-    present = db.exec(select(RcpAttendance, Professional).join(Professional, Professional.id == RcpAttendance.professional_id)
-                      .where(RcpAttendance.session_id == session.id).order_by(Professional.family_name)).all()
-    relevant = set(rcp_rules.split_codes(board.quorum_specialties))
-    attendees = [dict(_person(pro, db), specialty_code=attendance.specialty_code,
-                      counted=rcp_rules.is_physician(attendance.specialty_code) and (not relevant or attendance.specialty_code in relevant))
-                 for attendance, pro in present]
-    quorum = rcp_rules.quorum_rule(rcp=board, present_specialties=[a.specialty_code for a, _ in present])
+    sitting = db.get(RcpCaseSitting, case.id)
+    attendees = _case_attendees(db, sitting) if sitting is not None and sitting.present_json not in ("", "[]") \
+        else _session_attendees(db, session, board)
+    quorum = rcp_rules.quorum_rule(rcp=board, present_specialties=[a["specialty_code"] for a in attendees])
     if case.status == RcpCaseStatus.DISCUSSED:
         quorum_code = _concept("JDV_StatutQuorum_CISIS", "ORG-126" if case.quorum_reached else "ORG-133")
     else:
@@ -182,6 +202,8 @@ def build_content(db: Session, *, case: RcpCase, session: RcpSession, board: Rcp
         "gp": _person(gp, db),
         "coordinator": _person(signer, db),
         "attendees": attendees,
+        "sitting": {"validated_at": formatting.datetime_fr(sitting.validated_at), "validated_at_iso": sitting.validated_at.isoformat(),
+                    "quorum_summary": sitting.quorum_summary, "override_reason": sitting.override_reason} if sitting else None,
         "quorum": {"reached": bool(quorum_code and quorum_code["code"] == "ORG-126"), "code": quorum_code,
                    "summary": quorum.summary if case.status == RcpCaseStatus.DISCUSSED else quorum.summary,
                    "surgeon_required": quorum.surgeon_required},
@@ -214,12 +236,16 @@ def _cda_header(db: Session, *, content: dict, case: RcpCase, session: RcpSessio
     gp = db.get(Professional, patient.gp_professional_id) if patient.gp_professional_id else None
     participants.append(cda.Participant("INF", cda.person_part(db, gp) if gp else None, GP_FUNCTION,
                                         "Médecin traitant" if gp else "Médecin traitant non déclaré"))
+    sitting = content.get("sitting")
+    at = datetime.fromisoformat(sitting["validated_at_iso"]) if sitting else None
     for attendee in content["attendees"]:
         pro = db.exec(select(Professional).where(Professional.public_id == attendee["public_id"])).one()
+        guest = " (invité pour ce dossier)" if attendee.get("guest") else ""
         if attendee["counted"]:
-            participants.append(cda.Participant("PRF", cda.person_part(db, pro), MEMBER_FUNCTION, "Participant du quorum"))
+            participants.append(cda.Participant("PRF", cda.person_part(db, pro), MEMBER_FUNCTION, "Participant du quorum" + guest, at))
         else:
-            participants.append(cda.Participant("PRF", cda.person_part(db, pro), CORRESPONDENT_FUNCTION, "Participant hors quorum"))
+            participants.append(cda.Participant("PRF", cda.person_part(db, pro), CORRESPONDENT_FUNCTION, "Participant hors quorum" + guest,
+                                                at))
     ids = [(RCP_NETWORK_ROOT, board.network_id or "NA"), (RCP_MANAGER_ROOT, board.manager_id or "NA"),
            (RCP_ROOT, board.national_id), (RCP_SESSION_ROOT, session.public_id)]
     title_parts = [part for part in (board.manager_name, board.name) if part]

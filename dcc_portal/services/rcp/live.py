@@ -28,6 +28,7 @@ from dcc_portal.models import (
     Rcp,
     RcpAttendance,
     RcpCase,
+    RcpCaseGuest,
     RcpCaseSitting,
     RcpCaseStatus,
     RcpLive,
@@ -45,11 +46,19 @@ from dcc_portal.services.common.names import patient_name, professional_label
 from dcc_portal.services.rcp import decision
 from dcc_portal.services.rcp.directory import manages, membership
 from dcc_portal.services.rcp.registration import ChecklistItem, checklist, load_case, tnm_label
-from dcc_portal.services.rcp.rules import REASON_LABELS, QuorumStatus, is_physician, session_quorum, specialty_label
+from dcc_portal.services.rcp.rules import (
+    REASON_LABELS,
+    QuorumStatus,
+    is_physician,
+    quorum_rule,
+    specialty_label,
+    split_codes,
+)
 from dcc_portal.services.rcp.sessions import load_session, require_session_visible
 from dcc_portal.services.record import documents
 
 DRAFT_FIELDS = {"type": 20, "intention": 20, "detail": 1000, "trial_detail": 300, "additional_exams": 4000, "comment": 4000}
+MAX_ALTERNATIVES = 3  # besides the first-intent proposal, the other options the board leaves open (intention "alternative")
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Participant:
     via: str  # tablet | room
     confirmed: bool
     left: bool
+    guest: bool = False  # invited for the case being discussed only
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,8 @@ class LiveStatus:
     joined: bool
     can_lead: bool
     can_validate: bool
+    is_guest: bool  # sees only the case(s) they were invited for
+    guests: list[Participant]  # invited for the case being discussed (the coordinator manages them)
     sitting: dict = field(default_factory=dict)  # the current case's validation, if done: names, quorum, reason
 
 
@@ -122,17 +134,39 @@ def pulse(db: Session, session_public_id: str) -> int:
 # --------------------------------------------------------------------------------------------------- access
 
 
-def _load(db: Session, actor: Actor, session_public_id: str, action: str) -> tuple[RcpSession, Rcp]:
+def load_sitting(db: Session, actor: Actor, session_public_id: str, action: str) -> tuple[RcpSession, Rcp]:
     loaded = load_session(db, session_public_id)
     if loaded is None:
         raise access.deny(db, actor=actor, action=action, detail="séance RCP inconnue")
     session, rcp = loaded
-    require_session_visible(db, actor=actor, session=session, rcp=rcp, action=action)
-    if membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is None and not manages(db, actor=actor, rcp=rcp):
+    guest = actor.role.is_care_professional and guest_cases(db, session_id=session.id, professional_id=actor.professional_id)
+    if not guest:  # a guest of one case: `status` and `case_view` show them that case alone
+        require_session_visible(db, actor=actor, session=session, rcp=rcp, action=action)
+    if not guest and membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is None \
+            and not manages(db, actor=actor, rcp=rcp):
         raise access.deny(db, actor=actor, action=action, detail=f"séance RCP {rcp.national_id} en direct : hors de la RCP")
     if session.status != RcpSessionStatus.OPEN:
         raise ValidationFailed({"session": "La séance n'est pas ouverte : la séance en direct commence à son ouverture."})
     return session, rcp
+
+
+_GUEST_CASES = (select(RcpCaseGuest.case_id).join(RcpCase, RcpCase.id == RcpCaseGuest.case_id)
+                .where(RcpCase.session_id == bindparam("session_id"), RcpCaseGuest.professional_id == bindparam("professional_id"),
+                       RcpCase.status != RcpCaseStatus.WITHDRAWN))
+
+
+def guest_cases(db: Session, *, session_id: int, professional_id: int | None) -> set[int]:
+    """The cases of this session a professional was invited for (empty for a member)."""
+    if professional_id is None:
+        return set()
+    return set(db.exec(_GUEST_CASES, params={"session_id": session_id, "professional_id": professional_id}).all())
+
+
+def _guest_only(db: Session, actor: Actor, rcp: Rcp, session: RcpSession) -> set[int] | None:
+    """The only cases this participant may see, or None for a member or the secretariat (the whole agenda)."""
+    if membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is not None or manages(db, actor=actor, rcp=rcp):
+        return None
+    return guest_cases(db, session_id=session.id, professional_id=actor.professional_id)
 
 
 def _may_lead(db: Session, actor: Actor, rcp: Rcp) -> bool:
@@ -140,12 +174,12 @@ def _may_lead(db: Session, actor: Actor, rcp: Rcp) -> bool:
     return bool(member and member.is_coordinator) or manages(db, actor=actor, rcp=rcp)
 
 
-def _require_lead(db: Session, actor: Actor, rcp: Rcp, action: str) -> None:
+def require_lead(db: Session, actor: Actor, rcp: Rcp, action: str) -> None:
     if not _may_lead(db, actor, rcp):
         raise access.deny(db, actor=actor, action=action, detail=f"séance RCP {rcp.national_id} : conduite réservée au coordonnateur")
 
 
-def _live(db: Session, session: RcpSession) -> RcpLive:
+def live_row(db: Session, session: RcpSession) -> RcpLive:
     live = db.get(RcpLive, session.id)
     if live is None:
         live = RcpLive(session_id=session.id)
@@ -154,7 +188,7 @@ def _live(db: Session, session: RcpSession) -> RcpLive:
     return live
 
 
-def _bump(db: Session, live: RcpLive) -> None:
+def bump(db: Session, live: RcpLive) -> None:
     live.version += 1
     live.updated_at = utcnow()
     db.add(live)
@@ -165,7 +199,7 @@ def touch(db: Session, *, session: RcpSession) -> None:
     """Tell the screens of a started sitting that something changed elsewhere (the attendance sheet)."""
     live = db.get(RcpLive, session.id)
     if live is not None:
-        _bump(db, live)
+        bump(db, live)
 
 
 def _physician(db: Session, actor: Actor) -> Professional | None:
@@ -185,16 +219,28 @@ _PRESENCE = (select(RcpAttendance, Professional).join(Professional, Professional
              .where(RcpAttendance.session_id == bindparam("session_id")).order_by(Professional.family_name))
 
 
+_GUESTS = (select(RcpCaseGuest, Professional).join(Professional, Professional.id == RcpCaseGuest.professional_id)
+           .where(RcpCaseGuest.case_id == bindparam("case_id")).order_by(Professional.family_name))
+
+
+def _guest_participant(row: RcpCaseGuest, pro: Professional) -> Participant:
+    return Participant(pro.public_id, professional_label(pro), specialty_label(row.specialty_code), "guest",
+                       row.joined_at is not None, row.left_at is not None, guest=True)  # confirmed: arrived
+
+
 def status(db: Session, *, actor: Actor, session_public_id: str) -> LiveStatus:
     """The sitting as this participant sees it now. Membership is checked again at each call: a participant removed
     from the RCP loses the view at the next change."""
-    session, rcp = _load(db, actor, session_public_id, AuditAction.READ)
-    live = _live(db, session)
-    agenda = db.exec(_AGENDA, params={"session_id": session.id}).all()
+    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.READ)
+    live = live_row(db, session)
+    only = _guest_only(db, actor, rcp, session)
+    agenda = [(case, patient) for case, patient in db.exec(_AGENDA, params={"session_id": session.id}).all()
+              if only is None or case.id in only]
     sittings = {row.case_id: row for row in db.exec(select(RcpCaseSitting).where(
         RcpCaseSitting.case_id.in_([case.id for case, _ in agenda] or [0])))}
     current = next((case for case, _ in agenda if case.id == live.current_case_id), None)
     presence = db.exec(_PRESENCE, params={"session_id": session.id}).all()
+    invited = db.exec(_GUESTS, params={"case_id": current.id}).all() if current else []
     writer = db.get(Professional, live.writer_professional_id) if live.writer_professional_id else None
     same_case = current is not None and live.draft_case_id == current.id
     done = sittings.get(current.id) if current else None
@@ -205,26 +251,34 @@ def status(db: Session, *, actor: Actor, session_public_id: str) -> LiveStatus:
                            "Décision validée en séance" if case.id in sittings else "À discuter", case.id in sittings)
                 for case, patient in agenda],
         participants=[Participant(pro.public_id, professional_label(pro), specialty_label(row.specialty_code), row.via,
-                                  row.confirmed, row.left_at is not None) for row, pro in presence],
-        quorum=session_quorum(db, session=session),
+                                  row.confirmed, row.left_at is not None) for row, pro in presence]
+        + [_guest_participant(row, pro) for row, pro in invited if row.joined_at is not None],
+        guests=[_guest_participant(row, pro) for row, pro in invited],
+        quorum=case_quorum(db, session=session, rcp=rcp, case=current),
         writer=professional_label(writer) if writer else "",
         writer_is_me=writer is not None and writer.id == actor.professional_id,
         draft=json.loads(live.draft_json or "{}") if same_case else {},
         draft_saved_at=live.draft_saved_at.strftime("%H:%M:%S") if same_case and live.draft_saved_at else "",
-        joined=any(pro.id == actor.professional_id and row.left_at is None for row, pro in presence),
+        joined=any(pro.id == actor.professional_id and row.left_at is None for row, pro in presence)
+        or any(pro.id == actor.professional_id and row.joined_at and not row.left_at for row, pro in invited),
         can_lead=_may_lead(db, actor, rcp),
         can_validate=_physician(db, actor) is not None and membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is not None,
+        is_guest=only is not None,
         sitting={"names": done.present_names, "quorum": done.quorum_summary, "reason": done.override_reason} if done else {},
     )
 
 
 def case_view(db: Session, *, actor: Actor, session_public_id: str, case_public_id: str, now: datetime | None = None) -> LiveCase:
     """One case of the sitting's agenda for this participant: an audited read of the patient's record."""
-    session, rcp = _load(db, actor, session_public_id, AuditAction.READ)
+    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.READ)
     loaded = load_case(db, case_public_id)
     if loaded is None or loaded[1].id != session.id or loaded[0].status == RcpCaseStatus.WITHDRAWN:
         raise access.deny(db, actor=actor, action=AuditAction.READ, detail=f"séance RCP {rcp.national_id} : cas hors de l'ordre du jour")
     case = loaded[0]
+    only = _guest_only(db, actor, rcp, session)
+    if only is not None and case.id not in only:
+        raise access.deny(db, actor=actor, action=AuditAction.READ, patient_id=case.patient_id,
+                          detail=f"séance en direct RCP {rcp.national_id} : invité pour un autre dossier")
     patient = db.get(Patient, case.patient_id)
     access.require_patient(db, actor=actor, patient_public_id=patient.public_id, action=AuditAction.READ,
                            detail=f"séance en direct RCP {rcp.national_id}", now=now)
@@ -253,16 +307,16 @@ def case_view(db: Session, *, actor: Actor, session_public_id: str, case_public_
 
 def move(db: Session, *, actor: Actor, session_public_id: str, case_public_id: str) -> int:
     """The coordinator (or the secretariat) puts a case on every screen. Returns the new version."""
-    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
-    _require_lead(db, actor, rcp, AuditAction.UPDATE)
+    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
+    require_lead(db, actor, rcp, AuditAction.UPDATE)
     loaded = load_case(db, case_public_id)
     if loaded is None or loaded[1].id != session.id or loaded[0].status == RcpCaseStatus.WITHDRAWN:
         raise ValidationFailed({"case": "Ce dossier n'est pas à l'ordre du jour de la séance."})
-    live = _live(db, session)
+    live = live_row(db, session)
     if live.current_case_id != loaded[0].id:
         live.current_case_id = loaded[0].id
         live.writer_professional_id = None
-    _bump(db, live)
+    bump(db, live)
     audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=loaded[0].patient_id,
                  detail=f"séance en direct RCP {rcp.national_id} : dossier présenté")
     return live.version
@@ -270,11 +324,11 @@ def move(db: Session, *, actor: Actor, session_public_id: str, case_public_id: s
 
 def step(db: Session, *, actor: Actor, session_public_id: str, offset: int) -> int:
     """Previous (-1) or next (+1) case of the agenda; the first one when none is shown yet."""
-    session, _rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    session, _rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
     ids = [case.public_id for case, _ in db.exec(_AGENDA, params={"session_id": session.id}).all()]
     if not ids:
         raise ValidationFailed({"case": "L'ordre du jour est vide."})
-    live = _live(db, session)
+    live = live_row(db, session)
     current = db.get(RcpCase, live.current_case_id) if live.current_case_id else None
     index = ids.index(current.public_id) + (1 if offset > 0 else -1) if current and current.public_id in ids else 0
     return move(db, actor=actor, session_public_id=session_public_id, case_public_id=ids[max(0, min(index, len(ids) - 1))])
@@ -285,12 +339,15 @@ def step(db: Session, *, actor: Actor, session_public_id: str, offset: int) -> i
 
 def join(db: Session, *, actor: Actor, session_public_id: str) -> int:
     """A member opens the live view: present (via tablet), to be confirmed by the secretariat."""
-    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
     pro = db.get(Professional, actor.professional_id) if actor.professional_id else None
+    if pro is not None and guest_cases(db, session_id=session.id, professional_id=pro.id) \
+            and db.get(RcpMember, (rcp.id, pro.id)) is None:
+        return _guest_presence(db, actor=actor, session=session, rcp=rcp, pro=pro, present=True, only_if_absent=True)
     if pro is None or db.get(RcpMember, (rcp.id, pro.id)) is None:
-        return _live(db, session).version  # the secretariat follows the sitting without being on the attendance sheet
+        return live_row(db, session).version  # the secretariat follows the sitting without being on the attendance sheet
     row = db.exec(select(RcpAttendance).where(RcpAttendance.session_id == session.id, RcpAttendance.professional_id == pro.id)).first()
-    live = _live(db, session)
+    live = live_row(db, session)
     if row is not None and row.left_at is None:
         return live.version
     if row is None:
@@ -299,7 +356,7 @@ def join(db: Session, *, actor: Actor, session_public_id: str) -> int:
     else:
         row.left_at = None
         db.add(row)
-    _bump(db, live)
+    bump(db, live)
     audit.record(db, actor=actor, action=AuditAction.UPDATE, detail=f"séance en direct RCP {rcp.national_id} : arrivée de {pro.rpps}")
     return live.version
 
@@ -307,12 +364,14 @@ def join(db: Session, *, actor: Actor, session_public_id: str) -> int:
 def set_presence(db: Session, *, actor: Actor, session_public_id: str, professional_public_id: str, present: bool) -> int:
     """The secretariat confirms a participant, marks one present in the room (no tablet), or records a departure.
     A participant may record their own departure."""
-    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
+    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
     pro = db.exec(select(Professional).where(Professional.public_id == str(professional_public_id)[:32])).first()
-    if pro is None or db.get(RcpMember, (rcp.id, pro.id)) is None:
-        raise ValidationFailed({"attendance": "Seuls les membres de la RCP figurent sur la feuille de présence."})
-    if not (pro.id == actor.professional_id and not present):
-        _require_lead(db, actor, rcp, AuditAction.UPDATE)
+    if not (pro is not None and pro.id == actor.professional_id and not present):
+        require_lead(db, actor, rcp, AuditAction.UPDATE)
+    if pro is not None and db.get(RcpMember, (rcp.id, pro.id)) is None:
+        return _guest_presence(db, actor=actor, session=session, rcp=rcp, pro=pro, present=present)
+    if pro is None:
+        raise ValidationFailed({"attendance": "Seuls les membres de la RCP et les invités figurent sur la feuille de présence."})
     row = db.exec(select(RcpAttendance).where(RcpAttendance.session_id == session.id, RcpAttendance.professional_id == pro.id)).first()
     if present:
         if row is None:
@@ -323,12 +382,39 @@ def set_presence(db: Session, *, actor: Actor, session_public_id: str, professio
     elif row is not None and row.left_at is None:
         row.left_at = utcnow()
         db.add(row)
-    live = _live(db, session)
+    live = live_row(db, session)
     if not present and live.writer_professional_id == pro.id:
         live.writer_professional_id = None
-    _bump(db, live)
+    bump(db, live)
     audit.record(db, actor=actor, action=AuditAction.UPDATE,
                  detail=f"séance en direct RCP {rcp.national_id} : {pro.rpps} {'présent' if present else 'parti'}")
+    return live.version
+
+
+def _guest_presence(db: Session, *, actor: Actor, session: RcpSession, rcp: Rcp, pro: Professional, present: bool,
+                    only_if_absent: bool = False) -> int:
+    """A guest arrives (joins the live view, or is marked present) or leaves: they count in their case's quorum only
+    in between."""
+    live = live_row(db, session)
+    rows = db.exec(select(RcpCaseGuest).join(RcpCase, RcpCase.id == RcpCaseGuest.case_id)
+                   .where(RcpCase.session_id == session.id, RcpCaseGuest.professional_id == pro.id)).all()
+    if not rows:
+        raise ValidationFailed({"attendance": "Seuls les membres de la RCP et les invités figurent sur la feuille de présence."})
+    changed = False
+    for row in rows:
+        here = row.joined_at is not None and row.left_at is None
+        if present and not here:
+            row.joined_at, row.left_at, changed = utcnow(), None, True
+        elif not present and here and not only_if_absent:
+            row.left_at, changed = utcnow(), True
+        db.add(row)
+    if not changed:
+        return live.version
+    if not present and live.writer_professional_id == pro.id:
+        live.writer_professional_id = None
+    bump(db, live)
+    audit.record(db, actor=actor, action=AuditAction.UPDATE,
+                 detail=f"séance en direct RCP {rcp.national_id} : invité {pro.rpps} {'présent' if present else 'parti'}")
     return live.version
 
 
@@ -338,8 +424,8 @@ def set_presence(db: Session, *, actor: Actor, session_public_id: str, professio
 def take_pen(db: Session, *, actor: Actor, session_public_id: str) -> int:
     """Become the one writer of the current case's proposal: free, or handed over by the coordinator/secretariat, who
     may take it from anyone."""
-    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
-    live = _live(db, session)
+    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
+    live = live_row(db, session)
     if live.current_case_id is None:
         raise ValidationFailed({"pen": "Aucun dossier n'est en discussion."})
     may_write = _may_lead(db, actor, rcp) or (_physician(db, actor) is not None and membership(
@@ -352,23 +438,23 @@ def take_pen(db: Session, *, actor: Actor, session_public_id: str) -> int:
     live.writer_professional_id = actor.professional_id
     if live.draft_case_id != live.current_case_id:
         live.draft_case_id, live.draft_json, live.draft_saved_at = live.current_case_id, "{}", None
-    _bump(db, live)
+    bump(db, live)
     return live.version
 
 
 def release_pen(db: Session, *, actor: Actor, session_public_id: str) -> int:
-    session, _rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
-    live = _live(db, session)
+    session, _rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
+    live = live_row(db, session)
     if live.writer_professional_id == actor.professional_id:
         live.writer_professional_id = None
-        _bump(db, live)
+        bump(db, live)
     return live.version
 
 
 def write(db: Session, *, actor: Actor, session_public_id: str, draft: dict) -> int:
     """The writer's text, saved as typed; the other screens show it read-only."""
-    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
-    live = _live(db, session)
+    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
+    live = live_row(db, session)
     if live.writer_professional_id != actor.professional_id or live.draft_case_id != live.current_case_id:
         raise ValidationFailed({"pen": "Prenez la main pour écrire la proposition."})
     clean = {}
@@ -378,10 +464,62 @@ def write(db: Session, *, actor: Actor, session_public_id: str, draft: dict) -> 
             raise ValidationFailed({key: f"Texte trop long ({limit} caractères au plus)."})
         clean[key] = value
     clean["trial_proposed"] = bool((draft or {}).get("trial_proposed"))
+    clean["alternatives"] = _clean_alternatives((draft or {}).get("alternatives"))
     live.draft_json = json.dumps(clean, ensure_ascii=False)
     live.draft_saved_at = utcnow()
-    _bump(db, live)
+    bump(db, live)
     return live.version
+
+
+@dataclass(frozen=True)
+class PresentPerson:
+    professional: Professional
+    specialty_code: str  # as it was that day
+    counted: bool  # a physician whose specialty counts for this RCP's quorum
+    guest: bool  # invited for this case only
+
+
+def present_for_case(db: Session, *, session: RcpSession, rcp: Rcp, case: RcpCase | None) -> list[PresentPerson]:
+    """Who is in the sitting now for this case: the members who came and have not left, and the guests invited for this
+    case who are there."""
+    relevant = set(split_codes(rcp.quorum_specialties))
+    rows = [(pro, row.specialty_code, False) for row, pro in db.exec(_PRESENCE, params={"session_id": session.id}).all()
+            if row.left_at is None]
+    if case is not None:
+        rows += [(pro, row.specialty_code, True) for row, pro in db.exec(_GUESTS, params={"case_id": case.id}).all()
+                 if row.joined_at is not None and row.left_at is None]
+    return [PresentPerson(pro, code, is_physician(code) and (not relevant or code in relevant), guest)
+            for pro, code, guest in rows]
+
+
+def case_quorum(db: Session, *, session: RcpSession, rcp: Rcp, case: RcpCase | None) -> QuorumStatus:
+    """The quorum for this case: the specialties present at the moment it is discussed."""
+    return quorum_rule(rcp=rcp, present_specialties=[person.specialty_code
+                                                     for person in present_for_case(db, session=session, rcp=rcp, case=case)])
+
+
+def _clean_alternatives(items) -> list[dict]:
+    if not isinstance(items, list):
+        return []
+    if len(items) > MAX_ALTERNATIVES:
+        raise ValidationFailed({"alternatives": f"{MAX_ALTERNATIVES} alternatives au plus."})
+    clean = []
+    for item in items:
+        item = item if isinstance(item, dict) else {}
+        detail = inputs.text(str(item.get("detail") or ""))
+        if len(detail) > DRAFT_FIELDS["detail"]:
+            raise ValidationFailed({"alternatives": f"Texte trop long ({DRAFT_FIELDS['detail']} caractères au plus)."})
+        clean.append({"type": inputs.line(str(item.get("type") or ""), 20), "detail": detail})
+    return clean
+
+
+def _proposal(draft: dict) -> list[dict]:
+    """The first-intent proposal then the alternatives, as `decision.save_decision` takes them."""
+    alternatives = draft.get("alternatives") or []
+    if any(item["detail"] and not item["type"] for item in alternatives):
+        raise ValidationFailed({"alternatives": "Choisissez le type de traitement de chaque alternative, ou retirez-la."})
+    return [{"type": draft.get("type", ""), "intention": "first", "detail": draft.get("detail", "")}] + [
+        {"type": item["type"], "intention": "alternative", "detail": item["detail"]} for item in alternatives if item["type"]]
 
 
 def validate_case(db: Session, *, actor: Actor, session_public_id: str, override_reason: str = "",
@@ -389,12 +527,12 @@ def validate_case(db: Session, *, actor: Actor, session_public_id: str, override
     """"Décision validée en séance": the proposal becomes the case's decision (draft of the fiche the coordinator signs
     after the sitting), with the names present and the quorum now. Without quorum, only with a written reason."""
     now = now or utcnow()
-    session, rcp = _load(db, actor, session_public_id, AuditAction.UPDATE)
-    live = _live(db, session)
+    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
+    live = live_row(db, session)
     case = db.get(RcpCase, live.current_case_id) if live.current_case_id else None
     if case is None:
         raise ValidationFailed({"case": "Aucun dossier n'est en discussion."})
-    quorum = session_quorum(db, session=session)
+    quorum = case_quorum(db, session=session, rcp=rcp, case=case)
     reason = inputs.line(override_reason, 300)
     if not quorum.reached and not reason:
         raise ValidationFailed({"override_reason": "Quorum non atteint : indiquez pourquoi le dossier est tout de même "
@@ -405,18 +543,18 @@ def validate_case(db: Session, *, actor: Actor, session_public_id: str, override
     draft = json.loads(live.draft_json or "{}") if live.draft_case_id == case.id else {}
     decision.save_decision(
         db, actor=actor, case_public_id=case.public_id, expected_version=case.decision_version, status=RcpCaseStatus.DISCUSSED,
-        proposal=[{"type": draft.get("type", ""), "intention": draft.get("intention") or "first", "detail": draft.get("detail", "")}],
+        proposal=_proposal(draft),
         trial_proposed=bool(draft.get("trial_proposed")), trial_detail=draft.get("trial_detail", ""),
-        additional_exams=draft.get("additional_exams", ""), comment=draft.get("comment", ""), now=now)
-    present = db.exec(select(Professional).join(RcpAttendance, RcpAttendance.professional_id == Professional.id)
-                      .where(RcpAttendance.session_id == session.id, RcpAttendance.left_at.is_(None))
-                      .order_by(Professional.family_name)).all()
+        additional_exams=draft.get("additional_exams", ""), comment=draft.get("comment", ""), quorum=quorum, now=now)
+    present = present_for_case(db, session=session, rcp=rcp, case=case)
     sitting = db.get(RcpCaseSitting, case.id) or RcpCaseSitting(case_id=case.id)
-    sitting.present_names = ", ".join(professional_label(pro) for pro in present)
+    sitting.present_names = ", ".join(professional_label(person.professional) for person in present)
+    sitting.present_json = json.dumps([{"professional_id": person.professional.id, "specialty_code": person.specialty_code,
+                                        "counted": person.counted, "guest": person.guest} for person in present])
     sitting.quorum_reached, sitting.quorum_summary = quorum.reached, quorum.summary[:400]
     sitting.override_reason = "" if quorum.reached else reason
     sitting.validated_by_professional_id, sitting.validated_at = actor.professional_id, now
     db.add(sitting)
     live.writer_professional_id = None
-    _bump(db, live)
+    bump(db, live)
     return live.version

@@ -150,6 +150,7 @@ class Participant:
     person: PersonPart | None  # None: unknown (nullFlavor)
     function: Code | None = None  # None: functionCode nullFlavor NA
     function_text: str = ""
+    time: datetime | None = None  # None: unknown (nullFlavor)
 
 
 @dataclass(frozen=True)
