@@ -32,7 +32,7 @@ from dcc_portal.models import (
     SharingSubmission,
 )
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
-from dcc_portal.services.indicators import board_figures, pathway_figures, report
+from dcc_portal.services.indicators import board_figures, pathway_figures, report, scope
 from dcc_portal.services.indicators.definitions import count_text, percentile
 from dcc_portal.services.indicators.sql import Filters
 from tests import factories as f
@@ -177,7 +177,8 @@ def world(db):
     db.flush()
     return {"db": db, "digestive": digestive, "thorax": thorax, "north": north, "south": south,
             "admin": f.actor_for(db, admin), "secretary": f.actor_for(db, secretary),
-            "coordinator": f.actor_for(db, coordinator), "nurse": f.actor_for(db, nurse)}
+            "coordinator": f.actor_for(db, coordinator), "nurse": f.actor_for(db, nurse),
+            "clinician": f.actor_for(db, other_account)}
 
 
 def _filters(**extra) -> Filters:
@@ -305,6 +306,20 @@ def test_another_rcps_figures_are_refused_and_audited(world):
         report.indicators(db, actor=world["nurse"], **Q1)
     assert db.exec(select(AuditEvent).where(AuditEvent.account_id == world["nurse"].account_id,
                                             AuditEvent.outcome == AuditOutcome.DENIED)).first() is not None
+
+
+def test_the_area_is_offered_to_whom_the_service_shows_figures(world):
+    db = world["db"]
+    # The menu shows Indicateurs when `may_read` says so: a clinician sitting in no RCP as coordinator is not offered
+    # the link, and the figures are refused to him (audited) as they are to a nurse.
+    offered = {name: scope.may_read(db, actor=world[name]) for name in ("admin", "secretary", "coordinator", "clinician", "nurse")}
+    assert offered == {"admin": True, "secretary": True, "coordinator": True, "clinician": False, "nurse": False}
+    with pytest.raises(AccessDenied):
+        report.indicators(db, actor=world["clinician"], **Q1)
+    denied = db.exec(select(AuditEvent).where(AuditEvent.account_id == world["clinician"].account_id,
+                                              AuditEvent.outcome == AuditOutcome.DENIED)).all()
+    assert [event.detail for event in denied] == ["indicateurs du réseau : ni secrétariat ni coordination de RCP"]
+    assert report.indicators(db, actor=world["coordinator"], **Q1).perimeter == "1 RCP dont vous avez la charge"
 
 
 def test_reading_is_audited_and_bad_filters_refused(world):
