@@ -1000,4 +1000,5 @@ INDICATORS = {
     "perimeter": "Périmètre",
     "no_data": "Aucune donnée pour ces filtres.",
     "chart_label": "Graphique",
+    "export": "Exporter en CSV",
 }

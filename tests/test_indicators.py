@@ -32,7 +32,8 @@ from dcc_portal.models import (
     SharingSubmission,
 )
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
-from dcc_portal.services.indicators import board_figures, pathway_figures, report, scope
+from dcc_portal.services.indicators import board_figures, export, pathway_figures, report, scope
+from dcc_portal.services.record import downloads
 from dcc_portal.services.indicators.definitions import count_text, percentile
 from dcc_portal.services.indicators.sql import Filters
 from tests import factories as f
@@ -335,6 +336,57 @@ def test_reading_is_audited_and_bad_filters_refused(world):
     with pytest.raises(ValidationFailed) as refused:
         report.indicators(db, actor=world["admin"], site="Z99", **Q1)
     assert "site" in refused.value.errors
+
+
+def _download(db, url: str) -> list[list[str]]:
+    payload, inline = downloads.redeem(db, ticket=url.removeprefix(downloads.URL_PREFIX), now=NOW)
+    assert not inline and payload.mime_type.startswith("text/csv")
+    text = payload.data.decode("utf-8-sig")
+    return [line.split(";") for line in text.split("\r\n")]
+
+
+def test_csv_export_is_what_the_page_shows_and_is_audited(world):
+    db = world["db"]
+    filters = dict(rcp_public_id=world["digestive"].public_id, organisation_public_id=world["north"].public_id,
+                   site="C15-C26", **Q1)
+    shown = report.indicators(db, actor=world["coordinator"], **filters)
+    lines = _download(db, export.issue(db, actor=world["coordinator"], **filters))
+    assert lines[:6] == [["Indicateurs du réseau"], ["Période", "du 01/01/2026 au 31/03/2026"],
+                         ["Périmètre", "1 RCP dont vous avez la charge"], ["RCP", "RCP digestive"],
+                         ["Établissement", "CHU Nord"], ["Localisation tumorale (CIM-10)", "C15-C26 · " + shown.shown_filters[4][1][10:]]]
+    # One line per figure as on its card, then each figure's trend and breakdown tables.
+    header = lines.index(["Indicateur", "Valeur", "Détail", "Objectif", "Objectif atteint"])
+    assert [line[:3] for line in lines[header + 1:header + 1 + len(shown.figures)]] == [
+        [figure.label, figure.text, figure.detail] for figure in shown.figures]
+    announcement = _figure(shown, "announcement")
+    assert announcement.detail == "< 5 sur < 5"  # two colon cancers: small cells, as on screen
+    trend = lines.index([f"Tendance mensuelle : {announcement.label}"])
+    assert lines[trend + 1:trend + 5] == [["Mois", "Valeur"], *[[p.month, p.text] for p in announcement.trend]]
+    breakdown = lines.index([f"Répartition par RCP : {announcement.label}"])
+    assert lines[breakdown + 2] == ["RCP digestive", "effectif < 5", "< 5"]
+    db.commit()
+    exported = db.exec(select(AuditEvent).where(AuditEvent.account_id == world["coordinator"].account_id,
+                                                AuditEvent.action == AuditAction.EXPORT)).all()
+    assert [(event.patient_id, event.outcome) for event in exported] == [(None, AuditOutcome.SUCCESS)]
+    assert exported[0].detail == (f"export CSV des indicateurs du réseau 2026-01-01..2026-03-31 "
+                                  f"rcp={world['digestive'].public_id} établissement={world['north'].public_id} site=C15-C26")
+
+
+def test_csv_export_keeps_the_readers_perimeter(world):
+    db = world["db"]
+    # No ticket for another RCP's figures; a ticket whose reader lost the RCP meanwhile gives nothing either.
+    with pytest.raises(AccessDenied):
+        export.issue(db, actor=world["secretary"], rcp_public_id=world["digestive"].public_id, **Q1)
+    url = export.issue(db, actor=world["coordinator"], **Q1)
+    member = db.exec(select(RcpMember).where(RcpMember.professional_id == world["coordinator"].professional_id)).one()
+    db.delete(member)
+    db.flush()
+    with pytest.raises(AccessDenied):
+        _download(db, url)
+    db.commit()
+    assert not db.exec(select(AuditEvent).where(AuditEvent.account_id == world["coordinator"].account_id,
+                                                AuditEvent.action == AuditAction.EXPORT,
+                                                AuditEvent.outcome == AuditOutcome.SUCCESS)).all()
 
 
 def test_small_cells_and_percentiles():

@@ -77,6 +77,8 @@ class Report:
     rcps: list[Option]
     establishments: list[Option]
     sites: list[Option]
+    shown_filters: list[tuple[str, str]] = field(default_factory=list)  # (filter, value) as the reader chose them
+    summary: str = ""  # the filters as written in the audit trail (codes, never a patient)
 
 
 def _month_label(month: str) -> str:
@@ -246,8 +248,9 @@ def _parse_filters(db: Session, *, date_from: str, date_to: str, organisation_pu
     return start, end, organisation_id
 
 
-def indicators(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public_id: str = "",
-               organisation_public_id: str = "", site: str = "", now: datetime | None = None) -> Report:
+def build(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public_id: str = "",
+          organisation_public_id: str = "", site: str = "", now: datetime | None = None) -> Report:
+    """The figures within the actor's perimeter (AccessDenied, audited, outside it); not audited as a reading."""
     now = now or utcnow()
     visible, rcp_id = scope.require(db, actor=actor, rcp_public_id=rcp_public_id)
     start, end, organisation_id = _parse_filters(db, date_from=date_from, date_to=date_to,
@@ -260,16 +263,30 @@ def indicators(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_p
     figures = compute(db, filters, names)
     establishments = sorted({(board[3], board[4]) for board in boards}, key=lambda item: item[1])
     perimeter = "tout le réseau" if visible is None else f"{len(visible)} RCP dont vous avez la charge"
-    audit.record(db, actor=actor, action=AuditAction.READ,
-                 detail=f"indicateurs du réseau {start.isoformat()}..{end.isoformat()} rcp={rcp_public_id[:32] or '*'} "
-                        f"établissement={organisation_public_id[:32] or '*'} site={site or '*'}")
+    period = f"du {formatting.date_fr(start)} au {formatting.date_fr(end)}"
+    establishment_name = dict(establishments).get(organisation_public_id, "")
     return Report(
         figures=figures,
-        period=f"du {formatting.date_fr(start)} au {formatting.date_fr(end)}",
+        period=period,
         perimeter=perimeter,
         computed_at=formatting.datetime_fr(now),
         rcps=[Option(board[1], board[2]) for board in boards],
         establishments=[Option(public_id, name) for public_id, name in establishments],
         sites=[Option(s.key, f"{s.key} · {s.label}") for s in SITES],
+        shown_filters=[("Période", period), ("Périmètre", perimeter),
+                       ("RCP", names.get(rcp_id, "") if rcp_id else "Toutes les RCP"),
+                       ("Établissement", establishment_name or "Tous les établissements"),
+                       ("Localisation tumorale (CIM-10)",
+                        f"{site} · {SITE_BY_KEY[site].label}" if site else "Toutes les localisations")],
+        summary=f"{start.isoformat()}..{end.isoformat()} rcp={rcp_public_id[:32] or '*'} "
+                f"établissement={organisation_public_id[:32] or '*'} site={site or '*'}",
     )
 
+
+def indicators(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public_id: str = "",
+               organisation_public_id: str = "", site: str = "", now: datetime | None = None) -> Report:
+    """The figures shown on the page; the reading is audited with its filters."""
+    result = build(db, actor=actor, date_from=date_from, date_to=date_to, rcp_public_id=rcp_public_id,
+                   organisation_public_id=organisation_public_id, site=site, now=now)
+    audit.record(db, actor=actor, action=AuditAction.READ, detail=f"indicateurs du réseau {result.summary}")
+    return result
