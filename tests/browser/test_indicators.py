@@ -44,7 +44,7 @@ def test_administrator_filters_and_exports_the_indicators_on_a_tablet(page_facto
     with page.expect_download() as download_info:
         page.get_by_test_id("indicators-export").click()
     assert download_info.value.suggested_filename.endswith(".csv")
-    lines = open(download_info.value.path(), encoding="utf-8-sig").read().split("\r\n")
+    lines = open(download_info.value.path(), encoding="utf-8-sig").read().splitlines()
     assert lines[:2] == ["Indicateurs du réseau", f"Période;{page.get_by_test_id('indicators-summary').inner_text().split(' · ')[0]}"]
     assert "RCP;RCP digestive" in lines and "Périmètre;tout le réseau" in lines
     assert f"Séances tenues;{digestive_total};;;" in lines
