@@ -32,7 +32,7 @@ from dcc_portal.models import (
     SharingSubmission,
 )
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
-from dcc_portal.services.indicators import board_figures, export, pathway_figures, report, scope
+from dcc_portal.services.indicators import board_figures, export, pathway_figures, report, scope, summary
 from dcc_portal.services.record import downloads
 from dcc_portal.services.indicators.definitions import count_text, percentile
 from dcc_portal.services.indicators.sql import Filters
@@ -387,6 +387,64 @@ def test_csv_export_keeps_the_readers_perimeter(world):
     assert not db.exec(select(AuditEvent).where(AuditEvent.account_id == world["coordinator"].account_id,
                                                 AuditEvent.action == AuditAction.EXPORT,
                                                 AuditEvent.outcome == AuditOutcome.SUCCESS)).all()
+
+
+SUMMARY_FILTERS = [
+    {}, {"site": "C15-C26"}, {"site": "C30-C39"}, {"site": "C61"}, {"rcp_id": "digestive"}, {"organisation_id": "south"},
+    {"visible": "thorax"}, {"rcp_id": "digestive", "site": "C15-C26"}, {"date_from": date(2026, 2, 3)},
+    {"date_from": date(2025, 12, 1), "date_to": date(2026, 1, 20)},
+]
+
+
+def _resolved(world, extra: dict) -> Filters:
+    values = dict(extra)
+    for name in ("rcp_id", "organisation_id"):
+        if name in values:
+            values[name] = world[values[name]].id
+    if "visible" in values:
+        values["visible"] = frozenset({world[values["visible"]].id})
+    if values.get("site") == "C61":
+        values["site"] = "C60-C63"
+    return Filters(values.pop("date_from", date(2026, 1, 1)), values.pop("date_to", date(2026, 3, 31)), **values)
+
+
+def test_summary_tables_give_the_figures_counted_from_the_record(world):
+    db = world["db"]
+    names = {world["digestive"].id: "RCP digestive", world["thorax"].id: "RCP thorax"}
+    summary.refresh(db, today=date(2026, 4, 15), now=NOW)
+    for extra in SUMMARY_FILTERS:
+        filters = _resolved(world, extra)
+        assert report.compute(db, filters, names, summarised=True) == report.compute(db, filters, names), extra
+    # The page reads the summaries once they exist and says how fresh they are.
+    result = report.indicators(db, actor=world["admin"], **{**Q1, "now": NOW + timedelta(minutes=7)})
+    assert result.freshness == "à jour il y a 7 min"
+    assert _figure(result, "quorum").detail == "5 sur 6" and _figure(result, "announcement").detail == "< 5 sur 7"
+
+
+def test_a_window_refresh_recounts_what_changed_in_the_window(world):
+    db = world["db"]
+    summary.refresh(db, today=date(2026, 4, 15), now=NOW)
+    # A patient of the thoracic RCP gets his announcement consultation, and a session is cancelled afterwards.
+    thoracic = db.exec(select(RcpCase.patient_id).join(RcpSession, RcpSession.id == RcpCase.session_id)
+                       .where(RcpSession.rcp_id == world["thorax"].id, RcpSession.status == "planned")).first()
+    db.add(PathwayEvent(patient_id=thoracic, kind="announcement_medical", occurred_on=date(2026, 3, 5), title="annonce"))
+    held = db.exec(select(RcpSession).where(RcpSession.rcp_id == world["thorax"].id, RcpSession.status == "closed")).one()
+    held.status = "cancelled"
+    db.add(held)
+    db.flush()
+    names = {world["digestive"].id: "RCP digestive", world["thorax"].id: "RCP thorax"}
+    stale = report.compute(db, _filters(), names, summarised=True)
+    assert _figure_of(stale, "sessions_held").text == "4"
+    state = summary.refresh(db, today=date(2026, 4, 15), now=NOW + timedelta(minutes=5))
+    assert state.window_from == date(2026, 4, 15) - timedelta(days=summary.WINDOW_DAYS)
+    fresh = report.compute(db, _filters(), names, summarised=True)
+    assert fresh == report.compute(db, _filters(), names)
+    assert _figure_of(fresh, "sessions_held").text == "3"
+    assert _figure_of(fresh, "announcement").detail == "5 sur 7"
+
+
+def _figure_of(figures, key):
+    return next(figure for figure in figures if figure.key == key)
 
 
 def test_small_cells_and_percentiles():

@@ -126,7 +126,7 @@ def indicators_page() -> rx.Component:
         _filters(),
         banner(S.errors.get("form", "")),
         rx.hstack(
-            rx.text(S.period, " · ", T["perimeter"], " : ", S.perimeter, " · ", T["computed"], " ", S.computed_at,
+            rx.text(S.period, " · ", T["perimeter"], " : ", S.perimeter, " · ", T["figures"], " ", S.freshness,
                     size="2", data_testid="indicators-summary"),
             rx.button(rx.icon("download", size=16), T["export"], on_click=S.export_csv, type="button",
                       loading=S.exporting, variant="soft", size="2", min_height="44px", data_testid="indicators-export"),

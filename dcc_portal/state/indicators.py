@@ -31,6 +31,7 @@ class IndicatorsState(rx.State):
     period: str = ""
     perimeter: str = ""
     computed_at: str = ""
+    freshness: str = ""
     selected: str = "rcp_before_treatment"
     errors: dict[str, str] = {}
     form_key: int = 0
@@ -68,6 +69,7 @@ class IndicatorsState(rx.State):
         self.establishments = [[option.value, option.label] for option in result.establishments]
         self.sites = [[option.value, option.label] for option in result.sites]
         self.period, self.perimeter, self.computed_at = result.period, result.perimeter, result.computed_at
+        self.freshness = result.freshness
 
     @rx.event
     async def load(self):

@@ -49,7 +49,7 @@ def _filters_of_ticket(db: Session, target: str, variant: str) -> dict:
 def rows(result: report.Report) -> list[list[str]]:
     """The page's tables one after the other, each under its title, the filters first."""
     lines: list[list[str]] = [["Indicateurs du réseau"], *[[name, value] for name, value in result.shown_filters],
-                              ["Calculé le", result.computed_at], [],
+                              ["Calculé le", result.computed_at], ["Fraîcheur", result.freshness], [],
                               ["Indicateur", "Valeur", "Détail", "Objectif", "Objectif atteint"]]
     met = {"oui": "Objectif atteint", "non": "Objectif non atteint"}
     lines += [[figure.label, figure.text, figure.detail, figure.target, met.get(figure.met, "")] for figure in result.figures]

@@ -15,7 +15,7 @@ from dcc_portal.services.access import audit
 from dcc_portal.services.common import inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.indicators import board_figures, pathway_figures, scope
+from dcc_portal.services.indicators import board_figures, pathway_figures, scope, summary
 from dcc_portal.services.indicators.definitions import (
     DEFINITIONS,
     SITE_BY_KEY,
@@ -77,6 +77,7 @@ class Report:
     rcps: list[Option]
     establishments: list[Option]
     sites: list[Option]
+    freshness: str = ""  # « à jour il y a 3 min »
     shown_filters: list[tuple[str, str]] = field(default_factory=list)  # (filter, value) as the reader chose them
     summary: str = ""  # the filters as written in the audit trail (codes, never a patient)
 
@@ -208,10 +209,15 @@ def _every_month(figure: Figure, months: list[str]) -> Figure:
     return replace(figure, trend=[points.get(month) or replace(empty, month=month) for month in months])
 
 
-def compute(db: Session, filters: Filters, names: dict[int, str]) -> list[Figure]:
-    """Every figure, in the order of the definitions (no access check: see `indicators`)."""
-    counts, delays = pathway_figures.figures(db, filters)
-    sessions = board_figures.session_counts(db, filters)
+def compute(db: Session, filters: Filters, names: dict[int, str], *, summarised: bool = False) -> list[Figure]:
+    """Every figure, in the order of the definitions, from the summary tables or straight from the record (no access
+    check: see `indicators`)."""
+    if summarised:
+        counts, delays = pathway_figures.fold(summary.pathway_rows(db, filters))
+        sessions = summary.session_counts(db, filters)
+    else:
+        counts, delays = pathway_figures.figures(db, filters)
+        sessions = board_figures.session_counts(db, filters)
     figures = []
     for definition in DEFINITIONS:
         if definition.key in PATHWAY_RATES:
@@ -260,7 +266,10 @@ def build(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public
     boards = [board for board in boards if visible is None or board[0] in visible]
     names = {board[0]: board[2] for board in boards}
     filters = Filters(start, end, rcp_id, organisation_id, site, frozenset(visible) if visible is not None else None)
-    figures = compute(db, filters, names)
+    # The summary tables once the periodic job has filled them; until then (a database just created) the record itself.
+    refreshed = summary.state(db)
+    figures = compute(db, filters, names, summarised=refreshed is not None)
+    freshness = summary.freshness(refreshed.refreshed_at, now) if refreshed is not None else "à jour à l'instant"
     establishments = sorted({(board[3], board[4]) for board in boards}, key=lambda item: item[1])
     perimeter = "tout le réseau" if visible is None else f"{len(visible)} RCP dont vous avez la charge"
     period = f"du {formatting.date_fr(start)} au {formatting.date_fr(end)}"
@@ -270,6 +279,7 @@ def build(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public
         period=period,
         perimeter=perimeter,
         computed_at=formatting.datetime_fr(now),
+        freshness=freshness,
         rcps=[Option(board[1], board[2]) for board in boards],
         establishments=[Option(public_id, name) for public_id, name in establishments],
         sites=[Option(s.key, f"{s.key} · {s.label}") for s in SITES],

@@ -1,0 +1,126 @@
+"""The summary tables behind the Indicateurs area, so that a page reads a few thousand pre-counted rows instead of
+following every patient's pathway: new patients by day of diagnosis, RCP, delays and flags; sessions held with their
+cases' counts; each for every tumour site and for each site alone, computed by the very queries that count straight
+from the record (`pathway_figures.grouped`, `board_figures.session_counts`).
+
+The portal's periodic job brings them up to date: every REFRESH_SECONDS the recent window (pathways still moving:
+diagnoses and sessions of the last WINDOW_DAYS), and the whole history once a day. The page says how fresh they are.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import delete, func, insert
+from sqlmodel import Session, select
+
+from dcc_portal import db as dbmod
+from dcc_portal import formatting
+from dcc_portal.models import (
+    IndicatorPathwayCell,
+    IndicatorRefresh,
+    IndicatorSessionCell,
+    Rcp,
+    utcnow,
+)
+from dcc_portal.services.common import periodic
+from dcc_portal.services.indicators import board_figures, pathway_figures
+from dcc_portal.services.indicators.definitions import SITES
+from dcc_portal.services.indicators.sql import Filters, rcp_conditions
+from dcc_portal.services.rcp import rules
+
+REFRESH_SECONDS = 300
+WINDOW_DAYS = 400
+REBUILD_EVERY = timedelta(days=1)
+EARLIEST = date(1900, 1, 1)
+NAME = "network"
+SITE_KEYS = ("", *(site.key for site in SITES))
+
+
+def state(db: Session) -> IndicatorRefresh | None:
+    return db.get(IndicatorRefresh, NAME)
+
+
+def _lock(db: Session) -> IndicatorRefresh | None:
+    """The refresh row, locked until the transaction ends: two portal processes never refresh at once."""
+    return db.exec(select(IndicatorRefresh).where(IndicatorRefresh.name == NAME).with_for_update()).first()
+
+
+def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: bool | None = None) -> IndicatorRefresh:
+    """Recount the window (or, when due or asked, the whole history) in this transaction."""
+    now = now or utcnow()
+    current = _lock(db)
+    if rebuild is None:
+        rebuild = current is None or now - current.rebuilt_at >= REBUILD_EVERY
+    since = EARLIEST if rebuild else today - timedelta(days=WINDOW_DAYS)
+    until = today + timedelta(days=366)
+    db.execute(delete(IndicatorPathwayCell).where(IndicatorPathwayCell.day >= since))
+    db.execute(delete(IndicatorSessionCell).where(IndicatorSessionCell.starts_at >= rules.paris_to_utc(since, time(0, 0))))
+    organisation_of = dict(db.exec(select(Rcp.id, Rcp.organisation_id)).all())
+    for site in SITE_KEYS:
+        filters = Filters(since, until, site=site)
+        pathway = [
+            {"site": site, "day": day, "month": month, "rcp_id": rcp_id, "organisation_id": organisation_id,
+             "diagnosis_to_rcp": d1, "rcp_to_treatment": d2, "rcp_to_pps": d3, "treated": treated,
+             "rcp_before_treatment": first, "announced": announced, "presented": presented, "pps": pps, "patients": n}
+            for day, month, rcp_id, organisation_id, d1, d2, d3, treated, first, announced, presented, pps, n
+            in db.exec(pathway_figures.grouped(db, filters, by_day=True)).all()
+        ]
+        if pathway:
+            db.execute(insert(IndicatorPathwayCell.__table__), pathway)
+        sessions = board_figures.session_counts(db, filters)
+        if sessions:
+            starts = board_figures.starts_of(db, [s.session_id for s in sessions])
+            db.execute(insert(IndicatorSessionCell.__table__), [
+                {"site": site, "organisation_id": organisation_of[s.rcp_id], "starts_at": starts[s.session_id],
+                 **vars(s)} for s in sessions])
+    if current is None:
+        current = IndicatorRefresh(name=NAME, refreshed_at=now, window_from=since, rebuilt_at=now)
+    current.refreshed_at, current.window_from = now, since
+    if rebuild:
+        current.rebuilt_at = now
+    db.add(current)
+    db.flush()
+    return current
+
+
+def pathway_rows(db: Session, filters: Filters):
+    """The rows `pathway_figures.fold` takes, summed from the summary table."""
+    cell = IndicatorPathwayCell
+    keys = (cell.month, cell.rcp_id, cell.diagnosis_to_rcp, cell.rcp_to_treatment, cell.rcp_to_pps, cell.treated,
+            cell.rcp_before_treatment, cell.announced, cell.presented, cell.pps)
+    return db.exec(select(*keys, func.sum(cell.patients))
+                   .where(cell.site == filters.site, cell.day.between(filters.date_from, filters.date_to),
+                          *rcp_conditions(filters, cell.rcp_id, cell.organisation_id))
+                   .group_by(*keys)).all()
+
+
+def session_counts(db: Session, filters: Filters) -> list[board_figures.SessionCounts]:
+    """The sessions held in the period with their counts, as `board_figures.session_counts` gives them."""
+    cell = IndicatorSessionCell
+    start, end = board_figures.period_bounds(filters)
+    columns = [getattr(cell, name) for name in board_figures.SessionCounts.__dataclass_fields__]
+    rows = db.exec(select(*columns).where(cell.site == filters.site, cell.starts_at >= start, cell.starts_at < end,
+                                          *rcp_conditions(filters, cell.rcp_id, cell.organisation_id))
+                   .order_by(cell.session_id)).all()
+    return [board_figures.SessionCounts(*row) for row in rows]
+
+
+def refresh_in_new_session() -> None:
+    with dbmod.transaction() as db:
+        refresh(db, today=formatting.paris_today())
+
+
+async def lifespan_task() -> None:
+    """Started with the portal: keeps the summary tables fresh. DCC_INDICATORS_REFRESH=0 turns it off."""
+    await periodic.every(REFRESH_SECONDS, refresh_in_new_session, switch="DCC_INDICATORS_REFRESH",
+                         what="indicator summaries")
+
+
+def freshness(refreshed_at: datetime, now: datetime) -> str:
+    minutes = int((now - refreshed_at).total_seconds() // 60)
+    if minutes < 1:
+        return "à jour il y a moins d'une minute"
+    if minutes < 120:
+        return f"à jour il y a {minutes} min"
+    return f"à jour il y a {minutes // 60} h"
