@@ -107,7 +107,11 @@ def session_counts(db: Session, filters: Filters) -> list[board_figures.SessionC
 
 
 def refresh_in_new_session() -> None:
+    """The periodic job; skipped when another portal process has just refreshed."""
     with dbmod.transaction() as db:
+        current = _lock(db)
+        if current is not None and utcnow() - current.refreshed_at < timedelta(seconds=REFRESH_SECONDS / 2):
+            return
         refresh(db, today=formatting.paris_today())
 
 
