@@ -213,7 +213,7 @@ def compute(db: Session, filters: Filters, names: dict[int, str], *, summarised:
     """Every figure, in the order of the definitions, from the summary tables or straight from the record (no access
     check: see `indicators`)."""
     if summarised:
-        counts, delays = pathway_figures.fold(summary.pathway_rows(db, filters))
+        counts, delays = summary.pathway(db, filters)
         sessions = summary.session_counts(db, filters)
     else:
         counts, delays = pathway_figures.figures(db, filters)

@@ -84,15 +84,26 @@ def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: b
     return current
 
 
-def pathway_rows(db: Session, filters: Filters):
-    """The rows `pathway_figures.fold` takes, summed from the summary table."""
+def pathway(db: Session, filters: Filters) -> tuple[list[pathway_figures.PathwayCounts], dict[str, list]]:
+    """What `pathway_figures.figures` gives, summed in SQL from the summary table: the counts by month and RCP, then
+    each delay's histogram by month and RCP."""
     cell = IndicatorPathwayCell
-    keys = (cell.month, cell.rcp_id, cell.diagnosis_to_rcp, cell.rcp_to_treatment, cell.rcp_to_pps, cell.treated,
-            cell.rcp_before_treatment, cell.announced, cell.presented, cell.pps)
-    return db.exec(select(*keys, func.sum(cell.patients))
-                   .where(cell.site == filters.site, cell.day.between(filters.date_from, filters.date_to),
-                          *rcp_conditions(filters, cell.rcp_id, cell.organisation_id))
-                   .group_by(*keys)).all()
+    where = (cell.site == filters.site, cell.day.between(filters.date_from, filters.date_to),
+             *rcp_conditions(filters, cell.rcp_id, cell.organisation_id))
+    flags = (cell.treated, cell.rcp_before_treatment, cell.announced, cell.presented, cell.pps)
+    counts = [
+        pathway_figures.PathwayCounts(month, rcp_id, *(int(value or 0) for value in values))
+        for month, rcp_id, *values in db.exec(
+            select(cell.month, cell.rcp_id, func.sum(cell.patients), *(func.sum(flag * cell.patients) for flag in flags))
+            .where(*where).group_by(cell.month, cell.rcp_id)).all()
+    ]
+    histograms = {}
+    for key in pathway_figures.DELAYS:
+        days = getattr(cell, key)
+        histograms[key] = [(month, rcp_id, int(d), int(n)) for month, rcp_id, d, n in db.exec(
+            select(cell.month, cell.rcp_id, days, func.sum(cell.patients))
+            .where(*where, days.is_not(None)).group_by(cell.month, cell.rcp_id, days)).all()]
+    return counts, histograms
 
 
 def session_counts(db: Session, filters: Filters) -> list[board_figures.SessionCounts]:
