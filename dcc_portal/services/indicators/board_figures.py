@@ -36,6 +36,10 @@ HELD = (RcpSessionStatus.OPEN, RcpSessionStatus.CLOSED)
 DECIDED = (RcpCaseStatus.RECORDED, RcpCaseStatus.DISCUSSED)
 
 
+COUNTS = ("registered", "complete", "decided", "discussed", "quorum", "signed", "signed_in_time", "with_gp",
+          "sent_to_gp", "gp_refused", "sent_to_dmp", "dmp_refused")
+
+
 @dataclass
 class SessionCounts:
     session_id: int
@@ -53,6 +57,7 @@ class SessionCounts:
     gp_refused: int = 0
     sent_to_dmp: int = 0
     dmp_refused: int = 0
+    sessions: int = 1  # more than one when the counts of several sessions are summed (the summary tables)
 
 
 def _flag(condition):

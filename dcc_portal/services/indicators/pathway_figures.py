@@ -134,6 +134,24 @@ def figures(db: Session, filters: Filters) -> tuple[list[PathwayCounts], dict[st
     return fold(db.exec(grouped(db, filters)).all())
 
 
+@dataclass(frozen=True)
+class Histograms:
+    """One delay's patients by number of days, for each month and for each RCP (what the page shows)."""
+    by_month: dict[str, dict[int, int]]
+    by_rcp: dict[int | None, dict[int, int]]
+
+
+def histograms_of(rows) -> Histograms:
+    """From rows (month, RCP, days, patients)."""
+    months: dict[str, dict[int, int]] = {}
+    boards: dict[int | None, dict[int, int]] = {}
+    for month, rcp_id, days, n in rows:
+        for table, key in ((months, month), (boards, rcp_id)):
+            histogram = table.setdefault(key, {})
+            histogram[days] = histogram.get(days, 0) + n
+    return Histograms(months, boards)
+
+
 def counts(db: Session, filters: Filters) -> list[PathwayCounts]:
     return figures(db, filters)[0]
 

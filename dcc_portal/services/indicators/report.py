@@ -108,24 +108,21 @@ def _delay_text(histogram: dict[int, int], target_days: int) -> tuple[float | No
             f"90e percentile {p90} j · {rate_text(share)} dans l'objectif · {count_text(total)} patients")
 
 
-def _delay_figure(definition: Definition, rows: list, names: dict) -> Figure:
+def _delay_figure(definition: Definition, histograms: pathway_figures.Histograms, names: dict) -> Figure:
     overall: dict[int, int] = defaultdict(int)
-    months: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    boards: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for month, rcp_id, days, n in rows:
-        overall[days] += n
-        months[month][days] += n
-        boards[rcp_id][days] += n
+    for histogram in histograms.by_month.values():
+        for days, n in histogram.items():
+            overall[days] += n
     value, text, detail = _delay_text(overall, definition.target_days)
     within = rate(sum(n for d, n in overall.items() if d <= definition.target_days), sum(overall.values()))
     met = "" if value is None or within is None else ("oui" if value <= definition.target_days else "non")
     trend = []
-    for month, histogram in sorted(months.items()):
+    for month, histogram in sorted(histograms.by_month.items()):
         median, month_text, _ = _delay_text(histogram, definition.target_days)
         trend.append(Point(_month_label(month), median, month_text))
     breakdown = [Share(names.get(rcp_id, NO_RCP), _delay_text(histogram, definition.target_days)[1],
                        count_text(sum(histogram.values())))
-                 for rcp_id, histogram in sorted(boards.items(), key=lambda item: names.get(item[0], NO_RCP))]
+                 for rcp_id, histogram in sorted(histograms.by_rcp.items(), key=lambda item: names.get(item[0], NO_RCP))]
     return Figure(definition.key, definition.family, definition.label, definition.kind, value, text, detail,
                   definition.target, met, trend, breakdown)
 
@@ -170,26 +167,29 @@ def _sessions_figures(sessions: list[board_figures.SessionCounts], names: dict) 
         by_month[session.month].append(session)
         by_rcp[session.rcp_id].append(session)
 
+    def sessions_in(group: list) -> int:
+        return sum(s.sessions for s in group)
+
     def mean(group: list) -> float | None:
         cases = sum(s.decided for s in group)
-        return round(cases / len(group), 1) if cases >= SMALL_CELL else None
+        return round(cases / sessions_in(group), 1) if cases >= SMALL_CELL else None
 
     def mean_text(value: float | None) -> str:
         return "effectif < 5" if value is None else f"{value:.1f}".replace(".", ",")
 
     held, per_session = (definition for definition in DEFINITIONS if definition.key in ("sessions_held", "cases_per_session"))
     ordered_rcps = sorted(by_rcp.items(), key=lambda item: names.get(item[0], ""))
-    count = len(sessions)
+    count = sessions_in(sessions)
     decided = sum(s.decided for s in sessions)
     return [
         # A number of sessions says nothing of any patient: it is shown whole.
         Figure(held.key, held.family, held.label, held.kind, float(count), str(count), "", "", "",
-               [Point(_month_label(m), float(len(g)), str(len(g))) for m, g in sorted(by_month.items())],
-               [Share(names.get(r, ""), str(len(g)), str(len(g))) for r, g in ordered_rcps]),
+               [Point(_month_label(m), float(sessions_in(g)), str(sessions_in(g))) for m, g in sorted(by_month.items())],
+               [Share(names.get(r, ""), str(sessions_in(g)), str(sessions_in(g))) for r, g in ordered_rcps]),
         Figure(per_session.key, per_session.family, per_session.label, per_session.kind, mean(sessions),
                mean_text(mean(sessions)), f"{count_text(decided)} dossiers, {count_text(count)} séances", "", "",
                [Point(_month_label(m), mean(g), mean_text(mean(g))) for m, g in sorted(by_month.items())],
-               [Share(names.get(r, ""), mean_text(mean(g)), count_text(len(g))) for r, g in ordered_rcps]),
+               [Share(names.get(r, ""), mean_text(mean(g)), count_text(sessions_in(g))) for r, g in ordered_rcps]),
     ]
 
 
@@ -216,7 +216,8 @@ def compute(db: Session, filters: Filters, names: dict[int, str], *, summarised:
         counts, delays = summary.pathway(db, filters)
         sessions = summary.session_counts(db, filters)
     else:
-        counts, delays = pathway_figures.figures(db, filters)
+        counts, rows = pathway_figures.figures(db, filters)
+        delays = {key: pathway_figures.histograms_of(delay_rows) for key, delay_rows in rows.items()}
         sessions = board_figures.session_counts(db, filters)
     figures = []
     for definition in DEFINITIONS:

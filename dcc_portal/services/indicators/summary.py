@@ -73,7 +73,7 @@ def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: b
             starts = board_figures.starts_of(db, [s.session_id for s in sessions])
             db.execute(insert(IndicatorSessionCell.__table__), [
                 {"site": site, "organisation_id": organisation_of[s.rcp_id], "starts_at": starts[s.session_id],
-                 **vars(s)} for s in sessions])
+                 **{name: value for name, value in vars(s).items() if name != "sessions"}} for s in sessions])
     if current is None:
         current = IndicatorRefresh(name=NAME, refreshed_at=now, window_from=since, rebuilt_at=now)
     current.refreshed_at, current.window_from = now, since
@@ -84,9 +84,9 @@ def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: b
     return current
 
 
-def pathway(db: Session, filters: Filters) -> tuple[list[pathway_figures.PathwayCounts], dict[str, list]]:
-    """What `pathway_figures.figures` gives, summed in SQL from the summary table: the counts by month and RCP, then
-    each delay's histogram by month and RCP."""
+def pathway(db: Session, filters: Filters) -> tuple[list[pathway_figures.PathwayCounts], dict[str, pathway_figures.Histograms]]:
+    """What the page shows of the pathway, summed in SQL from the summary table: the counts by month and RCP, then
+    each delay's histograms by month and by RCP (a few thousand rows at most, whatever the number of patients)."""
     cell = IndicatorPathwayCell
     where = (cell.site == filters.site, cell.day.between(filters.date_from, filters.date_to),
              *rcp_conditions(filters, cell.rcp_id, cell.organisation_id))
@@ -100,21 +100,28 @@ def pathway(db: Session, filters: Filters) -> tuple[list[pathway_figures.Pathway
     histograms = {}
     for key in pathway_figures.DELAYS:
         days = getattr(cell, key)
-        histograms[key] = [(month, rcp_id, int(d), int(n)) for month, rcp_id, d, n in db.exec(
-            select(cell.month, cell.rcp_id, days, func.sum(cell.patients))
-            .where(*where, days.is_not(None)).group_by(cell.month, cell.rcp_id, days)).all()]
+        tables = []
+        for group in (cell.month, cell.rcp_id):
+            table: dict = {}
+            for value, d, n in db.exec(select(group, days, func.sum(cell.patients))
+                                       .where(*where, days.is_not(None)).group_by(group, days)).all():
+                table.setdefault(value, {})[int(d)] = int(n)
+            tables.append(table)
+        histograms[key] = pathway_figures.Histograms(*tables)
     return counts, histograms
 
 
 def session_counts(db: Session, filters: Filters) -> list[board_figures.SessionCounts]:
-    """The sessions held in the period with their counts, as `board_figures.session_counts` gives them."""
+    """The counts of the sessions held in the period, summed in SQL by month and RCP (`sessions`: how many)."""
     cell = IndicatorSessionCell
     start, end = board_figures.period_bounds(filters)
-    columns = [getattr(cell, name) for name in board_figures.SessionCounts.__dataclass_fields__]
-    rows = db.exec(select(*columns).where(cell.site == filters.site, cell.starts_at >= start, cell.starts_at < end,
-                                          *rcp_conditions(filters, cell.rcp_id, cell.organisation_id))
-                   .order_by(cell.session_id)).all()
-    return [board_figures.SessionCounts(*row) for row in rows]
+    rows = db.exec(select(cell.rcp_id, cell.month, *(func.sum(getattr(cell, name)) for name in board_figures.COUNTS),
+                          func.count())
+                   .where(cell.site == filters.site, cell.starts_at >= start, cell.starts_at < end,
+                          *rcp_conditions(filters, cell.rcp_id, cell.organisation_id))
+                   .group_by(cell.rcp_id, cell.month)).all()
+    return [board_figures.SessionCounts(0, rcp_id, month, *(int(value or 0) for value in values))
+            for rcp_id, month, *values in rows]
 
 
 def refresh_in_new_session() -> None:
