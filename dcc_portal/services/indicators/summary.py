@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, text
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
@@ -26,7 +26,7 @@ from dcc_portal.models import (
 from dcc_portal.services.common import periodic
 from dcc_portal.services.indicators import board_figures, pathway_figures
 from dcc_portal.services.indicators.definitions import SITES
-from dcc_portal.services.indicators.sql import Filters, rcp_conditions
+from dcc_portal.services.indicators.sql import Filters, is_postgres, rcp_conditions
 from dcc_portal.services.rcp import rules
 
 REFRESH_SECONDS = 300
@@ -34,6 +34,7 @@ WINDOW_DAYS = 400
 REBUILD_EVERY = timedelta(days=1)
 EARLIEST = date(1900, 1, 1)
 NAME = "network"
+ADVISORY_KEY = 250_425  # PostgreSQL advisory lock taken by a recount
 SITE_KEYS = ("", *(site.key for site in SITES))
 
 
@@ -42,38 +43,45 @@ def state(db: Session) -> IndicatorRefresh | None:
 
 
 def _lock(db: Session) -> IndicatorRefresh | None:
-    """The refresh row, locked until the transaction ends: two portal processes never refresh at once."""
+    """The refresh row, locked until the transaction ends (PostgreSQL; SQLite has one writer at a time anyway)."""
     return db.exec(select(IndicatorRefresh).where(IndicatorRefresh.name == NAME).with_for_update()).first()
 
 
-def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: bool | None = None) -> IndicatorRefresh:
-    """Recount the window (or, when due or asked, the whole history) in this transaction."""
-    now = now or utcnow()
-    current = _lock(db)
+def _plan(current: IndicatorRefresh | None, *, today: date, now: datetime, rebuild: bool | None) -> tuple[bool, date]:
+    """(whole history?, first day recounted)."""
     if rebuild is None:
         rebuild = current is None or now - current.rebuilt_at >= REBUILD_EVERY
-    since = EARLIEST if rebuild else today - timedelta(days=WINDOW_DAYS)
-    until = today + timedelta(days=366)
-    db.execute(delete(IndicatorPathwayCell).where(IndicatorPathwayCell.day >= since))
-    db.execute(delete(IndicatorSessionCell).where(IndicatorSessionCell.starts_at >= rules.paris_to_utc(since, time(0, 0))))
-    organisation_of = dict(db.exec(select(Rcp.id, Rcp.organisation_id)).all())
-    for site in SITE_KEYS:
-        filters = Filters(since, until, site=site)
-        pathway = [
-            {"site": site, "day": day, "month": month, "rcp_id": rcp_id, "organisation_id": organisation_id,
-             "diagnosis_to_rcp": d1, "rcp_to_treatment": d2, "rcp_to_pps": d3, "treated": treated,
-             "rcp_before_treatment": first, "announced": announced, "presented": presented, "pps": pps, "patients": n}
-            for day, month, rcp_id, organisation_id, d1, d2, d3, treated, first, announced, presented, pps, n
-            in db.exec(pathway_figures.grouped(db, filters, by_day=True)).all()
-        ]
-        if pathway:
-            db.execute(insert(IndicatorPathwayCell.__table__), pathway)
-        sessions = board_figures.session_counts(db, filters)
-        if sessions:
-            starts = board_figures.starts_of(db, [s.session_id for s in sessions])
-            db.execute(insert(IndicatorSessionCell.__table__), [
-                {"site": site, "organisation_id": organisation_of[s.rcp_id], "starts_at": starts[s.session_id],
-                 **{name: value for name, value in vars(s).items() if name != "sessions"}} for s in sessions])
+    return rebuild, EARLIEST if rebuild else today - timedelta(days=WINDOW_DAYS)
+
+
+def recount(db: Session, *, site: str, since: date, today: date) -> None:
+    """Replace one site's rows from `since` on by a fresh count (two recounts of a site never interleave)."""
+    if is_postgres(db):
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+    db.execute(delete(IndicatorPathwayCell).where(IndicatorPathwayCell.site == site, IndicatorPathwayCell.day >= since))
+    db.execute(delete(IndicatorSessionCell).where(IndicatorSessionCell.site == site,
+                                                  IndicatorSessionCell.starts_at >= rules.paris_to_utc(since, time(0, 0))))
+    filters = Filters(since, today + timedelta(days=366), site=site)
+    pathway = [
+        {"site": site, "day": day, "month": month, "rcp_id": rcp_id, "organisation_id": organisation_id,
+         "diagnosis_to_rcp": d1, "rcp_to_treatment": d2, "rcp_to_pps": d3, "treated": treated,
+         "rcp_before_treatment": first, "announced": announced, "presented": presented, "pps": pps, "patients": n}
+        for day, month, rcp_id, organisation_id, d1, d2, d3, treated, first, announced, presented, pps, n
+        in db.exec(pathway_figures.grouped(db, filters, by_day=True)).all()
+    ]
+    if pathway:
+        db.execute(insert(IndicatorPathwayCell.__table__), pathway)
+    sessions = board_figures.session_counts(db, filters)
+    if sessions:
+        organisation_of = dict(db.exec(select(Rcp.id, Rcp.organisation_id)).all())
+        starts = board_figures.starts_of(db, [s.session_id for s in sessions])
+        db.execute(insert(IndicatorSessionCell.__table__), [
+            {"site": site, "organisation_id": organisation_of[s.rcp_id], "starts_at": starts[s.session_id],
+             **{name: value for name, value in vars(s).items() if name != "sessions"}} for s in sessions])
+
+
+def _mark(db: Session, *, now: datetime, since: date, rebuild: bool) -> IndicatorRefresh:
+    current = _lock(db)
     if current is None:
         current = IndicatorRefresh(name=NAME, refreshed_at=now, window_from=since, rebuilt_at=now)
     current.refreshed_at, current.window_from = now, since
@@ -82,6 +90,15 @@ def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: b
     db.add(current)
     db.flush()
     return current
+
+
+def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: bool | None = None) -> IndicatorRefresh:
+    """Recount the window (or, when due or asked, the whole history), every site in this one transaction."""
+    now = now or utcnow()
+    rebuild, since = _plan(_lock(db), today=today, now=now, rebuild=rebuild)
+    for site in SITE_KEYS:
+        recount(db, site=site, since=since, today=today)
+    return _mark(db, now=now, since=since, rebuild=rebuild)
 
 
 def pathway(db: Session, filters: Filters) -> tuple[list[pathway_figures.PathwayCounts], dict[str, pathway_figures.Histograms]]:
@@ -125,12 +142,20 @@ def session_counts(db: Session, filters: Filters) -> list[board_figures.SessionC
 
 
 def refresh_in_new_session() -> None:
-    """The periodic job; skipped when another portal process has just refreshed."""
+    """The periodic job: one transaction per site, so that on SQLite (whose transactions hold the write lock) no
+    writer waits for the whole recount; skipped when another portal process has just refreshed. Pages read the
+    summaries once the first refresh is complete (until then they count from the record)."""
+    today, now = formatting.paris_today(), utcnow()
     with dbmod.transaction() as db:
         current = _lock(db)
-        if current is not None and utcnow() - current.refreshed_at < timedelta(seconds=REFRESH_SECONDS / 2):
+        if current is not None and now - current.refreshed_at < timedelta(seconds=REFRESH_SECONDS / 2):
             return
-        refresh(db, today=formatting.paris_today())
+        rebuild, since = _plan(current, today=today, now=now, rebuild=None)
+    for site in SITE_KEYS:
+        with dbmod.transaction() as db:
+            recount(db, site=site, since=since, today=today)
+    with dbmod.transaction() as db:
+        _mark(db, now=now, since=since, rebuild=rebuild)
 
 
 async def lifespan_task() -> None:
