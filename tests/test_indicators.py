@@ -443,6 +443,25 @@ def test_a_window_refresh_recounts_what_changed_in_the_window(world):
     assert _figure_of(fresh, "announcement").detail == "5 sur 7"
 
 
+def test_the_periodic_job_fills_the_summaries_site_by_site(world, db_url, monkeypatch):
+    db = world["db"]
+    monkeypatch.setenv("REFLEX_DB_URL", db_url)
+    names = {world["digestive"].id: "RCP digestive", world["thorax"].id: "RCP thorax"}
+    assert summary.state(db) is None  # until the job has run, the page counts from the record
+    db.commit()  # the job's own transactions write (SQLite: one writer at a time)
+    summary.refresh_in_new_session()
+    db.expire_all()
+    first = summary.state(db)
+    assert first is not None and first.window_from == summary.EARLIEST
+    for extra in ({}, {"site": "C15-C26"}, {"rcp_id": "thorax"}):
+        filters = _resolved(world, extra)
+        assert report.compute(db, filters, names, summarised=True) == report.compute(db, filters, names), extra
+    db.commit()
+    summary.refresh_in_new_session()  # another process just refreshed: nothing to do
+    db.expire_all()
+    assert summary.state(db).refreshed_at == first.refreshed_at
+
+
 def _figure_of(figures, key):
     return next(figure for figure in figures if figure.key == key)
 
