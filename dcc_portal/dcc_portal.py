@@ -36,6 +36,7 @@ from dcc_portal.services.common.errors import (
     ValidationFailed,
 )
 from dcc_portal.services.exchange import mail_worker, mssante_worker, sharing_worker
+from dcc_portal.services.indicators import summary as indicator_summary
 from dcc_portal.services.symptoms import alerts as symptom_alerts
 from dcc_portal.services.symptoms import invitations as symptom_invitations
 
@@ -78,6 +79,8 @@ app.register_lifespan_task(mail_worker.lifespan_task)
 app.register_lifespan_task(mssante_worker.lifespan_task)
 # Immediate symptom alerts nobody acknowledged in time go to the team's physicians.
 app.register_lifespan_task(symptom_alerts.lifespan_task)
+# The summary tables of the Indicateurs area are recounted on a timer (the page says how fresh they are).
+app.register_lifespan_task(indicator_summary.lifespan_task)
 # Patients who turned e-mails on are invited to the weekly symptom check-in (once a week each).
 app.register_lifespan_task(symptom_invitations.lifespan_task)
 # What the app built at start-up is kept for the life of the process: out of the garbage collector's way.

@@ -1042,8 +1042,9 @@ INDICATORS = {
     "value": "Valeur",
     "breakdown": "Répartition par RCP",
     "count": "Effectif",
-    "computed": "Calculé le",
     "perimeter": "Périmètre",
     "no_data": "Aucune donnée pour ces filtres.",
     "chart_label": "Graphique",
+    "export": "Exporter en CSV",
+    "figures": "Chiffres",
 }

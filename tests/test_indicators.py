@@ -32,7 +32,8 @@ from dcc_portal.models import (
     SharingSubmission,
 )
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
-from dcc_portal.services.indicators import board_figures, pathway_figures, report
+from dcc_portal.services.indicators import board_figures, export, pathway_figures, report, scope, summary
+from dcc_portal.services.record import downloads
 from dcc_portal.services.indicators.definitions import count_text, percentile
 from dcc_portal.services.indicators.sql import Filters
 from tests import factories as f
@@ -177,7 +178,8 @@ def world(db):
     db.flush()
     return {"db": db, "digestive": digestive, "thorax": thorax, "north": north, "south": south,
             "admin": f.actor_for(db, admin), "secretary": f.actor_for(db, secretary),
-            "coordinator": f.actor_for(db, coordinator), "nurse": f.actor_for(db, nurse)}
+            "coordinator": f.actor_for(db, coordinator), "nurse": f.actor_for(db, nurse),
+            "clinician": f.actor_for(db, other_account)}
 
 
 def _filters(**extra) -> Filters:
@@ -307,6 +309,20 @@ def test_another_rcps_figures_are_refused_and_audited(world):
                                             AuditEvent.outcome == AuditOutcome.DENIED)).first() is not None
 
 
+def test_the_area_is_offered_to_whom_the_service_shows_figures(world):
+    db = world["db"]
+    # The menu shows Indicateurs when `may_read` says so: a clinician sitting in no RCP as coordinator is not offered
+    # the link, and the figures are refused to him (audited) as they are to a nurse.
+    offered = {name: scope.may_read(db, actor=world[name]) for name in ("admin", "secretary", "coordinator", "clinician", "nurse")}
+    assert offered == {"admin": True, "secretary": True, "coordinator": True, "clinician": False, "nurse": False}
+    with pytest.raises(AccessDenied):
+        report.indicators(db, actor=world["clinician"], **Q1)
+    denied = db.exec(select(AuditEvent).where(AuditEvent.account_id == world["clinician"].account_id,
+                                              AuditEvent.outcome == AuditOutcome.DENIED)).all()
+    assert [event.detail for event in denied] == ["indicateurs du réseau : ni secrétariat ni coordination de RCP"]
+    assert report.indicators(db, actor=world["coordinator"], **Q1).perimeter == "1 RCP dont vous avez la charge"
+
+
 def test_reading_is_audited_and_bad_filters_refused(world):
     db = world["db"]
     report.indicators(db, actor=world["admin"], rcp_public_id=world["thorax"].public_id, site="C30-C39", **Q1)
@@ -320,6 +336,134 @@ def test_reading_is_audited_and_bad_filters_refused(world):
     with pytest.raises(ValidationFailed) as refused:
         report.indicators(db, actor=world["admin"], site="Z99", **Q1)
     assert "site" in refused.value.errors
+
+
+def _download(db, url: str) -> list[list[str]]:
+    payload, inline = downloads.redeem(db, ticket=url.removeprefix(downloads.URL_PREFIX), now=NOW)
+    assert not inline and payload.mime_type.startswith("text/csv")
+    text = payload.data.decode("utf-8-sig")
+    return [line.split(";") for line in text.split("\r\n")]
+
+
+def test_csv_export_is_what_the_page_shows_and_is_audited(world):
+    db = world["db"]
+    filters = dict(rcp_public_id=world["digestive"].public_id, organisation_public_id=world["north"].public_id,
+                   site="C15-C26", **Q1)
+    shown = report.indicators(db, actor=world["coordinator"], **filters)
+    lines = _download(db, export.issue(db, actor=world["coordinator"], **filters))
+    assert lines[:6] == [["Indicateurs du réseau"], ["Période", "du 01/01/2026 au 31/03/2026"],
+                         ["Périmètre", "1 RCP dont vous avez la charge"], ["RCP", "RCP digestive"],
+                         ["Établissement", "CHU Nord"], ["Localisation tumorale (CIM-10)", "C15-C26 · " + shown.shown_filters[4][1][10:]]]
+    # One line per figure as on its card, then each figure's trend and breakdown tables.
+    header = lines.index(["Indicateur", "Valeur", "Détail", "Objectif", "Objectif atteint"])
+    assert [line[:3] for line in lines[header + 1:header + 1 + len(shown.figures)]] == [
+        [figure.label, figure.text, figure.detail] for figure in shown.figures]
+    announcement = _figure(shown, "announcement")
+    assert announcement.detail == "< 5 sur < 5"  # two colon cancers: small cells, as on screen
+    trend = lines.index([f"Tendance mensuelle : {announcement.label}"])
+    assert lines[trend + 1:trend + 5] == [["Mois", "Valeur"], *[[p.month, p.text] for p in announcement.trend]]
+    breakdown = lines.index([f"Répartition par RCP : {announcement.label}"])
+    assert lines[breakdown + 2] == ["RCP digestive", "effectif < 5", "< 5"]
+    db.commit()
+    exported = db.exec(select(AuditEvent).where(AuditEvent.account_id == world["coordinator"].account_id,
+                                                AuditEvent.action == AuditAction.EXPORT)).all()
+    assert [(event.patient_id, event.outcome) for event in exported] == [(None, AuditOutcome.SUCCESS)]
+    assert exported[0].detail == (f"export CSV des indicateurs du réseau 2026-01-01..2026-03-31 "
+                                  f"rcp={world['digestive'].public_id} établissement={world['north'].public_id} site=C15-C26")
+
+
+def test_csv_export_keeps_the_readers_perimeter(world):
+    db = world["db"]
+    # No ticket for another RCP's figures; a ticket whose reader lost the RCP meanwhile gives nothing either.
+    with pytest.raises(AccessDenied):
+        export.issue(db, actor=world["secretary"], rcp_public_id=world["digestive"].public_id, **Q1)
+    url = export.issue(db, actor=world["coordinator"], **Q1)
+    member = db.exec(select(RcpMember).where(RcpMember.professional_id == world["coordinator"].professional_id)).one()
+    db.delete(member)
+    db.flush()
+    with pytest.raises(AccessDenied):
+        _download(db, url)
+    db.commit()
+    assert not db.exec(select(AuditEvent).where(AuditEvent.account_id == world["coordinator"].account_id,
+                                                AuditEvent.action == AuditAction.EXPORT,
+                                                AuditEvent.outcome == AuditOutcome.SUCCESS)).all()
+
+
+SUMMARY_FILTERS = [
+    {}, {"site": "C15-C26"}, {"site": "C30-C39"}, {"site": "C61"}, {"rcp_id": "digestive"}, {"organisation_id": "south"},
+    {"visible": "thorax"}, {"rcp_id": "digestive", "site": "C15-C26"}, {"date_from": date(2026, 2, 3)},
+    {"date_from": date(2025, 12, 1), "date_to": date(2026, 1, 20)},
+]
+
+
+def _resolved(world, extra: dict) -> Filters:
+    values = dict(extra)
+    for name in ("rcp_id", "organisation_id"):
+        if name in values:
+            values[name] = world[values[name]].id
+    if "visible" in values:
+        values["visible"] = frozenset({world[values["visible"]].id})
+    if values.get("site") == "C61":
+        values["site"] = "C60-C63"
+    return Filters(values.pop("date_from", date(2026, 1, 1)), values.pop("date_to", date(2026, 3, 31)), **values)
+
+
+def test_summary_tables_give_the_figures_counted_from_the_record(world):
+    db = world["db"]
+    names = {world["digestive"].id: "RCP digestive", world["thorax"].id: "RCP thorax"}
+    summary.refresh(db, today=date(2026, 4, 15), now=NOW)
+    for extra in SUMMARY_FILTERS:
+        filters = _resolved(world, extra)
+        assert report.compute(db, filters, names, summarised=True) == report.compute(db, filters, names), extra
+    # The page reads the summaries once they exist and says how fresh they are.
+    result = report.indicators(db, actor=world["admin"], **{**Q1, "now": NOW + timedelta(minutes=7)})
+    assert result.freshness == "à jour il y a 7 min"
+    assert _figure(result, "quorum").detail == "5 sur 6" and _figure(result, "announcement").detail == "< 5 sur 7"
+
+
+def test_a_window_refresh_recounts_what_changed_in_the_window(world):
+    db = world["db"]
+    summary.refresh(db, today=date(2026, 4, 15), now=NOW)
+    # A patient of the thoracic RCP gets his announcement consultation, and a session is cancelled afterwards.
+    thoracic = db.exec(select(RcpCase.patient_id).join(RcpSession, RcpSession.id == RcpCase.session_id)
+                       .where(RcpSession.rcp_id == world["thorax"].id, RcpSession.status == "planned")).first()
+    db.add(PathwayEvent(patient_id=thoracic, kind="announcement_medical", occurred_on=date(2026, 3, 5), title="annonce"))
+    held = db.exec(select(RcpSession).where(RcpSession.rcp_id == world["thorax"].id, RcpSession.status == "closed")).one()
+    held.status = "cancelled"
+    db.add(held)
+    db.flush()
+    names = {world["digestive"].id: "RCP digestive", world["thorax"].id: "RCP thorax"}
+    stale = report.compute(db, _filters(), names, summarised=True)
+    assert _figure_of(stale, "sessions_held").text == "4"
+    state = summary.refresh(db, today=date(2026, 4, 15), now=NOW + timedelta(minutes=5))
+    assert state.window_from == date(2026, 4, 15) - timedelta(days=summary.WINDOW_DAYS)
+    fresh = report.compute(db, _filters(), names, summarised=True)
+    assert fresh == report.compute(db, _filters(), names)
+    assert _figure_of(fresh, "sessions_held").text == "3"
+    assert _figure_of(fresh, "announcement").detail == "5 sur 7"
+
+
+def test_the_periodic_job_fills_the_summaries_site_by_site(world, db_url, monkeypatch):
+    db = world["db"]
+    monkeypatch.setenv("REFLEX_DB_URL", db_url)
+    names = {world["digestive"].id: "RCP digestive", world["thorax"].id: "RCP thorax"}
+    assert summary.state(db) is None  # until the job has run, the page counts from the record
+    db.commit()  # the job's own transactions write (SQLite: one writer at a time)
+    summary.refresh_in_new_session()
+    db.expire_all()
+    first = summary.state(db)
+    assert first is not None and first.window_from == summary.EARLIEST
+    for extra in ({}, {"site": "C15-C26"}, {"rcp_id": "thorax"}):
+        filters = _resolved(world, extra)
+        assert report.compute(db, filters, names, summarised=True) == report.compute(db, filters, names), extra
+    db.commit()
+    summary.refresh_in_new_session()  # another process just refreshed: nothing to do
+    db.expire_all()
+    assert summary.state(db).refreshed_at == first.refreshed_at
+
+
+def _figure_of(figures, key):
+    return next(figure for figure in figures if figure.key == key)
 
 
 def test_small_cells_and_percentiles():

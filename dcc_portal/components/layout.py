@@ -25,6 +25,7 @@ class NavItem:
     href: str
     icon: str
     roles: frozenset[str] = frozenset()  # within the area, only these roles see the link (empty: every role)
+    shown_if: str = ""  # a boolean of SessionState the link also needs (set from the service's own rule)
 
 
 NAV = {
@@ -39,7 +40,7 @@ NAV = {
         NavItem(texts.SHARING["nav"], "/team/sharing", "send"),
         NavItem(texts.TEAM["find_record"], "/team/search", "search"),
         NavItem(texts.SYMPTOMS["nav_team"], "/team/symptoms", "activity", roles=frozenset(alerts.TEAM_ROLES)),
-        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column", roles=frozenset({"rcp_secretary", "clinician"})),
+        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column", shown_if="sees_indicators"),
     ],
     "patient": [
         NavItem(texts.PATIENT["home"], "/patient", "heart-handshake"),
@@ -61,7 +62,7 @@ NAV = {
         NavItem(texts.SHARING["nav"], "/admin/sharing", "send"),
         NavItem(texts.MSSANTE["directory"], "/admin/mssante", "mail-check"),
         NavItem(texts.VIGILANCE["nav"], "/admin/identity-vigilance", "user-search"),
-        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column"),
+        NavItem(texts.INDICATORS["nav"], "/indicators", "chart-column", shown_if="sees_indicators"),
     ],
     "any": [],
     "charter": [],
@@ -83,11 +84,13 @@ def _nav_links(area: str, *, in_drawer: bool = False) -> rx.Component:
     return _area_links(area, in_drawer=in_drawer)
 
 
-def _for_roles(roles: frozenset[str], link: rx.Component) -> rx.Component:
+def _offered(item: NavItem, link: rx.Component) -> rx.Component:
     """A link the page guard would refuse is not offered: a refused visit is audited as an attempt."""
-    if not roles:
+    if item.shown_if:
+        link = rx.cond(getattr(SessionState, item.shown_if), link)
+    if not item.roles:
         return link
-    return rx.cond(functools.reduce(operator.or_, [SessionState.user_role == str(role) for role in sorted(roles)]), link)
+    return rx.cond(functools.reduce(operator.or_, [SessionState.user_role == str(role) for role in sorted(item.roles)]), link)
 
 
 def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
@@ -97,7 +100,7 @@ def _area_links(area: str, *, in_drawer: bool) -> rx.Component:
     wrap = (lambda content: rx.drawer.close(rx.box(content, width="100%"))) if in_drawer else (lambda content: content)
     return rx.vstack(
         *[
-            _for_roles(item.roles, rx.link(
+            _offered(item, rx.link(
                 wrap(rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="2")),
                 href=item.href,
                 underline="none",

@@ -10,7 +10,7 @@ import reflex as rx
 
 from dcc_portal import formatting
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.indicators import report
+from dcc_portal.services.indicators import export, report
 from dcc_portal.state.session import authenticated
 
 FILTER_FIELDS = ("date_from", "date_to", "rcp", "establishment", "site")
@@ -31,10 +31,12 @@ class IndicatorsState(rx.State):
     period: str = ""
     perimeter: str = ""
     computed_at: str = ""
+    freshness: str = ""
     selected: str = "rcp_before_treatment"
     errors: dict[str, str] = {}
     form_key: int = 0
     loading: bool = False
+    exporting: bool = False
 
     @rx.var
     def pathway_figures(self) -> list[dict]:
@@ -54,17 +56,20 @@ class IndicatorsState(rx.State):
         figure = self.chosen
         return [{"month": point["month"], "value": point["value"]} for point in figure.get("trend", [])]
 
+    def _chosen_filters(self) -> dict[str, str]:
+        return {"date_from": self.filters.get("date_from", ""), "date_to": self.filters.get("date_to", ""),
+                "rcp_public_id": self.filters.get("rcp", ""),
+                "organisation_public_id": self.filters.get("establishment", ""), "site": self.filters.get("site", "")}
+
     async def _compute(self):
         async with authenticated(self) as (db, actor):
-            result = report.indicators(db, actor=actor, date_from=self.filters.get("date_from", ""),
-                                       date_to=self.filters.get("date_to", ""), rcp_public_id=self.filters.get("rcp", ""),
-                                       organisation_public_id=self.filters.get("establishment", ""),
-                                       site=self.filters.get("site", ""))
+            result = report.indicators(db, actor=actor, **self._chosen_filters())
         self.figures = [asdict(figure) for figure in result.figures]
         self.rcps = [[option.value, option.label] for option in result.rcps]
         self.establishments = [[option.value, option.label] for option in result.establishments]
         self.sites = [[option.value, option.label] for option in result.sites]
         self.period, self.perimeter, self.computed_at = result.period, result.perimeter, result.computed_at
+        self.freshness = result.freshness
 
     @rx.event
     async def load(self):
@@ -87,6 +92,21 @@ class IndicatorsState(rx.State):
             self.errors = error.errors
         finally:
             self.loading = False
+
+    @rx.event
+    async def export_csv(self):
+        """The CSV of the filters applied (those of the figures on screen, not a form being edited)."""
+        self.exporting = True
+        yield
+        try:
+            async with authenticated(self) as (db, actor):
+                url = export.issue(db, actor=actor, **self._chosen_filters())
+        except ValidationFailed as error:
+            self.errors = error.errors
+            return
+        finally:
+            self.exporting = False
+        yield rx.download(url=url)
 
     @rx.event
     def choose(self, key: str):

@@ -21,6 +21,7 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import NotAuthenticated
 from dcc_portal.services.identity import sessions
+from dcc_portal.services.indicators import scope as indicators_scope
 from dcc_portal.services.record import notifications
 
 HOME_BY_ROLE = {
@@ -62,6 +63,7 @@ class SessionState(rx.State):
     user_role: str = ""
     home: str = "/login"
     unread: int = 0
+    sees_indicators: bool = False  # the menu offers Indicateurs only to whom the service would show figures
     # Set when a login is complete: the login page posts it to the cookie route at once (single use, this browser
     # only); cleared as soon as it is posted and by the next page, so that no later page load posts it again.
     handoff: str = ""
@@ -102,6 +104,7 @@ class SessionState(rx.State):
             if page.area != "charter" and charter.needs_acceptance(session, account_id=actor.account_id):
                 return rx.redirect("/charter")
             self.unread = notifications.unread_count(session, actor=actor)
+            self.sees_indicators = indicators_scope.may_read(session, actor=actor)
             if actor.role not in AREA_ROLES.get(page.area, set()):
                 access.deny(session, actor=actor, action=AuditAction.AREA_ACCESS,
                             detail=f"espace {page.area} ({self.router.url.path[:80]})")
@@ -126,6 +129,7 @@ class SessionState(rx.State):
     def _forget(self) -> None:
         self.user_name = ""
         self.user_role = ""
+        self.sees_indicators = False
         self.home = "/login"
 
 

@@ -1,5 +1,6 @@
 """The network indicators on a tablet: the administrator opens Indicateurs, charts the sessions held, filters on one
-RCP and sees the chart, its table and the breakdown follow; the reading is audited and axe finds nothing serious."""
+RCP and sees the chart, its table and the breakdown follow, then downloads the CSV of what is shown; the reading and
+the export are audited and axe finds nothing serious. A clinician who coordinates no RCP is not offered the area."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tests.browser.helpers import account, assert_fits_width, audit_events, enro
 from tests.browser.test_accessibility import _serious
 
 
-def test_administrator_filters_the_indicators_by_rcp_on_a_tablet(page_factory, server):
+def test_administrator_filters_and_exports_the_indicators_on_a_tablet(page_factory, server):
     secret = enrol(server, "admin.dsrc")
     page = page_factory("tablet")
     login(page, server, "admin.dsrc", secret)
@@ -40,6 +41,31 @@ def test_administrator_filters_the_indicators_by_rcp_on_a_tablet(page_factory, s
     assert _serious(page) == []
     shot(page, "indicators-admin-rcp-tablet")
 
+    with page.expect_download() as download_info:
+        page.get_by_test_id("indicators-export").click()
+    assert download_info.value.suggested_filename.endswith(".csv")
+    lines = open(download_info.value.path(), encoding="utf-8-sig").read().splitlines()
+    assert lines[:2] == ["Indicateurs du réseau", f"Période;{page.get_by_test_id('indicators-summary').inner_text().split(' · ')[0]}"]
+    assert "RCP;RCP digestive" in lines and "Périmètre;tout le réseau" in lines
+    assert f"Séances tenues;{digestive_total};;;" in lines
+    sessions_breakdown = lines[lines.index("Répartition par RCP : Séances tenues") + 2]
+    assert sessions_breakdown.startswith("RCP digestive;") and not any(line.startswith("RCP thoracique;") for line in lines)
+
     admin = account(server, "admin.dsrc")
     details = [event.detail for event in audit_events(server, action="read", account_id=admin.id)]
     assert any(detail.startswith("indicateurs du réseau") and "rcp=*" not in detail for detail in details)
+    exports = [event for event in audit_events(server, action="export", account_id=admin.id)
+               if event.detail.startswith("export CSV des indicateurs")]
+    assert len(exports) == 1 and "rcp=*" not in exports[0].detail and exports[0].patient_id is None
+
+    # A surgeon sitting in the thoracic RCP without coordinating it: no link, and the address is refused (audited).
+    secret = enrol(server, "chir.fabre")
+    surgeon = page_factory("tablet")
+    login(surgeon, server, "chir.fabre", secret)
+    expect(surgeon.get_by_role("link", name="Rechercher un dossier").first).to_be_visible()
+    expect(surgeon.get_by_role("link", name="Indicateurs")).to_have_count(0)
+    surgeon.goto("/indicators")
+    expect(surgeon).to_have_url(re.compile(r"/forbidden/?$"))
+    refused = [event for event in audit_events(server, action="read", account_id=account(server, "chir.fabre").id)
+               if event.outcome == "denied"]
+    assert [event.detail for event in refused] == ["indicateurs du réseau : ni secrétariat ni coordination de RCP"]

@@ -7,9 +7,7 @@ index range scan; counts are capped so a broad search stays cheap on millions of
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -31,7 +29,7 @@ from dcc_portal.models import (
 )
 from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
-from dcc_portal.services.common import identifiers, terminology
+from dcc_portal.services.common import identifiers, spreadsheet, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import professional_label
@@ -345,12 +343,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
-    """Spreadsheet-safe text: a cell starting with a formula character is prefixed with an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def produce_csv(db: Session, *, actor: Actor, target: str, variant: str = "") -> FilePayload:
     """The download-ticket producer: checks the role again, writes the CSV, audits the export."""
     access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.EXPORT, detail="export du journal d'audit")
@@ -362,22 +354,19 @@ def produce_csv(db: Session, *, actor: Actor, target: str, variant: str = "") ->
         select(AuditEvent).where(*resolved.conditions()).order_by(AuditEvent.at, AuditEvent.id).limit(EXPORT_CAP),
         newest_first=False,
     )).all()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = [CSV_COLUMNS]
     for event in events:
-        writer.writerow([_cell(value) for value in (
+        rows.append((
             event.seq, event.at.astimezone(UTC).isoformat(timespec="microseconds"),
             formatting.to_paris(event.at).isoformat(timespec="seconds"),
             event.account_identifier or "", event.actor_role, event.organisation_name or "", event.action,
             event.outcome, event.patient_local_id or "", event.document_id, event.document_version or "",
             event.grant, event.justification, event.detail, event.client_ip, event.session_hash, event.hash, event.prev_hash,
-        )])
+        ))
     audit.record(db, actor=actor, action=AuditAction.EXPORT,
                  detail=f"export CSV du journal d'audit : {len(events)} événement(s) ({_summary(resolved)})")
     stamp = formatting.to_paris(utcnow()).strftime("%Y%m%d-%H%M")
-    # UTF-8 with a byte-order mark so that spreadsheet software opens the accents correctly.
-    return FilePayload(("\ufeff" + buffer.getvalue()).encode(), "text/csv; charset=utf-8", f"journal-audit-{stamp}.csv")
+    return FilePayload(spreadsheet.csv_bytes(rows), "text/csv; charset=utf-8", f"journal-audit-{stamp}.csv")
 
 
 # --- Patient: who accessed my record ------------------------------------------------------------------------

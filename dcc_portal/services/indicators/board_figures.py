@@ -4,7 +4,7 @@ recorded when it was discussed, else the session's attendance judged by the RCP 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlmodel import Session
@@ -36,6 +36,10 @@ HELD = (RcpSessionStatus.OPEN, RcpSessionStatus.CLOSED)
 DECIDED = (RcpCaseStatus.RECORDED, RcpCaseStatus.DISCUSSED)
 
 
+COUNTS = ("registered", "complete", "decided", "discussed", "quorum", "signed", "signed_in_time", "with_gp",
+          "sent_to_gp", "gp_refused", "sent_to_dmp", "dmp_refused")
+
+
 @dataclass
 class SessionCounts:
     session_id: int
@@ -53,6 +57,7 @@ class SessionCounts:
     gp_refused: int = 0
     sent_to_dmp: int = 0
     dmp_refused: int = 0
+    sessions: int = 1  # more than one when the counts of several sessions are summed (the summary tables)
 
 
 def _flag(condition):
@@ -78,9 +83,21 @@ def _complete_at_registration():
     )
 
 
+def period_bounds(filters: Filters) -> tuple[datetime, datetime]:
+    """The period's first and after-last instants (UTC) of Paris days."""
+    return (rules.paris_to_utc(filters.date_from, time(0, 0)),
+            rules.paris_to_utc(filters.date_to + timedelta(days=1), time(0, 0)))
+
+
+def starts_of(db: Session, ids: list[int]) -> dict[int, datetime]:
+    starts: dict[int, datetime] = {}
+    for chunk in range(0, len(ids), 2000):
+        starts.update(db.exec(select(RcpSession.id, RcpSession.starts_at).where(RcpSession.id.in_(ids[chunk:chunk + 2000]))).all())
+    return starts
+
+
 def held_sessions(db: Session, filters: Filters) -> dict[int, SessionCounts]:
-    start = rules.paris_to_utc(filters.date_from, time(0, 0))
-    end = rules.paris_to_utc(filters.date_to + timedelta(days=1), time(0, 0))
+    start, end = period_bounds(filters)
     statement = (select(RcpSession.id, RcpSession.rcp_id, month_of(db, RcpSession.starts_at))
                  .join(Rcp, Rcp.id == RcpSession.rcp_id)
                  .where(RcpSession.status.in_(HELD), RcpSession.starts_at >= start, RcpSession.starts_at < end,

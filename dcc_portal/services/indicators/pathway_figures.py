@@ -90,9 +90,9 @@ def _flag(condition):
 DELAYS = ("diagnosis_to_rcp", "rcp_to_treatment", "rcp_to_pps")
 
 
-def figures(db: Session, filters: Filters) -> tuple[list[PathwayCounts], dict[str, list[tuple[str, int | None, int, int]]]]:
-    """(counts by month and RCP, {delay key: [(month, RCP, days, patients)]}) in one statement: the cohort grouped by
-    month, RCP, the three delays and the flags (delays NULL when a date is missing)."""
+def grouped(db: Session, filters: Filters, *, by_day: bool = False):
+    """The cohort grouped by month (or day, month, RCP and establishment), RCP, the three delays (NULL when a date is
+    missing) and the flags, with the number of patients last."""
     c = cohort(db, filters).c
     with_rcp = c.rcp_day.is_not(None)
     spans = (
@@ -105,11 +105,18 @@ def figures(db: Session, filters: Filters) -> tuple[list[PathwayCounts], dict[st
         _flag(and_(with_rcp, c.treatment_day.is_not(None), c.rcp_day <= c.treatment_day)),
         c.announced, _flag(with_rcp), _flag(and_(with_rcp, c.pps_day.is_not(None))),
     )
-    keys = (c.month, c.rcp_id, *spans, *flags)
-    statement = select(*keys, func.count()).group_by(*keys)
+    where = (c.diagnosed, c.month, c.rcp_id, c.organisation_id) if by_day else (c.month, c.rcp_id)
+    keys = (*where, *spans, *flags)
+    return select(*keys, func.count()).group_by(*keys)
+
+
+def fold(rows) -> tuple[list[PathwayCounts], dict[str, list[tuple[str, int | None, int, int]]]]:
+    """(counts by month and RCP, {delay key: [(month, RCP, days, patients)]}) from rows
+    (month, RCP, three delays, five flags, patients)."""
     totals: dict[tuple, list[int]] = {}
     histograms: dict[str, dict[tuple, int]] = {key: {} for key in DELAYS}
-    for month, rcp_id, d1, d2, d3, treated, first, announced, presented, pps, n in db.exec(statement).all():
+    for month, rcp_id, d1, d2, d3, treated, first, announced, presented, pps, n in rows:
+        n = int(n)
         row = totals.setdefault((month, rcp_id), [0] * 6)
         for index, value in enumerate((1, treated, first, announced, presented, pps)):
             row[index] += int(value or 0) * n
@@ -119,6 +126,30 @@ def figures(db: Session, filters: Filters) -> tuple[list[PathwayCounts], dict[st
                 histograms[key][bucket] = histograms[key].get(bucket, 0) + n
     counts = [PathwayCounts(month, rcp_id, *values) for (month, rcp_id), values in totals.items()]
     return counts, {key: [(*bucket, n) for bucket, n in rows.items()] for key, rows in histograms.items()}
+
+
+def figures(db: Session, filters: Filters) -> tuple[list[PathwayCounts], dict[str, list[tuple[str, int | None, int, int]]]]:
+    """(counts by month and RCP, {delay key: [(month, RCP, days, patients)]}) straight from the record, in one
+    statement."""
+    return fold(db.exec(grouped(db, filters)).all())
+
+
+@dataclass(frozen=True)
+class Histograms:
+    """One delay's patients by number of days, for each month and for each RCP (what the page shows)."""
+    by_month: dict[str, dict[int, int]]
+    by_rcp: dict[int | None, dict[int, int]]
+
+
+def histograms_of(rows) -> Histograms:
+    """From rows (month, RCP, days, patients)."""
+    months: dict[str, dict[int, int]] = {}
+    boards: dict[int | None, dict[int, int]] = {}
+    for month, rcp_id, days, n in rows:
+        for table, key in ((months, month), (boards, rcp_id)):
+            histogram = table.setdefault(key, {})
+            histogram[days] = histogram.get(days, 0) + n
+    return Histograms(months, boards)
 
 
 def counts(db: Session, filters: Filters) -> list[PathwayCounts]:

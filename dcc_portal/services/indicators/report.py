@@ -15,7 +15,7 @@ from dcc_portal.services.access import audit
 from dcc_portal.services.common import inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.indicators import board_figures, pathway_figures, scope
+from dcc_portal.services.indicators import board_figures, pathway_figures, scope, summary
 from dcc_portal.services.indicators.definitions import (
     DEFINITIONS,
     SITE_BY_KEY,
@@ -77,6 +77,9 @@ class Report:
     rcps: list[Option]
     establishments: list[Option]
     sites: list[Option]
+    freshness: str = ""  # « à jour il y a 3 min »
+    shown_filters: list[tuple[str, str]] = field(default_factory=list)  # (filter, value) as the reader chose them
+    summary: str = ""  # the filters as written in the audit trail (codes, never a patient)
 
 
 def _month_label(month: str) -> str:
@@ -105,24 +108,21 @@ def _delay_text(histogram: dict[int, int], target_days: int) -> tuple[float | No
             f"90e percentile {p90} j · {rate_text(share)} dans l'objectif · {count_text(total)} patients")
 
 
-def _delay_figure(definition: Definition, rows: list, names: dict) -> Figure:
+def _delay_figure(definition: Definition, histograms: pathway_figures.Histograms, names: dict) -> Figure:
     overall: dict[int, int] = defaultdict(int)
-    months: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    boards: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for month, rcp_id, days, n in rows:
-        overall[days] += n
-        months[month][days] += n
-        boards[rcp_id][days] += n
+    for histogram in histograms.by_month.values():
+        for days, n in histogram.items():
+            overall[days] += n
     value, text, detail = _delay_text(overall, definition.target_days)
     within = rate(sum(n for d, n in overall.items() if d <= definition.target_days), sum(overall.values()))
     met = "" if value is None or within is None else ("oui" if value <= definition.target_days else "non")
     trend = []
-    for month, histogram in sorted(months.items()):
+    for month, histogram in sorted(histograms.by_month.items()):
         median, month_text, _ = _delay_text(histogram, definition.target_days)
         trend.append(Point(_month_label(month), median, month_text))
     breakdown = [Share(names.get(rcp_id, NO_RCP), _delay_text(histogram, definition.target_days)[1],
                        count_text(sum(histogram.values())))
-                 for rcp_id, histogram in sorted(boards.items(), key=lambda item: names.get(item[0], NO_RCP))]
+                 for rcp_id, histogram in sorted(histograms.by_rcp.items(), key=lambda item: names.get(item[0], NO_RCP))]
     return Figure(definition.key, definition.family, definition.label, definition.kind, value, text, detail,
                   definition.target, met, trend, breakdown)
 
@@ -167,26 +167,29 @@ def _sessions_figures(sessions: list[board_figures.SessionCounts], names: dict) 
         by_month[session.month].append(session)
         by_rcp[session.rcp_id].append(session)
 
+    def sessions_in(group: list) -> int:
+        return sum(s.sessions for s in group)
+
     def mean(group: list) -> float | None:
         cases = sum(s.decided for s in group)
-        return round(cases / len(group), 1) if cases >= SMALL_CELL else None
+        return round(cases / sessions_in(group), 1) if cases >= SMALL_CELL else None
 
     def mean_text(value: float | None) -> str:
         return "effectif < 5" if value is None else f"{value:.1f}".replace(".", ",")
 
     held, per_session = (definition for definition in DEFINITIONS if definition.key in ("sessions_held", "cases_per_session"))
     ordered_rcps = sorted(by_rcp.items(), key=lambda item: names.get(item[0], ""))
-    count = len(sessions)
+    count = sessions_in(sessions)
     decided = sum(s.decided for s in sessions)
     return [
         # A number of sessions says nothing of any patient: it is shown whole.
         Figure(held.key, held.family, held.label, held.kind, float(count), str(count), "", "", "",
-               [Point(_month_label(m), float(len(g)), str(len(g))) for m, g in sorted(by_month.items())],
-               [Share(names.get(r, ""), str(len(g)), str(len(g))) for r, g in ordered_rcps]),
+               [Point(_month_label(m), float(sessions_in(g)), str(sessions_in(g))) for m, g in sorted(by_month.items())],
+               [Share(names.get(r, ""), str(sessions_in(g)), str(sessions_in(g))) for r, g in ordered_rcps]),
         Figure(per_session.key, per_session.family, per_session.label, per_session.kind, mean(sessions),
                mean_text(mean(sessions)), f"{count_text(decided)} dossiers, {count_text(count)} séances", "", "",
                [Point(_month_label(m), mean(g), mean_text(mean(g))) for m, g in sorted(by_month.items())],
-               [Share(names.get(r, ""), mean_text(mean(g)), count_text(len(g))) for r, g in ordered_rcps]),
+               [Share(names.get(r, ""), mean_text(mean(g)), count_text(sessions_in(g))) for r, g in ordered_rcps]),
     ]
 
 
@@ -206,10 +209,16 @@ def _every_month(figure: Figure, months: list[str]) -> Figure:
     return replace(figure, trend=[points.get(month) or replace(empty, month=month) for month in months])
 
 
-def compute(db: Session, filters: Filters, names: dict[int, str]) -> list[Figure]:
-    """Every figure, in the order of the definitions (no access check: see `indicators`)."""
-    counts, delays = pathway_figures.figures(db, filters)
-    sessions = board_figures.session_counts(db, filters)
+def compute(db: Session, filters: Filters, names: dict[int, str], *, summarised: bool = False) -> list[Figure]:
+    """Every figure, in the order of the definitions, from the summary tables or straight from the record (no access
+    check: see `indicators`)."""
+    if summarised:
+        counts, delays = summary.pathway(db, filters)
+        sessions = summary.session_counts(db, filters)
+    else:
+        counts, rows = pathway_figures.figures(db, filters)
+        delays = {key: pathway_figures.histograms_of(delay_rows) for key, delay_rows in rows.items()}
+        sessions = board_figures.session_counts(db, filters)
     figures = []
     for definition in DEFINITIONS:
         if definition.key in PATHWAY_RATES:
@@ -246,8 +255,9 @@ def _parse_filters(db: Session, *, date_from: str, date_to: str, organisation_pu
     return start, end, organisation_id
 
 
-def indicators(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public_id: str = "",
-               organisation_public_id: str = "", site: str = "", now: datetime | None = None) -> Report:
+def build(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public_id: str = "",
+          organisation_public_id: str = "", site: str = "", now: datetime | None = None) -> Report:
+    """The figures within the actor's perimeter (AccessDenied, audited, outside it); not audited as a reading."""
     now = now or utcnow()
     visible, rcp_id = scope.require(db, actor=actor, rcp_public_id=rcp_public_id)
     start, end, organisation_id = _parse_filters(db, date_from=date_from, date_to=date_to,
@@ -257,19 +267,37 @@ def indicators(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_p
     boards = [board for board in boards if visible is None or board[0] in visible]
     names = {board[0]: board[2] for board in boards}
     filters = Filters(start, end, rcp_id, organisation_id, site, frozenset(visible) if visible is not None else None)
-    figures = compute(db, filters, names)
+    # The summary tables once the periodic job has filled them; until then (a database just created) the record itself.
+    refreshed = summary.state(db)
+    figures = compute(db, filters, names, summarised=refreshed is not None)
+    freshness = summary.freshness(refreshed.refreshed_at, now) if refreshed is not None else "à jour à l'instant"
     establishments = sorted({(board[3], board[4]) for board in boards}, key=lambda item: item[1])
     perimeter = "tout le réseau" if visible is None else f"{len(visible)} RCP dont vous avez la charge"
-    audit.record(db, actor=actor, action=AuditAction.READ,
-                 detail=f"indicateurs du réseau {start.isoformat()}..{end.isoformat()} rcp={rcp_public_id[:32] or '*'} "
-                        f"établissement={organisation_public_id[:32] or '*'} site={site or '*'}")
+    period = f"du {formatting.date_fr(start)} au {formatting.date_fr(end)}"
+    establishment_name = dict(establishments).get(organisation_public_id, "")
     return Report(
         figures=figures,
-        period=f"du {formatting.date_fr(start)} au {formatting.date_fr(end)}",
+        period=period,
         perimeter=perimeter,
         computed_at=formatting.datetime_fr(now),
+        freshness=freshness,
         rcps=[Option(board[1], board[2]) for board in boards],
         establishments=[Option(public_id, name) for public_id, name in establishments],
         sites=[Option(s.key, f"{s.key} · {s.label}") for s in SITES],
+        shown_filters=[("Période", period), ("Périmètre", perimeter),
+                       ("RCP", names.get(rcp_id, "") if rcp_id else "Toutes les RCP"),
+                       ("Établissement", establishment_name or "Tous les établissements"),
+                       ("Localisation tumorale (CIM-10)",
+                        f"{site} · {SITE_BY_KEY[site].label}" if site else "Toutes les localisations")],
+        summary=f"{start.isoformat()}..{end.isoformat()} rcp={rcp_public_id[:32] or '*'} "
+                f"établissement={organisation_public_id[:32] or '*'} site={site or '*'}",
     )
 
+
+def indicators(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public_id: str = "",
+               organisation_public_id: str = "", site: str = "", now: datetime | None = None) -> Report:
+    """The figures shown on the page; the reading is audited with its filters."""
+    result = build(db, actor=actor, date_from=date_from, date_to=date_to, rcp_public_id=rcp_public_id,
+                   organisation_public_id=organisation_public_id, site=site, now=now)
+    audit.record(db, actor=actor, action=AuditAction.READ, detail=f"indicateurs du réseau {result.summary}")
+    return result

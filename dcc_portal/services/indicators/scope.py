@@ -26,13 +26,21 @@ def visible_rcp_ids(db: Session, *, actor: Actor) -> set[int] | None:
     return set(rows)
 
 
+def may_read(db: Session, *, actor: Actor | None) -> bool:
+    """Whether the area is offered at all: the menu and the service ask this same question."""
+    if actor is None or actor.role not in READERS:
+        return False
+    visible = visible_rcp_ids(db, actor=actor)
+    return visible is None or bool(visible)
+
+
 def require(db: Session, *, actor: Actor | None, rcp_public_id: str = "") -> tuple[set[int] | None, int | None]:
     """(the RCPs the actor may see, the RCP filtered on); AccessDenied, audited, otherwise."""
     access.require_role(db, actor=actor, roles=READERS, action=AuditAction.READ, detail="indicateurs du réseau")
-    visible = visible_rcp_ids(db, actor=actor)
-    if visible is not None and not visible:
+    if not may_read(db, actor=actor):
         raise access.deny(db, actor=actor, action=AuditAction.READ,
                           detail="indicateurs du réseau : ni secrétariat ni coordination de RCP")
+    visible = visible_rcp_ids(db, actor=actor)
     chosen = None
     if rcp_public_id:
         chosen = db.exec(select(Rcp.id).where(Rcp.public_id == str(rcp_public_id)[:32])).first()

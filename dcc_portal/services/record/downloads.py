@@ -30,6 +30,7 @@ PRODUCERS: dict[str, str] = {
     "frcp_cda": "dcc_portal.services.rcp.fiche:produce_cda",
     "pps_ics": "dcc_portal.services.pps.calendar:produce_ics",
     "audit_csv": "dcc_portal.services.access.audit_log:produce_csv",
+    "indicators_csv": "dcc_portal.services.indicators.export:produce_csv",
     "sharing_xdm": "dcc_portal.services.exchange.sharing:produce_xdm",
 }
 
