@@ -2,7 +2,7 @@
 counts; when they were last refreshed
 
 Revision ID: b7d3e9a1c520
-Revises: e5b9d2c4a810
+Revises: d8a4c6e1f203
 Create Date: 2026-12-04 15:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = 'b7d3e9a1c520'
-down_revision: str | Sequence[str] | None = 'e5b9d2c4a810'
+down_revision: str | Sequence[str] | None = 'd8a4c6e1f203'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
