@@ -114,8 +114,8 @@ def test_a_validated_report_reaches_the_medecin_traitant_with_a_valid_xdm_and_pd
     assert message["X-MSS-CODECDA"] and message["X-MSS-CODECDA"].encode() in cda
     assert message["X-MSS-INS"] == "O"
 
-    statuses = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
-    assert {s.status_label for s in statuses} == {"Remis à l'opérateur MSSanté"}
+    statuses = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id).items
+    assert {s.status_label for s in statuses} == {"Envoyé"}
     details = db.exec(select(AuditEvent.detail).where(AuditEvent.patient_id == t.patient.id)).all()
     assert sum("adressé à" in detail and GP in detail for detail in details) == 1  # the sender's act
     assert any("remis à l'opérateur" in detail for detail in details)  # the delivery
@@ -147,8 +147,8 @@ def test_an_unknown_recipient_is_refused_and_reported_to_the_sender(db: Session,
     db.commit()
     [result] = worker(db_url, pki, operator.port).run_once()
     assert result.outcome == "failed" and "550" in result.detail
-    [status] = mssante.sendings(db, actor=t.secretary_actor, document_public_id=document_id)
-    assert status.status_label == "Refusé" and "inconnue" in status.detail and status.resendable
+    [status] = mssante.sendings(db, actor=t.secretary_actor, document_public_id=document_id).items
+    assert status.status_label == "Refusé par l'opérateur" and "inconnue" in status.detail and status.resendable
     mssante.resend(db, actor=t.secretary_actor, message_public_id=status.public_id)
     db.commit()
     assert rows(db_url)[0].status == MailStatus.PENDING
@@ -163,8 +163,8 @@ def test_a_down_operator_is_retried_and_later_succeeds(db: Session, db_url, pki,
     sender = worker(db_url, pki, operator.port, clock)
     [first] = sender.run_once()
     assert first.outcome == "retry"
-    [waiting] = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
-    assert waiting.status_label == "Nouvel essai prévu"
+    [waiting] = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id).items
+    assert waiting.status_label == "En attente (nouvel essai prévu)"
     db.commit()
     assert sender.run_once() == []  # not due yet
     operator.up()
@@ -240,3 +240,36 @@ def test_the_administrator_is_told_what_is_wrong_with_a_directory_entry_and_noth
     assert entry.address == GP and entry.professional_id == t.gp.id
     assert mss_directory.set_active(db, actor=t.admin_actor, entry_public_id=entry.public_id, active=False)
     assert mss_directory.search(db, actor=t.oncologist_actor, query="durand") == []  # a closed mailbox is not offered
+
+
+def test_the_sender_and_the_administrator_follow_each_recipient_page_by_page(db: Session, db_url, pki, operator):
+    t, document_id = sent_report(db)
+    mss_directory.set_address(db, actor=t.admin_actor, address=CLOSED, professional_public_id=t.oncologist.public_id)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP, CLOSED])
+    db.commit()
+    worker(db_url, pki, operator.port).run_once()
+
+    page = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
+    assert {s.address: s.status_label for s in page.items} == {GP: "Envoyé", CLOSED: "Refusé par l'opérateur"}
+    board = mssante.board(db, actor=t.admin_actor)
+    assert board.total == 2
+    refused = next(row for row in board.items if row.address == CLOSED)
+    assert "inconnue" in refused.detail and refused.resendable  # the operator's reason
+    assert "MOREAU" in refused.sender and refused.document_kind
+    shown = " ".join(str(value) for row in board.items for value in vars(row).values())
+    assert t.patient.birth_family_name not in shown and "Scanner" not in shown  # no patient, no title
+    with pytest.raises(AccessDenied):
+        mssante.board(db, actor=t.oncologist_actor)
+
+    mssante.resend(db, actor=t.admin_actor, message_public_id=refused.public_id)  # « renvoyer » from the board
+    db.commit()
+    assert {row.to_address: row.status for row in rows(db_url)}[CLOSED] == MailStatus.PENDING
+
+    more = [f"correspondant.{n}@medecin.mssante.fr" for n in range(mssante.SENDINGS_PER_PAGE)]
+    for address in more:
+        mss_directory.set_address(db, actor=t.admin_actor, address=address, professional_public_id=t.gp.public_id)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=more)
+    first = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
+    second = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id, page=2)
+    assert (first.total, first.page_count, len(first.items), len(second.items)) == (12, 2, 10, 2)
+    assert {s.address for s in second.items} == {GP, CLOSED}  # the oldest come last
