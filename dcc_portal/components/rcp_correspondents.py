@@ -25,7 +25,7 @@ def _chosen(item) -> rx.Component:
 
 def _found(item) -> rx.Component:
     return rx.button(
-        rx.icon(rx.cond(item["chosen"] != "", "check", "plus"), size=16), item["label"],
+        rx.icon(rx.cond(item["chosen"] != "", "check", "plus"), size=16), item["label"], " · ", item["address"],
         type="button", variant="soft", size="2", min_height=TOUCH, disabled=item["chosen"] != "",
         on_click=RcpRegisterState.add_correspondent(item["public_id"]), data_testid="correspondent-found",
         style={"whiteSpace": "normal", "textAlign": "left", "height": "auto"},
