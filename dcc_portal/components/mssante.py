@@ -29,7 +29,8 @@ def _found(item) -> rx.Component:
     return rx.button(
         rx.icon("plus", size=16), item["label"], " · ", item["address"],
         on_click=MssanteState.add(item["address"]), variant="soft", size="2", min_height=TOUCH,
-        data_testid="mss-found", style={"whiteSpace": "normal", "textAlign": "left", "height": "auto"},
+        data_testid="mss-found", style={"whiteSpace": "normal", "textAlign": "left", "height": "auto",
+                                                  "maxWidth": "100%", "overflowWrap": "anywhere"},
     )
 
 
@@ -41,7 +42,7 @@ def sending_row(item, on_resend, *, who: rx.Component | None = None) -> rx.Compo
             *([who] if who is not None else []),
             rx.text(item["address"], " · ", T["version"], " ", item["version"], " · ", item["at"], size="2", color_scheme="gray"),
             rx.cond(item["detail"] != "", rx.text(item["detail"], size="2", color_scheme="gray")),
-            spacing="0", style={"overflowWrap": "anywhere"}, flex="1",
+            spacing="0", style={"overflowWrap": "anywhere"}, flex="1", min_width="14rem",
         ),
         rx.badge(item["status_label"], color_scheme=item["color"], size="2", data_testid="mss-status"),
         rx.cond(item["resendable"] != "",

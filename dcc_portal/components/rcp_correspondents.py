@@ -28,7 +28,8 @@ def _found(item) -> rx.Component:
         rx.icon(rx.cond(item["chosen"] != "", "check", "plus"), size=16), item["label"], " · ", item["address"],
         type="button", variant="soft", size="2", min_height=TOUCH, disabled=item["chosen"] != "",
         on_click=RcpRegisterState.add_correspondent(item["public_id"]), data_testid="correspondent-found",
-        style={"whiteSpace": "normal", "textAlign": "left", "height": "auto"},
+        style={"whiteSpace": "normal", "textAlign": "left", "height": "auto", "maxWidth": "100%",
+               "overflowWrap": "anywhere"},
     )
 
 

@@ -93,7 +93,7 @@ def test_a_clinician_addresses_a_report_by_mssante_and_follows_its_status(page_f
     panel.get_by_test_id("mss-send").click()
     expect(panel.get_by_test_id("mss-notice")).to_contain_text("2 envoi(s)")
     expect(panel.get_by_test_id("mss-status")).to_have_count(2)
-    expect(panel.get_by_test_id("mss-status").first).to_have_text("En attente d'envoi")
+    expect(panel.get_by_test_id("mss-status").first).to_have_text("En attente")
 
     with server.session() as db:  # the operator knows the directory's mailboxes but the secretariat's (closed)
         known = set(db.exec(select(MssAddress.address)).all()) - {SECRETARIAT}
@@ -127,6 +127,7 @@ def test_a_clinician_addresses_a_report_by_mssante_and_follows_its_status(page_f
     page.get_by_label("Séance", exact=True).select_option(session_id)
     page.get_by_label("Motif de présentation").select_option("treatment_proposal")
     page.get_by_label("Question posée").fill("Avis sur la suite du traitement ?")
+    assert_fits_width(page)
     shot(page, "mssante-correspondents-register-tablet")
     page.get_by_test_id("register-submit").click()
     expect(page.get_by_test_id("registered-correspondents")).to_contain_text(family.upper())
