@@ -122,8 +122,10 @@ def test_a_clinician_addresses_a_report_by_mssante_and_follows_its_status(page_f
     family, correspondent, session_id = _correspondent_and_session(server, patient_id)
     visit(page, f"/team/rcp/register?p={patient_id}")
     page.get_by_test_id("correspondent-search").fill(family)
+    page.get_by_test_id("correspondent-search").press("Enter")  # searches, does not submit the registration
     page.get_by_test_id("correspondent-found").filter(has_text=correspondent).click()
     expect(page.get_by_test_id("correspondent-chosen")).to_have_count(1)
+    expect(page.get_by_test_id("session-error")).to_have_count(0)
     page.get_by_label("Séance", exact=True).select_option(session_id)
     page.get_by_label("Motif de présentation").select_option("treatment_proposal")
     page.get_by_label("Question posée").fill("Avis sur la suite du traitement ?")
