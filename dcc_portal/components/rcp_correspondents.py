@@ -44,7 +44,6 @@ def correspondents_field() -> rx.Component:
         rx.input(placeholder=T["correspondents_search"], value=state.correspondent_query,
                  on_change=state.search_correspondents.debounce(300), size="3", width="100%",
                  aria_label=T["correspondents_search"], data_testid="correspondent-search",
-                 aria_describedby="correspondents-error",
                  # owned by no form: Enter in the search does not register the patient
                  custom_attrs={"form": "correspondent-search-only"}),
         rx.cond(state.correspondent_found.length() > 0,
