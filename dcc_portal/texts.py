@@ -372,6 +372,10 @@ MSSANTE = {
     "inactive": "désactivée",
     "disable": "Désactiver",
     "enable": "Réactiver",
+    "board": "Suivi des envois MSSanté",
+    "board_intro": "Chaque destinataire de chaque document adressé, du plus récent au plus ancien.",
+    "board_empty": "Aucun envoi.",
+    "sender": "envoyé par",
 }
 
 NOTIFICATIONS = {
@@ -563,6 +567,12 @@ RCP = {
     "secretary_field": "Secrétariat à désigner",
     "assign_secretariat": "Confier le secrétariat",
     "presenter_choose": "Choisissez le médecin présentateur",
+    "correspondents": "Correspondants à informer",
+    "correspondents_hint": "Professionnels de l'annuaire MSSanté qui recevront la fiche RCP, en plus du médecin traitant.",
+    "correspondents_search": "Rechercher un correspondant (nom)",
+    "correspondents_none": "Aucun correspondant choisi.",
+    "correspondents_no_match": "Aucun professionnel de l'annuaire MSSanté ne porte ce nom.",
+    "correspondent_remove": "Retirer",
     "registered_title": "Inscription enregistrée",
     "register_another": "Inscrire à une autre séance",
     "patient_informed_short": "Patient informé de la présentation",

@@ -21,6 +21,10 @@ from dcc_portal.models import (
     MailStatus,
     MssAddress,
     MssMessage,
+    RcpCase,
+    RcpCorrespondent,
+    Role,
+    utcnow,
 )
 from dcc_portal.peers import mssante_pki
 from dcc_portal.peers.mssante_operator import Operator
@@ -29,9 +33,14 @@ from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.exchange import cda_n1, mssante, xdm
 from dcc_portal.services.exchange import mssante_directory as mss_directory
 from dcc_portal.services.exchange.mssante_worker import MssConfig, MssWorker
-from tests import pps_world
+from dcc_portal.services.rcp import correspondents as rcp_correspondents
+from dcc_portal.services.rcp import fiche as frcp
+from dcc_portal.services.rcp import registration as rcp_registration
+from dcc_portal.services.rcp import sitting as rcp_sitting
+from dcc_portal.services.record import documents
+from tests import factories, pps_world, test_rcp
 from tests.pps_world import world  # noqa: F401 - fixture
-from tests.sharing_fixtures import Clock, Team
+from tests.sharing_fixtures import Clock, Team, pdf_bytes
 
 GP = "claire.durand@medecin.mssante.fr"
 SECRETARIAT = "secretariat.oncologie@chu-test.mssante.fr"
@@ -114,8 +123,8 @@ def test_a_validated_report_reaches_the_medecin_traitant_with_a_valid_xdm_and_pd
     assert message["X-MSS-CODECDA"] and message["X-MSS-CODECDA"].encode() in cda
     assert message["X-MSS-INS"] == "O"
 
-    statuses = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
-    assert {s.status_label for s in statuses} == {"Remis à l'opérateur MSSanté"}
+    statuses = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id).items
+    assert {s.status_label for s in statuses} == {"Envoyé"}
     details = db.exec(select(AuditEvent.detail).where(AuditEvent.patient_id == t.patient.id)).all()
     assert sum("adressé à" in detail and GP in detail for detail in details) == 1  # the sender's act
     assert any("remis à l'opérateur" in detail for detail in details)  # the delivery
@@ -147,8 +156,8 @@ def test_an_unknown_recipient_is_refused_and_reported_to_the_sender(db: Session,
     db.commit()
     [result] = worker(db_url, pki, operator.port).run_once()
     assert result.outcome == "failed" and "550" in result.detail
-    [status] = mssante.sendings(db, actor=t.secretary_actor, document_public_id=document_id)
-    assert status.status_label == "Refusé" and "inconnue" in status.detail and status.resendable
+    [status] = mssante.sendings(db, actor=t.secretary_actor, document_public_id=document_id).items
+    assert status.status_label == "Refusé par l'opérateur" and "inconnue" in status.detail and status.resendable
     mssante.resend(db, actor=t.secretary_actor, message_public_id=status.public_id)
     db.commit()
     assert rows(db_url)[0].status == MailStatus.PENDING
@@ -163,8 +172,8 @@ def test_a_down_operator_is_retried_and_later_succeeds(db: Session, db_url, pki,
     sender = worker(db_url, pki, operator.port, clock)
     [first] = sender.run_once()
     assert first.outcome == "retry"
-    [waiting] = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
-    assert waiting.status_label == "Nouvel essai prévu"
+    [waiting] = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id).items
+    assert waiting.status_label == "En attente (nouvel essai prévu)"
     db.commit()
     assert sender.run_once() == []  # not due yet
     operator.up()
@@ -240,3 +249,101 @@ def test_the_administrator_is_told_what_is_wrong_with_a_directory_entry_and_noth
     assert entry.address == GP and entry.professional_id == t.gp.id
     assert mss_directory.set_active(db, actor=t.admin_actor, entry_public_id=entry.public_id, active=False)
     assert mss_directory.search(db, actor=t.oncologist_actor, query="durand") == []  # a closed mailbox is not offered
+
+
+def test_the_sender_and_the_administrator_follow_each_recipient_page_by_page(db: Session, db_url, pki, operator):
+    t, document_id = sent_report(db)
+    mss_directory.set_address(db, actor=t.admin_actor, address=CLOSED, professional_public_id=t.oncologist.public_id)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP, CLOSED])
+    db.commit()
+    worker(db_url, pki, operator.port).run_once()
+
+    page = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
+    assert {s.address: s.status_label for s in page.items} == {GP: "Envoyé", CLOSED: "Refusé par l'opérateur"}
+    board = mssante.board(db, actor=t.admin_actor)
+    assert board.total == 2
+    refused = next(row for row in board.items if row.address == CLOSED)
+    assert "inconnue" in refused.detail and refused.resendable  # the operator's reason
+    assert "MOREAU" in refused.sender and refused.document_kind
+    shown = " ".join(str(value) for row in board.items for value in vars(row).values())
+    assert t.patient.birth_family_name not in shown and "Scanner" not in shown  # no patient, no title
+    with pytest.raises(AccessDenied):
+        mssante.board(db, actor=t.oncologist_actor)
+
+    mssante.resend(db, actor=t.admin_actor, message_public_id=refused.public_id)  # « renvoyer » from the board
+    db.commit()
+    assert {row.to_address: row.status for row in rows(db_url)}[CLOSED] == MailStatus.PENDING
+
+    more = [f"correspondant.{n}@medecin.mssante.fr" for n in range(mssante.SENDINGS_PER_PAGE)]
+    for address in more:
+        mss_directory.set_address(db, actor=t.admin_actor, address=address, professional_public_id=t.gp.public_id)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=more)
+    first = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id)
+    second = mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id, page=2)
+    assert (first.total, first.page_count, len(first.items), len(second.items)) == (12, 2, 10, 2)
+    assert {s.address for s in second.items} == {GP, CLOSED}  # the oldest come last
+
+
+@pytest.fixture
+def board_world(db):
+    return test_rcp.world.__wrapped__(db)
+
+
+def test_correspondents_named_at_registration_follow_the_case_and_are_preselected_for_its_fiche(db: Session, board_world):
+    w = board_world
+    admin = factories.actor_for(db, factories.account(db, role=Role.ADMIN)[0])
+    mss_directory.set_address(db, actor=admin, address=GP, professional_public_id=w.gp.public_id)
+    cardiologist = factories.professional(db, specialty="G15_10/SM04", family="Bernard")
+    cardiologist.given_name = "Anne"
+    mss_directory.set_address(db, actor=admin, address="anne.bernard@cardio.mssante.fr",
+                              professional_public_id=cardiologist.public_id)
+    unreachable = factories.professional(db, specialty="G15_10/SM04", family="Bernardin")  # no MSSanté mailbox
+    for n in range(rcp_correspondents.CHOICES_PER_PAGE):
+        namesake = factories.professional(db, specialty="G15_10/SM04", family=f"Bernardet{n}")
+        mss_directory.set_address(db, actor=admin, address=f"bernardet{n}@medecin.mssante.fr",
+                                  professional_public_id=namesake.public_id)
+
+    found = rcp_correspondents.choices(db, actor=w.clinician_actor, query="bernard")
+    assert (found.total, found.page_count, len(found.items)) == (9, 2, 8)  # a page at a time, mailboxes only
+    assert found.items[0].address == "anne.bernard@cardio.mssante.fr"
+    assert unreachable.public_id not in {c.public_id for c in found.items}
+    assert len(rcp_correspondents.choices(db, actor=w.clinician_actor, query="bernard", page=2).items) == 1
+    with pytest.raises(AccessDenied):
+        rcp_correspondents.choices(db, actor=w.gp_actor, query="bernard")
+
+    session_id = test_rcp._session(db, w)
+    register = dict(actor=w.clinician_actor, patient_public_id=w.patient.public_id, session_public_id=session_id,
+                    reason="treatment_proposal", question="Chirurgie d'emblée ?", declared={}, now=test_rcp.NOW)
+    with pytest.raises(ValidationFailed) as refused:
+        rcp_registration.register_case(db, correspondent_public_ids=[cardiologist.public_id, unreachable.public_id], **register)
+    assert "messagerie sécurisée" in refused.value.errors["correspondents"]
+    assert db.exec(select(RcpCase)).all() == [] and db.exec(select(RcpCorrespondent)).all() == []  # nothing half-saved
+    too_many = [f"x{n}" for n in range(rcp_correspondents.MAX_CORRESPONDENTS + 1)]
+    with pytest.raises(ValidationFailed) as crowded:
+        rcp_registration.register_case(db, correspondent_public_ids=too_many, **register)
+    assert "au plus" in crowded.value.errors["correspondents"]
+
+    case_id = rcp_registration.register_case(db, correspondent_public_ids=[cardiologist.public_id], **register)
+    context = rcp_registration.registration_context(db, actor=w.clinician_actor, patient_public_id=w.patient.public_id,
+                                                    now=test_rcp.NOW)
+    assert next(row for row in context.cases if row.public_id == case_id).correspondents == "Dr Anne BERNARD"
+    agenda = rcp_sitting.session_detail(db, actor=w.secretary_actor, session_public_id=session_id, now=test_rcp.NOW)
+    assert [row.correspondents for row in agenda.cases] == ["Dr Anne BERNARD"]
+
+    test_rcp._sit(db, w, session_id)
+    test_rcp._decide(db, w, case_id)
+    when = utcnow()
+    document_id = frcp.sign(db, actor=w.coordinator_actor, case_public_id=case_id, expected_version=1,
+                            code=factories.code_for(w.coordinator_secret, when), now=when)
+    db.flush()
+    offered = {r.address: r for r in mssante.default_recipients(db, actor=w.clinician_actor, document_public_id=document_id)}
+    assert offered[GP].preselected and "médecin traitant" in offered[GP].label
+    assert offered["anne.bernard@cardio.mssante.fr"].preselected
+    assert "correspondant à informer" in offered["anne.bernard@cardio.mssante.fr"].label
+
+    report, _ = documents.create(db, actor=w.clinician_actor, patient=w.patient, kind="consultation", title="Consultation",
+                                 file_bytes=pdf_bytes(), mime_type="application/pdf")
+    documents.validate(db, actor=w.clinician_actor, document=report)
+    db.flush()  # a later report of the patient goes to the same correspondents
+    later = mssante.default_recipients(db, actor=w.clinician_actor, document_public_id=report.public_id)
+    assert {r.address for r in later} == {GP, "anne.bernard@cardio.mssante.fr"}

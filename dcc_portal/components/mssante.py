@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dcc_portal import texts
+from dcc_portal.components.forms import pager
 from dcc_portal.state.mssante import MssanteState
 
 T = texts.MSSANTE
@@ -28,21 +29,24 @@ def _found(item) -> rx.Component:
     return rx.button(
         rx.icon("plus", size=16), item["label"], " · ", item["address"],
         on_click=MssanteState.add(item["address"]), variant="soft", size="2", min_height=TOUCH,
-        data_testid="mss-found", style={"whiteSpace": "normal", "textAlign": "left", "height": "auto"},
+        data_testid="mss-found", style={"whiteSpace": "normal", "textAlign": "left", "height": "auto",
+                                                  "maxWidth": "100%", "overflowWrap": "anywhere"},
     )
 
 
-def _sending(item) -> rx.Component:
+def sending_row(item, on_resend, *, who: rx.Component | None = None) -> rx.Component:
+    """One recipient of a sending: address, version, moment, status (the operator's reason for a refusal)."""
     return rx.hstack(
         rx.vstack(
             rx.text(item["label"], weight="medium"),
+            *([who] if who is not None else []),
             rx.text(item["address"], " · ", T["version"], " ", item["version"], " · ", item["at"], size="2", color_scheme="gray"),
             rx.cond(item["detail"] != "", rx.text(item["detail"], size="2", color_scheme="gray")),
-            spacing="0", style={"overflowWrap": "anywhere"}, flex="1",
+            spacing="0", style={"overflowWrap": "anywhere"}, flex="1", min_width="14rem",
         ),
         rx.badge(item["status_label"], color_scheme=item["color"], size="2", data_testid="mss-status"),
         rx.cond(item["resendable"] != "",
-                rx.button(T["resend"], on_click=MssanteState.resend(item["public_id"]), size="2", variant="soft",
+                rx.button(T["resend"], on_click=on_resend(item["public_id"]), size="2", variant="soft",
                           min_height=TOUCH)),
         align="center", width="100%", wrap="wrap", data_testid="mss-sending",
     )
@@ -76,8 +80,12 @@ def mssante_panel() -> rx.Component:
                                     size="2", variant="ghost", min_height=TOUCH, data_testid="mss-refresh"),
                           align="center"),
                 rx.cond(MssanteState.sendings.length() > 0,
-                        rx.vstack(rx.foreach(MssanteState.sendings, _sending), spacing="2", width="100%"),
+                        rx.vstack(rx.foreach(MssanteState.sendings, lambda item: sending_row(item, MssanteState.resend)),
+                                  spacing="2", width="100%"),
                         rx.text(T["empty_history"], size="2", color_scheme="gray")),
+                rx.cond(MssanteState.history_pages > 1,
+                        pager(MssanteState.history_page, MssanteState.history_pages,
+                              on_previous=MssanteState.previous_history, on_next=MssanteState.next_history)),
                 spacing="3", width="100%",
             ),
             width="100%", data_testid="mss-panel",

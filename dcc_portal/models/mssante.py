@@ -42,6 +42,8 @@ class MssMessage(SQLModel, table=True):
         UniqueConstraint("document_id", "document_version", "to_address", name="uq_mss_message_recipient"),
         Index("ix_mss_due", "status", "next_attempt_at"),
         Index("ix_mss_patient", "patient_id", "created_at"),
+        Index("ix_mss_document", "document_id", "created_at"),
+        Index("ix_mss_created", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

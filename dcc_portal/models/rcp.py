@@ -115,6 +115,19 @@ class RcpCase(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class RcpCorrespondent(SQLModel, table=True):
+    """A professional named at registration to be informed of the case (« correspondant à informer »): offered, besides
+    the médecin traitant, as a recipient of the fiche RCP and of the patient's later documents."""
+
+    __tablename__ = "rcp_correspondent"
+    __table_args__ = (UniqueConstraint("case_id", "professional_id", name="uq_rcp_correspondent"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="rcp_case.id")
+    professional_id: int = Field(foreign_key="professional.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class RcpAttendance(SQLModel, table=True):
     __tablename__ = "rcp_attendance"
     __table_args__ = (UniqueConstraint("session_id", "professional_id", name="uq_rcp_attendance"),)

@@ -1,4 +1,4 @@
-"""Administration: the MSSanté directory (personal and organisational mailboxes)."""
+"""Administration: the MSSanté directory (personal and organisational mailboxes) and the board of every sending."""
 
 import reflex as rx
 
@@ -11,7 +11,9 @@ from dcc_portal.components.forms import (
     submit_button,
 )
 from dcc_portal.components.layout import area_page
+from dcc_portal.components.mssante import sending_row
 from dcc_portal.state.admin import AdminMssanteState
+from dcc_portal.state.mssante import MssanteBoardState
 
 T = texts.MSSANTE
 
@@ -37,7 +39,25 @@ def _entry(item: rx.Var) -> rx.Component:
     )
 
 
-@area_page(route="/admin/mssante", title=T["directory"], area="admin", on_load=[AdminMssanteState.load])
+def _board() -> rx.Component:
+    board = MssanteBoardState
+    return rx.vstack(
+        rx.heading(T["board"], size="4", as_="h2"),
+        rx.text(T["board_intro"], size="2", color_scheme="gray"),
+        banner(board.board_notice, color="blue", icon="info", testid="mss-board-notice"),
+        rx.cond(board.total > 0,
+                rx.vstack(rx.foreach(board.items, lambda item: rx.card(sending_row(
+                    item, board.resend,
+                    who=rx.text(item["document_kind"], " · ", T["sender"], " ", item["sender"], size="2", color_scheme="gray")),
+                    width="100%", data_testid="mss-board-row")), spacing="2", width="100%"),
+                rx.text(T["board_empty"], size="2", color_scheme="gray")),
+        pager(board.page, board.page_count, on_previous=board.previous_page, on_next=board.next_page),
+        spacing="3", width="100%", data_testid="mss-board",
+    )
+
+
+@area_page(route="/admin/mssante", title=T["directory"], area="admin",
+           on_load=[AdminMssanteState.load, MssanteBoardState.load])
 def admin_mssante() -> rx.Component:
     state = AdminMssanteState
     errors = state.create_errors
@@ -74,5 +94,7 @@ def admin_mssante() -> rx.Component:
         ),
         rx.vstack(rx.foreach(state.items, _entry), spacing="2", width="100%"),
         pager(state.page, state.page_count, on_previous=state.previous_page, on_next=state.next_page),
+        rx.divider(),
+        _board(),
         spacing="4", width="100%",
     )

@@ -5,6 +5,7 @@ import reflex as rx
 from dcc_portal import texts
 from dcc_portal.components.forms import banner, dropdown, error_text, field, pager, select_field, submit_button
 from dcc_portal.components.layout import area_page
+from dcc_portal.components.rcp_correspondents import correspondents_field
 from dcc_portal.state.rcp import RcpCaseState, RcpDirectoryState, RcpPlanState, RcpRegisterState, RcpSessionState, RcpSessionsState
 from dcc_portal.state.session import SessionState
 
@@ -281,6 +282,8 @@ def _case_card(item) -> rx.Component:
                 rx.text(item["reason_label"], size="2"),
                 rx.text(T["question"], " : ", item["question"], size="2", style=WRAP),
                 rx.text(T["requester"], " : ", item["requester"], size="2", color_scheme="gray"),
+                rx.cond(item["correspondents"] != "", rx.text(T["correspondents"], " : ", item["correspondents"], size="2",
+                                                              color_scheme="gray", style=WRAP)),
                 rx.text(T["patient_informed_short"], " : ", item["patient_informed"], size="2"),
                 rx.cond(item["complete"] == "true", rx.text(T["complete"], size="2", color_scheme="green"),
                         rx.text(T["missing"], " : ", item["missing"], size="2", color_scheme="orange", style=WRAP)),
@@ -481,6 +484,8 @@ def _registered_card() -> rx.Component:
             rx.text(r["reason_label"], size="2"),
             rx.text(T["question"], " : ", r["question"], size="2", style=WRAP),
             rx.text(T["presenter"], " : ", r["presenter"], size="2"),
+            rx.cond(r["correspondents"] != "", rx.text(T["correspondents"], " : ", r["correspondents"], size="2", style=WRAP,
+                                                       data_testid="registered-correspondents")),
             rx.text(T["patient_informed_short"], " : ", r["patient_informed"], size="2", data_testid="registered-informed"),
             rx.cond(r["complete"] == "true", rx.text(T["complete"], size="2", color_scheme="green"),
                     rx.text(T["missing"], " : ", r["missing"], size="2", color_scheme="orange", style=WRAP)),
@@ -507,6 +512,7 @@ def _register_form() -> rx.Component:
                                  placeholder=None),
                     select_field(T["presenter"], "presenter", RcpRegisterState.presenters, error=e.get("presenter", ""),
                                  placeholder=T["presenter_choose"])),
+            correspondents_field(),
             _checkbox(T["patient_informed"], "patient_informed"),
             _checkbox(T["imaging_reviewed"], "imaging_reviewed"),
             submit_button(T["register_submit"], loading=RcpRegisterState.saving, data_testid="register-submit"),
@@ -534,6 +540,7 @@ def rcp_register() -> rx.Component:
             rx.text(c["rcp_name"], " · ", c["session_starts"], weight="medium"),
             rx.text(c["status_label"], size="2"),
             rx.text(T["patient_informed_short"], " : ", c["patient_informed"], size="2"),
+            rx.cond(c["correspondents"] != "", rx.text(T["correspondents"], " : ", c["correspondents"], size="2", style=WRAP)),
             rx.cond(c["document_public_id"] != "", rx.link(T["open_fiche"], href="/document?d=" + c["document_public_id"].to(str))),
             spacing="1"), width="100%", data_testid="registration")), spacing="2", width="100%"),
         width="100%", spacing="3", max_width="760px",

@@ -4,11 +4,15 @@ directory or unticked, then sent; the status of each sending below."""
 from __future__ import annotations
 
 import reflex as rx
+from sqlmodel import Session
 
 from dcc_portal import texts
+from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
+from dcc_portal.services.common.paging import Page
 from dcc_portal.services.exchange import mssante, mssante_directory
 from dcc_portal.state.display import rows
+from dcc_portal.state.paging import PagedListMixin
 from dcc_portal.state.session import authenticated
 
 T = texts.MSSANTE
@@ -23,24 +27,27 @@ class MssanteState(rx.State):
     error: str = ""
     notice: str = ""
     sending: bool = False
+    history_page: int = 1
+    history_pages: int = 1
 
     def _document_id(self) -> str:
         return self.router.url.query_parameters.get("d", "")[:32]
 
     async def _refresh(self, *, keep_choice: bool = False) -> None:
         async with authenticated(self) as (db, actor):
-            shown = mssante.panel(db, actor=actor, document_public_id=self._document_id())
+            shown = mssante.panel(db, actor=actor, document_public_id=self._document_id(), page=self.history_page)
         self.available = shown is not None
         if shown is None:
             self.recipients, self.sendings = [], []
             return
-        self.sendings = rows(shown.sendings)
+        self.sendings = rows(shown.sendings.items)
+        self.history_page, self.history_pages = shown.sendings.page, shown.sendings.page_count
         if not keep_choice:
             self.recipients = [{"address": r.address, "label": r.label, "checked": "true"} for r in shown.recipients]
 
     @rx.event
     async def load(self):
-        self.query, self.found, self.error, self.notice = "", [], "", ""
+        self.query, self.found, self.error, self.notice, self.history_page = "", [], "", "", 1
         await self._refresh()
 
     @rx.event
@@ -85,6 +92,16 @@ class MssanteState(rx.State):
         await self._refresh(keep_choice=True)
 
     @rx.event
+    async def next_history(self):
+        self.history_page += 1
+        await self._refresh(keep_choice=True)
+
+    @rx.event
+    async def previous_history(self):
+        self.history_page = max(1, self.history_page - 1)
+        await self._refresh(keep_choice=True)
+
+    @rx.event
     async def resend(self, public_id: str):
         self.error, self.notice = "", ""
         try:
@@ -94,3 +111,23 @@ class MssanteState(rx.State):
         except ValidationFailed as problem:
             self.error = problem.errors.get("recipients") or problem.message
         await self._refresh(keep_choice=True)
+
+
+class MssanteBoardState(PagedListMixin, rx.State):
+    """/admin/mssante: every sending of the network, newest first, with « renvoyer » for a refused one."""
+
+    board_notice: str = ""
+
+    def _fetch(self, session: Session, actor: Actor) -> Page:
+        return mssante.board(session, actor=actor, page=self.page)
+
+    @rx.event
+    async def resend(self, public_id: str):
+        self.board_notice = ""
+        try:
+            async with authenticated(self) as (db, actor):
+                mssante.resend(db, actor=actor, message_public_id=str(public_id)[:32])
+            self.board_notice = T["resent"]
+        except ValidationFailed as problem:
+            self.board_notice = problem.errors.get("recipients") or problem.message
+        await self._reload()

@@ -9,6 +9,7 @@ import reflex as rx
 
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.paging import Page
+from dcc_portal.services.rcp import correspondents as rcp_correspondents
 from dcc_portal.services.rcp import decision as rcp_decision
 from dcc_portal.services.rcp import directory as rcp_directory
 from dcc_portal.services.rcp import fiche as frcp
@@ -350,6 +351,11 @@ class RcpRegisterState(rx.State):
     presenters: list[list[str]] = []
     presenter_is_self: bool = False  # the first presenter is the user ("Moi-même"): no empty choice
     registered: dict[str, str] = {}  # the registration just made, shown instead of the form
+    correspondents: list[dict[str, str]] = []  # chosen: public_id, label, address
+    correspondent_query: str = ""
+    correspondent_found: list[dict[str, str]] = []
+    correspondent_page: int = 1
+    correspondent_pages: int = 1
     form_key: int = 0
     errors: dict[str, str] = {}
     message: str = ""
@@ -372,16 +378,57 @@ class RcpRegisterState(rx.State):
         self.presenters = [list(option) for option in context.presenters]
         self.presenter_is_self = bool(context.presenters) and context.presenters[0][1].startswith("Moi-même")
 
+    def _clear_correspondents(self) -> None:
+        self.correspondents, self.correspondent_query, self.correspondent_found = [], "", []
+        self.correspondent_page = self.correspondent_pages = 1
+
     @rx.event
     async def load(self):
         self.errors, self.message, self.registered = {}, "", {}
+        self._clear_correspondents()
         await self._refresh()
 
     @rx.event
     def another(self):
         """Back to an empty form for another session."""
         self.errors, self.message, self.registered = {}, "", {}
+        self._clear_correspondents()
         self.form_key += 1
+
+    async def _find_correspondents(self) -> None:
+        async with authenticated(self) as (db, actor):
+            found = rcp_correspondents.choices(db, actor=actor, query=self.correspondent_query, page=self.correspondent_page)
+        chosen = {c["public_id"] for c in self.correspondents}
+        self.correspondent_found = [{**item, "chosen": "true" if item["public_id"] in chosen else ""} for item in rows(found.items)]
+        self.correspondent_page, self.correspondent_pages = found.page, found.page_count
+
+    @rx.event
+    async def search_correspondents(self, value: str):
+        self.correspondent_query, self.correspondent_page = str(value or "")[:80], 1
+        await self._find_correspondents()
+
+    @rx.event
+    async def correspondents_next(self):
+        self.correspondent_page += 1
+        await self._find_correspondents()
+
+    @rx.event
+    async def correspondents_previous(self):
+        self.correspondent_page = max(1, self.correspondent_page - 1)
+        await self._find_correspondents()
+
+    @rx.event
+    async def add_correspondent(self, public_id: str):
+        picked = next((c for c in self.correspondent_found if c["public_id"] == public_id), None)
+        if picked is not None and all(c["public_id"] != public_id for c in self.correspondents):
+            self.correspondents = [*self.correspondents, {k: picked[k] for k in ("public_id", "label", "address")}]
+        await self._find_correspondents()
+
+    @rx.event
+    async def remove_correspondent(self, public_id: str):
+        self.correspondents = [c for c in self.correspondents if c["public_id"] != public_id]
+        if self.correspondent_query:
+            await self._find_correspondents()
 
     @rx.event
     async def submit(self, form: dict):
@@ -396,6 +443,7 @@ class RcpRegisterState(rx.State):
                     summary=str(form.get("summary", ""))[:8000], presenter_public_id=str(form.get("presenter", ""))[:32],
                     declared={"patient_informed": bool(form.get("patient_informed")),
                               "imaging_reviewed": bool(form.get("imaging_reviewed"))},
+                    correspondent_public_ids=[c["public_id"] for c in self.correspondents],
                 )
         except ValidationFailed as error:
             self.errors = error.errors

@@ -3,8 +3,9 @@ document, queueing one outbox row per recipient, the sending status, and "renvoy
 
 - Which documents: a validated fiche RCP (signed), PPS (handed over) or report. The sender is a clinician or 3C
   secretary of the patient's care team; anyone else is refused (audited).
-- Default recipients: the médecin traitant and, for a fiche RCP, the professionals named at the RCP registration
-  (requester and presenter), each with their personal MSSanté mailbox; the sender unticks or adds from the directory.
+- Default recipients: the médecin traitant; for a fiche RCP, the requester and presenter of the case and the
+  « correspondants à informer » named at its registration; for a PPS or report, the correspondents of the patient's
+  latest RCP registration. Each with their personal MSSanté mailbox; the sender unticks or adds from the directory.
 - A PPS the patient has not agreed to share with the médecin traitant is never addressed to them (not offered, and
   refused if added by hand).
 - Idempotent per (document version, address): sending twice queues nothing new.
@@ -14,9 +15,10 @@ document, queueing one outbox row per recipient, the sending status, and "renvoy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -32,6 +34,8 @@ from dcc_portal.models import (
     Patient,
     Professional,
     RcpCase,
+    RcpCaseStatus,
+    RcpCorrespondent,
     Role,
     utcnow,
 )
@@ -39,20 +43,24 @@ from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
+from dcc_portal.services.common.names import professional_label
+from dcc_portal.services.common.paging import PAGE_SIZE, Page
 from dcc_portal.services.exchange.mssante_directory import label_of as _label
 from dcc_portal.services.exchange.mssante_directory import normalize_address
+from dcc_portal.services.record import documents
 
 SENDER_ROLES = frozenset({Role.CLINICIAN, Role.RCP_SECRETARY})
 MAX_RECIPIENTS = 20
 NOT_SHARED = "Le patient n'a pas accepté le partage de son PPS avec son médecin traitant."
 
 STATUS_LABELS = {
-    MailStatus.PENDING: "En attente d'envoi",
+    MailStatus.PENDING: "En attente",
     MailStatus.SENDING: "Envoi en cours",
-    MailStatus.RETRYING: "Nouvel essai prévu",
-    MailStatus.SENT: "Remis à l'opérateur MSSanté",
-    MailStatus.FAILED: "Refusé",
+    MailStatus.RETRYING: "En attente (nouvel essai prévu)",
+    MailStatus.SENT: "Envoyé",
+    MailStatus.FAILED: "Refusé par l'opérateur",
 }
+SENDINGS_PER_PAGE = 10
 STATUS_COLORS = {MailStatus.PENDING: "gray", MailStatus.SENDING: "blue", MailStatus.RETRYING: "amber",
                  MailStatus.SENT: "green", MailStatus.FAILED: "red"}
 
@@ -77,6 +85,8 @@ class Sending:
     detail: str
     at: str
     resendable: bool
+    sender: str = ""
+    document_kind: str = ""
 
 
 # --------------------------------------------------------------------------------------------------- sending
@@ -118,12 +128,31 @@ def default_recipients(db: Session, *, actor: Actor, document_public_id: str) ->
 
     if not _gp_blocked(document):
         offer(patient.gp_professional_id, "médecin traitant")
+    case_id = None
     if document.kind == DocumentKind.FRCP:
         case = db.exec(select(RcpCase).where(RcpCase.document_id == document.id)).first()
         if case is not None:
             offer(case.requester_professional_id, "demandeur de la RCP")
             offer(case.presenter_professional_id, "présentateur en RCP")
+            case_id = case.id
+    else:
+        case_id = _latest_case_id(db, patient.id)
+    for professional_id in _correspondents_of(db, case_id):
+        offer(professional_id, "correspondant à informer")
     return found
+
+
+def _correspondents_of(db: Session, case_id: int | None) -> list[int]:
+    if case_id is None:
+        return []
+    return list(db.exec(select(RcpCorrespondent.professional_id).where(RcpCorrespondent.case_id == case_id)
+                        .order_by(RcpCorrespondent.id)).all())
+
+
+def _latest_case_id(db: Session, patient_id: int) -> int | None:
+    """The patient's most recent RCP registration still standing: its correspondents follow the PPS and reports."""
+    return db.exec(select(RcpCase.id).where(RcpCase.patient_id == patient_id, RcpCase.status != RcpCaseStatus.WITHDRAWN)
+                   .order_by(RcpCase.created_at.desc(), RcpCase.id.desc())).first()
 
 
 def send(db: Session, *, actor: Actor, document_public_id: str, addresses: list[str], now: datetime | None = None) -> list[str]:
@@ -187,13 +216,32 @@ def _row(message: MssMessage) -> Sending:
                    formatting.datetime_fr(moment), message.status == MailStatus.FAILED)
 
 
-def sendings(db: Session, *, actor: Actor, document_public_id: str, limit: int = 50) -> list[Sending]:
-    """The MSSanté messages of a document, newest first (what the sender and the team see)."""
+def _page(db: Session, query, page: int, size: int) -> tuple[list, int, int]:
+    total = db.exec(select(func.count()).select_from(query.subquery())).one()
+    page = max(1, min(int(page or 1), max(1, -(-total // size))))
+    found = db.exec(query.order_by(MssMessage.created_at.desc(), MssMessage.id.desc())
+                    .offset((page - 1) * size).limit(size)).all()
+    return found, page, total
+
+
+def sendings(db: Session, *, actor: Actor, document_public_id: str, page: int = 1) -> Page:
+    """The MSSanté messages of a document, newest first, a page at a time (what the sender and the team see)."""
     document, _patient = _document_for_sending(db, actor=actor, document_public_id=document_public_id,
                                                detail="messagerie sécurisée : suivi des envois")
-    rows = db.exec(select(MssMessage).where(MssMessage.document_id == document.id)
-                   .order_by(MssMessage.created_at.desc(), MssMessage.id.desc()).limit(limit)).all()
-    return [_row(message) for message in rows]
+    found, page, total = _page(db, select(MssMessage).where(MssMessage.document_id == document.id), page, SENDINGS_PER_PAGE)
+    return Page([_row(message) for message in found], page, SENDINGS_PER_PAGE, total)
+
+
+def board(db: Session, *, actor: Actor, page: int = 1) -> Page:
+    """Every MSSanté message of the network, newest first (administrator): recipient, status, the operator's reason
+    for a refusal, the kind of document and its sender; never the patient's name nor the document's title."""
+    access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.ADMIN, detail="messagerie sécurisée : suivi")
+    query = select(MssMessage, Document.kind, Professional).join(Document, Document.id == MssMessage.document_id) \
+        .join(Professional, Professional.id == MssMessage.sender_professional_id, isouter=True)
+    found, page, total = _page(db, query, page, PAGE_SIZE)
+    items = [replace(_row(message), sender=professional_label(sender) if sender else "",
+                     document_kind=documents.kind_label(kind)) for message, kind, sender in found]
+    return Page(items, page, PAGE_SIZE, total)
 
 
 def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime | None = None) -> None:
@@ -202,7 +250,10 @@ def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime |
     if message is None:
         raise access.deny(db, actor=actor, action=AuditAction.MSS_SEND, detail="messagerie sécurisée : renvoi d'un envoi inconnu")
     document = db.get(Document, message.document_id)
-    _document_for_sending(db, actor=actor, document_public_id=document.public_id, detail="messagerie sécurisée : renvoi")
+    if actor.role == Role.ADMIN:  # from the network-wide board, once the directory or the operator was fixed
+        access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.ADMIN, detail="messagerie sécurisée : renvoi")
+    else:
+        _document_for_sending(db, actor=actor, document_public_id=document.public_id, detail="messagerie sécurisée : renvoi")
     if message.status != MailStatus.FAILED:
         raise ValidationFailed({"recipients": "Seul un envoi refusé peut être renvoyé."})
     now = now or utcnow()
@@ -217,10 +268,10 @@ def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime |
 @dataclass(frozen=True)
 class Panel:
     recipients: list[Recipient]
-    sendings: list[Sending]
+    sendings: Page
 
 
-def panel(db: Session, *, actor: Actor, document_public_id: str) -> Panel | None:
+def panel(db: Session, *, actor: Actor, document_public_id: str, page: int = 1) -> Panel | None:
     """What the reader shows a member of the care team who may address this validated document; None for anyone
     else (nothing is offered, so nothing is refused: the reader's own access check was audited)."""
     if actor.role not in SENDER_ROLES:
@@ -232,4 +283,4 @@ def panel(db: Session, *, actor: Actor, document_public_id: str) -> Panel | None
     if access.grant_for(db, actor=actor, patient=patient) != Grant.CARE_TEAM:
         return None
     return Panel(default_recipients(db, actor=actor, document_public_id=document.public_id),
-                 sendings(db, actor=actor, document_public_id=document.public_id))
+                 sendings(db, actor=actor, document_public_id=document.public_id, page=page))

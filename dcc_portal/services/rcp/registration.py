@@ -41,6 +41,7 @@ from dcc_portal.services.common.names import (
     patient_name,
     professional_label,
 )
+from dcc_portal.services.rcp import correspondents as rcp_correspondents
 from dcc_portal.services.rcp.rules import (
     CASE_STATUS_LABELS,
     REASON_LABELS,
@@ -178,6 +179,7 @@ class CaseRow:
     question: str
     requester: str
     presenter: str
+    correspondents: str  # « Dr A, Dr B »: the correspondents to inform
     status: str
     status_label: str
     patient_informed: str  # "oui" / "non confirmé", as declared at registration
@@ -197,11 +199,13 @@ def case_rows(db: Session, agenda: list[tuple[RcpCase, Patient]], session: RcpSe
     document_ids = sorted({case.document_id for case, _ in agenda if case.document_id})
     if document_ids:
         held.update({(Document, doc.id): doc for doc in db.exec(_CASE_DOCUMENTS, params={"ids": document_ids})})
-    return [case_row(db, case, session, rcp, patient, facts=facts[patient.id], loaded=held) for case, patient in agenda]
+    named = rcp_correspondents.names_by_case(db, [case.id for case, _ in agenda])
+    return [case_row(db, case, session, rcp, patient, facts=facts[patient.id], loaded=held, correspondents=named.get(case.id, ""))
+            for case, patient in agenda]
 
 
 def case_row(db: Session, case: RcpCase, session: RcpSession, rcp: Rcp, patient: Patient,
-              facts: _RecordFacts | None = None, loaded: dict | None = None) -> CaseRow:
+              facts: _RecordFacts | None = None, loaded: dict | None = None, correspondents: str | None = None) -> CaseRow:
     def get(model, row_id):
         if row_id is None:
             return None
@@ -217,6 +221,8 @@ def case_row(db: Session, case: RcpCase, session: RcpSession, rcp: Rcp, patient:
         rcp_name=rcp.name, session_public_id=session.public_id, session_starts=formatting.datetime_fr(session.starts_at),
         reason=case.reason, reason_label=REASON_LABELS.get(case.reason, case.reason), question=case.question,
         requester=professional_label(requester) if requester else "", presenter=professional_label(presenter) if presenter else "",
+        correspondents=(rcp_correspondents.names_by_case(db, [case.id]).get(case.id, "") if correspondents is None
+                        else correspondents),
         status=case.status, status_label=CASE_STATUS_LABELS.get(case.status, case.status),
         patient_informed=informed_label(declared), complete=all(item.ok for item in items), missing=", ".join(item.label for item in items if not item.ok),
         needs_representation=case.needs_representation,
@@ -233,12 +239,13 @@ def registration_context(db: Session, *, actor: Actor, patient_public_id: str, n
         select(RcpCase, RcpSession, Rcp).join(RcpSession, RcpSession.id == RcpCase.session_id).join(Rcp, Rcp.id == RcpSession.rcp_id)
         .where(RcpCase.patient_id == patient.id).order_by(RcpSession.starts_at.desc()).limit(50)
     ).all()
+    named = rcp_correspondents.names_by_case(db, [case.id for case, _, _ in cases])
     return RegistrationContext(
         patient_name=patient_name(patient),
         sessions=open_sessions_for_registration(db, now=now) if grant == Grant.CARE_TEAM else [],
         # what the record holds; whether the patient is informed is asked in the form, then shown with each registration
         checklist=[item for item in checklist(db, patient=patient) if item.key != "patient_informed"],
-        cases=[case_row(db, c, s, r, patient) for c, s, r in cases],
+        cases=[case_row(db, c, s, r, patient, correspondents=named.get(c.id, "")) for c, s, r in cases],
         presenters=_team_physicians(db, actor=actor, patient=patient, now=now),
     )
 
@@ -259,7 +266,8 @@ def _team_physicians(db: Session, *, actor: Actor, patient: Patient, now: dateti
 
 def register_case(
     db: Session, *, actor: Actor, patient_public_id: str, session_public_id: str, reason: str, question: str,
-    summary: str = "", presenter_public_id: str = "", declared: dict[str, bool] | None = None, now: datetime | None = None,
+    summary: str = "", presenter_public_id: str = "", declared: dict[str, bool] | None = None,
+    correspondent_public_ids: list[str] | None = None, now: datetime | None = None,
 ) -> str:
     """Inscription of a patient of the actor's care team; refused from the registration deadline on."""
     now = now or utcnow()
@@ -305,6 +313,9 @@ def register_case(
         presenter = db.exec(select(Professional).where(Professional.public_id == str(presenter_public_id)[:32])).first()
         if presenter is None or not is_physician(presenter.specialty_code):
             errors["presenter"] = "Le présentateur doit être un médecin de l'annuaire."
+    correspondents, problem = rcp_correspondents.resolve(db, correspondent_public_ids or [])
+    if problem:
+        errors[rcp_correspondents.FIELD] = problem
     if errors:
         raise ValidationFailed(errors)
     requester_id = actor.professional_id
@@ -322,6 +333,7 @@ def register_case(
     )
     db.add(case)
     db.flush()
+    rcp_correspondents.attach(db, case=case, professionals=correspondents)
     pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.RCP_REGISTERED,
                       occurred_on=formatting.to_paris(session.starts_at).date(),
                       title=f"Inscription en RCP : {rcp.name}", author_professional_id=requester_id)
