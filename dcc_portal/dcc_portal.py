@@ -6,6 +6,7 @@ import uuid
 import reflex as rx
 
 from dcc_portal import db, memory, texts, web
+from dcc_portal.state import live_signal
 from dcc_portal.web import events as web_events
 from dcc_portal.pages import (  # noqa: F401  registers the pages
     account,
@@ -83,5 +84,7 @@ app.register_lifespan_task(symptom_alerts.lifespan_task)
 app.register_lifespan_task(indicator_summary.lifespan_task)
 # Patients who turned e-mails on are invited to the weekly symptom check-in (once a week each).
 app.register_lifespan_task(symptom_invitations.lifespan_task)
+# The live sitting's change signals from the other workers (through Redis).
+app.register_lifespan_task(live_signal.lifespan_task)
 # What the app built at start-up is kept for the life of the process: out of the garbage collector's way.
 app.register_lifespan_task(memory.lifespan_task)

@@ -1,8 +1,9 @@
 """/team/rcp/live?s=: the live sitting on each participant's tablet.
 
-Each connected participant runs one background task that reads the sitting's version counter from the database every
-WATCH_SECONDS and reloads the view when it changed. The database is the one source, so participants served by different
-workers follow the same sitting; a case change reaches every screen within WATCH_SECONDS plus one round trip."""
+Each connected participant runs one background task that reads the sitting's version counter from the database when
+someone changed the sitting (state/live_signal.py: at once in this worker, through Redis in the others), and at the
+latest every WATCH_SECONDS, and reloads the view when the version moved. The database is the one source, so
+participants served by different workers follow the same sitting, even if a signal is lost."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from dcc_portal.services.access import care_teams
 from dcc_portal.services.rcp import decision as rcp_decision
 from dcc_portal.services.rcp import guests as rcp_guests
 from dcc_portal.services.rcp import live
+from dcc_portal.state import live_signal
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.session import authenticated
 
-WATCH_SECONDS = 0.25
+WATCH_SECONDS = 1.0
 WATCH_HOURS = 6
 ROUTE = "/team/rcp/live"
 MAX_ALTERNATIVES = live.MAX_ALTERNATIVES
@@ -103,6 +105,7 @@ class RcpLiveState(rx.State):
             self._lose_view(error.message)
             return
         self._watch_id += 1
+        await live_signal.changed(self._session_id())  # a new participant: the others' presence lists
         return RcpLiveState.watch
 
     @rx.event(background=True)
@@ -110,20 +113,28 @@ class RcpLiveState(rx.State):
         async with self:
             watch_id, session_id, token = self._watch_id, self._session_id(), self.router.session.client_token
         until = time.monotonic() + WATCH_HOURS * 3600
-        while time.monotonic() < until and _connected(token):
-            await asyncio.sleep(WATCH_SECONDS)
-            version = await asyncio.to_thread(self._pulse, session_id)
-            async with self:
-                if self._watch_id != watch_id or self.router.page.path != ROUTE:
-                    return
-                if version == self.version:
-                    continue
+        signal = live_signal.listen(session_id)
+        try:
+            while time.monotonic() < until and _connected(token):
                 try:
-                    async with authenticated(self) as (db, actor):
-                        self._refresh(db, actor, keep_own_draft=True)
-                except (AccessDenied, NotAuthenticated, ValidationFailed):
-                    self._lose_view("Vous n'avez plus accès à cette séance.")
-                    return
+                    await asyncio.wait_for(signal.wait(), WATCH_SECONDS)
+                except TimeoutError:
+                    pass
+                signal.clear()
+                version = await asyncio.to_thread(self._pulse, session_id)
+                async with self:
+                    if self._watch_id != watch_id or self.router.page.path != ROUTE:
+                        return
+                    if version == self.version:
+                        continue
+                    try:
+                        async with authenticated(self) as (db, actor):
+                            self._refresh(db, actor, keep_own_draft=True)
+                    except (AccessDenied, NotAuthenticated, ValidationFailed):
+                        self._lose_view("Vous n'avez plus accès à cette séance.")
+                        return
+        finally:
+            live_signal.stop_listening(session_id, signal)
 
     @staticmethod
     def _pulse(session_id: str) -> int:
@@ -132,12 +143,16 @@ class RcpLiveState(rx.State):
 
     async def _act(self, work, keep_own_draft: bool = False) -> None:
         self.errors = {}
+        before = self.version
         try:
             async with authenticated(self) as (db, actor):
                 work(db, actor)
                 self._refresh(db, actor, keep_own_draft)
         except ValidationFailed as error:
             self.errors = error.errors
+            return
+        if self.version != before:
+            await live_signal.changed(self._session_id())
 
     @rx.event
     async def step(self, offset: int):

@@ -1,9 +1,10 @@
 """The live sitting: the coordinator's tablet moves to the next case and a participant's tablet follows it, then sees
 the proposal and its alternative as the coordinator types them; a guest invited for that case alone joins from a phone,
-sees only it and completes its quorum."""
+sees only it and completes its quorum, which drops again on every screen when a member leaves."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -105,6 +106,10 @@ def test_a_participant_tablet_follows_the_coordinator(page_factory, server):
     expect(guest.get_by_test_id("live-agenda-item")).to_have_count(1)
     expect(guest.get_by_test_id("take-pen")).to_have_count(0)
     expect(participant.get_by_test_id("live-quorum")).to_contain_text("Quorum atteint")
+    # Dr Girard leaves early: the quorum of this case drops on every screen, the guest's phone included
+    coordinator.get_by_test_id("live-participant").filter(has_text=re.compile("girard", re.I)).get_by_role(
+        "button", name="Parti(e)").click()
+    expect(guest.get_by_test_id("live-quorum")).to_contain_text("Quorum non atteint")
     assert_fits_width(guest)
     shot(coordinator, "rcp-live-coordinator-tablet")
     shot(guest, "rcp-live-guest-phone")
