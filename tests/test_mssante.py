@@ -235,6 +235,18 @@ def test_a_pps_without_the_patients_agreement_is_never_sent_to_the_medecin_trait
     [offered] = mssante.default_recipients(db, actor=w.onco, document_public_id=document.public_id)
     assert offered.address == GP
 
+    # Sent, refused by the operator, then the patient withdraws the agreement: « renvoyer » must not deliver it.
+    mssante.send(db, actor=w.onco, document_public_id=document.public_id, addresses=[GP])
+    message = db.exec(select(MssMessage)).one()
+    message.status = MailStatus.FAILED
+    db.add(message)
+    pps_world.pps.record_gp_consent(db, actor=w.onco, patient_public_id=w.patient.public_id, gp_consent=GpConsent.REFUSED,
+                                    now=pps_world.NOW + timedelta(hours=2))
+    with pytest.raises(ValidationFailed) as refused:
+        mssante.resend(db, actor=admin, message_public_id=message.public_id)
+    assert "pas accepté" in refused.value.errors["recipients"]
+    assert db.get(MssMessage, message.id).status == MailStatus.FAILED
+
 
 def test_the_administrator_is_told_what_is_wrong_with_a_directory_entry_and_nothing_is_saved(db: Session):
     t = Team(db)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import uuid
 from collections import defaultdict
 
 from dcc_portal import settings
 
 CHANNEL = "dcc:rcp-live"
-_ORIGIN = f"{os.getpid()}:{id(object())}"  # this process: its own messages come back from Redis and are skipped
+_origins: dict[int, str] = {}
 _waiting: dict[str, set[asyncio.Event]] = defaultdict(set)
 _publisher = None
 logger = logging.getLogger("dcc_portal")
@@ -37,6 +38,12 @@ def _wake(session_id: str) -> None:
         event.set()
 
 
+def _origin() -> str:
+    """This process's name on the channel (its own messages come back from Redis and are skipped). Drawn in the
+    process itself: workers forked from one parent must not share it."""
+    return _origins.setdefault(os.getpid(), uuid.uuid4().hex)
+
+
 def _redis():
     global _publisher
     url = settings.redis_url()
@@ -53,7 +60,7 @@ async def changed(session_id: str) -> None:
     client = _redis()
     if client is not None:
         try:
-            await client.publish(CHANNEL, f"{_ORIGIN} {session_id}")
+            await client.publish(CHANNEL, f"{_origin()} {session_id}")
         except Exception as error:  # noqa: BLE001 - the watchers of other workers fall back on their interval
             logger.warning("live sitting signal not published: %s", type(error).__name__)
 
@@ -71,7 +78,7 @@ async def lifespan_task():
                     if message.get("type") != "message":
                         continue
                     origin, _, session_id = message["data"].decode().partition(" ")
-                    if origin != _ORIGIN:
+                    if origin != _origin():
                         _wake(session_id)
         except asyncio.CancelledError:
             raise

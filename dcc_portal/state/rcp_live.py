@@ -89,7 +89,8 @@ class RcpLiveState(rx.State):
 
     def _lose_view(self, message: str) -> None:
         self.info, self.case, self.agenda, self.participants, self.draft, self.alternatives = {}, {}, [], [], {}, []
-        self.guests, self.guest_candidates = [], []
+        self.guests, self.guest_candidates, self.checklist, self.documents, self.fiches = [], [], [], [], []
+        self.quorum, self.sitting = {}, {}
         self.message = message
         self._watch_id += 1
 

@@ -119,6 +119,8 @@ def default_recipients(db: Session, *, actor: Actor, document_public_id: str) ->
     def offer(professional_id: int | None, role: str) -> None:
         if not professional_id or professional_id == actor.professional_id:
             return
+        if professional_id == patient.gp_professional_id and _gp_blocked(document):
+            return  # withheld from the médecin traitant, whatever else they are to this case
         entry = db.exec(select(MssAddress).where(MssAddress.professional_id == professional_id, MssAddress.active)
                         .order_by(MssAddress.id)).first()
         if entry is None or entry.address in seen:
@@ -126,8 +128,7 @@ def default_recipients(db: Session, *, actor: Actor, document_public_id: str) ->
         seen.add(entry.address)
         found.append(Recipient(entry.address, _label(entry, db.get(Professional, professional_id), role), True, professional_id))
 
-    if not _gp_blocked(document):
-        offer(patient.gp_professional_id, "médecin traitant")
+    offer(patient.gp_professional_id, "médecin traitant")
     case_id = None
     if document.kind == DocumentKind.FRCP:
         case = db.exec(select(RcpCase).where(RcpCase.document_id == document.id)).first()
@@ -256,6 +257,11 @@ def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime |
         _document_for_sending(db, actor=actor, document_public_id=document.public_id, detail="messagerie sécurisée : renvoi")
     if message.status != MailStatus.FAILED:
         raise ValidationFailed({"recipients": "Seul un envoi refusé peut être renvoyé."})
+    patient = db.get(Patient, message.patient_id)
+    if not sendable(document):
+        raise ValidationFailed({"recipients": "Ce document n'est plus validé : il ne peut pas être renvoyé."})
+    if _gp_blocked(document) and message.to_professional_id and message.to_professional_id == patient.gp_professional_id:
+        raise ValidationFailed({"recipients": NOT_SHARED})
     now = now or utcnow()
     message.status, message.next_attempt_at, message.updated_at = MailStatus.PENDING, now, now
     db.add(message)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
@@ -58,9 +59,7 @@ def recount(db: Session, *, site: str, since: date, today: date) -> None:
     """Replace one site's rows from `since` on by a fresh count (two recounts of a site never interleave)."""
     if is_postgres(db):
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
-    db.execute(delete(IndicatorPathwayCell).where(IndicatorPathwayCell.site == site, IndicatorPathwayCell.day >= since))
-    db.execute(delete(IndicatorSessionCell).where(IndicatorSessionCell.site == site,
-                                                  IndicatorSessionCell.starts_at >= rules.paris_to_utc(since, time(0, 0))))
+    # Counted before anything is deleted: on SQLite the first write takes the lock, held until the commit.
     filters = Filters(since, today + timedelta(days=366), site=site)
     pathway = [
         {"site": site, "day": day, "month": month, "rcp_id": rcp_id, "organisation_id": organisation_id,
@@ -69,21 +68,29 @@ def recount(db: Session, *, site: str, since: date, today: date) -> None:
         for day, month, rcp_id, organisation_id, d1, d2, d3, treated, first, announced, presented, pps, n
         in db.exec(pathway_figures.grouped(db, filters, by_day=True)).all()
     ]
-    if pathway:
-        db.execute(insert(IndicatorPathwayCell.__table__), pathway)
     sessions = board_figures.session_counts(db, filters)
+    session_rows = []
     if sessions:
         organisation_of = dict(db.exec(select(Rcp.id, Rcp.organisation_id)).all())
         starts = board_figures.starts_of(db, [s.session_id for s in sessions])
-        db.execute(insert(IndicatorSessionCell.__table__), [
-            {"site": site, "organisation_id": organisation_of[s.rcp_id], "starts_at": starts[s.session_id],
-             **{name: value for name, value in vars(s).items() if name != "sessions"}} for s in sessions])
+        session_rows = [{"site": site, "organisation_id": organisation_of[s.rcp_id], "starts_at": starts[s.session_id],
+                         **{name: value for name, value in vars(s).items() if name != "sessions"}} for s in sessions]
+    db.execute(delete(IndicatorPathwayCell).where(IndicatorPathwayCell.site == site, IndicatorPathwayCell.day >= since))
+    db.execute(delete(IndicatorSessionCell).where(IndicatorSessionCell.site == site,
+                                                  IndicatorSessionCell.starts_at >= rules.paris_to_utc(since, time(0, 0))))
+    if pathway:
+        db.execute(insert(IndicatorPathwayCell.__table__), pathway)
+    if session_rows:
+        db.execute(insert(IndicatorSessionCell.__table__), session_rows)
 
 
 def _mark(db: Session, *, now: datetime, since: date, rebuild: bool) -> IndicatorRefresh:
-    current = _lock(db)
-    if current is None:
-        current = IndicatorRefresh(name=NAME, refreshed_at=now, window_from=since, rebuilt_at=now)
+    # Two processes starting on an empty database may both get here: one inserts the row, the other finds it.
+    dialect_insert = postgresql.insert if is_postgres(db) else sqlite.insert
+    db.execute(dialect_insert(IndicatorRefresh).values(name=NAME, refreshed_at=now, window_from=since, rebuilt_at=now)
+               .on_conflict_do_nothing())
+    current = db.exec(select(IndicatorRefresh).where(IndicatorRefresh.name == NAME).with_for_update()
+                      .execution_options(populate_existing=True)).one()
     current.refreshed_at, current.window_from = now, since
     if rebuild:
         current.rebuilt_at = now
