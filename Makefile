@@ -8,6 +8,7 @@ SHARING_PEER_PORT ?= 8765
 SHARING_PEER_TOKEN ?= demo-sharing-token
 HL7_PORT ?= 2575
 MSS_PORT ?= 2587
+MSS_IMAP_PORT ?= 2143
 MSS_DIR := var/mssante
 DCC_HL7_SENDERS ?= dcc_portal/demo/hl7/senders.json
 VENV := .venv
@@ -65,9 +66,10 @@ run: db
 	fi; \
 	if [ -z "$$DCC_MSS_HOST" ]; then \
 		$(PY) -m dcc_portal mssante-pki --dir $(MSS_DIR)/pki && \
-		{ $(PY) -m dcc_portal mssante-operator --port $(MSS_PORT) --pki $(MSS_DIR)/pki --store $(MSS_DIR)/received & pids="$$pids $$!"; }; \
-		export DCC_MSS_HOST=127.0.0.1 DCC_MSS_PORT=$(MSS_PORT) DCC_MSS_CA=$(MSS_DIR)/pki/ca.pem \
-			DCC_MSS_CERT=$(MSS_DIR)/pki/client.pem DCC_MSS_KEY=$(MSS_DIR)/pki/client.key; \
+		{ $(PY) -m dcc_portal mssante-operator --port $(MSS_PORT) --imap-port $(MSS_IMAP_PORT) --pki $(MSS_DIR)/pki \
+			--store $(MSS_DIR)/received & pids="$$pids $$!"; }; \
+		export DCC_MSS_HOST=127.0.0.1 DCC_MSS_PORT=$(MSS_PORT) DCC_MSS_IMAP_PORT=$(MSS_IMAP_PORT) DCC_MSS_INBOX_POLL=15 \
+			DCC_MSS_CA=$(MSS_DIR)/pki/ca.pem DCC_MSS_CERT=$(MSS_DIR)/pki/client.pem DCC_MSS_KEY=$(MSS_DIR)/pki/client.key; \
 	fi; \
 	if [ -z "$$DCC_PSC_ISSUER" ]; then \
 		export DCC_PSC_CLIENT_SECRET=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))'); \

@@ -192,6 +192,8 @@ def _mssante_operator(args) -> int:
 
     from dcc_portal.peers import mssante_operator, mssante_pki
 
+    from dcc_portal.services.exchange.mssante_config import MssConfig
+
     pki = mssante_pki.ensure(args.pki)
     if args.mailboxes:
         mailboxes = mssante_operator.read_mailboxes(args.mailboxes)
@@ -200,9 +202,12 @@ def _mssante_operator(args) -> int:
 
         with db.transaction() as session:
             mailboxes = set(demo_mssante.mailboxes(session))
-    print(f"Opérateur MSSanté de test sur {args.host}:{args.port} (STARTTLS et certificat client exigés), "
-          f"{len(mailboxes)} boîte(s) connue(s), messages reçus dans {args.store}.", flush=True)
-    mssante_operator.serve(pki=pki, store=Path(args.store), mailboxes=mailboxes, host=args.host, port=args.port)
+    portal_mailbox = MssConfig.from_env().mailbox  # where the notifications about the portal's sendings go
+    owners = {mssante_pki.common_name_of(pki.client[0]): {portal_mailbox}}
+    print(f"Opérateur MSSanté de test sur {args.host}:{args.port} (SMTP) et {args.imap_port} (IMAP), STARTTLS et "
+          f"certificat client exigés, {len(mailboxes) + 1} boîte(s) connue(s), messages reçus dans {args.store}.", flush=True)
+    mssante_operator.serve(pki=pki, store=Path(args.store), mailboxes=mailboxes | {portal_mailbox}, host=args.host,
+                           port=args.port, imap_port=args.imap_port, owners=owners)
     return 0
 
 
@@ -214,7 +219,12 @@ def _mssante_worker(args) -> int:
     if not config.host:
         print("DCC_MSS_HOST n'est pas défini : aucun opérateur MSSanté.", file=sys.stderr)
         return 2
-    return _run_outbox_worker(args, MssWorker(config), what="message(s) MSSanté")
+    code = _run_outbox_worker(args, MssWorker(config), what="message(s) MSSanté")
+    if args.once and config.imap_port:
+        from dcc_portal.services.exchange.mssante_inbox import MssInbox
+
+        print(f"{len(MssInbox(config).run_once())} accusé(s) de remise ou de lecture enregistré(s).")
+    return code
 
 
 def _outbox_status(model, empty: str) -> int:
@@ -491,6 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     mss_peer = commands.add_parser("mssante-operator", help="run the local MSSanté operator (SMTP, STARTTLS, client certificates)")
     mss_peer.add_argument("--host", default="127.0.0.1")
     mss_peer.add_argument("--port", type=int, default=2587)
+    mss_peer.add_argument("--imap-port", type=int, default=2143)
     mss_peer.add_argument("--pki", default="var/mssante/pki")
     mss_peer.add_argument("--store", default="var/mssante/received", help="folder where received messages are stored")
     mss_peer.add_argument("--mailboxes", help="file of known addresses, one a line (default: the portal's directory)")

@@ -3,8 +3,10 @@ TLS to the local operator (peers/mssante_operator.py), which stores what it acce
 
 from __future__ import annotations
 
+import imaplib
 import io
 import random
+import smtplib
 import socket
 import zipfile
 from datetime import timedelta
@@ -26,13 +28,15 @@ from dcc_portal.models import (
     Role,
     utcnow,
 )
-from dcc_portal.peers import mssante_pki
+from dcc_portal.peers import mssante_pki, mssante_reports
 from dcc_portal.peers.mssante_operator import Operator
 from dcc_portal.services.access import audit_log
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.exchange import cda_n1, mssante, xdm
 from dcc_portal.services.exchange import mssante_directory as mss_directory
-from dcc_portal.services.exchange.mssante_worker import MssConfig, MssWorker
+from dcc_portal.services.exchange.mssante_inbox import MssInbox, Notice
+from dcc_portal.services.exchange.mssante_config import MssConfig, client_context
+from dcc_portal.services.exchange.mssante_worker import MssWorker
 from dcc_portal.services.rcp import correspondents as rcp_correspondents
 from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.rcp import registration as rcp_registration
@@ -45,6 +49,9 @@ from tests.sharing_fixtures import Clock, Team, pdf_bytes
 GP = "claire.durand@medecin.mssante.fr"
 SECRETARIAT = "secretariat.oncologie@chu-test.mssante.fr"
 CLOSED = "ancien.cabinet@medecin.mssante.fr"  # in the portal's directory, unknown to the operator
+FULL = "cabinet.sature@medecin.mssante.fr"  # known to the operator, but its mailbox cannot take the message
+PORTAL = "dcc@onco-test.mssante.fr"  # the sending mailbox, where the notifications come back
+GP_CLIENT = "Dr Claire Durand, client de messagerie"  # the common name of the GP's certificate
 
 
 def free_port() -> int:
@@ -60,7 +67,9 @@ def pki(tmp_path_factory):
 
 @pytest.fixture
 def operator(pki, tmp_path):
-    peer = Operator(pki=pki, store=tmp_path / "received", mailboxes={GP, SECRETARIAT}, port=free_port()).up()
+    owners = {mssante_pki.common_name_of(pki.client[0]): {PORTAL}, GP_CLIENT: {GP}}
+    peer = Operator(pki=pki, store=tmp_path / "received", mailboxes={GP, SECRETARIAT, FULL, PORTAL}, full={FULL},
+                    port=free_port(), imap_port=free_port(), owners=owners).up()
     yield peer
     peer.down()
 
@@ -68,7 +77,7 @@ def operator(pki, tmp_path):
 def config(pki, port: int, **changes) -> MssConfig:
     cert, key = pki.client
     values = dict(host="127.0.0.1", port=port, cert=str(cert), key=str(key), ca=str(pki.ca), timeout=5.0,
-                  sender="DCC ONCO-TEST <dcc@onco-test.mssante.fr>")
+                  sender=f"DCC ONCO-TEST <{PORTAL}>")
     return MssConfig(**(values | changes))
 
 
@@ -161,6 +170,57 @@ def test_an_unknown_recipient_is_refused_and_reported_to_the_sender(db: Session,
     mssante.resend(db, actor=t.secretary_actor, message_public_id=status.public_id)
     db.commit()
     assert rows(db_url)[0].status == MailStatus.PENDING
+
+
+def _gp_reads_and_acknowledges(pki, operator, tmp_path) -> None:
+    """The GP's own mail client: opens its mailbox over IMAP with the GP's certificate, reads the message and sends
+    the read notification the message asked for, through the operator."""
+    cert, key = mssante_pki.issue_client(pki, GP_CLIENT, out=(tmp_path / "gp.pem", tmp_path / "gp.key"))
+    gp_config = MssConfig(host="127.0.0.1", port=operator.port, cert=str(cert), key=str(key), ca=str(pki.ca), timeout=5.0)
+    with imaplib.IMAP4("127.0.0.1", operator.imap_port, timeout=5) as imap:
+        imap.starttls(client_context(gp_config))
+        imap.authenticate("EXTERNAL", lambda _: GP.encode())
+        imap.select("INBOX")
+        [uid] = imap.uid("SEARCH", None, "UNSEEN")[1][0].split()
+        original = imap.uid("FETCH", uid, "(BODY[])")[1][0][1]
+    receipt = mssante_reports.read_receipt(original=original, reader=GP)
+    with smtplib.SMTP("127.0.0.1", operator.port, timeout=5) as smtp:
+        smtp.starttls(context=client_context(gp_config))
+        smtp.sendmail(GP, [PORTAL], receipt)
+
+
+def test_delivery_and_read_notifications_come_back_to_the_senders_board_once(db: Session, db_url, pki, operator, tmp_path):
+    t, document_id = sent_report(db)
+    mss_directory.set_address(db, actor=t.admin_actor, address=FULL, professional_public_id=t.oncologist.public_id)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP, FULL])
+    db.commit()
+    assert [r.outcome for r in worker(db_url, pki, operator.port).run_once()] == ["sent", "sent"]
+    inbox = MssInbox(config(pki, operator.port, imap_port=operator.imap_port), db_url=db_url)
+    ids = {row.to_address: row.public_id for row in rows(db_url)}
+    assert sorted(inbox.run_once(), key=lambda n: n.recipient) == [
+        Notice(ids[FULL], FULL, "failed", "boîte aux lettres du destinataire pleine (552 5.2.2 Mailbox full)"), Notice(ids[GP], GP, "delivered")]
+    board = {s.address: s for s in mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id).items}
+    assert board[GP].status_label == "Remis" and not board[GP].resendable
+    assert board[FULL].status_label == "Non remis" and "pleine" in board[FULL].detail and board[FULL].resendable
+    db.commit()
+
+    _gp_reads_and_acknowledges(pki, operator, tmp_path)
+    assert inbox.run_once() == [Notice(ids[GP], GP, "read")]
+    assert inbox.run_once() == []  # every notice read once
+    board = {s.address: s for s in mssante.sendings(db, actor=t.oncologist_actor, document_public_id=document_id).items}
+    assert board[GP].status_label == "Lu" and "Ouvert par le destinataire" in board[GP].detail
+    details = db.exec(select(AuditEvent.detail).where(AuditEvent.patient_id == t.patient.id)).all()
+    assert sum("ouvert par" in detail for detail in details) == 1 and sum("non remis" in detail for detail in details) == 1
+    with pytest.raises(ValidationFailed):
+        mssante.resend(db, actor=t.oncologist_actor, message_public_id=ids[GP])
+    mssante.resend(db, actor=t.oncologist_actor, message_public_id=ids[FULL])  # a new message, which the operator takes
+    db.commit()
+    again = next(row for row in rows(db_url) if row.to_address == FULL)
+    assert again.status == MailStatus.PENDING and again.public_id != ids[FULL] and again.delivery == ""
+
+    outsider = config(pki, operator.port, imap_port=operator.imap_port, cert=str(tmp_path / "gp.pem"),
+                      key=str(tmp_path / "gp.key"))
+    assert MssInbox(outsider, db_url=db_url).run_once() == []  # the GP's certificate does not open the portal's mailbox
 
 
 def test_a_down_operator_is_retried_and_later_succeeds(db: Session, db_url, pki, operator):

@@ -64,5 +64,11 @@ class MssMessage(SQLModel, table=True):
     last_attempt_at: datetime | None = None
     last_error: str = Field(default="", max_length=500)
     sent_at: datetime | None = None
+    # What the MSSanté space reported back (services/exchange/mssante_inbox.py): the operator's delivery status
+    # notification and the recipient's read notification.
+    delivery: str = Field(default="", max_length=20)  # "" (nothing reported) | delivered | failed | delayed
+    delivery_detail: str = Field(default="", max_length=300)
+    delivered_at: datetime | None = None
+    read_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

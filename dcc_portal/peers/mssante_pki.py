@@ -113,3 +113,8 @@ def issue_client(pki: Pki, common_name: str, *, ca_cert=None, ca_key=None, now: 
     _write_key(key_path, key)
     _write_cert(cert_path, cert)
     return cert_path, key_path
+
+
+def common_name_of(cert_path: Path | str) -> str:
+    cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    return next((attribute.value for attribute in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)), "")

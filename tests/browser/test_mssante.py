@@ -24,13 +24,16 @@ from dcc_portal.models import (
 from dcc_portal.peers import mssante_pki
 from dcc_portal.peers.mssante_operator import Operator
 from dcc_portal.services.common import render
-from dcc_portal.services.exchange.mssante_worker import MssConfig, MssWorker
+from dcc_portal.services.exchange.mssante_config import MssConfig
+from dcc_portal.services.exchange.mssante_inbox import MssInbox
+from dcc_portal.services.exchange.mssante_worker import MssWorker
 from dcc_portal.services.identity import sessions
 from dcc_portal.services.rcp import sessions as rcp_sessions
 from dcc_portal.services.record import documents
 from tests.browser.helpers import assert_fits_width, enrol, login, shot, visit
 
 SECRETARIAT = "secretariat@icloire-ocean.mssante.fr"
+PORTAL = "dcc@onco-demo.mssante.fr"  # the sending mailbox, where the operator's notifications come back
 
 
 def _free_port() -> int:
@@ -98,19 +101,21 @@ def test_a_clinician_addresses_a_report_by_mssante_and_follows_its_status(page_f
     with server.session() as db:  # the operator knows the directory's mailboxes but the secretariat's (closed)
         known = set(db.exec(select(MssAddress.address)).all()) - {SECRETARIAT}
     pki = mssante_pki.ensure(tmp_path / "pki")
-    operator = Operator(pki=pki, store=tmp_path / "received", mailboxes=known, port=_free_port()).up()
+    cert, key = pki.client
+    operator = Operator(pki=pki, store=tmp_path / "received", mailboxes=known | {PORTAL}, port=_free_port(),
+                        imap_port=_free_port(), owners={mssante_pki.common_name_of(cert): {PORTAL}}).up()
     try:
-        cert, key = pki.client
-        worker = MssWorker(MssConfig(host="127.0.0.1", port=operator.port, cert=str(cert), key=str(key), ca=str(pki.ca),
-                                     timeout=10.0), db_url=server.db_url, rng=random.Random(1))
-        worker.run_once()
+        config = MssConfig(host="127.0.0.1", port=operator.port, imap_port=operator.imap_port, cert=str(cert),
+                           key=str(key), ca=str(pki.ca), timeout=10.0, sender=f"DCC <{PORTAL}>")
+        MssWorker(config, db_url=server.db_url, rng=random.Random(1)).run_once()
         received = [item.entry["rcpt_tos"] for item in operator.messages()]
         assert [gp_address] in received and [SECRETARIAT] not in received
+        MssInbox(config, db_url=server.db_url).run_once()  # the operator's delivery notification
     finally:
         operator.down()
     panel.get_by_test_id("mss-refresh").click()
     delivered = panel.get_by_test_id("mss-sending").filter(has_text=gp_address)
-    expect(delivered.get_by_test_id("mss-status")).to_have_text("Envoyé")
+    expect(delivered.get_by_test_id("mss-status")).to_have_text("Remis")
     refused = panel.get_by_test_id("mss-sending").filter(has_text=SECRETARIAT)
     expect(refused.get_by_test_id("mss-status")).to_have_text("Refusé par l'opérateur")
     expect(refused).to_contain_text("inconnue")
@@ -144,7 +149,7 @@ def test_a_clinician_addresses_a_report_by_mssante_and_follows_its_status(page_f
     login(admin, server, "admin.dsrc", enrol(server, "admin.dsrc"))
     visit(admin, "/admin/mssante")
     board = admin.get_by_test_id("mss-board")
-    expect(board.get_by_test_id("mss-board-row").filter(has_text=gp_address).first.get_by_test_id("mss-status")).to_have_text("Envoyé")
+    expect(board.get_by_test_id("mss-board-row").filter(has_text=gp_address).first.get_by_test_id("mss-status")).to_have_text("Remis")
     closed = board.get_by_test_id("mss-board-row").filter(has_text=SECRETARIAT).first
     expect(closed).to_contain_text("inconnue")
     expect(closed.get_by_test_id("mss-status")).to_have_text("Refusé par l'opérateur")

@@ -129,6 +129,10 @@ class MailWorker:
     def tls_context(self) -> ssl.SSLContext:
         return ssl.create_default_context()
 
+    def envelope_options(self, smtp: smtplib.SMTP, message: EmailMessage, to_address: str) -> tuple[list[str], list[str]]:
+        """ESMTP parameters of MAIL FROM and RCPT TO (none for plain notifications)."""
+        return [], []
+
     def _send(self, message: EmailMessage, to_address: str) -> tuple[str, str]:
         """(outcome, detail) of one SMTP exchange: sent, retry or failed."""
         config = self.config
@@ -140,7 +144,8 @@ class MailWorker:
                     smtp.ehlo()
                 if config.user:
                     smtp.login(config.user, config.password)
-                smtp.send_message(message, to_addrs=[to_address])
+                mail_options, rcpt_options = self.envelope_options(smtp, message, to_address)
+                smtp.send_message(message, to_addrs=[to_address], mail_options=mail_options, rcpt_options=rcpt_options)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
             return ("failed" if code >= 500 else "retry"), f"Destinataire refusé ({code} {_text(text)})."

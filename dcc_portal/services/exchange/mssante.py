@@ -37,6 +37,7 @@ from dcc_portal.models import (
     RcpCaseStatus,
     RcpCorrespondent,
     Role,
+    new_public_id,
     utcnow,
 )
 from dcc_portal.services.access import audit
@@ -60,6 +61,7 @@ STATUS_LABELS = {
     MailStatus.SENT: "Envoyé",
     MailStatus.FAILED: "Refusé par l'opérateur",
 }
+DELIVERY_LABELS = {"delivered": ("Remis", "green"), "failed": ("Non remis", "red"), "delayed": ("Remise retardée", "amber")}
 SENDINGS_PER_PAGE = 10
 STATUS_COLORS = {MailStatus.PENDING: "gray", MailStatus.SENDING: "blue", MailStatus.RETRYING: "amber",
                  MailStatus.SENT: "green", MailStatus.FAILED: "red"}
@@ -207,14 +209,25 @@ def queue(db: Session, *, actor: Actor, document: Document, patient: Patient, en
     return queued
 
 
+def _undelivered(message: MssMessage) -> bool:
+    """Refused by the operator, or accepted and then reported not delivered: « Renvoyer » is offered."""
+    return message.status == MailStatus.FAILED or message.delivery == "failed"
+
+
 def _row(message: MssMessage) -> Sending:
+    label, color = STATUS_LABELS.get(message.status, message.status), STATUS_COLORS.get(message.status, "gray")
     detail = message.last_error
     if message.status == MailStatus.RETRYING and message.next_attempt_at:
         detail = f"{detail} Prochain essai {formatting.datetime_fr(message.next_attempt_at)}.".strip()
+    if message.status == MailStatus.SENT and message.read_at:
+        label, color = "Lu", "green"
+        detail = f"Ouvert par le destinataire le {formatting.datetime_fr(message.read_at)}."
+    elif message.status == MailStatus.SENT and message.delivery in DELIVERY_LABELS:
+        label, color = DELIVERY_LABELS[message.delivery]
+        detail = message.delivery_detail or f"Remis dans sa boîte le {formatting.datetime_fr(message.delivered_at)}."
     moment = message.sent_at or message.updated_at
     return Sending(message.public_id, message.to_address, message.to_label, message.document_version, message.status,
-                   STATUS_LABELS.get(message.status, message.status), STATUS_COLORS.get(message.status, "gray"), detail,
-                   formatting.datetime_fr(moment), message.status == MailStatus.FAILED)
+                   label, color, detail, formatting.datetime_fr(moment), _undelivered(message))
 
 
 def _page(db: Session, query, page: int, size: int) -> tuple[list, int, int]:
@@ -246,7 +259,8 @@ def board(db: Session, *, actor: Actor, page: int = 1) -> Page:
 
 
 def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime | None = None) -> None:
-    """« Renvoyer » a refused message (after the address or the operator was fixed)."""
+    """« Renvoyer » a refused or undelivered message (after the address, the mailbox or the operator was fixed). An
+    undelivered one was accepted by the operator: it goes again as a new message, with a new Message-ID."""
     message = db.exec(select(MssMessage).where(MssMessage.public_id == str(message_public_id)[:32])).first()
     if message is None:
         raise access.deny(db, actor=actor, action=AuditAction.MSS_SEND, detail="messagerie sécurisée : renvoi d'un envoi inconnu")
@@ -255,14 +269,16 @@ def resend(db: Session, *, actor: Actor, message_public_id: str, now: datetime |
         access.require_role(db, actor=actor, roles={Role.ADMIN}, action=AuditAction.ADMIN, detail="messagerie sécurisée : renvoi")
     else:
         _document_for_sending(db, actor=actor, document_public_id=document.public_id, detail="messagerie sécurisée : renvoi")
-    if message.status != MailStatus.FAILED:
-        raise ValidationFailed({"recipients": "Seul un envoi refusé peut être renvoyé."})
+    if not _undelivered(message):
+        raise ValidationFailed({"recipients": "Seul un envoi refusé ou non remis peut être renvoyé."})
     patient = db.get(Patient, message.patient_id)
     if not sendable(document):
         raise ValidationFailed({"recipients": "Ce document n'est plus validé : il ne peut pas être renvoyé."})
     if _gp_blocked(document) and message.to_professional_id and message.to_professional_id == patient.gp_professional_id:
         raise ValidationFailed({"recipients": NOT_SHARED})
     now = now or utcnow()
+    if message.delivery == "failed":
+        message.public_id, message.delivery, message.delivery_detail, message.sent_at = new_public_id(), "", "", None
     message.status, message.next_attempt_at, message.updated_at = MailStatus.PENDING, now, now
     db.add(message)
     audit.record(db, actor=actor, action=AuditAction.MSS_SEND, patient_id=message.patient_id, document_id=document.public_id,

@@ -12,16 +12,20 @@ The message, in the shape the MSSanté references describe for an application se
 - Disposition-Notification-To: the sending mailbox, asking the recipient's client for a read notification (MDN);
 - Message-ID: the outbox row's public id, the same at every attempt, so a message resent after a crash between the
   operator's acceptance and its record is recognised as the same message.
+- When the operator offers the SMTP DSN extension: ENVID (the row's public id), NOTIFY=SUCCESS,FAILURE,DELAY and
+  ORCPT, so that it reports delivery into (or refusal by) the recipient's mailbox; services/exchange/mssante_inbox.py
+  reads those reports and the read notifications from the sending mailbox.
 A refusal of the recipient (5xx) fails the row for good, with the operator's reason shown to the sender; a down
 operator or a TLS failure is retried. Each outcome is audited with the document, its version and the recipient.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import ssl
-from dataclasses import dataclass
+import threading
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -37,45 +41,14 @@ from dcc_portal.models import (
 from dcc_portal.services.access import audit
 from dcc_portal.services.common.names import professional_label_of
 from dcc_portal.services.exchange import cda_facts, cda_n1, dmp_metadata, outbox, xdm
-from dcc_portal.services.exchange.mail_worker import MailConfig, MailWorker, logger
+from dcc_portal.services.exchange.mail_worker import MailWorker, logger
+from dcc_portal.services.exchange.mssante_config import WORKER_ROLE, MssConfig, client_context
+from dcc_portal.services.exchange.mssante_inbox import MssInbox
 from dcc_portal.services.exchange.sharing_updates import visibility_codes
 from dcc_portal.services.record import documents
 
-WORKER_ROLE = "mssante"  # actor_role of the worker's audit events
 XDM_NAME = "IHE_XDM.ZIP"
 SUBJECT = "Document médical adressé par le DCC"
-
-
-@dataclass(frozen=True)
-class MssConfig(MailConfig):
-    cert: str = ""  # the application's certificate (PEM) and key, presented to the operator
-    key: str = ""
-    ca: str = ""  # the CA that signs the operator's server certificate (IGC Santé)
-    network: str = "ONCO-DÉMO"
-
-    @classmethod
-    def from_env(cls) -> MssConfig:
-        try:
-            port = int(os.environ.get("DCC_MSS_PORT", "") or 587)
-        except ValueError:
-            port = 587
-        return cls(
-            host=os.environ.get("DCC_MSS_HOST", "").strip(), port=port, starttls=True,
-            sender=os.environ.get("DCC_MSS_FROM", "").strip() or "DCC ONCO-DÉMO <dcc@onco-demo.mssante.fr>",
-            cert=os.environ.get("DCC_MSS_CERT", ""), key=os.environ.get("DCC_MSS_KEY", ""),
-            ca=os.environ.get("DCC_MSS_CA", ""),
-            timeout=outbox.env_float("DCC_MSS_TIMEOUT", 30.0), lease=outbox.env_float("DCC_MSS_LEASE", 120.0),
-            retry_base=outbox.env_float("DCC_MSS_RETRY_BASE", 60.0),
-            retry_max=outbox.env_float("DCC_MSS_RETRY_MAX", 3600.0), poll=outbox.env_float("DCC_MSS_POLL", 5.0),
-        )
-
-
-def client_context(config: MssConfig) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=config.ca or None)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    if config.cert:
-        context.load_cert_chain(config.cert, config.key or None)
-    return context
 
 
 def _body(sender: str, network: str) -> str:
@@ -110,6 +83,12 @@ def attachments(db: Session, *, message: MssMessage, now: datetime, sender: str)
     return archive, pdf, facts.code.code, "O" if patient.ins and patient.ins_oid else "N"
 
 
+def xtext(value: str) -> str:
+    """RFC 3461 xtext: "+", "=" and characters outside printable ASCII as +HH."""
+    return "".join(ch if "!" <= ch <= "~" and ch not in "+=" else "".join(f"+{byte:02X}" for byte in ch.encode())
+                   for ch in value)
+
+
 class MssWorker(MailWorker):
     model = MssMessage
     label = "mssante"
@@ -117,6 +96,13 @@ class MssWorker(MailWorker):
 
     def tls_context(self) -> ssl.SSLContext:
         return client_context(self.config)
+
+    def envelope_options(self, smtp, message: EmailMessage, to_address: str) -> tuple[list[str], list[str]]:
+        if not smtp.has_extn("dsn"):
+            return [], []
+        envelope_id = str(message["Message-ID"]).strip("<>").split("@", 1)[0]
+        return ([f"ENVID={xtext(envelope_id)}", "RET=HDRS"],
+                ["NOTIFY=SUCCESS,FAILURE,DELAY", f"ORCPT=rfc822;{xtext(to_address)}"])
 
     def prepare(self, db, row: MssMessage) -> tuple[EmailMessage | None, str]:
         sender = professional_label_of(db, row.sender_professional_id) or "L'équipe de soins"
@@ -136,6 +122,14 @@ class MssWorker(MailWorker):
                                filename=f"document-{document.public_id[:12]}-v{row.document_version}.pdf")
         return message, ""
 
+    def run_forever(self, stop: threading.Event) -> None:
+        """The command's worker (`mssante-worker`): sends, and reads the notifications in a second thread."""
+        if self.config.imap_port:
+            inbox = MssInbox(self.config, db_url=self.db_url)
+            threading.Thread(target=outbox.run_forever, name="mssante-inbox", daemon=True, args=(inbox.run_once,),
+                             kwargs=dict(stop=stop, poll=self.config.inbox_poll, logger=logger, label="mssante inbox")).start()
+        super().run_forever(stop)
+
     def recorded(self, db, row_id: int, outcome: str, detail: str) -> None:
         if outcome == "retry":
             return
@@ -150,11 +144,16 @@ class MssWorker(MailWorker):
 
 
 async def lifespan_task() -> None:
-    """Started with the portal (Reflex lifespan task) when DCC_MSS_HOST is set; DCC_MSS_WORKER=0 turns it off."""
+    """Started with the portal (Reflex lifespan task) when DCC_MSS_HOST is set; DCC_MSS_WORKER=0 turns it off. With
+    DCC_MSS_IMAP_PORT it also reads the operator's notifications (services/exchange/mssante_inbox.py)."""
     if os.environ.get("DCC_MSS_WORKER", "1") == "0":
         return
     config = MssConfig.from_env()
     if not config.host:
         logger.warning("DCC_MSS_HOST is not set: MSSanté messages are queued but not sent")
         return
-    await outbox.run_in_portal(MssWorker(config).run_once, poll=config.poll, logger=logger, label="mssante worker")
+    loops = [outbox.run_in_portal(MssWorker(config).run_once, poll=config.poll, logger=logger, label="mssante worker")]
+    if config.imap_port:
+        loops.append(outbox.run_in_portal(MssInbox(config).run_once, poll=config.inbox_poll, logger=logger,
+                                          label="mssante inbox"))
+    await asyncio.gather(*loops)
