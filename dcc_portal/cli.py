@@ -191,23 +191,26 @@ def _mssante_operator(args) -> int:
     from pathlib import Path
 
     from dcc_portal.peers import mssante_operator, mssante_pki
-
     from dcc_portal.services.exchange.mssante_config import MssConfig
 
     pki = mssante_pki.ensure(args.pki)
+    portal_mailbox = MssConfig.from_env().mailbox  # where the notifications about the portal's sendings go
     if args.mailboxes:
-        mailboxes = mssante_operator.read_mailboxes(args.mailboxes)
+        def known() -> set[str]:
+            return mssante_operator.read_mailboxes(args.mailboxes) | {portal_mailbox}
     else:
         from dcc_portal.demo import mssante as demo_mssante
 
-        with db.transaction() as session:
-            mailboxes = set(demo_mssante.mailboxes(session))
-    portal_mailbox = MssConfig.from_env().mailbox  # where the notifications about the portal's sendings go
+        def known() -> set[str]:
+            with db.transaction() as session:
+                return set(demo_mssante.mailboxes(session)) | {portal_mailbox}
+    mailboxes = known()
     owners = {mssante_pki.common_name_of(pki.client[0]): {portal_mailbox}}
     print(f"Opérateur MSSanté de test sur {args.host}:{args.port} (SMTP) et {args.imap_port} (IMAP), STARTTLS et "
-          f"certificat client exigés, {len(mailboxes) + 1} boîte(s) connue(s), messages reçus dans {args.store}.", flush=True)
-    mssante_operator.serve(pki=pki, store=Path(args.store), mailboxes=mailboxes | {portal_mailbox}, host=args.host,
-                           port=args.port, imap_port=args.imap_port, owners=owners)
+          f"certificat client exigés, {len(mailboxes)} boîte(s) connue(s) (relues toutes les 30 s), messages reçus "
+          f"dans {args.store}.", flush=True)
+    mssante_operator.serve(pki=pki, store=Path(args.store), mailboxes=mailboxes, host=args.host, port=args.port,
+                           imap_port=args.imap_port, owners=owners, reload=known)
     return 0
 
 

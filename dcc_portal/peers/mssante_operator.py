@@ -242,11 +242,18 @@ def read_mailboxes(path: Path | str) -> set[str]:
 
 
 def serve(*, pki: Pki, store: Path, mailboxes: set[str], host: str, port: int, imap_port: int | None = None,
-          owners: dict[str, set[str]] | None = None) -> None:
+          owners: dict[str, set[str]] | None = None, reload=None, every: float = 30.0) -> None:
+    """Run until interrupted; `reload()` (if given) is asked every `every` seconds for the mailboxes now known, so that
+    an address added to the directory is served without a restart."""
     operator = Operator(pki=pki, store=store, mailboxes=mailboxes, host=host, port=port, imap_port=imap_port,
                         owners=owners).up()
+    stop = threading.Event()
     try:
-        threading.Event().wait()
+        while not stop.wait(every if reload else None):
+            try:
+                operator.handler.mailboxes = {address.strip().lower() for address in reload() if address.strip()}
+            except Exception as problem:  # the directory unreadable for a while: keep serving what was known
+                print(f"Annuaire illisible, boîtes inchangées : {problem}", flush=True)
     except KeyboardInterrupt:
         pass
     finally:
