@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from dcc_portal.models import CancerDiagnosis, Document, Professional
+from dcc_portal.models import CancerDiagnosis, Document, Professional, RcpCase, RcpCaseStatus
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.rcp import registration as rcp_registration
@@ -105,3 +106,22 @@ def test_a_secretary_registering_chooses_the_presenter_and_has_no_myself_entry(d
                                                     now=NOW)
     assert [public_id for public_id, _label in context.presenters] == [world.clinician.public_id, world.surgeon.public_id]
     assert not [label for _id, label in context.presenters if "Moi-même" in label]
+
+
+def test_the_database_itself_refuses_a_second_active_registration_but_not_after_a_withdrawal(db, world):
+    """Two secretaries registering the same patient at the same moment both pass the check; the index decides."""
+    session_id = _session(db, world)
+    case_id = _register(db, world, session_id, informed=True)
+    first = db.exec(select(RcpCase).where(RcpCase.public_id == case_id)).one()
+
+    def twin() -> RcpCase:
+        return RcpCase(session_id=first.session_id, patient_id=first.patient_id, reason=first.reason,
+                       requester_professional_id=first.requester_professional_id, question="Même question ?")
+
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.add(twin())
+        db.flush()
+    first.status = RcpCaseStatus.WITHDRAWN
+    db.add(first)
+    db.add(twin())
+    db.flush()  # registered again once the first was withdrawn

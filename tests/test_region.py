@@ -20,7 +20,7 @@ from dcc_portal.models import (
     SymptomAlert,
     SymptomReport,
 )
-from dcc_portal.services.access import audit
+from dcc_portal.services.access import audit, charter
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.gp import area as gp
@@ -114,12 +114,14 @@ def test_patients_in_treatment_answered_weekly_for_up_to_a_year_and_the_nurses_w
         assert opened and all((NOW - alert.created_at.replace(tzinfo=UTC)).days < 3 for alert in opened)
         done = db.exec(select(SymptomAlert).where(SymptomAlert.acknowledged_at.is_not(None)).limit(50)).all()
         assert done and all(alert.action in alerts.ACTIONS and alert.acknowledged_by_account_id for alert in done)
-        nurse = db.exec(  # a generated nurse (charter accepted) with an open alert among their patients
+        nurse = db.exec(  # a nurse (of the demo or generated) with an open alert among their patients
             select(Account).join(CareTeamMembership, CareTeamMembership.professional_id == Account.professional_id)
             .join(SymptomAlert, SymptomAlert.patient_id == CareTeamMembership.patient_id)
             .where(SymptomAlert.acknowledged_at.is_(None), CareTeamMembership.team_role == "nurse",
-                   access.active_membership_clause(NOW.date()), Account.identifier.like("region.%"))
+                   access.active_membership_clause(NOW.date()))
             .order_by(Account.id)).first()
-        page = alerts.worklist(db, actor=Actor(account_id=nurse.id, role=Role.NURSE, display_name=nurse.identifier,
-                                               professional_id=nurse.professional_id), now=NOW)
+        actor = Actor(account_id=nurse.id, role=Role.NURSE, display_name=nurse.identifier,
+                      professional_id=nurse.professional_id)
+        charter.accept(db, actor=actor, version_id=charter.current(db).id, now=NOW)  # a demo nurse's first visit
+        page = alerts.worklist(db, actor=actor, now=NOW)
         assert page.total >= 1 and all(item.trend and item.treatment for item in page.items)

@@ -560,7 +560,8 @@ class _Region:
                 firsts = first_cases.get((rcp_id, day), [])
                 earlier = bisect.bisect_left(pool, (day, 0))
                 again = [pool[rng.randrange(earlier)][1] for _ in range(min(earlier // 8, max(0, rng.randint(8, 25) - len(firsts))))]
-                for number, patient in enumerate(firsts + again):
+                # a patient is registered once per session, however often drawn again
+                for number, patient in enumerate(dict.fromkeys(firsts + again)):
                     case_id += 1
                     clinical = self.clinical[patient]
                     team = self.team_of_patient.get(patient) or board

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from dcc_portal.models.base import new_public_id, utcnow
@@ -77,6 +77,9 @@ class RcpSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+ACTIVE_CASE = text("status != 'withdrawn'")
+
+
 class RcpCase(SQLModel, table=True):
     """A patient registered for one session (inscription), and what the board decided."""
 
@@ -84,6 +87,9 @@ class RcpCase(SQLModel, table=True):
     __table_args__ = (
         Index("ix_rcp_case_session", "session_id", "status"),
         Index("ix_rcp_case_patient", "patient_id", "status"),
+        # a patient is registered once per session (a withdrawn registration may be made again)
+        Index("uq_rcp_case_active", "session_id", "patient_id", unique=True, sqlite_where=ACTIVE_CASE,
+              postgresql_where=ACTIVE_CASE),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -264,6 +265,17 @@ def _team_physicians(db: Session, *, actor: Actor, patient: Patient, now: dateti
              else f"{professional_label(pro)} — {terminology.specialty_label(pro.specialty_code)}") for pro in physicians]
 
 
+def _already_registered(db: Session, *, session: RcpSession, rcp: Rcp, patient: Patient) -> str:
+    """The message for a patient already registered for this session, or ""."""
+    earlier = db.exec(select(RcpCase).where(RcpCase.session_id == session.id, RcpCase.patient_id == patient.id,
+                                            RcpCase.status != RcpCaseStatus.WITHDRAWN)).first()
+    if earlier is None:
+        return ""
+    return (f"Ce patient est déjà inscrit à la séance {rcp.name} du {formatting.datetime_fr(session.starts_at)} "
+            f"(inscription du {formatting.datetime_fr(earlier.created_at)}) : il n'est pas inscrit une seconde fois. "
+            "Choisissez une autre séance, ou retrouvez l'inscription dans la liste ci-dessous.")
+
+
 def register_case(
     db: Session, *, actor: Actor, patient_public_id: str, session_public_id: str, reason: str, question: str,
     summary: str = "", presenter_public_id: str = "", declared: dict[str, bool] | None = None,
@@ -292,13 +304,8 @@ def register_case(
                 f"{formatting.datetime_fr(session.registration_deadline)} (heure de Paris). Inscrivez le patient à une "
                 "séance suivante ou contactez le secrétariat de la RCP."
             )
-        elif (earlier := db.exec(select(RcpCase).where(RcpCase.session_id == session.id, RcpCase.patient_id == patient.id,
-                                                         RcpCase.status != RcpCaseStatus.WITHDRAWN)).first()) is not None:
-            errors["session"] = (
-                f"Ce patient est déjà inscrit à la séance {rcp.name} du {formatting.datetime_fr(session.starts_at)} "
-                f"(inscription du {formatting.datetime_fr(earlier.created_at)}) : il n'est pas inscrit une seconde fois. "
-                "Choisissez une autre séance, ou retrouvez l'inscription dans la liste ci-dessous."
-            )
+        elif already := _already_registered(db, session=session, rcp=rcp, patient=patient):
+            errors["session"] = already
     if reason not in set(RcpCaseReason):
         errors["reason"] = "Choisissez le motif de présentation."
     question, summary = inputs.text(question), inputs.text(summary)
@@ -331,8 +338,12 @@ def register_case(
         summary=summary, checklist_json=json.dumps(clean_declared), created_by_account_id=actor.account_id,
         created_at=now, updated_at=now,
     )
-    db.add(case)
-    db.flush()
+    try:
+        with db.begin_nested():
+            db.add(case)
+            db.flush()
+    except IntegrityError:  # a concurrent registration of the same patient won the race (uq_rcp_case_active)
+        raise ValidationFailed({"session": _already_registered(db, session=session, rcp=rcp, patient=patient)}) from None
     rcp_correspondents.attach(db, case=case, professionals=correspondents)
     pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.RCP_REGISTERED,
                       occurred_on=formatting.to_paris(session.starts_at).date(),
