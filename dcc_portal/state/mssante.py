@@ -104,13 +104,18 @@ class MssanteState(rx.State):
     @rx.event
     async def resend(self, public_id: str):
         self.error, self.notice = "", ""
-        try:
-            async with authenticated(self) as (db, actor):
-                mssante.resend(db, actor=actor, message_public_id=str(public_id)[:32])
-            self.notice = T["resent"]
-        except ValidationFailed as problem:
-            self.error = problem.errors.get("recipients") or problem.message
+        self.notice, self.error = await _resend(self, public_id)
         await self._refresh(keep_choice=True)
+
+
+async def _resend(state: rx.State, public_id: str) -> tuple[str, str]:
+    """(notice, error) of « Renvoyer », from a document's panel or the network's board."""
+    try:
+        async with authenticated(state) as (db, actor):
+            mssante.resend(db, actor=actor, message_public_id=str(public_id)[:32])
+        return T["resent"], ""
+    except ValidationFailed as problem:
+        return "", problem.errors.get("recipients") or problem.message
 
 
 class MssanteBoardState(PagedListMixin, rx.State):
@@ -124,10 +129,6 @@ class MssanteBoardState(PagedListMixin, rx.State):
     @rx.event
     async def resend(self, public_id: str):
         self.board_notice = ""
-        try:
-            async with authenticated(self) as (db, actor):
-                mssante.resend(db, actor=actor, message_public_id=str(public_id)[:32])
-            self.board_notice = T["resent"]
-        except ValidationFailed as problem:
-            self.board_notice = problem.errors.get("recipients") or problem.message
+        notice, error = await _resend(self, public_id)
+        self.board_notice = notice or error
         await self._reload()
