@@ -378,7 +378,7 @@ def _hl7_listener(args) -> int:
     import signal
 
     from dcc_portal.services.exchange import hl7_inbound
-    from dcc_portal.services.exchange.hl7_listener import Listener
+    from dcc_portal.services.exchange.hl7_listener import Listener, tls_context
 
     _log_to_stderr()
     senders = hl7_inbound.load_senders(args.senders)
@@ -392,9 +392,11 @@ def _hl7_listener(args) -> int:
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         # SQLite takes one writer at a time: one worker keeps the messages in their order of arrival.
         workers = args.workers or (1 if db.get_engine().dialect.name == "sqlite" else 4)
-        listener = Listener(senders=senders, workers=workers)
+        tls = tls_context(cert=args.tls_cert, key=args.tls_key, client_ca=args.tls_ca) if args.tls_ca else None
+        listener = Listener(senders=senders, workers=workers, tls=tls)
         await listener.start(args.host, args.port)
-        print(f"Écoute HL7 v2 (MLLP) sur {args.host}:{args.port}, {len(senders)} émetteur(s) autorisé(s).", flush=True)
+        mode = "MLLP sur TLS, certificat client exigé" if tls else "MLLP"
+        print(f"Écoute HL7 v2 ({mode}) sur {args.host}:{args.port}, {len(senders)} émetteur(s) autorisé(s).", flush=True)
         async with listener.server:
             await stop.wait()
 
@@ -412,10 +414,12 @@ def _send_hl7(args) -> int:
     from dcc_portal.services.exchange.hl7_messages import ack_code
 
     payloads = [hl7_listener.framed(Path(name).read_text(encoding="utf-8")) for name in args.files]
+    tls = (hl7_listener.client_tls_context(ca=args.tls_ca, cert=args.tls_cert, key=args.tls_key)
+           if args.tls_ca else None)
     deadline = time.monotonic() + args.wait
     while True:
         try:
-            acks = asyncio.run(hl7_listener.send(args.host, args.port, payloads, timeout=args.timeout))
+            acks = asyncio.run(hl7_listener.send(args.host, args.port, payloads, timeout=args.timeout, tls=tls))
             break
         except (OSError, TimeoutError) as error:
             if getattr(error, "errno", None) == errno.ECONNREFUSED and time.monotonic() < deadline:
@@ -427,6 +431,13 @@ def _send_hl7(args) -> int:
         code, text = ack_code(ack)
         print(f"{name} : {code} — {text}")
     return 0 if all(ack_code(ack)[0] == "AA" for ack in acks) else 1
+
+def _tls_arguments(command, own: str, ca: str) -> None:
+    """MLLP over TLS: with --tls-ca (or DCC_HL7_TLS_CA) the connection is TLS."""
+    command.add_argument("--tls-cert", default=os.environ.get("DCC_HL7_TLS_CERT", ""), help=own)
+    command.add_argument("--tls-key", default=os.environ.get("DCC_HL7_TLS_KEY", ""))
+    command.add_argument("--tls-ca", default=os.environ.get("DCC_HL7_TLS_CA", ""), help=ca)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dcc_portal", description="Commandes d'exploitation du DCC Portal")
@@ -518,6 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
     hl7_cmd.add_argument("--port", type=int, default=2575)
     hl7_cmd.add_argument("--senders", help="JSON allow-list of sending facilities (default: DCC_HL7_SENDERS)")
     hl7_cmd.add_argument("--workers", type=int, help="messages handled at once (default: 1 on SQLite, 4 otherwise)")
+    _tls_arguments(hl7_cmd, "the listener's certificate and key (PEM)", "the CA of the senders' client certificates")
     hl7_cmd.set_defaults(func=_hl7_listener)
     send_cmd = commands.add_parser("send-hl7", help="send HL7 v2 message files to a listener and print the ACKs")
     send_cmd.add_argument("files", nargs="+")
@@ -525,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     send_cmd.add_argument("--port", type=int, default=2575)
     send_cmd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each ACK")
     send_cmd.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the listener to start")
+    _tls_arguments(send_cmd, "the sender's client certificate and key (PEM)", "the CA of the listener's certificate")
     send_cmd.set_defaults(func=_send_hl7)
     region_cmd = commands.add_parser("generate-region", help="generate a fictitious region at production scale")
     region_cmd.add_argument("--db-url", help="database to fill (default: REFLEX_DB_URL); migrated and demo-loaded first")

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ from sqlmodel import Session, func, select
 
 from dcc_portal import db as dbmod
 from dcc_portal.models import Document, Hl7Message
-from dcc_portal.peers import hl7_sender
+from dcc_portal.peers import hl7_sender, mssante_pki
 from dcc_portal.services.exchange import hl7_listener
 from dcc_portal.services.exchange.hl7_messages import ack_code
 from tests import factories as f
@@ -37,12 +38,12 @@ def free_port() -> int:
 
 
 class RunningListener:
-    def __init__(self, db_url: str, data_dir: Path, senders: Path):
+    def __init__(self, db_url: str, data_dir: Path, senders: Path, extra: tuple[str, ...] = ()):
         self.port = free_port()
         env = {**os.environ, "REFLEX_DB_URL": db_url, "DCC_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dcc_portal", "hl7-listener", "--port", str(self.port), "--senders", str(senders),
-             "--workers", "4"],
+             "--workers", "4", *extra],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.wait_for(self.process.stdout, "Écoute HL7")
 
@@ -78,8 +79,8 @@ def world(db_url, tmp_path):
     senders.write_text(json.dumps([{"facility": FACILITY, "max_bytes": 100_000}]))
     started = []
 
-    def start() -> RunningListener:
-        started.append(RunningListener(db_url, tmp_path / "data", senders))
+    def start(*extra: str) -> RunningListener:
+        started.append(RunningListener(db_url, tmp_path / "data", senders, extra))
         return started[-1]
 
     yield patient, start, engine
@@ -175,4 +176,27 @@ def test_killed_after_commit_the_resend_gets_the_stored_ack_and_nothing_twice(wo
         kept = db.exec(select(Hl7Message.ack)).one()
     again = start()
     assert send(again.port, report(patient, "K-2"))[0] == kept
+    assert stored(engine) == (1, 1)
+
+
+def test_over_tls_only_the_certificate_named_for_the_facility_is_heard(world, tmp_path):
+    patient, start, engine = world
+    pki = mssante_pki.ensure(tmp_path / "pki")  # a test CA, the listener's certificate (localhost) and a client's
+    lab = mssante_pki.issue_client(pki, "labo-chu-test", out=(tmp_path / "lab.pem", tmp_path / "lab.key"))
+    other = mssante_pki.issue_client(pki, "autre-systeme", out=(tmp_path / "other.pem", tmp_path / "other.key"))
+    (tmp_path / "senders.json").write_text(json.dumps([{"facility": FACILITY, "certificate": "labo-chu-test"}]))
+    server_cert, server_key = pki.server
+    listener = start("--tls-cert", str(server_cert), "--tls-key", str(server_key), "--tls-ca", str(pki.ca))
+
+    def over_tls(payload: bytes, cert: tuple[Path, Path] | None) -> list[str]:
+        tls = hl7_listener.client_tls_context(ca=str(pki.ca), cert=str(cert[0]) if cert else "",
+                                              key=str(cert[1]) if cert else "")
+        return asyncio.run(hl7_listener.send("localhost", listener.port, [payload], timeout=20, tls=tls))
+
+    assert ack_code(over_tls(report(patient, "T-1"), lab)[0])[0] == "AA"
+    code, said = ack_code(over_tls(report(patient, "T-2"), other)[0])  # a valid certificate, not this facility's
+    assert code == "AR" and "autre-systeme" in said
+    for refused in (lambda: over_tls(report(patient, "T-3"), None), lambda: send(listener.port, report(patient, "T-4"))):
+        with pytest.raises((ssl.SSLError, ConnectionError, asyncio.IncompleteReadError, TimeoutError)):
+            refused()  # no client certificate, or no TLS at all: no session, no ACK
     assert stored(engine) == (1, 1)

@@ -53,11 +53,12 @@ class Sender:
     secret: str = ""  # when set, MSH-8 must carry it
     finess: str = ""  # the establishment in the directory, author organisation of what it sends
     name: str = ""
+    certificate: str = ""  # when set, the TLS client certificate's common name the connection must present
 
 
 def load_senders(path: str | Path | None = None) -> dict[str, Sender]:
-    """The allow-list: a JSON list of {"facility", "max_bytes", "secret", "finess", "name"} from `path` or the file
-    named by DCC_HL7_SENDERS; a secret may be given as "env:NAME" to read it from the environment."""
+    """The allow-list: a JSON list of {"facility", "max_bytes", "secret", "finess", "name", "certificate"} from `path`
+    or the file named by DCC_HL7_SENDERS; a secret may be given as "env:NAME" to read it from the environment."""
     path = path or os.environ.get("DCC_HL7_SENDERS", "")
     if not path:
         return {}
@@ -67,7 +68,8 @@ def load_senders(path: str | Path | None = None) -> dict[str, Sender]:
         if secret.startswith("env:"):
             secret = os.environ.get(secret[4:], "")
         sender = Sender(facility=str(item["facility"]), max_bytes=int(item.get("max_bytes", DEFAULT_SENDER_LIMIT)),
-                        secret=secret, finess=str(item.get("finess", "")), name=str(item.get("name", "")))
+                        secret=secret, finess=str(item.get("finess", "")), name=str(item.get("name", "")),
+                        certificate=str(item.get("certificate", "")))
         senders[sender.facility] = sender
     return senders
 
@@ -100,12 +102,14 @@ def _replayed(db: Session, facility: str, control_id: str) -> Hl7Message | None:
                                             Hl7Message.control_id == control_id)).first()
 
 
-def _check_sender(raw: bytes, parsed, senders: dict[str, Sender]) -> Sender:
+def _check_sender(raw: bytes, parsed, senders: dict[str, Sender], peer: str) -> Sender:
     facility, _application, _control_id, security = messages.header(parsed)
     facility = facility.split("^")[0]
     sender = senders.get(facility)
     if sender is None:
         raise Refused("AR", f"Établissement émetteur {facility or '(absent)'} non autorisé.")
+    if sender.certificate and peer != sender.certificate:
+        raise Refused("AR", f"Certificat client {peer or '(aucun)'} : il n'est pas celui de l'émetteur {facility}.")
     if sender.secret and not hmac.compare_digest(security.encode(), sender.secret.encode()):
         raise Refused("AR", "Secret partagé (MSH-8) absent ou faux.")
     if len(raw) > sender.max_bytes:
@@ -186,8 +190,10 @@ def file(db: Session, *, row: Hl7Message, inbound: Inbound, content: Content, pa
     return document
 
 
-def receive(db: Session, raw: bytes, *, senders: dict[str, Sender], now: datetime | None = None) -> Received:
-    """Handle one message in the caller's transaction; the caller commits, then answers `ack`."""
+def receive(db: Session, raw: bytes, *, senders: dict[str, Sender], now: datetime | None = None,
+            peer: str = "") -> Received:
+    """Handle one message in the caller's transaction; the caller commits, then answers `ack`. `peer` is the common
+    name of the connection's TLS client certificate ("" without one)."""
     now = now or utcnow()
     parsed = None
     facility = control_id = ""
@@ -200,7 +206,7 @@ def receive(db: Session, raw: bytes, *, senders: dict[str, Sender], now: datetim
             raise Refused("AR", "Message mal formé : encodage autre que UTF-8.") from None
         parsed = messages.parse_message(text)
         facility, _application, control_id, _security = messages.header(parsed)
-        sender = _check_sender(raw, parsed, senders)
+        sender = _check_sender(raw, parsed, senders, peer)
         facility = sender.facility
         earlier = _replayed(db, facility, control_id) if control_id else None
         if earlier is not None:
