@@ -1057,4 +1057,8 @@ INDICATORS = {
     "chart_label": "Graphique",
     "export": "Exporter en CSV",
     "figures": "Chiffres",
+    "use_family": "Usage du portail",
+    "use_note": "Sur tout le réseau et la période choisie : les filtres RCP, établissement et localisation ne "
+                "s'appliquent pas à l'usage du portail.",
+    "breakdown_by_role": "Répartition par profil",
 }

@@ -16,7 +16,9 @@ from dcc_portal.models import (
     AuditOutcome,
     CancerDiagnosis,
     Document,
+    DocumentRead,
     DocumentVersion,
+    EmergencyAccess,
     Notification,
     PathwayEvent,
     Patient,
@@ -31,6 +33,7 @@ from dcc_portal.models import (
     Role,
     SharingSubmission,
 )
+from dcc_portal.services.access import audit
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.indicators import board_figures, export, pathway_figures, report, scope, summary
 from dcc_portal.services.record import downloads
@@ -471,3 +474,54 @@ def test_small_cells_and_percentiles():
     assert percentile({3: 2, 10: 2}, 0.5) is None  # four cases
     assert percentile({1: 1, 2: 1, 3: 1, 4: 1, 100: 1}, 0.5) == 3
     assert percentile({1: 1, 2: 1, 3: 1, 4: 1, 100: 1}, 0.9) == 100
+
+
+def test_use_of_the_portal_for_the_administrator_only_with_small_cells(world):
+    """Hand-counted: in Q1, 6 GP logins by 2 GPs, 1 clinician login (and one in April, outside), a failed login and a
+    patient's login that do not count; 5 documents opened by one GP in Q1 (one more in April); 1 emergency access."""
+    db = world["db"]
+    gps = [f.account(db, role=Role.GP, professional=f.professional(db, specialty="G15_10/SM54"))[0] for _ in range(2)]
+    clinician = world["clinician"]
+    logins = [(gps[0], "2026-01-05"), (gps[0], "2026-01-20"), (gps[0], "2026-02-03"), (gps[0], "2026-02-17"),
+              (gps[1], "2026-02-10"), (gps[1], "2026-03-30")]
+    for account, day in logins:
+        audit.record(db, action=AuditAction.LOGIN, account_id=account.id, actor_role=Role.GP,
+                     at=datetime.fromisoformat(f"{day}T08:30:00+00:00"))
+    audit.record(db, action=AuditAction.LOGIN, account_id=clinician.account_id, actor_role=Role.CLINICIAN,
+                 at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    audit.record(db, action=AuditAction.LOGIN, account_id=clinician.account_id, actor_role=Role.CLINICIAN,
+                 at=datetime(2026, 4, 2, 8, 0, tzinfo=UTC))
+    audit.record(db, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.DENIED, account_id=gps[1].id,
+                 actor_role=Role.GP, at=datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    patient_account, _ = f.account(db, role=Role.PATIENT, patient=f.patient(db))
+    audit.record(db, action=AuditAction.LOGIN, account_id=patient_account.id, actor_role=Role.PATIENT,
+                 at=datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
+    patient = f.patient(db)
+    documents = [_document(db, patient, "imaging", validated=datetime(2026, 1, 20, tzinfo=UTC)) for _ in range(6)]
+    for number, document in enumerate(documents):
+        read = datetime(2026, 4, 1, 9, 0, tzinfo=UTC) if number == 5 else datetime(2026, 2, 1 + number, 9, 0, tzinfo=UTC)
+        db.add(DocumentRead(account_id=gps[0].id, document_id=document.id, version=1, read_at=read))
+    db.add(EmergencyAccess(patient_id=patient.id, professional_id=f.professional(db).id, account_id=clinician.account_id,
+                           reason="Urgence : patient inconscient aux urgences", started_at=datetime(2026, 3, 8, tzinfo=UTC),
+                           expires_at=datetime(2026, 3, 8, 12, tzinfo=UTC)))
+    db.commit()  # the audit events are written with the transaction
+
+    result = report.indicators(db, actor=world["admin"], **Q1)
+    active = _figure(result, "active_professionals")
+    assert (active.text, active.breakdown_by) == ("< 5", "Profil")  # 3 accounts: two GPs and one clinician
+    assert [(share.name, share.value) for share in active.breakdown] == [
+        ("Médecins généralistes", "< 5"), ("Médecins hospitaliers", "< 5")]
+    gp_logins = _figure(result, "gp_logins")
+    assert (gp_logins.text, gp_logins.detail) == ("6", "< 5 médecins généralistes")
+    assert [(p.month, p.text) for p in gp_logins.trend] == [("01/2026", "< 5"), ("02/2026", "< 5"), ("03/2026", "< 5")]
+    reads = _figure(result, "gp_document_reads")
+    assert (reads.value, reads.text) == (5.0, "5")
+    assert [p.text for p in reads.trend] == ["0", "5", "0"]
+    emergency = _figure(result, "emergency_accesses")
+    assert (emergency.text, [s.name for s in emergency.breakdown]) == ("< 5", ["Médecins hospitaliers"])
+    # Neither a secretariat nor a coordinator sees the use of the portal; the CSV carries what the page shows.
+    assert not any(figure.family == "use" for figure in report.indicators(db, actor=world["secretary"], **Q1).figures)
+    assert not any(figure.family == "use" for figure in report.indicators(db, actor=world["coordinator"], **Q1).figures)
+    lines = export.rows(result)
+    assert ["Connexions des médecins généralistes", "6", "< 5 médecins généralistes", "", ""] in lines
+    assert ["Répartition par profil : Professionnels actifs"] in lines

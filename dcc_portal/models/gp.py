@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from dcc_portal.models.base import utcnow
@@ -23,6 +24,7 @@ class DocumentRead(SQLModel, table=True):
     """The latest version of a document an account opened in the reader; a newer version is unread again."""
 
     __tablename__ = "document_read"
+    __table_args__ = (Index("ix_document_read_at", "read_at"),)  # the network's « documents opened by GPs »
 
     account_id: int = Field(foreign_key="account.id", primary_key=True)
     document_id: int = Field(foreign_key="document.id", primary_key=True)

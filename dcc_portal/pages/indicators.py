@@ -100,8 +100,8 @@ def _chart() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.heading(T["breakdown"], size="3", as_="h3"),
-            _table([T["rcp"], T["value"], T["count"]], figure["breakdown"].to(list[dict]),
+            rx.heading(rx.cond(figure["breakdown_by"] == "RCP", T["breakdown"], T["breakdown_by_role"]), size="3", as_="h3"),
+            _table([figure["breakdown_by"], T["value"], T["count"]], figure["breakdown"].to(list[dict]),
                    [lambda row: row["name"], lambda row: row["value"], lambda row: row["count"]], "indicator-breakdown"),
             spacing="3",
             width="100%",
@@ -110,9 +110,10 @@ def _chart() -> rx.Component:
     )
 
 
-def _section(title: str, figures: rx.Var) -> rx.Component:
+def _section(title: str, figures: rx.Var, note: str = "") -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="4", as_="h2"),
+        *([rx.text(note, size="2", color_scheme="gray")] if note else []),
         rx.grid(rx.foreach(figures, _card), columns=rx.breakpoints(initial="1", sm="2", lg="3"), spacing="3", width="100%"),
         spacing="2",
         width="100%",
@@ -135,6 +136,8 @@ def indicators_page() -> rx.Component:
         rx.cond(S.figures.length() > 0, _chart()),
         _section(T["pathway"], S.pathway_figures),
         _section(T["rcp_family"], S.rcp_figures),
+        rx.cond(S.use_figures.length() > 0,
+                rx.box(_section(T["use_family"], S.use_figures, T["use_note"]), width="100%", data_testid="indicators-use")),
         spacing="4",
         width="100%",
     )

@@ -47,9 +47,14 @@ class IndicatorsState(rx.State):
         return [figure for figure in self.figures if figure["family"] == "rcp"]
 
     @rx.var
+    def use_figures(self) -> list[dict]:
+        return [figure for figure in self.figures if figure["family"] == "use"]
+
+    @rx.var
     def chosen(self) -> dict:
         return next((figure for figure in self.figures if figure["key"] == self.selected),
-                    {"key": "", "label": "", "text": "", "detail": "", "target": "", "trend": [], "breakdown": []})
+                    {"key": "", "label": "", "text": "", "detail": "", "target": "", "trend": [], "breakdown": [],
+                     "breakdown_by": "RCP"})
 
     @rx.var
     def chart_points(self) -> list[dict]:

@@ -50,6 +50,18 @@ def test_administrator_filters_and_exports_the_indicators_on_a_tablet(page_facto
     assert f"Séances tenues;{digestive_total};;;" in lines
     sessions_breakdown = lines[lines.index("Répartition par RCP : Séances tenues") + 2]
     assert sessions_breakdown.startswith("RCP digestive;") and not any(line.startswith("RCP thoracique;") for line in lines)
+    assert "Répartition par profil : Professionnels actifs" in lines
+
+    # The use of the portal, network-wide: the RCP filter does not apply to it, and the page says so.
+    use = page.get_by_test_id("indicators-use")
+    expect(use).to_contain_text("ne s'appliquent pas")
+    use.get_by_test_id("indicator-card").filter(has_text="Professionnels actifs").get_by_role(
+        "button", name="Voir la tendance").click()
+    expect(page.get_by_test_id("indicator-chart-title")).to_contain_text("Professionnels actifs")
+    expect(page.get_by_test_id("indicator-breakdown")).to_contain_text("Administrateurs du réseau")
+    use.scroll_into_view_if_needed()
+    assert_fits_width(page)
+    shot(page, "indicators-use-tablet")
 
     admin = account(server, "admin.dsrc")
     details = [event.detail for event in audit_events(server, action="read", account_id=admin.id)]

@@ -96,6 +96,18 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition("dmp_refusal", "rcp", "Opposition à l'alimentation du DMP", "rate",
                "fiches signées de patients opposés à l'alimentation de leur DMP", "fiches signées",
                "opposition au DMP enregistrée au dossier"),
+    Definition("active_professionals", "use", "Professionnels actifs", "count",
+               "comptes de professionnels (ni patients) connectés au moins une fois dans la période, par profil",
+               "—", "journal d'audit : connexions réussies"),
+    Definition("gp_logins", "use", "Connexions des médecins généralistes", "count",
+               "connexions réussies de comptes de médecins généralistes dans la période", "—",
+               "journal d'audit : connexions réussies"),
+    Definition("gp_document_reads", "use", "Documents ouverts par les médecins généralistes", "count",
+               "documents ouverts dans la liseuse par un médecin généraliste, comptés à la date de sa dernière lecture",
+               "—", "lectures de documents (dernière version ouverte par compte)"),
+    Definition("emergency_accesses", "use", "Accès en urgence (bris de glace)", "count",
+               "accès en urgence ouverts dans la période, par profil de qui les a ouverts", "—",
+               "accès en urgence (motif saisi, durée limitée)"),
 )
 DEFINITION_BY_KEY = {definition.key: definition for definition in DEFINITIONS}
 

@@ -56,7 +56,8 @@ def rows(result: report.Report) -> list[list[str]]:
     for figure in result.figures:
         lines += [[], [f"Tendance mensuelle : {figure.label}"], ["Mois", "Valeur"]]
         lines += [[point.month, point.text] for point in figure.trend]
-        lines += [[], [f"Répartition par RCP : {figure.label}"], ["RCP", "Valeur", "Effectif"]]
+        by = "RCP" if figure.breakdown_by == "RCP" else figure.breakdown_by.lower()
+        lines += [[], [f"Répartition par {by} : {figure.label}"], [figure.breakdown_by, "Valeur", "Effectif"]]
         lines += [[share.name, share.value, share.count] for share in figure.breakdown]
     return lines
 

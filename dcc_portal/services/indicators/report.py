@@ -10,12 +10,12 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
-from dcc_portal.models import AuditAction, Organisation, Rcp, utcnow
+from dcc_portal.models import AuditAction, Organisation, Rcp, Role, utcnow
 from dcc_portal.services.access import audit
 from dcc_portal.services.common import inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.indicators import board_figures, pathway_figures, scope, summary
+from dcc_portal.services.indicators import board_figures, pathway_figures, scope, summary, use_figures
 from dcc_portal.services.indicators.definitions import (
     DEFINITIONS,
     SITE_BY_KEY,
@@ -60,6 +60,7 @@ class Figure:
     met: str  # « oui » | « non » | "" (no target, or not shown)
     trend: list[Point] = field(default_factory=list)
     breakdown: list[Share] = field(default_factory=list)
+    breakdown_by: str = "RCP"  # what the breakdown's rows are
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,43 @@ def _sessions_figures(sessions: list[board_figures.SessionCounts], names: dict) 
     ]
 
 
+ROLE_NAMES = {Role.GP: "Médecins généralistes", Role.CLINICIAN: "Médecins hospitaliers", Role.NURSE: "Infirmiers",
+              Role.RCP_SECRETARY: "Secrétariats de RCP (3C)", Role.ADMIN: "Administrateurs du réseau"}
+PROFILE = "Profil"
+
+
+def _count_figure(definition: Definition, total: int, detail: str, by_month: dict[str, int],
+                  by_role: dict[str, int] | None = None) -> Figure:
+    """A count: « < 5 » from 1 to 4, in the headline, the months and the breakdown alike."""
+    def point(month: str, number: int) -> Point:
+        return Point(_month_label(month), float(number) if number == 0 or number >= SMALL_CELL else None,
+                     count_text(number))
+
+    breakdown = [Share(ROLE_NAMES.get(role, role), count_text(number), count_text(number))
+                 for role, number in sorted((by_role or {}).items(), key=lambda item: ROLE_NAMES.get(item[0], item[0]))]
+    shown = float(total) if total == 0 or total >= SMALL_CELL else None
+    return Figure(definition.key, definition.family, definition.label, definition.kind, shown, count_text(total), detail,
+                  "", "", [point(month, number) for month, number in sorted(by_month.items())], breakdown, PROFILE)
+
+
+def use(db: Session, filters: Filters) -> list[Figure]:
+    """The « Usage » figures of the period (the other filters do not apply to them)."""
+    found = use_figures.counts(db, filters)
+    definitions = {definition.key: definition for definition in DEFINITIONS if definition.family == "use"}
+    gp_logins = sum(found.gp_logins_by_month.values())
+    gp_reads = sum(found.gp_reads_by_month.values())
+    return [
+        _count_figure(definitions["active_professionals"], sum(found.active_by_role.values()), "comptes connectés",
+                      found.active_by_month, found.active_by_role),
+        _count_figure(definitions["gp_logins"], gp_logins, f"{count_text(found.gp_accounts)} médecins généralistes",
+                      found.gp_logins_by_month),
+        _count_figure(definitions["gp_document_reads"], gp_reads, f"par {count_text(found.gp_readers)} médecins généralistes",
+                      found.gp_reads_by_month),
+        _count_figure(definitions["emergency_accesses"], sum(found.emergency_by_role.values()), "",
+                      found.emergency_by_month, found.emergency_by_role),
+    ]
+
+
 def months_of(start: date, end: date) -> list[str]:
     """'MM/YYYY' of every month the period touches."""
     months, year, month = [], start.year, start.month
@@ -205,7 +243,7 @@ def months_of(start: date, end: date) -> list[str]:
 def _every_month(figure: Figure, months: list[str]) -> Figure:
     """The trend with a point for each month of the period, the months without any case included."""
     points = {point.month: point for point in figure.trend}
-    empty = Point("", 0.0, "0") if figure.key == "sessions_held" else Point("", None, "aucun cas")
+    empty = Point("", 0.0, "0") if figure.key == "sessions_held" or figure.family == "use" else Point("", None, "aucun cas")
     return replace(figure, trend=[points.get(month) or replace(empty, month=month) for month in months])
 
 
@@ -270,6 +308,9 @@ def build(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public
     # The summary tables once the periodic job has filled them; until then (a database just created) the record itself.
     refreshed = summary.state(db)
     figures = compute(db, filters, names, summarised=refreshed is not None)
+    if visible is None:  # the use of the portal by professionals: the network's administrator only
+        months = months_of(filters.date_from, filters.date_to)
+        figures += [_every_month(figure, months) for figure in use(db, filters)]
     freshness = summary.freshness(refreshed.refreshed_at, now) if refreshed is not None else "à jour à l'instant"
     establishments = sorted({(board[3], board[4]) for board in boards}, key=lambda item: item[1])
     perimeter = "tout le réseau" if visible is None else f"{len(visible)} RCP dont vous avez la charge"
