@@ -66,26 +66,33 @@ class RcpLiveState(rx.State):
         return self.router.url.query_parameters.get("s", "")[:32]
 
     def _refresh(self, db, actor, keep_own_draft: bool = False) -> None:
-        status = live.status(db, actor=actor, session_public_id=self._session_id())
-        self.version = status.version
-        self.info = row(status)
-        self.agenda = rows(status.agenda)
-        self.participants = rows(status.participants)
-        self.guests = rows(status.guests) if status.can_lead else []
-        self.quorum = {"reached": "true" if status.quorum.reached else "", "summary": status.quorum.summary}
-        self.sitting = {key: str(value) for key, value in status.sitting.items()}
-        if not (status.writer_is_me and keep_own_draft):  # while typing, the writer's own fields are the source
-            self.draft = {key: ("true" if value is True else "" if value is False else str(value))
-                          for key, value in status.draft.items() if key != "alternatives"}
-            self.alternatives = [{"type": item["type"], "detail": item["detail"]} for item in status.draft.get("alternatives", [])]
+        def case_to_show(status) -> str:
+            target = status.current_case_public_id if self.following else self.shown_case
+            return target if target and target != self.case.get("public_id") else ""
+
+        status, shown = live.screen(db, actor=actor, session_public_id=self._session_id(), case_to_show=case_to_show)
         target = status.current_case_public_id if self.following else self.shown_case
-        if target and target != self.case.get("public_id"):
-            shown = live.case_view(db, actor=actor, session_public_id=self._session_id(), case_public_id=target)
+        self._set(version=status.version, info=row(status), agenda=rows(status.agenda),
+                  participants=rows(status.participants), guests=rows(status.guests) if status.can_lead else [],
+                  quorum={"reached": "true" if status.quorum.reached else "", "summary": status.quorum.summary},
+                  sitting={key: str(value) for key, value in status.sitting.items()})
+        if not (status.writer_is_me and keep_own_draft):  # while typing, the writer's own fields are the source
+            self._set(draft={key: ("true" if value is True else "" if value is False else str(value))
+                             for key, value in status.draft.items() if key != "alternatives"},
+                      alternatives=[{"type": item["type"], "detail": item["detail"]}
+                                    for item in status.draft.get("alternatives", [])])
+        if shown is not None:
             self.case = row(shown)
             self.checklist, self.documents, self.fiches = rows(shown.checklist), shown.documents, shown.fiches
             self.shown_case = target
         elif not target:
-            self.case, self.checklist, self.documents, self.fiches = {}, [], [], []
+            self._set(case={}, checklist=[], documents=[], fiches=[])
+
+    def _set(self, **values) -> None:
+        """Only what changed is sent again to the browser (most of the sitting stays as it was at each change)."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     def _lose_view(self, message: str) -> None:
         self.info, self.case, self.agenda, self.participants, self.draft, self.alternatives = {}, {}, [], [], {}, []

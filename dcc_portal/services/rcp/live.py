@@ -13,6 +13,7 @@ quorum only with the coordinator's written reason.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -114,19 +115,46 @@ def pulse(db: Session, session_public_id: str) -> int:
 
 
 def load_sitting(db: Session, actor: Actor, session_public_id: str, action: str) -> tuple[RcpSession, Rcp]:
+    session, rcp, _member, _manager, _invited = _standing(db, actor, session_public_id, action)
+    return session, rcp
+
+
+def _standing(db: Session, actor: Actor, session_public_id: str,
+              action: str) -> tuple[RcpSession, Rcp, RcpMember | None, bool, set[int]]:
+    """The open sitting and who the actor is in it (membership, secretariat, the cases they are a guest of); refused
+    (audited) to anyone else."""
     loaded = load_session(db, session_public_id)
     if loaded is None:
         raise access.deny(db, actor=actor, action=action, detail="séance RCP inconnue")
     session, rcp = loaded
-    guest = actor.role.is_care_professional and guest_cases(db, session_id=session.id, professional_id=actor.professional_id)
-    if not guest:  # a guest of one case: `status` and `case_view` show them that case alone
+    invited = guest_cases(db, session_id=session.id, professional_id=actor.professional_id) \
+        if actor.role.is_care_professional else set()
+    if not invited:  # a guest of one case: `status` and `case_view` show them that case alone
         require_session_visible(db, actor=actor, session=session, rcp=rcp, action=action)
-    if not guest and membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is None \
-            and not manages(db, actor=actor, rcp=rcp):
+    member = membership(db, rcp_id=rcp.id, professional_id=actor.professional_id)
+    manager = manages(db, actor=actor, rcp=rcp)
+    if not invited and member is None and not manager:
         raise access.deny(db, actor=actor, action=action, detail=f"séance RCP {rcp.national_id} en direct : hors de la RCP")
     if session.status != RcpSessionStatus.OPEN:
         raise ValidationFailed({"session": "La séance n'est pas ouverte : la séance en direct commence à son ouverture."})
-    return session, rcp
+    return session, rcp, member, manager, invited
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A participant allowed to see the sitting, checked again at each call (a participant removed from the RCP loses
+    the view at the next change)."""
+
+    session: RcpSession
+    rcp: Rcp
+    live: RcpLive
+    member: RcpMember | None
+    manager: bool
+    only: set[int] | None  # the only cases they may see (a guest), None for the whole agenda
+
+    @property
+    def may_lead(self) -> bool:
+        return bool(self.member and self.member.is_coordinator) or self.manager
 
 
 _GUEST_CASES = (select(RcpCaseGuest.case_id).join(RcpCase, RcpCase.id == RcpCaseGuest.case_id)
@@ -139,13 +167,6 @@ def guest_cases(db: Session, *, session_id: int, professional_id: int | None) ->
     if professional_id is None:
         return set()
     return set(db.exec(_GUEST_CASES, params={"session_id": session_id, "professional_id": professional_id}).all())
-
-
-def _guest_only(db: Session, actor: Actor, rcp: Rcp, session: RcpSession) -> set[int] | None:
-    """The only cases this participant may see, or None for a member or the secretariat (the whole agenda)."""
-    if membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is not None or manages(db, actor=actor, rcp=rcp):
-        return None
-    return guest_cases(db, session_id=session.id, professional_id=actor.professional_id)
 
 
 def _may_lead(db: Session, actor: Actor, rcp: Rcp) -> bool:
@@ -189,24 +210,35 @@ def _physician(db: Session, actor: Actor) -> Professional | None:
 # --------------------------------------------------------------------------------------------------- status
 
 
-def _reader(db: Session, actor: Actor, session_public_id: str) -> tuple[RcpSession, Rcp, RcpLive, set[int] | None]:
-    """The sitting for a participant allowed to see it (checked again at each call: a participant removed from the RCP
-    loses the view at the next change) and the only cases they may see (None: the whole agenda)."""
-    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.READ)
-    return session, rcp, live_row(db, session), _guest_only(db, actor, rcp, session)
+def _reader(db: Session, actor: Actor, session_public_id: str) -> Reader:
+    session, rcp, member, manager, invited = _standing(db, actor, session_public_id, AuditAction.READ)
+    return Reader(session, rcp, live_row(db, session), member, manager, None if member is not None or manager else invited)
 
 
 def status(db: Session, *, actor: Actor, session_public_id: str) -> LiveStatus:
     """The sitting as this participant sees it now: the part every participant shares is read once per version
     (`live_view.sitting`), the rest is theirs (a guest's one case, the pen, what they may do)."""
-    session, rcp, live, only = _reader(db, actor, session_public_id)
+    return _status(db, actor, _reader(db, actor, session_public_id))
+
+
+def screen(db: Session, *, actor: Actor, session_public_id: str,
+           case_to_show: Callable[[LiveStatus], str]) -> tuple[LiveStatus, LiveCase | None]:
+    """A participant's reload: `status`, then the `case_view` of the case `case_to_show(status)` names (none if it
+    names none), with the sitting's access checked once for both."""
+    reader = _reader(db, actor, session_public_id)
+    now = _status(db, actor, reader)
+    target = case_to_show(now)
+    return now, _case_view(db, actor, reader, target) if target else None
+
+
+def _status(db: Session, actor: Actor, reader: Reader) -> LiveStatus:
+    session, rcp, live, only = reader.session, reader.rcp, reader.live, reader.only
     shared = live_view.sitting(db, session=session, rcp=rcp, live=live)
     agenda = [(case_id, item) for case_id, item in shared.agenda if only is None or case_id in only]
     current = shared.current_case_id if any(case_id == shared.current_case_id for case_id, _ in agenda) else None
     invited = shared.invited if current else ()
     me = actor.professional_id
     same_case = current is not None and shared.draft_case_id == current
-    member = membership(db, rcp_id=rcp.id, professional_id=me)
     return LiveStatus(
         version=live.version, session_public_id=session.public_id, rcp_name=rcp.name,
         current_case_public_id=next((item.public_id for case_id, item in agenda if case_id == current), ""),
@@ -218,8 +250,8 @@ def status(db: Session, *, actor: Actor, session_public_id: str) -> LiveStatus:
         draft=dict(shared.draft) if same_case else {},
         draft_saved_at=shared.draft_saved_at if same_case else "",
         joined=any(seat.professional_id == me and seat.here for seat in shared.members + invited),
-        can_lead=_may_lead(db, actor, rcp),
-        can_validate=member is not None and _physician(db, actor) is not None,
+        can_lead=reader.may_lead,
+        can_validate=reader.member is not None and _physician(db, actor) is not None,
         is_guest=only is not None,
         sitting=dict(shared.sittings.get(current, {})) if current else {},
     )
@@ -228,7 +260,11 @@ def status(db: Session, *, actor: Actor, session_public_id: str) -> LiveStatus:
 def case_view(db: Session, *, actor: Actor, session_public_id: str, case_public_id: str, now: datetime | None = None) -> LiveCase:
     """One case of the sitting's agenda for this participant: an audited read of the patient's record (and of the list
     of their documents, those this participant may see)."""
-    session, rcp, live, only = _reader(db, actor, session_public_id)
+    return _case_view(db, actor, _reader(db, actor, session_public_id), case_public_id, now)
+
+
+def _case_view(db: Session, actor: Actor, reader: Reader, case_public_id: str, now: datetime | None = None) -> LiveCase:
+    session, rcp, live, only = reader.session, reader.rcp, reader.live, reader.only
     loaded = load_case(db, case_public_id)
     if loaded is None or loaded[1].id != session.id or loaded[0].status == RcpCaseStatus.WITHDRAWN:
         raise access.deny(db, actor=actor, action=AuditAction.READ, detail=f"séance RCP {rcp.national_id} : cas hors de l'ordre du jour")
