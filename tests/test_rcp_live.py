@@ -3,7 +3,9 @@ decision validated in session."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +24,7 @@ from dcc_portal.services.rcp import live, live_view
 from dcc_portal.services.rcp import registration as rcp_registration
 from dcc_portal.services.rcp import sessions as rcp_sessions
 from dcc_portal.services.record import documents
+from dcc_portal.state import live_signal
 from tests import factories as f
 from tests.test_rcp import NOW, NS, RADIO, _actor, _register, _session, world  # noqa: F401 (fixture)
 
@@ -332,3 +335,25 @@ def test_a_change_rolled_back_after_a_participant_read_it_is_not_shown_for_the_n
     undone.rollback()
     live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[1])  # same version
     assert live.status(db, actor=surgeon_actor, session_public_id=session_id).current_case_public_id == case_ids[1]
+
+
+def test_tablets_woken_together_read_the_version_once_and_a_later_signal_reads_it_again():
+    gate, reads = threading.Event(), []
+
+    def read(session_id: str) -> int:
+        reads.append(session_id)
+        number = len(reads)
+        gate.wait(10)
+        return number
+
+    async def scenario():
+        together = [asyncio.ensure_future(live_signal.version("sitting-once", read)) for _ in range(3)]
+        await asyncio.sleep(0)
+        await live_signal.changed("sitting-once")  # a change while that read is under way: it may not have seen it
+        later = asyncio.ensure_future(live_signal.version("sitting-once", read))
+        await asyncio.sleep(0)
+        gate.set()
+        return await asyncio.gather(*together), await later
+
+    together, later = asyncio.run(scenario())
+    assert together == [1, 1, 1] and later == 2 and len(reads) == 2

@@ -168,7 +168,7 @@ class RcpLiveState(rx.State):
                 except TimeoutError:
                     pass
                 signal.clear()
-                version = await asyncio.to_thread(self._pulse, session_id)
+                version = await live_signal.version(session_id, self._pulse)
                 async with self:
                     if self._watch_id != watch_id or self.router.page.path != ROUTE:
                         return
