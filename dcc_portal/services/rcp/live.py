@@ -57,6 +57,7 @@ from dcc_portal.services.rcp.rules import (
 from dcc_portal.services.rcp.sessions import load_session, require_session_visible
 
 DRAFT_FIELDS = {"type": 20, "intention": 20, "detail": 1000, "trial_detail": 300, "additional_exams": 4000, "comment": 4000}
+NOT_ON_THE_SHEET = "Seuls les membres de la RCP et les invités figurent sur la feuille de présence."
 MAX_ALTERNATIVES = 3  # besides the first-intent proposal, the other options the board leaves open (intention "alternative")
 
 
@@ -359,7 +360,7 @@ def set_presence(db: Session, *, actor: Actor, session_public_id: str, professio
     if pro is not None and db.get(RcpMember, (rcp.id, pro.id)) is None:
         return _guest_presence(db, actor=actor, session=session, rcp=rcp, pro=pro, present=present)
     if pro is None:
-        raise ValidationFailed({"attendance": "Seuls les membres de la RCP et les invités figurent sur la feuille de présence."})
+        raise ValidationFailed({"attendance": NOT_ON_THE_SHEET})
     row = db.exec(select(RcpAttendance).where(RcpAttendance.session_id == session.id, RcpAttendance.professional_id == pro.id)).first()
     if present:
         if row is None:
@@ -370,13 +371,7 @@ def set_presence(db: Session, *, actor: Actor, session_public_id: str, professio
     elif row is not None and row.left_at is None:
         row.left_at = utcnow()
         db.add(row)
-    live = live_row(db, session)
-    if not present and live.writer_professional_id == pro.id:
-        live.writer_professional_id = None
-    bump(db, live)
-    audit.record(db, actor=actor, action=AuditAction.UPDATE,
-                 detail=f"séance en direct RCP {rcp.national_id} : {pro.rpps} {'présent' if present else 'parti'}")
-    return live.version
+    return _presence_changed(db, actor=actor, rcp=rcp, live=live_row(db, session), pro=pro, present=present)
 
 
 def _guest_presence(db: Session, *, actor: Actor, session: RcpSession, rcp: Rcp, pro: Professional, present: bool,
@@ -387,7 +382,7 @@ def _guest_presence(db: Session, *, actor: Actor, session: RcpSession, rcp: Rcp,
     rows = db.exec(select(RcpCaseGuest).join(RcpCase, RcpCase.id == RcpCaseGuest.case_id)
                    .where(RcpCase.session_id == session.id, RcpCaseGuest.professional_id == pro.id)).all()
     if not rows:
-        raise ValidationFailed({"attendance": "Seuls les membres de la RCP et les invités figurent sur la feuille de présence."})
+        raise ValidationFailed({"attendance": NOT_ON_THE_SHEET})
     changed = False
     for row in rows:
         here = row.joined_at is not None and row.left_at is None
@@ -398,11 +393,17 @@ def _guest_presence(db: Session, *, actor: Actor, session: RcpSession, rcp: Rcp,
         db.add(row)
     if not changed:
         return live.version
+    return _presence_changed(db, actor=actor, rcp=rcp, live=live, pro=pro, present=present, guest=True)
+
+
+def _presence_changed(db: Session, *, actor: Actor, rcp: Rcp, live: RcpLive, pro: Professional, present: bool,
+                      guest: bool = False) -> int:
+    """An arrival or a departure recorded: one who leaves puts the pen down; every screen is told; audited."""
     if not present and live.writer_professional_id == pro.id:
         live.writer_professional_id = None
     bump(db, live)
-    audit.record(db, actor=actor, action=AuditAction.UPDATE,
-                 detail=f"séance en direct RCP {rcp.national_id} : invité {pro.rpps} {'présent' if present else 'parti'}")
+    audit.record(db, actor=actor, action=AuditAction.UPDATE, detail=f"séance en direct RCP {rcp.national_id} : "
+                 f"{'invité ' if guest else ''}{pro.rpps} {'présent' if present else 'parti'}")
     return live.version
 
 
