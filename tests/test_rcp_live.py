@@ -3,7 +3,9 @@ decision validated in session."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,10 +20,11 @@ from dcc_portal.services.rcp import decision as rcp_decision
 from dcc_portal.services.rcp import directory as rcp_directory
 from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.rcp import guests as rcp_guests
-from dcc_portal.services.rcp import live
+from dcc_portal.services.rcp import live, live_view
 from dcc_portal.services.rcp import registration as rcp_registration
 from dcc_portal.services.rcp import sessions as rcp_sessions
 from dcc_portal.services.record import documents
+from dcc_portal.state import live_signal
 from tests import factories as f
 from tests.test_rcp import NOW, NS, RADIO, _actor, _register, _session, world  # noqa: F401 (fixture)
 
@@ -272,3 +275,85 @@ def test_a_guest_sees_only_their_case_and_counts_in_its_quorum_while_present(db,
                         professional_public_id=guest.public_id)
     with pytest.raises(AccessDenied):
         live.status(db, actor=guest_actor, session_public_id=session_id)
+
+
+def test_the_view_shared_by_the_participants_is_read_once_per_change_and_never_widens_anyones_access(db, world):
+    session_id, case_ids, surgeon_actor, radio_actor = _sitting(db, world)
+    _all_join(db, world, session_id, surgeon_actor, radio_actor)
+    guest = f.professional(db, specialty=RADIO, org=world.org, family="Invitée")
+    guest_actor, _ = _actor(db, guest)
+    rcp_guests.invite(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0],
+                      professional_public_id=guest.public_id)
+    live.join(db, actor=guest_actor, session_public_id=session_id)
+    masked, _ = documents.create(db, actor=surgeon_actor, patient=world.patient, kind="consultation", title="Consultation masquée")
+    masked.status, masked.hidden_from_professionals = "validated", True
+    db.add(masked)
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[1])
+
+    def shared():
+        session, rcp = live.load_sitting(db, world.coordinator_actor, session_id, "read")
+        return live_view.sitting(db, session=session, rcp=rcp, live=live.live_row(db, session))
+
+    member_view = live.status(db, actor=surgeon_actor, session_public_id=session_id)  # the coordinator's case: read once
+    assert shared() is shared() and member_view.current_case_public_id == case_ids[1]
+    seen = live.status(db, actor=guest_actor, session_public_id=session_id)  # same version, from what members read
+    assert [item.public_id for item in seen.agenda] == [case_ids[0]] and seen.current_case_public_id == ""
+    assert seen.draft == {} and seen.guests == [] and not seen.can_lead
+    with pytest.raises(AccessDenied):
+        live.case_view(db, actor=guest_actor, session_public_id=session_id, case_public_id=case_ids[1])
+    for attempt in (lambda: live.status(db, actor=world.outsider_actor, session_public_id=session_id),
+                    lambda: live.case_view(db, actor=world.outsider_actor, session_public_id=session_id,
+                                           case_public_id=case_ids[1])):
+        with pytest.raises(AccessDenied):
+            attempt()
+    denied = db.exec(select(AuditEvent).where(AuditEvent.outcome == "denied", AuditEvent.account_id.in_(
+        [guest_actor.account_id, world.outsider_actor.account_id]))).all()
+    assert len(denied) == 3
+
+    before = shared()
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0])
+    assert shared() is not before and shared().version > before.version  # the move is the database's new version
+    assert live.status(db, actor=guest_actor, session_public_id=session_id).current_case_public_id == case_ids[0]
+    views = {actor.account_id: live.case_view(db, actor=actor, session_public_id=session_id, case_public_id=case_ids[0])
+             for actor in (radio_actor, surgeon_actor, guest_actor)}  # the case read once, its documents per reader
+    titles = {account: [doc["title"] for doc in view.documents] for account, view in views.items()}
+    assert "Consultation masquée" in titles[surgeon_actor.account_id]  # its author
+    assert "Consultation masquée" not in titles[radio_actor.account_id] + titles[guest_actor.account_id]
+    db.commit()
+    for actor in (radio_actor, surgeon_actor, guest_actor):  # each reader's read of the record stays audited
+        details = [event.detail for event in db.exec(select(AuditEvent).where(
+            AuditEvent.account_id == actor.account_id, AuditEvent.patient_id == world.patient.id,
+            AuditEvent.outcome == "success")).all()]
+        assert any("séance en direct" in detail for detail in details) and "liste des documents" in details
+
+
+def test_a_change_rolled_back_after_a_participant_read_it_is_not_shown_for_the_next_change(db, world):
+    session_id, case_ids, surgeon_actor, _radio = _sitting(db, world)
+    undone = db.begin_nested()
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[0])
+    assert live.status(db, actor=surgeon_actor, session_public_id=session_id).current_case_public_id == case_ids[0]
+    undone.rollback()
+    live.move(db, actor=world.coordinator_actor, session_public_id=session_id, case_public_id=case_ids[1])  # same version
+    assert live.status(db, actor=surgeon_actor, session_public_id=session_id).current_case_public_id == case_ids[1]
+
+
+def test_tablets_woken_together_read_the_version_once_and_a_later_signal_reads_it_again():
+    gate, reads = threading.Event(), []
+
+    def read(session_id: str) -> int:
+        reads.append(session_id)
+        number = len(reads)
+        gate.wait(10)
+        return number
+
+    async def scenario():
+        together = [asyncio.ensure_future(live_signal.version("sitting-once", read)) for _ in range(3)]
+        await asyncio.sleep(0)
+        await live_signal.changed("sitting-once")  # a change while that read is under way: it may not have seen it
+        later = asyncio.ensure_future(live_signal.version("sitting-once", read))
+        await asyncio.sleep(0)
+        gate.set()
+        return await asyncio.gather(*together), await later
+
+    together, later = asyncio.run(scenario())
+    assert together == [1, 1, 1] and later == 2 and len(reads) == 2

@@ -17,6 +17,8 @@ from dcc_portal import settings
 CHANNEL = "dcc:rcp-live"
 _origins: dict[int, str] = {}
 _waiting: dict[str, set[asyncio.Event]] = defaultdict(set)
+_wakes: dict[str, int] = defaultdict(int)  # signals received per sitting by this process
+_reads: dict[str, tuple[int, asyncio.Future]] = {}  # the version read in flight per sitting, and after which signal
 _publisher = None
 logger = logging.getLogger("dcc_portal")
 
@@ -33,7 +35,21 @@ def stop_listening(session_id: str, event: asyncio.Event) -> None:
         _waiting.pop(session_id, None)
 
 
+async def version(session_id: str, read) -> int:
+    """The sitting's version from the database (`read(session_id)`, in a thread), for a watcher that was just woken
+    (or whose interval ran out). A read already under way serves it when that read began after the last signal this
+    process received, so it saw every change signalled so far: the tablets woken together read the database once."""
+    since = _wakes[session_id]
+    running = _reads.get(session_id)
+    if running is None or running[0] < since:
+        task = asyncio.ensure_future(asyncio.to_thread(read, session_id))
+        running = _reads[session_id] = (since, task)
+        task.add_done_callback(lambda _done: _reads.pop(session_id, None) if _reads.get(session_id) is running else None)
+    return await asyncio.shield(running[1])
+
+
 def _wake(session_id: str) -> None:
+    _wakes[session_id] += 1
     for event in _waiting.get(session_id, ()):
         event.set()
 

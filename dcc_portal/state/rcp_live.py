@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 
 import reflex as rx
 
 from dcc_portal import db as database
+from dcc_portal import settings
 from dcc_portal.services.common.errors import AccessDenied, NotAuthenticated, ValidationFailed
 from dcc_portal import texts
 from dcc_portal.services.access import care_teams
@@ -21,7 +23,7 @@ from dcc_portal.services.rcp import guests as rcp_guests
 from dcc_portal.services.rcp import live
 from dcc_portal.state import live_signal
 from dcc_portal.state.display import row, rows
-from dcc_portal.state.session import authenticated
+from dcc_portal.state.session import Browser, authenticated
 
 WATCH_SECONDS = 1.0
 WATCH_HOURS = 6
@@ -38,6 +40,43 @@ def _connected(token: str) -> bool:
     except Exception:  # noqa: BLE001 - outside a running app (compile, in-process tests): nothing to watch for
         return False
     return namespace is not None and token in namespace.token_to_sid
+
+
+@dataclass(frozen=True)
+class _View:
+    """Which case a participant's screen shows, taken from their state: what a reload reads depends on it."""
+
+    session_id: str
+    following: bool
+    shown_case: str
+    case_id: str
+
+    @classmethod
+    def of(cls, state: RcpLiveState) -> _View:
+        return cls(state._session_id(), state.following, state.shown_case, state.case.get("public_id", ""))
+
+    def read(self, db, actor) -> tuple:
+        def case_to_show(status) -> str:
+            target = status.current_case_public_id if self.following else self.shown_case
+            return target if target and target != self.case_id else ""
+
+        return live.screen(db, actor=actor, session_public_id=self.session_id, case_to_show=case_to_show)
+
+    def reload(self, browser: Browser) -> tuple:
+        with browser.transaction() as (db, actor):
+            return self.read(db, actor)
+
+
+_RELOADS: dict[str, asyncio.Semaphore] = {}
+
+
+def _reloads() -> asyncio.Semaphore:
+    """How many tablets of this worker reload at once: one on SQLite (its transactions take the one write lock in turn
+    anyway), a few on PostgreSQL."""
+    key = "sqlite" if settings.db_url().startswith("sqlite") else "server"
+    if key not in _RELOADS:
+        _RELOADS[key] = asyncio.Semaphore(1 if key == "sqlite" else 4)
+    return _RELOADS[key]
 
 
 class RcpLiveState(rx.State):
@@ -66,26 +105,33 @@ class RcpLiveState(rx.State):
         return self.router.url.query_parameters.get("s", "")[:32]
 
     def _refresh(self, db, actor, keep_own_draft: bool = False) -> None:
-        status = live.status(db, actor=actor, session_public_id=self._session_id())
-        self.version = status.version
-        self.info = row(status)
-        self.agenda = rows(status.agenda)
-        self.participants = rows(status.participants)
-        self.guests = rows(status.guests) if status.can_lead else []
-        self.quorum = {"reached": "true" if status.quorum.reached else "", "summary": status.quorum.summary}
-        self.sitting = {key: str(value) for key, value in status.sitting.items()}
+        view = _View.of(self)
+        self._apply(view, view.read(db, actor), keep_own_draft)
+
+    def _apply(self, view: _View, read: tuple, keep_own_draft: bool) -> None:
+        status, shown = read
+        target = status.current_case_public_id if view.following else view.shown_case
+        self._set(version=status.version, info=row(status), agenda=rows(status.agenda),
+                  participants=rows(status.participants), guests=rows(status.guests) if status.can_lead else [],
+                  quorum={"reached": "true" if status.quorum.reached else "", "summary": status.quorum.summary},
+                  sitting={key: str(value) for key, value in status.sitting.items()})
         if not (status.writer_is_me and keep_own_draft):  # while typing, the writer's own fields are the source
-            self.draft = {key: ("true" if value is True else "" if value is False else str(value))
-                          for key, value in status.draft.items() if key != "alternatives"}
-            self.alternatives = [{"type": item["type"], "detail": item["detail"]} for item in status.draft.get("alternatives", [])]
-        target = status.current_case_public_id if self.following else self.shown_case
-        if target and target != self.case.get("public_id"):
-            shown = live.case_view(db, actor=actor, session_public_id=self._session_id(), case_public_id=target)
+            self._set(draft={key: ("true" if value is True else "" if value is False else str(value))
+                             for key, value in status.draft.items() if key != "alternatives"},
+                      alternatives=[{"type": item["type"], "detail": item["detail"]}
+                                    for item in status.draft.get("alternatives", [])])
+        if shown is not None:
             self.case = row(shown)
             self.checklist, self.documents, self.fiches = rows(shown.checklist), shown.documents, shown.fiches
             self.shown_case = target
         elif not target:
-            self.case, self.checklist, self.documents, self.fiches = {}, [], [], []
+            self._set(case={}, checklist=[], documents=[], fiches=[])
+
+    def _set(self, **values) -> None:
+        """Only what changed is sent again to the browser (most of the sitting stays as it was at each change)."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     def _lose_view(self, message: str) -> None:
         self.info, self.case, self.agenda, self.participants, self.draft, self.alternatives = {}, {}, [], [], {}, []
@@ -122,18 +168,26 @@ class RcpLiveState(rx.State):
                 except TimeoutError:
                     pass
                 signal.clear()
-                version = await asyncio.to_thread(self._pulse, session_id)
+                version = await live_signal.version(session_id, self._pulse)
                 async with self:
                     if self._watch_id != watch_id or self.router.page.path != ROUTE:
                         return
                     if version == self.version:
                         continue
-                    try:
-                        async with authenticated(self) as (db, actor):
-                            self._refresh(db, actor, keep_own_draft=True)
-                    except (AccessDenied, NotAuthenticated, ValidationFailed):
-                        self._lose_view("Vous n'avez plus accès à cette séance.")
+                    view, browser = _View.of(self), Browser.of(self)
+                try:  # the reads outside the state's lock and the event loop: the other tablets are served meanwhile
+                    async with _reloads():
+                        read = await asyncio.to_thread(view.reload, browser)
+                except (AccessDenied, NotAuthenticated, ValidationFailed):
+                    async with self:
+                        if self._watch_id == watch_id:
+                            self._lose_view("Vous n'avez plus accès à cette séance.")
+                    return
+                async with self:
+                    if self._watch_id != watch_id:
                         return
+                    if view == _View.of(self) and read[0].version >= self.version:  # else the next turn reads again
+                        self._apply(view, read, keep_own_draft=True)
         finally:
             live_signal.stop_listening(session_id, signal)
 

@@ -54,8 +54,34 @@ def user_agent(state: rx.State) -> str:
 
 def resolve_browser(session: Session, state: rx.State) -> Actor | None:
     """The actor of the session cookie the websocket was opened with, from this browser only."""
-    token = sessions.token_from_cookies(state.router.headers.raw_headers.get("cookie", ""))
-    return sessions.resolve(session, token=token, client_ip=client_ip(state), user_agent=user_agent(state))
+    return Browser.of(state).resolve(session)
+
+
+@dataclass(frozen=True)
+class Browser:
+    """What identifies the browser behind a state, taken while holding the state, for work done outside it (in a
+    thread, without the state's lock): its session is resolved again there, as `authenticated` would."""
+
+    token: str
+    client_ip: str
+    user_agent: str
+
+    @classmethod
+    def of(cls, state: rx.State) -> Browser:
+        return cls(sessions.token_from_cookies(state.router.headers.raw_headers.get("cookie", "")), client_ip(state),
+                   user_agent(state))
+
+    def resolve(self, session: Session) -> Actor | None:
+        return sessions.resolve(session, token=self.token, client_ip=self.client_ip, user_agent=self.user_agent)
+
+    @contextmanager
+    def transaction(self) -> Iterator[tuple[Session, Actor]]:
+        """`authenticated` for this browser: one transaction with its actor; NotAuthenticated otherwise."""
+        with db.transaction() as session:
+            actor = self.resolve(session)
+            if actor is None:
+                raise NotAuthenticated()
+            yield session, actor
 
 
 class SessionState(rx.State):

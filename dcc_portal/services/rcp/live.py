@@ -13,6 +13,7 @@ quorum only with the coordinator's written reason.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,7 +22,6 @@ from sqlmodel import Session, select
 
 from dcc_portal.models import (
     AuditAction,
-    CancerDiagnosis,
     DocumentKind,
     Patient,
     Professional,
@@ -42,42 +42,23 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import inputs
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.common.names import patient_name, professional_label
-from dcc_portal.services.rcp import decision
+from dcc_portal.services.common.names import professional_label
+from dcc_portal.services.common.paging import PAGE_SIZE
+from dcc_portal.services.rcp import decision, live_view
 from dcc_portal.services.rcp.directory import manages, membership
-from dcc_portal.services.rcp.registration import ChecklistItem, checklist, load_case, tnm_label
+from dcc_portal.services.rcp.live_view import AGENDA, GUESTS, PRESENCE, AgendaItem, Participant
+from dcc_portal.services.rcp.registration import ChecklistItem, load_case
 from dcc_portal.services.rcp.rules import (
-    REASON_LABELS,
     QuorumStatus,
     is_physician,
     quorum_rule,
-    specialty_label,
     split_codes,
 )
 from dcc_portal.services.rcp.sessions import load_session, require_session_visible
-from dcc_portal.services.record import documents
 
 DRAFT_FIELDS = {"type": 20, "intention": 20, "detail": 1000, "trial_detail": 300, "additional_exams": 4000, "comment": 4000}
+NOT_ON_THE_SHEET = "Seuls les membres de la RCP et les invités figurent sur la feuille de présence."
 MAX_ALTERNATIVES = 3  # besides the first-intent proposal, the other options the board leaves open (intention "alternative")
-
-
-@dataclass(frozen=True)
-class Participant:
-    public_id: str
-    name: str
-    specialty: str
-    via: str  # tablet | room
-    confirmed: bool
-    left: bool
-    guest: bool = False  # invited for the case being discussed only
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    public_id: str
-    patient_name: str
-    status_label: str
-    validated: bool
 
 
 @dataclass(frozen=True)
@@ -135,19 +116,46 @@ def pulse(db: Session, session_public_id: str) -> int:
 
 
 def load_sitting(db: Session, actor: Actor, session_public_id: str, action: str) -> tuple[RcpSession, Rcp]:
+    session, rcp, _member, _manager, _invited = _standing(db, actor, session_public_id, action)
+    return session, rcp
+
+
+def _standing(db: Session, actor: Actor, session_public_id: str,
+              action: str) -> tuple[RcpSession, Rcp, RcpMember | None, bool, set[int]]:
+    """The open sitting and who the actor is in it (membership, secretariat, the cases they are a guest of); refused
+    (audited) to anyone else."""
     loaded = load_session(db, session_public_id)
     if loaded is None:
         raise access.deny(db, actor=actor, action=action, detail="séance RCP inconnue")
     session, rcp = loaded
-    guest = actor.role.is_care_professional and guest_cases(db, session_id=session.id, professional_id=actor.professional_id)
-    if not guest:  # a guest of one case: `status` and `case_view` show them that case alone
+    invited = guest_cases(db, session_id=session.id, professional_id=actor.professional_id) \
+        if actor.role.is_care_professional else set()
+    if not invited:  # a guest of one case: `status` and `case_view` show them that case alone
         require_session_visible(db, actor=actor, session=session, rcp=rcp, action=action)
-    if not guest and membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is None \
-            and not manages(db, actor=actor, rcp=rcp):
+    member = membership(db, rcp_id=rcp.id, professional_id=actor.professional_id)
+    manager = manages(db, actor=actor, rcp=rcp)
+    if not invited and member is None and not manager:
         raise access.deny(db, actor=actor, action=action, detail=f"séance RCP {rcp.national_id} en direct : hors de la RCP")
     if session.status != RcpSessionStatus.OPEN:
         raise ValidationFailed({"session": "La séance n'est pas ouverte : la séance en direct commence à son ouverture."})
-    return session, rcp
+    return session, rcp, member, manager, invited
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A participant allowed to see the sitting, checked again at each call (a participant removed from the RCP loses
+    the view at the next change)."""
+
+    session: RcpSession
+    rcp: Rcp
+    live: RcpLive
+    member: RcpMember | None
+    manager: bool
+    only: set[int] | None  # the only cases they may see (a guest), None for the whole agenda
+
+    @property
+    def may_lead(self) -> bool:
+        return bool(self.member and self.member.is_coordinator) or self.manager
 
 
 _GUEST_CASES = (select(RcpCaseGuest.case_id).join(RcpCase, RcpCase.id == RcpCaseGuest.case_id)
@@ -160,13 +168,6 @@ def guest_cases(db: Session, *, session_id: int, professional_id: int | None) ->
     if professional_id is None:
         return set()
     return set(db.exec(_GUEST_CASES, params={"session_id": session_id, "professional_id": professional_id}).all())
-
-
-def _guest_only(db: Session, actor: Actor, rcp: Rcp, session: RcpSession) -> set[int] | None:
-    """The only cases this participant may see, or None for a member or the secretariat (the whole agenda)."""
-    if membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is not None or manages(db, actor=actor, rcp=rcp):
-        return None
-    return guest_cases(db, session_id=session.id, professional_id=actor.professional_id)
 
 
 def _may_lead(db: Session, actor: Actor, rcp: Rcp) -> bool:
@@ -210,95 +211,83 @@ def _physician(db: Session, actor: Actor) -> Professional | None:
 # --------------------------------------------------------------------------------------------------- status
 
 
-_AGENDA = (select(RcpCase, Patient).join(Patient, Patient.id == RcpCase.patient_id)
-           .where(RcpCase.session_id == bindparam("session_id"), RcpCase.status != RcpCaseStatus.WITHDRAWN)
-           .order_by(RcpCase.created_at))
-
-
-_PRESENCE = (select(RcpAttendance, Professional).join(Professional, Professional.id == RcpAttendance.professional_id)
-             .where(RcpAttendance.session_id == bindparam("session_id")).order_by(Professional.family_name))
-
-
-_GUESTS = (select(RcpCaseGuest, Professional).join(Professional, Professional.id == RcpCaseGuest.professional_id)
-           .where(RcpCaseGuest.case_id == bindparam("case_id")).order_by(Professional.family_name))
-
-
-def _guest_participant(row: RcpCaseGuest, pro: Professional) -> Participant:
-    return Participant(pro.public_id, professional_label(pro), specialty_label(row.specialty_code), "guest",
-                       row.joined_at is not None, row.left_at is not None, guest=True)  # confirmed: arrived
+def _reader(db: Session, actor: Actor, session_public_id: str) -> Reader:
+    session, rcp, member, manager, invited = _standing(db, actor, session_public_id, AuditAction.READ)
+    return Reader(session, rcp, live_row(db, session), member, manager, None if member is not None or manager else invited)
 
 
 def status(db: Session, *, actor: Actor, session_public_id: str) -> LiveStatus:
-    """The sitting as this participant sees it now. Membership is checked again at each call: a participant removed
-    from the RCP loses the view at the next change."""
-    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.READ)
-    live = live_row(db, session)
-    only = _guest_only(db, actor, rcp, session)
-    agenda = [(case, patient) for case, patient in db.exec(_AGENDA, params={"session_id": session.id}).all()
-              if only is None or case.id in only]
-    sittings = {row.case_id: row for row in db.exec(select(RcpCaseSitting).where(
-        RcpCaseSitting.case_id.in_([case.id for case, _ in agenda] or [0])))}
-    current = next((case for case, _ in agenda if case.id == live.current_case_id), None)
-    presence = db.exec(_PRESENCE, params={"session_id": session.id}).all()
-    invited = db.exec(_GUESTS, params={"case_id": current.id}).all() if current else []
-    writer = db.get(Professional, live.writer_professional_id) if live.writer_professional_id else None
-    same_case = current is not None and live.draft_case_id == current.id
-    done = sittings.get(current.id) if current else None
+    """The sitting as this participant sees it now: the part every participant shares is read once per version
+    (`live_view.sitting`), the rest is theirs (a guest's one case, the pen, what they may do)."""
+    return _status(db, actor, _reader(db, actor, session_public_id))
+
+
+def screen(db: Session, *, actor: Actor, session_public_id: str,
+           case_to_show: Callable[[LiveStatus], str]) -> tuple[LiveStatus, LiveCase | None]:
+    """A participant's reload: `status`, then the `case_view` of the case `case_to_show(status)` names (none if it
+    names none), with the sitting's access checked once for both."""
+    reader = _reader(db, actor, session_public_id)
+    now = _status(db, actor, reader)
+    target = case_to_show(now)
+    return now, _case_view(db, actor, reader, target) if target else None
+
+
+def _status(db: Session, actor: Actor, reader: Reader) -> LiveStatus:
+    session, rcp, live, only = reader.session, reader.rcp, reader.live, reader.only
+    shared = live_view.sitting(db, session=session, rcp=rcp, live=live)
+    agenda = [(case_id, item) for case_id, item in shared.agenda if only is None or case_id in only]
+    current = shared.current_case_id if any(case_id == shared.current_case_id for case_id, _ in agenda) else None
+    invited = shared.invited if current else ()
+    me = actor.professional_id
+    same_case = current is not None and shared.draft_case_id == current
     return LiveStatus(
         version=live.version, session_public_id=session.public_id, rcp_name=rcp.name,
-        current_case_public_id=current.public_id if current else "",
-        agenda=[AgendaItem(case.public_id, patient_name(patient),
-                           "Décision validée en séance" if case.id in sittings else "À discuter", case.id in sittings)
-                for case, patient in agenda],
-        participants=[Participant(pro.public_id, professional_label(pro), specialty_label(row.specialty_code), row.via,
-                                  row.confirmed, row.left_at is not None) for row, pro in presence]
-        + [_guest_participant(row, pro) for row, pro in invited if row.joined_at is not None],
-        guests=[_guest_participant(row, pro) for row, pro in invited],
-        quorum=case_quorum(db, session=session, rcp=rcp, case=current),
-        writer=professional_label(writer) if writer else "",
-        writer_is_me=writer is not None and writer.id == actor.professional_id,
-        draft=json.loads(live.draft_json or "{}") if same_case else {},
-        draft_saved_at=live.draft_saved_at.strftime("%H:%M:%S") if same_case and live.draft_saved_at else "",
-        joined=any(pro.id == actor.professional_id and row.left_at is None for row, pro in presence)
-        or any(pro.id == actor.professional_id and row.joined_at and not row.left_at for row, pro in invited),
-        can_lead=_may_lead(db, actor, rcp),
-        can_validate=_physician(db, actor) is not None and membership(db, rcp_id=rcp.id, professional_id=actor.professional_id) is not None,
+        current_case_public_id=next((item.public_id for case_id, item in agenda if case_id == current), ""),
+        agenda=[item for _, item in agenda],
+        participants=[seat.shown for seat in shared.members] + [seat.shown for seat in invited if seat.shown.confirmed],
+        guests=[seat.shown for seat in invited],
+        quorum=shared.quorum if current else shared.members_quorum,
+        writer=shared.writer, writer_is_me=shared.writer_id is not None and shared.writer_id == me,
+        draft=dict(shared.draft) if same_case else {},
+        draft_saved_at=shared.draft_saved_at if same_case else "",
+        joined=any(seat.professional_id == me and seat.here for seat in shared.members + invited),
+        can_lead=reader.may_lead,
+        can_validate=reader.member is not None and _physician(db, actor) is not None,
         is_guest=only is not None,
-        sitting={"names": done.present_names, "quorum": done.quorum_summary, "reason": done.override_reason} if done else {},
+        sitting=dict(shared.sittings.get(current, {})) if current else {},
     )
 
 
 def case_view(db: Session, *, actor: Actor, session_public_id: str, case_public_id: str, now: datetime | None = None) -> LiveCase:
-    """One case of the sitting's agenda for this participant: an audited read of the patient's record."""
-    session, rcp = load_sitting(db, actor, session_public_id, AuditAction.READ)
+    """One case of the sitting's agenda for this participant: an audited read of the patient's record (and of the list
+    of their documents, those this participant may see)."""
+    return _case_view(db, actor, _reader(db, actor, session_public_id), case_public_id, now)
+
+
+def _case_view(db: Session, actor: Actor, reader: Reader, case_public_id: str, now: datetime | None = None) -> LiveCase:
+    session, rcp, live, only = reader.session, reader.rcp, reader.live, reader.only
     loaded = load_case(db, case_public_id)
     if loaded is None or loaded[1].id != session.id or loaded[0].status == RcpCaseStatus.WITHDRAWN:
         raise access.deny(db, actor=actor, action=AuditAction.READ, detail=f"séance RCP {rcp.national_id} : cas hors de l'ordre du jour")
     case = loaded[0]
-    only = _guest_only(db, actor, rcp, session)
     if only is not None and case.id not in only:
         raise access.deny(db, actor=actor, action=AuditAction.READ, patient_id=case.patient_id,
                           detail=f"séance en direct RCP {rcp.national_id} : invité pour un autre dossier")
     patient = db.get(Patient, case.patient_id)
-    access.require_patient(db, actor=actor, patient_public_id=patient.public_id, action=AuditAction.READ,
-                           detail=f"séance en direct RCP {rcp.national_id}", now=now)
-    diagnosis = db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id == patient.id)
-                        .order_by(CancerDiagnosis.id.desc())).first()
-    listed = documents.list_for_patient(db, actor=actor, patient_public_id=patient.public_id, now=now).items
-    requester = db.get(Professional, case.requester_professional_id)
-    shown = [{"public_id": doc.public_id, "title": doc.title, "kind": doc.kind_label, "date": doc.service_date or doc.updated}
-             for doc in listed]
+    grant = access.authorize_patient(db, actor=actor, patient=patient, action=AuditAction.READ,
+                                     detail=f"séance en direct RCP {rcp.national_id}", now=now)
+    audit.record(db, actor=actor, action=AuditAction.READ, patient_id=patient.id, grant=grant,
+                 justification=access.justification_for(db, actor=actor, patient=patient, grant=grant, now=now),
+                 detail="liste des documents")
+    shared = live_view.case(db, case=case, patient=patient, live=live)
+    shown = [doc for doc in shared.documents
+             if access.document_visible(actor=actor, grant=grant, document=doc, patient=patient)][:PAGE_SIZE]
     return LiveCase(
-        public_id=case.public_id, patient_name=patient_name(patient),
-        diagnosis=f"{diagnosis.icd10_code} {diagnosis.icd10_label}".strip() if diagnosis else "Non renseigné",
-        morphology=f"{diagnosis.morphology_code} {diagnosis.morphology_label}".strip() if diagnosis else "",
-        tnm=tnm_label(diagnosis) or "Non renseigné",
-        who=f"OMS {diagnosis.who_performance_status}" if diagnosis and diagnosis.who_performance_status is not None else "Non renseigné",
-        reason=REASON_LABELS.get(case.reason, case.reason),
-        question=case.question, summary=case.summary, requester=professional_label(requester) if requester else "",
-        checklist=checklist(db, patient=patient, declared=json.loads(case.checklist_json or "{}")),
-        documents=[doc for doc, row in zip(shown, listed) if row.kind != DocumentKind.FRCP],
-        fiches=[doc for doc, row in zip(shown, listed) if row.kind == DocumentKind.FRCP],
+        public_id=case.public_id, patient_name=shared.patient_name, diagnosis=shared.diagnosis, morphology=shared.morphology,
+        tnm=shared.tnm, who=shared.who, reason=shared.reason, question=shared.question, summary=shared.summary,
+        requester=shared.requester, checklist=list(shared.checklist),
+        documents=[dict(doc.shown) for doc in shown if doc.kind != DocumentKind.FRCP],
+        fiches=[dict(doc.shown) for doc in shown if doc.kind == DocumentKind.FRCP],
     )
 
 
@@ -325,7 +314,7 @@ def move(db: Session, *, actor: Actor, session_public_id: str, case_public_id: s
 def step(db: Session, *, actor: Actor, session_public_id: str, offset: int) -> int:
     """Previous (-1) or next (+1) case of the agenda; the first one when none is shown yet."""
     session, _rcp = load_sitting(db, actor, session_public_id, AuditAction.UPDATE)
-    ids = [case.public_id for case, _ in db.exec(_AGENDA, params={"session_id": session.id}).all()]
+    ids = [case.public_id for case, _ in db.exec(AGENDA, params={"session_id": session.id}).all()]
     if not ids:
         raise ValidationFailed({"case": "L'ordre du jour est vide."})
     live = live_row(db, session)
@@ -371,7 +360,7 @@ def set_presence(db: Session, *, actor: Actor, session_public_id: str, professio
     if pro is not None and db.get(RcpMember, (rcp.id, pro.id)) is None:
         return _guest_presence(db, actor=actor, session=session, rcp=rcp, pro=pro, present=present)
     if pro is None:
-        raise ValidationFailed({"attendance": "Seuls les membres de la RCP et les invités figurent sur la feuille de présence."})
+        raise ValidationFailed({"attendance": NOT_ON_THE_SHEET})
     row = db.exec(select(RcpAttendance).where(RcpAttendance.session_id == session.id, RcpAttendance.professional_id == pro.id)).first()
     if present:
         if row is None:
@@ -382,13 +371,7 @@ def set_presence(db: Session, *, actor: Actor, session_public_id: str, professio
     elif row is not None and row.left_at is None:
         row.left_at = utcnow()
         db.add(row)
-    live = live_row(db, session)
-    if not present and live.writer_professional_id == pro.id:
-        live.writer_professional_id = None
-    bump(db, live)
-    audit.record(db, actor=actor, action=AuditAction.UPDATE,
-                 detail=f"séance en direct RCP {rcp.national_id} : {pro.rpps} {'présent' if present else 'parti'}")
-    return live.version
+    return _presence_changed(db, actor=actor, rcp=rcp, live=live_row(db, session), pro=pro, present=present)
 
 
 def _guest_presence(db: Session, *, actor: Actor, session: RcpSession, rcp: Rcp, pro: Professional, present: bool,
@@ -399,7 +382,7 @@ def _guest_presence(db: Session, *, actor: Actor, session: RcpSession, rcp: Rcp,
     rows = db.exec(select(RcpCaseGuest).join(RcpCase, RcpCase.id == RcpCaseGuest.case_id)
                    .where(RcpCase.session_id == session.id, RcpCaseGuest.professional_id == pro.id)).all()
     if not rows:
-        raise ValidationFailed({"attendance": "Seuls les membres de la RCP et les invités figurent sur la feuille de présence."})
+        raise ValidationFailed({"attendance": NOT_ON_THE_SHEET})
     changed = False
     for row in rows:
         here = row.joined_at is not None and row.left_at is None
@@ -410,11 +393,17 @@ def _guest_presence(db: Session, *, actor: Actor, session: RcpSession, rcp: Rcp,
         db.add(row)
     if not changed:
         return live.version
+    return _presence_changed(db, actor=actor, rcp=rcp, live=live, pro=pro, present=present, guest=True)
+
+
+def _presence_changed(db: Session, *, actor: Actor, rcp: Rcp, live: RcpLive, pro: Professional, present: bool,
+                      guest: bool = False) -> int:
+    """An arrival or a departure recorded: one who leaves puts the pen down; every screen is told; audited."""
     if not present and live.writer_professional_id == pro.id:
         live.writer_professional_id = None
     bump(db, live)
-    audit.record(db, actor=actor, action=AuditAction.UPDATE,
-                 detail=f"séance en direct RCP {rcp.national_id} : invité {pro.rpps} {'présent' if present else 'parti'}")
+    audit.record(db, actor=actor, action=AuditAction.UPDATE, detail=f"séance en direct RCP {rcp.national_id} : "
+                 f"{'invité ' if guest else ''}{pro.rpps} {'présent' if present else 'parti'}")
     return live.version
 
 
@@ -483,10 +472,10 @@ def present_for_case(db: Session, *, session: RcpSession, rcp: Rcp, case: RcpCas
     """Who is in the sitting now for this case: the members who came and have not left, and the guests invited for this
     case who are there."""
     relevant = set(split_codes(rcp.quorum_specialties))
-    rows = [(pro, row.specialty_code, False) for row, pro in db.exec(_PRESENCE, params={"session_id": session.id}).all()
+    rows = [(pro, row.specialty_code, False) for row, pro in db.exec(PRESENCE, params={"session_id": session.id}).all()
             if row.left_at is None]
     if case is not None:
-        rows += [(pro, row.specialty_code, True) for row, pro in db.exec(_GUESTS, params={"case_id": case.id}).all()
+        rows += [(pro, row.specialty_code, True) for row, pro in db.exec(GUESTS, params={"case_id": case.id}).all()
                  if row.joined_at is not None and row.left_at is None]
     return [PresentPerson(pro, code, is_physician(code) and (not relevant or code in relevant), guest)
             for pro, code, guest in rows]
