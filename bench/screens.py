@@ -47,6 +47,9 @@ from dcc_portal.services.access.audit_log import AuditFilters
 from dcc_portal.services.common import render
 from dcc_portal.services.gp import area as gp_service
 from dcc_portal.services.identity import sessions
+from dcc_portal.services.indicators import report
+from dcc_portal.services.indicators import summary as indicator_summary
+from dcc_portal.services.indicators.sql import Filters
 from dcc_portal.services.pps import cda as pps_cda
 from dcc_portal.services.rcp import sitting as rcp_sitting
 from dcc_portal.services.record import documents, downloads, pathway, patients
@@ -251,6 +254,25 @@ def _symptom_screen(world: World) -> list[Screen]:
                                patients=world.alert_patients))]
 
 
+def _indicators_screen(world: World) -> Screen:
+    """The administrator's Indicateurs page, whole network, last 12 months (from the summary tables once the periodic
+    job has filled them); its floor: the same figures computed without the session, scope and filter checks."""
+    today = formatting.paris_today()
+    start = today - timedelta(days=365)
+
+    def call(db, actor, _i):
+        report.indicators(db, actor=actor, date_from=start.isoformat(), date_to=today.isoformat())
+
+    def figures(db, _i):
+        filters = Filters(start, today)
+        summarised = indicator_summary.state(db) is not None
+        report.compute(db, filters, {}, summarised=summarised)
+        report.use(db, filters, summarised=summarised)
+
+    return Screen("indicators", "administrateur : indicateurs du réseau, 12 mois", call, "admin.dsrc",
+                  _with_audit(world, "admin.dsrc", AuditAction.READ, figures), runs=20)
+
+
 def screens(world: World) -> list[Screen]:
     today = date.today()
     pro = world.team_professional
@@ -387,6 +409,7 @@ def screens(world: World) -> list[Screen]:
                    "AND v.version = d.current_version WHERE d.public_id = :doc", doc=world.pps_public),
                    patients=(world.pps_patient,), document=world.pps_public), runs=50),
         *_symptom_screen(world),
+        _indicators_screen(world),
     ]
 
 

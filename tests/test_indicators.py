@@ -525,3 +525,6 @@ def test_use_of_the_portal_for_the_administrator_only_with_small_cells(world):
     lines = export.rows(result)
     assert ["Connexions des médecins généralistes", "6", "< 5 médecins généralistes", "", ""] in lines
     assert ["Répartition par profil : Professionnels actifs"] in lines
+    # The same figures from the summary the periodic job keeps (logins by month and account).
+    summary.refresh(db, today=NOW.date(), now=NOW, rebuild=True)
+    assert report.indicators(db, actor=world["admin"], **Q1).figures[-4:] == result.figures[-4:]

@@ -18,7 +18,7 @@ from dcc_portal.models.directory import Organisation, Professional, Professional
 from dcc_portal.models.documents import Document, DocumentVersion
 from dcc_portal.models.gp import DocumentRead, PatientVisit
 from dcc_portal.models.hl7 import Hl7Message, PatientLocalId
-from dcc_portal.models.indicators import IndicatorPathwayCell, IndicatorRefresh, IndicatorSessionCell
+from dcc_portal.models.indicators import IndicatorLoginCell, IndicatorPathwayCell, IndicatorRefresh, IndicatorSessionCell
 from dcc_portal.models.mail import MailMessage
 from dcc_portal.models.mssante import MssAddress, MssMessage
 from dcc_portal.models.enums import (
@@ -117,6 +117,7 @@ __all__ = [
     "Professional",
     "ProfessionalOrganisation",
     "IndicatorPathwayCell",
+    "IndicatorLoginCell",
     "IndicatorRefresh",
     "IndicatorSessionCell",
     "Rcp",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
+
+
+SUCCESSFUL_LOGIN = text("action = 'login' AND outcome = 'success'")
 
 
 class AuditEvent(SQLModel, table=True):
@@ -17,6 +20,9 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_account_at", "account_id", "at", "id"),
         Index("ix_audit_action_at", "action", "at", "id"),
         Index("ix_audit_at", "at", "id"),
+        # the successful logins alone, with what the « Usage » indicators count (services/indicators/use_figures.py)
+        Index("ix_audit_login_at", "at", "actor_role", "account_id", sqlite_where=SUCCESSFUL_LOGIN,
+              postgresql_where=SUCCESSFUL_LOGIN),
     )
 
     id: int | None = Field(default=None, primary_key=True)

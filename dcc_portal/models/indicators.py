@@ -60,6 +60,17 @@ class IndicatorSessionCell(SQLModel, table=True):
     dmp_refused: int = 0
 
 
+class IndicatorLoginCell(SQLModel, table=True):
+    """One account's successful logins in one month (UTC), from the audit trail: the « Usage » indicators."""
+
+    __tablename__ = "indicator_login_cell"
+
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM
+    account_id: int = Field(primary_key=True)
+    role: str = Field(max_length=20)
+    logins: int = 0
+
+
 class IndicatorRefresh(SQLModel, table=True):
     """When the summary tables were last brought up to date, and from which day (the window refreshed)."""
 

@@ -213,9 +213,9 @@ def _count_figure(definition: Definition, total: int, detail: str, by_month: dic
                   "", "", [point(month, number) for month, number in sorted(by_month.items())], breakdown, PROFILE)
 
 
-def use(db: Session, filters: Filters) -> list[Figure]:
+def use(db: Session, filters: Filters, *, summarised: bool = False) -> list[Figure]:
     """The « Usage » figures of the period (the other filters do not apply to them)."""
-    found = use_figures.counts(db, filters)
+    found = use_figures.counts(db, filters, summarised=summarised)
     definitions = {definition.key: definition for definition in DEFINITIONS if definition.family == "use"}
     gp_logins = sum(found.gp_logins_by_month.values())
     gp_reads = sum(found.gp_reads_by_month.values())
@@ -310,7 +310,7 @@ def build(db: Session, *, actor: Actor, date_from: str, date_to: str, rcp_public
     figures = compute(db, filters, names, summarised=refreshed is not None)
     if visible is None:  # the use of the portal by professionals: the network's administrator only
         months = months_of(filters.date_from, filters.date_to)
-        figures += [_every_month(figure, months) for figure in use(db, filters)]
+        figures += [_every_month(figure, months) for figure in use(db, filters, summarised=refreshed is not None)]
     freshness = summary.freshness(refreshed.refreshed_at, now) if refreshed is not None else "à jour à l'instant"
     establishments = sorted({(board[3], board[4]) for board in boards}, key=lambda item: item[1])
     perimeter = "tout le réseau" if visible is None else f"{len(visible)} RCP dont vous avez la charge"

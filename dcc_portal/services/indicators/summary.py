@@ -3,6 +3,8 @@ following every patient's pathway: new patients by day of diagnosis, RCP, delays
 cases' counts; each for every tumour site and for each site alone, computed by the very queries that count straight
 from the record (`pathway_figures.grouped`, `board_figures.session_counts`).
 
+With them, the successful logins by month and account (`indicator_login_cell`, services/indicators/use_figures.py).
+
 The portal's periodic job brings them up to date: every REFRESH_SECONDS the recent window (pathways still moving:
 diagnoses and sessions of the last WINDOW_DAYS), and the whole history once a day. The page says how fresh they are.
 """
@@ -25,7 +27,7 @@ from dcc_portal.models import (
     utcnow,
 )
 from dcc_portal.services.common import periodic
-from dcc_portal.services.indicators import board_figures, pathway_figures
+from dcc_portal.services.indicators import board_figures, pathway_figures, use_figures
 from dcc_portal.services.indicators.definitions import SITES
 from dcc_portal.services.indicators.sql import Filters, is_postgres, rcp_conditions
 from dcc_portal.services.rcp import rules
@@ -105,7 +107,13 @@ def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: b
     rebuild, since = _plan(_lock(db), today=today, now=now, rebuild=rebuild)
     for site in SITE_KEYS:
         recount(db, site=site, since=since, today=today)
+    use_figures.recount_logins(db, since=_logins_since(today, rebuild))
     return _mark(db, now=now, since=since, rebuild=rebuild)
+
+
+def _logins_since(today: date, rebuild: bool) -> date | None:
+    """Logins of past months do not change: the window recounts the current and the previous month."""
+    return None if rebuild else (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def pathway(db: Session, filters: Filters) -> tuple[list[pathway_figures.PathwayCounts], dict[str, pathway_figures.Histograms]]:
@@ -161,6 +169,8 @@ def refresh_in_new_session() -> None:
     for site in SITE_KEYS:
         with dbmod.transaction() as db:
             recount(db, site=site, since=since, today=today)
+    with dbmod.transaction() as db:
+        use_figures.recount_logins(db, since=_logins_since(today, rebuild))
     with dbmod.transaction() as db:
         _mark(db, now=now, since=since, rebuild=rebuild)
 

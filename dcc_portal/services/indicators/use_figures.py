@@ -1,6 +1,8 @@
 """The « Usage » figures: how the network's professionals use the portal over the period (and the period alone: the
 RCP, establishment and site filters say nothing of a login). Counted from the record:
-- logins: the audit trail's successful `login` events (range on `ix_audit_action_at`), per month, role and account;
+- logins: the audit trail's successful `login` events, per month (the whole months the period touches), role and
+  account; read from `indicator_login_cell`, recounted with the other summaries (the current and previous months
+  every few minutes, the whole history daily), else from the audit trail (partial index `ix_audit_login_at`);
 - documents opened by GPs: `document_read`, the latest version each account opened in the reader, by its date
   (`ix_document_read_at`);
 - emergency accesses: `emergency_access`, by the date it was opened.
@@ -8,13 +10,15 @@ Only the administrator's view shows them (see report.build)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import case, delete, func, insert
 from sqlmodel import Session, select
 
-from dcc_portal.models import Account, AuditAction, AuditEvent, AuditOutcome, DocumentRead, EmergencyAccess, Role
+from dcc_portal.models import Account, AuditEvent, DocumentRead, EmergencyAccess, IndicatorLoginCell, Role
+from dcc_portal.models.audit import SUCCESSFUL_LOGIN
 from dcc_portal.services.indicators.board_figures import period_bounds
 from dcc_portal.services.indicators.sql import Filters, month_of
 
@@ -31,35 +35,62 @@ class UseCounts:
     emergency_by_role: dict[str, int] = field(default_factory=dict)
 
 
-def counts(db: Session, filters: Filters) -> UseCounts:
-    start, end = period_bounds(filters)
-    result = UseCounts()
+def _months(filters: Filters) -> tuple[str, str, datetime, datetime]:
+    """The whole months the period touches ('YYYY-MM' first and last, and their UTC bounds): logins are counted by
+    month, from the summary or from the audit trail alike."""
+    first = filters.date_from.replace(day=1)
+    after = (filters.date_to.replace(day=1) + timedelta(days=32)).replace(day=1)
+    last = after - timedelta(days=1)
+    return (first.strftime("%Y-%m"), last.strftime("%Y-%m"), datetime.combine(first, time(0), UTC),
+            datetime.combine(after, time(0), UTC))
+
+
+def _logins_from_audit(db: Session, start: datetime, end: datetime):
+    """(month, role, account, logins) of the successful logins between two instants (range on `ix_audit_login_at`)."""
     month = month_of(db, AuditEvent.at)
-    logins = db.exec(
-        select(month, AuditEvent.actor_role, AuditEvent.account_id, func.count())
-        .where(AuditEvent.action == AuditAction.LOGIN, AuditEvent.at >= start, AuditEvent.at < end,
-               AuditEvent.outcome == AuditOutcome.SUCCESS, AuditEvent.actor_role != Role.PATIENT)
-        .group_by(month, AuditEvent.actor_role, AuditEvent.account_id)).all()
-    by_role: dict[str, set] = defaultdict(set)
-    by_month: dict[str, set] = defaultdict(set)
-    gp_logins: dict[str, int] = defaultdict(int)
-    for login_month, role, account_id, number in logins:
-        by_role[role].add(account_id)
-        by_month[login_month].add(account_id)
-        if role == Role.GP:
-            gp_logins[login_month] += number
-    result.active_by_role = {role: len(accounts) for role, accounts in by_role.items()}
-    result.active_by_month = {key: len(accounts) for key, accounts in by_month.items()}
-    result.gp_logins_by_month = dict(gp_logins)
-    result.gp_accounts = len(by_role.get(Role.GP, ()))
+    return (select(month.label("month"), AuditEvent.actor_role.label("role"), AuditEvent.account_id.label("account_id"),
+                   func.count().label("logins"))
+            .where(SUCCESSFUL_LOGIN, AuditEvent.at >= start, AuditEvent.at < end)
+            .group_by(month, AuditEvent.actor_role, AuditEvent.account_id))
+
+
+def recount_logins(db: Session, *, since: date | None) -> None:
+    """Replace the login cells from the month of `since` on (all of them with None) by a fresh count."""
+    cell = IndicatorLoginCell
+    start = datetime.combine((since or date(1900, 1, 1)).replace(day=1), time(0), UTC)
+    db.execute(delete(cell).where(cell.month >= start.strftime("%Y-%m")))
+    db.execute(insert(cell).from_select(["month", "role", "account_id", "logins"],
+                                        _logins_from_audit(db, start, datetime(9999, 1, 1, tzinfo=UTC))))
+
+
+def counts(db: Session, filters: Filters, *, summarised: bool = False) -> UseCounts:
+    result = UseCounts()
+    first, last, start, end = _months(filters)
+    if summarised:
+        cell = IndicatorLoginCell
+        logins = (select(cell.month, cell.role, cell.account_id, cell.logins)
+                  .where(cell.month >= first, cell.month <= last).subquery())
+    else:
+        logins = _logins_from_audit(db, start, end).subquery()
+    professionals = logins.c.role != Role.PATIENT
+    for month, accounts, gp_logins in db.exec(
+            select(logins.c.month, func.count(func.distinct(logins.c.account_id)),
+                   func.sum(case((logins.c.role == Role.GP, logins.c.logins), else_=0)))
+            .where(professionals).group_by(logins.c.month)).all():
+        result.active_by_month[month] = accounts
+        if gp_logins:
+            result.gp_logins_by_month[month] = int(gp_logins)
+    result.active_by_role = dict(db.exec(
+        select(logins.c.role, func.count(func.distinct(logins.c.account_id))).where(professionals)
+        .group_by(logins.c.role)).all())
+    result.gp_accounts = result.active_by_role.get(Role.GP, 0)
+    start, end = period_bounds(filters)
 
     read_month = month_of(db, DocumentRead.read_at)
-    reads = db.exec(
-        select(read_month, func.count(), func.count(func.distinct(DocumentRead.account_id)))
-        .join(Account, Account.id == DocumentRead.account_id)
+    result.gp_reads_by_month = dict(db.exec(
+        select(read_month, func.count()).join(Account, Account.id == DocumentRead.account_id)
         .where(DocumentRead.read_at >= start, DocumentRead.read_at < end, Account.role == Role.GP)
-        .group_by(read_month)).all()
-    result.gp_reads_by_month = {read: number for read, number, _readers in reads}
+        .group_by(read_month)).all())
     result.gp_readers = db.exec(
         select(func.count(func.distinct(DocumentRead.account_id))).join(Account, Account.id == DocumentRead.account_id)
         .where(DocumentRead.read_at >= start, DocumentRead.read_at < end, Account.role == Role.GP)).one()
