@@ -57,10 +57,15 @@ def _plan(current: IndicatorRefresh | None, *, today: date, now: datetime, rebui
     return rebuild, EARLIEST if rebuild else today - timedelta(days=WINDOW_DAYS)
 
 
-def recount(db: Session, *, site: str, since: date, today: date) -> None:
-    """Replace one site's rows from `since` on by a fresh count (two recounts of a site never interleave)."""
+def _one_recount_at_a_time(db: Session) -> None:
+    """Until the transaction ends (PostgreSQL; SQLite has one writer at a time anyway)."""
     if is_postgres(db):
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+
+
+def recount(db: Session, *, site: str, since: date, today: date) -> None:
+    """Replace one site's rows from `since` on by a fresh count (two recounts of a site never interleave)."""
+    _one_recount_at_a_time(db)
     # Counted before anything is deleted: on SQLite the first write takes the lock, held until the commit.
     filters = Filters(since, today + timedelta(days=366), site=site)
     pathway = [
@@ -107,13 +112,14 @@ def refresh(db: Session, *, today: date, now: datetime | None = None, rebuild: b
     rebuild, since = _plan(_lock(db), today=today, now=now, rebuild=rebuild)
     for site in SITE_KEYS:
         recount(db, site=site, since=since, today=today)
-    use_figures.recount_logins(db, since=_logins_since(today, rebuild))
+    recount_logins(db, today=today, rebuild=rebuild)
     return _mark(db, now=now, since=since, rebuild=rebuild)
 
 
-def _logins_since(today: date, rebuild: bool) -> date | None:
+def recount_logins(db: Session, *, today: date, rebuild: bool) -> None:
     """Logins of past months do not change: the window recounts the current and the previous month."""
-    return None if rebuild else (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    _one_recount_at_a_time(db)
+    use_figures.recount_logins(db, since=None if rebuild else (today.replace(day=1) - timedelta(days=1)).replace(day=1))
 
 
 def pathway(db: Session, filters: Filters) -> tuple[list[pathway_figures.PathwayCounts], dict[str, pathway_figures.Histograms]]:
@@ -170,7 +176,7 @@ def refresh_in_new_session() -> None:
         with dbmod.transaction() as db:
             recount(db, site=site, since=since, today=today)
     with dbmod.transaction() as db:
-        use_figures.recount_logins(db, since=_logins_since(today, rebuild))
+        recount_logins(db, today=today, rebuild=rebuild)
     with dbmod.transaction() as db:
         _mark(db, now=now, since=since, rebuild=rebuild)
 
