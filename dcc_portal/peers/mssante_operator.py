@@ -74,22 +74,8 @@ def _xtext(value: str) -> str:
 
 
 class DsnSmtp(SMTP):
-    """aiosmtpd's SMTP with the DSN extension advertised and its MAIL and RCPT parameters accepted; the handler reads
-    them from the envelope's options."""
-
-    async def smtp_EHLO(self, hostname: str):
-        pushed = self.push
-
-        async def push(line: str):
-            if line == "250 HELP":
-                await pushed("250-DSN")
-            await pushed(line)
-
-        self.push = push
-        try:
-            await super().smtp_EHLO(hostname)
-        finally:
-            self.push = pushed
+    """aiosmtpd's SMTP with the DSN extension's MAIL and RCPT parameters accepted (the handler advertises it and
+    reads them from the envelope's options)."""
 
     def _getparams(self, params):
         found = super()._getparams(params)
@@ -112,6 +98,10 @@ class Mailbox:
         self.full = {address.strip().lower() for address in full}
         self.lock = threading.Lock()
         store.mkdir(parents=True, exist_ok=True)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-DSN", responses[-1]]  # before the closing « 250 HELP »
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         peercert = (session.ssl or {}).get("peercert") if session.ssl is not None else None
