@@ -87,6 +87,15 @@ def test_a_member_removed_mid_session_loses_the_view_at_the_next_change(db, worl
         live.status(db, actor=surgeon_actor, session_public_id=session_id)
 
 
+def test_a_case_withdrawn_during_the_sitting_leaves_every_agenda_at_the_next_change(db, world):
+    session_id, case_ids, surgeon_actor, _radio = _sitting(db, world)
+    assert [item.public_id for item in live.status(db, actor=surgeon_actor, session_public_id=session_id).agenda] == case_ids
+    before = live.pulse(db, session_id)
+    rcp_registration.withdraw_case(db, actor=world.clinician_actor, case_public_id=case_ids[1], now=NOW)
+    assert live.pulse(db, session_id) == before + 1  # the tablets watching the counter reload their agenda
+    assert [item.public_id for item in live.status(db, actor=surgeon_actor, session_public_id=session_id).agenda] == case_ids[:1]
+
+
 def test_joining_marks_present_to_confirm_and_the_room_counts_too(db, world):
     session_id, _cases, surgeon_actor, _radio = _sitting(db, world)
     live.join(db, actor=surgeon_actor, session_public_id=session_id)

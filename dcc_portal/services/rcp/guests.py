@@ -10,7 +10,7 @@ from dcc_portal.models import AuditAction, Professional, RcpCaseGuest, RcpCaseSt
 from dcc_portal.services.access import audit
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.rcp import live
+from dcc_portal.services.rcp import live, live_clock
 from dcc_portal.services.rcp.registration import load_case
 
 
@@ -38,7 +38,7 @@ def invite(db: Session, *, actor: Actor, session_public_id: str, case_public_id:
         audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=case.patient_id,
                      detail=f"séance en direct RCP {rcp.national_id} : {pro.rpps} invité pour un dossier")
     row = live.live_row(db, session)
-    live.bump(db, row)
+    live_clock.bump(db, row)
     return row.version
 
 
@@ -52,7 +52,7 @@ def withdraw(db: Session, *, actor: Actor, session_public_id: str, case_public_i
         audit.record(db, actor=actor, action=AuditAction.UPDATE, patient_id=case.patient_id,
                      detail=f"séance en direct RCP {rcp.national_id} : invitation de {pro.rpps} retirée")
     sitting = live.live_row(db, session)
-    live.bump(db, sitting)
+    live_clock.bump(db, sitting)
     return sitting.version
 
 

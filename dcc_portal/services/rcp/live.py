@@ -45,6 +45,7 @@ from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import professional_label
 from dcc_portal.services.common.paging import PAGE_SIZE
 from dcc_portal.services.rcp import decision, live_view
+from dcc_portal.services.rcp.live_clock import bump
 from dcc_portal.services.rcp.directory import manages, membership
 from dcc_portal.services.rcp.live_view import AGENDA, GUESTS, PRESENCE, AgendaItem, Participant
 from dcc_portal.services.rcp.registration import ChecklistItem, load_case
@@ -187,20 +188,6 @@ def live_row(db: Session, session: RcpSession) -> RcpLive:
         db.add(live)
         db.flush()
     return live
-
-
-def bump(db: Session, live: RcpLive) -> None:
-    live.version += 1
-    live.updated_at = utcnow()
-    db.add(live)
-    db.flush()
-
-
-def touch(db: Session, *, session: RcpSession) -> None:
-    """Tell the screens of a started sitting that something changed elsewhere (the attendance sheet)."""
-    live = db.get(RcpLive, session.id)
-    if live is not None:
-        bump(db, live)
 
 
 def _physician(db: Session, actor: Actor) -> Professional | None:

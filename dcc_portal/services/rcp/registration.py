@@ -43,6 +43,7 @@ from dcc_portal.services.common.names import (
     professional_label,
 )
 from dcc_portal.services.rcp import correspondents as rcp_correspondents
+from dcc_portal.services.rcp import live_clock
 from dcc_portal.services.rcp.rules import (
     CASE_STATUS_LABELS,
     REASON_LABELS,
@@ -366,6 +367,7 @@ def withdraw_case(db: Session, *, actor: Actor, case_public_id: str, now: dateti
     case.status = RcpCaseStatus.WITHDRAWN
     case.withdrawn_at = now or utcnow()
     db.add(case)
+    live_clock.touch(db, session_id=session.id)
 
 
 def load_case(db: Session, public_id: str) -> tuple[RcpCase, RcpSession, Rcp] | None:

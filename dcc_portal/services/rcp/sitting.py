@@ -25,7 +25,7 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import professional_label
-from dcc_portal.services.rcp import live
+from dcc_portal.services.rcp import live_clock
 from dcc_portal.services.rcp.directory import manages, membership, scope_label
 from dcc_portal.services.rcp.registration import CaseRow, case_rows
 from dcc_portal.services.rcp.rules import (
@@ -135,7 +135,7 @@ def set_attendance(db: Session, *, actor: Actor, session_public_id: str, profess
     elif not present and row is not None:
         db.delete(row)
     db.flush()
-    live.touch(db, session=session)
+    live_clock.touch(db, session_id=session.id)
     audit.record(db, actor=actor, action=AuditAction.UPDATE,
                  detail=f"présence RCP {rcp.national_id} : {pro.rpps} {'présent' if present else 'absent'}")
     return session_quorum(db, session=session)
