@@ -156,6 +156,7 @@ def test_clinician_hands_over_and_patient_reads_calendar_downloads_and_acknowled
     assert acknowledged and acknowledged[-1].outcome == "success"
 
     # A new version: the clinician moves the cures by a week, with the reason "calendar change".
+    team_page.bring_to_front()  # back to the tablet's window, idle while the patient read
     team_page.get_by_test_id("pps-edit").click()
     expect(team_page.locator("#treatments-start-0")).to_have_value(start.isoformat())
     team_page.locator("#treatments-start-0").fill((start + timedelta(days=7)).isoformat())
