@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from passlib.context import CryptContext
@@ -57,7 +56,7 @@ def test_password_containing_the_identifier_is_refused(password):
 
 def test_hash_is_argon2id_with_the_required_parameters():
     stored = passwords.hash_password(PASSWORD)
-    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORD not in stored
 
 
@@ -72,8 +71,8 @@ def test_verify_accepts_the_right_password_only():
 
 
 def _old_style_hash(password: str = PASSWORD) -> str:
-    """A hash from an older deployment: argon2id with a lower time cost and less memory."""
-    old = CryptContext(schemes=["argon2"], argon2__type="ID", argon2__time_cost=2, argon2__memory_cost=32768,
+    """A hash from an older deployment: argon2id with other parameters (those used before the OWASP ones)."""
+    old = CryptContext(schemes=["argon2"], argon2__type="ID", argon2__time_cost=3, argon2__memory_cost=65536,
                        argon2__parallelism=4)
     return old.hash(password)
 
@@ -81,7 +80,7 @@ def _old_style_hash(password: str = PASSWORD) -> str:
 def test_verify_returns_a_new_hash_when_parameters_changed():
     ok, new_hash = passwords.verify_password(PASSWORD, _old_style_hash())
     assert ok
-    assert new_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert new_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert passwords.verify_password(PASSWORD, new_hash) == (True, None)
 
 
@@ -96,13 +95,12 @@ def test_login_stores_the_upgraded_hash(db):
 
     assert step.ok
     stored = db.execute(text("SELECT password_hash FROM account WHERE id = :id"), {"id": account.id}).scalar_one()
-    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert passwords.verify_password(PASSWORD, stored) == (True, None)
 
 
-def test_checking_a_password_takes_real_work():
-    """Argon2 with 64 MiB: a check costs tens of milliseconds, which is what slows guessing down."""
-    stored = factories.password_hash()
-    started = time.perf_counter()
-    passwords.verify_password("wrong password here", stored)
-    assert time.perf_counter() - started > 0.05
+def test_the_parameters_meet_the_owasp_minimum_for_argon2id():
+    """At least 19 MiB of memory and two passes (or more memory for fewer passes), whatever the stored hash says."""
+    parameters = dict(part.split("=") for part in passwords.hash_password(PASSWORD).split("$")[3].split(","))
+    memory, passes = int(parameters["m"]), int(parameters["t"])
+    assert (memory >= 19456 and passes >= 2) or (memory >= 47104 and passes >= 1)

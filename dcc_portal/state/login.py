@@ -73,31 +73,40 @@ class LoginState(rx.State):
         self._restart(texts.AUTH["pending_expired"])
         return None
 
-    @rx.event
+    @rx.event(background=True)
     async def submit_password(self, form_data: dict):
-        self._clear_errors()
+        """A background event: the state is not locked while the hash is checked, so a queue of logins in the
+        password pool (a morning's login storm) delays this answer without holding the state past its lock's expiry."""
         identifier = str(form_data.get("identifier", ""))[:200]
         password = str(form_data.get("password", ""))[:10_000]
-        if not identifier.strip():
-            self.identifier_error = texts.AUTH["required_identifier"]
-        if not password:
-            self.pw_error = texts.AUTH["required_password"]
-        if self.identifier_error or self.pw_error:
-            return
-        self.busy = True
-        yield
-        result, enrolment = await _password_step(identifier, password, client_ip(self))
-        self.busy = False
-        if not result.ok:
-            self.form_error = result.message
-            return
-        self._pending_account_id = result.account_id
-        self._pending_until = time.time() + PENDING_SECONDS
-        if enrolment is not None:
-            self.enrol_qr, self.enrol_key = enrolment.qr_data_uri, enrolment.key_text
-            self.step = "enrol"
-        else:
-            self.step = "code"
+        async with self:
+            self._clear_errors()
+            if not identifier.strip():
+                self.identifier_error = texts.AUTH["required_identifier"]
+            if not password:
+                self.pw_error = texts.AUTH["required_password"]
+            if self.identifier_error or self.pw_error or self.busy:
+                return
+            self.busy = True
+            ip = client_ip(self)
+        try:
+            result, enrolment = await _password_step(identifier, password, ip)
+        except BaseException:
+            async with self:
+                self.busy = False
+            raise
+        async with self:
+            self.busy = False
+            if not result.ok:
+                self.form_error = result.message
+                return
+            self._pending_account_id = result.account_id
+            self._pending_until = time.time() + PENDING_SECONDS
+            if enrolment is not None:
+                self.enrol_qr, self.enrol_key = enrolment.qr_data_uri, enrolment.key_text
+                self.step = "enrol"
+            else:
+                self.step = "code"
 
     @staticmethod
     def _handoff_of(token: str) -> str:
