@@ -1,8 +1,17 @@
 """Reflex configuration. Deployment values come from the environment (see README, Configuration)."""
 
+import os
+
 import reflex as rx
 
 from dcc_portal import settings
+
+if settings.redis_url():
+    # Each worker keeps the states of its own connections in memory between their events (Reflex's opportunistic
+    # lock), writing them to Redis when the lease ends or another worker asks for them, instead of a Redis read and
+    # write around every event: browsing p95 1.4 s -> 0.49 s at 600 sessions on the regional dataset (README,
+    # Performance). Set REFLEX_OPLOCK_ENABLED=false to turn it off.
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 _public = settings.public_url()
 
