@@ -511,11 +511,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"errors: {errors}" + ("" if not errors else " — " + ", ".join(f"{k} × {v}" for k, v in results.errors.items())))
     print(f"throughput: {results.window_events / elapsed:.1f} events/s during the measured window")
     if burst:
-        calm, during = results.by_phase["calm"], results.by_phase["burst"]
+        calm, during, later = results.by_phase["calm"], results.by_phase["burst"], results.by_phase["after"]
         before, under = percentile(calm, 95), percentile(during, 95)
         print(f"login burst: {len(burst)} logins over {args.burst_seconds:.0f} s, all answered within "
               f"{results.burst_lasted:.1f} s; browsing p95 {before:.0f} ms before it ({len(calm)} events), "
-              f"{under:.0f} ms during it ({len(during)} events): x{under / before:.2f}")
+              f"{under:.0f} ms during it ({len(during)} events): x{under / before:.2f}"
+              + (f"; {percentile(later, 95):.0f} ms after it ({len(later)} events): "
+                 f"x{under / percentile(later, 95):.2f}" if later else ""))
     if samples and max(samples):
         print(f"server memory (RSS of the process tree): {idle_rss / 1e6:.0f} MB idle, peak {max(samples) / 1e6:.0f} MB, "
               f"median {statistics.median(samples) / 1e6:.0f} MB")
