@@ -152,7 +152,9 @@ class RcpLiveState(rx.State):
             self._lose_view(error.message)
             return
         self._watch_id += 1
-        await live_signal.changed(self._session_id())  # a new participant: the others' presence lists
+        # The others' presence lists are told from `watch`: here the page's transaction is still open (this is a
+        # loader of the guard), and awaiting Redis with the sitting's row locked would let the next participant's
+        # join in this worker wait for that lock inside the event loop, which then never resumes this one.
         return RcpLiveState.watch
 
     @rx.event(background=True)
@@ -161,6 +163,7 @@ class RcpLiveState(rx.State):
             watch_id, session_id, token = self._watch_id, self._session_id(), self.router.session.client_token
         until = time.monotonic() + WATCH_HOURS * 3600
         signal = live_signal.listen(session_id)
+        await live_signal.changed(session_id)  # this participant joined (committed): the others' presence lists
         try:
             while time.monotonic() < until and _connected(token):
                 try:
