@@ -47,7 +47,8 @@ def test_tumour_board_from_planning_to_the_gp(page_factory, server):
     expect(secretary).to_have_url(re.compile(r"/team/rcp/plan/?$"))
     secretary.get_by_label("RCP", exact=True).select_option(label="RCP digestive")
     secretary.get_by_label("Date de la (première) séance").fill(day.isoformat())
-    secretary.get_by_label("Heure de début").fill("13:00")
+    # 17:30: never the hour of a demo session, which the same RCP may hold on the same day of the week.
+    secretary.get_by_label("Heure de début").fill("17:30")
     secretary.get_by_label("Clôture des inscriptions (jours avant)").fill("1")
     secretary.get_by_label("Lieu").fill("Salle de staff, bâtiment B")
     shot(secretary, "rcp-plan-tablet")
@@ -66,7 +67,7 @@ def test_tumour_board_from_planning_to_the_gp(page_factory, server):
     expect(onco).to_have_url(re.compile(r"/team/rcp/register\?p=\w+$"))
     expect(onco.get_by_test_id("checklist-item").first).to_be_visible()
     sessions = onco.get_by_label("Séance", exact=True)
-    option = sessions.locator("option", has_text=f"RCP digestive, {day.strftime('%d/%m/%Y')} 13:00")
+    option = sessions.locator("option", has_text=f"RCP digestive, {day.strftime('%d/%m/%Y')} 17:30")
     sessions.select_option(option.get_attribute("value"))
     onco.get_by_label("Motif de présentation").select_option("treatment_proposal")
     onco.get_by_label("Question posée").fill("Chirurgie d'emblée ou traitement néoadjuvant ? " + XSS)
