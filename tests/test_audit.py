@@ -20,7 +20,7 @@ from tests.factories import T0
 def write_events(db: Session, count: int, *, per_commit: int = 5) -> None:
     for index in range(count):
         audit.record(db, action="read", account_id=index % 7 or None, actor_role="clinician", patient_id=index,
-                     detail=f"événement {index} – « accentué »", client_ip="10.0.0.1", at=T0 + timedelta(seconds=index))
+                     detail=f"événement {index} – « accentué » \"cité\" \\ fin", client_ip="10.0.0.1", at=T0 + timedelta(seconds=index))
         if index % per_commit == per_commit - 1:
             db.commit()
     db.commit()
