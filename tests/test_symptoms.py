@@ -214,21 +214,26 @@ def test_a_worsening_since_the_last_week_raises_an_alert_with_its_trend(treated)
     assert alerts.trend_of(treated.db, last) == "Stable"  # nausea 2 + fatigue 1, then a fever (counts as severe)
 
 
+def statements_of(db, read):
+    """What `read()` returns, and the statements it sent besides the audit trail's, its caches warmed first."""
+    seen = []
+    engine = db.get_bind()
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    read()  # the charter and role checks' caches, alike
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = read()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return result, [s for s in seen if not s.lstrip().upper().startswith(("INSERT INTO AUDIT", "UPDATE AUDIT"))]
+
+
 def test_a_worklist_page_is_the_same_statements_however_many_alerts_it_shows(treated):
     def statements_of_a_page(now):
-        seen = []
-        engine = treated.db.get_bind()
-
-        def count(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        alerts.worklist(treated.db, actor=treated.nurse, now=now)  # the charter and role checks' caches, alike
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            page = alerts.worklist(treated.db, actor=treated.nurse, now=now)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return page, [s for s in seen if not s.lstrip().upper().startswith(("INSERT INTO AUDIT", "UPDATE AUDIT"))]
+        return statements_of(treated.db, lambda: alerts.worklist(treated.db, actor=treated.nurse, now=now))
 
     moment = IN_TREATMENT
     for week in range(4):
@@ -243,6 +248,24 @@ def test_a_worklist_page_is_the_same_statements_however_many_alerts_it_shows(tre
     assert len(many) == len(few), many
     assert [item.trend for item in four.items] == ["Premier questionnaire", "En aggravation", "En amélioration",
                                                    "En aggravation"]
+
+
+def test_the_teams_history_is_the_same_statements_however_many_check_ins_it_shows(treated):
+    def statements_of_the_history(now):
+        return statements_of(treated.db, lambda: history.team_history(
+            treated.db, actor=treated.onco, patient_public_id=treated.patient.public_id, now=now))
+
+    for week in range(4):
+        moment = IN_TREATMENT + timedelta(days=7 * week)
+        report = checkin.start(treated.db, actor=treated.me, now=moment)
+        answer_all(treated, report, severity={"pain": 1 + week}, now=moment)
+        checkin.submit(treated.db, actor=treated.me, report_public_id=report.report_public_id, now=moment)
+        if week == 0:
+            one, few = statements_of_the_history(moment)
+    four, many = statements_of_the_history(moment)
+    pain = [series for series in four.series if series.item == "pain"][0]
+    assert [point["value"] for point in pain.points if point["value"] is not None] == [1, 2, 3, 4]
+    assert len(many) == len(few), many
 
 
 def test_only_the_patient_writes_and_only_the_team_reads(treated):

@@ -92,9 +92,10 @@ def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: date
         .order_by(SymptomReport.submitted_at.desc(), SymptomReport.id.desc()).limit(HISTORY_REPORTS)).all()))
     current = treatment.of_patient(db, patient, formatting.paris_today(now))
     values: dict[date, dict[str, float | None]] = {}
+    answers = checkin.answers_of_reports(db, [report.id for report in reports])
     for report in reports:
         values[formatting.to_paris(report.submitted_at).date()] = {
-            item: _value(item, row) for item, row in checkin.answers_of(db, report.id).items()}
+            item: _value(item, row) for item, row in answers.get(report.id, {}).items()}
     sessions = set()
     if current is not None and reports:
         first, last = min(values), max(values)
