@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
@@ -260,6 +261,41 @@ def test_removal_from_the_care_team_applies_to_an_open_session(db, world):
     db.commit()
     with pytest.raises(AccessDenied):
         access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id, now=T0)
+
+
+def test_a_removal_within_the_same_transaction_applies_to_the_next_check(db, world):
+    access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id, now=T0)
+    db.execute(update(CareTeamMembership).where(CareTeamMembership.professional_id == world.member_pro_id)
+               .values(removed_at=T0))
+    with pytest.raises(AccessDenied):
+        access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id, now=T0)
+    access.require_patient(db, actor=world.gp, patient_public_id=world.patient.public_id, now=T0)
+    world.patient.gp_professional_id = None
+    db.add(world.patient)  # an ORM change, flushed before the next check's statements
+    with pytest.raises(AccessDenied):
+        access.require_patient(db, actor=world.gp, patient_public_id=world.patient.public_id, now=T0)
+
+
+def test_the_loaders_of_one_page_check_the_patient_once_and_each_read_is_audited(db, world):
+    sent = []
+
+    def count(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id, now=T0, detail="a")
+    event.listen(db.get_bind(), "before_cursor_execute", count)
+    try:
+        patient, grant = access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id,
+                                                now=T0, detail="b")
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", count)
+    assert (patient.id, grant, sent) == (world.patient.id, Grant.CARE_TEAM, [])
+    db.commit()
+    reads = db.exec(select(AuditEvent.detail).where(AuditEvent.account_id == world.member.account_id)
+                    .order_by(AuditEvent.seq)).all()
+    assert reads[-2:] == ["a", "b"]
+    with pytest.raises(AccessDenied):  # another actor is decided on its own
+        access.require_patient(db, actor=world.outsider, patient_public_id=world.patient.public_id, now=T0)
 
 
 # --- require_role: area-level checks ---

@@ -69,10 +69,33 @@ def team_patient_ids(professional_id, today):
 _PREFETCHED = "dcc_access_prefetched"
 
 
+# Patients found and grants decided in this transaction (the loaders of a patient's page each check the same
+# patient): forgotten when it ends, and at any write in it, which may change the answer.
+_DECIDED = "dcc_access_decided"
+
+
 @event.listens_for(OrmSession, "after_transaction_end")
 def _forget(db: OrmSession, transaction) -> None:
     if transaction.parent is None:
         db.info.pop(_PREFETCHED, None)
+        db.info.pop(_DECIDED, None)
+
+
+def _decided(db: Session) -> dict:
+    if db.new or db.dirty or db.deleted:  # changes not flushed yet
+        db.info.pop(_DECIDED, None)
+    return db.info.setdefault(_DECIDED, {})
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _forget_decided_after_flush(db: OrmSession, flush_context) -> None:
+    db.info.pop(_DECIDED, None)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _forget_decided_before_write(execute_state) -> None:
+    if not execute_state.is_select:
+        execute_state.session.info.pop(_DECIDED, None)
 
 
 def prefetch(db: Session, *, actor: Actor, patient_ids: Iterable[int], now: datetime | None = None) -> None:
@@ -296,7 +319,11 @@ def require_patient(
     """
     patient = None
     if isinstance(patient_public_id, str) and 0 < len(patient_public_id) <= 32:
-        patient = db.exec(_PATIENT_BY_PUBLIC_ID, params={"public_id": patient_public_id}).first()
+        patient = _decided(db).get(patient_public_id)
+        if patient is None:
+            patient = db.exec(_PATIENT_BY_PUBLIC_ID, params={"public_id": patient_public_id}).first()
+            if patient is not None:
+                _decided(db)[patient_public_id] = patient
     if patient is None:
         raise deny(db, actor=actor, action=action, detail=f"dossier inconnu {str(patient_public_id)[:40]}")
     return patient, authorize_patient(db, actor=actor, patient=patient, action=action, document_id=document_id,
@@ -315,7 +342,10 @@ def authorize_patient(
     now: datetime | None = None,
 ) -> Grant:
     """`require_patient` for a patient row the caller already loaded: the grant, audited; AccessDenied otherwise."""
-    grant = grant_for(db, actor=actor, patient=patient, now=now)
+    key = (actor, patient.id, now)
+    grant = _decided(db).get(key) or grant_for(db, actor=actor, patient=patient, now=now)
+    if grant is not None:
+        _decided(db)[key] = grant
     if grant is None:
         raise deny(db, actor=actor, action=action, patient_id=patient.id, detail=detail)
     audit.record(
