@@ -98,8 +98,11 @@ def event_hash(prev_hash: str, values: dict) -> str:
 
 
 def _chain_hash(payload: list) -> str:
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()
+    return hashlib.sha256(_hashed_text(payload).encode()).hexdigest()
+
+
+def _hashed_text(payload: list) -> str:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
 _AT = HASHED_FIELDS.index("at")
@@ -190,8 +193,7 @@ def _chain_in_one_statement(db: OrmSession, pending: list[dict]) -> bool:
     events = []
     for item in pending:
         values = {name: _canonical(item[name]) for name in HASHED_FIELDS[1:]}
-        rest = json.dumps([values[name] for name in HASHED_FIELDS[1:]], separators=(",", ":"), ensure_ascii=False)
-        events.append({**values, "rest": rest[1:]})
+        events.append({**values, "rest": _hashed_text(list(values.values()))[1:]})
     return db.execute(_CHAIN_IN_ONE_STATEMENT, {"events": json.dumps(events, ensure_ascii=False)}).first() is not None
 
 

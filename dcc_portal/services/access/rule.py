@@ -344,10 +344,9 @@ def authorize_patient(
     """`require_patient` for a patient row the caller already loaded: the grant, audited; AccessDenied otherwise."""
     key = (actor, patient.id, now)
     grant = _decided(db).get(key) or grant_for(db, actor=actor, patient=patient, now=now)
-    if grant is not None:
-        _decided(db)[key] = grant
     if grant is None:
         raise deny(db, actor=actor, action=action, patient_id=patient.id, detail=detail)
+    _decided(db)[key] = grant
     audit.record(
         db,
         actor=actor,
