@@ -231,7 +231,6 @@ PATIENT = {
     "access_log_empty": "Aucun professionnel n'a encore consulté votre dossier.",
     "emergency_badge": "Accès en urgence",
     "emergency_reason": "Motif donné :",
-    "times": "fois",
     "emergency_notice": "Un professionnel hors de votre équipe de soins a ouvert votre dossier en urgence.",
     "see_access_log": "Voir qui a consulté mon dossier",
     "to_oppositions": "Vous ne souhaitez pas qu'un professionnel extérieur à votre équipe de soins consulte votre dossier ?",

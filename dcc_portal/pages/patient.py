@@ -102,7 +102,6 @@ def _access_row(item: rx.Var) -> rx.Component:
             rx.text(item["role"], rx.cond(item["organisation"] != "", " · " + item["organisation"].to(str), ""), size="2", color_scheme="gray"),
             rx.text(
                 item["purpose"], rx.cond(item["grant"] != "", " " + item["grant"].to(str), ""),
-                rx.cond(item["count"] != "1", " (" + item["count"].to(str) + " " + T["times"] + ")", ""),
                 size="2",
             ),
             rx.cond(

@@ -404,7 +404,6 @@ class AccessLogRow:
     organisation: str
     purpose: str
     grant: str
-    count: int
     emergency: bool
     reason: str
 
@@ -420,7 +419,7 @@ def access_log(db: Session, *, actor: Actor, page: int = 1, now: datetime | None
     grouped = (
         select(
             AuditEvent.account_id, AuditEvent.actor_role, AuditEvent.session_hash, AuditEvent.action, AuditEvent.grant,
-            func.min(AuditEvent.at).label("first"), last, func.count(AuditEvent.id).label("n"),
+            func.min(AuditEvent.at).label("first"), last,
             func.max(AuditEvent.justification).label("reason"), func.max(AuditEvent.organisation_id).label("org"),
         )
         .where(
@@ -456,7 +455,6 @@ def access_log(db: Session, *, actor: Actor, page: int = 1, now: datetime | None
             organisation=orgs.get(g.org, ""),
             purpose=PURPOSE_LABELS.get(g.action, g.action),
             grant=PATIENT_GRANT_LABELS.get(g.grant, ""),
-            count=g.n,
             emergency=g.grant == Grant.EMERGENCY,
             reason=g.reason if g.grant == Grant.EMERGENCY else "",
         ))
