@@ -10,6 +10,7 @@ from dcc_portal import db as dbmod
 from dcc_portal.demo import seed
 from dcc_portal.models import (
     Account,
+    AuditEvent,
     CareTeamMembership,
     CharterVersion,
     Organisation,
@@ -86,6 +87,15 @@ def test_every_finess_is_valid(demo):
 def test_every_professional_belongs_to_an_organisation(demo):
     linked = set(demo.exec(select(ProfessionalOrganisation.professional_id)).all())
     assert linked == set(demo.exec(select(Professional.id)).all())
+
+
+def test_every_professional_act_on_a_patient_in_the_demo_names_the_establishment(demo):
+    """The patient's « Qui a consulté mon dossier » shows each professional's establishment: the demo's stories
+    (fiches RCP, PPS, MSSanté sendings) act as a session of that professional would."""
+    professional_roles = [role for role in Role if role.is_professional]
+    events = demo.exec(select(AuditEvent.organisation_id).where(
+        AuditEvent.patient_id.is_not(None), AuditEvent.actor_role.in_(professional_roles))).all()
+    assert len(events) > 100 and None not in events
 
 
 def test_every_patient_has_a_medecin_traitant_who_is_a_gp(demo):

@@ -63,8 +63,7 @@ class Story:
 
 def _actor(db: Session, professional_id: int) -> Actor:
     account = db.exec(select(Account).where(Account.professional_id == professional_id, Account.role == Role.CLINICIAN)).first()
-    return Actor(account_id=account.id, role=Role.CLINICIAN, display_name=sessions.display_name(db, account),
-                 professional_id=professional_id)
+    return sessions.account_actor(db, account)
 
 
 def _demo_document(db: Session, kind: str, title: str = "") -> Document | None:

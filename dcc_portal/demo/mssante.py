@@ -21,11 +21,10 @@ from dcc_portal.models import (
     Patient,
     Professional,
     ProfessionalOrganisation,
-    Role,
     TeamRole,
     utcnow,
 )
-from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.identity import sessions
 
 DEMO_SENDINGS = 6
 DOMAINS = {
@@ -88,8 +87,8 @@ def load(db: Session) -> bool:
                                                     MssAddress.active)).first()
         if referent is None or gp_entry is None:
             continue
-        pro, account = referent
-        actor = Actor(account_id=account.id, role=Role.CLINICIAN, display_name=f"Dr {pro.family_name}", professional_id=pro.id)
+        _pro, account = referent
+        actor = sessions.account_actor(db, account)
         mssante.queue(db, actor=actor, document=document, patient=patient, entries=[gp_entry])
         sent_to.add(patient.id)
     return True

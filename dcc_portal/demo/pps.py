@@ -23,7 +23,6 @@ from dcc_portal.models import (
     Patient,
     PpsAcknowledgement,
     Professional,
-    Role,
     TeamRole,
 )
 from dcc_portal.services.common.actor import Actor
@@ -78,8 +77,7 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 def _actor(db: Session, pro: Professional) -> Actor:
     account = db.exec(select(Account).where(Account.professional_id == pro.id)).one()
-    return Actor(account_id=account.id, role=Role(account.role), display_name=sessions.display_name(db, account),
-                 professional_id=pro.id)
+    return sessions.account_actor(db, account)
 
 
 def _write(db: Session, actor: Actor, patient: Patient, document, form: dict, *, when: datetime, reason: str = "") -> Document:

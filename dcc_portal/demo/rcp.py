@@ -32,7 +32,7 @@ from dcc_portal.models import (
     Role,
     TeamRole,
 )
-from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.identity import sessions
 from dcc_portal.services.rcp import rules as rcp_rules
 from dcc_portal.services.rcp import fiche as frcp
 from dcc_portal.services.record import pathway
@@ -199,7 +199,6 @@ class _Board:
         case.updated_at = case.decided_at
         db.add(case)
         account = db.exec(select(Account).where(Account.professional_id == self.coordinator.id)).first()
-        actor = Actor(account_id=account.id, role=Role.CLINICIAN, display_name=self.coordinator.family_name,
-                      professional_id=self.coordinator.id)
+        actor = sessions.account_actor(db, account)
         frcp.freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=self.coordinator,
                     document=None, grant="care_team", correction_reason="", now=session.starts_at + timedelta(hours=2))

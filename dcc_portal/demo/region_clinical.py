@@ -22,9 +22,8 @@ from dcc_portal.models import (
     Rcp,
     RcpCase,
     RcpSession,
-    Role,
 )
-from dcc_portal.services.common.actor import Actor
+from dcc_portal.services.identity import sessions
 from dcc_portal.services.rcp import fiche as frcp
 
 REGION_CANCERS = [
@@ -142,8 +141,7 @@ def issue_documents(url: str, fiches: list[Fiche], *, batch: int = 200) -> tuple
                 patient = db.get(Patient, case.patient_id)
                 coordinator = db.get(Professional, fiche.coordinator)
                 account = db.exec(select(Account).where(Account.professional_id == coordinator.id)).one()
-                actor = Actor(account_id=account.id, role=Role.CLINICIAN, display_name=coordinator.family_name,
-                              professional_id=coordinator.id)
+                actor = sessions.account_actor(db, account)
                 frcp.freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=coordinator,
                             document=None, grant="care_team", correction_reason="",
                             now=session.starts_at + timedelta(hours=2))

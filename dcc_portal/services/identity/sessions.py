@@ -109,6 +109,18 @@ def display_name(db: Session, account: Account) -> str:
     return _name(account.identifier, pro, patient)
 
 
+def account_actor(db: Session, account: Account) -> Actor:
+    """An account acting outside any browser session (the demo's stories): named, and placed in its primary
+    organisation, as a session of its own would be."""
+    organisation_id = db.exec(
+        select(ProfessionalOrganisation.organisation_id)
+        .where(ProfessionalOrganisation.professional_id == account.professional_id)
+        .order_by(ProfessionalOrganisation.is_primary.desc())
+    ).first() if account.professional_id else None
+    return Actor(account_id=account.id, role=Role(account.role), display_name=display_name(db, account),
+                 professional_id=account.professional_id, patient_id=account.patient_id, organisation_id=organisation_id)
+
+
 def _name(identifier: str, pro, patient) -> str:
     """`pro` and `patient`: rows (or None) with the name columns of a professional and of a patient, by name."""
     if pro is not None and pro.family_name is not None:
