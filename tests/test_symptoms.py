@@ -161,6 +161,7 @@ def test_the_gp_reads_the_detailed_answers_only_while_the_patient_agrees(treated
     assert shared.summary.startswith("Dernier questionnaire le 24/03/2026 : nausées (modérée)")
     checkin.set_gp_sharing(treated.db, actor=treated.me, shared=False, now=IN_TREATMENT)
     assert gp_reads() == history.TeamHistory(available=False)
+    treated.db.commit()
     reads = treated.db.exec(select(AuditEvent.detail, AuditEvent.grant).where(
         AuditEvent.account_id == treated.gp.account_id, AuditEvent.action == "read").order_by(AuditEvent.id)).all()
     withheld = ("suivi des symptômes : réponses non partagées par le patient (alertes sur le parcours seulement)",

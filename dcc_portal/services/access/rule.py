@@ -255,7 +255,16 @@ def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | No
     8. An emergency access of this professional, started and not expired (4 hours): EMERGENCY.
     Otherwise nothing.
     """
-    now = now or utcnow()
+    key = (actor, patient.id, now)
+    grant = _decided(db).get(key)
+    if grant is None:
+        grant = _grant(db, actor=actor, patient=patient, now=now or utcnow())
+        if grant is not None:
+            _decided(db)[key] = grant
+    return grant
+
+
+def _grant(db: Session, *, actor: Actor, patient: Patient, now: datetime) -> Grant | None:
     if actor.role == Role.PATIENT:
         return Grant.SELF if actor.patient_id is not None and actor.patient_id == patient.id else None
     if not actor.role.is_care_professional or actor.professional_id is None:
@@ -317,17 +326,23 @@ def require_patient(
 
     An unknown id and a forbidden one get the same answer.
     """
-    patient = None
-    if isinstance(patient_public_id, str) and 0 < len(patient_public_id) <= 32:
-        patient = _decided(db).get(patient_public_id)
-        if patient is None:
-            patient = db.exec(_PATIENT_BY_PUBLIC_ID, params={"public_id": patient_public_id}).first()
-            if patient is not None:
-                _decided(db)[patient_public_id] = patient
+    patient = patient_by_public_id(db, patient_public_id)
     if patient is None:
         raise deny(db, actor=actor, action=action, detail=f"dossier inconnu {str(patient_public_id)[:40]}")
     return patient, authorize_patient(db, actor=actor, patient=patient, action=action, document_id=document_id,
                                       document_version=document_version, detail=detail, now=now)
+
+
+def patient_by_public_id(db: Session, public_id: str) -> Patient | None:
+    """The patient with this public id, looked up once per transaction (no access check: callers go on to one)."""
+    if not isinstance(public_id, str) or not 0 < len(public_id) <= 32:
+        return None
+    patient = _decided(db).get(public_id)
+    if patient is None:
+        patient = db.exec(_PATIENT_BY_PUBLIC_ID, params={"public_id": public_id}).first()
+        if patient is not None:
+            _decided(db)[public_id] = patient
+    return patient
 
 
 def authorize_patient(
@@ -342,11 +357,9 @@ def authorize_patient(
     now: datetime | None = None,
 ) -> Grant:
     """`require_patient` for a patient row the caller already loaded: the grant, audited; AccessDenied otherwise."""
-    key = (actor, patient.id, now)
-    grant = _decided(db).get(key) or grant_for(db, actor=actor, patient=patient, now=now)
+    grant = grant_for(db, actor=actor, patient=patient, now=now)
     if grant is None:
         raise deny(db, actor=actor, action=action, patient_id=patient.id, detail=detail)
-    _decided(db)[key] = grant
     audit.record(
         db,
         actor=actor,

@@ -80,12 +80,11 @@ def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: date
     patient agrees to share them; without it, and for anyone else with access to the record (RCP, emergency),
     `available=False`: they see the alerts and actions on the timeline only."""
     now = now or utcnow()
-    patient = db.exec(select(Patient).where(Patient.public_id == str(patient_public_id)[:32])).first()
+    patient = access.patient_by_public_id(db, patient_public_id)
     available, detail = _reader_detail(db, actor=actor, patient=patient, now=now) if patient else (False, "")
     patient, grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                             detail=detail or "suivi des symptômes", now=now)
     if not available or grant not in (Grant.CARE_TEAM, Grant.MEDECIN_TRAITANT):
-        db.commit()
         return TeamHistory(available=False)
     reports = list(reversed(db.exec(
         select(SymptomReport).where(SymptomReport.patient_id == patient.id, SymptomReport.submitted_at.is_not(None))
@@ -113,6 +112,5 @@ def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: date
                         for period in (current.periods if current else ()))
     open_alerts = len(db.exec(select(SymptomAlert.id).where(SymptomAlert.patient_id == patient.id,
                                                             SymptomAlert.acknowledged_at.is_(None))).all())
-    db.commit()
     return TeamHistory(True, _summary(db, reports[-1] if reports else None), series, periods, open_alerts,
                        grant == Grant.CARE_TEAM)
