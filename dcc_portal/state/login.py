@@ -7,7 +7,7 @@ import time
 
 import reflex as rx
 
-from dcc_portal import db, texts
+from dcc_portal import admission, db, texts
 from dcc_portal.services.identity import auth, passwords, psc, sessions
 from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, resolve_browser, user_agent
 
@@ -209,7 +209,9 @@ class LoginState(rx.State):
 async def _password_step(identifier: str, password: str, ip: str):
     """The deliberately slow hash check runs in the password pool, outside any transaction: a burst of logins
     neither blocks this worker's other events nor holds the database's write lock. The short transactions around
-    it run in a thread and are tried again when other writers got in the way."""
+    it run in a thread and are tried again when other writers got in the way. A login storm queues at the door
+    first (`admission`), while this worker's pages are late."""
+    await admission.LOGINS.wait_turn()
     attempt = await asyncio.to_thread(db.run, lambda session: auth.start_password_check(session, identifier=identifier,
                                                                                        client_ip=ip))
     if attempt.blocked:
