@@ -80,6 +80,7 @@ AUTH = {
     "signing_in": "Connexion en cours…",
     "restart": "Recommencer la connexion",
     "recovery_left": "Code de secours accepté. Il vous reste {n} code(s) de secours : pensez à en générer de nouveaux dans Mon compte.",
+    "queued": "Beaucoup de connexions en ce moment : la vôtre est en file d'attente et va aboutir. Ne fermez pas cette page.",
     "pending_expired": "Cette étape a expiré. Merci de saisir à nouveau votre identifiant et votre mot de passe.",
     "required_identifier": "Saisissez votre identifiant.",
     "required_password": "Saisissez votre mot de passe.",

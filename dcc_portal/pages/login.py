@@ -30,6 +30,7 @@ def _password_form() -> rx.Component:
             field(T["identifier"], "identifier", error=LoginState.identifier_error, autocomplete="username", max_length=120),
             field(T["password"], "password", error=LoginState.pw_error, type="password", autocomplete="current-password", max_length=10_000),
             submit_button(T["continue"], loading=LoginState.busy, data_testid="login-submit"),
+            rx.cond(LoginState.queued, rx.text(T["queued"], size="2", role="status", data_testid="login-queued")),
             spacing="4",
             width="100%",
         ),

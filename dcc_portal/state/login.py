@@ -12,6 +12,7 @@ from dcc_portal.services.identity import auth, passwords, psc, sessions
 from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, resolve_browser, user_agent
 
 PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()
+QUEUED_NOTICE_AFTER = 2.0  # s at the login door before the page says the login is queued
 
 
 class LoginState(rx.State):
@@ -21,6 +22,7 @@ class LoginState(rx.State):
     code_error: str = ""
     form_error: str = ""
     busy: bool = False
+    queued: bool = False  # waiting at the login door (`admission`) during a login storm
     enrol_qr: str = ""
     enrol_key: str = ""  # shown once while enrolling, cleared as soon as the first code confirms it
     shown_codes: list[str] = []  # the 10 recovery codes, shown once after enrolment
@@ -44,7 +46,7 @@ class LoginState(rx.State):
         self._pending_until = 0.0
         self._handoff = self.notice = ""
         self.form_error = message
-        self.busy = False
+        self.busy = self.queued = False
 
     @rx.event
     async def start(self):
@@ -90,13 +92,14 @@ class LoginState(rx.State):
             self.busy = True
             ip = client_ip(self)
         try:
+            await self._wait_at_the_door()
             result, enrolment = await _password_step(identifier, password, ip)
         except BaseException:
             async with self:
-                self.busy = False
+                self.busy = self.queued = False
             raise
         async with self:
-            self.busy = False
+            self.busy = self.queued = False
             if not result.ok:
                 self.form_error = result.message
                 return
@@ -107,6 +110,19 @@ class LoginState(rx.State):
                 self.step = "enrol"
             else:
                 self.step = "code"
+
+    async def _wait_at_the_door(self) -> None:
+        """A login storm queues at the door first, while this worker's pages are busy; a wait long enough to be
+        noticed is said on the page."""
+        turn = asyncio.ensure_future(admission.LOGINS.wait_turn())
+        try:
+            done, _pending = await asyncio.wait({turn}, timeout=QUEUED_NOTICE_AFTER)
+            if not done:
+                async with self:
+                    self.queued = True
+            await turn
+        finally:
+            turn.cancel()
 
     @staticmethod
     def _handoff_of(token: str) -> str:
@@ -209,9 +225,7 @@ class LoginState(rx.State):
 async def _password_step(identifier: str, password: str, ip: str):
     """The deliberately slow hash check runs in the password pool, outside any transaction: a burst of logins
     neither blocks this worker's other events nor holds the database's write lock. The short transactions around
-    it run in a thread and are tried again when other writers got in the way. A login storm queues at the door
-    first (`admission`), while this worker's pages are late."""
-    await admission.LOGINS.wait_turn()
+    it run in a thread and are tried again when other writers got in the way."""
     attempt = await asyncio.to_thread(db.run, lambda session: auth.start_password_check(session, identifier=identifier,
                                                                                        client_ip=ip))
     if attempt.blocked:
