@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dcc_portal"
 
 # Rank of each part of dcc_portal: a module imports only modules of its own rank or below.
 RANKS = {
-    "formatting": 0, "texts": 0, "settings": 0, "memory": 0,
+    "formatting": 0, "texts": 0, "settings": 0, "memory": 0, "admission": 0,
     "models": 1, "db": 1, "conformance": 1, "migrate": 1,
     "services": 2, "backup": 2,
     "demo": 3, "peers": 3,
