@@ -17,7 +17,8 @@ figures cover the --duration seconds after the last login. Prints event latency 
 errors (timeouts, server errors, unexpected redirects), throughput and the server's memory (RSS of its process tree).
 With --login-burst N, the measured window is cut in two halves: in the second, N more accounts log in over
 --burst-seconds while the sessions keep browsing; the browsing p95 is printed for the equal time before the burst and
-for the burst (until its last login is answered), with the burst's errors.
+for the burst (until its last login is answered), with the burst's errors. The burst's browsers run in a second
+process, as they would on other machines; how late the browsing process's own event loop ran is printed too.
 Before the run the login limits of the loopback address and of the chosen accounts are reset in the database
 (all sessions come from one address). Every request goes to the server given or started here, on this machine: nothing else is contacted.
 """
@@ -26,9 +27,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -89,6 +92,8 @@ class Results:
     burst_lasted: float = 0.0
     by_phase: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     received: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # bytes answered, by kind
+    # How late this load generator's own event loop ran a short timer, by phase: its share of a latency measured.
+    own_lag: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, kind: str, seconds: float) -> None:
         if kind.startswith("login") or self.measuring:
@@ -244,9 +249,29 @@ def _accounts(db_url: str, count: int) -> list[tuple[str, str]]:
 async def login_burst(base_url: str, accounts: list[tuple[str, str]], results: Results, *, start_in: float, spread: float,
                       origin: str | None) -> float:
     """Logins of `accounts` over `spread` seconds, `start_in` seconds from now, while the others browse; the
-    browsing events answered meanwhile are counted as the burst's. Returns how long the burst lasted."""
+    browsing events answered meanwhile are counted as the burst's. Returns how long the burst lasted.
+
+    The logging-in browsers run in a process of their own, as they would on other machines: their pages and logins
+    must not hold up, in this process, the reading of the answers that the browsing sessions are timed on."""
     await asyncio.sleep(start_in)
     results.phase, started = "burst", time.monotonic()
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.load", "--burst-child",
+                                                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    order = {"base_url": base_url, "accounts": accounts, "spread": spread, "origin": origin}
+    answer, _ = await child.communicate(json.dumps(order).encode())
+    if child.returncode != 0 or not answer.strip():
+        raise SystemExit(f"the login burst process failed (exit {child.returncode})")
+    report = json.loads(answer.decode().strip().splitlines()[-1])
+    for kind, values in report["latencies"].items():
+        results.latencies[kind].extend(values)
+    for kind, count in report["errors"].items():
+        results.errors[kind] += count
+    results.phase = "after"
+    return time.monotonic() - started
+
+
+async def _burst_logins(base_url: str, accounts: list[tuple[str, str]], results: Results, *, spread: float,
+                        origin: str | None) -> None:
     rng = random.Random(7)
     burst = [Session(base_url, identifier, role, results, random.Random(rng.random()), 0, origin)
              for identifier, role in accounts]
@@ -261,8 +286,16 @@ async def login_burst(base_url: str, accounts: list[tuple[str, str]], results: R
             await session.client.close()
 
     await asyncio.gather(*(one(i, s) for i, s in enumerate(burst)))
-    results.phase = "after"
-    return time.monotonic() - started
+
+
+def burst_child() -> int:
+    """The burst's process: reads its order (JSON) on stdin, prints the login latencies and errors (JSON)."""
+    order = json.load(sys.stdin)
+    results = Results()
+    asyncio.run(_burst_logins(order["base_url"], [tuple(account) for account in order["accounts"]], results,
+                              spread=order["spread"], origin=order["origin"]))
+    print(json.dumps({"latencies": results.latencies, "errors": results.errors}))
+    return 0
 
 
 async def run(base_url: str, accounts: list[tuple[str, str]], *, duration: float, ramp: float, think: float, seed_value: int,
@@ -285,7 +318,14 @@ async def run(base_url: str, accounts: list[tuple[str, str]], *, duration: float
             except TimeoutError:
                 pass
 
-    sampler = asyncio.create_task(sample_memory())
+    async def probe_own_lag(tick: float = 0.05):
+        while not stop_sampling.is_set():
+            due = time.monotonic() + tick
+            await asyncio.sleep(tick)
+            if results.measuring:
+                results.own_lag[results.phase or "window"].append(time.monotonic() - due)
+
+    sampler = asyncio.gather(sample_memory(), probe_own_lag())
 
     async def start(index: int, session: Session):
         nonlocal login_failures
@@ -457,7 +497,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step-seconds", type=float, default=30, help="with --floor: seconds measured per step")
     parser.add_argument("--instances", type=int, default=1, choices=(1, 2),
                         help="2: two instances behind nginx, one killed half-way (PostgreSQL + Redis; bench/failover.py)")
+    parser.add_argument("--burst-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.burst_child:
+        return burst_child()
 
     from tests.servers import Portal
 
@@ -518,6 +561,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{under:.0f} ms during it ({len(during)} events): x{under / before:.2f}"
               + (f"; {percentile(later, 95):.0f} ms after it ({len(later)} events): "
                  f"x{under / percentile(later, 95):.2f}" if later else ""))
+    print("load generator's own event loop, lateness of a 50 ms timer: " + "; ".join(
+        f"{phase} p95 {percentile(lags, 95):.0f} ms, max {max(lags) * 1000:.0f} ms"
+        for phase, lags in results.own_lag.items() if lags))
     if samples and max(samples):
         print(f"server memory (RSS of the process tree): {idle_rss / 1e6:.0f} MB idle, peak {max(samples) / 1e6:.0f} MB, "
               f"median {statistics.median(samples) / 1e6:.0f} MB")
