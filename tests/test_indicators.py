@@ -8,8 +8,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
+from dcc_portal import db as dbmod
 from dcc_portal.models import (
     AuditAction,
     AuditEvent,
@@ -463,6 +465,25 @@ def test_the_periodic_job_fills_the_summaries_site_by_site(world, db_url, monkey
     summary.refresh_in_new_session()  # another process just refreshed: nothing to do
     db.expire_all()
     assert summary.state(db).refreshed_at == first.refreshed_at
+
+
+def test_the_periodic_job_is_not_run_twice_at_once(world, db_url, monkeypatch):
+    """Every worker of every instance starts the job when the portal starts: one recounts, the others leave it."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a portal on SQLite is one process")
+    db = world["db"]
+    monkeypatch.setenv("REFLEX_DB_URL", db_url)
+    db.commit()
+    with dbmod.get_engine(db_url).connect() as other_process:
+        other_process.execute(text("SELECT pg_advisory_lock(:key)"), {"key": summary.JOB_KEY})
+        summary.refresh_in_new_session()
+        db.expire_all()
+        assert summary.state(db) is None
+        other_process.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": summary.JOB_KEY})
+        other_process.commit()
+    summary.refresh_in_new_session()
+    db.expire_all()
+    assert summary.state(db) is not None
 
 
 def _figure_of(figures, key):

@@ -11,6 +11,8 @@ diagnoses and sessions of the last WINDOW_DAYS), and the whole history once a da
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, insert, text
@@ -38,6 +40,7 @@ REBUILD_EVERY = timedelta(days=1)
 EARLIEST = date(1900, 1, 1)
 NAME = "network"
 ADVISORY_KEY = 250_425  # PostgreSQL advisory lock taken by a recount
+JOB_KEY = 250_426  # PostgreSQL advisory lock held by the process running the periodic job
 SITE_KEYS = ("", *(site.key for site in SITES))
 
 
@@ -164,8 +167,33 @@ def session_counts(db: Session, filters: Filters) -> list[board_figures.SessionC
 
 def refresh_in_new_session() -> None:
     """The periodic job: one transaction per site, so that on SQLite (whose transactions hold the write lock) no
-    writer waits for the whole recount; skipped when another portal process has just refreshed. Pages read the
-    summaries once the first refresh is complete (until then they count from the record)."""
+    writer waits for the whole recount; skipped while another portal process runs it or when one has just refreshed.
+    Pages read the summaries once the first refresh is complete (until then they count from the record)."""
+    with _job_alone() as alone:
+        if alone:
+            _refresh_site_by_site()
+
+
+@contextmanager
+def _job_alone() -> Iterator[bool]:
+    """False while another process runs the job: every worker of every instance starts it together, and each would
+    otherwise recount the same history at once (PostgreSQL; a SQLite portal is one process)."""
+    engine = dbmod.get_engine()
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as connection:
+        alone = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": JOB_KEY}).scalar())
+        connection.commit()  # the lock is the session's: the connection is not left idle in a transaction
+        try:
+            yield alone
+        finally:
+            if alone:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": JOB_KEY})
+                connection.commit()
+
+
+def _refresh_site_by_site() -> None:
     today, now = formatting.paris_today(), utcnow()
     with dbmod.transaction() as db:
         current = _lock(db)
