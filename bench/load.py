@@ -14,7 +14,9 @@ Each session is one account of the generated region (hospital clinicians and GPs
 code is retried at the next time step), then browses with a think time: its worklist or "my patients", the next
 page, a name search, a patient's file, one of the patient's documents. Sessions start over --ramp seconds; the
 figures cover the --duration seconds after the last login. Prints event latency p50/p95/p99 per kind of action,
-errors (timeouts, server errors, unexpected redirects), throughput and the server's memory (RSS of its process tree).
+errors (timeouts, server errors, unexpected redirects), throughput, the server's memory (RSS of its process tree) and
+where the machine's CPU went during the window (bench/cpu.py): the server, PostgreSQL, Redis and the load generator,
+with the server's and PostgreSQL's CPU per event answered (in --floor, for each step of both apps).
 With --login-burst N, the measured window is cut in two halves: in the second, N more accounts log in over
 --burst-seconds while the sessions keep browsing; the browsing p95 is printed for the equal time before the burst and
 for the burst (until its last login is answered), with the burst's errors. The burst's browsers run in a second
@@ -42,6 +44,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.common import percentile, print_table
+from bench.cpu import Meter, Usage
 from bench.reflex_client import ReflexClient, ServerError, state_name
 from dcc_portal import db as dbmod
 from dcc_portal import settings
@@ -299,8 +302,8 @@ def burst_child() -> int:
 
 
 async def run(base_url: str, accounts: list[tuple[str, str]], *, duration: float, ramp: float, think: float, seed_value: int,
-              origin: str | None, memory, burst: list[tuple[str, str]] = (), burst_seconds: float = 5
-              ) -> tuple[Results, float, list[int], int]:
+              origin: str | None, memory, meter: Meter, burst: list[tuple[str, str]] = (), burst_seconds: float = 5
+              ) -> tuple[Results, float, list[int], int, Usage]:
     results = Results()
     rng = random.Random(seed_value)
     sessions = [Session(base_url, identifier, role, results, random.Random(rng.random()), think, origin)
@@ -340,6 +343,7 @@ async def run(base_url: str, accounts: list[tuple[str, str]], *, duration: float
     await asyncio.gather(*(start(i, s) for i, s in enumerate(sessions)))
     results.measuring = True
     window_start = time.monotonic()
+    first = meter.read()
     until = window_start + duration
     browsing = asyncio.gather(*(s.browse(until) for s in logged))
     if burst:
@@ -350,10 +354,11 @@ async def run(base_url: str, accounts: list[tuple[str, str]], *, duration: float
     await browsing
     elapsed = time.monotonic() - window_start
     results.measuring = False
+    usage = Meter.between(first, meter.read())
     stop_sampling.set()
     await sampler
     await asyncio.gather(*(s.client.close() for s in sessions), return_exceptions=True)
-    return results, elapsed, samples, len(logged)
+    return results, elapsed, samples, len(logged), usage
 
 
 @dataclass
@@ -363,6 +368,8 @@ class Step:
     p95_ms: float
     errors: int
     bytes_by_kind: dict[str, float]
+    cpu: Usage
+    events: int
 
     @property
     def saturated(self) -> bool:
@@ -373,7 +380,7 @@ SATURATION_P95_MS = 150
 
 
 async def staircase(base_url: str, accounts: list[tuple[str, str]], shape: Shape, *, steps: list[int], seconds: float,
-                    ramp: float, think: float, origin: str | None) -> list[Step]:
+                    ramp: float, think: float, origin: str | None, meter: Meter) -> list[Step]:
     """More and more sessions: at each step the new ones log in over `ramp` seconds while the others keep browsing
     (not measured), then every session browses for `seconds` measured ones. Stops after the first step whose browsing
     p95 exceeds SATURATION_P95_MS or that had an error (its logins' included)."""
@@ -403,15 +410,18 @@ async def staircase(base_url: str, accounts: list[tuple[str, str]], shape: Shape
             window = Results(measuring=True)
             for session in sessions:
                 session.results = window
+            first = meter.read()
             await asyncio.sleep(seconds)
             window.measuring = False
+            usage = Meter.between(first, meter.read())
             browsing = [v for kind, values in window.latencies.items() if not kind.startswith("login") for v in values]
             step = Step(len(sessions), window.window_events / seconds, percentile(browsing, 95) if browsing else 0.0,
                         sum(window.errors.values()) + sum(ramping.errors.values()),
-                        {kind: statistics.mean(sizes) for kind, sizes in window.received.items() if sizes})
+                        {kind: statistics.mean(sizes) for kind, sizes in window.received.items() if sizes},
+                        usage, window.window_events)
             found.append(step)
             print(f"  {step.sessions} sessions: {step.events_per_second:.1f} events/s, browsing p95 {step.p95_ms:.0f} ms, "
-                  f"errors {step.errors}", flush=True)
+                  f"errors {step.errors}; CPU: {usage.line()}", flush=True)
             if step.saturated:
                 break
     finally:
@@ -448,7 +458,7 @@ def floor_comparison(args, accounts: list[tuple[str, str]]) -> int:
               flush=True)
         try:
             runs[name] = asyncio.run(staircase(server.base_url, accounts, shape, steps=steps, seconds=args.step_seconds,
-                                               ramp=args.ramp, think=args.think, origin=None))
+                                               ramp=args.ramp, think=args.think, origin=None, meter=Meter(server.pids)))
         finally:
             server.stop()
     print()
@@ -457,9 +467,12 @@ def floor_comparison(args, accounts: list[tuple[str, str]]) -> int:
           f"{SATURATION_P95_MS} ms or a first error")
     rows = []
     for name, steps_run in runs.items():
-        rows.extend((name, str(s.sessions), f"{s.events_per_second:.1f}", f"{s.p95_ms:.0f} ms", str(s.errors))
+        rows.extend((name, str(s.sessions), f"{s.events_per_second:.1f}", f"{s.p95_ms:.0f} ms", str(s.errors),
+                     f"{s.cpu.percent.get('server', 0):.0f}%", f"{s.cpu.per_event_ms('server', s.events):.1f} ms",
+                     f"{s.cpu.per_event_ms('PostgreSQL', s.events):.1f} ms", f"{s.cpu.machine_busy:.0f}%")
                     for s in steps_run)
-    print_table(("app", "sessions", "events/s", "browsing p95", "errors"), rows)
+    print_table(("app", "sessions", "events/s", "browsing p95", "errors", "server CPU", "server CPU per event",
+                 "PostgreSQL CPU per event", "machine busy"), rows)
     print()
     kinds = sorted({kind for steps_run in runs.values() for s in steps_run for kind in s.bytes_by_kind})
     print_table(("event", "bytes answered (floor)", "bytes answered (portal)"), [
@@ -515,21 +528,21 @@ def main(argv: list[str] | None = None) -> int:
     _reset_login_limits(args.db_url, [identifier for identifier, _ in accounts])
     portal = None
     if args.url:
-        base_url, memory = args.url.rstrip("/"), (lambda: 0)
+        base_url, memory, meter = args.url.rstrip("/"), (lambda: 0), Meter(lambda: [])
         mode = f"server at {base_url}"
     else:
         data_dir = Path(os.environ.get("DCC_DATA_DIR") or tempfile.mkdtemp(prefix="dcc-load-"))
         portal = Portal(db_url=args.db_url, data_dir=data_dir, log=data_dir / "load-server.log",
                         redis_url=args.redis_url, workers=args.workers, env={"DCC_SHARING_WORKER": "0"})
         portal.start(rebuild=not args.no_build)
-        base_url, memory = portal.base_url, portal.rss_bytes
+        base_url, memory, meter = portal.base_url, portal.rss_bytes, Meter(portal.pids)
         mode = (f"PostgreSQL + Redis, {portal.workers} workers" if args.redis_url else
                 ("PostgreSQL, 1 worker" if not args.db_url.startswith("sqlite") else "SQLite, 1 worker"))
     try:
         idle_rss = memory()
-        results, elapsed, samples, logged = asyncio.run(run(
+        results, elapsed, samples, logged, usage = asyncio.run(run(
             base_url, accounts, duration=args.duration, ramp=args.ramp, think=args.think, seed_value=args.seed,
-            origin=None, memory=memory, burst=burst, burst_seconds=args.burst_seconds))
+            origin=None, memory=memory, meter=meter, burst=burst, burst_seconds=args.burst_seconds))
     finally:
         if portal is not None:
             portal.stop()
@@ -564,6 +577,10 @@ def main(argv: list[str] | None = None) -> int:
     print("load generator's own event loop, lateness of a 50 ms timer: " + "; ".join(
         f"{phase} p95 {percentile(lags, 95):.0f} ms, max {max(lags) * 1000:.0f} ms"
         for phase, lags in results.own_lag.items() if lags))
+    print(f"CPU during the measured window, % of one core: {usage.line()}")
+    print(f"CPU per event answered: server {usage.per_event_ms('server', results.window_events):.1f} ms, "
+          f"PostgreSQL {usage.per_event_ms('PostgreSQL', results.window_events):.1f} ms, "
+          f"Redis {usage.per_event_ms('Redis', results.window_events):.1f} ms")
     if samples and max(samples):
         print(f"server memory (RSS of the process tree): {idle_rss / 1e6:.0f} MB idle, peak {max(samples) / 1e6:.0f} MB, "
               f"median {statistics.median(samples) / 1e6:.0f} MB")
