@@ -13,7 +13,7 @@ from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
-from dcc_portal.models import AuditEvent, CareTeamMembership, Grant, Patient, Role
+from dcc_portal.models import AuditEvent, CareTeamMembership, Grant, Patient, PatientVisit, Role
 from dcc_portal.services.access import charter
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
@@ -296,6 +296,46 @@ def test_the_loaders_of_one_page_check_the_patient_once_and_each_read_is_audited
     assert reads[-2:] == ["a", "b"]
     with pytest.raises(AccessDenied):  # another actor is decided on its own
         access.require_patient(db, actor=world.outsider, patient_public_id=world.patient.public_id, now=T0)
+
+
+def test_the_services_of_one_page_share_the_days_decision_whatever_their_own_now(db, world):
+    """Each service of a page takes its own `now`: a care-team grant holds for the Paris day, so it is decided once."""
+    sent = []
+
+    def count(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id, now=T0)
+    event.listen(db.get_bind(), "before_cursor_execute", count)
+    try:
+        _patient, grant = access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id,
+                                                 now=T0 + timedelta(milliseconds=40))
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", count)
+    assert (grant, sent) == (Grant.CARE_TEAM, [])
+
+
+def test_a_page_recording_its_visit_keeps_the_decision_a_change_to_the_team_does_not(db, world):
+    sent = []
+
+    def count(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id, now=T0)
+    db.add(PatientVisit(account_id=world.member.account_id, patient_id=world.patient.id, last_seen_at=T0))
+    db.flush()
+    event.listen(db.get_bind(), "before_cursor_execute", count)
+    try:
+        access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id, now=T0)
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", count)
+    assert sent == []
+    membership = db.exec(select(CareTeamMembership).where(CareTeamMembership.professional_id == world.member_pro_id)).one()
+    membership.removed_at = T0
+    db.add(membership)
+    db.flush()
+    with pytest.raises(AccessDenied):
+        access.require_patient(db, actor=world.member, patient_public_id=world.patient.public_id, now=T0)
 
 
 # --- require_role: area-level checks ---

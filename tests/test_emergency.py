@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from dcc_portal.models import AuditEvent, EmergencyAccess, Grant, Notification, Role
 from dcc_portal.services.access import emergency
+from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.record import patients
 from tests import factories as f
@@ -109,6 +110,15 @@ def test_emergency_access_lasts_four_hours_and_flags_every_access(db, world):
 
     with pytest.raises(AccessDenied):
         patients.summary(db, actor=outsider, patient_public_id=patient.public_id, now=start + timedelta(hours=4))
+
+
+def test_an_emergency_access_ends_on_time_within_a_transaction_that_used_it(db, world):
+    patient, actors = world
+    outsider = actors["outsider"]
+    emergency.open_access(db, actor=outsider, patient_public_id=patient.public_id, reason=REASON, now=f.T0)
+    db.commit()
+    assert access.grant_for(db, actor=outsider, patient=patient, now=f.T0 + timedelta(hours=3, minutes=59)) == Grant.EMERGENCY
+    assert access.grant_for(db, actor=outsider, patient=patient, now=f.T0 + timedelta(hours=4)) is None
 
 
 def test_team_gp_and_patient_are_told(db, world):

@@ -29,11 +29,15 @@ from dcc_portal.models import (
     AuditOutcome,
     CareTeamMembership,
     Document,
+    DocumentRead,
     DocumentStatus,
+    DownloadTicket,
     EmergencyAccess,
     Grant,
+    Notification,
     Patient,
     PatientOpposition,
+    PatientVisit,
     RcpCase,
     RcpCaseGuest,
     RcpCaseStatus,
@@ -70,8 +74,18 @@ _PREFETCHED = "dcc_access_prefetched"
 
 
 # Patients found and grants decided in this transaction (the loaders of a patient's page each check the same
-# patient): forgotten when it ends, and at any write in it, which may change the answer.
+# patient): forgotten when it ends, and at any write in it, which may change the answer, except the writes of a page
+# that only reads a record (its visit, documents read, notifications read, download tickets): no decision or patient
+# row depends on those tables.
 _DECIDED = "dcc_access_decided"
+_NEUTRAL_WRITES = (PatientVisit, DocumentRead, Notification, DownloadTicket)
+_NEUTRAL_TABLES = frozenset(model.__tablename__ for model in _NEUTRAL_WRITES)
+
+
+def _may_change_access(db: OrmSession) -> bool:
+    """Whether the session's unflushed changes (or, after a flush, the ones just flushed) touch a table other than
+    the neutral ones."""
+    return any(not isinstance(row, _NEUTRAL_WRITES) for row in (*db.new, *db.dirty, *db.deleted))
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
@@ -82,19 +96,23 @@ def _forget(db: OrmSession, transaction) -> None:
 
 
 def _decided(db: Session) -> dict:
-    if db.new or db.dirty or db.deleted:  # changes not flushed yet
+    if _may_change_access(db):  # changes not flushed yet
         db.info.pop(_DECIDED, None)
     return db.info.setdefault(_DECIDED, {})
 
 
 @event.listens_for(OrmSession, "after_flush")
 def _forget_decided_after_flush(db: OrmSession, flush_context) -> None:
-    db.info.pop(_DECIDED, None)
+    if _may_change_access(db):  # still the flushed changes, at this point
+        db.info.pop(_DECIDED, None)
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
 def _forget_decided_before_write(execute_state) -> None:
-    if not execute_state.is_select:
+    if execute_state.is_select:
+        return
+    table = getattr(execute_state.statement, "table", None)
+    if getattr(table, "name", None) not in _NEUTRAL_TABLES:
         execute_state.session.info.pop(_DECIDED, None)
 
 
@@ -255,12 +273,16 @@ def grant_for(db: Session, *, actor: Actor, patient: Patient, now: datetime | No
     8. An emergency access of this professional, started and not expired (4 hours): EMERGENCY.
     Otherwise nothing.
     """
-    key = (actor, patient.id, now)
-    grant = _decided(db).get(key)
+    at = now or utcnow()
+    by_day, by_instant = (actor, patient.id, formatting.paris_today(at)), (actor, patient.id, now)
+    decided = _decided(db)
+    grant = decided.get(by_day) or decided.get(by_instant)
     if grant is None:
-        grant = _grant(db, actor=actor, patient=patient, now=now or utcnow())
+        grant = _grant(db, actor=actor, patient=patient, now=at)
         if grant is not None:
-            _decided(db)[key] = grant
+            # Every way in but the emergency access holds for the whole Paris day (team memberships are by date),
+            # so the services of one page, each with its own `now`, share the decision.
+            _decided(db)[by_instant if grant == Grant.EMERGENCY else by_day] = grant
     return grant
 
 
