@@ -12,6 +12,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
@@ -31,6 +32,7 @@ from dcc_portal.models import (
 from dcc_portal.peers import mssante_pki, mssante_reports
 from dcc_portal.peers.mssante_operator import Operator
 from dcc_portal.services.access import audit_log
+from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.exchange import cda_n1, mssante, xdm
 from dcc_portal.services.exchange import mssante_directory as mss_directory
@@ -274,6 +276,29 @@ def test_only_the_care_team_may_send(db: Session, pki):
     with pytest.raises(ValidationFailed) as refused:
         mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=["dr.who@gmail.com"])
     assert "annuaire" in refused.value.errors["recipients"]
+
+
+def test_the_reader_and_its_sending_panel_look_the_document_up_once_and_audit_each_read(db: Session):
+    t, document_id = sent_report(db)
+    access.require_document(db, actor=t.oncologist_actor, document_public_id=document_id, detail="lecture")
+    looked_up = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT DOCUMENT.") or "FROM patient" in statement:
+            looked_up.append(statement)
+
+    event.listen(db.get_bind(), "before_cursor_execute", count)
+    try:
+        shown = mssante.panel(db, actor=t.oncologist_actor, document_public_id=document_id)
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", count)
+    assert shown is not None and [r.address for r in shown.recipients] == [GP]
+    assert looked_up == []
+    db.commit()
+    details = db.exec(select(AuditEvent.detail).where(AuditEvent.account_id == t.oncologist_actor.account_id,
+                                                      AuditEvent.action == AuditAction.READ)
+                      .order_by(AuditEvent.seq.desc()).limit(3)).all()
+    assert set(details) == {"lecture", "messagerie sécurisée : destinataires", "messagerie sécurisée : suivi des envois"}
 
 
 def test_a_pps_without_the_patients_agreement_is_never_sent_to_the_medecin_traitant(world):  # noqa: F811

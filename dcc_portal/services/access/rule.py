@@ -367,6 +367,20 @@ def patient_by_public_id(db: Session, public_id: str) -> Patient | None:
     return patient
 
 
+def document_by_public_id(db: Session, public_id: str) -> tuple[Document, Patient] | None:
+    """The document with this public id and its patient, looked up once per transaction (no access check: callers go
+    on to one)."""
+    if not isinstance(public_id, str) or not 0 < len(public_id) <= 32:
+        return None
+    key = ("document", public_id)
+    found = _decided(db).get(key)
+    if found is None:
+        row = db.exec(_DOCUMENT_BY_PUBLIC_ID, params={"public_id": public_id}).first()
+        if row is not None:
+            found = _decided(db)[key] = (row[0], row[1])
+    return found
+
+
 def authorize_patient(
     db: Session,
     *,
@@ -512,9 +526,7 @@ def require_document(
     now: datetime | None = None,
 ) -> tuple[Document, Patient, Grant]:
     """The document, its patient and the grant, with the access audited; AccessDenied (audited) otherwise."""
-    found = None
-    if isinstance(document_public_id, str) and 0 < len(document_public_id) <= 32:
-        found = db.exec(_DOCUMENT_BY_PUBLIC_ID, params={"public_id": document_public_id}).first()
+    found = document_by_public_id(db, document_public_id)
     if found is None:
         raise deny(db, actor=actor, action=action, detail=f"document inconnu {str(document_public_id)[:40]}")
     document, patient = found

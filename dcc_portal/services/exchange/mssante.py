@@ -298,10 +298,10 @@ def panel(db: Session, *, actor: Actor, document_public_id: str, page: int = 1) 
     else (nothing is offered, so nothing is refused: the reader's own access check was audited)."""
     if actor.role not in SENDER_ROLES:
         return None
-    document = db.exec(select(Document).where(Document.public_id == str(document_public_id)[:32])).first()
-    if document is None or not sendable(document):
+    found = access.document_by_public_id(db, str(document_public_id)[:32])
+    if found is None or not sendable(found[0]):
         return None
-    patient = db.get(Patient, document.patient_id)
+    document, patient = found
     if access.grant_for(db, actor=actor, patient=patient) != Grant.CARE_TEAM:
         return None
     return Panel(default_recipients(db, actor=actor, document_public_id=document.public_id),
