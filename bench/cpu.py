@@ -15,10 +15,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 KINDS = ("server", "PostgreSQL", "Redis", "load generator", "other")
 
 
-def _ticks(stat: str) -> tuple[int, int, int]:
-    """(ppid, pgid, utime + stime) from /proc/PID/stat (the command name may hold spaces and parentheses)."""
+def _ticks(stat: str) -> tuple[int, int]:
+    """(ppid, utime + stime) from /proc/PID/stat (the command name may hold spaces and parentheses)."""
     fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12])
+    return int(fields[1]), int(fields[11]) + int(fields[12])
 
 
 def _idle_and_total() -> tuple[int, int]:
@@ -75,7 +75,7 @@ class Meter:
             if not entry.name.isdigit():
                 continue
             try:
-                ppid, _pgid, ticks = _ticks((entry / "stat").read_text())
+                ppid, ticks = _ticks((entry / "stat").read_text())
             except (OSError, ValueError, IndexError):
                 continue
             pid = int(entry.name)

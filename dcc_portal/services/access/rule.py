@@ -355,30 +355,29 @@ def require_patient(
                                       document_version=document_version, detail=detail, now=now)
 
 
-def patient_by_public_id(db: Session, public_id: str) -> Patient | None:
-    """The patient with this public id, looked up once per transaction (no access check: callers go on to one)."""
+def _by_public_id(db: Session, statement, public_id: str, kind: str):
+    """The first row of `statement` for this public id, looked up once per transaction (None when not found)."""
     if not isinstance(public_id, str) or not 0 < len(public_id) <= 32:
         return None
-    patient = _decided(db).get(public_id)
-    if patient is None:
-        patient = db.exec(_PATIENT_BY_PUBLIC_ID, params={"public_id": public_id}).first()
-        if patient is not None:
-            _decided(db)[public_id] = patient
-    return patient
+    key = (kind, public_id)
+    found = _decided(db).get(key)
+    if found is None:
+        found = db.exec(statement, params={"public_id": public_id}).first()
+        if found is not None:
+            _decided(db)[key] = found
+    return found
+
+
+def patient_by_public_id(db: Session, public_id: str) -> Patient | None:
+    """The patient with this public id, looked up once per transaction (no access check: callers go on to one)."""
+    return _by_public_id(db, _PATIENT_BY_PUBLIC_ID, public_id, "patient")
 
 
 def document_by_public_id(db: Session, public_id: str) -> tuple[Document, Patient] | None:
     """The document with this public id and its patient, looked up once per transaction (no access check: callers go
     on to one)."""
-    if not isinstance(public_id, str) or not 0 < len(public_id) <= 32:
-        return None
-    key = ("document", public_id)
-    found = _decided(db).get(key)
-    if found is None:
-        row = db.exec(_DOCUMENT_BY_PUBLIC_ID, params={"public_id": public_id}).first()
-        if row is not None:
-            found = _decided(db)[key] = (row[0], row[1])
-    return found
+    row = _by_public_id(db, _DOCUMENT_BY_PUBLIC_ID, public_id, "document")
+    return None if row is None else (row[0], row[1])
 
 
 def authorize_patient(
