@@ -56,7 +56,7 @@ def test_password_containing_the_identifier_is_refused(password):
 
 def test_hash_is_argon2id_with_the_required_parameters():
     stored = passwords.hash_password(PASSWORD)
-    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert PASSWORD not in stored
 
 
@@ -71,16 +71,16 @@ def test_verify_accepts_the_right_password_only():
 
 
 def _old_style_hash(password: str = PASSWORD) -> str:
-    """A hash from an older deployment: argon2id with other parameters (those used before the OWASP ones)."""
-    old = CryptContext(schemes=["argon2"], argon2__type="ID", argon2__time_cost=3, argon2__memory_cost=65536,
-                       argon2__parallelism=4)
+    """A hash from an older deployment: argon2id with OWASP's minimum parameters, weaker than ours."""
+    old = CryptContext(schemes=["argon2"], argon2__type="ID", argon2__time_cost=2, argon2__memory_cost=19456,
+                       argon2__parallelism=1)
     return old.hash(password)
 
 
 def test_verify_returns_a_new_hash_when_parameters_changed():
     ok, new_hash = passwords.verify_password(PASSWORD, _old_style_hash())
     assert ok
-    assert new_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert new_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert passwords.verify_password(PASSWORD, new_hash) == (True, None)
 
 
@@ -95,12 +95,12 @@ def test_login_stores_the_upgraded_hash(db):
 
     assert step.ok
     stored = db.execute(text("SELECT password_hash FROM account WHERE id = :id"), {"id": account.id}).scalar_one()
-    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert passwords.verify_password(PASSWORD, stored) == (True, None)
 
 
-def test_the_parameters_meet_the_owasp_minimum_for_argon2id():
-    """At least 19 MiB of memory and two passes (or more memory for fewer passes), whatever the stored hash says."""
+def test_the_parameters_meet_the_security_standard_and_the_owasp_minimum():
+    """The security requirements: t=3, m=64 MiB, p=4 or stronger (OWASP's minimum is 19 MiB and two passes)."""
     parameters = dict(part.split("=") for part in passwords.hash_password(PASSWORD).split("$")[3].split(","))
-    memory, passes = int(parameters["m"]), int(parameters["t"])
-    assert (memory >= 19456 and passes >= 2) or (memory >= 47104 and passes >= 1)
+    memory, passes, lanes = int(parameters["m"]), int(parameters["t"]), int(parameters["p"])
+    assert memory >= 65536 and passes >= 3 and lanes >= 4
