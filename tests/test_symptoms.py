@@ -203,6 +203,11 @@ def test_a_worsening_since_the_last_week_raises_an_alert_with_its_trend(treated)
     assert alerts.worklist(treated.db, actor=treated.nurse, now=later).items[0].trend == "En aggravation"
     seen = history.team_history(treated.db, actor=treated.onco, patient_public_id=treated.patient.public_id, now=later)
     assert seen.summary.startswith("Dernier questionnaire le 31/03/2026 : nausées (modérée), fatigue (légère) — alerte")
+    assert seen.open_alerts == 1
+    alert = alerts.worklist(treated.db, actor=treated.nurse, now=later).items[0]
+    alerts.acknowledge(treated.db, actor=treated.nurse, alert_public_id=alert.public_id, action="call", now=later)
+    acknowledged = history.team_history(treated.db, actor=treated.onco, patient_public_id=treated.patient.public_id, now=later)
+    assert (acknowledged.open_alerts, acknowledged.summary) == (0, seen.summary)  # the last report still says it alerted
     nausea = next(series for series in seen.series if series.item == "nausea")
     assert [point["value"] for point in nausea.points] == [None, 0, 2]
     assert seen.treatments == "Chimiothérapie du 20/03 au 22/05"

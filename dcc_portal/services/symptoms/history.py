@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -36,10 +37,9 @@ class TeamHistory:
     care_team: bool = False  # the reader works the alerts (worklist link)
 
 
-def _summary(db: Session, report: SymptomReport | None) -> str:
+def _summary(report: SymptomReport | None, rows: dict, alert_level: str | None) -> str:
     if report is None:
         return ""
-    rows = checkin.answers_of(db, report.id)
     present = []
     for item in questionnaire.ITEMS:
         row = rows.get(item)
@@ -51,8 +51,7 @@ def _summary(db: Session, report: SymptomReport | None) -> str:
         elif row.temperature_tenths is not None:
             label += f" ({row.temperature_tenths / 10:.1f} °C)".replace(".", ",")
         present.append(label)
-    alert = db.exec(select(SymptomAlert).where(SymptomAlert.report_id == report.id)).first()
-    level = f" — {'alerte immédiate' if alert.level == rules.Level.IMMEDIATE else 'alerte'}" if alert else ""
+    level = f" — {'alerte immédiate' if alert_level == rules.Level.IMMEDIATE else 'alerte'}" if alert_level else ""
     what = ", ".join(present) if present else "aucun symptôme signalé"
     return f"Dernier questionnaire le {formatting.date_fr(report.submitted_at)} : {what}{level}."
 
@@ -110,7 +109,11 @@ def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: date
         series.append(Series(item, questionnaire.LABELS[item], top, points))
     periods = "; ".join(f"{period.label} du {period.start.strftime('%d/%m')} au {period.end.strftime('%d/%m')}"
                         for period in (current.periods if current else ()))
-    open_alerts = len(db.exec(select(SymptomAlert.id).where(SymptomAlert.patient_id == patient.id,
-                                                            SymptomAlert.acknowledged_at.is_(None))).all())
-    return TeamHistory(True, _summary(db, reports[-1] if reports else None), series, periods, open_alerts,
-                       grant == Grant.CARE_TEAM)
+    last = reports[-1] if reports else None
+    alerts = db.exec(select(SymptomAlert.report_id, SymptomAlert.level, SymptomAlert.acknowledged_at).where(
+        SymptomAlert.patient_id == patient.id,
+        or_(SymptomAlert.acknowledged_at.is_(None), SymptomAlert.report_id == (last.id if last else None)))).all()
+    open_alerts = sum(1 for alert in alerts if alert.acknowledged_at is None)
+    last_level = next((alert.level for alert in alerts if last and alert.report_id == last.id), None)
+    summary = _summary(last, answers.get(last.id, {}) if last else {}, last_level)
+    return TeamHistory(True, summary, series, periods, open_alerts, grant == Grant.CARE_TEAM)
