@@ -303,3 +303,15 @@ def test_every_registry_name_resolves_to_a_function():
     assert len(targets) >= 15
     for target in targets:
         assert callable(registry.resolve(target)), target
+
+
+def test_only_the_demo_stories_date_audit_events_or_act_as_if_the_charter_were_accepted():
+    """An audit event is dated when it happens and a professional reaches data once the charter is accepted; only the
+    demo's replay of past acts may say otherwise, never a path a browser reaches."""
+    helpers = {"dcc_portal.services.access.audit": "dated", "dcc_portal.services.access.charter": "assume_accepted"}
+    for name, path in source_modules().items():
+        uses = [node.attr for node in ast.walk(ast.parse(path.read_text()))
+                if isinstance(node, ast.Attribute) and node.attr in helpers.values()]
+        uses += [alias.name for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.ImportFrom)
+                 for alias in node.names if helpers.get(node.module or "") == alias.name]
+        assert not uses or part_of(name) == "demo", (name, uses)

@@ -7,6 +7,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
+from dcc_portal import formatting
 from dcc_portal.demo import seed
 from dcc_portal.models import (
     Account,
@@ -166,3 +167,38 @@ def test_patient_simon_has_a_history_of_check_ins_and_an_open_alert_for_ide_peti
     assert [alert.level for alert in open_alerts] == ["alert"]
     assert rule.is_team_member(demo, professional_id=petit.professional_id, patient_id=simon.patient_id,
                                today=reports[-1].started_at.date())
+
+
+def test_patient_simon_reads_her_story_in_who_accessed_her_record(demo):
+    """« Qui a consulté mon dossier » tells patient.simon's story as her record does: each document added on its own
+    day by its author (not all at the minute the demo was loaded), every line under the grant the professional held,
+    one line per professional, purpose, grant and day."""
+    from dcc_portal.models import Document
+    from dcc_portal.services.access import audit_log
+    from dcc_portal.services.common.names import professional_label
+    from dcc_portal.services.identity import sessions
+
+    simon = demo.exec(select(Account).where(Account.identifier == "patient.simon")).one()
+    log = audit_log.access_log(demo, actor=sessions.account_actor(demo, simon))
+    assert 0 < log.total <= len(log.items)
+    rows = log.items
+    assert all(row.grant and row.organisation for row in rows), rows
+    lines = [(row.who, row.purpose, row.grant, row.when[:10]) for row in rows]
+    assert len(set(lines)) == len(lines), rows
+    assert len({row.when[:10] for row in rows}) >= 4
+    added = {(row.who, row.when[:10]) for row in rows if row.purpose == "Ajout au dossier"}
+    documents = demo.exec(select(Document, Professional).join(Professional, Professional.id == Document.author_professional_id)
+                          .where(Document.patient_id == simon.patient_id)).all()
+    assert len(documents) >= 4
+    for document, author in documents:
+        assert (professional_label(author), formatting.datetime_fr(document.created_at)[:10]) in added, (document.title, rows)
+
+
+def test_the_demo_audit_trail_verifies_and_its_professionals_still_read_the_charter_first(demo):
+    """The stories' events, dated in the past, are chained in the order they were written; acting in the story does
+    not accept the charter for the professional, who reads it at the first login."""
+    from dcc_portal.services.access import audit, charter
+
+    assert audit.verify(demo).ok
+    girard = demo.exec(select(Account).where(Account.identifier == "onco.girard")).one()
+    assert charter.needs_acceptance(demo, account_id=girard.id)

@@ -24,13 +24,13 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
+from dcc_portal.demo import acts
 from dcc_portal.models import (
     Account,
     CareTeamMembership,
     Document,
     DocumentKind,
     DocumentStatus,
-    Grant,
     Patient,
     Professional,
     RcpCase,
@@ -84,23 +84,28 @@ def _correct_fiche(db: Session, document: Document, now: datetime) -> None:
     case.updated_at = now
     db.add(case)
     # After the coordinator's second factor, as fiche.sign does once the TOTP code is checked.
-    fiche.freeze(db, actor=_actor(db, signer.id), case=case, session=session, board=board,
-                 patient=db.get(Patient, document.patient_id), signer=signer, document=document, grant="care_team",
-                 correction_reason=CORRECTION_REASON, now=now)
+    patient = db.get(Patient, document.patient_id)
+    with acts.act(db, _actor(db, signer.id), patient, at=now,
+                  detail=f"signature fiche RCP {board.national_id}") as (actor, grant):
+        fiche.freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=signer,
+                     document=document, grant=grant, correction_reason=CORRECTION_REASON, now=now)
 
 
 def _withdraw(db: Session, document: Document, now: datetime) -> None:
-    documents.mark_entered_in_error(db, actor=_actor(db, document.author_professional_id), document=document,
-                                    reason=WRONG_PATIENT, now=now)
+    with acts.act(db, _actor(db, document.author_professional_id), db.get(Patient, document.patient_id), at=now,
+                  detail="retrait du document") as (actor, _grant):
+        documents.mark_entered_in_error(db, actor=actor, document=document, reason=WRONG_PATIENT, now=now)
 
 
-def _hide_from_patient(db: Session, document: Document, _now: datetime) -> None:
+def _hide_from_patient(db: Session, document: Document, now: datetime) -> None:
     referent = db.exec(select(CareTeamMembership.professional_id).where(
         CareTeamMembership.patient_id == document.patient_id,
         CareTeamMembership.team_role == TeamRole.REFERENT_PHYSICIAN)).first()
+    patient = db.get(Patient, document.patient_id)
     # As visibility.set_flags does for a clinician of the care team once signed in.
-    visibility.apply(db, actor=_actor(db, referent), document=document, patient=db.get(Patient, document.patient_id),
-                     grant=Grant.CARE_TEAM, wanted={"invisible_to_patient": True}, reason=GATING_REASON)
+    with acts.act(db, _actor(db, referent), patient, at=now, detail="visibilité du document") as (actor, grant):
+        visibility.apply(db, actor=actor, document=document, patient=patient, grant=grant,
+                         wanted={"invisible_to_patient": True}, reason=GATING_REASON)
 
 
 STORIES = (

@@ -9,8 +9,10 @@ import unicodedata
 
 from sqlmodel import Session, select
 
+from dcc_portal.demo import acts
 from dcc_portal.models import (
     Account,
+    AuditAction,
     CareTeamMembership,
     Document,
     DocumentKind,
@@ -88,8 +90,9 @@ def load(db: Session) -> bool:
         if referent is None or gp_entry is None:
             continue
         _pro, account = referent
-        actor = sessions.account_actor(db, account)
-        mssante.queue(db, actor=actor, document=document, patient=patient, entries=[gp_entry])
+        with acts.act(db, sessions.account_actor(db, account), patient, at=utcnow(), action=AuditAction.READ,
+                      detail="messagerie sécurisée : envoi") as (actor, _grant):
+            mssante.queue(db, actor=actor, document=document, patient=patient, entries=[gp_entry])
         sent_to.add(patient.id)
     return True
 

@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
+from dcc_portal.demo import acts
 from dcc_portal.demo import rcp as demo_rcp
 from dcc_portal.formatting import paris_today
 from dcc_portal.models import (
     Account,
     AnnouncementTemps,
+    AuditAction,
     CancerDiagnosis,
     CareTeamMembership,
     DocumentKind,
@@ -103,23 +105,33 @@ def load_demo_pathways(db: Session, *, today: date | None = None) -> bool:
         def filed(kind: str, day: date, title: str, author: str, establishment: str, body: str, conclusion: str,
                   *, pdf: bool, announces: bool | None = None, by: Actor = doctor) -> None:
             content = {"author": author, "establishment": establishment, "conclusion": conclusion}
-            if pdf:
-                data = _pdf(kind=kind, title=title, patient=patient, day=day, author=author, establishment=establishment,
-                            body=body, conclusion=conclusion)
-                document, _ = documents.create(db, actor=by, patient=patient, kind=kind, title=title, content=content,
-                                               file_bytes=data, mime_type="application/pdf", service_date=day,
-                                               announces_cancer=announces, reason="dépôt", now=_at(day, 17))
-            else:
-                document, _ = documents.create(db, actor=by, patient=patient, kind=kind, title=title,
-                                               content={**content, "body": body}, service_date=day,
-                                               announces_cancer=announces, now=_at(day, 17))
-            documents.validate(db, actor=by, document=document, now=_at(day, 18))
+            written = _at(day, 17)
+            with acts.act(db, by, patient, at=written, action=AuditAction.CREATE,
+                          detail="dépôt d'un compte rendu PDF" if pdf else "compte rendu structuré") as (actor, _grant):
+                if pdf:
+                    data = _pdf(kind=kind, title=title, patient=patient, day=day, author=author, establishment=establishment,
+                                body=body, conclusion=conclusion)
+                    document, _ = documents.create(db, actor=actor, patient=patient, kind=kind, title=title, content=content,
+                                                   file_bytes=data, mime_type="application/pdf", service_date=day,
+                                                   announces_cancer=announces, reason="dépôt", now=written)
+                else:
+                    document, _ = documents.create(db, actor=actor, patient=patient, kind=kind, title=title,
+                                                   content={**content, "body": body}, service_date=day,
+                                                   announces_cancer=announces, now=written)
+                documents.validate(db, actor=actor, document=document, now=written)
             pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.REPORT, occurred_on=day,
                               title=f"{documents.kind_label(kind)} : {title}", document_id=document.id,
                               author_professional_id=by.professional_id)
             if recent(day):
                 notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.DOCUMENT_SHARED,
                                                       title="nouveau document disponible", document_id=document.id)
+
+        def step(temps: str, day: date, hour: int, content: dict, by: Professional, role: Role) -> None:
+            at = _at(day, hour)
+            with acts.act(db, actor_of(by, role), patient, at=at, action=AuditAction.CREATE,
+                          detail=f"annonce : {announcement.TEMPS_LABELS[temps]}"):
+                announcement.create_step(db, patient=patient, temps=temps, occurred_on=day, content=content, author=by,
+                                         account_id=accounts.get(by.id), now=at)
 
         if with_pdf:
             filed(DocumentKind.IMAGING, suspicion, cancer.imaging, "Dr Nadia MERCIER", "Centre d'imagerie du Parc (fictif)",
@@ -133,34 +145,31 @@ def load_demo_pathways(db: Session, *, today: date | None = None) -> bool:
             pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.DIAGNOSIS, occurred_on=acp_day,
                               title=f"Diagnostic : {site.code} {site.display}", author_professional_id=pathologist.id if pathologist else None)
         if stage >= 3:  # announcement recorded
-            announced = _at(announce_day, 11)
-            patient.medical_announcement_at = announced
+            patient.medical_announcement_at = _at(announce_day, 11)
             db.add(patient)
-            announcement.create_step(db, patient=patient, temps=AnnouncementTemps.MEDICAL_DIAGNOSIS, occurred_on=announce_day,
-                                     content={"notes": "Annonce du diagnostic en présence d'un proche. Questions sur les traitements ; "
-                                              "remise des coordonnées de l'infirmière d'annonce.", "accompanied_by": "Un proche"},
-                                     author=oncologist, account_id=accounts.get(oncologist.id), now=announced)
+            step(AnnouncementTemps.MEDICAL_DIAGNOSIS, announce_day, 11,
+                 {"notes": "Annonce du diagnostic en présence d'un proche. Questions sur les traitements ; "
+                           "remise des coordonnées de l'infirmière d'annonce.", "accompanied_by": "Un proche"},
+                 oncologist, Role.CLINICIAN)
             nursing_day = announce_day + timedelta(days=2)
             needs = {"pain": "none", "nutrition": "ORG-036" if index % 2 else "none", "psychological": "PSYCHO" if index % 3 == 0 else "need",
                      "social": "SOCIAL" if index % 4 == 0 else "none", "physical_activity": "ORG-175", "fertility": "",
                      "addictions": "MED-562" if index % 5 == 0 else "none"}
             if stage >= 4 or index % 2 == 0:
-                announcement.create_step(db, patient=patient, temps=AnnouncementTemps.NURSING, occurred_on=nursing_day,
-                                         content={"notes": "Reformulation de l'annonce, explication du parcours. Patient(e) inquiet(e) "
-                                                  "mais bien entouré(e).", "needs": needs},
-                                         author=nurse, account_id=accounts.get(nurse.id), now=_at(nursing_day, 15))
+                step(AnnouncementTemps.NURSING, nursing_day, 15,
+                     {"notes": "Reformulation de l'annonce, explication du parcours. Patient(e) inquiet(e) "
+                               "mais bien entouré(e).", "needs": needs},
+                     nurse, Role.NURSE)
             if recent(announce_day):
                 notifications.notify_medecin_traitant(db, patient=patient, kind=NotificationKind.ANNOUNCEMENT_RECORDED,
                                                       title="nouvelle étape du dispositif d'annonce")
         if stage >= 4:  # treatment started
-            announcement.create_step(db, patient=patient, temps=AnnouncementTemps.MEDICAL_TREATMENT, occurred_on=treatment_day - timedelta(days=5),
-                                     content={"notes": "Proposition thérapeutique de la RCP expliquée ; le patient l'accepte. PPS remis.",
-                                              "accompanied_by": ""},
-                                     author=oncologist, account_id=accounts.get(oncologist.id), now=_at(treatment_day - timedelta(days=5), 12))
-            announcement.create_step(db, patient=patient, temps=AnnouncementTemps.GP_LIAISON, occurred_on=treatment_day - timedelta(days=4),
-                                     content={"notes": "Appel au médecin traitant : diagnostic, traitement prévu, contacts de l'équipe.",
-                                              "channel": "phone"},
-                                     author=nurse, account_id=accounts.get(nurse.id), now=_at(treatment_day - timedelta(days=4), 16))
+            step(AnnouncementTemps.MEDICAL_TREATMENT, treatment_day - timedelta(days=5), 12,
+                 {"notes": "Proposition thérapeutique de la RCP expliquée ; le patient l'accepte. PPS remis.", "accompanied_by": ""},
+                 oncologist, Role.CLINICIAN)
+            step(AnnouncementTemps.GP_LIAISON, treatment_day - timedelta(days=4), 16,
+                 {"notes": "Appel au médecin traitant : diagnostic, traitement prévu, contacts de l'équipe.", "channel": "phone"},
+                 nurse, Role.NURSE)
             filed(DocumentKind.CONSULTATION, treatment_day, "Consultation d'oncologie médicale", professional_label(oncologist),
                   org_names.get(primary_org.get(oncologist.id), ""),
                   "Patient(e) revu(e) avant le début du traitement. Bonne tolérance clinique, pas de contre-indication.",

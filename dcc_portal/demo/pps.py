@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from dcc_portal.demo import profiles, programmes
+from dcc_portal.demo import acts, profiles, programmes
 from dcc_portal.demo import rcp as demo_rcp
 from dcc_portal.formatting import PARIS, paris_today
 from dcc_portal.models import (
@@ -62,8 +62,10 @@ def issue(db: Session, *, author: Professional, patient: Patient, profile: profi
     form = programme_form(profile, rcp=rcp, start=treatment)
     document = _write(db, actor, patient, None, form, when=_at(rcp + timedelta(days=2)))
     handed = max(rcp + timedelta(days=3), treatment - timedelta(days=5))
-    pps.hand_over(db, actor=actor, patient=patient, document=document, handed_over_on=handed, by=author, consent=consent,
-                  now=_at(handed, 12))
+    handed_at = _at(handed, 12)
+    with acts.act(db, actor, patient, at=handed_at, detail="PPS : remise au patient") as (handing, _grant):
+        pps.hand_over(db, actor=handing, patient=patient, document=document, handed_over_on=handed, by=author,
+                      consent=consent, now=handed_at)
     if follow_up is not None:
         form = {**form, **programmes.surveillance(follow_up), "end_of_treatment": follow_up.isoformat()}
         form["rcp_proposal"] = form["plan_summary"]
@@ -84,7 +86,8 @@ def _write(db: Session, actor: Actor, patient: Patient, document, form: dict, *,
     edited, errors = pc.normalize(form)
     if errors:
         raise AssertionError(f"demo PPS does not validate: {errors}")
-    pps.write_version(db, actor=actor, patient=patient, document=document, edited=edited, reason_code=reason, now=when)
+    with acts.act(db, actor, patient, at=when, detail="PPS : enregistrement") as (writer, _grant):
+        pps.write_version(db, actor=writer, patient=patient, document=document, edited=edited, reason_code=reason, now=when)
     return pps.current_document(db, patient_id=patient.id)
 
 

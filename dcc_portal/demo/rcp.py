@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from dcc_portal.demo import profiles
+from dcc_portal.demo import acts, profiles
 from dcc_portal.formatting import paris_today
 from dcc_portal.models import (
     Account,
@@ -198,7 +198,15 @@ class _Board:
         case.decision_version = 1
         case.updated_at = case.decided_at
         db.add(case)
-        account = db.exec(select(Account).where(Account.professional_id == self.coordinator.id)).first()
-        actor = sessions.account_actor(db, account)
-        frcp.freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=self.coordinator,
-                    document=None, grant="care_team", correction_reason="", now=session.starts_at + timedelta(hours=2))
+        sign_fiche(db, case=case, session=session, board=board, patient=patient, signer=self.coordinator)
+
+
+def sign_fiche(db: Session, *, case: RcpCase, session: RcpSession, board: Rcp, patient: Patient, signer: Professional) -> None:
+    """The coordinator signs the decided case's fiche two hours into the session, as fiche.sign does once the TOTP
+    code is checked."""
+    signed = session.starts_at + timedelta(hours=2)
+    account = db.exec(select(Account).where(Account.professional_id == signer.id)).one()
+    with acts.act(db, sessions.account_actor(db, account), patient, at=signed,
+                  detail=f"signature fiche RCP {board.national_id}") as (actor, grant):
+        frcp.freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=signer,
+                    document=None, grant=grant, correction_reason="", now=signed)

@@ -9,13 +9,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import select
-
 from dcc_portal import db as dbmod
 from dcc_portal.demo import pps as demo_pps
 from dcc_portal.demo import profiles
+from dcc_portal.demo import rcp as demo_rcp
 from dcc_portal.models import (
-    Account,
     CareStage,
     Patient,
     Professional,
@@ -23,8 +21,6 @@ from dcc_portal.models import (
     RcpCase,
     RcpSession,
 )
-from dcc_portal.services.identity import sessions
-from dcc_portal.services.rcp import fiche as frcp
 
 REGION_CANCERS = [
     # profile, CIM-10, label, ICD-O-3, morphology label, sexes, weight
@@ -139,12 +135,8 @@ def issue_documents(url: str, fiches: list[Fiche], *, batch: int = 200) -> tuple
                 session = db.get(RcpSession, case.session_id)
                 board = db.get(Rcp, session.rcp_id)
                 patient = db.get(Patient, case.patient_id)
-                coordinator = db.get(Professional, fiche.coordinator)
-                account = db.exec(select(Account).where(Account.professional_id == coordinator.id)).one()
-                actor = sessions.account_actor(db, account)
-                frcp.freeze(db, actor=actor, case=case, session=session, board=board, patient=patient, signer=coordinator,
-                            document=None, grant="care_team", correction_reason="",
-                            now=session.starts_at + timedelta(hours=2))
+                demo_rcp.sign_fiche(db, case=case, session=session, board=board, patient=patient,
+                                    signer=db.get(Professional, fiche.coordinator))
                 signed += 1
                 clinical = fiche.clinical
                 if clinical.treatment is None:

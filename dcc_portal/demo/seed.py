@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
+from dcc_portal.demo import acts
 from dcc_portal.demo import rcp as demo_rcp
 from dcc_portal.models import (
     Account,
@@ -345,11 +346,14 @@ def _demo_dmp_feed(db: Session, patients: list[Patient], pros: dict[str, Profess
         if outcome == "opposed":
             patient.dmp_opposed_at, patient.dmp_opposition_source = now - timedelta(days=20), "patient"
             db.add(patient)
-        document, _version = documents.create(
-            db, actor=actor, patient=patient, kind=kind, title=title, file_bytes=pdf, mime_type="application/pdf",
-            service_date=(now - timedelta(days=3 + index)).date(), organisation_id=orgs[spec.org].id, share_with_dmp=True,
-        )
-        documents.validate(db, actor=actor, document=document)
+        with acts.act(db, actor, patient, at=now, action=AuditAction.CREATE,
+                      detail="dépôt d'un compte rendu PDF") as (actor, _grant):
+            document, _version = documents.create(
+                db, actor=actor, patient=patient, kind=kind, title=title, file_bytes=pdf, mime_type="application/pdf",
+                service_date=(now - timedelta(days=3 + index)).date(), organisation_id=orgs[spec.org].id,
+                share_with_dmp=True, now=now,
+            )
+            documents.validate(db, actor=actor, document=document, now=now)
         submission = db.exec(select(SharingSubmission).where(SharingSubmission.document_id == document.id)).one()
         if outcome == "rejected":
             submission.status, submission.attempts, submission.last_attempt_at = SubmissionStatus.REJECTED, 1, now

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from dcc_portal.formatting import PARIS
 from dcc_portal.models import Account, CareTeamMembership, Patient, Role, SymptomReport, TeamRole
+from dcc_portal.services.access import audit
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.symptoms import checkin, treatment
 
@@ -49,10 +50,15 @@ def load(db: Session, *, today: date | None = None) -> bool:
         when = _at(today - timedelta(days=days_ago), 18)
         if not treatment.in_treatment(treatment.of_patient(db, patient, when.date()), when.date()):
             continue  # the demo programme's chemotherapy had not started yet
-        report = checkin.start(db, actor=actor, now=when)
-        for question in report.questions:
-            severity = present.get(question.item)
-            form = {"present": "no"} if severity is None else {"present": "yes", "severity": str(severity), "interference": str(severity)}
-            checkin.answer(db, actor=actor, report_public_id=report.report_public_id, item=question.item, form=form, now=when)
-        checkin.submit(db, actor=actor, report_public_id=report.report_public_id, now=when + timedelta(minutes=2))
+        with audit.dated(db, when):
+            report = checkin.start(db, actor=actor, now=when)
+            for question in report.questions:
+                severity = present.get(question.item)
+                form = {"present": "no"} if severity is None else {
+                    "present": "yes", "severity": str(severity), "interference": str(severity)}
+                checkin.answer(db, actor=actor, report_public_id=report.report_public_id, item=question.item, form=form,
+                               now=when)
+        sent = when + timedelta(minutes=2)
+        with audit.dated(db, sent):
+            checkin.submit(db, actor=actor, report_public_id=report.report_public_id, now=sent)
     return db.exec(select(SymptomReport.id)).first() is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ from dcc_portal.services.common.actor import Actor
 
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "dcc_audit_pending"
+_DATED_KEY = "dcc_audit_dated"
 
 # Fields covered by the hash, in order. Changing this list breaks every existing chain.
 HASHED_FIELDS = (
@@ -71,7 +73,7 @@ def record(
                 break
     item = dict(
         seq=0,
-        at=at or utcnow(),
+        at=at or db.info.get(_DATED_KEY) or utcnow(),
         account_id=actor.account_id if actor else account_id,
         actor_role=str(actor.role) if actor else actor_role,
         organisation_id=actor.organisation_id if actor else None,
@@ -91,6 +93,17 @@ def record(
     if not db.in_transaction():
         db.begin()  # so that a rollback or close before any SQL statement still drops this event
     db.info.setdefault(_PENDING_KEY, []).append(item)
+
+
+@contextmanager
+def dated(db: Session, at: datetime) -> Iterator[None]:
+    """The demo's stories only, which replay acts of the past: the events recorded inside are dated `at`, the story's
+    time of the act (they are still chained in commit order). Anywhere else an event is dated when it happens."""
+    db.info[_DATED_KEY] = at
+    try:
+        yield
+    finally:
+        db.info.pop(_DATED_KEY, None)
 
 
 def event_hash(prev_hash: str, values: dict) -> str:

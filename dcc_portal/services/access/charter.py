@@ -56,6 +56,12 @@ def needs_acceptance(db: Session, *, account_id: int) -> bool:
     return result
 
 
+def assume_accepted(db: Session, *, account_id: int) -> None:
+    """The demo's stories only, which replay acts of the past: the account acts in this transaction as it did then,
+    charter accepted (nothing is stored: the account still reads the charter at its first login)."""
+    db.info.setdefault(_ACCEPTED, set()).add(account_id)
+
+
 def acceptance_columns(account_id):
     """The current version's id and whether this account accepted it, as two columns of a larger statement."""
     latest = (
