@@ -3,7 +3,7 @@ worklist with acknowledgement, the escalation after the delay, rights and audit,
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -210,7 +210,7 @@ def test_a_worsening_since_the_last_week_raises_an_alert_with_its_trend(treated)
     assert (acknowledged.open_alerts, acknowledged.summary) == (0, seen.summary)  # the last report still says it alerted
     nausea = next(series for series in seen.series if series.item == "nausea")
     assert [point["value"] for point in nausea.points] == [None, 0, 2]
-    assert seen.treatments == "Chimiothérapie du 20/03 au 22/05"
+    assert seen.treatments == "Chimiothérapie du 20/03 au 22/05/2026"
     assert [(point["date"], point["session"]) for point in nausea.points] == [
         ("20/03", 4.0), ("24/03", None), ("31/03", None)]  # the first session of the chemotherapy is marked
     third = checkin.start(treated.db, actor=treated.me, now=later + timedelta(days=1))
@@ -335,3 +335,9 @@ def test_an_incomplete_questionnaire_is_not_sent_and_an_action_is_required(treat
         alerts.acknowledge(treated.db, actor=treated.nurse, alert_public_id=alert.public_id, action="", now=IN_TREATMENT)
     assert raised.value.errors == {"action": "Choisissez l'action menée."}
     assert treated.db.exec(select(PathwayEvent).where(PathwayEvent.title.like("Alerte prise%"))).all() == []
+
+
+def test_a_treatment_period_crossing_a_year_says_both_years():
+    """A year of active surveillance read « du 24/06 au 23/06 », as if it ended before it began."""
+    assert history._span(date(2026, 6, 24), date(2027, 6, 23)) == "du 24/06/2026 au 23/06/2027"
+    assert history._span(date(2026, 3, 20), date(2026, 5, 22)) == "du 20/03 au 22/05/2026"

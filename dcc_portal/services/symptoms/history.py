@@ -56,6 +56,11 @@ def _summary(report: SymptomReport | None, rows: dict, alert_level: str | None) 
     return f"Dernier questionnaire le {formatting.date_fr(report.submitted_at)} : {what}{level}."
 
 
+def _span(start: date, end: date) -> str:
+    """« du 20/03 au 22/05/2026 », the year on both ends when the period crosses one."""
+    return f"du {start.strftime('%d/%m' if start.year == end.year else '%d/%m/%Y')} au {end.strftime('%d/%m/%Y')}"
+
+
 def _value(item: str, row) -> float | None:
     if item == "fever":
         return row.temperature_tenths / 10 if row.present and row.temperature_tenths else None
@@ -107,8 +112,7 @@ def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: date
         points = [{"date": day.strftime("%d/%m"), "value": values.get(day, {}).get(item),
                    "session": top if day in sessions else None} for day in days]
         series.append(Series(item, questionnaire.LABELS[item], top, points))
-    periods = "; ".join(f"{period.label} du {period.start.strftime('%d/%m')} au {period.end.strftime('%d/%m')}"
-                        for period in (current.periods if current else ()))
+    periods = "; ".join(f"{period.label} {_span(period.start, period.end)}" for period in (current.periods if current else ()))
     last = reports[-1] if reports else None
     alerts = db.exec(select(SymptomAlert.report_id, SymptomAlert.level, SymptomAlert.acknowledged_at).where(
         SymptomAlert.patient_id == patient.id,
