@@ -202,3 +202,19 @@ def test_the_demo_audit_trail_verifies_and_its_professionals_still_read_the_char
     assert audit.verify(demo).ok
     girard = demo.exec(select(Account).where(Account.identifier == "onco.girard")).one()
     assert charter.needs_acceptance(demo, account_id=girard.id)
+
+
+def test_every_demo_document_tells_its_versions_in_the_order_they_were_written(demo):
+    """A programme's version 3 dated before its version 2 read as a surveillance plan written in the middle of the
+    treatment; every document's versions follow one another in time."""
+    from dcc_portal.models import Document, DocumentVersion
+
+    rows = demo.exec(select(DocumentVersion.document_id, DocumentVersion.version, DocumentVersion.created_at)
+                     .order_by(DocumentVersion.document_id, DocumentVersion.version)).all()
+    previous = {}
+    for document_id, version, created_at in rows:
+        assert previous.get(document_id, created_at) <= created_at, (document_id, version)
+        previous[document_id] = created_at
+    supported = demo.exec(select(func.count()).select_from(DocumentVersion).join(Document)
+                          .where(Document.kind == "pps", DocumentVersion.reason.contains("soins de support"))).one()
+    assert supported >= 1

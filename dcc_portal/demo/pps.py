@@ -54,10 +54,10 @@ def programme_form(profile: profiles.Profile, *, rcp: date, start: date, phone: 
 
 
 def issue(db: Session, *, author: Professional, patient: Patient, profile: profiles.Profile, rcp: date, treatment: date,
-          follow_up: date | None, consent: str = GpConsent.AGREED) -> tuple[Document, dict]:
+          follow_up: date | None, consent: str = GpConsent.AGREED, support_on: date | None = None) -> tuple[Document, dict]:
     """Write the programme after the RCP, hand it over with the treatment proposal (five days before the first
-    treatment) as the referent physician does, and once in follow-up replace it by the surveillance programme.
-    Returns the document and the last form written."""
+    treatment) as the referent physician does, add a support for the relatives on `support_on` when given, and once
+    in follow-up replace it by the surveillance programme. Returns the document and the last form written."""
     actor = _actor(db, author)
     form = programme_form(profile, rcp=rcp, start=treatment)
     document = _write(db, actor, patient, None, form, when=_at(rcp + timedelta(days=2)))
@@ -66,6 +66,11 @@ def issue(db: Session, *, author: Professional, patient: Patient, profile: profi
     with acts.act(db, actor, patient, at=handed_at, detail="PPS : remise au patient") as (handing, _grant):
         pps.hand_over(db, actor=handing, patient=patient, document=document, handed_over_on=handed, by=author,
                       consent=consent, now=handed_at)
+    if support_on is not None and (follow_up is None or support_on < follow_up):
+        form = _keep_uids(form, document, db)
+        form["supportive_care"] = [*form["supportive_care"], {"type": "ORG-037", "contact": "Psychologue de l'équipe",
+                                                              "detail": "Groupe de parole pour les proches, un jeudi par mois."}]
+        document = _write(db, actor, patient, document, form, when=_at(support_on, 9), reason="MED-561")
     if follow_up is not None:
         form = {**form, **programmes.surveillance(follow_up), "end_of_treatment": follow_up.isoformat()}
         form["rcp_proposal"] = form["plan_summary"]
@@ -108,15 +113,16 @@ def load(db: Session, *, today: date | None = None) -> bool:
             continue
         author = db.get(Professional, referent.professional_id)
         consent = GpConsent.REFUSED if number == 3 else GpConsent.AGREED
-        document, form = issue(db, author=author, patient=patient, profile=story.profile, rcp=story.rcp,
-                               treatment=story.treatment, follow_up=story.follow_up, consent=consent)
         handed = max(story.rcp + timedelta(days=3), story.treatment - timedelta(days=5))
+        account = db.exec(select(Account).where(Account.identifier == UNREAD_PATIENT, Account.patient_id == patient.id)).first()
+        support_on = min(handed + timedelta(days=10), today) if account is None and number % 3 == 2 else None
+        document, form = issue(db, author=author, patient=patient, profile=story.profile, rcp=story.rcp,
+                               treatment=story.treatment, follow_up=story.follow_up, consent=consent, support_on=support_on)
         if patient.medical_announcement_at is None:
             patient.medical_announcement_at = _at(handed, 11)
             db.add(patient)
-        account = db.exec(select(Account).where(Account.identifier == UNREAD_PATIENT, Account.patient_id == patient.id)).first()
-        actor = _actor(db, author)
         if account is not None:
+            actor = _actor(db, author)
             db.add(PpsAcknowledgement(document_id=document.id, version=document.current_version, account_id=account.id,
                                       acknowledged_at=_at(handed, 20)))
             moved = dict(form)
@@ -125,11 +131,6 @@ def load(db: Session, *, today: date | None = None) -> bool:
             last["start"] = (date.fromisoformat(last["start"]) + timedelta(days=7)).isoformat()
             last["time"] = "14:00"
             _write(db, actor, patient, document, _keep_uids(moved, document, db), when=_at(today - timedelta(days=1), 9), reason="GEN-176")
-        elif number % 3 == 2:
-            changed = _keep_uids(dict(form), document, db)
-            changed["supportive_care"] = [*changed["supportive_care"], {"type": "ORG-037", "detail": "Groupe de parole pour les proches, un jeudi par mois.",
-                                                                        "contact": "Psychologue de l'équipe"}]
-            _write(db, actor, patient, document, changed, when=_at(min(handed + timedelta(days=10), today), 9), reason="MED-561")
     db.flush()
     return True
 
