@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dcc_portal.demo import programmes
+from dcc_portal.demo import calendar_days, programmes
 from dcc_portal.models import CareStage
 
 SURGERY_DIGESTIVE, SURGERY_GYNAECOLOGY, SURGERY_UROLOGY, SURGERY_THORACIC = (
@@ -153,8 +153,8 @@ class Story:
 
 
 def working_day(day: date) -> date:
-    """The day itself, or the Friday before a weekend day: treatments and consultations happen on working days."""
-    return day - timedelta(days=max(0, day.weekday() - 4))
+    """The day itself, or the last working day before it: treatments and consultations happen on working days."""
+    return calendar_days.open_on_or_before(day)
 
 
 def session_day(around: date, weekday: int) -> date:

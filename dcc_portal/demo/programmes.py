@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from dcc_portal.demo import calendar_days
+
 CHEMOTHERAPY, SURGERY, RADIOTHERAPY, HORMONE, IMMUNOTHERAPY, SURVEILLANCE = (
     "C15632", "387713003", "C15313", "C15445", "C15262", "MED-227")
 CONSULTATION, IMAGING, BLOOD_TEST = "11429006", "MED-092", "MED-091"
@@ -16,9 +18,8 @@ def _iso(day: date) -> str:
 
 
 def _after(start: date, days: int) -> str:
-    """`days` after the start, moved to the Monday when it falls on a weekend."""
-    day = start + timedelta(days=days)
-    return _iso(day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0))
+    """`days` after the start (before it when negative), moved to the next day the hospital works."""
+    return _iso(calendar_days.open_on_or_after(start + timedelta(days=days)))
 
 
 def breast(start: date) -> dict:
@@ -49,7 +50,7 @@ def breast(start: date) -> dict:
         "follow_up": [
             {"type": CONSULTATION, "title": "Consultation avec votre oncologue", "date": _after(start, 62), "time": "14:30",
              "place": "Institut Loire-Océan"},
-            {"type": IMAGING, "title": "IRM mammaire de fin de chimiothérapie", "date": _iso(surgery - timedelta(days=14)),
+            {"type": IMAGING, "title": "IRM mammaire de fin de chimiothérapie", "date": _after(surgery, -14),
              "time": "08:45", "place": "Service d'imagerie, CHU"},
         ],
         "measures": [{"type": "MED-555", "detail": "Contraception non hormonale pendant les traitements."}],
