@@ -32,13 +32,15 @@ def is_open(day: date) -> bool:
     return day.weekday() < 5 and day not in public_holidays(day.year)
 
 
-def open_on_or_after(day: date) -> date:
+def _open_from(day: date, step: timedelta) -> date:
     while not is_open(day):
-        day += timedelta(days=1)
+        day += step
     return day
+
+
+def open_on_or_after(day: date) -> date:
+    return _open_from(day, timedelta(days=1))
 
 
 def open_on_or_before(day: date) -> date:
-    while not is_open(day):
-        day -= timedelta(days=1)
-    return day
+    return _open_from(day, timedelta(days=-1))

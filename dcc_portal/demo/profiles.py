@@ -152,11 +152,6 @@ class Story:
         return STAGES.index(self.stage) if self.stage in STAGES else 1
 
 
-def working_day(day: date) -> date:
-    """The day itself, or the last working day before it: treatments and consultations happen on working days."""
-    return calendar_days.open_on_or_before(day)
-
-
 def session_day(around: date, weekday: int) -> date:
     """The RCP's meeting day on or before `around`."""
     return around - timedelta(days=(around.weekday() - weekday) % 7)
@@ -180,9 +175,9 @@ def story(index: int, sex: str, stage: str, today: date, *, rcp_weekday: int) ->
         if step >= 3:
             announcement = rcp + timedelta(days=rng.randint(3, 6))
         if step >= 4:
-            treatment = working_day(min(rcp + timedelta(days=rng.randint(14, 35)), today - timedelta(days=3)))
+            treatment = calendar_days.open_on_or_before(min(rcp + timedelta(days=rng.randint(14, 35)), today - timedelta(days=3)))
         if step >= 5:
-            follow_up = working_day(treatment + timedelta(days=rng.randint(150, 200)))
+            follow_up = calendar_days.open_on_or_before(treatment + timedelta(days=rng.randint(150, 200)))
     suspicion = diagnosis - timedelta(days=rng.randint(10, 20))
     return Story(profile, cancer, stage, suspicion, diagnosis, rcp, announcement, treatment, follow_up)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dcc_portal import db as dbmod
+from dcc_portal.demo import calendar_days
 from dcc_portal.demo import pps as demo_pps
 from dcc_portal.demo import profiles
 from dcc_portal.demo import rcp as demo_rcp
@@ -110,10 +111,11 @@ def plan_dates(clinical: Clinical, rng: random.Random, schedule: RcpSchedule, pi
         return
     clinical.rcp_id, clinical.rcp_day = first
     if STAGE_ORDER.index(clinical.stage) >= 4:
-        clinical.treatment = profiles.working_day(min(clinical.rcp_day + timedelta(days=rng.randint(14, 35)),
-                                                      today - timedelta(days=1)))
+        clinical.treatment = calendar_days.open_on_or_before(
+            min(clinical.rcp_day + timedelta(days=rng.randint(14, 35)), today - timedelta(days=1)))
     if clinical.stage == CareStage.FOLLOW_UP:
-        clinical.follow_up = profiles.working_day(min(clinical.treatment + timedelta(days=rng.randint(60, 120)), today))
+        clinical.follow_up = calendar_days.open_on_or_before(
+            min(clinical.treatment + timedelta(days=rng.randint(60, 120)), today))
 
 
 @dataclass(frozen=True)
