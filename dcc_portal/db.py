@@ -15,9 +15,10 @@ import random
 import sqlite3
 import threading
 import time
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DBAPIError
@@ -126,3 +127,100 @@ def run(work: Callable[[Session], T], url: str | None = None) -> T:
                 raise
             _pause(attempt)
     raise AssertionError("unreachable")
+
+
+def _wrapped(connection, error: Exception, sql: str, values, cursor) -> DBAPIError:
+    """A driver's error as SQLAlchemy reports it (`DBAPIError`, the original in `.orig`: `is_contention` reads it), the
+    connection dropped from the pool when the database went away."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+    if lost:
+        connection.invalidate(error)
+    return DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error, connection_invalidated=lost,
+                               dialect=dialect)
+
+
+class Read:
+    """A SELECT of plain columns, built once, that the events run again and again (the session check, the unread
+    count, the access checks, the lists). It runs on the session's own connection and transaction through the
+    database driver, compiled once per dialect, with the same conversions of values SQLAlchemy applies both ways
+    (times in UTC, enumerations): the ORM and Core layers cost this process several times the driver's own work for a
+    small read (`python -m bench.statements`). Rows are named tuples of the selected columns.
+
+    Changes still pending in the session are flushed first, as the ORM does before a query. Statements with list
+    parameters (IN of a list) go through SQLAlchemy Core, which expands them."""
+
+    def __init__(self, statement):
+        if not getattr(statement, "is_select", False):
+            raise TypeError("Read runs SELECT statements only")
+        names = [name for name in statement.selected_columns.keys() if not name.startswith("_")]  # "_no_label"
+        if len(set(names)) != len(names):
+            raise ValueError(f"columns selected twice under one name: {names}")
+        self.statement = statement
+        # Unlabelled columns (a bare subquery) are read by position.
+        self.row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)
+        self._plans: dict[str, tuple | None] = {}
+
+    def _plan(self, dialect) -> tuple | None:
+        compiled = self.statement.compile(dialect=dialect)
+        if any(bind.expanding or bind.callable is not None for bind in compiled.bind_names):
+            return None
+        fixed, by_key = {}, {}
+        for bind, name in compiled.bind_names.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            by_key.setdefault(bind.key, []).append((name, processor))
+            if not bind.required:
+                fixed[name] = bind.effective_value if processor is None else processor(bind.effective_value)
+        result_processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                             for column in self.statement.selected_columns]
+        positions = list(compiled.positiontup) if compiled.positional else None
+        return (compiled.string, fixed, by_key, len(set(compiled.bind_names.values())), positions,
+                result_processors if any(result_processors) else None)
+
+    def run(self, session, params: dict[str, Any] | None = None) -> list:
+        """Every row."""
+        if session.autoflush and (session.new or session.dirty or session.deleted):
+            session.flush()
+        connection = session.connection()
+        dialect = connection.dialect
+        plan = self._plans.get(dialect.name, False)
+        if plan is False:
+            plan = self._plans[dialect.name] = self._plan(dialect)
+        if plan is None:
+            return [self.row._make(row) for row in connection.execute(self.statement, params or {})]
+        sql, fixed, by_key, count, positions, result_processors = plan
+        values = dict(fixed)
+        for key, value in (params or {}).items():
+            for name, processor in by_key.get(key, ()):
+                values[name] = value if processor is None else processor(value)
+        if len(values) < count:
+            raise KeyError(f"missing parameters of {sorted(by_key)}: given {sorted(params or {})}")
+        cursor = connection.connection.driver_connection.cursor()
+        values = [values[name] for name in positions] if positions is not None else values
+        if connection.dispatch.before_cursor_execute:  # statement counters and tracers still see it
+            connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+        try:
+            cursor.execute(sql, values)
+            rows = cursor.fetchall()
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _wrapped(connection, error, sql, values, cursor) from error
+        finally:
+            cursor.close()
+        if result_processors is None:
+            return [self.row._make(row) for row in rows]
+        return [self.row._make([value if processor is None else processor(value)
+                                for processor, value in zip(result_processors, row)]) for row in rows]
+
+    def first(self, session, params: dict[str, Any] | None = None):
+        """The first row, or None."""
+        rows = self.run(session, params)
+        return rows[0] if rows else None
+
+    def scalar(self, session, params: dict[str, Any] | None = None):
+        """The first column of the first row, or None."""
+        rows = self.run(session, params)
+        return rows[0][0] if rows else None
+
+    def scalars(self, session, params: dict[str, Any] | None = None) -> list:
+        """The first column of every row."""
+        return [row[0] for row in self.run(session, params)]

@@ -61,8 +61,8 @@ def test_both_ways_of_reading_a_page_give_the_same_page(db, world):
     assert _names(patients.list_for_team(db, actor=actor, page=1)) == expected[:20]
     count, sorted_page, walked_page = patients._worklist_statements(None)
     params = {"professional_id": actor.professional_id, "today": TODAY, "offset": 20}
-    assert [p.id for p in db.exec(sorted_page, params=params).all()] == [p.id for p in db.exec(walked_page, params=params).all()]
-    assert db.exec(count, params=params).one() == 33
+    assert [p.id for p in sorted_page.run(db, params)] == [p.id for p in walked_page.run(db, params)]
+    assert count.scalar(db, params) == 33
 
 
 def test_a_search_narrows_the_worklist_and_each_page_is_audited(db, world):

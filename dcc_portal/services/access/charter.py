@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, event, exists
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal.models import (
     Account,
     AuditAction,
@@ -85,12 +86,12 @@ def note_acceptance(db: Session, *, account_id: int, role: str, latest_version_i
 
 
 # Built once: every page load asks it.
-_NEEDS_ACCEPTANCE = select(Account.role, *acceptance_columns(bindparam("account_id"))).where(
-    Account.id == bindparam("account_id"))
+_NEEDS_ACCEPTANCE = dbmod.Read(select(Account.role, *acceptance_columns(bindparam("account_id"))).where(
+    Account.id == bindparam("account_id")))
 
 
 def _needs_acceptance(db: Session, account_id: int) -> bool:
-    found = db.exec(_NEEDS_ACCEPTANCE, params={"account_id": account_id}).first()
+    found = _NEEDS_ACCEPTANCE.first(db, {"account_id": account_id})
     return found is not None and _needs(*found)
 
 

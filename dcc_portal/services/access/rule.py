@@ -142,22 +142,22 @@ def _prefetched(db: Session, professional_id: int, patient_id: int, key: str, to
 
 
 # The access checks run at every event on a patient: their statements are built once, with bound parameters.
-_TEAM_MEMBER = select(CareTeamMembership.id).where(
+_TEAM_MEMBER = dbmod.Read(select(CareTeamMembership.id).where(
     CareTeamMembership.professional_id == bindparam("professional_id"),
     CareTeamMembership.patient_id == bindparam("patient_id"),
     active_membership_clause(bindparam("today")),
-)
-_OPPOSED = select(PatientOpposition.id).where(
+))
+_OPPOSED = dbmod.Read(select(PatientOpposition.id).where(
     PatientOpposition.patient_id == bindparam("patient_id"),
     PatientOpposition.professional_id == bindparam("professional_id"),
     PatientOpposition.withdrawn_at.is_(None),
-)
+))
 # The RCPs a professional sits in (member) or runs (secretariat).
 _BOARDS_OF = union_all(
     select(RcpMember.rcp_id).where(RcpMember.professional_id == bindparam("professional_id")),
     select(RcpSecretariat.rcp_id).where(RcpSecretariat.professional_id == bindparam("professional_id")),
 ).scalar_subquery()
-_RCP_MEMBER = (
+_RCP_MEMBER = dbmod.Read(
     select(RcpCase.id)
     .join(RcpSession, RcpSession.id == RcpCase.session_id)
     .where(
@@ -167,7 +167,7 @@ _RCP_MEMBER = (
     )
 )
 # A guest invited for one case of this patient, while its sitting is open.
-_RCP_GUEST = (
+_RCP_GUEST = dbmod.Read(
     select(RcpCaseGuest.case_id)
     .join(RcpCase, RcpCase.id == RcpCaseGuest.case_id)
     .join(RcpSession, RcpSession.id == RcpCase.session_id)
@@ -202,7 +202,7 @@ def is_team_member(db: Session, *, professional_id: int, patient_id: int, today:
     if known is not None:
         return known
     params = {"professional_id": professional_id, "patient_id": patient_id, "today": today}
-    return db.exec(_TEAM_MEMBER, params=params).first() is not None
+    return _TEAM_MEMBER.first(db, params) is not None
 
 
 def is_opposed(db: Session, *, professional_id: int, patient_id: int) -> bool:
@@ -210,7 +210,7 @@ def is_opposed(db: Session, *, professional_id: int, patient_id: int) -> bool:
     known = _prefetched(db, professional_id, patient_id, "opposed")
     if known is not None:
         return known
-    return db.exec(_OPPOSED, params={"professional_id": professional_id, "patient_id": patient_id}).first() is not None
+    return _OPPOSED.first(db, {"professional_id": professional_id, "patient_id": patient_id}) is not None
 
 
 EMERGENCY_DURATION = timedelta(hours=4)
@@ -250,7 +250,7 @@ def _rcp(db: Session, actor: Actor, patient: Patient, now: datetime) -> Grant | 
 
 def _rcp_guest(db: Session, actor: Actor, patient: Patient, now: datetime) -> Grant | None:
     params = {"professional_id": actor.professional_id, "patient_id": patient.id}
-    return Grant.RCP if db.exec(_RCP_GUEST, params=params).first() is not None else None
+    return Grant.RCP if _RCP_GUEST.first(db, params) is not None else None
 
 
 OUTSIDE_TEAM_GRANTS: list[GrantRule] = [_medecin_traitant, _rcp, _rcp_guest, _emergency]
@@ -317,7 +317,7 @@ def is_rcp_member_for(db: Session, *, professional_id: int, patient_id: int) -> 
     known = _prefetched(db, professional_id, patient_id, "rcp")
     if known is not None:
         return known
-    return db.exec(_RCP_MEMBER, params={"professional_id": professional_id, "patient_id": patient_id}).first() is not None
+    return _RCP_MEMBER.first(db, {"professional_id": professional_id, "patient_id": patient_id}) is not None
 
 
 def deny(db: Session, *, actor: Actor | None, action: str, patient_id: int | None = None, detail: str = "") -> AccessDenied:

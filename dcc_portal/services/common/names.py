@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     Organisation,
@@ -30,10 +31,22 @@ PROFESSIONAL_LABELS = select(Professional.id, Professional.family_name, Professi
                              Professional.specialty_code).where(Professional.id.in_(bindparam("ids", expanding=True)))
 
 
+_PROFESSIONAL_LABEL = dbmod.Read(select(Professional.id, Professional.family_name, Professional.given_name,
+                                         Professional.specialty_code).where(Professional.id == bindparam("id")))
+
+
 def professional_label_of(db: Session, professional_id: int | None) -> str:
     """`professional_label` of a professional known by id; "" for none."""
-    found = db.execute(PROFESSIONAL_LABELS, {"ids": [professional_id]}).first() if professional_id else None
+    found = _PROFESSIONAL_LABEL.first(db, {"id": professional_id}) if professional_id else None
     return professional_label(found) if found is not None else ""
+
+
+def organisation_name(professional_id):
+    """The name of the professional's organisation (the primary one first), as a column of a larger statement."""
+    return (select(Organisation.name)
+            .join(ProfessionalOrganisation, ProfessionalOrganisation.organisation_id == Organisation.id)
+            .where(ProfessionalOrganisation.professional_id == professional_id)
+            .order_by(ProfessionalOrganisation.is_primary.desc(), Organisation.id).limit(1).scalar_subquery())
 
 
 def organisation_names(db: Session, professional_ids: set[int]) -> dict[int, str]:

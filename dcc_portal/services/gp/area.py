@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
@@ -131,7 +132,7 @@ def unread_clause(account_id):
 
 @cache
 def _list_statements(search_shape):
-    """(count, page) statements of my patients, with bound parameters for who I am, today, the page and the search;
+    """(count, page) reads of my patients, with bound parameters for who I am, today, the page and the search;
     built once per search shape (building them cost more than running them)."""
     professional_id, account_id, today = bindparam("professional_id"), bindparam("account_id"), bindparam("today")
     mine = _mine(professional_id, today)
@@ -156,12 +157,13 @@ def _list_statements(search_shape):
     document_mask = (select(func.coalesce(func.sum(distinct(_bits(Document.kind, DOCUMENT_GROUPS, OTHER_DOCUMENT_BIT))), 0))
                      .where(new_document).correlate(Patient, visit).scalar_subquery())
     rows = (
-        select(Patient, seen, step_count, step_mask, document_count, document_mask)
+        select(*patients.LIST_COLUMNS, seen.label("last_seen"), step_count.label("steps"), step_mask.label("steps_mask"),
+               document_count.label("docs"), document_mask.label("docs_mask"))
         .join(ids, ids.c.id == Patient.id)
         .outerjoin(visit, and_(visit.patient_id == Patient.id, visit.account_id == account_id))
         .order_by(Patient.search_name, Patient.id)
     )
-    return total, rows
+    return dbmod.Read(total), dbmod.Read(rows)
 
 
 def list_statements(actor: Actor, *, query: str, page: int, today: date):
@@ -176,7 +178,7 @@ def list_statements(actor: Actor, *, query: str, page: int, today: date):
 def list_statements_with_values(actor: Actor, *, query: str, page: int, today: date) -> list:
     """The same two statements with their values in place (to compile them as plain SQL)."""
     count, rows, params = list_statements(actor, query=query, page=page, today=today)
-    return [count.params(params), rows.params(params)]
+    return [count.statement.params(params), rows.statement.params(params)]
 
 
 def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, now: datetime | None = None) -> Page:
@@ -185,11 +187,10 @@ def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, no
     now = now or utcnow()
     today = formatting.paris_today(now)
     page = max(1, min(int(page or 1), 10_000))
-    count_statement, page_statement, params = list_statements(actor, query=query, page=page, today=today)
-    total = db.exec(count_statement, params=params).one()
-    rows = db.exec(page_statement, params=params).all()
+    count, rows, params = list_statements(actor, query=query, page=page, today=today)
+    total = count.scalar(db, params)
     items = []
-    for patient, last_seen, steps, steps_mask, docs, docs_mask in rows:
+    for patient in rows.run(db, params):
         stage = patient.care_stage if patient.care_stage in pathway.STAGE_ORDER else ""
         items.append(MyPatientRow(
             public_id=patient.public_id,
@@ -200,9 +201,9 @@ def my_patients(db: Session, *, actor: Actor, query: str = "", page: int = 1, no
             stage=stage_label(patient.care_stage),
             stage_key=stage,
             stage_step=pathway.STAGE_ORDER.index(stage) if stage else 0,
-            new_count=int(steps or 0) + int(docs or 0),
-            news=", ".join(news_labels(int(steps_mask or 0), int(docs_mask or 0))),
-            last_visit=formatting.datetime_fr(last_seen) if last_seen else "",
+            new_count=int(patient.steps or 0) + int(patient.docs or 0),
+            news=", ".join(news_labels(int(patient.steps_mask or 0), int(patient.docs_mask or 0))),
+            last_visit=formatting.datetime_fr(patient.last_seen) if patient.last_seen else "",
         ))
     audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"mes patients, page {page}, {len(items)} résultats")
     return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal.models import (
     Account,
     AccountStatus,
@@ -181,8 +182,8 @@ def _actor_statement():
     )
 
 
-_BY_TOKEN = _actor_statement().where(_SESSION.token_hash == bindparam("token_hash"))
-_BY_ID = _actor_statement().where(_SESSION.id == bindparam("session_id"))
+_BY_TOKEN = dbmod.Read(_actor_statement().where(_SESSION.token_hash == bindparam("token_hash")))
+_BY_ID = dbmod.Read(_actor_statement().where(_SESSION.id == bindparam("session_id")))
 _UPDATE_SESSION = update(UserSession.__table__).where(_SESSION.id == bindparam("session_id"))
 
 
@@ -193,7 +194,7 @@ def resolve(db: Session, *, token: str, client_ip: str = "", user_agent: str | N
     (it was stolen). Commands and benchmarks, which hold their own tokens, pass None."""
     if not token:
         return None
-    found = db.execute(_BY_TOKEN, {"token_hash": token_hash(token[:MAX_TOKEN_LENGTH])}).first()
+    found = _BY_TOKEN.first(db, {"token_hash": token_hash(token[:MAX_TOKEN_LENGTH])})
     now = now or utcnow()
     if found is not None and user_agent is not None and found.user_agent != user_agent[:200] and _active(found, now):
         db.execute(_UPDATE_SESSION, {"session_id": found.id, "revoked_at": now, "revoke_reason": "other_browser"})
@@ -203,7 +204,7 @@ def resolve(db: Session, *, token: str, client_ip: str = "", user_agent: str | N
 
 def resolve_session_id(db: Session, *, session_id: int, client_ip: str = "", now: datetime | None = None) -> Actor | None:
     """Same checks for a session known by its id (download tickets keep the id, never the token)."""
-    found = db.execute(_BY_ID, {"session_id": session_id}).first()
+    found = _BY_ID.first(db, {"session_id": session_id})
     return _actor_of(db, found, client_ip=client_ip, now=now or utcnow())
 
 

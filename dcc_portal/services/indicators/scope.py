@@ -3,27 +3,30 @@ the RCPs they coordinate. Every other role, and any filter naming an RCP outside
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal.models import AuditAction, Rcp, RcpMember, RcpSecretariat, Role
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 
 READERS = frozenset({Role.ADMIN, Role.RCP_SECRETARY, Role.CLINICIAN})
+# Every page asks (the menu offers the area or not): built once.
+_RCPS_OF = {
+    Role.RCP_SECRETARY: dbmod.Read(select(RcpSecretariat.rcp_id).where(
+        RcpSecretariat.professional_id == bindparam("professional_id"))),
+    Role.CLINICIAN: dbmod.Read(select(RcpMember.rcp_id).where(
+        RcpMember.professional_id == bindparam("professional_id"), RcpMember.is_coordinator.is_(True))),
+}
 
 
 def visible_rcp_ids(db: Session, *, actor: Actor) -> set[int] | None:
     """None for the whole network; else the RCPs the actor runs or coordinates (possibly none)."""
     if actor.role == Role.ADMIN:
         return None
-    if actor.role == Role.RCP_SECRETARY:
-        rows = db.exec(select(RcpSecretariat.rcp_id).where(RcpSecretariat.professional_id == actor.professional_id)).all()
-    elif actor.role == Role.CLINICIAN:
-        rows = db.exec(select(RcpMember.rcp_id).where(RcpMember.professional_id == actor.professional_id,
-                                                      RcpMember.is_coordinator.is_(True))).all()
-    else:
-        rows = []
-    return set(rows)
+    statement = _RCPS_OF.get(actor.role)
+    return set(statement.scalars(db, {"professional_id": actor.professional_id})) if statement is not None else set()
 
 
 def may_read(db: Session, *, actor: Actor | None) -> bool:

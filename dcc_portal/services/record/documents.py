@@ -284,9 +284,9 @@ def patient_documents(
     shape, values = access.document_visibility(actor=actor, grant=grant, patient=patient)
     count, page_statement = _list_statements(shape, bool(kinds))
     values = {**values, "patient_id": patient.id, **({"kinds": sorted(kinds)} if kinds else {})}
-    total = db.exec(count, params=values).one()
+    total = count.scalar(db, values)
     page = max(1, min(int(page or 1), 10_000))
-    rows = db.execute(page_statement, {**values, "offset": (page - 1) * PAGE_SIZE}).all()
+    rows = page_statement.run(db, {**values, "offset": (page - 1) * PAGE_SIZE})
     items = [
         DocumentRow(
             public_id=doc.public_id,
@@ -308,14 +308,15 @@ def patient_documents(
 
 @functools.cache
 def _list_statements(visibility: tuple, by_kind: bool):
-    """Count and page of a patient's documents for one shape of the visibility rule (and with or without a kind filter)."""
+    """Count and page reads of a patient's documents for one shape of the visibility rule (and with or without a kind
+    filter)."""
     conditions = [Document.patient_id == bindparam("patient_id"), Document.status != DocumentStatus.ENTERED_IN_ERROR,
                   access.visible_documents_clause(visibility)]
     if by_kind:
         conditions.append(Document.kind.in_(bindparam("kinds", expanding=True)))
     page = (with_shown_author(select(*Document.__table__.c)).where(*conditions)
             .order_by(Document.created_at.desc(), Document.id.desc()).offset(bindparam("offset")).limit(PAGE_SIZE))
-    return select(func.count(Document.id)).where(*conditions), page
+    return dbmod.Read(select(func.count(Document.id)).where(*conditions)), dbmod.Read(page)
 
 
 def with_shown_author(statement):

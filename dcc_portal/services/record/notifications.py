@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     Account,
@@ -110,13 +111,13 @@ def mark_read_for_document(db: Session, *, actor: Actor, document_id: int, now: 
 
 
 # Built once: the badge is counted at every page load.
-_UNREAD = select(func.count(Notification.id)).where(
+_UNREAD = dbmod.Read(select(func.count(Notification.id)).where(
     Notification.account_id == bindparam("account_id"), Notification.read_at.is_(None)
-)
+))
 
 
 def unread_count(db: Session, *, actor: Actor) -> int:
-    return db.exec(_UNREAD, params={"account_id": actor.account_id}).one()
+    return _UNREAD.scalar(db, {"account_id": actor.account_id})
 
 
 def inbox(db: Session, *, actor: Actor, page: int = 1) -> Page:

@@ -9,6 +9,7 @@ from functools import cache
 from sqlalchemy import Integer, and_, bindparam, false, func, or_
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
@@ -26,7 +27,7 @@ from dcc_portal.services.common import identifiers, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.names import (
     PROFESSIONAL_LABELS,
-    organisation_names,
+    organisation_name,
     patient_name,
     professional_label,
 )
@@ -193,8 +194,8 @@ def _page_number(page) -> int:
 
 @cache
 def _worklist_statements(search_shape: str | int | None):
-    """(count, page, page read in name order or None) of the patients whose care team I belong to today, with bound
-    parameters. A search clusters its matches in name order: no reading in name order then."""
+    """(count, page, page read in name order or None) reads of the patients whose care team I belong to today, with
+    bound parameters. A search clusters its matches in name order: no reading in name order then."""
     mine = access.team_patient_ids(bindparam("professional_id"), bindparam("today"))
     statement = select(*LIST_COLUMNS).where(among(mine))
     if search_shape is None:
@@ -204,7 +205,7 @@ def _worklist_statements(search_shape: str | int | None):
         count = select(func.count()).select_from(statement.subquery())
     by_name = None if search_shape is not None else _page_of(select(*LIST_COLUMNS).where(
         mine.where(CareTeamMembership.patient_id == Patient.id).exists()))
-    return count, _page_of(statement), by_name
+    return dbmod.Read(count), dbmod.Read(_page_of(statement)), None if by_name is None else dbmod.Read(by_name)
 
 
 def among(ids):
@@ -219,7 +220,7 @@ def _page_of(statement):
     return statement.order_by(Patient.search_name, Patient.id).offset(bindparam("offset", type_=Integer)).limit(PAGE_SIZE)
 
 
-_REGION_SIZE = select(func.max(Patient.id))
+_REGION_SIZE = dbmod.Read(select(func.max(Patient.id)))
 
 
 def _read_in_name_order(db: Session, *, total: int, offset: int) -> bool:
@@ -228,7 +229,7 @@ def _read_in_name_order(db: Session, *, total: int, offset: int) -> bool:
     patients: 8 ms -> 1 ms on a region of 100,000)."""
     if total <= PAGE_SIZE:
         return False
-    region = db.exec(_REGION_SIZE).one() or 0
+    region = _REGION_SIZE.scalar(db) or 0
     return (offset + PAGE_SIZE) * region < total * total
 
 
@@ -244,37 +245,42 @@ def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
     # Built once per search shape (building them cost more than running them).
     count, rows, rows_by_name = _worklist_statements(search.shape)
     params = {"professional_id": actor.professional_id, "today": today, "offset": (page - 1) * PAGE_SIZE, **search.values}
-    total = db.exec(count, params=params).one()
+    total = count.scalar(db, params)
     if rows_by_name is not None and _read_in_name_order(db, total=total, offset=params["offset"]):
         rows = rows_by_name
-    patients = db.exec(rows, params=params).all()
-    result = Page(items=_rows(db, list(patients), today), page=page, page_size=PAGE_SIZE, total=total)
+    result = Page(items=_rows(db, rows.run(db, params), today), page=page, page_size=PAGE_SIZE, total=total)
     audit.record(db, actor=actor, action=AuditAction.SEARCH, detail=f"liste de travail, page {result.page}, {len(result.items)} résultats")
     return result
 
 
-def care_team_contacts(db: Session, *, patient: Patient, today: date) -> tuple[Contact | None, list[Contact]]:
-    members = db.exec(
-        select(CareTeamMembership, Professional)
-        .join(Professional, Professional.id == CareTeamMembership.professional_id)
-        .where(CareTeamMembership.patient_id == patient.id, access.active_membership_clause(today))
-        .order_by(CareTeamMembership.start_date)
-    ).all()
-    gp = db.get(Professional, patient.gp_professional_id) if patient.gp_professional_id else None
-    orgs = organisation_names(db, {pro.id for _, pro in members} | ({gp.id} if gp else set()))
+# What a contact shows of a professional; the team's and the médecin traitant's, read on every patient page.
+_CONTACT_COLUMNS = (Professional.family_name, Professional.given_name, Professional.specialty_code, Professional.phone,
+                    Professional.email, organisation_name(Professional.id).label("organisation"))
+_TEAM_CONTACTS = dbmod.Read(
+    select(CareTeamMembership.team_role, CareTeamMembership.start_date, *_CONTACT_COLUMNS)
+    .join(Professional, Professional.id == CareTeamMembership.professional_id)
+    .where(CareTeamMembership.patient_id == bindparam("patient_id"), access.active_membership_clause(bindparam("today")))
+    .order_by(CareTeamMembership.start_date)
+)
+_GP_CONTACT = dbmod.Read(select(*_CONTACT_COLUMNS).where(Professional.id == bindparam("professional_id")))
 
-    def contact(pro: Professional, role: str, since: date | None = None) -> Contact:
+
+def care_team_contacts(db: Session, *, patient: Patient, today: date) -> tuple[Contact | None, list[Contact]]:
+    members = _TEAM_CONTACTS.run(db, {"patient_id": patient.id, "today": today})
+    gp = _GP_CONTACT.first(db, {"professional_id": patient.gp_professional_id}) if patient.gp_professional_id else None
+
+    def contact(pro, role: str, since: date | None = None) -> Contact:
         return Contact(
             name=professional_label(pro),
             role=role,
             specialty=terminology.specialty_label(pro.specialty_code),
-            organisation=orgs.get(pro.id, ""),
+            organisation=pro.organisation or "",
             phone=pro.phone,
             email=pro.email,
             since=formatting.date_fr(since) if since else "",
         )
 
-    team = [contact(pro, TEAM_ROLE_LABELS.get(TeamRole(m.team_role), m.team_role), m.start_date) for m, pro in members]
+    team = [contact(m, TEAM_ROLE_LABELS.get(TeamRole(m.team_role), m.team_role), m.start_date) for m in members]
     return (contact(gp, "Médecin traitant") if gp else None), team
 
 

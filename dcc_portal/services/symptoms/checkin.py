@@ -50,16 +50,8 @@ def _open_report(db: Session, patient_id: int) -> SymptomReport | None:
 
 
 def answers_of(db: Session, report_id: int) -> dict[str, SymptomAnswer]:
-    return answers_of_reports(db, [report_id]).get(report_id, {})
-
-
-def answers_of_reports(db: Session, report_ids: list[int]) -> dict[int, dict[str, SymptomAnswer]]:
-    """The answers of several check-ins in one statement, by check-in then item."""
-    answers: dict[int, dict[str, SymptomAnswer]] = {}
-    if report_ids:
-        for row in db.exec(select(SymptomAnswer).where(SymptomAnswer.report_id.in_(report_ids))).all():
-            answers.setdefault(row.report_id, {})[row.item] = row
-    return answers
+    """The answers of one check-in, by item."""
+    return {row.item: row for row in db.exec(select(SymptomAnswer).where(SymptomAnswer.report_id == report_id))}
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
-from dcc_portal.models import Grant, Patient, SymptomAlert, SymptomGpSharing, SymptomReport, utcnow
+from dcc_portal.models import Grant, Patient, SymptomAlert, SymptomAnswer, SymptomGpSharing, SymptomReport, utcnow
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
-from dcc_portal.services.symptoms import checkin, questionnaire, rules, treatment
+from dcc_portal.services.symptoms import questionnaire, rules, treatment
 
 HISTORY_REPORTS = 26  # half a year of weekly check-ins
 
@@ -79,6 +80,25 @@ def _reader_detail(db: Session, *, actor: Actor, patient: Patient, now: datetime
     return False, "suivi des symptômes : alertes sur le parcours seulement"
 
 
+# The patient's last check-ins, their answers, and their open alerts with the last check-in's: three reads per file.
+_LAST_REPORTS = (
+    select(SymptomReport.id, SymptomReport.submitted_at)
+    .where(SymptomReport.patient_id == bindparam("patient_id"), SymptomReport.submitted_at.is_not(None))
+    .order_by(SymptomReport.submitted_at.desc(), SymptomReport.id.desc()).limit(HISTORY_REPORTS)
+)
+_REPORTS = dbmod.Read(_LAST_REPORTS)
+_ANSWERS = dbmod.Read(
+    select(SymptomAnswer.report_id, SymptomAnswer.item, SymptomAnswer.present, SymptomAnswer.severity,
+           SymptomAnswer.temperature_tenths)
+    .where(SymptomAnswer.report_id.in_(select(_LAST_REPORTS.subquery().c.id)))
+)
+_ALERTS = dbmod.Read(
+    select(SymptomAlert.report_id, SymptomAlert.level, SymptomAlert.acknowledged_at)
+    .where(SymptomAlert.patient_id == bindparam("patient_id"),
+           or_(SymptomAlert.acknowledged_at.is_(None), SymptomAlert.report_id == bindparam("last_report_id")))
+)
+
+
 def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> TeamHistory:
     """The check-ins as the care team reads them (audited read). The médecin traitant reads the same while the
     patient agrees to share them; without it, and for anyone else with access to the record (RCP, emergency),
@@ -90,12 +110,12 @@ def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: date
                                             detail=detail or "suivi des symptômes", now=now)
     if not available or grant not in (Grant.CARE_TEAM, Grant.MEDECIN_TRAITANT):
         return TeamHistory(available=False)
-    reports = list(reversed(db.exec(
-        select(SymptomReport).where(SymptomReport.patient_id == patient.id, SymptomReport.submitted_at.is_not(None))
-        .order_by(SymptomReport.submitted_at.desc(), SymptomReport.id.desc()).limit(HISTORY_REPORTS)).all()))
+    reports = list(reversed(_REPORTS.run(db, {"patient_id": patient.id})))
     current = treatment.of_patient(db, patient, formatting.paris_today(now))
     values: dict[date, dict[str, float | None]] = {}
-    answers = checkin.answers_of_reports(db, [report.id for report in reports])
+    answers: dict[int, dict] = {}
+    for row in _ANSWERS.run(db, {"patient_id": patient.id}) if reports else ():
+        answers.setdefault(row.report_id, {})[row.item] = row
     for report in reports:
         values[formatting.to_paris(report.submitted_at).date()] = {
             item: _value(item, row) for item, row in answers.get(report.id, {}).items()}
@@ -114,9 +134,7 @@ def team_history(db: Session, *, actor: Actor, patient_public_id: str, now: date
         series.append(Series(item, questionnaire.LABELS[item], top, points))
     periods = "; ".join(f"{period.label} {_span(period.start, period.end)}" for period in (current.periods if current else ()))
     last = reports[-1] if reports else None
-    alerts = db.exec(select(SymptomAlert.report_id, SymptomAlert.level, SymptomAlert.acknowledged_at).where(
-        SymptomAlert.patient_id == patient.id,
-        or_(SymptomAlert.acknowledged_at.is_(None), SymptomAlert.report_id == (last.id if last else None)))).all()
+    alerts = _ALERTS.run(db, {"patient_id": patient.id, "last_report_id": last.id if last else None})
     open_alerts = sum(1 for alert in alerts if alert.acknowledged_at is None)
     last_level = next((alert.level for alert in alerts if last and alert.report_id == last.id), None)
     summary = _summary(last, answers.get(last.id, {}) if last else {}, last_level)
