@@ -129,6 +129,21 @@ def run(work: Callable[[Session], T], url: str | None = None) -> T:
     raise AssertionError("unreachable")
 
 
+_CONNECTION = "dcc_connection"
+
+
+def connection_of(session):
+    """`session.connection()`, kept for the rest of the transaction: asking the session again costs as much as a small
+    read on the driver. Statements run on it skip the ORM's execution layer (and its events)."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_CONNECTION)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        return kept[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
+
+
 def _wrapped(connection, error: Exception, sql: str, values, cursor) -> DBAPIError:
     """A driver's error as SQLAlchemy reports it (`DBAPIError`, the original in `.orig`: `is_contention` reads it), the
     connection dropped from the pool when the database went away."""
@@ -181,7 +196,7 @@ class Read:
         """Every row."""
         if session.autoflush and (session.new or session.dirty or session.deleted):
             session.flush()
-        connection = session.connection()
+        connection = connection_of(session)
         dialect = connection.dialect
         plan = self._plans.get(dialect.name, False)
         if plan is False:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, event, insert, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal.models import AuditEvent, AuditHead, utcnow
 from dcc_portal.services.common.actor import Actor
 
@@ -148,9 +149,10 @@ _INSERT_EVENTS = insert(_EVENT_TABLE)
 
 
 def _lock_head(db: OrmSession) -> tuple[int, str]:
-    head = db.execute(_LOCK_HEAD).first()
+    connection = dbmod.connection_of(db)
+    head = connection.execute(_LOCK_HEAD).first()
     if head is None:
-        db.execute(_CREATE_HEAD)
+        connection.execute(_CREATE_HEAD)
         return 0, GENESIS_HASH
     return head.seq, head.hash
 
@@ -170,8 +172,9 @@ def _chain_pending(db: OrmSession) -> None:
         seq += 1
         item["seq"], item["prev_hash"] = seq, prev
         item["hash"] = prev = event_hash(prev, item)
-    db.execute(_INSERT_EVENTS, pending)
-    db.execute(_ADVANCE_HEAD, {"new_seq": seq, "new_hash": prev})
+    connection = dbmod.connection_of(db)
+    connection.execute(_INSERT_EVENTS, pending)
+    connection.execute(_ADVANCE_HEAD, {"new_seq": seq, "new_hash": prev})
 
 
 # The same chaining as above in one round trip to PostgreSQL, which computes each hash: every writer waits for the
@@ -207,7 +210,8 @@ def _chain_in_one_statement(db: OrmSession, pending: list[dict]) -> bool:
     for item in pending:
         values = {name: _canonical(item[name]) for name in HASHED_FIELDS[1:]}
         events.append({**values, "rest": _hashed_text(list(values.values()))[1:]})
-    return db.execute(_CHAIN_IN_ONE_STATEMENT, {"events": json.dumps(events, ensure_ascii=False)}).first() is not None
+    return dbmod.connection_of(db).execute(
+        _CHAIN_IN_ONE_STATEMENT, {"events": json.dumps(events, ensure_ascii=False)}).first() is not None
 
 
 @event.listens_for(OrmSession, "after_transaction_end")

@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     Account,
@@ -29,7 +31,7 @@ from dcc_portal.services.common import identifiers, inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import (
-    organisation_names,
+    organisation_name,
     patient_name,
     professional_label,
 )
@@ -194,28 +196,32 @@ def _notify(db: Session, *, actor: Actor, patient: Patient, now: datetime) -> No
                                      title=f"Accès en urgence à votre dossier par {who}", patient_id=patient.id)
 
 
+# Every patient file of the team reads them.
+_NOTICES = dbmod.Read(
+    select(EmergencyAccess.started_at, EmergencyAccess.expires_at, EmergencyAccess.reason, Professional.family_name,
+           Professional.given_name, Professional.specialty_code, organisation_name(Professional.id).label("organisation"))
+    .join(Professional, Professional.id == EmergencyAccess.professional_id)
+    .where(EmergencyAccess.patient_id == bindparam("patient_id"), EmergencyAccess.started_at >= bindparam("since"))
+    .order_by(EmergencyAccess.started_at.desc())
+    .limit(20)
+)
+
+
 def notices_for_patient(db: Session, *, patient: Patient, now: datetime | None = None) -> list[EmergencyNotice]:
     """Emergency accesses running or started in the last 30 days, newest first (the caller checked access)."""
     now = now or utcnow()
-    rows = db.exec(
-        select(EmergencyAccess, Professional)
-        .join(Professional, Professional.id == EmergencyAccess.professional_id)
-        .where(EmergencyAccess.patient_id == patient.id, EmergencyAccess.started_at >= now - timedelta(days=TEAM_NOTICE_DAYS))
-        .order_by(EmergencyAccess.started_at.desc())
-        .limit(20)
-    ).all()
-    orgs = organisation_names(db, {pro.id for _, pro in rows})
+    rows = _NOTICES.run(db, {"patient_id": patient.id, "since": now - timedelta(days=TEAM_NOTICE_DAYS)})
     return [
         EmergencyNotice(
-            who=professional_label(pro),
-            role=terminology.specialty_label(pro.specialty_code),
-            organisation=orgs.get(pro.id, ""),
+            who=professional_label(row),
+            role=terminology.specialty_label(row.specialty_code),
+            organisation=row.organisation or "",
             started=formatting.datetime_fr(row.started_at),
             until=formatting.datetime_fr(row.expires_at),
             reason=row.reason,
             running=row.started_at <= now < row.expires_at,
         )
-        for row, pro in rows
+        for row in rows
     ]
 
 

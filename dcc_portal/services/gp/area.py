@@ -88,7 +88,8 @@ STAGES = pathway.STAGE_ORDER[1:]
 
 
 def _bits(column, groups: list[tuple[int, str, tuple[str, ...]]], other: int):
-    return case(*[(column.in_(list(kinds)), bit) for bit, _label, kinds in groups], else_=other)
+    # Equalities rather than IN: fixed values, so that the statement runs on the driver (`db.Read`).
+    return case(*[(or_(*(column == kind for kind in kinds)), bit) for bit, _label, kinds in groups], else_=other)
 
 
 def news_labels(step_mask: int, document_mask: int) -> list[str]:
@@ -407,21 +408,36 @@ class SharedDocument:
     unread: bool
 
 
-def documents_statements(actor: Actor, *, patient_id: int, page: int):
-    """(count, page) statements of one patient's documents shared with the actor, unread first."""
-    conditions = [Document.patient_id == patient_id, access.shared_document_clause(actor.professional_id or -1)]
+def _documents_reads():
+    """(count, page) reads of one patient's documents shared with the actor, unread first, with bound parameters."""
+    conditions = [Document.patient_id == bindparam("patient_id"),
+                  access.shared_document_clause(bindparam("professional_id"))]
     total = select(func.count(Document.id)).join(Patient, Patient.id == Document.patient_id).where(*conditions)
     read = aliased(DocumentRead)
     unread = case((or_(read.version.is_(None), read.version < Document.current_version), 1), else_=0)
     rows = (
-        documents.with_shown_author(select(Document, unread.label("unread")))
+        documents.with_shown_author(select(*Document.__table__.c, unread.label("unread")))
         .join(Patient, Patient.id == Document.patient_id)
-        .outerjoin(read, and_(read.document_id == Document.id, read.account_id == actor.account_id))
+        .outerjoin(read, and_(read.document_id == Document.id, read.account_id == bindparam("account_id")))
         .where(*conditions)
         .order_by(unread.desc(), Document.updated_at.desc(), Document.id.desc())
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .offset(bindparam("offset", type_=Integer)).limit(PAGE_SIZE)
     )
-    return total, rows
+    return dbmod.Read(total), dbmod.Read(rows)
+
+
+_DOCUMENTS_COUNT, _DOCUMENTS_PAGE = _documents_reads()
+
+
+def _documents_values(actor: Actor, *, patient_id: int, page: int) -> dict:
+    return {"patient_id": patient_id, "professional_id": actor.professional_id or -1, "account_id": actor.account_id,
+            "offset": (page - 1) * PAGE_SIZE}
+
+
+def documents_statements(actor: Actor, *, patient_id: int, page: int) -> list:
+    """The same two statements with their values in place (to compile them as plain SQL)."""
+    values = _documents_values(actor, patient_id=patient_id, page=page)
+    return [_DOCUMENTS_COUNT.statement.params(values), _DOCUMENTS_PAGE.statement.params(values)]
 
 
 def shared_documents(db: Session, *, actor: Actor, patient_public_id: str, page: int = 1,
@@ -430,20 +446,19 @@ def shared_documents(db: Session, *, actor: Actor, patient_public_id: str, page:
     patient, _grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                              action=AuditAction.READ, detail="documents partagés", now=now)
     page = max(1, min(int(page or 1), 10_000))
-    count_statement, page_statement = documents_statements(actor, patient_id=patient.id, page=page)
-    total = db.exec(count_statement).one()
+    values = _documents_values(actor, patient_id=patient.id, page=page)
+    total = _DOCUMENTS_COUNT.scalar(db, values)
     items = []
-    for row in db.execute(page_statement).all():
-        document = row[0]
+    for document in _DOCUMENTS_PAGE.run(db, values):
         items.append(SharedDocument(
             public_id=document.public_id,
             kind=document.kind,
             kind_label=documents.kind_label(document.kind),
             title=document.title,
             service_date=formatting.date_fr(document.service_date),
-            author=documents.shown_author(row),
+            author=documents.shown_author(document),
             updated=formatting.datetime_fr(document.updated_at),
             version=document.current_version,
-            unread=bool(row.unread),
+            unread=bool(document.unread),
         ))
     return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)

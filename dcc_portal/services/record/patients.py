@@ -161,9 +161,12 @@ LIST_COLUMNS = (Patient.id, Patient.public_id, Patient.birth_family_name, Patien
                 Patient.gp_professional_id)
 
 
+_GP_LABELS = dbmod.Read(PROFESSIONAL_LABELS)
+
+
 def _rows(db: Session, patients: list, today: date) -> list[PatientRow]:
     gp_ids = {p.gp_professional_id for p in patients if p.gp_professional_id}
-    gps = {pro.id: professional_label(pro) for pro in db.exec(PROFESSIONAL_LABELS, params={"ids": list(gp_ids)})} if gp_ids else {}
+    gps = {pro.id: professional_label(pro) for pro in _GP_LABELS.run(db, {"ids": list(gp_ids)})} if gp_ids else {}
     return [
         PatientRow(
             public_id=p.public_id,
