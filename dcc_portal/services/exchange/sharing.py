@@ -18,9 +18,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     OPEN_SUBMISSION_STATUSES,
@@ -268,6 +269,12 @@ def _opposition_patient(db: Session, *, actor: Actor, patient_public_id: str, ac
     return patient
 
 
+# Every patient file of the team shows it; fixed statuses as equalities, not an IN list (db.Read).
+_OPEN_SUBMISSIONS = dbmod.Read(select(func.count(SharingSubmission.id)).where(
+    SharingSubmission.patient_id == bindparam("patient_id"),
+    or_(*(SharingSubmission.status == status for status in sorted(OPEN_SUBMISSION_STATUSES)))))
+
+
 def opposition(db: Session, *, actor: Actor, patient_public_id: str = "", now: datetime | None = None) -> Opposition | None:
     """The patient's opposition to DMP feeding, for the patient and the care team; None for a professional who
     holds the record outside the team (their page has no DMP panel: the team records the opposition)."""
@@ -275,8 +282,7 @@ def opposition(db: Session, *, actor: Actor, patient_public_id: str = "", now: d
                                   detail="opposition à l'alimentation du DMP", now=now, refuse_outside_team=False)
     if patient is None:
         return None
-    open_count = db.exec(select(func.count(SharingSubmission.id)).where(
-        SharingSubmission.patient_id == patient.id, SharingSubmission.status.in_(list(OPEN_SUBMISSION_STATUSES)))).one()
+    open_count = _OPEN_SUBMISSIONS.scalar(db, {"patient_id": patient.id})
     return Opposition(
         patient_public_id=patient.public_id, opposed=patient.dmp_opposed_at is not None,
         since=formatting.datetime_fr(patient.dmp_opposed_at),

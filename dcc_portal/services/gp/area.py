@@ -302,6 +302,10 @@ def _aware(moment: datetime | None) -> datetime | None:
     return formatting.to_paris(moment) if moment is not None else None
 
 
+_FIRST_HANDOVER = dbmod.Read(select(func.min(PpsHandover.handed_over_on))
+                             .where(PpsHandover.document_id == bindparam("document_id")))
+
+
 def _pathway_dates(db: Session, *, diagnosed: date | None, steps, pps_document: Document | None,
                    pps_content: dict | None) -> quality.PathwayDates:
     """pps_content: the shared PPS's content, None when the PPS is withheld from the reader."""
@@ -313,7 +317,7 @@ def _pathway_dates(db: Session, *, diagnosed: date | None, steps, pps_document: 
     if pps_content is not None:
         starts = [event.day for event in pc.planned_events(pps_content) if event.section == "treatments"]
         planned = min(starts) if starts else None
-        handover = db.exec(select(func.min(PpsHandover.handed_over_on)).where(PpsHandover.document_id == pps_document.id)).one()
+        handover = _FIRST_HANDOVER.scalar(db, {"document_id": pps_document.id})
     return quality.PathwayDates(diagnosis=diagnosed, rcp=rcp_day, treatment=treatment, planned_treatment=planned,
                                 pps_handover=handover, pps_withheld=pps_document is not None and pps_content is None)
 
@@ -330,13 +334,10 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
     today = formatting.paris_today(now)
     previous = record_visit(db, account_id=actor.account_id, patient_id=patient.id, now=now)
     steps = pathway.visible_steps(db, actor=actor, grant=grant, patient=patient, with_news=True)
-    reads = dict(db.exec(select(DocumentRead.document_id, DocumentRead.version).where(
-        DocumentRead.account_id == actor.account_id,
-        DocumentRead.document_id.in_([step.document_id for step in steps if step.document_id is not None]))).all())
 
     def is_new(step) -> bool:
         if step.document_id is not None:
-            return reads.get(step.document_id, 0) < step.document_version and (
+            return (step.read_version or 0) < step.document_version and (
                 previous is None or _aware(step.document_updated_at) > _aware(previous))
         return previous is not None and _aware(step.created_at) > _aware(previous)
 

@@ -14,14 +14,16 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
     CareStage,
     Document,
+    DocumentRead,
     Grant,
     NotificationKind,
     PathwayEvent,
@@ -106,9 +108,11 @@ def timeline(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
 # when it points at none.
 _STEP, _DOCUMENT = PathwayEvent.__table__.c, Document.__table__.c
 STEP_COLUMNS = (_STEP.public_id, _STEP.kind, _STEP.occurred_on, _STEP.title, _DOCUMENT.public_id.label("document_public_id"))
-# What tells a reader which steps are new to them.
+_READ = DocumentRead.__table__.c
+# What tells a reader which steps are new to them: the version of the step's document they last opened too.
 STEP_NEWS_COLUMNS = (*STEP_COLUMNS, _STEP.created_at, _DOCUMENT.id.label("document_id"),
-                     _DOCUMENT.current_version.label("document_version"), _DOCUMENT.updated_at.label("document_updated_at"))
+                     _DOCUMENT.current_version.label("document_version"), _DOCUMENT.updated_at.label("document_updated_at"),
+                     _READ.version.label("read_version"))
 
 
 def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient, with_news: bool = False) -> list:
@@ -116,20 +120,22 @@ def visible_steps(db: Session, *, actor: Actor, grant: str, patient: Patient, wi
     STEP_COLUMNS (or STEP_NEWS_COLUMNS). The document rule is `access.document_visibility`, applied in the query."""
     shape, values = access.document_visibility(actor=actor, grant=grant, patient=patient)
     gated = grant == Grant.SELF and patient.medical_announcement_at is None
-    statement = _steps_statement(shape, gated, with_news)
-    return list(db.execute(statement, {**values, "patient_id": patient.id}).all())
+    return _steps_read(shape, gated, with_news).run(db, {**values, "patient_id": patient.id, "reader": actor.account_id})
 
 
 @functools.cache
-def _steps_statement(visibility: tuple, gated: bool, with_news: bool):
+def _steps_read(visibility: tuple, gated: bool, with_news: bool) -> dbmod.Read:
     conditions = [_STEP.patient_id == bindparam("patient_id"),
                   or_(_STEP.document_id.is_(None), access.visible_documents_clause(visibility))]
     if gated:
-        conditions.append(_STEP.kind.not_in(GATED_FOR_PATIENT))
-    return (
+        conditions.extend(_STEP.kind != kind for kind in sorted(GATED_FOR_PATIENT))  # not an IN list (db.Read)
+    steps = PathwayEvent.__table__.outerjoin(Document.__table__, _DOCUMENT.id == _STEP.document_id)
+    if with_news:
+        steps = steps.outerjoin(DocumentRead.__table__, and_(_READ.document_id == _DOCUMENT.id,
+                                                             _READ.account_id == bindparam("reader")))
+    return dbmod.Read(
         select(*(STEP_NEWS_COLUMNS if with_news else STEP_COLUMNS))
-        .select_from(PathwayEvent.__table__.outerjoin(Document.__table__, _DOCUMENT.id == _STEP.document_id))
-        .where(*conditions).order_by(_STEP.occurred_on, _STEP.id).limit(500)
+        .select_from(steps).where(*conditions).order_by(_STEP.occurred_on, _STEP.id).limit(500)
     )
 
 
