@@ -1,6 +1,7 @@
 """What one small read costs the portal's process, layer by layer: the same lookup of a patient by public id (one row
 of the patient table, as every patient page does) through the ORM session as an entity, through the session as
-columns, through SQLAlchemy Core on the connection, and through the database driver alone; the same for a count.
+columns, through SQLAlchemy Core on the connection, through `db.Read` (the portal's hot reads) and through the
+database driver alone; the same for a count.
 
     python -m bench.statements --db-url URL [--runs 2000]
 
@@ -24,6 +25,7 @@ from dcc_portal.services.access import rule
 from dcc_portal.services.record import notifications
 
 PATIENT_COLUMNS = select(*Patient.__table__.columns).where(Patient.public_id == bindparam("public_id"))
+PATIENT_READ = dbmod.Read(PATIENT_COLUMNS)
 UNREAD_COLUMNS = select(func.count(Notification.id)).where(Notification.account_id == bindparam("account_id"),
                                                            Notification.read_at.is_(None))
 
@@ -54,8 +56,10 @@ def measure(url: str, runs: int) -> list[tuple[str, float, float]]:
         ("patient, ORM entity (session.exec)", lambda s, p: s.exec(rule._PATIENT_BY_PUBLIC_ID, params={"public_id": p}).first()),
         ("patient, columns through the session", lambda s, p: s.execute(PATIENT_COLUMNS, {"public_id": p}).first()),
         ("patient, Core on the connection", lambda s, p: s.connection().execute(PATIENT_COLUMNS, {"public_id": p}).first()),
+        ("patient, db.Read", lambda s, p: PATIENT_READ.first(s, {"public_id": p})),
         ("patient, driver cursor", lambda s, p: _driver(s, PATIENT_COLUMNS, {"public_id": p})),
-        ("unread count, ORM (session.exec)", lambda s, p: s.exec(notifications._UNREAD, params={"account_id": account_id}).one()),
+        ("unread count, ORM (session.exec)", lambda s, p: s.exec(UNREAD_COLUMNS, params={"account_id": account_id}).one()),
+        ("unread count, db.Read", lambda s, p: notifications._UNREAD.scalar(s, {"account_id": account_id})),
         ("unread count, driver cursor", lambda s, p: _driver(s, UNREAD_COLUMNS, {"account_id": account_id})),
     ]
     found = []

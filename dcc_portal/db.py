@@ -137,7 +137,7 @@ def connection_of(session):
     read on the driver. Statements run on it skip the ORM's execution layer (and its events)."""
     transaction = session.get_transaction()
     kept = session.info.get(_CONNECTION)
-    if transaction is not None and kept is not None and kept[0] is transaction:
+    if transaction is not None and kept is not None and kept[0] is transaction and transaction.is_active:
         return kept[1]
     connection = session.connection()
     session.info[_CONNECTION] = (session.get_transaction(), connection)

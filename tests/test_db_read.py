@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import bindparam, column, event, func, select, table
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError
 
 from dcc_portal import db as dbmod
 from dcc_portal.models import Account, Notification, Role
@@ -70,3 +70,16 @@ def test_statement_counters_see_it_and_driver_errors_come_as_sqlalchemy_errors(d
     assert raised.value.orig is not None
     with pytest.raises(TypeError):
         dbmod.Read(Notification.__table__.delete())
+
+
+def test_after_a_failed_write_it_refuses_to_read_as_the_session_does(db):
+    account = _account(db)
+    read = dbmod.Read(NOTIFICATIONS)
+    assert len(read.run(db, {"account_id": account.id})) == 3  # the transaction's connection is kept from here
+    db.add(Notification(account_id=account.id + 1000, kind="document", title="Compte inconnu", created_at=T0))
+    with pytest.raises(IntegrityError):
+        db.flush()
+    with pytest.raises(PendingRollbackError):
+        read.run(db, {"account_id": account.id})
+    db.rollback()
+    assert read.run(db, {"account_id": account.id}) == []  # rolled back with the rest
