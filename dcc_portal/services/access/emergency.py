@@ -31,6 +31,7 @@ from dcc_portal.services.common import identifiers, inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.common.names import (
+    LABEL_COLUMNS,
     organisation_name,
     patient_name,
     professional_label,
@@ -198,8 +199,8 @@ def _notify(db: Session, *, actor: Actor, patient: Patient, now: datetime) -> No
 
 # Every patient file of the team reads them.
 _NOTICES = dbmod.Read(
-    select(EmergencyAccess.started_at, EmergencyAccess.expires_at, EmergencyAccess.reason, Professional.family_name,
-           Professional.given_name, Professional.specialty_code, organisation_name(Professional.id).label("organisation"))
+    select(EmergencyAccess.started_at, EmergencyAccess.expires_at, EmergencyAccess.reason, *LABEL_COLUMNS,
+           organisation_name(Professional.id).label("organisation"))
     .join(Professional, Professional.id == EmergencyAccess.professional_id)
     .where(EmergencyAccess.patient_id == bindparam("patient_id"), EmergencyAccess.started_at >= bindparam("since"))
     .order_by(EmergencyAccess.started_at.desc())

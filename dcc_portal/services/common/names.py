@@ -26,13 +26,11 @@ def professional_label(pro: Professional) -> str:
     return formatting.professional_name(pro.family_name, pro.given_name, doctor=pro.specialty_code.startswith("G15_10"))
 
 
-# What `professional_label` reads, for professionals known by id (`ids`: a list).
-PROFESSIONAL_LABELS = select(Professional.id, Professional.family_name, Professional.given_name,
-                             Professional.specialty_code).where(Professional.id.in_(bindparam("ids", expanding=True)))
-
-
-_PROFESSIONAL_LABEL = dbmod.Read(select(Professional.id, Professional.family_name, Professional.given_name,
-                                         Professional.specialty_code).where(Professional.id == bindparam("id")))
+# What `professional_label` reads of a professional, as columns of a larger statement.
+LABEL_COLUMNS = (Professional.family_name, Professional.given_name, Professional.specialty_code)
+# The same for professionals known by id (`ids`: a list).
+PROFESSIONAL_LABELS = select(Professional.id, *LABEL_COLUMNS).where(Professional.id.in_(bindparam("ids", expanding=True)))
+_PROFESSIONAL_LABEL = dbmod.Read(select(*LABEL_COLUMNS).where(Professional.id == bindparam("id")))
 
 
 def professional_label_of(db: Session, professional_id: int | None) -> str:

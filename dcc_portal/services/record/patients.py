@@ -26,6 +26,7 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import identifiers, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.names import (
+    LABEL_COLUMNS,
     PROFESSIONAL_LABELS,
     organisation_name,
     patient_name,
@@ -257,8 +258,8 @@ def list_for_team(db: Session, *, actor: Actor, query: str = "", page: int = 1, 
 
 
 # What a contact shows of a professional; the team's and the médecin traitant's, read on every patient page.
-_CONTACT_COLUMNS = (Professional.family_name, Professional.given_name, Professional.specialty_code, Professional.phone,
-                    Professional.email, organisation_name(Professional.id).label("organisation"))
+_CONTACT_COLUMNS = (*LABEL_COLUMNS, Professional.phone, Professional.email,
+                    organisation_name(Professional.id).label("organisation"))
 _TEAM_CONTACTS = dbmod.Read(
     select(CareTeamMembership.team_role, CareTeamMembership.start_date, *_CONTACT_COLUMNS)
     .join(Professional, Professional.id == CareTeamMembership.professional_id)
