@@ -194,6 +194,22 @@ def test_the_pathway_view_is_for_gps_and_records_the_visit(db):
     assert gp.patient_pathway(db, actor=t.gp, patient_public_id=t.patient.public_id).last_visit != ""
 
 
+def test_a_suspected_cancer_is_not_shown_as_a_diagnosis_until_the_pathology_report_date(db):
+    t = team(db)
+    row = CancerDiagnosis(patient_id=t.patient.id, icd10_code="C67.9", icd10_label="Tumeur maligne de la vessie",
+                          suspicion_date=TODAY - timedelta(days=9))
+    db.add(row)
+    db.flush()
+    view = gp.patient_pathway(db, actor=t.gp, patient_public_id=t.patient.public_id)
+    assert view.diagnosis == "C67.9 Tumeur maligne de la vessie"
+    assert view.suspected == formatting.date_fr(TODAY - timedelta(days=9))
+
+    row.diagnosis_date = TODAY - timedelta(days=2)
+    db.add(row)
+    db.flush()
+    assert gp.patient_pathway(db, actor=t.gp, patient_public_id=t.patient.public_id).suspected == ""
+
+
 def test_delays_over_their_targets_are_flagged_from_the_dates_held(db):
     t = team(db)
     db.add(CancerDiagnosis(patient_id=t.patient.id, icd10_code="C50.9", icd10_label="Tumeur maligne du sein",

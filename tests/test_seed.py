@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -146,6 +148,9 @@ def test_demo_gp_area_has_news_stages_and_treatment_dates(demo):
     assert any(row.new_count > 0 for row in page.items) and any(row.new_count == 0 for row in page.items)
     assert any(row.last_visit == "" for row in page.items)
     assert demo.exec(select(func.count()).select_from(PatientVisit)).one() >= 10
+    for seen in demo.exec(select(PatientVisit.last_seen_at)).all():  # between two consultations, on a working day
+        local = (seen if seen.tzinfo else seen.replace(tzinfo=UTC)).astimezone(formatting.PARIS)
+        assert 8 <= local.hour < 20 and local.weekday() < 5, local
     in_treatment = demo.exec(select(Patient).where(Patient.care_stage.in_(["treatment", "follow_up"]))).all()
     assert in_treatment
     for patient in in_treatment:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
+from dcc_portal.demo import calendar_days
 from dcc_portal.demo import rcp as demo_rcp
 from dcc_portal.models import (
     Account,
@@ -26,6 +27,7 @@ from dcc_portal.services.record import pathway
 
 GP_IDENTIFIER = "mg.durand"
 K = PathwayEventKind
+VISIT_HOURS = (8, 12, 13, 19)
 
 
 def _at(day: date, hour: int = 18) -> datetime:
@@ -67,7 +69,9 @@ def load(db: Session, *, today: date | None = None) -> bool:
     for index, patient in enumerate(mine):
         if index % 7 == 3:
             continue  # never opened yet
-        seen = now - timedelta(days=4 + 9 * (index % 4))
+        # between two consultations, on a working day
+        seen = _at(calendar_days.open_on_or_before(today - timedelta(days=4 + 9 * (index % 4))), VISIT_HOURS[index % 4]) \
+            + timedelta(minutes=(7 * index) % 50)
         db.add(PatientVisit(account_id=durand.id, patient_id=patient.id, last_seen_at=seen))
         shared = db.exec(select(Document).where(Document.patient_id == patient.id, Document.status == "validated",
                                                 Document.updated_at < seen)).all()

@@ -191,6 +191,7 @@ def test_announcement_releases_the_cr_acp_to_the_patient_and_the_gp_is_told(page
     item.get_by_role("button", name="Ouvrir").click()
     expect(gp).to_have_url(re.compile(rf"/gp/patient/?\?p={p}$"))
     expect(gp.get_by_test_id("gp-diagnosis")).to_contain_text("C34.1")
+    expect(gp.get_by_test_id("gp-suspected")).to_have_count(0)  # the CR-ACP date is recorded
     timeline = gp.get_by_test_id("timeline")
     expect(timeline).to_contain_text("Temps médical : annonce du diagnostic")
     expect(timeline).to_contain_text("Compte rendu d'anatomo-cytopathologie")

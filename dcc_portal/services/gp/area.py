@@ -268,6 +268,7 @@ class PatientPathway:
     grant: str
     emergency_until: str
     diagnosis: str  # « C50.9 Tumeur maligne du sein » or ""
+    suspected: str  # the suspicion date while no CR-ACP confirms the diagnosis, else ""
     diagnosis_detail: str  # morphology, TNM, OMS
     last_visit: str  # the visit before this one ("" the first time)
     new_count: int
@@ -377,6 +378,7 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
         grant=str(grant),
         emergency_until=emergency.running_until(db, actor=actor, patient=patient, now=now) if grant == Grant.EMERGENCY else "",
         diagnosis=f"{row.icd10_code} {row.icd10_label}".strip() if row else "",
+        suspected=(formatting.date_fr(row.suspicion_date) or "?") if row and row.diagnosis_date is None else "",
         diagnosis_detail=" · ".join(part for part in (
             row.morphology_label, diagnosis.tnm_text(row),
             f"OMS {row.who_performance_status}" if row.who_performance_status is not None else "") if part) if row else "",
