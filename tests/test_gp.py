@@ -70,6 +70,27 @@ def test_my_patients_are_those_i_follow_and_not_those_who_object_to_me(db):
         gp.my_patients(db, actor=t.clinician)
 
 
+def test_pages_of_my_patients_merge_followed_and_team_patients_in_name_order(db):
+    t = team(db)
+    me = db.get(Professional, t.gp.professional_id)
+    expected = {t.patient.public_id: t.patient.search_name}
+    for n in range(44):  # names interleave: every third one is in my care team only
+        followed = n % 3 != 0
+        patient = f.patient(db, gp=me if followed else None, family=f"NOM{n:02d}")
+        if not followed or n == 4:  # NOM04: médecin traitant and team member, listed once
+            f.member(db, patient=patient, pro=me, team_role="gp")
+        expected[patient.public_id] = patient.search_name
+    opposed = f.patient(db, gp=me, family="NOM05B")
+    db.add(PatientOpposition(patient_id=opposed.id, professional_id=me.id, created_by_account_id=t.gp.account_id))
+    db.flush()
+    pages = [gp.my_patients(db, actor=t.gp, page=n) for n in (1, 2, 3)]
+    assert [page.total for page in pages] == [len(expected)] * 3 and len(expected) == 45
+    listed = [row.public_id for page in pages for row in page.items]
+    assert [len(page.items) for page in pages] == [20, 20, 5]
+    assert listed == sorted(expected, key=lambda public_id: (expected[public_id], public_id))
+    assert opposed.public_id not in listed
+
+
 def test_search_by_name_words_or_exact_ins_and_wildcards_are_plain(db):
     t = team(db)
     gp_pro = db.get(Professional, t.gp.professional_id)
