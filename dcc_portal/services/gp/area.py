@@ -160,8 +160,7 @@ def _list_statements(search_shape):
     if search_shape is not None:
         conditions = [patients.among(mine), patients.search_condition(search_shape)]
         total = select(func.count(Patient.id)).where(*conditions)
-        ids = (select(Patient.id).where(*conditions).order_by(Patient.search_name, Patient.id)
-               .offset(offset).limit(PAGE_SIZE).subquery("page_ids"))
+        ids = patients.page_ids(*conditions)
     else:
         total = select(func.count()).select_from(mine.subquery())
         ids = _page_of_mine(professional_id, today, offset)
