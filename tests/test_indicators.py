@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from dcc_portal import db as dbmod
 from dcc_portal.models import (
+    Account,
     AuditAction,
     AuditEvent,
     AuditOutcome,
@@ -38,7 +39,8 @@ from dcc_portal.models import (
 from dcc_portal.services.access import audit
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.indicators import board_figures, export, pathway_figures, report, scope, summary
-from dcc_portal.services.record import downloads
+from dcc_portal.services.identity import sessions
+from dcc_portal.services.record import downloads, notifications
 from dcc_portal.services.indicators.definitions import count_text, percentile
 from dcc_portal.services.indicators.sql import Filters
 from tests import factories as f
@@ -320,6 +322,15 @@ def test_the_area_is_offered_to_whom_the_service_shows_figures(world):
     # the link, and the figures are refused to him (audited) as they are to a nurse.
     offered = {name: scope.may_read(db, actor=world[name]) for name in ("admin", "secretary", "coordinator", "clinician", "nurse")}
     assert offered == {"admin": True, "secretary": True, "coordinator": True, "clinician": False, "nurse": False}
+    # Page loads read the same answer, and the badge's count, with the session check (one statement).
+    header = (notifications.unread_column(Account.id), *scope.offered_columns(Account.professional_id))
+    db.add(Notification(account_id=world["secretary"].account_id, kind="document", title="Nouveau document"))
+    db.flush()
+    for name, expected in offered.items():
+        token = sessions.open_session(db, account_id=world[name].account_id, client_ip="127.0.0.1")
+        actor, (unread, *runs_rcps) = sessions.resolve_with(db, header, token=token)
+        assert scope.offered(actor.role, runs_rcps) == expected, name
+        assert unread == notifications.unread_count(db, actor=actor) >= (name == "secretary"), name
     with pytest.raises(AccessDenied):
         report.indicators(db, actor=world["clinician"], **Q1)
     denied = db.exec(select(AuditEvent).where(AuditEvent.account_id == world["clinician"].account_id,

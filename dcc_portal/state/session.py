@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from dcc_portal import db
-from dcc_portal.models import AuditAction, Role
+from dcc_portal.models import Account, AuditAction, Role
 from dcc_portal.services.access import charter
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
@@ -72,7 +72,11 @@ class Browser:
                    user_agent(state))
 
     def resolve(self, session: Session) -> Actor | None:
-        return sessions.resolve(session, token=self.token, client_ip=self.client_ip, user_agent=self.user_agent)
+        return self.resolve_with(session, ())[0]
+
+    def resolve_with(self, session: Session, extra: tuple) -> tuple[Actor | None, tuple]:
+        return sessions.resolve_with(session, extra, token=self.token, client_ip=self.client_ip,
+                                     user_agent=self.user_agent)
 
     @contextmanager
     def transaction(self) -> Iterator[tuple[Session, Actor]]:
@@ -84,6 +88,10 @@ class Browser:
             yield session, actor
 
 
+# What the page header shows (the badge, the menu's Indicateurs), read with the session check of each page load.
+_HEADER = (notifications.unread_column(Account.id), *indicators_scope.offered_columns(Account.professional_id))
+
+
 class SessionState(rx.State):
     user_name: str = ""
     user_role: str = ""
@@ -93,9 +101,6 @@ class SessionState(rx.State):
     # Set when a login is complete: the login page posts it to the cookie route at once (single use, this browser
     # only); cleared as soon as it is posted and by the next page, so that no later page load posts it again.
     handoff: str = ""
-
-    def _resolve(self, session: Session) -> Actor | None:
-        return resolve_browser(session, self)
 
     @rx.event
     async def guard(self, route: str):
@@ -120,17 +125,18 @@ class SessionState(rx.State):
 
     async def _open(self, page: GuardedPage, states: list):
         with db.transaction() as session:
-            actor = self._resolve(session)
+            actor, header = Browser.of(self).resolve_with(session, _HEADER)
             if actor is None:
                 self._forget()
                 return rx.redirect("/login")
+            unread, *runs_rcps = header
             self.user_name = actor.display_name
             self.user_role = str(actor.role)
             self.home = HOME_BY_ROLE[actor.role]
             if page.area != "charter" and charter.needs_acceptance(session, account_id=actor.account_id):
                 return rx.redirect("/charter")
-            self.unread = notifications.unread_count(session, actor=actor)
-            self.sees_indicators = indicators_scope.may_read(session, actor=actor)
+            self.unread = unread
+            self.sees_indicators = indicators_scope.offered(actor.role, runs_rcps)
             if actor.role not in AREA_ROLES.get(page.area, set()):
                 access.deny(session, actor=actor, action=AuditAction.AREA_ACCESS,
                             detail=f"espace {page.area} ({self.router.url.path[:80]})")

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
@@ -138,9 +139,9 @@ _PROFESSIONAL = Professional.__table__.c
 _PATIENT = Patient.__table__.c
 
 
-def _actor_statement():
+def _actor_statement(*extra):
     """Session, account, names, primary organisation and charter acceptance in one statement of plain columns, built
-    once: it runs at every event of every user."""
+    once: it runs at every event of every user. `extra`: columns a caller reads with it, after the others."""
     links = ProfessionalOrganisation.__table__.c
     primary_organisation = (
         select(links.organisation_id)
@@ -175,6 +176,7 @@ def _actor_statement():
             primary_organisation.label("organisation_id"),
             latest_charter.label("latest_charter"),
             charter_accepted.label("charter_accepted"),
+            *extra,
         )
         .join(Account.__table__, _ACCOUNT.id == _SESSION.account_id)
         .outerjoin(Professional.__table__, _PROFESSIONAL.id == _ACCOUNT.professional_id)
@@ -182,7 +184,11 @@ def _actor_statement():
     )
 
 
-_BY_TOKEN = dbmod.Read(_actor_statement().where(_SESSION.token_hash == bindparam("token_hash")))
+@cache
+def _by_token(extra: tuple = ()) -> dbmod.Read:
+    return dbmod.Read(_actor_statement(*extra).where(_SESSION.token_hash == bindparam("token_hash")))
+
+
 _BY_ID = dbmod.Read(_actor_statement().where(_SESSION.id == bindparam("session_id")))
 _UPDATE_SESSION = update(UserSession.__table__).where(_SESSION.id == bindparam("session_id"))
 
@@ -192,14 +198,22 @@ def resolve(db: Session, *, token: str, client_ip: str = "", user_agent: str | N
     """The actor behind a client token, or None when the session is unknown, expired, revoked, still a handoff, or the
     account disabled. A browser's request passes its user agent: a token presented by another browser ends its session
     (it was stolen). Commands and benchmarks, which hold their own tokens, pass None."""
+    return resolve_with(db, (), token=token, client_ip=client_ip, user_agent=user_agent, now=now)[0]
+
+
+def resolve_with(db: Session, extra: tuple, *, token: str, client_ip: str = "", user_agent: str | None = None,
+                 now: datetime | None = None) -> tuple[Actor | None, tuple]:
+    """`resolve`, and the values of `extra`, columns over the account (`Account.id`, ...) read in the same statement;
+    () when there is no actor. `extra` is built once by the caller: a statement is built for each tuple given."""
     if not token:
-        return None
-    found = _BY_TOKEN.first(db, {"token_hash": token_hash(token[:MAX_TOKEN_LENGTH])})
+        return None, ()
+    found = _by_token(extra).first(db, {"token_hash": token_hash(token[:MAX_TOKEN_LENGTH])})
     now = now or utcnow()
     if found is not None and user_agent is not None and found.user_agent != user_agent[:200] and _active(found, now):
         db.execute(_UPDATE_SESSION, {"session_id": found.id, "revoked_at": now, "revoke_reason": "other_browser"})
-        return None
-    return _actor_of(db, found, client_ip=client_ip, now=now)
+        return None, ()
+    actor = _actor_of(db, found, client_ip=client_ip, now=now)
+    return actor, (tuple(found[len(found) - len(extra):]) if actor is not None and extra else ())
 
 
 def resolve_session_id(db: Session, *, session_id: int, client_ip: str = "", now: datetime | None = None) -> Actor | None:

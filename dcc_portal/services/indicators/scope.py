@@ -12,13 +12,27 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 
 READERS = frozenset({Role.ADMIN, Role.RCP_SECRETARY, Role.CLINICIAN})
-# Every page asks (the menu offers the area or not): built once.
-_RCPS_OF = {
-    Role.RCP_SECRETARY: dbmod.Read(select(RcpSecretariat.rcp_id).where(
-        RcpSecretariat.professional_id == bindparam("professional_id"))),
-    Role.CLINICIAN: dbmod.Read(select(RcpMember.rcp_id).where(
-        RcpMember.professional_id == bindparam("professional_id"), RcpMember.is_coordinator.is_(True))),
+# The RCPs a role runs (secretariat) or coordinates, by professional.
+_RUNS = {
+    Role.RCP_SECRETARY: lambda professional_id: select(RcpSecretariat.rcp_id).where(
+        RcpSecretariat.professional_id == professional_id),
+    Role.CLINICIAN: lambda professional_id: select(RcpMember.rcp_id).where(
+        RcpMember.professional_id == professional_id, RcpMember.is_coordinator.is_(True)),
 }
+_RCPS_OF = {role: dbmod.Read(rcps(bindparam("professional_id"))) for role, rcps in _RUNS.items()}
+_OFFERED_ROLES = tuple(_RUNS)
+
+
+def offered_columns(professional_id) -> tuple:
+    """Whether the professional runs or coordinates any RCP, one column per role, for a larger statement (the session
+    check of a page load): `offered` reads them."""
+    return tuple(rcps(professional_id).exists() for rcps in _RUNS.values())
+
+
+def offered(role: str, columns: tuple) -> bool:
+    """`may_read` from the values of `offered_columns`."""
+    role = Role(role)
+    return role == Role.ADMIN or (role in _RUNS and bool(columns[_OFFERED_ROLES.index(role)]))
 
 
 def visible_rcp_ids(db: Session, *, actor: Actor) -> set[int] | None:

@@ -110,10 +110,13 @@ def mark_read_for_document(db: Session, *, actor: Actor, document_id: int, now: 
     return settled.rowcount
 
 
-# Built once: the badge is counted at every page load.
-_UNREAD = dbmod.Read(select(func.count(Notification.id)).where(
-    Notification.account_id == bindparam("account_id"), Notification.read_at.is_(None)
-))
+def unread_column(account_id):
+    """The badge's count as a column of a larger statement (the session check of a page load)."""
+    return select(func.count(Notification.id)).where(
+        Notification.account_id == account_id, Notification.read_at.is_(None)).scalar_subquery()
+
+
+_UNREAD = dbmod.Read(select(unread_column(bindparam("account_id"))))
 
 
 def unread_count(db: Session, *, actor: Actor) -> int:
