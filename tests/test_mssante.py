@@ -8,6 +8,7 @@ import io
 import random
 import smtplib
 import socket
+import threading
 import zipfile
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.exchange import cda_n1, mssante, xdm
 from dcc_portal.services.exchange import mssante_directory as mss_directory
+from dcc_portal.services.exchange import mssante_inbox
 from dcc_portal.services.exchange.mssante_inbox import MssInbox, Notice
 from dcc_portal.services.exchange.mssante_config import MssConfig, client_context
 from dcc_portal.services.exchange.mssante_worker import MssWorker
@@ -223,6 +225,31 @@ def test_delivery_and_read_notifications_come_back_to_the_senders_board_once(db:
     outsider = config(pki, operator.port, imap_port=operator.imap_port, cert=str(tmp_path / "gp.pem"),
                       key=str(tmp_path / "gp.key"))
     assert MssInbox(outsider, db_url=db_url).run_once() == []  # the GP's certificate does not open the portal's mailbox
+
+
+def test_a_notice_read_by_two_processes_at_once_is_recorded_and_audited_once(db: Session, db_url, pki, operator):
+    t, document_id = sent_report(db)
+    mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP])
+    db.commit()
+    worker(db_url, pki, operator.port).run_once()
+    [sending] = rows(db_url)
+    notice = Notice(sending.public_id, GP, "read")
+    second: list[bool] = []
+    with dbmod.transaction(db_url) as first:
+        assert mssante_inbox.apply(first, notice, now=utcnow())
+        other = threading.Thread(target=lambda: second.append(_apply_alone(db_url, notice)))
+        other.start()
+        other.join(0.5)
+        assert other.is_alive()  # waits for the first to commit
+    other.join(10)
+    assert second == [False]
+    details = db.exec(select(AuditEvent.detail).where(AuditEvent.patient_id == t.patient.id)).all()
+    assert sum("ouvert par" in detail for detail in details) == 1
+
+
+def _apply_alone(db_url, notice) -> bool:
+    with dbmod.transaction(db_url) as db:
+        return mssante_inbox.apply(db, notice, now=utcnow())
 
 
 def test_a_down_operator_is_retried_and_later_succeeds(db: Session, db_url, pki, operator):

@@ -108,9 +108,10 @@ AUDIT_TEXT = {
 
 
 def apply(db: Session, notice: Notice, *, now: datetime) -> bool:
-    """Record one notice on its sending; False when it is unknown or already recorded."""
+    """Record one notice on its sending; False when it is unknown or already recorded. The sending is locked: another
+    process reading the mailbox at the same time waits, then finds the notice recorded (audited once)."""
     row = db.exec(select(MssMessage).where(MssMessage.public_id == notice.message_public_id,
-                                           MssMessage.to_address == notice.recipient)).first()
+                                           MssMessage.to_address == notice.recipient).with_for_update()).first()
     if row is None:
         return False
     if notice.kind == "read":
