@@ -142,8 +142,6 @@ GP = {
     "file_title": "Parcours du patient",
     "diagnosis": "Diagnostic",
     "suspected": "Suspicion",
-    "suspected_since": "Diagnostic non confirmé : pas encore de compte rendu d'anatomopathologie (suspicion du",
-    "suspected_undated": "Diagnostic non confirmé : pas encore de compte rendu d'anatomopathologie.",
     "delays": "Délais du parcours",
     "delays_help": "Calculés à partir des dates enregistrées dans le portail, comparés aux délais habituels (indicateurs INCa / Plan cancer).",
     "delay_exceeded": "Délai dépassé",

@@ -73,13 +73,13 @@ def test_my_patients_are_those_i_follow_and_not_those_who_object_to_me(db):
 def test_pages_of_my_patients_merge_followed_and_team_patients_in_name_order(db):
     t = team(db)
     me = db.get(Professional, t.gp.professional_id)
-    expected = {t.patient.public_id: t.patient.search_name}
-    for n in range(44):  # names interleave: every third one is in my care team only
+    expected = {t.patient.public_id: (t.patient.search_name, t.patient.id)}
+    for n in range(44):  # two patients a name (ties go by id); every third one is in my care team only
         followed = n % 3 != 0
-        patient = f.patient(db, gp=me if followed else None, family=f"NOM{n:02d}")
-        if not followed or n == 4:  # NOM04: médecin traitant and team member, listed once
+        patient = f.patient(db, gp=me if followed else None, family=f"NOM{n // 2:02d}")
+        if not followed or n == 4:  # médecin traitant and team member, listed once
             f.member(db, patient=patient, pro=me, team_role="gp")
-        expected[patient.public_id] = patient.search_name
+        expected[patient.public_id] = (patient.search_name, patient.id)
     opposed = f.patient(db, gp=me, family="NOM05B")
     db.add(PatientOpposition(patient_id=opposed.id, professional_id=me.id, created_by_account_id=t.gp.account_id))
     db.flush()
@@ -87,7 +87,7 @@ def test_pages_of_my_patients_merge_followed_and_team_patients_in_name_order(db)
     assert [page.total for page in pages] == [len(expected)] * 3 and len(expected) == 45
     listed = [row.public_id for page in pages for row in page.items]
     assert [len(page.items) for page in pages] == [20, 20, 5]
-    assert listed == sorted(expected, key=lambda public_id: (expected[public_id], public_id))
+    assert listed == sorted(expected, key=expected.get)
     assert opposed.public_id not in listed
 
 
@@ -223,12 +223,17 @@ def test_a_suspected_cancer_is_not_shown_as_a_diagnosis_until_the_pathology_repo
     db.flush()
     view = gp.patient_pathway(db, actor=t.gp, patient_public_id=t.patient.public_id)
     assert view.diagnosis == "C67.9 Tumeur maligne de la vessie"
-    assert view.suspected == formatting.date_fr(TODAY - timedelta(days=9))
+    assert view.suspicion_note == ("Diagnostic non confirmé : la date du compte rendu d'anatomo-cytopathologie (CR-ACP) "
+                                   f"n'est pas encore enregistrée (suspicion du {formatting.date_fr(row.suspicion_date)}).")
+    row.suspicion_date = None
+    db.add(row)
+    db.flush()
+    assert gp.patient_pathway(db, actor=t.gp, patient_public_id=t.patient.public_id).suspicion_note.endswith("enregistrée.")
 
     row.diagnosis_date = TODAY - timedelta(days=2)
     db.add(row)
     db.flush()
-    assert gp.patient_pathway(db, actor=t.gp, patient_public_id=t.patient.public_id).suspected == ""
+    assert gp.patient_pathway(db, actor=t.gp, patient_public_id=t.patient.public_id).suspicion_note == ""
 
 
 def test_delays_over_their_targets_are_flagged_from_the_dates_held(db):

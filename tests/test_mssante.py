@@ -228,6 +228,7 @@ def test_delivery_and_read_notifications_come_back_to_the_senders_board_once(db:
 
 
 def test_a_notice_read_by_two_processes_at_once_is_recorded_and_audited_once(db: Session, db_url, pki, operator):
+    # The row lock is what serialises them on PostgreSQL; on SQLite every transaction already waits at its start.
     t, document_id = sent_report(db)
     mssante.send(db, actor=t.oncologist_actor, document_public_id=document_id, addresses=[GP])
     db.commit()

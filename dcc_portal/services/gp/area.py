@@ -34,6 +34,7 @@ from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
+    CancerDiagnosis,
     Document,
     DocumentKind,
     DocumentRead,
@@ -155,7 +156,6 @@ def _list_statements(search_shape):
     """(count, page) reads of my patients, with bound parameters for who I am, today, the page and the search;
     built once per search shape (building them cost more than running them)."""
     professional_id, account_id, today = bindparam("professional_id"), bindparam("account_id"), bindparam("today")
-    offset = bindparam("offset", type_=Integer)
     mine = _mine(professional_id, today)
     if search_shape is not None:
         conditions = [patients.among(mine), patients.search_condition(search_shape)]
@@ -163,7 +163,7 @@ def _list_statements(search_shape):
         ids = patients.page_ids(*conditions)
     else:
         total = select(func.count()).select_from(mine.subquery())
-        ids = _page_of_mine(professional_id, today, offset)
+        ids = _page_of_mine(professional_id, today, bindparam("offset", type_=Integer))
     visit = aliased(PatientVisit)
     seen = visit.last_seen_at
     new_step = and_(PathwayEvent.patient_id == Patient.id, PathwayEvent.document_id.is_(None),
@@ -287,7 +287,7 @@ class PatientPathway:
     grant: str
     emergency_until: str
     diagnosis: str  # « C50.9 Tumeur maligne du sein » or ""
-    suspected: str  # the suspicion date while no CR-ACP confirms the diagnosis, else ""
+    suspicion_note: str  # while the CR-ACP date is not recorded, the diagnosis is a suspicion: says so; else ""
     diagnosis_detail: str  # morphology, TNM, OMS
     last_visit: str  # the visit before this one ("" the first time)
     new_count: int
@@ -299,6 +299,15 @@ class PatientPathway:
     announcement: list[announcement.StatusItem] = field(default_factory=list)
     medecin_traitant: ContactLink | None = None
     care_team: list[ContactLink] = field(default_factory=list)
+
+
+def suspicion_note(row: CancerDiagnosis) -> str:
+    """What the GP reads under a diagnosis whose CR-ACP date is not recorded yet ("" once it is)."""
+    if row.diagnosis_date is not None:
+        return ""
+    since = f" (suspicion du {formatting.date_fr(row.suspicion_date)})" if row.suspicion_date else ""
+    return ("Diagnostic non confirmé : la date du compte rendu d'anatomo-cytopathologie (CR-ACP) n'est pas encore "
+            f"enregistrée{since}.")
 
 
 def contact_link(contact: patients.Contact) -> ContactLink:
@@ -397,7 +406,7 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
         grant=str(grant),
         emergency_until=emergency.running_until(db, actor=actor, patient=patient, now=now) if grant == Grant.EMERGENCY else "",
         diagnosis=f"{row.icd10_code} {row.icd10_label}".strip() if row else "",
-        suspected=(formatting.date_fr(row.suspicion_date) or "?") if row and row.diagnosis_date is None else "",
+        suspicion_note=suspicion_note(row) if row else "",
         diagnosis_detail=" · ".join(part for part in (
             row.morphology_label, diagnosis.tnm_text(row),
             f"OMS {row.who_performance_status}" if row.who_performance_status is not None else "") if part) if row else "",

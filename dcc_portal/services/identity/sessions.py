@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import lru_cache
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
@@ -184,7 +184,7 @@ def _actor_statement(*extra):
     )
 
 
-@cache
+@lru_cache(maxsize=8)
 def _by_token(extra: tuple = ()) -> dbmod.Read:
     return dbmod.Read(_actor_statement(*extra).where(_SESSION.token_hash == bindparam("token_hash")))
 
@@ -204,7 +204,7 @@ def resolve(db: Session, *, token: str, client_ip: str = "", user_agent: str | N
 def resolve_with(db: Session, extra: tuple, *, token: str, client_ip: str = "", user_agent: str | None = None,
                  now: datetime | None = None) -> tuple[Actor | None, tuple]:
     """`resolve`, and the values of `extra`, columns over the account (`Account.id`, ...) read in the same statement;
-    () when there is no actor. `extra` is built once by the caller: a statement is built for each tuple given."""
+    () when there is no actor. `extra` is a constant of the caller: a statement is built and kept for each tuple."""
     if not token:
         return None, ()
     found = _by_token(extra).first(db, {"token_hash": token_hash(token[:MAX_TOKEN_LENGTH])})
@@ -213,7 +213,7 @@ def resolve_with(db: Session, extra: tuple, *, token: str, client_ip: str = "", 
         db.execute(_UPDATE_SESSION, {"session_id": found.id, "revoked_at": now, "revoke_reason": "other_browser"})
         return None, ()
     actor = _actor_of(db, found, client_ip=client_ip, now=now)
-    return actor, (tuple(found[len(found) - len(extra):]) if actor is not None and extra else ())
+    return actor, (tuple(found[-len(extra):]) if actor is not None and extra else ())
 
 
 def resolve_session_id(db: Session, *, session_id: int, client_ip: str = "", now: datetime | None = None) -> Actor | None:

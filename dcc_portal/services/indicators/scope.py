@@ -11,7 +11,6 @@ from dcc_portal.models import AuditAction, Rcp, RcpMember, RcpSecretariat, Role
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 
-READERS = frozenset({Role.ADMIN, Role.RCP_SECRETARY, Role.CLINICIAN})
 # The RCPs a role runs (secretariat) or coordinates, by professional.
 _RUNS = {
     Role.RCP_SECRETARY: lambda professional_id: select(RcpSecretariat.rcp_id).where(
@@ -19,6 +18,7 @@ _RUNS = {
     Role.CLINICIAN: lambda professional_id: select(RcpMember.rcp_id).where(
         RcpMember.professional_id == professional_id, RcpMember.is_coordinator.is_(True)),
 }
+READERS = frozenset({Role.ADMIN, *_RUNS})
 _RCPS_OF = {role: dbmod.Read(rcps(bindparam("professional_id"))) for role, rcps in _RUNS.items()}
 _OFFERED_ROLES = tuple(_RUNS)
 
