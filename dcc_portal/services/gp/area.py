@@ -177,11 +177,9 @@ def _list_statements(search_shape):
     document_mask = (select(func.coalesce(func.sum(distinct(_bits(Document.kind, DOCUMENT_GROUPS, OTHER_DOCUMENT_BIT))), 0))
                      .where(new_document).correlate(Patient, visit).scalar_subquery())
     rows = (
-        select(*patients.LIST_COLUMNS, seen.label("last_seen"), step_count.label("steps"), step_mask.label("steps_mask"),
-               document_count.label("docs"), document_mask.label("docs_mask"))
-        .join(ids, ids.c.id == Patient.id)
+        patients.page_rows(ids, seen.label("last_seen"), step_count.label("steps"), step_mask.label("steps_mask"),
+                           document_count.label("docs"), document_mask.label("docs_mask"))
         .outerjoin(visit, and_(visit.patient_id == Patient.id, visit.account_id == account_id))
-        .order_by(Patient.search_name, Patient.id)
     )
     return dbmod.Read(total), dbmod.Read(rows)
 

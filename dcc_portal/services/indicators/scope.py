@@ -43,12 +43,15 @@ def visible_rcp_ids(db: Session, *, actor: Actor) -> set[int] | None:
     return set(statement.scalars(db, {"professional_id": actor.professional_id})) if statement is not None else set()
 
 
+_OFFERED = dbmod.Read(select(*offered_columns(bindparam("professional_id"))))
+
+
 def may_read(db: Session, *, actor: Actor | None) -> bool:
-    """Whether the area is offered at all: the menu and the service ask this same question."""
+    """Whether the area is offered at all: the service asks it, the menu reads `offered_columns` with the session."""
     if actor is None or actor.role not in READERS:
         return False
-    visible = visible_rcp_ids(db, actor=actor)
-    return visible is None or bool(visible)
+    return offered(actor.role, () if actor.role == Role.ADMIN else
+                   tuple(_OFFERED.first(db, {"professional_id": actor.professional_id})))
 
 
 def require(db: Session, *, actor: Actor | None, rcp_public_id: str = "") -> tuple[set[int] | None, int | None]:

@@ -232,9 +232,9 @@ def page_ids(*conditions):
     return _page_of(select(Patient.id).where(*conditions)).subquery("page_ids")
 
 
-def page_rows(ids):
-    """The list's columns of the patients of a page (`page_ids`), in name order."""
-    return select(*LIST_COLUMNS).join(ids, ids.c.id == Patient.id).order_by(Patient.search_name, Patient.id)
+def page_rows(ids, *extra):
+    """The list's columns, and `extra` columns, of the patients of a page (`page_ids`), in name order."""
+    return select(*LIST_COLUMNS, *extra).join(ids, ids.c.id == Patient.id).order_by(Patient.search_name, Patient.id)
 
 
 _REGION_SIZE = dbmod.Read(select(func.max(Patient.id)))
