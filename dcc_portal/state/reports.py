@@ -39,7 +39,6 @@ class TeamDocumentsState(PagedListMixin, rx.State):
     _patient_public_id: str = ""
     _form_version: int = 0
     _staged_token: str = ""
-    _default_establishment: str = ""
 
     def _fetch(self, session: Session, actor: Actor) -> Page:
         return reports.team_documents(session, actor=actor, patient_public_id=self._patient_public_id, page=self.page)
@@ -54,7 +53,6 @@ class TeamDocumentsState(PagedListMixin, rx.State):
             self.can_file = actor.role in reports.FILERS
             self.can_validate = actor.role in reports.VALIDATORS
             self.can_release = actor.role in reports.RELEASERS
-            self._default_establishment = reports.default_establishment(db, actor=actor)
 
     def _open(self, form: str, title: str, values: dict[str, str], document: str = "", version: int = 0) -> None:
         self.form, self.form_title, self.form_values, self.form_doc = form, title, values, document
@@ -64,10 +62,12 @@ class TeamDocumentsState(PagedListMixin, rx.State):
         self.staged_name, self.staged_size, self._staged_token = "", "", ""
 
     @rx.event
-    def open_structured(self):
+    async def open_structured(self):
+        async with authenticated(self) as (db, actor):
+            establishment = reports.default_establishment(db, actor=actor)
         self._open("structured", "Nouveau compte rendu ou courrier", {
             "kind": "consultation", "service_date": formatting.paris_today().isoformat(),
-            "establishment": self._default_establishment, "validate": "on", "share_dmp": "on"})
+            "establishment": establishment, "validate": "on", "share_dmp": "on"})
 
     @rx.event
     def open_upload(self):

@@ -291,6 +291,7 @@ def test_structured_report_print_view_pdf_and_concurrent_saves(page_factory, ser
     open_tab(page, "documents")
     page.get_by_test_id("new-structured").click()
     form = page.get_by_test_id("document-form")
+    expect(form.locator("#establishment")).to_have_value("Institut de cancérologie Loire-Océan (fictif)")  # the author's
     form.locator("#title").fill(f"Consultation {HOSTILE}")
     form.locator("#body").fill(f"Examen clinique normal.\n{HOSTILE}")
     form.locator("#conclusion").fill(f"Conclusion {HOSTILE}")

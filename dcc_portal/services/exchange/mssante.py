@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
@@ -44,7 +45,7 @@ from dcc_portal.services.access import audit
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import ValidationFailed
-from dcc_portal.services.common.names import professional_label
+from dcc_portal.services.common.names import LABEL_COLUMNS, professional_label
 from dcc_portal.services.common.paging import PAGE_SIZE, Page
 from dcc_portal.services.exchange.mssante_directory import label_of as _label
 from dcc_portal.services.exchange.mssante_directory import normalize_address
@@ -111,6 +112,15 @@ def _gp_blocked(document: Document) -> bool:
     return document.kind == DocumentKind.PPS and document.withheld_from_medecin_traitant
 
 
+# A professional's first active mailbox, with what their label needs (the row stands for both in `label_of`).
+_PERSONAL_ADDRESS = dbmod.Read(
+    select(MssAddress.address, MssAddress.label, *LABEL_COLUMNS)
+    .join(Professional, Professional.id == MssAddress.professional_id)
+    .where(MssAddress.professional_id == bindparam("professional_id"), MssAddress.active)
+    .order_by(MssAddress.id).limit(1)
+)
+
+
 def default_recipients(db: Session, *, actor: Actor, document_public_id: str) -> list[Recipient]:
     """The recipients offered for a document, preselected (médecin traitant, correspondents of the RCP case)."""
     document, patient = _document_for_sending(db, actor=actor, document_public_id=document_public_id,
@@ -123,12 +133,11 @@ def default_recipients(db: Session, *, actor: Actor, document_public_id: str) ->
             return
         if professional_id == patient.gp_professional_id and _gp_blocked(document):
             return  # withheld from the médecin traitant, whatever else they are to this case
-        entry = db.exec(select(MssAddress).where(MssAddress.professional_id == professional_id, MssAddress.active)
-                        .order_by(MssAddress.id)).first()
+        entry = _PERSONAL_ADDRESS.first(db, {"professional_id": professional_id})
         if entry is None or entry.address in seen:
             return
         seen.add(entry.address)
-        found.append(Recipient(entry.address, _label(entry, db.get(Professional, professional_id), role), True, professional_id))
+        found.append(Recipient(entry.address, _label(entry, entry, role), True, professional_id))
 
     offer(patient.gp_professional_id, "médecin traitant")
     case_id = None
@@ -148,14 +157,20 @@ def default_recipients(db: Session, *, actor: Actor, document_public_id: str) ->
 def _correspondents_of(db: Session, case_id: int | None) -> list[int]:
     if case_id is None:
         return []
-    return list(db.exec(select(RcpCorrespondent.professional_id).where(RcpCorrespondent.case_id == case_id)
-                        .order_by(RcpCorrespondent.id)).all())
+    return _CORRESPONDENTS.scalars(db, {"case_id": case_id})
+
+
+_CORRESPONDENTS = dbmod.Read(select(RcpCorrespondent.professional_id)
+                             .where(RcpCorrespondent.case_id == bindparam("case_id")).order_by(RcpCorrespondent.id))
+_LATEST_CASE = dbmod.Read(
+    select(RcpCase.id).where(RcpCase.patient_id == bindparam("patient_id"), RcpCase.status != RcpCaseStatus.WITHDRAWN)
+    .order_by(RcpCase.created_at.desc(), RcpCase.id.desc()).limit(1)
+)
 
 
 def _latest_case_id(db: Session, patient_id: int) -> int | None:
     """The patient's most recent RCP registration still standing: its correspondents follow the PPS and reports."""
-    return db.exec(select(RcpCase.id).where(RcpCase.patient_id == patient_id, RcpCase.status != RcpCaseStatus.WITHDRAWN)
-                   .order_by(RcpCase.created_at.desc(), RcpCase.id.desc())).first()
+    return _LATEST_CASE.scalar(db, {"patient_id": patient_id})
 
 
 def send(db: Session, *, actor: Actor, document_public_id: str, addresses: list[str], now: datetime | None = None) -> list[str]:

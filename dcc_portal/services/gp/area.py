@@ -380,7 +380,7 @@ def patient_pathway(db: Session, *, actor: Actor, patient_public_id: str, now: d
     if pps_content is not None:
         upcoming, _past = pps_reading.event_rows(pc.planned_events(pps_content), today=today)
         next_steps = [NextStep(e.day, e.time, e.until, e.title, e.type_label, e.place) for e in upcoming[:5]]
-    row = diagnosis._current(db, patient.id)
+    row = diagnosis.latest(db, patient.id)
     dates = _pathway_dates(db, diagnosed=row.diagnosis_date if row else None, steps=steps, pps_document=pps_document,
                            pps_content=pps_content)
     stage = patient.care_stage if patient.care_stage in pathway.STAGE_ORDER else ""

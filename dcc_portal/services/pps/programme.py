@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from dcc_portal import formatting
@@ -87,14 +87,18 @@ class NewerVersion(ValidationFailed):
         super().__init__({"version": "Votre programme vient d'être mis à jour : relisez cette nouvelle version avant de confirmer."})
 
 
+_CURRENT_DOCUMENT = (
+    select(Document)
+    .where(Document.patient_id == bindparam("patient_id"), Document.kind == DocumentKind.PPS,
+           Document.status != DocumentStatus.ENTERED_IN_ERROR)
+    .order_by(Document.created_at.desc(), Document.id.desc())
+    .limit(1)
+)
+
+
 def current_document(db: Session, *, patient_id: int) -> Document | None:
     """The patient's PPS (one per patient, re-issued by versions); a withdrawn one does not count."""
-    return db.exec(
-        select(Document)
-        .where(Document.patient_id == patient_id, Document.kind == DocumentKind.PPS,
-               Document.status != DocumentStatus.ENTERED_IN_ERROR)
-        .order_by(Document.created_at.desc(), Document.id.desc())
-    ).first()
+    return db.exec(_CURRENT_DOCUMENT, params={"patient_id": patient_id}).first()
 
 
 def handovers_of(db: Session, document_id: int) -> list[PpsHandover]:

@@ -51,6 +51,7 @@ from dcc_portal.services.rcp import directory as rcp_directory
 from dcc_portal.services.rcp import registration as rcp_registration
 from dcc_portal.services.rcp import rules as rcp_rules
 from dcc_portal.services.record import cda, documents, notifications, pathway
+from dcc_portal.services.record import diagnosis as diagnosis_record
 from dcc_portal.services.record.diagnosis import tnm_part
 
 TEMPLATE_ID = ("1.2.250.1.213.1.1.1.8", "2022.01")
@@ -152,7 +153,7 @@ def build_content(db: Session, *, case: RcpCase, session: RcpSession, board: Rcp
                   correction_reason: str = "") -> dict:
     """Everything the fiche shows, frozen at signature (names and codes as they were that day)."""
     patient = db.get(Patient, case.patient_id)
-    diagnosis = db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id == patient.id).order_by(CancerDiagnosis.id.desc())).first()
+    diagnosis = diagnosis_record.latest(db, patient.id)
     sitting = db.get(RcpCaseSitting, case.id)
     attendees = _case_attendees(db, sitting) if sitting is not None and sitting.present_json not in ("", "[]") \
         else _session_attendees(db, session, board)

@@ -20,7 +20,6 @@ from sqlmodel import Session, select
 
 from dcc_portal import formatting
 from dcc_portal.models import (
-    CancerDiagnosis,
     Document,
     DocumentStatus,
     Patient,
@@ -37,6 +36,7 @@ from dcc_portal.models import (
 from dcc_portal.services.common.names import patient_name, professional_label
 from dcc_portal.services.rcp.registration import ChecklistItem, checklist, tnm_label
 from dcc_portal.services.rcp.rules import REASON_LABELS, QuorumStatus, quorum_rule, specialty_label
+from dcc_portal.services.record import diagnosis as diagnosis_record
 from dcc_portal.services.record.documents import kind_label
 
 CACHE_SIZE = 32  # sittings and cases of the last changes; a few kilobytes each
@@ -232,8 +232,7 @@ _DOCUMENTS = (select(Document.public_id, Document.kind, Document.title, Document
 
 
 def _read_case(db: Session, *, case: RcpCase, patient: Patient) -> SharedCase:
-    diagnosis = db.exec(select(CancerDiagnosis).where(CancerDiagnosis.patient_id == patient.id)
-                        .order_by(CancerDiagnosis.id.desc())).first()
+    diagnosis = diagnosis_record.latest(db, patient.id)
     requester = db.get(Professional, case.requester_professional_id)
     docs = tuple(SharedDocument(
         row.public_id, row.kind, row.status, row.author_professional_id, bool(row.hidden_from_professionals),

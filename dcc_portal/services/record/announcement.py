@@ -15,9 +15,10 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AnnouncementStep,
@@ -42,7 +43,7 @@ from dcc_portal.services.access import rule as access
 from dcc_portal.services.common import inputs, terminology
 from dcc_portal.services.common.actor import Actor
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
-from dcc_portal.services.common.names import professional_label
+from dcc_portal.services.common.names import LABEL_COLUMNS, professional_label
 from dcc_portal.services.record import documents, notifications, pathway
 
 T = AnnouncementTemps
@@ -456,25 +457,30 @@ def overview(db: Session, *, actor: Actor, patient_public_id: str, now: datetime
     return overview_of(db, patient=patient)
 
 
+_CURRENT_STEPS = dbmod.Read(
+    select(AnnouncementStep.public_id, AnnouncementStep.temps, AnnouncementStepVersion.occurred_on,
+           AnnouncementStepVersion.created_at, AnnouncementStepVersion.version, AnnouncementStepVersion.reason,
+           AnnouncementStepVersion.content_json, *LABEL_COLUMNS)
+    .join(AnnouncementStepVersion, (AnnouncementStepVersion.step_id == AnnouncementStep.id)
+          & (AnnouncementStepVersion.version == AnnouncementStep.current_version))
+    .outerjoin(Professional, Professional.id == AnnouncementStepVersion.author_professional_id)
+    .where(AnnouncementStep.patient_id == bindparam("patient_id"))
+    .order_by(AnnouncementStep.occurred_on.desc(), AnnouncementStep.id.desc())
+    .limit(200)
+)
+
+
 def overview_of(db: Session, *, patient: Patient) -> Overview:
     """The overview of a patient whose access the caller has checked and audited."""
-    rows = db.exec(
-        select(AnnouncementStep, AnnouncementStepVersion)
-        .join(AnnouncementStepVersion, (AnnouncementStepVersion.step_id == AnnouncementStep.id)
-              & (AnnouncementStepVersion.version == AnnouncementStep.current_version))
-        .where(AnnouncementStep.patient_id == patient.id)
-        .order_by(AnnouncementStep.occurred_on.desc(), AnnouncementStep.id.desc())
-        .limit(200)
-    ).all()
-    authors = {p.id: p for p in db.exec(select(Professional).where(
-        Professional.id.in_({v.author_professional_id for _, v in rows if v.author_professional_id}))).all()} if rows else {}
-    steps = [_view(step, version, authors.get(version.author_professional_id)) for step, version in rows]
+    rows = _CURRENT_STEPS.run(db, {"patient_id": patient.id})
+    # Each row carries its step's, its current version's and its author's columns.
+    steps = [_view(row, row, row if row.family_name is not None else None) for row in rows]
     first_dates: dict[str, str] = {}
-    for (step, version), view in zip(reversed(rows), reversed(steps), strict=True):
-        first_dates.setdefault(step.temps, formatting.date_fr(version.occurred_on))
-        if step.temps == T.NURSING and any(need.value for need in view.needs):
+    for row, view in zip(reversed(rows), reversed(steps), strict=True):
+        first_dates.setdefault(row.temps, formatting.date_fr(row.occurred_on))
+        if row.temps == T.NURSING and any(need.value for need in view.needs):
             # Needs assessed during the nursing time count as the supportive-care assessment.
-            first_dates.setdefault(T.SUPPORTIVE_CARE.value, formatting.date_fr(version.occurred_on))
+            first_dates.setdefault(T.SUPPORTIVE_CARE.value, formatting.date_fr(row.occurred_on))
     held = 0
     if patient.medical_announcement_at is None:
         held = db.exec(select(func.count(Document.id)).where(

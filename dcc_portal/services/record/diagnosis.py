@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from dcc_portal import db as dbmod
 from dcc_portal import formatting
 from dcc_portal.models import (
     AuditAction,
@@ -144,10 +146,15 @@ def _view(row: CancerDiagnosis) -> DiagnosisView:
     )
 
 
-def _current(db: Session, patient_id: int) -> CancerDiagnosis | None:
-    return db.exec(
-        select(CancerDiagnosis).where(CancerDiagnosis.patient_id == patient_id).order_by(CancerDiagnosis.id.desc())
-    ).first()
+_CURRENT = dbmod.Read(
+    select(*CancerDiagnosis.__table__.c).where(CancerDiagnosis.patient_id == bindparam("patient_id"))
+    .order_by(CancerDiagnosis.id.desc()).limit(1)
+)
+
+
+def latest(db: Session, patient_id: int) -> CancerDiagnosis | None:
+    """The patient's latest diagnosis, as a read-only row with the columns of `CancerDiagnosis`."""
+    return _CURRENT.first(db, {"patient_id": patient_id})
 
 
 def current(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> DiagnosisView | None:
@@ -156,7 +163,7 @@ def current(db: Session, *, actor: Actor, patient_public_id: str, now: datetime 
         raise access.deny(db, actor=actor, action=AuditAction.READ, detail="diagnostic (espace patient)")
     patient, _grant = access.require_patient(db, actor=actor, patient_public_id=patient_public_id,
                                              action=AuditAction.READ, detail="diagnostic", now=now)
-    row = _current(db, patient.id)
+    row = latest(db, patient.id)
     return _view(row) if row else None
 
 
@@ -234,7 +241,7 @@ def save(
     if errors:
         raise ValidationFailed(errors)
 
-    row = _current(db, patient.id)
+    row = latest(db, patient.id)
     fields = dict(
         icd10_code=site.code, icd10_label=site.display[:250],
         morphology_code=morphology.code if morphology else "", morphology_label=morphology.display[:250] if morphology else "",
@@ -259,7 +266,7 @@ def save(
         )
         if updated.rowcount != 1:
             raise StaleVersion()
-        db.refresh(row)
+        row = latest(db, patient.id)
     if row.diagnosis_date and not had_diagnosis_date:
         pathway.add_event(db, patient_id=patient.id, kind=PathwayEventKind.DIAGNOSIS, occurred_on=row.diagnosis_date,
                           title=f"Diagnostic : {row.icd10_code} {row.icd10_label}", author_professional_id=actor.professional_id)

@@ -223,13 +223,20 @@ def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reas
     _announce(ON_ENTERED_IN_ERROR, db, actor=actor, document=document, now=now)
 
 
-_VERSION = select(DocumentVersion).where(
+# Versions are never changed once written: read as rows of every column, not as ORM objects.
+_VERSION = dbmod.Read(select(*DocumentVersion.__table__.c).where(
     DocumentVersion.document_id == bindparam("document_id"), DocumentVersion.version == bindparam("version")
-)
+))
 
 
 def version_row(db: Session, *, document: Document, version: int | None = None) -> DocumentVersion:
-    return db.exec(_VERSION, params={"document_id": document.id, "version": version or document.current_version}).one()
+    """A version of the document (the current one by default), as a read-only row with the columns of
+    `DocumentVersion`."""
+    number = version or document.current_version
+    row = _VERSION.first(db, {"document_id": document.id, "version": number})
+    if row is None:
+        raise LookupError(f"document {document.id} has no version {number}")
+    return row
 
 
 def content_of(version: DocumentVersion) -> dict:
