@@ -24,8 +24,10 @@ from sqlalchemy import (
     distinct,
     exists,
     func,
+    insert,
     or_,
     union,
+    update,
 )
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -314,14 +316,21 @@ def contact_link(contact: patients.Contact) -> ContactLink:
                        pps_reading.tel_href(contact.phone), email, f"mailto:{email}" if email else "")
 
 
+_VISIT = PatientVisit.__table__
+_VISIT_KEY = (_VISIT.c.account_id == bindparam("reader")) & (_VISIT.c.patient_id == bindparam("patient"))
+_LAST_VISIT = dbmod.Read(select(_VISIT.c.last_seen_at).where(_VISIT_KEY))
+_FIRST_VISIT = insert(_VISIT)
+_REVISIT = update(_VISIT).where(_VISIT_KEY).values(last_seen_at=bindparam("now"))
+
+
 def record_visit(db: Session, *, account_id: int, patient_id: int, now: datetime) -> datetime | None:
     """Remember this visit; returns the previous one."""
-    row = db.get(PatientVisit, (account_id, patient_id))
-    if row is None:
-        db.add(PatientVisit(account_id=account_id, patient_id=patient_id, last_seen_at=now))
-        return None
-    previous, row.last_seen_at = row.last_seen_at, now
-    db.add(row)
+    key = {"reader": account_id, "patient": patient_id}
+    previous = _LAST_VISIT.scalar(db, key)
+    if previous is None:
+        db.execute(_FIRST_VISIT, {"account_id": account_id, "patient_id": patient_id, "last_seen_at": now})
+    else:
+        db.execute(_REVISIT, {**key, "now": now})
     return previous
 
 

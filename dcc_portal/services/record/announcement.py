@@ -470,6 +470,12 @@ _CURRENT_STEPS = dbmod.Read(
 )
 
 
+# Documents announcing the cancer, held from the patient until the medical announcement is recorded.
+_HELD = dbmod.Read(select(func.count(Document.id)).where(
+    Document.patient_id == bindparam("patient_id"), Document.announces_cancer.is_(True),
+    Document.status != DocumentStatus.ENTERED_IN_ERROR, Document.release_mode == ReleaseMode.AUTO))
+
+
 def overview_of(db: Session, *, patient: Patient) -> Overview:
     """The overview of a patient whose access the caller has checked and audited."""
     rows = _CURRENT_STEPS.run(db, {"patient_id": patient.id})
@@ -483,9 +489,7 @@ def overview_of(db: Session, *, patient: Patient) -> Overview:
             first_dates.setdefault(T.SUPPORTIVE_CARE.value, formatting.date_fr(row.occurred_on))
     held = 0
     if patient.medical_announcement_at is None:
-        held = db.exec(select(func.count(Document.id)).where(
-            Document.patient_id == patient.id, Document.announces_cancer.is_(True),
-            Document.status != DocumentStatus.ENTERED_IN_ERROR, Document.release_mode == ReleaseMode.AUTO)).one()
+        held = _HELD.scalar(db, {"patient_id": patient.id})
     return Overview(
         status=[StatusItem(t.value, SHORT_LABELS[t], t.value in first_dates, first_dates.get(t.value, "")) for t in TEMPS_ORDER],
         steps=steps,

@@ -68,13 +68,16 @@ def _value(item: str, row) -> float | None:
     return (row.severity or 0) if row.present else 0
 
 
+_GP_SHARING = dbmod.Read(select(SymptomGpSharing.patient_id).where(SymptomGpSharing.patient_id == bindparam("patient_id")))
+
+
 def _reader_detail(db: Session, *, actor: Actor, patient: Patient, now: datetime) -> tuple[bool, str]:
     """Whether this reader gets the detailed answers, and what the audit says of the read."""
     grant = access.grant_for(db, actor=actor, patient=patient, now=now)
     if grant == Grant.CARE_TEAM:
         return True, "suivi des symptômes"
     if grant == Grant.MEDECIN_TRAITANT:
-        if db.get(SymptomGpSharing, patient.id) is not None:
+        if _GP_SHARING.scalar(db, {"patient_id": patient.id}) is not None:
             return True, "suivi des symptômes : réponses détaillées partagées par le patient"
         return False, "suivi des symptômes : réponses non partagées par le patient (alertes sur le parcours seulement)"
     return False, "suivi des symptômes : alertes sur le parcours seulement"
