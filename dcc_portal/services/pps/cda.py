@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 from sqlmodel import Session, select
 
 from dcc_portal.conformance import cda as cda_validation
-from dcc_portal.formatting import PARIS
+from dcc_portal.formatting import PARIS, to_paris
 from dcc_portal.models import (
     AuditAction,
     CareTeamMembership,
@@ -125,7 +125,7 @@ def _body(content: dict, *, version: DocumentVersion, handover: PpsHandover | No
         "end_of_treatment": _cda_date(end),
         "end_of_treatment_text": pps_reading.day_long(date.fromisoformat(end)) if end else "",
         "status": APPROVED,
-        "version_date": cda.ts_date(version.created_at.astimezone(PARIS).date()),
+        "version_date": cda.ts_date(to_paris(version.created_at).date()),
         "update_reason": _concept(pc.UPDATE_REASONS, update.get("code", "")),
         "update_detail": str(update.get("detail") or ""),
         "rcp_date": _cda_date(str(content.get("rcp_date") or "")),

@@ -50,6 +50,7 @@ from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.names import patient_name, professional_label
 from dcc_portal.services.pps import content as pc
 from dcc_portal.services.pps import sources as pps_sources
+from dcc_portal.services.record import diagnosis as diagnosis_record
 from dcc_portal.services.record import documents, notifications, pathway
 from dcc_portal.services.record.patients import care_team_contacts
 
@@ -147,7 +148,7 @@ def _staging(diagnosis) -> str:
 
 
 def diagnosis_snapshot(db: Session, *, patient: Patient) -> dict:
-    diagnosis = pps_sources.current_diagnosis(db, patient_id=patient.id)
+    diagnosis = diagnosis_record.latest(db, patient.id)
     if diagnosis is None:
         return {}
     return {

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from dcc_portal.models import CancerDiagnosis, Document, DocumentKind, DocumentStatus
+from dcc_portal.models import Document, DocumentKind, DocumentStatus
 from dcc_portal.services.record import documents
 
 
@@ -21,13 +21,6 @@ class RcpProposal:
     treatment_types: list[str] = field(default_factory=list)  # PPS treatment type codes (JDV_TypeTraitementPPS)
 
 
-def current_diagnosis(db: Session, *, patient_id: int) -> CancerDiagnosis | None:
-    """The most recently recorded primary cancer of the patient."""
-    return db.exec(
-        select(CancerDiagnosis)
-        .where(CancerDiagnosis.patient_id == patient_id)
-        .order_by(CancerDiagnosis.updated_at.desc(), CancerDiagnosis.id.desc())
-    ).first()
 
 
 # The FRCP proposal uses JDV_TypeTraitement_FRCP; the PPS uses JDV_TypeTraitementPPS, identical but for this code.
