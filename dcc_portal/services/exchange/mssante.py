@@ -154,14 +154,16 @@ def default_recipients(db: Session, *, actor: Actor, document_public_id: str) ->
     return found
 
 
+_CORRESPONDENTS = dbmod.Read(select(RcpCorrespondent.professional_id)
+                             .where(RcpCorrespondent.case_id == bindparam("case_id")).order_by(RcpCorrespondent.id))
+
+
 def _correspondents_of(db: Session, case_id: int | None) -> list[int]:
     if case_id is None:
         return []
     return _CORRESPONDENTS.scalars(db, {"case_id": case_id})
 
 
-_CORRESPONDENTS = dbmod.Read(select(RcpCorrespondent.professional_id)
-                             .where(RcpCorrespondent.case_id == bindparam("case_id")).order_by(RcpCorrespondent.id))
 _LATEST_CASE = dbmod.Read(
     select(RcpCase.id).where(RcpCase.patient_id == bindparam("patient_id"), RcpCase.status != RcpCaseStatus.WITHDRAWN)
     .order_by(RcpCase.created_at.desc(), RcpCase.id.desc()).limit(1)

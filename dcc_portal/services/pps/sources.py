@@ -21,8 +21,6 @@ class RcpProposal:
     treatment_types: list[str] = field(default_factory=list)  # PPS treatment type codes (JDV_TypeTraitementPPS)
 
 
-
-
 # The FRCP proposal uses JDV_TypeTraitement_FRCP; the PPS uses JDV_TypeTraitementPPS, identical but for this code.
 FRCP_TO_PPS_TYPE = {"C547": "C15445"}
 

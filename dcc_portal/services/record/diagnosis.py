@@ -146,7 +146,7 @@ def _view(row: CancerDiagnosis) -> DiagnosisView:
     )
 
 
-_CURRENT = dbmod.Read(
+_LATEST = dbmod.Read(
     select(*CancerDiagnosis.__table__.c).where(CancerDiagnosis.patient_id == bindparam("patient_id"))
     .order_by(CancerDiagnosis.id.desc()).limit(1)
 )
@@ -154,7 +154,7 @@ _CURRENT = dbmod.Read(
 
 def latest(db: Session, patient_id: int) -> CancerDiagnosis | None:
     """The patient's latest diagnosis, as a read-only row with the columns of `CancerDiagnosis`."""
-    return _CURRENT.first(db, {"patient_id": patient_id})
+    return _LATEST.first(db, {"patient_id": patient_id})
 
 
 def current(db: Session, *, actor: Actor, patient_public_id: str, now: datetime | None = None) -> DiagnosisView | None:

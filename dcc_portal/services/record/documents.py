@@ -223,7 +223,7 @@ def mark_entered_in_error(db: Session, *, actor: Actor, document: Document, reas
     _announce(ON_ENTERED_IN_ERROR, db, actor=actor, document=document, now=now)
 
 
-# Versions are never changed once written: read as rows of every column, not as ORM objects.
+# Versions are not changed after the transaction that writes them: read as rows of every column, not as ORM objects.
 _VERSION = dbmod.Read(select(*DocumentVersion.__table__.c).where(
     DocumentVersion.document_id == bindparam("document_id"), DocumentVersion.version == bindparam("version")
 ))
