@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -74,6 +74,30 @@ def _configure_sqlite(engine: Engine) -> None:
                 _pause(attempt)
 
 
+# A pooled connection left unused for longer than this is checked with a round trip before it is handed out: the
+# server may have restarted or dropped it meanwhile. Under load connections come back within milliseconds, and every
+# transaction would otherwise pay that round trip.
+PING_AFTER_IDLE_SECONDS = 10.0
+_RETURNED_AT = "dcc_returned_at"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards this connection and hands out another (a new one when the server restarted).
+            raise DisconnectionError(str(error)) from error
+
+
 def get_engine(url: str | None = None) -> Engine:
     url = url or settings.db_url()
     with _lock:
@@ -85,7 +109,8 @@ def get_engine(url: str | None = None) -> Engine:
                 engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, pool_use_lifo=True)
                 _configure_sqlite(engine)
             else:
-                engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+                engine = create_engine(url, pool_size=10, max_overflow=20)
+                _ping_when_idle(engine)
             _engines[url] = engine
         return engine
 
