@@ -42,14 +42,22 @@ def secret_key() -> bytes:
     """
     value = os.environ.get("DCC_SECRET_KEY")
     if value:
-        key = base64.urlsafe_b64decode(value.encode())
+        key = _decoded_key(value)
     else:
         key_file = data_dir() / "secret.key"
         if not key_file.exists():
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-        key = base64.urlsafe_b64decode(key_file.read_text().strip().encode())
+        key = _decoded_key(key_file.read_text().strip())
+    return key
+
+
+def _decoded_key(value: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(value.encode())
+    except ValueError:  # binascii.Error: not base64 at all
+        key = b""
     if len(key) != 32:
         raise RuntimeError("DCC_SECRET_KEY must be 32 bytes, base64 encoded")
     return key

@@ -117,3 +117,10 @@ def test_provisioning_uri_names_issuer_and_account():
     assert uri.startswith("otpauth://totp/")
     assert "issuer=DCC%20Portal" in uri
     assert f"secret={SECRET}" in uri
+
+
+@pytest.mark.parametrize("value", ["not base64 at all!", base64.urlsafe_b64encode(b"too short").decode(), "abc"])
+def test_a_malformed_secret_key_is_refused_with_what_it_must_be(value, monkeypatch):
+    monkeypatch.setenv("DCC_SECRET_KEY", value)
+    with pytest.raises(RuntimeError, match="32 bytes, base64 encoded"):
+        totp.encrypt(SECRET, account_id=1)
