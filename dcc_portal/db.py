@@ -171,10 +171,13 @@ def connection_of(session):
 
 def _wrapped(connection, error: Exception, sql: str, values, cursor) -> DBAPIError:
     """A driver's error as SQLAlchemy reports it (`DBAPIError`, the original in `.orig`: `is_contention` reads it), the
-    connection dropped from the pool when the database went away."""
+    pool's connections dropped when the database went away."""
     dialect = connection.dialect
     lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
     if lost:
+        # As SQLAlchemy does for its own statements: every connection opened before this one is renewed at its next
+        # checkout (the server went away for all of them), not only this one.
+        connection.engine.pool._invalidate(connection.connection, error)
         connection.invalidate(error)
     return DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error, connection_invalidated=lost,
                                dialect=dialect)
