@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -94,8 +94,9 @@ def _ping_when_idle(engine: Engine) -> None:
         try:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
-            # The pool discards this connection and hands out another (a new one when the server restarted).
-            raise DisconnectionError(str(error)) from error
+            # The server went away: this connection is opened again, and every other one opened before it is renewed
+            # at its next checkout.
+            raise InvalidatePoolError(str(error)) from error
 
 
 def get_engine(url: str | None = None) -> Engine:
