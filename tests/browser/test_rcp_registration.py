@@ -43,7 +43,8 @@ def test_registration_shows_what_was_registered_and_refuses_a_second_one(page_fa
     assert sum("GIRARD" in label.upper() for label in labels) == 1, labels
 
     sessions = page.get_by_label("Séance", exact=True)
-    option = sessions.locator("option:not([value=''])", has_text="RCP digestive").first
+    # The first session still open: the nearest one's registrations close two days before it, at noon.
+    option = sessions.locator("option:not([value=''])", has_text="RCP digestive", has_not_text="inscriptions closes").first
     value = option.get_attribute("value")
     rcp_name, starts = option.inner_text().split(" (")[0].split(", ")
     sessions.select_option(value)
