@@ -42,15 +42,13 @@ def secret_key() -> bytes:
     """
     value = os.environ.get("DCC_SECRET_KEY")
     if value:
-        key = _decoded_key(value)
-    else:
-        key_file = data_dir() / "secret.key"
-        if not key_file.exists():
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-        key = _decoded_key(key_file.read_text().strip())
-    return key
+        return _decoded_key(value)
+    key_file = data_dir() / "secret.key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return _decoded_key(key_file.read_text().strip())
 
 
 def _decoded_key(value: str) -> bytes:

@@ -48,24 +48,14 @@ def test_connections_dropped_while_idle_are_replaced_before_a_transaction_uses_t
     assert not _two_connections_at_once(db_url) & dropped
 
 
-def test_a_connection_in_constant_use_is_not_pinged(db_url, monkeypatch):
-    monkeypatch.setattr(dbmod, "PING_AFTER_IDLE_SECONDS", 3600.0)
-    dropped = _backend_pid(db_url)
-    _drop_connections(db_url)
-
-    with pytest.raises(DBAPIError) as refused:
-        _backend_pid(db_url)
-    assert refused.value.connection_invalidated
-    assert _backend_pid(db_url) != dropped
-
-
-def test_a_failure_on_the_driver_renews_every_connection_of_the_pool(db_url, monkeypatch):
+@pytest.mark.parametrize("read", [_backend_pid, _backend_pid_on_the_driver], ids=["sqlalchemy", "driver"])
+def test_a_connection_in_constant_use_is_not_pinged_and_its_failure_renews_the_whole_pool(db_url, monkeypatch, read):
     monkeypatch.setattr(dbmod, "PING_AFTER_IDLE_SECONDS", 3600.0)
     dropped = _two_connections_at_once(db_url)
     _drop_connections(db_url)
 
     with pytest.raises(DBAPIError) as refused:
-        _backend_pid_on_the_driver(db_url)
+        read(db_url)
     assert refused.value.connection_invalidated
     # The other pooled connection, dropped too, is not handed out again.
     assert not _two_connections_at_once(db_url) & dropped
