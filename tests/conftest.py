@@ -15,15 +15,30 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.servers import memory_folder
+
 os.environ.setdefault("DCC_SECRET_KEY", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-# Files stored by tests (uploaded PDFs, frozen CDA documents) stay out of the project's var/ folder.
-os.environ.setdefault("DCC_DATA_DIR", tempfile.mkdtemp(prefix="dcc-test-data-"))
+# The run's files (databases, uploaded PDFs, frozen CDA documents) live in memory when the machine allows it, out of
+# the project's var/ folder; they are removed when the run ends.
+RUN_FOLDER = tempfile.mkdtemp(prefix="dcc-tests-", dir=memory_folder())
+os.environ.setdefault("DCC_DATA_DIR", os.path.join(RUN_FOLDER, "data"))
+os.makedirs(os.environ["DCC_DATA_DIR"], exist_ok=True)
 
 from dcc_portal import db as dbmod  # noqa: E402
 from dcc_portal import migrate  # noqa: E402
 
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own tmp_path set-up reads the option
+def pytest_configure(config):
+    if config.option.basetemp is None:
+        config.option.basetemp = os.path.join(RUN_FOLDER, "pytest")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(RUN_FOLDER, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -31,9 +31,15 @@ def _as_postgres(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+def memory_folder() -> str | None:
+    """A memory-backed folder (tmpfs) when the machine has one: each test's CREATE DATABASE then takes about 50 ms
+    instead of half a second of waiting for the disk. PostgreSQL still fsyncs; only the disk is absent."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
 class Postgres:
     def __init__(self):
-        self.root = Path(tempfile.mkdtemp(prefix="dcc-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="dcc-pg-", dir=memory_folder()))
         self.data = self.root / "data"
         self.port = free_port()
         if os.geteuid() == 0:
