@@ -5,6 +5,7 @@
     python -m bench.load --url http://host:port --db-url URL ...   # a server already running on that database
     python -m bench.load --db-url URL --floor [--steps 100,200,400] [--step-seconds 30]   # against bench/floor/
     python -m bench.load --db-url postgresql+psycopg://... --redis-url redis://... --instances 2   # one killed
+    python -m bench.load --db-url ... --redis-url ... --compare REV   # this tree and revision REV side by side
 
 Without --url the command starts `reflex run --env prod --single-port` itself on the database (SQLite: one worker;
 with --redis-url: Reflex's state in Redis and --workers backend processes), and stops it at the end.
@@ -510,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step-seconds", type=float, default=30, help="with --floor: seconds measured per step")
     parser.add_argument("--instances", type=int, default=1, choices=(1, 2),
                         help="2: two instances behind nginx, one killed half-way (PostgreSQL + Redis; bench/failover.py)")
+    parser.add_argument("--compare", metavar="REV",
+                        help="serve git revision REV beside this tree, each to half the sessions in the same window, "
+                             "and print each server's CPU per event (bench/compare.py)")
     parser.add_argument("--burst-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.burst_child:
@@ -521,6 +525,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.failover import run_two_instances
 
         return run_two_instances(args, _accounts(args.db_url, args.sessions))
+    if args.compare:
+        from bench.compare import run_paired
+
+        return run_paired(args, _accounts(args.db_url, args.sessions))
     if args.floor:
         return floor_comparison(args, _accounts(args.db_url, max(int(n) for n in args.steps.split(","))))
     accounts = _accounts(args.db_url, args.sessions + args.login_burst)
