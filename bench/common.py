@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+def data_folder(prefix: str) -> Path:
+    """The servers' DCC_DATA_DIR: the one the region was generated with, or a new folder."""
+    return Path(os.environ.get("DCC_DATA_DIR") or tempfile.mkdtemp(prefix=prefix))
 
 
 def percentiles(durations: Sequence[float]) -> tuple[float, float]:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from bench.common import percentile, print_table
+from bench.common import data_folder, percentile, print_table
 from bench.cpu import Meter
 
 
@@ -52,7 +52,7 @@ def run_paired(args, accounts: list[tuple[str, str]]) -> int:
     from tests.servers import ROOT, Portal
 
     _reset_login_limits(args.db_url, [identifier for identifier, _ in accounts])
-    data_dir = Path(os.environ.get("DCC_DATA_DIR") or tempfile.mkdtemp(prefix="dcc-compare-data-"))
+    data_dir = data_folder("dcc-compare-data-")
     names = ("this tree", args.compare)
     servers: list[Portal] = []
     with worktree(args.compare, ROOT) as other:
@@ -80,20 +80,18 @@ def run_paired(args, accounts: list[tuple[str, str]]) -> int:
     print()
     print(f"DCC Portal — paired comparison, {os.cpu_count()} CPU: {len(accounts)} sessions, half on each server, "
           f"{servers[0].workers} worker(s) each, think time {args.think:.0f} s")
-    rows = []
-    errors = 0
+    rows, per_event, errors = [], [], 0
     for name, (results, elapsed, _samples, logged, usage) in zip(names, outcomes):
-        browsing = [v for kind, values in results.latencies.items() if not kind.startswith("login") for v in values]
-        errors += sum(results.errors.values())
+        browsing = results.browsing()
+        errors += (failed := sum(results.errors.values()))
+        per_event.append(usage.per_event_ms("server", results.window_events))
         rows.append((name, str(logged), f"{elapsed:.0f} s", f"{results.window_events / elapsed:.1f}",
-                     f"{percentile(browsing, 50):.0f} ms", f"{percentile(browsing, 95):.0f} ms",
-                     str(sum(results.errors.values())), f"{usage.percent.get('server', 0):.0f}%",
-                     f"{usage.per_event_ms('server', results.window_events):.2f} ms"))
+                     f"{percentile(browsing, 50):.0f} ms", f"{percentile(browsing, 95):.0f} ms", str(failed),
+                     f"{usage.percent.get('server', 0):.0f}%", f"{per_event[-1]:.2f} ms"))
     print_table(("server", "sessions", "window", "events/s", "browsing p50", "browsing p95", "errors", "server CPU",
                  "server CPU per event"), rows)
-    mine, theirs = (usage.per_event_ms("server", results.window_events)
-                    for results, _elapsed, _samples, _logged, usage in outcomes)
-    print(f"server CPU per event, {args.compare} / this tree: {theirs / mine:.3f}" if mine else "")
-    usage = outcomes[0][4]
-    print(f"the machine during the first window, % of one core (PostgreSQL and Redis serve both): {usage.line()}")
+    if per_event[0]:
+        print(f"server CPU per event, {args.compare} / this tree: {per_event[1] / per_event[0]:.3f}")
+    print(f"the machine during the first window, % of one core (PostgreSQL and Redis serve both): "
+          f"{outcomes[0][4].line()}")
     return 0 if not errors else 1

@@ -13,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.common import percentile, print_table
+from bench.common import data_folder, percentile, print_table
 from bench.load import SATURATION_P95_MS, Results, Session, _reset_login_limits
 from dcc_portal import db as dbmod
 from dcc_portal.services.access import audit
@@ -93,7 +91,7 @@ def run_two_instances(args, accounts: list[tuple[str, str]]) -> int:
 
     if not args.redis_url or args.db_url.startswith("sqlite"):
         raise SystemExit("--instances 2 needs PostgreSQL (--db-url) and Redis (--redis-url)")
-    data_dir = Path(os.environ.get("DCC_DATA_DIR") or tempfile.mkdtemp(prefix="dcc-failover-"))
+    data_dir = data_folder("dcc-failover-")
     proxy_port = free_port()
     public = f"http://localhost:{proxy_port}"
     env = {"DCC_SHARING_WORKER": "0", "DCC_PUBLIC_URL": public, "REFLEX_TRUSTED_PROXY_HOPS": "1"}

@@ -15,14 +15,12 @@ import argparse
 import asyncio
 import os
 import random
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from sqlmodel import select
 
-from bench.common import percentile, print_table
+from bench.common import data_folder, percentile, print_table
 from bench.reflex_client import ReflexClient, state_name
 from dcc_portal import db as dbmod
 from dcc_portal import migrate
@@ -142,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tests.servers import Portal
 
-    data_dir = Path(os.environ.get("DCC_DATA_DIR") or tempfile.mkdtemp(prefix="dcc-live-"))
+    data_dir = data_folder("dcc-live-")
     os.environ["DCC_DATA_DIR"] = str(data_dir)  # the TOTP seeds written here are sealed with the server's key
     db_url = args.db_url or f"sqlite:///{data_dir / 'live.db'}"
     session_id, people = build_world(db_url, args.participants, cases=args.changes + 1)

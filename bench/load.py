@@ -35,7 +35,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.common import percentile, print_table
+from bench.common import data_folder, percentile, print_table
 from bench.cpu import Meter, Usage
 from bench.reflex_client import ReflexClient, ServerError, state_name
 from dcc_portal import db as dbmod
@@ -106,6 +105,10 @@ class Results:
             self.window_events += 1
             if self.phase and not kind.startswith("login"):
                 self.by_phase[self.phase].append(seconds)
+
+    def browsing(self) -> list[float]:
+        """The measured latencies of every kind of event but the login steps."""
+        return [v for kind, values in self.latencies.items() if not kind.startswith("login") for v in values]
 
     def size(self, kind: str, received: int) -> None:
         if self.measuring:
@@ -415,7 +418,7 @@ async def staircase(base_url: str, accounts: list[tuple[str, str]], shape: Shape
             await asyncio.sleep(seconds)
             window.measuring = False
             usage = Meter.between(first, meter.read())
-            browsing = [v for kind, values in window.latencies.items() if not kind.startswith("login") for v in values]
+            browsing = window.browsing()
             step = Step(len(sessions), window.window_events / seconds, percentile(browsing, 95) if browsing else 0.0,
                         sum(window.errors.values()) + sum(ramping.errors.values()),
                         {kind: statistics.mean(sizes) for kind, sizes in window.received.items() if sizes},
@@ -448,7 +451,7 @@ def floor_comparison(args, accounts: list[tuple[str, str]]) -> int:
 
     steps = [int(n) for n in args.steps.split(",")]
     accounts = accounts[:max(steps)]
-    data_dir = Path(os.environ.get("DCC_DATA_DIR") or tempfile.mkdtemp(prefix="dcc-floor-"))
+    data_dir = data_folder("dcc-floor-")
     runs: dict[str, list[Step]] = {}
     for name, shape, app_dir in (("floor", FLOOR, FLOOR_APP), ("portal", PORTAL, None)):
         _reset_login_limits(args.db_url, [identifier for identifier, _ in accounts])
@@ -539,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         base_url, memory, meter = args.url.rstrip("/"), (lambda: 0), Meter(lambda: [])
         mode = f"server at {base_url}"
     else:
-        data_dir = Path(os.environ.get("DCC_DATA_DIR") or tempfile.mkdtemp(prefix="dcc-load-"))
+        data_dir = data_folder("dcc-load-")
         portal = Portal(db_url=args.db_url, data_dir=data_dir, log=data_dir / "load-server.log",
                         redis_url=args.redis_url, workers=args.workers, env={"DCC_SHARING_WORKER": "0"})
         portal.start(rebuild=not args.no_build)
