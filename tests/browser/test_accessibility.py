@@ -17,7 +17,7 @@ AREAS = [
 
 
 def _serious(page) -> list[str]:
-    page.wait_for_timeout(800)  # let the page's data arrive before checking it
+    expect(page.locator("[aria-busy=false]")).to_have_count(1)  # the page's data has arrived
     results = Axe().run(page)
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
@@ -42,7 +42,6 @@ def test_area_screens_are_accessible(page_factory, server, identifier, home, rou
     problems = {}
     for route in routes:
         page.goto(route)
-        page.wait_for_load_state("networkidle")
         found = _serious(page)
         if found:
             problems[route] = found
