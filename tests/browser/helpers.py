@@ -51,11 +51,13 @@ def enrol(server, identifier: str, *, accept_charter: bool = True) -> str:
 
 
 def fresh_code(server, identifier: str, secret: str) -> str:
-    """A code the server will accept: a time step after the last one used, within the ±1 window."""
+    """A code the server will accept: a time step after the last one used, within the ±1 window. The step before the
+    current one is offered only while it cannot leave the window before the code is checked."""
     while True:
         last = account(server, identifier).totp_last_step
         step = totp.current_step()
-        for candidate in (step, step + 1):
+        early = (step - 1,) if totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS > 10 else ()
+        for candidate in (*early, step, step + 1):
             if last is None or candidate > last:
                 return totp.code_at(secret, candidate)
         time.sleep(totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS + 0.2)
