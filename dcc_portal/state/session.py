@@ -45,11 +45,11 @@ AREA_ROLES = {
 
 
 def client_ip(state: rx.State) -> str:
-    return state.router.session.client_ip or ""
+    return Browser.of(state).client_ip
 
 
 def user_agent(state: rx.State) -> str:
-    return (state.router.headers.user_agent or "")[:200]
+    return Browser.of(state).user_agent
 
 
 def resolve_browser(session: Session, state: rx.State) -> Actor | None:
@@ -68,8 +68,9 @@ class Browser:
 
     @classmethod
     def of(cls, state: rx.State) -> Browser:
-        return cls(sessions.token_from_cookies(state.router.headers.raw_headers.get("cookie", "")), client_ip(state),
-                   user_agent(state))
+        router = state.router  # assembled anew at each access
+        return cls(sessions.token_from_cookies(router.headers.raw_headers.get("cookie", "")),
+                   router.session.client_ip or "", (router.headers.user_agent or "")[:200])
 
     def resolve(self, session: Session) -> Actor | None:
         return self.resolve_with(session, ())[0]
