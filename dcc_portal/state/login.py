@@ -9,7 +9,7 @@ import reflex as rx
 
 from dcc_portal import admission, db, texts
 from dcc_portal.services.identity import auth, passwords, psc, sessions
-from dcc_portal.state.session import HOME_BY_ROLE, SessionState, client_ip, resolve_browser, user_agent
+from dcc_portal.state.session import HOME_BY_ROLE, Browser, SessionState, resolve_browser
 
 PENDING_SECONDS = auth.PENDING_LOGIN_TTL.total_seconds()
 QUEUED_NOTICE_AFTER = 2.0  # s at the login door before the page says the login is queued
@@ -90,7 +90,7 @@ class LoginState(rx.State):
             if self.identifier_error or self.pw_error or self.busy:
                 return
             self.busy = True
-            ip = client_ip(self)
+            ip = Browser.of(self).client_ip
         try:
             await self._wait_at_the_door()
             result, enrolment = await _password_step(identifier, password, ip)
@@ -136,10 +136,11 @@ class LoginState(rx.State):
         account_id = self._pending()
         if account_id is None:
             return None
+        browser = Browser.of(self)
         with db.transaction() as session:
             result = auth.check_totp(
                 session, account_id=account_id, code=str(form_data.get("code", ""))[:50],
-                client_ip=client_ip(self), user_agent=user_agent(self),
+                client_ip=browser.client_ip, user_agent=browser.user_agent,
             )
         if not result.ok:
             self.code_error = result.message
@@ -165,10 +166,11 @@ class LoginState(rx.State):
         account_id = self._pending()
         if account_id is None:
             return None
+        browser = Browser.of(self)
         with db.transaction() as session:
             result = auth.check_recovery_code(
                 session, account_id=account_id, code=str(form_data.get("recovery", ""))[:50],
-                client_ip=client_ip(self), user_agent=user_agent(self),
+                client_ip=browser.client_ip, user_agent=browser.user_agent,
             )
         if not result.ok:
             self.code_error = result.message
@@ -185,10 +187,11 @@ class LoginState(rx.State):
         account_id = self._pending()
         if account_id is None:
             return
+        browser = Browser.of(self)
         with db.transaction() as session:
             result, codes = auth.confirm_enrolment(
                 session, account_id=account_id, code=str(form_data.get("code", ""))[:50],
-                client_ip=client_ip(self), user_agent=user_agent(self),
+                client_ip=browser.client_ip, user_agent=browser.user_agent,
             )
         if not result.ok:
             self.code_error = result.message

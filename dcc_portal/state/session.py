@@ -44,14 +44,6 @@ AREA_ROLES = {
 }
 
 
-def client_ip(state: rx.State) -> str:
-    return Browser.of(state).client_ip
-
-
-def user_agent(state: rx.State) -> str:
-    return Browser.of(state).user_agent
-
-
 def resolve_browser(session: Session, state: rx.State) -> Actor | None:
     """The actor of the session cookie the websocket was opened with, from this browser only."""
     return Browser.of(state).resolve(session)

@@ -55,17 +55,25 @@ def fresh_code(server, identifier: str, secret: str) -> str:
     current one is offered only while it cannot leave the window before the code is checked."""
     while True:
         last = account(server, identifier).totp_last_step
-        step = totp.current_step()
-        early = (step - 1,) if totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS > 10 else ()
+        now = time.time()
+        step = totp.current_step(now)
+        left = totp.STEP_SECONDS - now % totp.STEP_SECONDS  # seconds until the next step
+        early = (step - 1,) if left > 10 else ()
         for candidate in (*early, step, step + 1):
             if last is None or candidate > last:
                 return totp.code_at(secret, candidate)
-        time.sleep(totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS + 0.2)
+        time.sleep(left + 0.2)
+
+
+def loaded(page: Page) -> None:
+    """Wait until the page's on_load events (on an area page, the guard then its loaders) have answered: every page
+    marks itself aria-busy until then."""
+    expect(page.locator("[aria-busy=false]")).to_have_count(1)
 
 
 def submit_password(page: Page, identifier: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
-    expect(page.locator("[aria-busy=false]")).to_have_count(1)  # typed before hydration, the form may be re-created
+    loaded(page)  # typed before hydration, the form may be re-created
     page.get_by_label("Identifiant").fill(identifier)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_test_id("login-submit").click()

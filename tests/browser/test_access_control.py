@@ -34,6 +34,7 @@ from tests.browser.helpers import (
     assert_fits_width,
     audit_events,
     enrol,
+    loaded,
     login,
     shot,
     visit,
@@ -351,8 +352,7 @@ def test_every_route_with_another_patients_ids_shows_nothing_of_them(page_factor
     seen = []
     for route in _registered_routes():
         page.goto(f"{route}?p={patient.public_id}&d={document_id}")
-        # Every page marks itself busy until its on_load events (the guard, then the page's loaders) have answered.
-        expect(page.locator("[aria-busy=false]")).to_have_count(1)
+        loaded(page)
         body = page.inner_text("body")
         seen.append(body)
         leaked = [marker for marker in markers if marker in body]

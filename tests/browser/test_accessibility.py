@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.helpers import enrol, login
+from tests.browser.helpers import enrol, loaded, login
 
 AREAS = [
     ("mg.colin", "/gp", ["/gp", "/notifications", "/account"]),
@@ -17,7 +17,7 @@ AREAS = [
 
 
 def _serious(page) -> list[str]:
-    expect(page.locator("[aria-busy=false]")).to_have_count(1)  # the page's data has arrived
+    loaded(page)
     results = Axe().run(page)
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
