@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from dcc_portal.conformance import cda as cda_validation
 from dcc_portal.models import AuditEvent, Document, RcpCase, RcpCaseSitting, RcpCaseStatus, RcpSessionStatus
+from dcc_portal.services.access import audit
 from dcc_portal.services.common import render
 from dcc_portal.services.common.errors import AccessDenied, ValidationFailed
 from dcc_portal.services.rcp import decision as rcp_decision
@@ -333,7 +334,8 @@ def test_the_view_shared_by_the_participants_is_read_once_per_change_and_never_w
         details = [event.detail for event in db.exec(select(AuditEvent).where(
             AuditEvent.account_id == actor.account_id, AuditEvent.patient_id == world.patient.id,
             AuditEvent.outcome == "success")).all()]
-        assert any("séance en direct" in detail for detail in details) and "liste des documents" in details
+        reads = [read for detail in details for read in detail.split(audit.DETAIL_SEPARATOR)]
+        assert any("séance en direct" in read for read in reads) and "liste des documents" in reads
 
 
 def test_a_change_rolled_back_after_a_participant_read_it_is_not_shown_for_the_next_change(db, world):

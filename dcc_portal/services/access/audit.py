@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from dcc_portal import db as dbmod
-from dcc_portal.models import AuditEvent, AuditHead, utcnow
+from dcc_portal.models import AuditAction, AuditEvent, AuditHead, AuditOutcome, utcnow
 from dcc_portal.services.common.actor import Actor
 
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "dcc_audit_pending"
 _DATED_KEY = "dcc_audit_dated"
+DETAIL_SEPARATOR = " ; "
 
 # Fields covered by the hash, in order. Changing this list breaks every existing chain.
 HASHED_FIELDS = (
@@ -65,16 +66,22 @@ def record(
     at: datetime | None = None,
 ) -> None:
     """Stage one audit event; it is written, chained, with the transaction (as a plain row: a model instance cost
-    more to validate than the event costs to write, and an RCP agenda stages 25 of them)."""
+    more to validate than the event costs to write, and an RCP agenda stages 25 of them).
+
+    One access is one event: a successful read of the same patient (and document) under the same grant, staged again
+    in the same transaction (a patient file's summary, diagnosis, pathway and documents), adds its detail to the first
+    event instead of a new one."""
+    pending = db.info.get(_PENDING_KEY, [])
     if not grant and actor is not None and patient_id is not None:
         # A change made after an access check in the same transaction is made under the grant that check recorded.
-        for earlier in reversed(db.info.get(_PENDING_KEY, [])):
+        for earlier in reversed(pending):
             if earlier["patient_id"] == patient_id and earlier["account_id"] == actor.account_id and earlier["grant"]:
                 grant, justification = earlier["grant"], justification or earlier["justification"]
                 break
+    at = at or db.info.get(_DATED_KEY)
     item = dict(
         seq=0,
-        at=at or db.info.get(_DATED_KEY) or utcnow(),
+        at=at or utcnow(),
         account_id=actor.account_id if actor else account_id,
         actor_role=str(actor.role) if actor else actor_role,
         organisation_id=actor.organisation_id if actor else None,
@@ -91,9 +98,30 @@ def record(
         prev_hash="",
         hash="",
     )
+    # An event dated by its caller (a feed's message time, a replayed story) joins only one of the same time.
+    if _joined_read(pending, item, _SAME_ACCESS if at is None else (*_SAME_ACCESS, "at")):
+        return
     if not db.in_transaction():
         db.begin()  # so that a rollback or close before any SQL statement still drops this event
     db.info.setdefault(_PENDING_KEY, []).append(item)
+
+
+# What makes two staged reads the same access: not their details, nor their time unless a caller dated them.
+_SAME_ACCESS = ("account_id", "actor_role", "organisation_id", "action", "outcome", "patient_id", "document_id",
+                "document_version", "grant", "justification", "client_ip", "session_hash")
+
+
+def _joined_read(pending: list[dict], item: dict, same: tuple[str, ...]) -> bool:
+    """Add a successful read's detail to the same access staged earlier in the transaction; False if there is none."""
+    if item["action"] != AuditAction.READ or item["outcome"] != AuditOutcome.SUCCESS or item["patient_id"] is None:
+        return False
+    for earlier in pending:
+        if all(earlier[name] == item[name] for name in same):
+            details = earlier["detail"].split(DETAIL_SEPARATOR) if earlier["detail"] else []
+            if item["detail"] and item["detail"] not in details:
+                earlier["detail"] = DETAIL_SEPARATOR.join([*details, item["detail"]])[:500]
+            return True
+    return False
 
 
 @contextmanager
