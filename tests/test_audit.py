@@ -68,6 +68,50 @@ def test_event_records_the_actor_context(db):
     assert event.at.tzinfo is not None
 
 
+def test_one_access_is_one_event_and_only_the_same_access_is_joined(db):
+    account, _ = factories.account(db, role=Role.CLINICIAN, professional=factories.professional(db, org=factories.organisation(db)))
+    actor = factories.actor_for(db, account)
+
+    def read(detail, **changes):
+        audit.record(db, **({"actor": actor, "action": "read", "patient_id": 3, "grant": "care_team", "detail": detail} | changes))
+
+    read("synthèse patient")
+    read("diagnostic")
+    read("synthèse patient")  # read again: named once
+    read("ouverture du document", document_id="D1", document_version=2)
+    read("destinataires", document_id="D1", document_version=2)
+    read("ancienne version", document_id="D1", document_version=1)
+    read("en urgence", grant="emergency", justification="patient aux urgences")
+    read("autre patient", patient_id=4)
+    read("refusé", outcome="denied")
+    read("refusé encore", outcome="denied")
+    read("modification", action="update")
+    read("modification encore", action="update")
+    at = T0 + timedelta(days=1)
+    read("histoire rejouée", at=at)
+    read("même instant", at=at)
+    read("autre instant", at=at + timedelta(seconds=1))
+    db.commit()
+    events = db.exec(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    assert [(e.action, e.outcome, e.patient_id, e.document_id, e.document_version, e.grant, e.detail) for e in events] == [
+        ("read", "success", 3, "", None, "care_team", "synthèse patient ; diagnostic"),
+        ("read", "success", 3, "D1", 2, "care_team", "ouverture du document ; destinataires"),
+        ("read", "success", 3, "D1", 1, "care_team", "ancienne version"),
+        ("read", "success", 3, "", None, "emergency", "en urgence"),
+        ("read", "success", 4, "", None, "care_team", "autre patient"),
+        ("read", "denied", 3, "", None, "care_team", "refusé"),
+        ("read", "denied", 3, "", None, "care_team", "refusé encore"),
+        ("update", "success", 3, "", None, "care_team", "modification"),
+        ("update", "success", 3, "", None, "care_team", "modification encore"),
+        ("read", "success", 3, "", None, "care_team", "histoire rejouée ; même instant"),
+        ("read", "success", 3, "", None, "care_team", "autre instant"),
+    ]
+    assert audit.verify(db).ok
+    read("synthèse patient")  # the next transaction's access is an event of its own
+    db.commit()
+    assert db.exec(select(AuditEvent).order_by(AuditEvent.seq.desc())).first().detail == "synthèse patient"
+
+
 @pytest.mark.parametrize(
     "statement",
     [
