@@ -78,10 +78,10 @@ def record(
             if earlier["patient_id"] == patient_id and earlier["account_id"] == actor.account_id and earlier["grant"]:
                 grant, justification = earlier["grant"], justification or earlier["justification"]
                 break
-    at = at or db.info.get(_DATED_KEY)
+    dated = at or db.info.get(_DATED_KEY)
     item = dict(
         seq=0,
-        at=at or utcnow(),
+        at=dated or utcnow(),
         account_id=actor.account_id if actor else account_id,
         actor_role=str(actor.role) if actor else actor_role,
         organisation_id=actor.organisation_id if actor else None,
@@ -99,7 +99,7 @@ def record(
         hash="",
     )
     # An event dated by its caller (a feed's message time, a replayed story) joins only one of the same time.
-    if _joined_read(pending, item, _SAME_ACCESS if at is None else (*_SAME_ACCESS, "at")):
+    if _joined_read(pending, item, _SAME_ACCESS if dated is None else (*_SAME_ACCESS, "at")):
         return
     if not db.in_transaction():
         db.begin()  # so that a rollback or close before any SQL statement still drops this event
