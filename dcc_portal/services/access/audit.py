@@ -106,9 +106,9 @@ def record(
     db.info.setdefault(_PENDING_KEY, []).append(item)
 
 
-# What makes two staged reads the same access: not their details, nor their time unless a caller dated them.
-_SAME_ACCESS = ("account_id", "actor_role", "organisation_id", "action", "outcome", "patient_id", "document_id",
-                "document_version", "grant", "justification", "client_ip", "session_hash")
+# What makes two staged reads the same access: every hashed field but their details, and their time only if a caller
+# dated them.
+_SAME_ACCESS = tuple(name for name in HASHED_FIELDS if name not in ("seq", "at", "detail"))
 
 
 def _joined_read(pending: list[dict], item: dict, same: tuple[str, ...]) -> bool:
