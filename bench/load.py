@@ -50,6 +50,13 @@ from dcc_portal import db as dbmod
 from dcc_portal import settings
 from dcc_portal.demo import region, seed
 from dcc_portal.services.identity import totp
+from dcc_portal.state.document_reader import DocumentReaderState
+from dcc_portal.state.gp import GpDocumentsState, GpPatientsState
+from dcc_portal.state.login import LoginState
+from dcc_portal.state.patient_lists import TeamWorklistState
+from dcc_portal.state.reports import TeamDocumentsState
+from dcc_portal.state.session import SessionState
+from dcc_portal.state.sharing import DmpOppositionState
 
 
 
@@ -75,10 +82,10 @@ def _shape(module_of: dict[str, str]) -> Shape:
     return Shape(**{field: state_name(module_of[field], snake) for field, snake in classes.items()})
 
 
-PORTAL = _shape({"login": "dcc_portal.state.login", "session": "dcc_portal.state.session",
-                 "worklist": "dcc_portal.state.patient_lists", "gp_list": "dcc_portal.state.gp",
-                 "team_docs": "dcc_portal.state.reports", "dmp_opposition": "dcc_portal.state.sharing",
-                 "gp_docs": "dcc_portal.state.gp", "reader": "dcc_portal.state.document_reader"})
+PORTAL = Shape(login=LoginState.get_full_name(), session=SessionState.get_full_name(),
+               worklist=TeamWorklistState.get_full_name(), gp_list=GpPatientsState.get_full_name(),
+               team_docs=TeamDocumentsState.get_full_name(), dmp_opposition=DmpOppositionState.get_full_name(),
+               gp_docs=GpDocumentsState.get_full_name(), reader=DocumentReaderState.get_full_name())
 FLOOR = _shape(dict.fromkeys(Shape.__dataclass_fields__, "floor_app.floor_app"))
 FLOOR_APP = Path(__file__).resolve().parent / "floor"
 SEARCHES = ["MAR", "DU", "LE", "BER", "ROB", "PET", "GAR", "MOR", "LAC", "BON"]

@@ -11,13 +11,14 @@ from dcc_portal.models import Role
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.record import announcement
 from dcc_portal.state.display import rows
+from dcc_portal.state.patient_file import PatientFileState
 from dcc_portal.state.session import authenticated
 
 FORM_FIELDS = ("occurred_on", "notes", "accompanied_by", "channel",
                *(f"need_{domain}" for domain, _ in announcement.NEED_DOMAINS))
 
 
-class AnnouncementState(rx.State):
+class AnnouncementState(PatientFileState):
     status: list[dict[str, str]] = []
     steps: list[dict[str, str]] = []
     medical_announcement: str = ""

@@ -9,13 +9,14 @@ from dcc_portal.services.common import terminology
 from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.record import diagnosis, pathway
 from dcc_portal.state.display import row, rows
+from dcc_portal.state.patient_file import PatientFileState
 from dcc_portal.state.session import authenticated
 
 FIELDS = ("laterality", "tnm_prefix", "tnm_t", "tnm_n", "tnm_m", "other_staging", "performance", "performance_date",
           "suspicion_date", "diagnosis_date", "discovery_mode", "clinical_phase")
 
 
-class PathwayState(rx.State):
+class PathwayState(PatientFileState):
     diagnosis: dict[str, str] = {}
     timeline: list[dict[str, str]] = []
     loaded: bool = False

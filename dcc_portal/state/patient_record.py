@@ -8,6 +8,7 @@ from dcc_portal.services.record import patients
 from dcc_portal.services.record.patients import PatientSummary
 from dcc_portal.state.display import row, rows
 from dcc_portal.state.paging import return_href
+from dcc_portal.state.patient_file import PatientFileState
 from dcc_portal.state.session import authenticated
 
 
@@ -18,7 +19,7 @@ def _expose(state, summary: PatientSummary) -> None:
     state.emergencies = rows(summary.emergencies)
 
 
-class PatientSummaryState(rx.State):
+class PatientSummaryState(PatientFileState):
     """/team/patient and /gp/patient (?p=<public id>): identity header and care team."""
 
     identity: dict[str, str] = {}

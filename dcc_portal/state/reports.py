@@ -14,13 +14,14 @@ from dcc_portal.services.common.errors import StaleVersion, ValidationFailed
 from dcc_portal.services.common.paging import Page
 from dcc_portal.services.record import reports
 from dcc_portal.state.paging import PagedListMixin
+from dcc_portal.state.patient_file import PatientFileState
 from dcc_portal.state.session import authenticated
 
 REPORT_FIELDS = ("kind", "service_date", "title", "author", "establishment", "conclusion", "body", "announces_cancer", "validate",
                  "share_dmp")
 
 
-class TeamDocumentsState(PagedListMixin, rx.State):
+class TeamDocumentsState(PagedListMixin, PatientFileState):
     can_write: bool = False
     can_file: bool = False
     can_validate: bool = False

@@ -105,7 +105,10 @@ class SessionState(rx.State):
         if page is None:
             return rx.redirect("/forbidden")
         # Fetched before the transaction: with page state in Redis this awaits the network, and no other event of this
-        # worker may run while the transaction holds the database (SQLite's write lock is taken at its start).
+        # worker may run while the transaction holds the database (SQLite's write lock is taken at its start). A shared
+        # parent first: Redis sends it with all its substates in one read, and the loaders' states are then at hand.
+        for parent in page.shared_parents:
+            await self.get_state(parent)
         states = [await self.get_state(loader.state) for loader in page.loaders]
         for attempt in range(db.ATTEMPTS):
             try:
@@ -162,6 +165,13 @@ class SessionState(rx.State):
 class GuardedPage:
     area: str
     loaders: tuple  # event handlers without arguments, run in this order
+
+    @property
+    def shared_parents(self) -> tuple:
+        """The states, other than the root, that are the parent of two loaders' states or more."""
+        parents = [loader.state.get_parent_state() for loader in self.loaders]
+        return tuple(parent for parent in dict.fromkeys(parents)
+                     if parents.count(parent) > 1 and parent.get_parent_state() is not None)
 
 
 # Route -> area and loaders, filled when the pages are declared (`guarded_page_load`).

@@ -9,6 +9,7 @@ from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.exchange import sharing
 from dcc_portal.services.record import downloads
 from dcc_portal.state.display import rows
+from dcc_portal.state.patient_file import PatientFileState
 from dcc_portal.state.session import authenticated
 
 T = texts.SHARING
@@ -121,7 +122,7 @@ class AdminSharingState(SharingBoardMixin, rx.State):
     """/admin/sharing: every submission, operational metadata only."""
 
 
-class DmpOppositionState(rx.State):
+class DmpOppositionState(PatientFileState):
     """The patient's opposition to DMP feeding: on the patient's profile, and on the team's patient page (?p=)."""
 
     opposed: bool = False

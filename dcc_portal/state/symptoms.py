@@ -12,6 +12,7 @@ from dcc_portal.services.common.errors import ValidationFailed
 from dcc_portal.services.pps.reading import tel_href
 from dcc_portal.services.symptoms import alerts, checkin, history
 from dcc_portal.state.display import row, rows
+from dcc_portal.state.patient_file import PatientFileState
 from dcc_portal.state.session import authenticated
 
 T = texts.SYMPTOMS
@@ -186,7 +187,7 @@ class SymptomAlertsState(rx.State):
         await self._refresh()
 
 
-class SymptomHistoryState(rx.State):
+class SymptomHistoryState(PatientFileState):
     """The symptom section of the team patient file and of the GP's patient screen (?p=<public id>)."""
 
     available: bool = False

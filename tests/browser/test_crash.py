@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bench.reflex_client import ReflexClient, state_name
+from bench.reflex_client import ReflexClient
 from dcc_portal import backup, formatting, migrate
 from dcc_portal import db as dbmod
 from dcc_portal.demo import seed
@@ -48,10 +48,11 @@ from dcc_portal.services.access import audit, charter
 from dcc_portal.services.access import rule as access
 from dcc_portal.services.exchange import mhd
 from dcc_portal.services.identity import totp
+from dcc_portal.state.reports import TeamDocumentsState
 from tests.browser.conftest import ARTIFACTS, WORKERS
 from tests.servers import Portal, Proxy, free_port
 
-DOCUMENTS = state_name("dcc_portal.state.reports", "team_documents_state")
+DOCUMENTS = TeamDocumentsState.get_full_name()
 SAVED = "Compte rendu enregistré."
 ROUNDS = 3
 BUILT = Path(__file__).resolve().parents[2] / ".web" / "build" / "client"
