@@ -13,11 +13,25 @@ import tempfile
 import time
 from pathlib import Path
 
+from dcc_portal.peers.mssante_operator import Operator
+
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def mssante_operator(**settings) -> Operator:
+    """A local MSSanté operator (SMTP and IMAP) on ports found free. A port found free can be taken before the
+    operator binds it (any outgoing connection may get it as its own), and then the operator starts on others."""
+    for attempt in range(3):
+        try:
+            return Operator(port=free_port(), imap_port=free_port(), **settings).up()
+        except OSError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _pg_bin(name: str) -> str:

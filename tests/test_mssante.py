@@ -48,6 +48,7 @@ from dcc_portal.services.rcp import sitting as rcp_sitting
 from dcc_portal.services.record import documents
 from tests import factories, pps_world, test_rcp
 from tests.pps_world import world  # noqa: F401 - fixture
+from tests.servers import free_port, mssante_operator
 from tests.sharing_fixtures import Clock, Team, pdf_bytes
 
 GP = "claire.durand@medecin.mssante.fr"
@@ -58,12 +59,6 @@ PORTAL = "dcc@onco-test.mssante.fr"  # the sending mailbox, where the notificati
 GP_CLIENT = "Dr Claire Durand, client de messagerie"  # the common name of the GP's certificate
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory):
     return mssante_pki.ensure(tmp_path_factory.mktemp("mss-pki"))
@@ -72,8 +67,8 @@ def pki(tmp_path_factory):
 @pytest.fixture
 def operator(pki, tmp_path):
     owners = {mssante_pki.common_name_of(pki.client[0]): {PORTAL}, GP_CLIENT: {GP}}
-    peer = Operator(pki=pki, store=tmp_path / "received", mailboxes={GP, SECRETARIAT, FULL, PORTAL}, full={FULL},
-                    port=free_port(), imap_port=free_port(), owners=owners).up()
+    peer = mssante_operator(pki=pki, store=tmp_path / "received", mailboxes={GP, SECRETARIAT, FULL, PORTAL},
+                            full={FULL}, owners=owners)
     yield peer
     peer.down()
 
@@ -144,6 +139,22 @@ def test_a_validated_report_reaches_the_medecin_traitant_with_a_valid_xdm_and_pd
     db.commit()
     purposes = [row.purpose for row in audit_log.access_log(db, actor=t.patient_actor).items]
     assert "Document adressé à un professionnel par messagerie sécurisée" in purposes  # the patient sees it
+
+
+def test_an_operator_whose_imap_port_is_taken_says_so_and_frees_its_smtp_port(pki, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        smtp_port = free_port()
+        peer = Operator(pki=pki, store=tmp_path / "received", mailboxes={GP}, port=smtp_port,
+                        imap_port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            peer.up()
+    assert peer.controller is None and peer.imap is None
+    with socket.socket() as again:  # as a server binds: only a socket still listening there would refuse it
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        again.bind(("127.0.0.1", smtp_port))
+        again.listen()
 
 
 @pytest.mark.parametrize("which", ["none", "other_ca"])

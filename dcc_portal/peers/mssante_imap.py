@@ -237,17 +237,26 @@ class ImapServer:
         ready = threading.Event()
         self.loop = asyncio.new_event_loop()
 
+        failed: list[OSError] = []
+
         def run():
             asyncio.set_event_loop(self.loop)
             try:
                 self.loop.run_until_complete(self._serve(ready))
             except asyncio.CancelledError:
                 pass
+            except OSError as error:
+                if ready.is_set():
+                    raise
+                failed.append(error)  # the port could not be bound: said at once to whoever starts the server
+                ready.set()
 
         self.thread = threading.Thread(target=run, name="mssante-imap", daemon=True)
         self.thread.start()
         if not ready.wait(10):
             raise RuntimeError("le service IMAP de l'opérateur de test n'a pas démarré")
+        if failed:
+            raise failed[0]
         return self
 
     def stop(self) -> None:

@@ -210,8 +210,12 @@ class Operator:
                                       require_starttls=True, server_hostname="localhost", ident="MSSante test operator")
         self.controller.start()
         if self.imap_port is not None:
-            self.imap = ImapServer(self.handler, context=server_context(self.pki), owners=self.owners,
-                                   host=self.host, port=self.imap_port).start()
+            try:
+                self.imap = ImapServer(self.handler, context=server_context(self.pki), owners=self.owners,
+                                       host=self.host, port=self.imap_port).start()
+            except BaseException:
+                self.down()
+                raise
         return self
 
     def down(self) -> None:

@@ -6,7 +6,6 @@ administrator follows every recipient on the network-wide board (phone)."""
 from __future__ import annotations
 
 import random
-import socket
 
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -22,7 +21,6 @@ from dcc_portal.models import (
     TeamRole,
 )
 from dcc_portal.peers import mssante_pki
-from dcc_portal.peers.mssante_operator import Operator
 from dcc_portal.services.common import render
 from dcc_portal.services.exchange.mssante_config import MssConfig
 from dcc_portal.services.exchange.mssante_inbox import MssInbox
@@ -31,15 +29,10 @@ from dcc_portal.services.identity import sessions
 from dcc_portal.services.rcp import sessions as rcp_sessions
 from dcc_portal.services.record import documents
 from tests.browser.helpers import assert_fits_width, enrol, login, shot, visit
+from tests.servers import mssante_operator
 
 SECRETARIAT = "secretariat@icloire-ocean.mssante.fr"
 PORTAL = "dcc@onco-demo.mssante.fr"  # the sending mailbox, where the operator's notifications come back
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _validated_report(server) -> tuple[str, str, str]:
@@ -102,8 +95,8 @@ def test_a_clinician_addresses_a_report_by_mssante_and_follows_its_status(page_f
         known = set(db.exec(select(MssAddress.address)).all()) - {SECRETARIAT}
     pki = mssante_pki.ensure(tmp_path / "pki")
     cert, key = pki.client
-    operator = Operator(pki=pki, store=tmp_path / "received", mailboxes=known | {PORTAL}, port=_free_port(),
-                        imap_port=_free_port(), owners={mssante_pki.common_name_of(cert): {PORTAL}}).up()
+    operator = mssante_operator(pki=pki, store=tmp_path / "received", mailboxes=known | {PORTAL},
+                                owners={mssante_pki.common_name_of(cert): {PORTAL}})
     try:
         config = MssConfig(host="127.0.0.1", port=operator.port, imap_port=operator.imap_port, cert=str(cert),
                            key=str(key), ca=str(pki.ca), timeout=10.0, sender=f"DCC <{PORTAL}>")
