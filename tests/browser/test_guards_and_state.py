@@ -11,7 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import select
 
 from dcc_portal.models import Account, CareTeamMembership, Patient
-from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, login, shot
+from tests.browser.helpers import account, assert_fits_width, audit_events, enrol, loaded, login, shot
 
 HOMES = {
     "patient.dubois": "/patient",
@@ -73,10 +73,10 @@ def test_browser_state_holds_no_secret_and_no_other_patient(page_factory, server
     frames: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
     login(page, server, identifier, secret, lands_on=HOMES[identifier])
-    page.wait_for_timeout(1500)
+    loaded(page)
     page.goto("/account")
     expect(page.get_by_test_id("codes-left")).to_be_visible()
-    page.wait_for_timeout(1000)
+    loaded(page)
 
     received = "\n".join(frames)
     assert received, "no websocket traffic captured"
