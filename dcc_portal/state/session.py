@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cached_property
 
 import reflex as rx
 from sqlalchemy.exc import DBAPIError
@@ -166,7 +167,7 @@ class GuardedPage:
     area: str
     loaders: tuple  # event handlers without arguments, run in this order
 
-    @property
+    @cached_property
     def shared_parents(self) -> tuple:
         """The states, other than the root, that are the parent of two loaders' states or more."""
         parents = [loader.state.get_parent_state() for loader in self.loaders]
