@@ -453,17 +453,24 @@ def _saturation(steps: list[Step]) -> str:
 
 
 def floor_comparison(args, accounts: list[tuple[str, str]]) -> int:
-    """The same staircase against the bare floor app, then against the portal, in this run."""
+    """The same staircase against the bare floor app (with --floor-duty, then the floor doing the least database work
+    a page owes), then against the portal, in this run."""
+    from bench.floor.floor_app import duty
     from tests.servers import Portal
 
     steps = [int(n) for n in args.steps.split(",")]
     accounts = accounts[:max(steps)]
     data_dir = data_folder("dcc-floor-")
+    apps = [("floor", FLOOR, FLOOR_APP, {})]
+    if args.floor_duty:
+        apps.append(("floor + duty", FLOOR, FLOOR_APP, {"DCC_FLOOR_DUTY": "1"}))
+    apps.append(("portal", PORTAL, None, {}))
     runs: dict[str, list[Step]] = {}
-    for name, shape, app_dir in (("floor", FLOOR, FLOOR_APP), ("portal", PORTAL, None)):
+    for name, shape, app_dir, env in apps:
         _reset_login_limits(args.db_url, [identifier for identifier, _ in accounts])
-        server = Portal(db_url=args.db_url, data_dir=data_dir, log=data_dir / f"{name}-server.log", redis_url=args.redis_url,
-                        workers=args.workers, env={"DCC_SHARING_WORKER": "0"}, **({"app_dir": app_dir} if app_dir else {}))
+        server = Portal(db_url=args.db_url, data_dir=data_dir, log=data_dir / f"{name.replace(' + ', '-')}-server.log",
+                        redis_url=args.redis_url, workers=args.workers, env={"DCC_SHARING_WORKER": "0", **env},
+                        **({"app_dir": app_dir} if app_dir else {}))
         server.start(rebuild=app_dir is not None or not args.no_build)
         print(f"{name}: {server.base_url}, {'Redis, %d workers' % server.workers if args.redis_url else '1 worker'}",
               flush=True)
@@ -472,10 +479,15 @@ def floor_comparison(args, accounts: list[tuple[str, str]]) -> int:
                                                ramp=args.ramp, think=args.think, origin=None, meter=Meter(server.pids)))
         finally:
             server.stop()
+            if env:
+                duty.drop(args.db_url)
     print()
     print(f"DCC Portal against a bare Reflex app of the same shape, {os.cpu_count()} CPU, {date.today()}, "
           f"think time {args.think:.0f} s, {args.step_seconds:.0f} s measured per step; saturation = browsing p95 over "
           f"{SATURATION_P95_MS} ms or a first error")
+    if args.floor_duty:
+        print("floor + duty: the floor app also doing, per page, the session check, the access rule, the page's rows, "
+              "a chained audit event and a durable commit (bench/floor/floor_app/duty.py)")
     rows = []
     for name, steps_run in runs.items():
         rows.extend((name, str(s.sessions), f"{s.events_per_second:.1f}", f"{s.p95_ms:.0f} ms", str(s.errors),
@@ -486,15 +498,18 @@ def floor_comparison(args, accounts: list[tuple[str, str]]) -> int:
                  "PostgreSQL CPU per event", "machine busy"), rows)
     print()
     kinds = sorted({kind for steps_run in runs.values() for s in steps_run for kind in s.bytes_by_kind})
-    print_table(("event", "bytes answered (floor)", "bytes answered (portal)"), [
-        (kind, *(f"{statistics.mean([s.bytes_by_kind[kind] for s in runs[n] if kind in s.bytes_by_kind] or [0]):.0f}"
-                 for n in ("floor", "portal"))) for kind in kinds])
+    print_table(("event", *(f"bytes answered ({name})" for name in runs)), [
+        (kind, *(f"{statistics.mean([s.bytes_by_kind[kind] for s in steps_run if kind in s.bytes_by_kind] or [0]):.0f}"
+                 for steps_run in runs.values())) for kind in kinds])
     print()
-    floor_point, portal_point = runs["floor"][-1], runs["portal"][-1]
-    print(f"floor saturation: {_saturation(runs['floor'])}; portal saturation: {_saturation(runs['portal'])}")
-    if floor_point.saturated and portal_point.saturated:
-        print(f"portal / floor: {portal_point.sessions / floor_point.sessions:.0%} of the sessions, "
-              f"{portal_point.events_per_second / floor_point.events_per_second:.0%} of the events/s")
+    print("; ".join(f"{name} saturation: {_saturation(steps_run)}" for name, steps_run in runs.items()))
+    names = list(runs)
+    for later, name in enumerate(names):
+        for reference in names[:later]:
+            point, base = runs[name][-1], runs[reference][-1]
+            if point.saturated and base.saturated:
+                print(f"{name} / {reference}: {point.sessions / base.sessions:.0%} of the sessions, "
+                      f"{point.events_per_second / base.events_per_second:.0%} of the events/s")
     return 0
 
 
@@ -516,6 +531,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst-seconds", type=float, default=5, help="over how many seconds the burst logs in")
     parser.add_argument("--floor", action="store_true",
                         help="staircase of sessions against a bare Reflex app of the same shape, then the portal")
+    parser.add_argument("--floor-duty", action="store_true",
+                        help="with --floor, PostgreSQL: also the floor app doing the least database work a page owes "
+                             "(bench/floor/floor_app/duty.py), between the bare floor and the portal")
     parser.add_argument("--steps", default="100,200,400,600,800,1000,1200,1500",
                         help="with --floor: session counts of the staircase")
     parser.add_argument("--step-seconds", type=float, default=30, help="with --floor: seconds measured per step")
@@ -539,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.compare import run_paired
 
         return run_paired(args, _accounts(args.db_url, args.sessions))
+    if args.floor_duty and not (args.floor and args.db_url.startswith("postgresql")):
+        parser.error("--floor-duty goes with --floor on a PostgreSQL region")
     if args.floor:
         return floor_comparison(args, _accounts(args.db_url, max(int(n) for n in args.steps.split(","))))
     accounts = _accounts(args.db_url, args.sessions + args.login_burst)

@@ -2,8 +2,9 @@
 
 The same routes, the same state and handler names (the load test addresses them by name) and rows with the portal's
 columns, so that each event answers a delta of about the size the portal sends; but every answer comes from memory:
-no database, no session check, no access rule, no audit. The login accepts any identifier and code, and its cookie
-route only hands the session cookie back. `bench.load --floor` prints the bytes each kind of event received from both
+no database, no session check, no access rule, no audit (`bench.load --floor-duty` adds the least of these the
+portal's rules ask: `duty.py`). The login accepts any identifier and code, and its cookie route only hands the session
+cookie back. `bench.load --floor` prints the bytes each kind of event received from both
 apps, so that the comparison can be checked.
 """
 
@@ -18,7 +19,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from floor_app import duty
+
 PAGE_SIZE = 20
+DUTY = duty.enabled()
 _rng = random.Random(1)
 _LAST = ["MARTIN", "DUBOIS", "LEROY", "BERNARD", "ROBERT", "PETIT", "GARNIER", "MOREAU", "LACROIX", "BONNET",
          "DURAND", "LEFEBVRE", "FAURE", "ROUSSEAU", "VINCENT", "MULLER", "FONTAINE", "CHEVALIER", "ROBIN", "GAUTHIER"]
@@ -95,6 +99,8 @@ class PagedList(rx.State, mixin=True):
     loaded: bool = False
 
     def _reload(self) -> None:
+        if DUTY:
+            duty.page("list", f"{self.query}|{self.page}", self.router.session.client_token)
         found = [p for p in PATIENTS if p["name"].startswith(self.query.upper())] if self.query else PATIENTS
         self.total, self.page_count = len(found), max(1, -(-len(found) // PAGE_SIZE))
         self.items = found[(self.page - 1) * PAGE_SIZE:self.page * PAGE_SIZE]
@@ -162,7 +168,10 @@ class PageLoader(rx.State):
     """One event per page fills every state the page shows, as the portal's guarded loaders do."""
 
     async def _patient_page(self, documents: type[rx.State]) -> None:
-        patient = PATIENTS[hash(self.router.url.query_parameters.get("p", "")) % len(PATIENTS)]
+        key = self.router.url.query_parameters.get("p", "")
+        if DUTY:
+            duty.page("patient", key, self.router.session.client_token)
+        patient = PATIENTS[hash(key) % len(PATIENTS)]
         header = await self.get_state(PatientSummaryState)
         header.summary = {**patient, "diagnosis": "Adénocarcinome du sein gauche (C50.4)", "oms": "1"}
         header.pathway, header.loaded = PATHWAY, True
@@ -183,7 +192,10 @@ class PageLoader(rx.State):
     @rx.event
     async def document(self):
         reader = await self.get_state(DocumentReaderState)
-        document = DOCUMENTS[hash(self.router.url.query_parameters.get("d", "")) % len(DOCUMENTS)]
+        key = self.router.url.query_parameters.get("d", "")
+        if DUTY:
+            duty.page("document", key, self.router.session.client_token)
+        document = DOCUMENTS[hash(key) % len(DOCUMENTS)]
         reader.info = {**document, "patient_public_id": PATIENTS[0]["public_id"], "patient_name": PATIENTS[0]["name"],
                        "validated": "15/11/2026 10:42", "version_reason": ""}
 
