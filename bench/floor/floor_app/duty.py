@@ -2,7 +2,7 @@
 
 With `DCC_FLOOR_DUTY=1` the floor app does, for each page event, in one transaction on the region's PostgreSQL
 database, through psycopg alone (no ORM, no SQLAlchemy), on the worker's event loop as the portal does:
-- the session check: the browser's session looked up by its token's hash;
+- the session check: a session looked up by a token's hash (the tab's token: the floor has no login session);
 - the access rule: the reader's care-team membership of the patient;
 - the page's rows (20 patients, or a patient and 20 of its documents, or a document);
 - one audit event chained to the previous one (sha256 computed by PostgreSQL, one statement, the head's row locked);
@@ -56,11 +56,15 @@ def enabled() -> bool:
     return os.environ.get("DCC_FLOOR_DUTY") == "1"
 
 
+def _connect(url: str) -> psycopg.Connection:
+    """Autocommit: each page opens its own transaction."""
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
 def _open() -> psycopg.Connection:
     global _connection, _region
     if _connection is None or _connection.closed:
-        url = os.environ["REFLEX_DB_URL"].replace("postgresql+psycopg://", "postgresql://")
-        _connection = psycopg.connect(url, autocommit=True)  # each page opens its own transaction
+        _connection = _connect(os.environ["REFLEX_DB_URL"])
         with _connection.transaction():
             _connection.execute("SELECT pg_advisory_xact_lock(20261207)")
             _connection.execute(_SETUP)
@@ -69,8 +73,9 @@ def _open() -> psycopg.Connection:
     return _connection
 
 
-def page(kind: str, key: str, session_token: str) -> list:
-    """One page's duty (kind: list, patient or document), keyed by the page's parameter; the rows read."""
+def page(kind: str, key: str, session_token: str) -> None:
+    """One page's duty (kind: list, patient or document), keyed by the page's parameter. The floor answers from
+    memory: the rows are read, not shown."""
     connection = _open()
     patients, documents, professionals = _region
     spread = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big")
@@ -79,16 +84,15 @@ def page(kind: str, key: str, session_token: str) -> list:
         connection.execute(_SESSION, (hashlib.sha256(session_token.encode()).hexdigest(),)).fetchone()
         connection.execute(_ACCESS, (patient_id, 1 + spread % professionals)).fetchone()
         if kind == "list":
-            rows = connection.execute(_LIST, (patient_id,)).fetchall()
+            connection.execute(_LIST, (patient_id,)).fetchall()
         elif kind == "patient":
-            rows = connection.execute(_PATIENT, (patient_id,)).fetchall()
+            connection.execute(_PATIENT, (patient_id,)).fetchall()
         else:
-            rows = connection.execute(_DOCUMENT, (1 + spread % documents,)).fetchall()
+            connection.execute(_DOCUMENT, (1 + spread % documents,)).fetchall()
         connection.execute(_AUDIT, {"actor": 1 + spread % professionals, "action": "read", "patient": patient_id,
                                     "detail": f"{kind} {key[:80]}"})
-    return rows
 
 
 def drop(url: str) -> None:
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+    with _connect(url) as connection:
         connection.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
