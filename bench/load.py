@@ -546,6 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.burst_child:
         return burst_child()
+    if args.floor_duty and not (args.floor and args.db_url.startswith("postgresql")):
+        parser.error("--floor-duty goes with --floor on a PostgreSQL region")
 
     from tests.servers import Portal
 
@@ -557,8 +559,6 @@ def main(argv: list[str] | None = None) -> int:
         from bench.compare import run_paired
 
         return run_paired(args, _accounts(args.db_url, args.sessions))
-    if args.floor_duty and not (args.floor and args.db_url.startswith("postgresql")):
-        parser.error("--floor-duty goes with --floor on a PostgreSQL region")
     if args.floor:
         return floor_comparison(args, _accounts(args.db_url, max(int(n) for n in args.steps.split(","))))
     accounts = _accounts(args.db_url, args.sessions + args.login_burst)
